@@ -1,0 +1,3 @@
+from dandiops.cli.main import run
+
+run()

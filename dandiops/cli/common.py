@@ -1,0 +1,40 @@
+"""Options every command shares and the one place a command gets its Context."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from dandiops.core.output import Terminal
+from dandiops.steps.context import Context
+from dandiops.wizard.prompter import prompter_for
+
+EnvOption = Annotated[
+    Optional[str],
+    typer.Option("--env", "-e", envvar="DANDIOPS_ENV", show_envvar=True,
+                 help="Environment from dandiops.toml (e.g. staging, production)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Show the planned changes and write nothing.")]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Confirm production changes without a prompt.")]
+
+
+class RootOptions:
+    def __init__(self, config: str | None, env: str | None):
+        self.config = config
+        self.env = env
+        self.context: Context | None = None
+
+
+def get_context(ctx: typer.Context, *, env: str | None = None, json_mode: bool = False,
+                yes: bool = False) -> Context:
+    root = ctx.find_root()
+    options: RootOptions = root.obj if isinstance(root.obj, RootOptions) else RootOptions(None, None)
+    root.obj = options
+    terminal = Terminal.detect()
+    context = Context(config_path=options.config, env_name=env or options.env, json_mode=json_mode, yes=yes,
+                      terminal=terminal, prompter=prompter_for(terminal))
+    options.context = context
+    ctx.call_on_close(context.close)
+    return context

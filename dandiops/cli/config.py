@@ -1,0 +1,40 @@
+"""`dandiops config`: the app's config vars against what the archive needs."""
+
+from __future__ import annotations
+
+import typer
+
+from dandiops.cli.common import EnvOption, JsonOption, get_context
+
+app = typer.Typer(help="Check the Heroku app's config vars against what the archive requires.",
+                  no_args_is_help=True)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="config")
+
+
+@app.command("check")
+def check(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
+    """List every required config var as set or missing; exit 6 when any is missing.
+
+    Secret values are never shown, only whether they are set.
+    """
+    from dandiops.core.errors import ExitCode
+    from dandiops.steps.config_vars import required_config_report
+
+    context = get_context(ctx, env=env, json_mode=json_output)
+    report = required_config_report(context)
+    missing = [row["name"] for row in report if not row["set"]]
+
+    def human() -> None:
+        context.reporter.table(["config var", "status", "value"],
+                               [(r["name"], "set" if r["set"] else "MISSING", r["value"] or "") for r in report])
+
+    context.reporter.result({"app": context.env.heroku_app, "vars": report, "missing": missing}, human)
+    if missing:
+        context.reporter.error(f"{len(missing)} required config var(s) missing: {', '.join(missing)}",
+                               hint=f"set them with `heroku config:set NAME=value -a {context.env.heroku_app}` "
+                                    "or run `dandiops init --only config-vars`")
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
+    context.reporter.success("every required config var is set")

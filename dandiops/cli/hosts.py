@@ -1,0 +1,81 @@
+"""`dandiops hosts`: DJANGO_ALLOWED_HOSTS and DJANGO_CORS_ALLOWED_ORIGINS."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+
+app = typer.Typer(help="Manage the hosts (DJANGO_ALLOWED_HOSTS) and CORS origins the API accepts.",
+                  no_args_is_help=True)
+
+CorsOption = Annotated[Optional[list[str]], typer.Option(
+    "--cors-origin", help="A CORS origin (scheme://host[:port]) for DJANGO_CORS_ALLOWED_ORIGINS; repeatable.")]
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="hosts")
+
+
+@app.command("list")
+def list_hosts(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
+    """Show the allowed hosts and CORS origins."""
+    from dandiops.archive.deployment import ALLOWED_HOSTS_VAR, CORS_ORIGINS_VAR
+    from dandiops.archive.hosts import split_list
+
+    context = get_context(ctx, env=env, json_mode=json_output)
+    config = context.heroku().config_vars(context.env.heroku_app)
+    data = {"app": context.env.heroku_app, "allowed_hosts": split_list(config.get(ALLOWED_HOSTS_VAR)),
+            "cors_allowed_origins": split_list(config.get(CORS_ORIGINS_VAR))}
+
+    def human() -> None:
+        rows = [("host", h) for h in data["allowed_hosts"]] + [("cors origin", o) for o in data["cors_allowed_origins"]]
+        context.reporter.table(["kind", "value"], rows)
+        if not data["allowed_hosts"]:
+            context.reporter.warn(f"{ALLOWED_HOSTS_VAR} is empty: the API will answer every request with 400")
+
+    context.reporter.result(data, human)
+
+
+def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, adding: bool) -> None:
+    from dandiops.core.errors import UsageError
+    from dandiops.steps.hosts import AllowedHostsStep, host_edit, origin_edit
+
+    if not hosts and not cors:
+        raise UsageError("nothing to change", hint="name at least one HOST or pass --cors-origin ORIGIN")
+    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
+    pairs = {"add": hosts or [], "remove": []} if adding else {"add": [], "remove": hosts or []}
+    origin_pairs = {"add": cors or [], "remove": []} if adding else {"add": [], "remove": cors or []}
+    step = AllowedHostsStep([host_edit(**pairs), origin_edit(**origin_pairs)])  # validates before any request
+    changes = step.plan(context)
+    reporter = context.reporter
+    if not changes:
+        reporter.success("nothing to change: the hosts and origins are already as asked")
+    elif dry_run:
+        for change in changes:
+            reporter.info(f"would {change.describe()}")
+    else:
+        context.confirm_production("changing allowed hosts")
+        step.apply(context, changes)
+        for change in changes:
+            reporter.success(change.describe())
+    reporter.result({"app": context.env.heroku_app, "dry_run": dry_run, "changes": [c.to_dict() for c in changes]})
+
+
+@app.command("add")
+def add(ctx: typer.Context, hosts: Annotated[Optional[list[str]], typer.Argument(help="Host names to allow.")] = None,
+        cors_origin: CorsOption = None, env: EnvOption = None, dry_run: DryRunOption = False,
+        yes: YesOption = False, json_output: JsonOption = False) -> None:
+    """Add hosts (and CORS origins); entries already present are kept and not re-sent."""
+    _edit(ctx, env, hosts, cors_origin, dry_run, yes, json_output, adding=True)
+
+
+@app.command("remove")
+def remove(ctx: typer.Context,
+           hosts: Annotated[Optional[list[str]], typer.Argument(help="Host names to stop allowing.")] = None,
+           cors_origin: CorsOption = None, env: EnvOption = None, dry_run: DryRunOption = False,
+           yes: YesOption = False, json_output: JsonOption = False) -> None:
+    """Remove hosts (and CORS origins); every other entry is kept."""
+    _edit(ctx, env, hosts, cors_origin, dry_run, yes, json_output, adding=False)

@@ -1,0 +1,97 @@
+"""The `dandiops` command: the root options and the registration of every command group."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from typing import Annotated, Optional
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from dandiops import __version__
+from dandiops.cli.common import RootOptions
+from dandiops.core.errors import DandiopsError, ExitCode
+
+# Each module exposes register(app). Kept as names so adding a group is one line.
+COMMAND_MODULES = (
+    "status",
+    "config",
+    "hosts",
+    "sandbox",
+)
+
+
+class DandiopsGroup(TyperGroup):
+    """Turns expected failures into `error:` lines and exit codes; nothing leaks a secret."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DandiopsError as exc:
+            reporter = _reporter(ctx)
+            reporter.error(exc.message, exc.hint)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            _reporter(ctx).error("interrupted")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception:
+            reporter = _reporter(ctx)
+            reporter.err.file.write(traceback.format_exc())
+            reporter.error("unexpected internal error (the traceback above has secrets masked)",
+                           "please report it with the command you ran")
+            raise typer.Exit(int(ExitCode.FAILURE)) from None
+
+
+def _reporter(ctx: click.Context):
+    options = ctx.find_root().obj
+    if isinstance(options, RootOptions) and options.context is not None:
+        return options.context.reporter
+    from dandiops.core.output import Reporter, Terminal
+
+    return Reporter(Terminal.detect())
+
+
+app = typer.Typer(
+    name="dandiops",
+    cls=DandiopsGroup,
+    help="Stand up and run a DANDI Archive clone: Heroku, GitHub Actions and AWS, one safe command at a time.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dandiops {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[Optional[str], typer.Option("--config", envvar="DANDIOPS_CONFIG", show_envvar=True,
+                                                  help="Path to dandiops.toml (default: found upward from here).")] = None,
+    env: Annotated[Optional[str], typer.Option("--env", "-e", envvar="DANDIOPS_ENV", show_envvar=True,
+                                               help="Environment from dandiops.toml.")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    ctx.obj = RootOptions(config=config, env=env)
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"dandiops.cli.{_name}").register(app)
+
+
+def run() -> None:
+    app(prog_name="dandiops")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run())

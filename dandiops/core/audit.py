@@ -1,0 +1,53 @@
+"""Append-only audit log: one JSON line per applied change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from dandiops.core.redact import SecretRegistry
+
+
+def default_audit_path(environ=os.environ) -> Path:
+    if explicit := environ.get("DANDIOPS_AUDIT_LOG"):
+        return Path(explicit).expanduser()
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("dandiops")) / "audit.log"
+
+
+def operator_name(environ=os.environ) -> str:
+    if explicit := environ.get("DANDIOPS_OPERATOR"):
+        return explicit
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return "unknown"
+
+
+class AuditLog:
+    def __init__(self, path: Path, secrets: SecretRegistry, operator: str):
+        self.path = path
+        self.secrets = secrets
+        self.operator = operator
+
+    def record(self, *, env: str | None, app: str | None, action: str, result: str, **detail: Any) -> None:
+        entry = {
+            "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "operator": self.operator,
+            "env": env,
+            "app": app,
+            "action": action,
+            "result": result,
+        }
+        if detail:
+            entry["detail"] = detail
+        line = json.dumps(self.secrets.redact_data(entry), default=str)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")

@@ -1,0 +1,128 @@
+"""The terminal and the Reporter: results to stdout, everything else to stderr.
+
+Whether streams are terminals, whether colour is wanted and how wide lines are is decided once,
+in Terminal, so a command can be tested both ways. Everything goes through consoles whose
+streams mask known secret values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Sequence
+
+from dandiops.core.redact import RedactingStream, SecretRegistry
+
+
+@dataclass
+class Terminal:
+    stdin_tty: bool
+    stdout_tty: bool
+    stderr_tty: bool
+    color: bool
+    ci: bool
+
+    @classmethod
+    def detect(cls, environ=os.environ) -> "Terminal":
+        def tty(stream) -> bool:
+            try:
+                return stream.isatty()
+            except (AttributeError, ValueError):
+                return False
+
+        stderr_tty = tty(sys.stderr)
+        no_color = "NO_COLOR" in environ or environ.get("TERM") == "dumb"
+        return cls(
+            stdin_tty=tty(sys.stdin),
+            stdout_tty=tty(sys.stdout),
+            stderr_tty=stderr_tty,
+            color=stderr_tty and not no_color,
+            ci=bool(environ.get("CI")),
+        )
+
+    @property
+    def interactive(self) -> bool:
+        """Prompts only when a person is there to answer (stdin and stderr on a terminal, not CI)."""
+        return self.stdin_tty and self.stderr_tty and not self.ci
+
+
+class Reporter:
+    def __init__(self, terminal: Terminal, *, json_mode: bool = False, secrets: SecretRegistry | None = None,
+                 stdout=None, stderr=None):
+        from rich.console import Console
+
+        self.terminal = terminal
+        self.json_mode = json_mode
+        self.secrets = secrets or SecretRegistry()
+        out = RedactingStream(stdout or sys.stdout, self.secrets)
+        err = RedactingStream(stderr or sys.stderr, self.secrets)
+        no_color = not terminal.color
+        self.out = Console(file=out, no_color=no_color, highlight=False, soft_wrap=True,
+                           force_terminal=terminal.stdout_tty and terminal.color)
+        self.err = Console(file=err, no_color=no_color, highlight=False, soft_wrap=True,
+                           force_terminal=terminal.stderr_tty and terminal.color)
+        self._json_emitted = False
+
+    # --- messages (stderr) ---------------------------------------------------------------
+    def info(self, message: str) -> None:
+        self.err.print(message, markup=False)
+
+    def step(self, message: str) -> None:
+        self.err.print(f"[bold]›[/bold] {_escape(message)}")
+
+    def success(self, message: str) -> None:
+        self.err.print(f"[green]✓[/green] {_escape(message)}")
+
+    def warn(self, message: str) -> None:
+        self.err.print(f"[yellow]warning:[/yellow] {_escape(message)}")
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        self.err.print(f"[red]error:[/red] {_escape(message)}")
+        if hint:
+            self.err.print(f"[dim]hint:[/dim] {_escape(hint)}")
+
+    @contextlib.contextmanager
+    def progress(self, message: str) -> Iterator[None]:
+        """A spinner on a terminal; a single line otherwise."""
+        if self.terminal.stderr_tty and not self.terminal.ci:
+            with self.err.status(_escape(message)):
+                yield
+        else:
+            self.info(message)
+            yield
+
+    # --- results (stdout) ----------------------------------------------------------------
+    def result(self, data: Any, human: Callable[[], None] | None = None) -> None:
+        """Emit the command's result: one JSON document with --json, else the human rendering."""
+        if self.json_mode:
+            if self._json_emitted:
+                raise RuntimeError("a command may emit only one JSON document")
+            self._json_emitted = True
+            self.out.file.write(json.dumps(self.secrets.redact_data(data), indent=2, default=str) + "\n")
+            self.out.file.flush()
+        elif human is not None:
+            human()
+
+    def line(self, text: str = "") -> None:
+        self.out.print(text, markup=False)
+
+    def table(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> None:
+        from rich.table import Table
+        from rich import box
+
+        table = Table(title=title, box=box.SIMPLE_HEAD if self.terminal.stdout_tty else box.SIMPLE,
+                      title_justify="left", show_edge=False, pad_edge=False)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*("" if cell is None else str(cell) for cell in row))
+        self.out.print(table)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -1,0 +1,216 @@
+"""dandiops.toml environments and secrets from the process environment or .env files.
+
+Non-secret settings live in dandiops.toml, found upward from the working directory (or named
+by --config / DANDIOPS_CONFIG). Secrets never do: they come from the process environment,
+then `.env.NAME`, then `.env`, both beside dandiops.toml.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from dandiops.core.errors import ConfigError
+
+CONFIG_FILE = "dandiops.toml"
+DEFAULT_STAGING_WORKFLOW = "backend-staging-deploy.yml"
+DEFAULT_PRODUCTION_WORKFLOW = "backend-production-deploy.yml"
+
+# Names whose values are secrets wherever they appear; their values are redacted from output.
+SECRET_ENV_NAMES = (
+    "HEROKU_API_KEY",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "DJANGO_SUPERUSER_PASSWORD",
+    "DANDIOPS_GITHUB_CLIENT_SECRET",
+    "DANDIOPS_SANDBOX_RENDEZVOUS_SECRET",
+)
+
+_ENV_KEYS = {
+    "heroku_app": str,
+    "github_repo": str,
+    "workflow": str,
+    "api_url": str,
+    "web_url": str,
+    "bucket": str,
+    "production": bool,
+    "team": str,
+    "region": str,
+    "heroku_email": str,
+    "iam_user": str,
+    "terraform_dir": str,
+    "branch": str,
+}
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One deployment (staging, production...) as dandiops.toml describes it."""
+
+    name: str
+    heroku_app: str
+    github_repo: str | None = None
+    workflow: str | None = None
+    api_url: str | None = None
+    web_url: str | None = None
+    bucket: str | None = None
+    production: bool = False
+    team: str | None = None
+    region: str = "us"
+    heroku_email: str | None = None
+    iam_user: str | None = None
+    terraform_dir: str | None = None
+    branch: str = "master"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def deploy_workflow(self) -> str:
+        if self.workflow:
+            return self.workflow
+        return DEFAULT_PRODUCTION_WORKFLOW if self.production else DEFAULT_STAGING_WORKFLOW
+
+    def require(self, key: str) -> str:
+        value = getattr(self, key, None)
+        if not value:
+            raise ConfigError(
+                f"environment {self.name!r} has no {key}",
+                hint=f"add `{key} = \"...\"` under [environments.{self.name}] in dandiops.toml",
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path | None
+    environments: Mapping[str, Environment]
+    default_env: str | None = None
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def environment(self, name: str | None) -> Environment:
+        if not self.environments:
+            where = str(self.path) if self.path else f"no {CONFIG_FILE} found from {Path.cwd()} upward"
+            raise ConfigError(
+                f"no environments are defined ({where})",
+                hint=f"create {CONFIG_FILE} with an [environments.staging] table, or pass --config PATH",
+            )
+        chosen = name or self.default_env
+        if chosen is None:
+            if len(self.environments) == 1:
+                return next(iter(self.environments.values()))
+            names = ", ".join(sorted(self.environments))
+            raise ConfigError(
+                f"no environment chosen (defined: {names})",
+                hint="pass -e/--env NAME or set DANDIOPS_ENV",
+            )
+        try:
+            return self.environments[chosen]
+        except KeyError:
+            names = ", ".join(sorted(self.environments))
+            raise ConfigError(
+                f"environment {chosen!r} is not defined in {self.path} (defined: {names})",
+                hint=f"add [environments.{chosen}] to {CONFIG_FILE} or pick one of the defined names",
+            ) from None
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(config: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    explicit = config or environ.get("DANDIOPS_CONFIG")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(
+                f"config file {path} does not exist",
+                hint="check --config / DANDIOPS_CONFIG, or run from a folder holding dandiops.toml",
+            )
+    else:
+        path = find_config()
+        if path is None:
+            return Settings(path=None, environments={})
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}", hint="fix the syntax error it names") from None
+    return Settings(path=path, environments=_parse_environments(path, data), default_env=data.get("default_env"))
+
+
+def _parse_environments(path: Path, data: Mapping[str, Any]) -> dict[str, Environment]:
+    tables = data.get("environments", {})
+    if not isinstance(tables, dict):
+        raise ConfigError(f"{path}: `environments` must be a table", hint="use [environments.NAME] tables")
+    environments = {}
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: environments.{name} must be a table", hint=f"use [environments.{name}]")
+        if "heroku_app" not in table:
+            raise ConfigError(
+                f"{path}: environment {name!r} has no heroku_app",
+                hint=f"add `heroku_app = \"your-app\"` under [environments.{name}]",
+            )
+        known, extra = {}, {}
+        for key, value in table.items():
+            expected = _ENV_KEYS.get(key)
+            if expected is None:
+                extra[key] = value
+                continue
+            if not isinstance(value, expected):
+                raise ConfigError(
+                    f"{path}: environments.{name}.{key} must be a {expected.__name__}",
+                    hint=f"got {type(value).__name__}: {value!r}",
+                )
+            known[key] = value
+        environments[name] = Environment(name=name, extra=extra, **known)
+    return environments
+
+
+@dataclass
+class Secrets:
+    """Secret values by name: the process environment first, then .env.NAME, then .env."""
+
+    values: dict[str, str]
+    warnings: list[str]
+
+    def get(self, name: str) -> str | None:
+        value = self.values.get(name)
+        return value if value else None
+
+    def first(self, *names: str) -> str | None:
+        for name in names:
+            if value := self.get(name):
+                return value
+        return None
+
+
+def load_secrets(root: Path, env_name: str | None, environ: Mapping[str, str] | None = None) -> Secrets:
+    from dotenv import dotenv_values
+
+    environ = os.environ if environ is None else environ
+    merged: dict[str, str] = {}
+    warnings: list[str] = []
+    files = [root / ".env"] + ([root / f".env.{env_name}"] if env_name else [])
+    for file in files:
+        if not file.is_file():
+            continue
+        mode = file.stat().st_mode
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            warnings.append(f"{file} is readable by other users; run `chmod 600 {file}`")
+        merged.update({k: v for k, v in dotenv_values(file).items() if v is not None})
+    merged.update(environ)
+    return Secrets(values=merged, warnings=warnings)

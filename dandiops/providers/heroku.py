@@ -1,0 +1,218 @@
+"""Heroku Platform API client over httpx.
+
+Talks to https://api.heroku.com (or DANDIOPS_HEROKU_API_URL) with Bearer auth and the v3
+Accept header; retries idempotent reads; never blindly retries writes; follows Range
+pagination; maps every error to a message that says what failed and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Iterable, Mapping
+
+import httpx
+
+from dandiops import __version__
+from dandiops.core.errors import (
+    AuthError,
+    ConfigError,
+    ConflictError,
+    DandiopsError,
+    ExitCode,
+    NotFoundError,
+    UnavailableError,
+    UsageError,
+)
+from dandiops.providers.http import RetryPolicy, send_with_retries
+
+DEFAULT_API_URL = "https://api.heroku.com"
+ACCEPT_V3 = "application/vnd.heroku+json; version=3"
+
+
+def api_url_from_env(environ: Mapping[str, str] = os.environ) -> str:
+    return environ.get("DANDIOPS_HEROKU_API_URL", DEFAULT_API_URL).rstrip("/")
+
+
+class HerokuClient:
+    def __init__(self, api_key: str | None, *, base_url: str | None = None, env_name: str | None = None,
+                 retry: RetryPolicy | None = None, timeout: httpx.Timeout | None = None,
+                 transport: httpx.BaseTransport | None = None):
+        if not api_key:
+            raise ConfigError(
+                "no Heroku API key",
+                hint="set HEROKU_API_KEY in the environment or in .env beside dandiops.toml "
+                "(create one with `heroku authorizations:create`)",
+            )
+        self.base_url = (base_url or api_url_from_env()).rstrip("/")
+        self.env_name = env_name
+        self.retry = retry or RetryPolicy.from_env()
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={
+                "Accept": ACCEPT_V3,
+                "Authorization": f"Bearer {api_key}",
+                "User-Agent": f"dandiops/{__version__}",
+            },
+            timeout=timeout or httpx.Timeout(30.0, connect=10.0),
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "HerokuClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- transport -----------------------------------------------------------------------
+    def request(self, method: str, path: str, *, json: Any = None, headers: Mapping[str, str] | None = None,
+                what: str | None = None) -> httpx.Response:
+        request = self._http.build_request(method, path, json=json, headers=headers)
+        try:
+            response = send_with_retries(self._http, request, self.retry)
+        except httpx.TimeoutException:
+            raise UnavailableError(
+                f"Heroku API timed out on {method} {path}",
+                hint="check your network; dandiops retried reads, a write may or may not have applied: "
+                "read the state before running again",
+            ) from None
+        except httpx.HTTPError as exc:
+            raise UnavailableError(
+                f"could not reach the Heroku API at {self.base_url} ({type(exc).__name__})",
+                hint="check your network or DANDIOPS_HEROKU_API_URL",
+            ) from None
+        if response.status_code >= 400:
+            raise self._error(response, method, path, what)
+        return response
+
+    def get(self, path: str, **kw) -> Any:
+        return self.request("GET", path, **kw).json()
+
+    def patch(self, path: str, body: Any, **kw) -> Any:
+        return _json_or_none(self.request("PATCH", path, json=body, **kw))
+
+    def post(self, path: str, body: Any = None, **kw) -> Any:
+        return _json_or_none(self.request("POST", path, json=body if body is not None else {}, **kw))
+
+    def put(self, path: str, body: Any, **kw) -> Any:
+        return _json_or_none(self.request("PUT", path, json=body, **kw))
+
+    def delete(self, path: str, **kw) -> Any:
+        return _json_or_none(self.request("DELETE", path, **kw))
+
+    def paginate(self, path: str, *, range_header: str = "id ..; max=1000", what: str | None = None,
+                 limit: int | None = None) -> list[Any]:
+        """GET every page of a list, following Next-Range on 206."""
+        items: list[Any] = []
+        header = range_header
+        while True:
+            response = self.request("GET", path, headers={"Range": header}, what=what)
+            items.extend(response.json())
+            next_range = response.headers.get("Next-Range")
+            if response.status_code != 206 or not next_range or (limit and len(items) >= limit):
+                return items[:limit] if limit else items
+            header = next_range
+
+    # --- errors --------------------------------------------------------------------------
+    def _error(self, response: httpx.Response, method: str, path: str, what: str | None) -> DandiopsError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        remote_id = body.get("id", "") if isinstance(body, dict) else ""
+        remote_message = (body.get("message") if isinstance(body, dict) else None) or response.reason_phrase
+        action = what or f"{method} {path}"
+        status = response.status_code
+        app = _app_in_path(path)
+        if status == 401:
+            return AuthError(
+                f"Heroku rejected the API key ({action}): {remote_message}",
+                hint="check HEROKU_API_KEY; create a new one with `heroku authorizations:create`",
+            )
+        if status == 403:
+            return AuthError(
+                f"Heroku refused {action}: {remote_message}",
+                hint="the key's account needs access to this app (ask a team admin to grant it)",
+            )
+        if status == 404:
+            resource = body.get("resource") if isinstance(body, dict) else None
+            if app and (resource == "app" or path.rstrip("/") in (f"/apps/{app}", f"/teams/apps/{app}")):
+                env = f" of environment {self.env_name}" if self.env_name else ""
+                return NotFoundError(
+                    f"app {app} not found",
+                    hint=f"check heroku_app{env} in dandiops.toml, and that the key's account can see it",
+                )
+            return NotFoundError(f"{action}: not found ({remote_message})", hint="check the name you gave")
+        if status == 409:
+            return ConflictError(f"{action}: {remote_message}", hint="read the current state and try again")
+        if status in (400, 422):
+            return UsageError(f"Heroku rejected {action}: {remote_message}", hint="fix the value it names")
+        if status == 429:
+            return UnavailableError(
+                f"Heroku rate limit reached ({action})",
+                hint="wait a minute and run again; the limit refills at about 75 requests a minute",
+            )
+        if status >= 500:
+            hint = ("the write was not retried: read the state (e.g. `dandiops status`) before running again"
+                    if method not in ("GET", "HEAD") else "Heroku kept failing; try again later or check status.heroku.com")
+            return UnavailableError(f"Heroku API error {status} on {action}: {remote_message}", hint=hint)
+        return DandiopsError(f"Heroku API error {status} on {action}: {remote_message}", exit_code=ExitCode.FAILURE)
+
+    # --- typed helpers -------------------------------------------------------------------
+    def account(self) -> dict:
+        return self.get("/account", what="reading the Heroku account")
+
+    def rate_limit_remaining(self) -> int:
+        return int(self.get("/account/rate-limits")["remaining"])
+
+    def app(self, app: str) -> dict:
+        return self.get(f"/apps/{app}", what=f"reading app {app}")
+
+    def config_vars(self, app: str) -> dict[str, str]:
+        return self.get(f"/apps/{app}/config-vars", what=f"reading config vars of {app}")
+
+    def update_config_vars(self, app: str, changes: Mapping[str, str | None]) -> dict[str, str]:
+        return self.patch(f"/apps/{app}/config-vars", dict(changes), what=f"updating config vars of {app}")
+
+    def formation(self, app: str) -> list[dict]:
+        return self.get(f"/apps/{app}/formation", what=f"reading the formation of {app}")
+
+    def update_formation(self, app: str, updates: Iterable[Mapping[str, Any]]) -> list[dict]:
+        return self.patch(f"/apps/{app}/formation", {"updates": list(updates)},
+                          what=f"updating the formation of {app}")
+
+    def releases(self, app: str, *, limit: int = 10) -> list[dict]:
+        """The newest releases first."""
+        response = self.request("GET", f"/apps/{app}/releases",
+                                headers={"Range": f"version ..; max={limit}, order=desc"},
+                                what=f"reading releases of {app}")
+        return response.json()
+
+    def release(self, app: str, id_or_version: str | int) -> dict:
+        return self.get(f"/apps/{app}/releases/{id_or_version}", what=f"reading release {id_or_version} of {app}")
+
+    def dynos(self, app: str) -> list[dict]:
+        return self.get(f"/apps/{app}/dynos", what=f"listing dynos of {app}")
+
+    def addons(self, app: str) -> list[dict]:
+        return self.get(f"/apps/{app}/addons", what=f"listing add-ons of {app}")
+
+    def collaborators(self, app: str) -> list[dict]:
+        return self.paginate(f"/apps/{app}/collaborators", what=f"listing collaborators of {app}")
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    return response.json()
+
+
+_APP_PATH = re.compile(r"^/(?:teams/)?apps/([^/]+)")
+
+
+def _app_in_path(path: str) -> str | None:
+    match = _APP_PATH.match(path)
+    return match.group(1) if match else None

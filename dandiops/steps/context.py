@@ -1,0 +1,118 @@
+"""The application object every command and step receives.
+
+It holds the chosen environment, settings, secrets, Reporter, Prompter and audit log, and builds
+API clients lazily so that a command pays only for the clients it uses.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Mapping
+
+from dandiops.core.audit import AuditLog, default_audit_path, operator_name
+from dandiops.core.errors import Aborted, ConfigError, UsageError
+from dandiops.core.output import Reporter, Terminal
+from dandiops.core.redact import SecretRegistry
+from dandiops.core.settings import SECRET_ENV_NAMES, Environment, Secrets, Settings, load_secrets, load_settings
+
+if TYPE_CHECKING:
+    from dandiops.providers.heroku import HerokuClient
+
+
+class Context:
+    def __init__(self, *, config_path: str | None = None, env_name: str | None = None, json_mode: bool = False,
+                 yes: bool = False, terminal: Terminal | None = None, environ: Mapping[str, str] | None = None,
+                 prompter: Any = None, stdout=None, stderr=None):
+        self.environ = dict(os.environ if environ is None else environ)
+        self.config_path = config_path
+        self.env_name = env_name
+        self.yes = yes
+        self.terminal = terminal or Terminal.detect(self.environ)
+        self.secret_registry = SecretRegistry()
+        self.reporter = Reporter(self.terminal, json_mode=json_mode, secrets=self.secret_registry,
+                                 stdout=stdout, stderr=stderr)
+        self._prompter = prompter
+        self._clients: dict[str, Any] = {}
+        for name in SECRET_ENV_NAMES:
+            self.secret_registry.add(self.environ.get(name))
+
+    # --- configuration -------------------------------------------------------------------
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings(self.config_path, self.environ)
+
+    @cached_property
+    def env(self) -> Environment:
+        return self.settings.environment(self.env_name)
+
+    @cached_property
+    def secrets(self) -> Secrets:
+        env_name = self.env_name or self.settings.default_env
+        secrets = load_secrets(self.settings.root, env_name, self.environ)
+        for name in SECRET_ENV_NAMES:
+            self.secret_registry.add(secrets.get(name))
+        for warning in secrets.warnings:
+            self.reporter.warn(warning)
+        return secrets
+
+    def setting(self, name: str, default: str | None = None) -> str | None:
+        """A non-secret endpoint override: the process environment, then the .env files."""
+        return self.environ.get(name) or self.secrets.get(name) or default
+
+    @property
+    def audit(self) -> AuditLog:
+        path = self.environ.get("DANDIOPS_AUDIT_LOG") or self.secrets.get("DANDIOPS_AUDIT_LOG")
+        return AuditLog(default_audit_path({"DANDIOPS_AUDIT_LOG": path} if path else self.environ),
+                        self.secret_registry, operator_name(self.environ))
+
+    def record(self, action: str, result: str = "ok", **detail: Any) -> None:
+        env = self.env
+        self.audit.record(env=env.name, app=env.heroku_app, action=action, result=result, **detail)
+
+    # --- clients -------------------------------------------------------------------------
+    def heroku(self) -> "HerokuClient":
+        if "heroku" not in self._clients:
+            from dandiops.providers.heroku import HerokuClient
+
+            env_name = self.env.name if self.settings.environments else None
+            self._clients["heroku"] = HerokuClient(
+                self.secrets.get("HEROKU_API_KEY"),
+                base_url=self.setting("DANDIOPS_HEROKU_API_URL", "https://api.heroku.com"),
+                env_name=env_name,
+            )
+        return self._clients["heroku"]
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            close = getattr(client, "close", None)
+            if close:
+                close()
+        self._clients.clear()
+
+    # --- prompting -----------------------------------------------------------------------
+    @property
+    def prompter(self):
+        if self._prompter is None:
+            raise RuntimeError("no Prompter was given to this Context")  # the CLI always injects one
+        return self._prompter
+
+    def confirm_production(self, action: str) -> None:
+        """Production changes need the app name typed back, or --yes."""
+        env = self.env
+        if not env.production or self.yes:
+            return
+        if not self.terminal.interactive:
+            raise UsageError(
+                f"{action} on production app {env.heroku_app} needs confirmation",
+                hint="pass --yes to confirm without a prompt",
+            )
+        answer = self.prompter.text(f"{action} on PRODUCTION. Type the app name ({env.heroku_app}) to continue:")
+        if (answer or "").strip() != env.heroku_app:
+            raise Aborted("confirmation did not match the app name; nothing was changed")
+
+    def require_secret(self, name: str, hint: str) -> str:
+        value = self.secrets.get(name)
+        if not value:
+            raise ConfigError(f"{name} is not set", hint=hint)
+        return value

@@ -1,0 +1,68 @@
+"""What is running: app, formation against the archive's process types, dynos, last release, add-ons."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from dandiops.archive.deployment import BEAT_PROCESS_TYPE, PROCESS_TYPES, SCALED_PROCESS_TYPES
+
+if TYPE_CHECKING:
+    from dandiops.steps.context import Context
+
+
+def gather_status(ctx: "Context") -> dict[str, Any]:
+    heroku = ctx.heroku()
+    name = ctx.env.heroku_app
+    reads = {
+        "app": lambda: heroku.app(name),
+        "formation": lambda: heroku.formation(name),
+        "dynos": lambda: heroku.dynos(name),
+        "releases": lambda: heroku.releases(name, limit=1),
+        "addons": lambda: heroku.addons(name),
+    }
+    with ThreadPoolExecutor(max_workers=len(reads)) as pool:
+        futures = {key: pool.submit(read) for key, read in reads.items()}
+        results = {key: future.result() for key, future in futures.items()}
+
+    app = results["app"]
+    formation = {f["type"]: f for f in results["formation"]}
+    warnings: list[str] = []
+    processes = []
+    for ptype in PROCESS_TYPES:
+        item = formation.get(ptype)
+        if ptype == "release":
+            processes.append({"type": ptype, "quantity": None, "size": None, "note": "runs once per release"})
+            continue
+        if item is None:
+            processes.append({"type": ptype, "quantity": 0, "size": None, "note": "missing from the formation"})
+            warnings.append(f"process type {ptype} is not in the formation: is the Procfile current?")
+            continue
+        note = ""
+        if item["quantity"] == 0:
+            note = "scaled to 0"
+            warnings.append(f"{ptype} is scaled to 0")
+        if ptype == BEAT_PROCESS_TYPE and item["quantity"] > 1:
+            note = "celery beat runs in every worker dyno"
+            warnings.append(f"{ptype} has {item['quantity']} dynos: celery beat runs inside it, so scheduled "
+                            f"tasks run {item['quantity']} times; scale it to 1")
+        processes.append({"type": ptype, "quantity": item["quantity"], "size": item["size"], "note": note})
+    extra = sorted(set(formation) - set(SCALED_PROCESS_TYPES))
+    for ptype in extra:
+        warnings.append(f"process type {ptype} is not one the archive defines (stale Procfile entry?)")
+
+    last = results["releases"][0] if results["releases"] else None
+    return {
+        "app": {"name": app["name"], "stack": app["stack"]["name"], "region": app["region"]["name"],
+                "team": (app.get("team") or {}).get("name"), "web_url": app["web_url"],
+                "maintenance": app["maintenance"]},
+        "processes": processes,
+        "dynos": [{"name": d["name"], "state": d["state"], "size": d["size"], "command": d["command"],
+                   "since": d["updated_at"]} for d in results["dynos"]],
+        "last_release": None if last is None else {
+            "version": last["version"], "status": last["status"], "description": last["description"],
+            "created_at": last["created_at"], "user": last["user"]["email"]},
+        "addons": [{"name": a["name"], "service": a["addon_service"]["name"], "plan": a["plan"]["name"],
+                    "state": a["state"]} for a in results["addons"]],
+        "warnings": warnings,
+    }

@@ -1,0 +1,105 @@
+"""Shared fixtures: a running sandbox per test and a CLI runner pointed at it.
+
+Every Heroku stand-in response a test provokes is validated against Heroku's published schema
+(strict: all properties required, none extra) when the test ends.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Typer reads these at import: plain, wide help output regardless of CI variables.
+os.environ["_TYPER_FORCE_DISABLE_TERMINAL"] = "1"
+os.environ["TERMINAL_WIDTH"] = "3000"
+os.environ.setdefault("DANDIOPS_RETRY_BASE_DELAY", "0.01")
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_SCHEMA = REPO.parent / "shared" / "reference" / "heroku" / "platform-api-schema.json"
+
+_CLEARED = ("HEROKU_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "DANDIOPS_ENV", "DANDIOPS_CONFIG",
+            "DANDIOPS_HEROKU_API_URL", "DANDIOPS_HEROKU_DATA_API_URL", "DANDIOPS_GITHUB_API_URL",
+            "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+            "GITHUB_ACTIONS", "FORCE_COLOR", "PY_COLORS", "DANDIOPS_AUDIT_LOG")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch, tmp_path):
+    for name in _CLEARED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("DANDIOPS_AUDIT_LOG", str(tmp_path / "audit.log"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def schema_validator():
+    from dandiops.sandbox.heroku.schema import PACKAGED_SCHEMA, ResponseValidator
+
+    return ResponseValidator(SHARED_SCHEMA if SHARED_SCHEMA.is_file() else PACKAGED_SCHEMA)
+
+
+def assert_schema_valid(state, validator) -> None:
+    problems = []
+    for record in state.requests:
+        if record.status >= 300 or record.response is None:
+            continue
+        if record.path.startswith(("/_sandbox/", "/client/", "/sessions/")):
+            continue
+        for problem in validator.errors(record.method, record.path, record.response):
+            problems.append(f"{record.method} {record.path}: {problem}")
+    assert not problems, "stand-in responses that break Heroku's schema:\n" + "\n".join(problems[:20])
+
+
+@pytest.fixture
+def sandbox(tmp_path, schema_validator):
+    from dandiops.sandbox.full import build_sandbox
+
+    box = build_sandbox(tmp_path / "sandbox")
+    box.start()
+    try:
+        yield box
+    finally:
+        box.stop()
+    assert_schema_valid(box.heroku.state, schema_validator)
+
+
+@pytest.fixture
+def heroku_state(sandbox):
+    return sandbox.heroku.state
+
+
+class CliResult:
+    def __init__(self, result):
+        self.exit_code = result.exit_code
+        self.stdout = result.stdout
+        self.stderr = result.stderr
+        self.exception = result.exception
+
+    def json(self):
+        import json
+
+        return json.loads(self.stdout)
+
+    def __repr__(self) -> str:
+        return f"<exit {self.exit_code}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}>"
+
+
+@pytest.fixture
+def cli(sandbox, monkeypatch):
+    """Run `dandiops ARGS` in-process with the sandbox's environment."""
+    from typer.testing import CliRunner
+
+    from dandiops.cli.main import app
+
+    for key, value in sandbox.environment().items():
+        monkeypatch.setenv(key, value)
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, env: dict | None = None) -> CliResult:
+        result = runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+        return CliResult(result)
+
+    return invoke
