@@ -1,4 +1,8 @@
-"""The sandbox with every stand-in dandiops has, as `sandbox serve` and the tests use it."""
+"""The sandbox with every stand-in dandiops has, as `sandbox serve`, `sandbox demo` and the tests use it.
+
+Components start in order and later ones may override environment settings of earlier ones.
+Heroku extensions add routes to the Platform API stand-in.
+"""
 
 from __future__ import annotations
 
@@ -9,5 +13,7 @@ from dandiops.sandbox.runtime import Sandbox
 
 def build_sandbox(workdir: Path, *, app_dirs: dict[str, str] | None = None,
                   database_urls: dict[str, str] | None = None) -> Sandbox:
+    heroku_extensions: list = []
     components: list = []
-    return Sandbox(workdir, app_dirs=app_dirs, database_urls=database_urls, components=components)
+    return Sandbox(workdir, app_dirs=app_dirs, database_urls=database_urls, components=components,
+                   heroku_extensions=heroku_extensions)

@@ -29,14 +29,19 @@ class Component(Protocol):
 
 
 class HerokuComponent:
-    def __init__(self) -> None:
+    """The Platform API stand-in. `extensions` add routes to it (see heroku.api.create_app)."""
+
+    def __init__(self, extensions: list | None = None) -> None:
         self.api_key = "HRKU-sandbox-" + random_secrets.token_hex(16)
         self.state = HerokuState(self.api_key)
+        self.extensions = list(extensions or [])
         self.server: ServerThread | None = None
 
     def start(self, sandbox: "Sandbox") -> None:
-        heroku_seed.seed(self.state, database_urls=sandbox.database_urls, app_dirs=sandbox.app_dirs)
-        self.server = ServerThread(create_app(self.state)).start()
+        database_urls = {env: f"sqlite:///{sandbox.workdir / f'{env}.sqlite3'}" for env in Sandbox.ENVIRONMENTS}
+        database_urls.update(sandbox.database_urls)
+        heroku_seed.seed(self.state, database_urls=database_urls, app_dirs=sandbox.app_dirs)
+        self.server = ServerThread(create_app(self.state, extensions=self.extensions)).start()
 
     def stop(self) -> None:
         if self.server:
@@ -72,12 +77,13 @@ class Sandbox:
     ENVIRONMENTS = ("staging", "production")
 
     def __init__(self, workdir: str | os.PathLike, *, app_dirs: dict[str, str] | None = None,
-                 database_urls: dict[str, str] | None = None, components: list[Component] | None = None):
+                 database_urls: dict[str, str] | None = None, components: list[Component] | None = None,
+                 heroku_extensions: list | None = None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.app_dirs = dict(app_dirs or {})
         self.database_urls = dict(database_urls or {})
-        self.heroku = HerokuComponent()
+        self.heroku = HerokuComponent(heroku_extensions)
         self.components: list[Component] = [self.heroku, *(components or [])]
         self.config_path = self.workdir / "dandiops.toml"
 

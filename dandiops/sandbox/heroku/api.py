@@ -32,7 +32,8 @@ def not_found_app() -> Response:
     return error(404, "not_found", "Couldn't find that app.", resource="app")
 
 
-def create_app(state: HerokuState, *, base_url_getter=None) -> Flask:
+def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Flask:
+    """`extensions` are callables (flask_app, state) that add routes: dynos, logs, Data API..."""
     app = Flask("dandiops-heroku-standin")
     app.config["heroku_state"] = state
 
@@ -374,6 +375,9 @@ def create_app(state: HerokuState, *, base_url_getter=None) -> Flask:
 
     collaborator_routes("/apps", team=False)
     collaborator_routes("/teams/apps", team=True)
+
+    for extension in extensions:
+        extension(app, state)
 
     # --- sandbox control (tests and `sandbox serve`) -------------------------------------
     @app.post("/_sandbox/faults")
