@@ -37,7 +37,7 @@ class DandiopsGroup(TyperGroup):
         except KeyboardInterrupt:
             _reporter(ctx).error("interrupted")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except Exception:
             reporter = _reporter(ctx)

@@ -1,0 +1,102 @@
+"""Settings, secrets, redaction, exit codes and the output conventions."""
+
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from dandiops.core.errors import ConfigError, ExitCode
+from dandiops.core.output import Reporter, Terminal
+from dandiops.core.redact import SecretRegistry
+from dandiops.core.settings import load_secrets, load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+CONFIG = """
+[environments.staging]
+heroku_app = "my-staging"
+github_repo = "org/dandi-archive"
+api_url = "https://api.staging.example.org"
+
+[environments.production]
+heroku_app = "my-prod"
+production = true
+workflow = "prod.yml"
+"""
+
+
+def test_config_is_found_upward(tmp_path, monkeypatch):
+    (tmp_path / "dandiops.toml").write_text(CONFIG)
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    monkeypatch.chdir(nested)
+    settings = load_settings(environ={})
+    assert settings.environment("staging").heroku_app == "my-staging"
+    assert settings.environment("staging").deploy_workflow == "backend-staging-deploy.yml"
+    assert settings.environment("production").deploy_workflow == "prod.yml"
+
+
+@pytest.mark.parametrize("text, says", [
+    ("[environments.x]\nheroku_app = 3\n", "must be a str"),
+    ("[environments.x]\napi_url = 'https://x'\n", "has no heroku_app"),
+    ("[environments\n", "not valid TOML"),
+])
+def test_bad_config_is_a_config_error(tmp_path, text, says):
+    path = tmp_path / "dandiops.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=says):
+        load_settings(path, environ={})
+
+
+def test_explicit_missing_config(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_secrets_precedence_and_permission_warning(tmp_path):
+    (tmp_path / ".env").write_text("HEROKU_API_KEY=from-dotenv\nGITHUB_TOKEN=gh-dotenv\n")
+    (tmp_path / ".env.staging").write_text("HEROKU_API_KEY=from-staging\n")
+    os.chmod(tmp_path / ".env", 0o644)
+    os.chmod(tmp_path / ".env.staging", 0o600)
+    secrets = load_secrets(tmp_path, "staging", environ={"GITHUB_TOKEN": "gh-process"})
+    assert secrets.get("HEROKU_API_KEY") == "from-staging"
+    assert secrets.get("GITHUB_TOKEN") == "gh-process"
+    assert len(secrets.warnings) == 1 and "chmod 600" in secrets.warnings[0] and ".env " in secrets.warnings[0] + " "
+
+
+def test_reporter_masks_secrets_everywhere():
+    registry = SecretRegistry(["s3cr3t-value"])
+    out, err = io.StringIO(), io.StringIO()
+    reporter = Reporter(Terminal(False, False, False, False, False), json_mode=True, secrets=registry,
+                        stdout=out, stderr=err)
+    reporter.info("token is s3cr3t-value")
+    reporter.error("failed with s3cr3t-value", hint="s3cr3t-value")
+    reporter.result({"nested": ["x s3cr3t-value y"]})
+    assert "s3cr3t-value" not in out.getvalue() + err.getvalue()
+    assert json.loads(out.getvalue()) == {"nested": ["x *** y"]}
+
+
+def test_reporter_json_mode_emits_one_document():
+    out = io.StringIO()
+    reporter = Reporter(Terminal(False, False, False, False, False), json_mode=True, stdout=out, stderr=io.StringIO())
+    reporter.result({"a": 1})
+    with pytest.raises(RuntimeError):
+        reporter.result({"b": 2})
+
+
+def test_no_color_and_no_tty_means_plain_output():
+    terminal = Terminal.detect({"NO_COLOR": "1"})
+    assert terminal.color is False
+    err = io.StringIO()
+    Reporter(terminal, stdout=io.StringIO(), stderr=err).warn("careful")
+    assert "\x1b[" not in err.getvalue()
+    assert err.getvalue() == "warning: careful\n"
+
+
+def test_every_exit_code_is_documented():
+    doc = (REPO / "docs" / "exit-codes.md").read_text()
+    documented = {int(code): name for code, name in re.findall(r"^\|\s*(\d+)\s*\|\s*`(\w+)`", doc, re.M)}
+    assert documented == {member.value: member.name for member in ExitCode}

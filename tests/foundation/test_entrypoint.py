@@ -1,0 +1,122 @@
+"""The installed entry point, start-up imports, and `sandbox serve` as a real process."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("github", "boto3", "botocore", "questionary", "django", "httpx", "flask", "moto")
+
+
+def run(*args, env=None, timeout=60, **kw):
+    return subprocess.run([sys.executable, "-m", "dandiops", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})}, **kw)
+
+
+def test_version_and_help():
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.startswith("dandiops ")
+    result = run("--help")
+    assert result.returncode == 0
+    for group in ("status", "config", "hosts", "sandbox"):
+        assert group in result.stdout
+
+
+def test_help_imports_no_heavy_module():
+    code = ("import sys; sys.argv=['dandiops','--help']\n"
+            "from dandiops.cli.main import app\n"
+            "try:\n    app(prog_name='dandiops')\nexcept SystemExit:\n    pass\n"
+            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_every_command_has_help():
+    import click
+    import typer.main
+
+    from dandiops.cli.main import app
+
+    def walk(command, path):
+        yield path, command
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from walk(sub, path + [name])
+
+    for path, command in walk(typer.main.get_command(app), []):
+        assert command.help or command.short_help, f"`dandiops {' '.join(path)}` has no help text"
+        result = run(*path, "--help")
+        assert result.returncode == 0, (path, result.stderr)
+
+
+def test_every_command_group_has_a_docs_page():
+    import click
+    import typer.main
+
+    from dandiops.cli.main import app
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    text = "\n".join(p.read_text() for p in docs.glob("*.md"))
+    for name, command in typer.main.get_command(app).commands.items():
+        assert f"dandiops {name}" in text, f"no page in docs/ mentions `dandiops {name}`"
+        if isinstance(command, click.Group):
+            for sub in command.commands:
+                assert f"dandiops {name} {sub}" in text, f"docs/ do not mention `dandiops {name} {sub}`"
+
+
+def test_installed_console_script_runs_against_the_sandbox(sandbox):
+    script = Path(sys.executable).with_name("dandiops")
+    if not script.exists():
+        pytest.skip("the dandiops console script is not installed in this environment")
+    result = subprocess.run([str(script), "status", "-e", "staging", "--json"], capture_output=True, text=True,
+                            env={**os.environ, **sandbox.environment()}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["app"]["name"] == "dandi-sandbox-api-staging"
+    assert sandbox.heroku.api_key not in result.stdout + result.stderr
+
+
+def test_sandbox_serve_writes_env_file_and_stops_on_sigterm(tmp_path):
+    env_file = tmp_path / "sandbox.env"
+    process = subprocess.Popen([sys.executable, "-m", "dandiops", "sandbox", "serve", "--env-file", str(env_file),
+                                "--workdir", str(tmp_path / "box")],
+                               stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        ready = process.stderr.readline()
+        assert ready.startswith("sandbox ready:"), ready
+        values = dict(line.split("=", 1) for line in env_file.read_text().splitlines()
+                      if line and not line.startswith("#"))
+        assert {"HEROKU_API_KEY", "DANDIOPS_HEROKU_API_URL", "DANDIOPS_CONFIG"} <= set(values)
+        assert oct(env_file.stat().st_mode & 0o777) == "0o600"
+        result = run("status", "-e", "production", "--json",
+                     env={k: v.strip("'") for k, v in values.items()})
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["app"]["name"] == "dandi-sandbox-api"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == 0
+    assert "sandbox stopped" in process.stderr.read()
+
+
+def test_unexpected_errors_show_a_masked_traceback_without_locals(cli, sandbox, monkeypatch):
+    from dandiops.steps import status as status_module
+
+    def explode(ctx):
+        secret_here = sandbox.heroku.api_key  # noqa: F841 - a local that must never be printed
+        raise RuntimeError(f"boom {sandbox.heroku.api_key}")
+
+    monkeypatch.setattr(status_module, "gather_status", explode)
+    result = cli("status", "-e", "staging")
+    assert result.exit_code == 1
+    assert "unexpected internal error" in result.stderr
+    assert "boom ***" in result.stderr
+    assert sandbox.heroku.api_key not in result.stderr

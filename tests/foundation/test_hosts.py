@@ -1,0 +1,119 @@
+"""`dandiops hosts`: read, merge, PATCH only the changed key; bad hosts change nothing."""
+
+import pytest
+
+STAGING = "dandi-sandbox-api-staging"
+
+
+def config(state):
+    return state.apps[STAGING].config
+
+
+def patches(state):
+    return [r for r in state.writes() if r.method == "PATCH"]
+
+
+def test_list_shows_hosts_and_origins(cli, heroku_state):
+    result = cli("hosts", "list", "-e", "staging", "--json")
+    assert result.exit_code == 0, result
+    assert result.json() == {"app": STAGING, "allowed_hosts": ["api.staging.dandi.test"],
+                             "cors_allowed_origins": ["https://staging.dandi.test"]}
+
+
+def test_add_merges_and_patches_only_that_key(cli, heroku_state):
+    config(heroku_state)["DJANGO_ALLOWED_HOSTS"] = "api.staging.dandi.test,keep.example.org"
+    releases_before = len(heroku_state.apps[STAGING].releases)
+    result = cli("hosts", "add", "new.example.org", "-e", "staging")
+    assert result.exit_code == 0, result
+    assert config(heroku_state)["DJANGO_ALLOWED_HOSTS"] == "api.staging.dandi.test,keep.example.org,new.example.org"
+    [patch] = patches(heroku_state)
+    assert patch.body == {"DJANGO_ALLOWED_HOSTS": "api.staging.dandi.test,keep.example.org,new.example.org"}
+    assert len(heroku_state.apps[STAGING].releases) == releases_before + 1
+
+
+def test_adding_a_present_host_sends_no_patch(cli, heroku_state):
+    result = cli("hosts", "add", "API.staging.dandi.test", "-e", "staging")
+    assert result.exit_code == 0, result
+    assert "nothing to change" in result.stderr
+    assert patches(heroku_state) == []
+
+
+def test_remove_keeps_other_entries(cli, heroku_state):
+    config(heroku_state)["DJANGO_ALLOWED_HOSTS"] = "a.example.org,b.example.org,c.example.org"
+    result = cli("hosts", "remove", "b.example.org", "-e", "staging")
+    assert result.exit_code == 0, result
+    assert config(heroku_state)["DJANGO_ALLOWED_HOSTS"] == "a.example.org,c.example.org"
+
+
+def test_cors_origin_is_managed_alongside(cli, heroku_state):
+    result = cli("hosts", "add", "--cors-origin", "https://preview.example.org", "-e", "staging", "--json")
+    assert result.exit_code == 0, result
+    assert config(heroku_state)["DJANGO_CORS_ALLOWED_ORIGINS"] == "https://staging.dandi.test,https://preview.example.org"
+    [patch] = patches(heroku_state)
+    assert list(patch.body) == ["DJANGO_CORS_ALLOWED_ORIGINS"]
+    assert result.json()["changes"][0]["target"] == "config var DJANGO_CORS_ALLOWED_ORIGINS"
+
+
+def test_dry_run_writes_nothing(cli, heroku_state):
+    before = dict(config(heroku_state))
+    result = cli("hosts", "add", "new.example.org", "-e", "staging", "--dry-run")
+    assert result.exit_code == 0, result
+    assert "would set config var DJANGO_ALLOWED_HOSTS" in result.stderr
+    assert heroku_state.writes() == []
+    assert config(heroku_state) == before
+
+
+@pytest.mark.parametrize("bad, says", [
+    ("https://api.example.org", "not URLs"),
+    ("api.example.org/admin", "has no path"),
+    ("api.example.org:8000", "have no port"),
+    ("api example.org", "whitespace"),
+    ("*.example.org", "leading dot"),
+    ("bad_host!.org", "not a valid host name"),
+])
+def test_bad_hosts_are_refused_before_any_request(cli, heroku_state, bad, says):
+    result = cli("hosts", "add", bad, "-e", "staging")
+    assert result.exit_code == 2, result
+    assert says in result.stderr and "hint:" in result.stderr
+    assert heroku_state.requests == []
+
+
+@pytest.mark.parametrize("bad, says", [
+    ("example.org", "needs a scheme"),
+    ("https://example.org/", "no path"),
+    ("https://example.org/app", "no path"),
+])
+def test_bad_cors_origins_are_refused(cli, heroku_state, bad, says):
+    result = cli("hosts", "add", "--cors-origin", bad, "-e", "staging")
+    assert result.exit_code == 2, result
+    assert says in result.stderr
+    assert heroku_state.requests == []
+
+
+def test_nothing_to_change_is_a_usage_error(cli, heroku_state):
+    result = cli("hosts", "add", "-e", "staging")
+    assert result.exit_code == 2
+    assert "--cors-origin" in result.stderr
+
+
+def test_production_needs_yes_without_a_terminal(cli, heroku_state):
+    result = cli("hosts", "add", "new.example.org", "-e", "production")
+    assert result.exit_code == 2, result
+    assert "pass --yes" in result.stderr
+    assert heroku_state.writes() == []
+    result = cli("hosts", "add", "new.example.org", "-e", "production", "--yes")
+    assert result.exit_code == 0, result
+    assert "new.example.org" in heroku_state.apps["dandi-sandbox-api"].config["DJANGO_ALLOWED_HOSTS"]
+
+
+def test_each_change_appends_one_audit_line_without_values(cli, heroku_state, tmp_path):
+    import json
+    import os
+
+    cli("hosts", "add", "new.example.org", "-e", "staging")
+    lines = [json.loads(line) for line in open(os.environ["DANDIOPS_AUDIT_LOG"])]
+    assert len(lines) == 1
+    entry = lines[0]
+    assert entry["action"] == "config-vars.set" and entry["env"] == "staging" and entry["app"] == STAGING
+    assert entry["result"] == "ok" and entry["detail"] == {"keys": ["DJANGO_ALLOWED_HOSTS"]}
+    assert set(entry) == {"time", "operator", "env", "app", "action", "result", "detail"}
