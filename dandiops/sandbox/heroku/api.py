@@ -376,6 +376,21 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
     collaborator_routes("/apps", team=False)
     collaborator_routes("/teams/apps", team=True)
 
+    @app.get("/addon-attachments")
+    def list_all_attachments():
+        with state.lock:
+            items = [render.addon_attachment(a, addon) for a in state.apps.values() for addon in a.addons]
+        return json_response(items)
+
+    @app.get("/teams/<team>/members")
+    def list_team_members(team):
+        with state.lock:
+            members = state.teams.get(team)
+            if members is None:
+                return error(404, "not_found", "Couldn't find that team.", resource="team")
+            items = [render.team_member(state, m) for m in members]
+        return listed(items, ["email"], "email", lambda obj, field: obj[field])
+
     for extension in extensions:
         extension(app, state)
 

@@ -115,3 +115,19 @@ def collaborator(app: App, item: Collaborator, *, team: bool = False) -> dict:
         role=item.role, user={"email": item.email, "federated": False, "id": item.user_id},
     )
     return body
+
+
+def team_member(state: HerokuState, member: dict) -> dict:
+    body = example("team-member")
+    body.update(created_at=member.get("created_at", "2026-01-01T00:00:00Z"),
+                updated_at=member.get("updated_at", "2026-01-01T00:00:00Z"),
+                email=member["email"], federated=False, id=member.setdefault("id", _stable_id(member["email"])),
+                identity_provider=None, role=member.get("role", "member"), two_factor_authentication=True,
+                user={"email": member["email"], "id": member["id"], "name": member["email"].split("@")[0]})
+    return body
+
+
+def _stable_id(text: str) -> str:
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, text))
