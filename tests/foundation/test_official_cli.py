@@ -41,7 +41,7 @@ def test_official_cli_reads_and_writes_through_the_stand_in(heroku, heroku_state
     assert heroku_state.apps[app].config["FOO"] == "bar"
 
     assert "Deploy 3e3c3c9c" in heroku("releases", "-a", app, "-n", "2").stdout
-    assert "web at 2:Basic" in heroku("ps:scale", "web=2", "-a", app).stdout
+    assert "web at 2:Basic" in heroku("ps:scale", "web=2", "-a", app).stderr
     assert heroku_state.apps[app].formation["web"].quantity == 2
 
     info = heroku("apps:info", "-a", "dandi-sandbox-api").stdout
