@@ -103,3 +103,13 @@ def cli(sandbox, monkeypatch):
         return CliResult(result)
 
     return invoke
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (DANDIOPS_REQUIRE_POSTGRES=1) a PostgreSQL test that skips is a failure, not a pass."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("DANDIOPS_REQUIRE_POSTGRES") and item.get_closest_marker("postgres"):
+        report.outcome = "failed"
+        report.longrepr = f"PostgreSQL test skipped in CI: {report.longrepr}"
