@@ -17,6 +17,7 @@ from dandiops.core.redact import SecretRegistry
 from dandiops.core.settings import SECRET_ENV_NAMES, Environment, Secrets, Settings, load_secrets, load_settings
 
 if TYPE_CHECKING:
+    from dandiops.providers.aws import AwsClient
     from dandiops.providers.heroku import HerokuClient
 
 
@@ -82,6 +83,21 @@ class Context:
                 env_name=env_name,
             )
         return self._clients["heroku"]
+
+    def aws(self) -> "AwsClient":
+        """boto3 clients for S3, IAM and STS; AWS_ENDPOINT_URL points them at a stand-in such as moto."""
+        if "aws" not in self._clients:
+            from dandiops.providers.aws import AwsClient
+
+            self._clients["aws"] = AwsClient(
+                endpoint_url=self.setting("AWS_ENDPOINT_URL"),
+                region=self.setting("AWS_DEFAULT_REGION") or self.setting("AWS_REGION"),
+                access_key_id=self.secrets.get("AWS_ACCESS_KEY_ID"),
+                secret_access_key=self.secrets.get("AWS_SECRET_ACCESS_KEY"),
+                session_token=self.secrets.get("AWS_SESSION_TOKEN"),
+                profile=self.setting("AWS_PROFILE"),
+            )
+        return self._clients["aws"]
 
     def close(self) -> None:
         for client in self._clients.values():

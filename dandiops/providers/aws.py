@@ -1,0 +1,190 @@
+"""AWS through boto3: who we are (STS), the dandiset bucket (S3) and the app's IAM user.
+
+boto3 and botocore are imported inside the methods that need them. Reads are retried by botocore
+("standard" mode); every error becomes a DandiopsError that says what failed and what to do.
+`endpoint_url` (AWS_ENDPOINT_URL) points every client at a local stand-in such as moto.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from dandiops.core.errors import AuthError, ConfigError, ConflictError, DandiopsError, NotFoundError, UnavailableError
+
+_MISSING_CODES = {"404", "NoSuchBucket", "NoSuchEntity", "NoSuchBucketPolicy", "NoSuchPublicAccessBlockConfiguration"}
+_AUTH_CODES = {"AccessDenied", "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException",
+               "ExpiredToken", "InvalidAccessKeyId", "403", "AuthFailure"}
+
+
+@dataclass
+class BucketReport:
+    name: str
+    exists: bool
+    versioning: str | None = None  # "Enabled", "Suspended" or None (never enabled)
+    public_access_block: dict[str, bool] | None = None
+    policy: dict[str, Any] | None = None
+
+
+@dataclass
+class AccessKey:
+    id: str
+    status: str
+    created: str
+
+
+@dataclass
+class UserReport:
+    name: str
+    exists: bool
+    arn: str | None = None
+    access_keys: list[AccessKey] = field(default_factory=list)
+
+    @property
+    def active_keys(self) -> list[str]:
+        return [key.id for key in self.access_keys if key.status == "Active"]
+
+
+class AwsClient:
+    def __init__(self, *, endpoint_url: str | None = None, region: str | None = None,
+                 access_key_id: str | None = None, secret_access_key: str | None = None,
+                 session_token: str | None = None, profile: str | None = None):
+        self.endpoint_url = endpoint_url or None
+        self.region = region or "us-east-1"
+        self._credentials = {"aws_access_key_id": access_key_id, "aws_secret_access_key": secret_access_key,
+                             "aws_session_token": session_token}
+        self._profile = profile
+        self._session = None
+        self._clients: dict[str, Any] = {}
+
+    # --- clients -------------------------------------------------------------------------
+    def client(self, service: str):
+        if service not in self._clients:
+            import boto3
+            from botocore.config import Config
+
+            if self._session is None:
+                self._session = boto3.session.Session(
+                    profile_name=self._profile,
+                    **{k: v for k, v in self._credentials.items() if v},
+                    region_name=self.region)
+            config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=10, read_timeout=30,
+                            s3={"addressing_style": "path"} if self.endpoint_url else None)
+            self._clients[service] = self._session.client(service, endpoint_url=self.endpoint_url, config=config)
+        return self._clients[service]
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+    def _call(self, service: str, operation: str, what: str, **params) -> dict:
+        from botocore.exceptions import (
+            ClientError,
+            EndpointConnectionError,
+            NoCredentialsError,
+            NoRegionError,
+            PartialCredentialsError,
+        )
+        from botocore.exceptions import ConnectionError as BotoConnectionError
+        from botocore.exceptions import ProfileNotFound
+
+        try:
+            client = self.client(service)
+            return getattr(client, operation)(**params)
+        except (NoCredentialsError, PartialCredentialsError):
+            raise ConfigError(f"no AWS credentials for {what}",
+                              hint="set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the "
+                                   "environment or .env beside dandiops.toml") from None
+        except ProfileNotFound as exc:
+            raise ConfigError(f"AWS profile not found ({exc})", hint="check AWS_PROFILE") from None
+        except NoRegionError:
+            raise ConfigError(f"no AWS region for {what}", hint="set AWS_DEFAULT_REGION") from None
+        except (EndpointConnectionError, BotoConnectionError):
+            where = self.endpoint_url or "AWS"
+            raise UnavailableError(f"could not reach {where} while {what}",
+                                   hint="check your network, or AWS_ENDPOINT_URL if you use a local stand-in") from None
+        except ClientError as exc:
+            raise _client_error(exc, what) from None
+
+    # --- reads ---------------------------------------------------------------------------
+    def caller_identity(self) -> dict[str, str]:
+        data = self._call("sts", "get_caller_identity", "asking STS who the AWS credentials belong to")
+        return {"account": data["Account"], "arn": data["Arn"], "user_id": data["UserId"]}
+
+    def bucket(self, name: str) -> BucketReport:
+        try:
+            self._call("s3", "head_bucket", f"looking for bucket {name}", Bucket=name)
+        except NotFoundError:
+            return BucketReport(name, exists=False)
+        versioning = self._call("s3", "get_bucket_versioning", f"reading versioning of bucket {name}", Bucket=name)
+        try:
+            block = self._call("s3", "get_public_access_block", f"reading the public access block of {name}",
+                               Bucket=name)["PublicAccessBlockConfiguration"]
+        except NotFoundError:
+            block = None
+        try:
+            raw = self._call("s3", "get_bucket_policy", f"reading the policy of bucket {name}", Bucket=name)["Policy"]
+            policy = json.loads(raw)
+        except NotFoundError:
+            policy = None
+        return BucketReport(name, exists=True, versioning=versioning.get("Status"), public_access_block=block,
+                            policy=policy)
+
+    def user(self, name: str) -> UserReport:
+        try:
+            data = self._call("iam", "get_user", f"looking for IAM user {name}", UserName=name)["User"]
+        except NotFoundError:
+            return UserReport(name, exists=False)
+        keys = self._call("iam", "list_access_keys", f"listing access keys of IAM user {name}", UserName=name)
+        return UserReport(name, exists=True, arn=data["Arn"], access_keys=[
+            AccessKey(k["AccessKeyId"], k["Status"], str(k.get("CreateDate", "")))
+            for k in keys.get("AccessKeyMetadata", [])])
+
+    # --- writes (never retried blindly: botocore retries only throttling and 5xx) ---------
+    def create_bucket(self, name: str) -> None:
+        params: dict[str, Any] = {"Bucket": name}
+        if self.region != "us-east-1":  # us-east-1 refuses an explicit LocationConstraint
+            params["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+        self._call("s3", "create_bucket", f"creating bucket {name}", **params)
+
+    def enable_versioning(self, name: str) -> None:
+        self._call("s3", "put_bucket_versioning", f"enabling versioning on {name}", Bucket=name,
+                   VersioningConfiguration={"Status": "Enabled"})
+
+    def put_public_access_block(self, name: str, block: dict[str, bool]) -> None:
+        self._call("s3", "put_public_access_block", f"setting the public access block of {name}", Bucket=name,
+                   PublicAccessBlockConfiguration=dict(block))
+
+    def put_bucket_policy(self, name: str, policy: dict[str, Any]) -> None:
+        self._call("s3", "put_bucket_policy", f"setting the policy of bucket {name}", Bucket=name,
+                   Policy=json.dumps(policy))
+
+    def create_user(self, name: str) -> str:
+        return self._call("iam", "create_user", f"creating IAM user {name}", UserName=name)["User"]["Arn"]
+
+    def create_access_key(self, user: str) -> tuple[str, str]:
+        """A new key pair for `user`: (access key id, secret). The secret is shown by AWS only now."""
+        key = self._call("iam", "create_access_key", f"creating an access key for IAM user {user}",
+                         UserName=user)["AccessKey"]
+        return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def _client_error(exc, what: str) -> DandiopsError:
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code", ""))
+    message = error.get("Message") or code
+    if code in _MISSING_CODES:
+        return NotFoundError(f"{what}: not found ({message})", hint="check the name in dandiops.toml")
+    if code in _AUTH_CODES:
+        return AuthError(f"AWS refused {what}: {message}",
+                         hint="check the AWS credentials and that their IAM policy allows this action")
+    if code in ("LimitExceeded", "EntityAlreadyExists", "BucketAlreadyExists", "BucketAlreadyOwnedByYou"):
+        hint = ("an IAM user has at most two access keys: delete an unused one (`aws iam delete-access-key`)"
+                if code == "LimitExceeded" else "read the current state and run again")
+        return ConflictError(f"AWS refused {what}: {message}", hint=hint)
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    if status >= 500 or code in ("Throttling", "SlowDown", "ServiceUnavailable"):
+        return UnavailableError(f"AWS kept failing while {what}: {message}", hint="try again later")
+    return DandiopsError(f"AWS error while {what}: {code}: {message}")
