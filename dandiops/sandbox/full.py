@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dandiops.sandbox.github.component import GitHubComponent
 from dandiops.sandbox.runtime import Sandbox
 
 
@@ -15,5 +16,6 @@ def build_sandbox(workdir: Path, *, app_dirs: dict[str, str] | None = None,
                   database_urls: dict[str, str] | None = None) -> Sandbox:
     heroku_extensions: list = []
     components: list = []
+    components.append(GitHubComponent())  # dandi-archive fork whose deploys release to the Heroku apps
     return Sandbox(workdir, app_dirs=app_dirs, database_urls=database_urls, components=components,
                    heroku_extensions=heroku_extensions)

@@ -1,0 +1,116 @@
+"""What the archive's workflow steps do when the stand-in runs them.
+
+A step's `run:` command decides its effect, so a fork's own workflow files drive the sandbox:
+- `heroku builds:create -a APP`: with the repository secret HEROKU_API_KEY accepted by the Heroku
+  stand-in, a new release of APP (pending), whose release phase runs the Procfile's `release`
+  command for real through the dyno executor; the release succeeds or fails by its exit status.
+- `git push --force origin release`: the release branch moves to the run's commit.
+- `auto shipit`: when the merged pull request carries the `release` label, the next version is
+  tagged and released (which starts the production deploy), as intuit/auto does upstream.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import TYPE_CHECKING
+
+from dandiops.archive.workflows import HEROKU_BUILD
+from dandiops.sandbox.github.state import GitHubState, Job, Run
+
+if TYPE_CHECKING:
+    from dandiops.sandbox.heroku.state import App, HerokuState, Release
+
+_SEMVER = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
+
+
+class HerokuDeploys:
+    """The `heroku builds:create` step against the Heroku stand-in in the same process."""
+
+    def __init__(self, heroku: "HerokuState"):
+        self.heroku = heroku
+        self.release_threads: list[threading.Thread] = []
+
+    def __call__(self, state: GitHubState, run: Run, job: Job, step) -> str | None:
+        match = HEROKU_BUILD.search(step.run or "")
+        if not match:
+            return None
+        key = state.open_secret(run.repo, "HEROKU_API_KEY")
+        if key != self.heroku.api_key:
+            return " ▸    Invalid credentials provided."
+        app = self.heroku.find_app(match.group(1))
+        if app is None:
+            return " ▸    Couldn't find that app."
+        release = self.heroku.create_release(app, f"Deploy {run.head_sha[:8]}", status="pending",
+                                             commit=run.head_sha,
+                                             user_email=state.open_secret(run.repo, "HEROKU_EMAIL"))
+        thread = threading.Thread(target=run_release_phase, args=(self.heroku, app, release),
+                                  name=f"release-phase:{app.name}:v{release.version}", daemon=True)
+        self.release_threads.append(thread)
+        thread.start()
+        return None
+
+    def wait(self, timeout: float = 60.0) -> None:
+        for thread in list(self.release_threads):
+            thread.join(timeout)
+
+
+def run_release_phase(heroku: "HerokuState", app: "App", release: "Release") -> None:
+    """Run the Procfile's release command in a release dyno; its exit status decides the release."""
+    from dandiops.sandbox.dyno.executor import run_to_completion
+    from dandiops.sandbox.heroku.state import now
+
+    command = app.procfile.get("release")
+    lines: list[str] = []
+
+    def keep(line: str) -> None:
+        lines.append(line)
+        heroku.log(app, line, dyno="release.1")
+
+    status = 0
+    if command:
+        heroku.log(app, f"Starting process with command `{command}`", source="heroku", dyno="release.1")
+        try:
+            status = run_to_completion(app, command, {"SOURCE_VERSION": release.commit or ""},
+                                       dyno_name="release.1", on_line=keep)
+        except Exception as exc:  # the dyno could not start at all: the release fails, as on Heroku
+            keep(f"release phase could not start: {exc}")
+            status = 1
+        heroku.log(app, f"Process exited with status {status}", source="heroku", dyno="release.1")
+    with heroku.lock:
+        release.output = lines
+        release.status = "succeeded" if status == 0 else "failed"
+        release.updated_at = now()
+    heroku.log(app, f"Release v{release.version} {'succeeded' if status == 0 else 'failed'}", source="heroku",
+               dyno="api")
+
+
+def reset_release_branch(state: GitHubState, run: Run, job: Job, step) -> str | None:
+    if "git push --force origin release" in (step.run or ""):
+        run.repo.refs["refs/heads/release"] = run.head_sha
+    return None
+
+
+def auto_shipit(state: GitHubState, run: Run, job: Job, step) -> str | None:
+    if "auto shipit" not in (step.run or "") or run.event != "push":
+        return None
+    repo = run.repo
+    merged = next((p for p in repo.pulls.values() if p.merge_commit_sha == run.head_sha), None)
+    if merged is None or "release" not in merged.labels:
+        return None  # onlyPublishWithReleaseLabel
+    versions = [tuple(map(int, m.groups())) for r in repo.releases if (m := _SEMVER.match(r.tag_name))]
+    major, minor, patch = max(versions, default=(0, 0, 0))
+    if "major" in merged.labels:
+        tag = f"v{major + 1}.0.0"
+    elif "minor" in merged.labels:
+        tag = f"v{major}.{minor + 1}.0"
+    else:
+        tag = f"v{major}.{minor}.{patch + 1}"
+    sha = repo.branch_sha(repo.default_branch)
+    assert sha is not None
+    changelog = (repo.file(sha, "CHANGELOG.md") or b"").decode()
+    entry = f"# {tag}\n\n- {merged.title} (#{merged.number})\n\n"
+    commit = state.commit_files(repo, repo.default_branch, {"CHANGELOG.md": (entry + changelog).encode()},
+                                "Update CHANGELOG.md [skip ci]", author=("dandibot", "dandibot@mit.edu"))
+    state.create_release(repo, tag, target=commit.sha, name=tag, body=entry.strip(), author="dandibot")
+    return None

@@ -1,0 +1,82 @@
+"""The GitHub stand-in as a sandbox component: a fork of dandi-archive whose deploy workflows release
+to the Heroku stand-in's apps.
+
+Environment knobs for `dandiops sandbox serve`:
+- DANDIOPS_SANDBOX_STAGING_DISPATCH=1: the staging workflow also declares workflow_dispatch
+  (upstream deploys staging on push to master only).
+- DANDIOPS_SANDBOX_STEP_SECONDS / DANDIOPS_SANDBOX_QUEUE_SECONDS: how long each workflow step takes
+  and how long a run stays queued (defaults 1.5 s and 2 s).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets as random_secrets
+from typing import TYPE_CHECKING, Any
+
+from dandiops.sandbox.github import actions, seed
+from dandiops.sandbox.github.api import create_app
+from dandiops.sandbox.github.state import GitHubState, Repo, RunPace
+from dandiops.sandbox.server import ServerThread
+
+if TYPE_CHECKING:
+    from dandiops.sandbox.runtime import Sandbox
+
+WORKFLOWS = {"staging": seed.STAGING_WORKFLOW, "production": seed.PRODUCTION_WORKFLOW}
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _seconds(name: str, default: float) -> float:
+    try:
+        return max(0.0, float(os.environ[name]))
+    except (KeyError, ValueError):
+        return default
+
+
+class GitHubComponent:
+    def __init__(self, *, staging_dispatch: bool | None = None, pace: RunPace | None = None):
+        self.token = "ghp_sandbox" + random_secrets.token_hex(16)
+        self.staging_dispatch = _flag("DANDIOPS_SANDBOX_STAGING_DISPATCH") if staging_dispatch is None \
+            else staging_dispatch
+        self.state = GitHubState(self.token, pace=pace or RunPace(
+            queue_seconds=_seconds("DANDIOPS_SANDBOX_QUEUE_SECONDS", 2.0),
+            step_seconds=_seconds("DANDIOPS_SANDBOX_STEP_SECONDS", 1.5)))
+        self.server: ServerThread | None = None
+        self.repo: Repo | None = None
+        self.deploys: actions.HerokuDeploys | None = None
+        self._apps: dict[str, str] = {}
+
+    def start(self, sandbox: "Sandbox") -> None:
+        heroku = sandbox.heroku
+        for env_name in sandbox.ENVIRONMENTS:
+            self._apps[env_name] = heroku.environment_settings(env_name)["heroku_app"]
+        self.repo = seed.seed(self.state, staging_app=self._apps["staging"], production_app=self._apps["production"],
+                              staging_dispatch=self.staging_dispatch,
+                              secrets={"HEROKU_API_KEY": heroku.api_key, "HEROKU_EMAIL": heroku.state.account_email,
+                                       "GH_TOKEN": self.token})
+        self.deploys = actions.HerokuDeploys(heroku.state)
+        self.state.step_effects += [self.deploys, actions.reset_release_branch, actions.auto_shipit]
+        self.server = ServerThread(create_app(self.state)).start()
+        self.state.start()
+
+    def stop(self) -> None:
+        self.state.stop()
+        if self.server:
+            self.server.stop()
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return self.server.url
+
+    def environment(self) -> dict[str, str]:
+        return {"DANDIOPS_GITHUB_API_URL": self.url, "GITHUB_TOKEN": self.token}
+
+    def environment_settings(self, env_name: str) -> dict[str, Any]:
+        settings: dict[str, Any] = {"github_repo": seed.FULL_NAME, "branch": "master"}
+        if env_name in WORKFLOWS:
+            settings["workflow"] = WORKFLOWS[env_name].rsplit("/", 1)[-1]
+        return settings
