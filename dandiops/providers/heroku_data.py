@@ -1,0 +1,125 @@
+"""Heroku Data API client (Heroku Postgres backups) over httpx.
+
+The Data API lives on its own host (https://api.data.heroku.com, or DANDIOPS_HEROKU_DATA_API_URL)
+and takes the same Bearer key as the Platform API. It shares the Platform client's transport,
+retry policy and error mapping by subclassing it; only the host and the routes differ. Which
+database belongs to an app is a Platform API question, answered by `resolve_database`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from dandiops.core.errors import NotFoundError
+from dandiops.providers.heroku import HerokuClient
+
+DEFAULT_DATA_API_URL = "https://api.data.heroku.com"
+POSTGRES_SERVICE = "heroku-postgresql"
+DATABASE_CONFIG_VAR = "DATABASE_URL"
+# What the official CLI asks for when it resolves an attachment (pg:backups:schedule).
+RESOLVE_HEADERS = {"Accept": "application/vnd.heroku+json; version=3.sdk",
+                   "Accept-Inclusion": "addon:plan,config_vars"}
+
+
+def data_api_url_from_env(environ: Mapping[str, str] = os.environ) -> str:
+    return environ.get("DANDIOPS_HEROKU_DATA_API_URL", DEFAULT_DATA_API_URL).rstrip("/")
+
+
+@dataclass(frozen=True)
+class DatabaseAttachment:
+    """An app's Postgres add-on as seen through one attachment (e.g. DATABASE -> DATABASE_URL)."""
+
+    app: str
+    addon_id: str
+    addon_name: str
+    attachment_name: str
+
+    @property
+    def schedule_name(self) -> str:
+        """The schedule name the official CLI sends: the attachment's config var."""
+        return f"{self.attachment_name}_URL"
+
+
+def resolve_database(heroku: HerokuClient, app: str, config_var: str = DATABASE_CONFIG_VAR) -> DatabaseAttachment:
+    """The Postgres add-on behind `config_var`, via POST /actions/addon-attachments/resolve."""
+    try:
+        matches = heroku.post("/actions/addon-attachments/resolve",
+                              {"app": app, "addon_attachment": config_var, "addon_service": POSTGRES_SERVICE},
+                              headers=RESOLVE_HEADERS, what=f"resolving {config_var} of {app}")
+    except NotFoundError:
+        heroku.app(app)  # a missing app raises its own, clearer error
+        raise NotFoundError(
+            f"app {app} has no Heroku Postgres database attached as {config_var}",
+            hint=f"attach one (`heroku addons:create heroku-postgresql:essential-0 -a {app}`, or the "
+                 "heroku_addon in Terraform) and run this again",
+        ) from None
+    wanted = config_var.removesuffix("_URL")
+    chosen = next((m for m in matches if m["name"] == wanted), matches[0] if len(matches) == 1 else None)
+    if chosen is None:
+        names = ", ".join(sorted(m["name"] for m in matches))
+        raise NotFoundError(f"{config_var} of {app} matches several attachments ({names})",
+                            hint="name the attachment exactly, e.g. DATABASE_URL")
+    return DatabaseAttachment(app=app, addon_id=chosen["addon"]["id"], addon_name=chosen["addon"]["name"],
+                              attachment_name=chosen["name"])
+
+
+class HerokuDataClient(HerokuClient):
+    url_setting = "DANDIOPS_HEROKU_DATA_API_URL"
+
+    def __init__(self, api_key: str | None, *, base_url: str | None = None, **kwargs: Any):
+        super().__init__(api_key, base_url=base_url or data_api_url_from_env(), **kwargs)
+
+    def database(self, addon_id: str) -> dict:
+        return self.get(f"/client/v11/databases/{addon_id}", what="reading the database's details")
+
+    def transfer_schedules(self, addon_id: str) -> list[dict]:
+        return self.get(f"/client/v11/databases/{addon_id}/transfer-schedules", what="reading the backup schedules")
+
+    def create_transfer_schedule(self, addon_id: str, *, hour: int, timezone: str, schedule_name: str) -> dict:
+        """Create, or replace the schedule of the same name. The hour goes as two digits, as the CLI sends it."""
+        body = {"hour": f"{hour:02d}", "timezone": timezone, "schedule_name": schedule_name}
+        return self.post(f"/client/v11/databases/{addon_id}/transfer-schedules", body,
+                         what="scheduling daily backups")
+
+    def delete_transfer_schedule(self, addon_id: str, schedule_id: str) -> dict | None:
+        return self.delete(f"/client/v11/databases/{addon_id}/transfer-schedules/{schedule_id}",
+                           what="removing the backup schedule")
+
+    def transfers(self, app: str) -> list[dict]:
+        return self.get(f"/client/v11/apps/{app}/transfers", what=f"listing the transfers of {app}")
+
+    def backups(self, app: str) -> list[dict]:
+        """Backups are the transfers from pg_dump to storage (gof3r); restores and copies are left out."""
+        return [t for t in self.transfers(app) if t.get("from_type") == "pg_dump" and t.get("to_type") == "gof3r"]
+
+
+_ON = re.compile(r"\bOn\b")
+
+
+def info_value(database: Mapping[str, Any], name: str) -> list[Any]:
+    """The values of one row of the database's `info` list (e.g. "Plan", "Continuous Protection")."""
+    for row in database.get("info") or []:
+        if row.get("name") == name:
+            return list(row.get("values") or [])
+    return []
+
+
+def continuous_protection(database: Mapping[str, Any]) -> bool:
+    """What the official CLI checks before warning that logical backups of large databases will likely fail."""
+    return any(_ON.search(str(value)) for value in info_value(database, "Continuous Protection"))
+
+
+def backup_name(transfer: Mapping[str, Any]) -> str:
+    """b001, b002...: the name the Heroku CLI shows for a backup."""
+    return f"b{int(transfer.get('num') or 0):03d}"
+
+
+def transfer_status(transfer: Mapping[str, Any]) -> str:
+    if transfer.get("canceled_at"):
+        return "cancelled"
+    if transfer.get("finished_at") or transfer.get("succeeded") is not None:
+        return "completed" if transfer.get("succeeded") else "failed"
+    return "running" if transfer.get("started_at") else "pending"

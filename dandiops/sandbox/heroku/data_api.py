@@ -1,0 +1,337 @@
+"""The Heroku Data API stand-in: Postgres database details, backup schedules and backups (transfers).
+
+Routes follow the Data API as the official CLI uses it (`/client/v11/...`; shapes from
+heroku/typescript-api-schema's data types). Databases are the heroku-postgresql add-ons of the
+Platform stand-in's apps, keyed by add-on id. Continuous protection is On from the standard tier
+up, as on Heroku. The Platform API gate does not cover /client/, so auth and faults are checked here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Response, request
+
+from dandiops.sandbox.heroku.api import _authorized, json_response
+from dandiops.sandbox.heroku.state import Addon, App, HerokuState
+
+POSTGRES_SERVICE = "heroku-postgresql"
+WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+
+
+def data_time(moment: dt.datetime | None = None) -> str:
+    """The Data API's timestamps: space-separated UTC like "2024-05-28 11:19:37 +0000"."""
+    return (moment or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M:%S +0000")
+
+
+def plan_tier(plan: str) -> str:
+    """"heroku-postgresql:standard-0" -> "standard"."""
+    return plan.partition(":")[2].split("-")[0]
+
+
+def has_continuous_protection(plan: str) -> bool:
+    return plan_tier(plan) in ("standard", "premium", "private", "shield")
+
+
+def retention(plan: str) -> tuple[int, int, int]:
+    """(daily backups kept, weeks, months) per Heroku's published retention by tier."""
+    tier = plan_tier(plan)
+    if tier in ("premium", "private", "shield"):
+        return 7, 8, 12
+    if tier == "standard":
+        return 7, 4, 0
+    return 7, 0, 0
+
+
+@dataclass
+class Schedule:
+    name: str
+    hour: int
+    timezone: str
+    uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+@dataclass
+class Transfer:
+    num: int
+    from_name: str
+    schedule_uuid: str | None = None
+    succeeded: bool = True
+    source_bytes: int = 9_437_184
+    uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    created_at: str = field(default_factory=data_time)
+
+
+@dataclass
+class Database:
+    addon_id: str
+    app_name: str
+    schedules: list[Schedule] = field(default_factory=list)
+    transfers: list[Transfer] = field(default_factory=list)
+
+
+class HerokuDataStandIn:
+    """A Heroku stand-in extension: call it with (flask_app, state) to add the Data API routes."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.databases: dict[str, Database] = {}
+        self.state: HerokuState | None = None
+        self._numbers = itertools.count(1)
+
+    # --- lookups -------------------------------------------------------------------------------
+    def _postgres(self, addon_id: str) -> tuple[App, Addon] | None:
+        assert self.state is not None
+        with self.state.lock:
+            for app in self.state.apps.values():
+                for addon in app.addons:
+                    if addon.id == addon_id and addon.service == POSTGRES_SERVICE:
+                        return app, addon
+        return None
+
+    def database(self, addon_id: str) -> Database | None:
+        found = self._postgres(addon_id)
+        if found is None:
+            return None
+        app, _ = found
+        with self.lock:
+            return self.databases.setdefault(addon_id, Database(addon_id=addon_id, app_name=app.name))
+
+    def database_of(self, app_name: str) -> Database:
+        """The app's first Postgres database (tests use it to look behind the API)."""
+        assert self.state is not None
+        app = self.state.apps[app_name]
+        addon = next(a for a in app.addons if a.service == POSTGRES_SERVICE)
+        database = self.database(addon.id)
+        assert database is not None
+        return database
+
+    # --- behaviour ---------------------------------------------------------------------------
+    def capture(self, database: Database, *, schedule: Schedule | None = None, succeeded: bool = True) -> Transfer:
+        """A backup that has finished at once (the stand-in does not dump anything)."""
+        with self.lock:
+            transfer = Transfer(num=next(self._numbers), from_name="DATABASE",
+                                schedule_uuid=schedule.uuid if schedule else None, succeeded=succeeded)
+            database.transfers.append(transfer)
+            return transfer
+
+    def run_schedules(self, app_name: str) -> list[Transfer]:
+        """What Heroku does each day at the scheduled hour: one backup per schedule."""
+        database = self.database_of(app_name)
+        with self.lock:
+            return [self.capture(database, schedule=schedule) for schedule in list(database.schedules)]
+
+    # --- rendering ---------------------------------------------------------------------------
+    def render_database(self, database: Database, base_url: str) -> dict:
+        app, addon = self._postgres(database.addon_id)  # type: ignore[misc]
+        tier = plan_tier(addon.plan)
+        plan_label = addon.plan.partition(":")[2].replace("-", " ").title()
+        protection = "On" if has_continuous_protection(addon.plan) else "Off"
+        info: list[dict[str, Any]] = [
+            {"name": "Plan", "values": [plan_label]},
+            {"name": "Status", "values": ["Available"]},
+            {"name": "Data Size", "values": ["9.0 MB"]},
+            {"name": "Tables", "values": [42]},
+            {"name": "PG Version", "values": ["16.4"]},
+            {"name": "Created", "values": [data_time()]},
+            {"name": "Continuous Protection", "values": [protection]},
+        ]
+        if tier != "essential":
+            info.append({"name": "Rollback", "values": ["earliest from 4 days ago"]})
+            info.append({"name": "Fork/Follow", "values": ["Available"]})
+        return {
+            "addon_id": addon.id,
+            "name": addon.name,
+            "heroku_resource_id": addon.id,
+            "created_at": data_time(),
+            "plan": addon.plan.partition(":")[2],
+            "port": 5432,
+            "database_name": None,
+            "database_user": None,
+            "resource_url": f"{base_url}/client/v11/databases/{addon.id}",
+            "waiting?": False,
+            "available_for_ingress": True,
+            "num_bytes": 9_437_184,
+            "info": info,
+        }
+
+    def render_schedule(self, database: Database, schedule: Schedule, base_url: str) -> dict:
+        _, addon = self._postgres(database.addon_id)  # type: ignore[misc]
+        _, weeks, months = retention(addon.plan)
+        return {
+            "uuid": schedule.uuid,
+            "name": schedule.name,
+            "callback_url": f"{base_url}/client/v11/databases/{database.addon_id}/transfer-schedules/"
+                            f"{schedule.uuid}/callback",
+            "days": list(WEEKDAYS),
+            "hour": schedule.hour,
+            "timezone": schedule.timezone,
+            "retain_weeks": weeks,
+            "retain_months": months,
+        }
+
+    def render_transfer(self, database: Database, transfer: Transfer) -> dict:
+        _, addon = self._postgres(database.addon_id)  # type: ignore[misc]
+        keep, _, _ = retention(addon.plan)
+        return {
+            "uuid": transfer.uuid,
+            "num": transfer.num,
+            "from_name": transfer.from_name,
+            "from_type": "pg_dump",
+            "from_url": f"postgres:///{addon.name}",  # credentials are stripped, as on Heroku
+            "to_name": "BACKUP",
+            "to_type": "gof3r",
+            "to_url": f"https://xfrtu.s3.amazonaws.com/{transfer.uuid}/backup",
+            "options": {},
+            "source_bytes": transfer.source_bytes,
+            "processed_bytes": transfer.source_bytes // 4 if transfer.succeeded else 0,
+            "succeeded": transfer.succeeded,
+            "warnings": 0,
+            "created_at": transfer.created_at,
+            "started_at": transfer.created_at,
+            "canceled_at": None,
+            "updated_at": transfer.created_at,
+            "finished_at": transfer.created_at,
+            "deleted_at": None,
+            "purged_at": None,
+            "num_keep": keep,
+            "schedule": {"uuid": transfer.schedule_uuid} if transfer.schedule_uuid else None,
+        }
+
+    # --- routes -------------------------------------------------------------------------------
+    def __call__(self, app: Flask, state: HerokuState) -> None:
+        self.state = state
+
+        def base_url() -> str:
+            return request.host_url.rstrip("/")
+
+        def problem(status: int, ident: str, message: str) -> Response:
+            return json_response({"id": ident, "message": message}, status)
+
+        @app.before_request
+        def data_api_gate():
+            if not request.path.startswith("/client/"):
+                return None
+            fault = state.take_fault(request.method, request.path)
+            if fault and fault.status:
+                return problem(fault.status, "unavailable" if fault.status == 503 else "internal_server_error",
+                               f"injected fault {fault.status}")
+            if not _authorized(state):
+                return problem(401, "unauthorized", "Invalid credentials provided.")
+            return None
+
+        def find(addon_id: str) -> Database | Response:
+            database = self.database(addon_id)
+            if database is None:
+                return problem(404, "not_found", f"Couldn't find that database ({addon_id}).")
+            return database
+
+        @app.get("/client/v11/databases/<addon_id>")
+        def data_database(addon_id):
+            database = find(addon_id)
+            if isinstance(database, Response):
+                return database
+            return json_response(self.render_database(database, base_url()))
+
+        @app.get("/client/v11/databases/<addon_id>/transfer-schedules")
+        def data_list_schedules(addon_id):
+            database = find(addon_id)
+            if isinstance(database, Response):
+                return database
+            with self.lock:
+                return json_response([self.render_schedule(database, s, base_url()) for s in database.schedules])
+
+        @app.post("/client/v11/databases/<addon_id>/transfer-schedules")
+        def data_create_schedule(addon_id):
+            database = find(addon_id)
+            if isinstance(database, Response):
+                return database
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                return problem(422, "invalid_params", "Expected a JSON object.")
+            hour = _hour(body.get("hour"))
+            if hour is None:
+                return problem(422, "invalid_params", "Hour must be an integer between 0 and 23.")
+            timezone = body.get("timezone") or "UTC"
+            if not _known_zone(timezone):
+                return problem(422, "invalid_params", f"Unknown timezone: {timezone}.")
+            _, addon = self._postgres(addon_id)  # type: ignore[misc]
+            name = body.get("schedule_name") or f"{addon.attachment_name}_URL"
+            with self.lock:
+                # One schedule per name: posting again replaces the hour and zone, as the CLI relies on.
+                schedule = next((s for s in database.schedules if s.name == name), None)
+                if schedule is None:
+                    schedule = Schedule(name=name, hour=hour, timezone=timezone)
+                    database.schedules.append(schedule)
+                else:
+                    schedule.hour, schedule.timezone = hour, timezone
+                return json_response(self.render_schedule(database, schedule, base_url()), 201)
+
+        @app.delete("/client/v11/databases/<addon_id>/transfer-schedules/<schedule_id>")
+        def data_delete_schedule(addon_id, schedule_id):
+            database = find(addon_id)
+            if isinstance(database, Response):
+                return database
+            with self.lock:
+                schedule = next((s for s in database.schedules if s.uuid == schedule_id), None)
+                if schedule is None:
+                    return problem(404, "not_found", "Couldn't find that schedule.")
+                database.schedules.remove(schedule)
+                return json_response(self.render_schedule(database, schedule, base_url()))
+
+        @app.post("/client/v11/databases/<addon_id>/backups")
+        def data_capture(addon_id):
+            database = find(addon_id)
+            if isinstance(database, Response):
+                return database
+            transfer = self.capture(database)
+            return json_response(self.render_transfer(database, transfer), 201)
+
+        @app.get("/client/v11/databases/<addon_id>/transfers")
+        def data_database_transfers(addon_id):
+            database = find(addon_id)
+            if isinstance(database, Response):
+                return database
+            with self.lock:
+                return json_response([self.render_transfer(database, t) for t in database.transfers])
+
+        @app.get("/client/v11/apps/<ident>/transfers")
+        def data_app_transfers(ident):
+            found = state.find_app(ident)
+            if found is None:
+                return problem(404, "not_found", "Couldn't find that app.")
+            items = []
+            for addon in [a for a in found.addons if a.service == POSTGRES_SERVICE]:
+                database = self.database(addon.id)
+                if database is not None:
+                    with self.lock:
+                        items.extend(self.render_transfer(database, t) for t in database.transfers)
+            items.sort(key=lambda t: t["num"])
+            return json_response(items)
+
+
+def _hour(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= 23:
+        return value
+    return None
+
+
+def _known_zone(name: Any) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -1,0 +1,215 @@
+"""Log sessions and the logplex stream, as the Heroku stand-in serves them.
+
+POST /apps/<app>/log-sessions answers with a schema-valid log-session whose `logplex_url`
+points back at this server (`/sessions/<id>?srv=<token>`, no auth header, as on Heroku). The
+stream serves the app's lines from `HerokuState.log_lines`: release events the stand-in writes
+itself and whatever a dyno prints through `HerokuState.log(app, line, source=..., dyno=...)`.
+
+Server-sent events when the client asks for `text/event-stream` (the official CLI), plain lines
+otherwise. `tail` keeps the stream open and sends new lines as they are logged. Tests can cut the
+next stream(s) after some lines (`drop_next_stream`), wait until a tailing stream has sent its
+backlog (`wait_until_tailing`) and end every open tail cleanly (`end_tails`).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import select
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from flask import Flask, Response, request
+
+from dandiops.sandbox.heroku.api import error, json_response, not_found_app
+from dandiops.sandbox.heroku.schema import example
+from dandiops.sandbox.heroku.state import HerokuState, now
+
+DEFAULT_LINES = 100
+MAX_LINES = 1500  # logplex serves at most this many lines of history
+LINE = re.compile(r"^(?P<timestamp>\S+) (?P<source>[A-Za-z0-9_-]+)\[(?P<dyno>[^\]]+)\]: (?P<message>.*)$", re.S)
+
+
+@dataclass
+class LogSession:
+    app_name: str
+    lines: int
+    tail: bool
+    dyno: str | None
+    source: str | None
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    token: str = field(default_factory=lambda: secrets.token_hex(8))
+    created_at: str = field(default_factory=now)
+
+    def wants(self, line: str) -> bool:
+        match = LINE.match(line)
+        if match is None:
+            return self.source is None and self.dyno is None
+        if self.source and match["source"] != self.source:
+            return False
+        if self.dyno:
+            dyno = match["dyno"]
+            # "web" follows every web dyno, "web.1" only that one, as Heroku's filter does
+            return dyno == self.dyno if "." in self.dyno else dyno == self.dyno or dyno.startswith(self.dyno + ".")
+        return True
+
+
+@dataclass
+class _Drop:
+    after_lines: int
+    remaining: int
+
+
+class _Dropped(Exception):
+    """Raised inside a stream to cut the connection without the closing chunk."""
+
+
+class LogSessionsStandIn:
+    """A Heroku stand-in extension: call it with (flask_app, state) to add the log routes."""
+
+    def __init__(self, *, tail_seconds: float = 3600.0, poll_seconds: float = 0.05,
+                 heartbeat_seconds: float = 5.0, serve_event_stream: bool = True) -> None:
+        self.tail_seconds = tail_seconds
+        # False answers plain lines even to clients asking for events (as heroku3-style readers get)
+        self.serve_event_stream = serve_event_stream
+        self.poll_seconds = poll_seconds
+        self.heartbeat_seconds = heartbeat_seconds
+        self.sessions: dict[str, LogSession] = {}
+        self.streams_served = 0
+        self._drops: list[_Drop] = []
+        self._changed = threading.Condition()
+        self._tailing = 0  # streams that have sent their backlog and are following new lines
+        self._generation = 0  # bumped by end_tails(): tails started before it end
+        self.state: HerokuState | None = None
+
+    # --- hooks for tests ---------------------------------------------------------------------
+    def drop_next_stream(self, after_lines: int = 0, count: int = 1) -> None:
+        """Cut the next `count` streams after `after_lines` lines, as a network failure would."""
+        with self._changed:
+            self._drops.append(_Drop(after_lines, count))
+
+    def wait_until_tailing(self, streams: int = 1, timeout: float = 10.0) -> bool:
+        """Block until `streams` tail streams in total have sent their backlog."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._tailing >= streams, timeout)
+
+    def end_tails(self) -> None:
+        """End every open tail cleanly once it has sent the lines logged so far."""
+        with self._changed:
+            self._generation += 1
+            self._changed.notify_all()
+
+    def _take_drop(self) -> int | None:
+        with self._changed:
+            for drop in self._drops:
+                if drop.remaining > 0:
+                    drop.remaining -= 1
+                    return drop.after_lines
+        return None
+
+    # --- routes ------------------------------------------------------------------------------
+    def __call__(self, app: Flask, state: HerokuState) -> None:
+        self.state = state
+
+        @app.post("/apps/<ident>/log-sessions")
+        def create_log_session(ident):
+            found = state.find_app(ident)
+            if not found:
+                return not_found_app()
+            body = request.get_json(silent=True) or {}
+            if not isinstance(body, dict):
+                return error(422, "invalid_params", "Expected a JSON object.")
+            lines = body.get("lines", DEFAULT_LINES)
+            if isinstance(lines, str) and lines.isdigit():
+                lines = int(lines)
+            if isinstance(lines, bool) or not isinstance(lines, int) or lines < 0:
+                return error(422, "invalid_params", "lines must be a non-negative integer.")
+            source = body.get("source") or None
+            if source not in (None, "app", "heroku"):
+                return error(422, "invalid_params", "source must be app or heroku.")
+            # The schema names the filter dyno_name; the official CLI and heroku3 send dyno.
+            dyno = body.get("dyno_name") or body.get("dyno") or None
+            session = LogSession(app_name=found.name, lines=min(lines, MAX_LINES), tail=bool(body.get("tail")),
+                                 dyno=dyno, source=source)
+            with self._changed:
+                self.sessions[session.id] = session
+            rendered = example("log-session")
+            rendered.update(id=session.id, created_at=session.created_at, updated_at=session.created_at,
+                            logplex_url=f"{request.host_url.rstrip('/')}/sessions/{session.id}?srv={session.token}")
+            return json_response(rendered, 201)
+
+        @app.get("/sessions/<session_id>")
+        def logplex_stream(session_id):
+            session = self.sessions.get(session_id)
+            if session is None or request.args.get("srv") != session.token:
+                return Response("Not found\n", status=404, mimetype="text/plain")
+            event_stream = self.serve_event_stream and "text/event-stream" in request.headers.get("Accept", "")
+            connection = request.environ.get("werkzeug.socket")
+            with self._changed:
+                self.streams_served += 1
+            body = self._stream(session, event_stream, connection, self._take_drop())
+            mimetype = "text/event-stream" if event_stream else "text/plain"
+            return Response(body, mimetype=mimetype, headers={"Cache-Control": "no-cache"})
+
+    # --- the stream ------------------------------------------------------------------------------
+    def _stream(self, session: LogSession, event_stream: bool, connection, drop_after: int | None):
+        assert self.state is not None
+        state = self.state
+        with state.lock:
+            lines = state.log_lines.setdefault(session.app_name, [])
+            index = len(lines)
+            backlog = [line for line in lines[:index] if session.wants(line)]
+        backlog = backlog[-session.lines:] if session.lines else []
+        sent = 0
+
+        def emit(line: str) -> str:
+            nonlocal sent
+            if drop_after is not None and sent >= drop_after:
+                raise _Dropped(f"stream cut after {sent} lines")
+            sent += 1
+            if event_stream:
+                return f"id: {sent}\ndata: {line}\n\n"
+            return line + "\n"
+
+        for line in backlog:
+            yield emit(line)
+        if not session.tail:
+            if drop_after is not None and sent >= drop_after:
+                raise _Dropped("stream cut at its end")
+            return
+        with self._changed:
+            generation = self._generation
+            self._tailing += 1
+            self._changed.notify_all()
+        started = last_write = time.monotonic()
+        while True:
+            with self._changed:
+                ending = self._generation != generation
+            with state.lock:
+                fresh = state.log_lines.get(session.app_name, [])[index:]
+                index += len(fresh)
+            for line in fresh:
+                if session.wants(line):
+                    yield emit(line)
+                    last_write = time.monotonic()
+            if ending or time.monotonic() - started > self.tail_seconds or _client_gone(connection):
+                return
+            if event_stream and time.monotonic() - last_write > self.heartbeat_seconds:
+                yield ": keep-alive\n\n"
+                last_write = time.monotonic()
+            with self._changed:
+                self._changed.wait(self.poll_seconds)
+
+
+def _client_gone(connection) -> bool:
+    """True once the client has closed its end (readable, and a peek reads nothing)."""
+    if connection is None:
+        return False
+    try:
+        readable, _, _ = select.select([connection], [], [], 0)
+        return bool(readable) and connection.recv(1, socket.MSG_PEEK) == b""
+    except (OSError, ValueError):
+        return True

@@ -1,0 +1,36 @@
+"""Changing a team app collaborator's permissions: PATCH /teams/apps/<app>/collaborators/<who>.
+
+The base stand-in lists, adds and removes collaborators; this extension adds the permission
+update the team endpoints have (`{"permissions": [...]}`; view is always kept, as on Heroku).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+from dandiops.sandbox.heroku import render
+from dandiops.sandbox.heroku.api import error, json_response, not_found_app
+from dandiops.sandbox.heroku.state import HerokuState, now
+
+PERMISSIONS = ("view", "deploy", "operate", "manage")
+
+
+def team_collaborator_updates(app: Flask, state: HerokuState) -> None:
+    @app.patch("/teams/apps/<ident>/collaborators/<who>")
+    def update_team_collaborator(ident, who):
+        found = state.find_app(ident)
+        if not found:
+            return not_found_app()
+        if not found.team:
+            return error(422, "invalid_params", "App is not owned by a team.")
+        body = request.get_json(silent=True)
+        permissions = body.get("permissions") if isinstance(body, dict) else None
+        if not isinstance(permissions, list) or any(p not in PERMISSIONS for p in permissions):
+            return error(422, "invalid_params", f"permissions must be a list drawn from {', '.join(PERMISSIONS)}.")
+        with state.lock:
+            item = next((c for c in found.collaborators if who in (c.id, c.email, c.user_id)), None)
+            if item is None:
+                return error(404, "not_found", "Couldn't find that collaborator.", resource="collaborator")
+            item.permissions = [p for p in PERMISSIONS if p in set(permissions) | {"view"}]
+            item.updated_at = now()
+            return json_response(render.collaborator(found, item, team=True))

@@ -1,0 +1,31 @@
+"""The full sandbox (`sandbox serve`, the other test areas) carries the stand-in parts these commands use."""
+
+
+def test_build_sandbox_installs_the_operations_extensions(tmp_path):
+    import httpx
+
+    from dandiops.sandbox.full import build_sandbox
+    from dandiops.sandbox.heroku.data_api import HerokuDataStandIn
+    from dandiops.sandbox.heroku.features import AppFeaturesStandIn
+    from dandiops.sandbox.heroku.log_sessions import LogSessionsStandIn
+    from dandiops.sandbox.heroku.operations import installed
+
+    box = build_sandbox(tmp_path / "full")
+    box.start()
+    try:
+        for kind in (HerokuDataStandIn, LogSessionsStandIn, AppFeaturesStandIn):
+            assert isinstance(installed(box, kind), kind)
+        env = box.environment()
+        assert env["DANDIOPS_HEROKU_DATA_API_URL"]
+        headers = {"Authorization": f"Bearer {env['HEROKU_API_KEY']}",
+                   "Accept": "application/vnd.heroku+json; version=3"}
+        addon = box.heroku.state.apps["dandi-sandbox-api"].addons[0]
+        database = httpx.get(f"{env['DANDIOPS_HEROKU_DATA_API_URL']}/client/v11/databases/{addon.id}",
+                             headers=headers)
+        assert database.status_code == 200 and database.json()["addon_id"] == addon.id
+        session = httpx.post(f"{box.heroku.url}/apps/dandi-sandbox-api/log-sessions", json={"lines": 1},
+                             headers=headers)
+        assert session.status_code == 201
+        assert httpx.get(session.json()["logplex_url"]).text.count("\n") == 1
+    finally:
+        box.stop()
