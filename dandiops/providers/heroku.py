@@ -35,6 +35,8 @@ def api_url_from_env(environ: Mapping[str, str] = os.environ) -> str:
 
 
 class HerokuClient:
+    url_setting = "DANDIOPS_HEROKU_API_URL"  # named in hints; the Data API client overrides it
+
     def __init__(self, api_key: str | None, *, base_url: str | None = None, env_name: str | None = None,
                  retry: RetryPolicy | None = None, timeout: httpx.Timeout | None = None,
                  transport: httpx.BaseTransport | None = None):
@@ -82,7 +84,7 @@ class HerokuClient:
         except httpx.HTTPError as exc:
             raise UnavailableError(
                 f"could not reach the Heroku API at {self.base_url} ({type(exc).__name__})",
-                hint="check your network or DANDIOPS_HEROKU_API_URL",
+                hint=f"check your network or {self.url_setting}",
             ) from None
         if response.status_code >= 400:
             raise self._error(response, method, path, what)

@@ -9,12 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from dandiops.sandbox.github.component import GitHubComponent
+from dandiops.sandbox.heroku.operations import operations_extensions
 from dandiops.sandbox.runtime import Sandbox
 
 
 def build_sandbox(workdir: Path, *, app_dirs: dict[str, str] | None = None,
                   database_urls: dict[str, str] | None = None) -> Sandbox:
     heroku_extensions: list = []
+    heroku_extensions += operations_extensions()  # Data API, log sessions, app features, team access
     components: list = []
     components.append(GitHubComponent())  # dandi-archive fork whose deploys release to the Heroku apps
     return Sandbox(workdir, app_dirs=app_dirs, database_urls=database_urls, components=components,
