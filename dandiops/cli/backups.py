@@ -41,7 +41,7 @@ def schedule(ctx: typer.Context, at: AtOption = None, tz: TzOption = None, env: 
     Creates the schedule, or replaces its hour and zone; asking for the time already set changes
     nothing. Warns when the database has continuous protection, as the Heroku CLI does.
     """
-    from dandiops.steps.backups import BackupScheduleStep, data_client, parse_schedule_time, protection_warning
+    from dandiops.steps.backups import BackupScheduleStep, parse_schedule_time, protection_warning
 
     when = parse_schedule_time(at, tz)  # bad input fails here, before any request
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
@@ -49,7 +49,7 @@ def schedule(ctx: typer.Context, at: AtOption = None, tz: TzOption = None, env: 
     step = BackupScheduleStep(when)
     changes = step.plan(context)
     attachment = step.attachment(context)
-    warning = protection_warning(data_client(context).database(attachment.addon_id), attachment.addon_name)
+    warning = protection_warning(context.heroku_data().database(attachment.addon_id), attachment.addon_name)
     if warning:
         reporter.warn(warning)
     if not changes:

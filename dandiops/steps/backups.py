@@ -15,7 +15,7 @@ from dandiops.core.errors import UsageError
 from dandiops.steps.base import Change, Check, Status
 
 if TYPE_CHECKING:
-    from dandiops.providers.heroku_data import DatabaseAttachment, HerokuDataClient
+    from dandiops.providers.heroku_data import DatabaseAttachment
     from dandiops.steps.context import Context
 
 DEFAULT_AT = "02:00"
@@ -85,21 +85,6 @@ def validate_timezone(value: str) -> str:
     raise UsageError(f"unknown time zone {value!r}", hint=hint)
 
 
-def data_client(ctx: "Context") -> "HerokuDataClient":
-    """The Data API client, built once per Context and closed with its other clients."""
-    clients = ctx._clients  # the Context's client cache: closed by Context.close()
-    if "heroku_data" not in clients:
-        from dandiops.providers.heroku_data import DEFAULT_DATA_API_URL, HerokuDataClient
-
-        env_name = ctx.env.name if ctx.settings.environments else None
-        clients["heroku_data"] = HerokuDataClient(
-            ctx.secrets.get("HEROKU_API_KEY"),
-            base_url=ctx.setting("DANDIOPS_HEROKU_DATA_API_URL", DEFAULT_DATA_API_URL),
-            env_name=env_name,
-        )
-    return clients["heroku_data"]
-
-
 def database_of(ctx: "Context") -> "DatabaseAttachment":
     from dandiops.providers.heroku_data import resolve_database
 
@@ -140,7 +125,7 @@ class BackupScheduleStep:
 
     def current(self, ctx: "Context") -> dict | None:
         attachment = self.attachment(ctx)
-        schedules = data_client(ctx).transfer_schedules(attachment.addon_id)
+        schedules = ctx.heroku_data().transfer_schedules(attachment.addon_id)
         return next((s for s in schedules if s.get("name") == attachment.schedule_name), None)
 
     def plan(self, ctx: "Context") -> list[Change]:
@@ -162,7 +147,7 @@ class BackupScheduleStep:
         if not changes:
             return []
         attachment = self.attachment(ctx)
-        data_client(ctx).create_transfer_schedule(attachment.addon_id, hour=self.when.hour,
+        ctx.heroku_data().create_transfer_schedule(attachment.addon_id, hour=self.when.hour,
                                                   timezone=self.when.timezone,
                                                   schedule_name=attachment.schedule_name)
         ctx.record("backups.schedule", database=attachment.addon_name, schedule=attachment.schedule_name,
@@ -172,7 +157,7 @@ class BackupScheduleStep:
 
 def unschedule_changes(ctx: "Context") -> tuple["DatabaseAttachment", list[dict], list[Change]]:
     attachment = database_of(ctx)
-    schedules = [s for s in data_client(ctx).transfer_schedules(attachment.addon_id)
+    schedules = [s for s in ctx.heroku_data().transfer_schedules(attachment.addon_id)
                  if s.get("name") == attachment.schedule_name]
     changes = [Change(target=f"backup schedule {s['name']} ({attachment.addon_name})", action="remove",
                       before=describe_schedule(s)) for s in schedules]
@@ -181,7 +166,7 @@ def unschedule_changes(ctx: "Context") -> tuple["DatabaseAttachment", list[dict]
 
 def unschedule(ctx: "Context", attachment: "DatabaseAttachment", schedules: list[dict]) -> None:
     for schedule in schedules:
-        data_client(ctx).delete_transfer_schedule(attachment.addon_id, schedule["uuid"])
+        ctx.heroku_data().delete_transfer_schedule(attachment.addon_id, schedule["uuid"])
         ctx.record("backups.unschedule", database=attachment.addon_name, schedule=schedule["name"])
 
 
@@ -189,7 +174,7 @@ def backup_status(ctx: "Context") -> dict[str, Any]:
     from dandiops.providers.heroku_data import backup_name, continuous_protection, info_value, transfer_status
 
     attachment = database_of(ctx)
-    data = data_client(ctx)
+    data = ctx.heroku_data()
     database = data.database(attachment.addon_id)
     schedules = data.transfer_schedules(attachment.addon_id)
     backups = data.backups(ctx.env.heroku_app)
@@ -214,7 +199,7 @@ def list_backups(ctx: "Context") -> list[dict[str, Any]]:
     from dandiops.providers.heroku_data import backup_name, transfer_status
 
     database_of(ctx)
-    backups = sorted(data_client(ctx).backups(ctx.env.heroku_app), key=lambda t: t.get("num") or 0, reverse=True)
+    backups = sorted(ctx.heroku_data().backups(ctx.env.heroku_app), key=lambda t: t.get("num") or 0, reverse=True)
     return [{"name": backup_name(t), "status": transfer_status(t), "created_at": t.get("created_at"),
              "finished_at": t.get("finished_at"), "size": t.get("processed_bytes"),
              "database": t.get("from_name"), "scheduled": bool(t.get("schedule")), "uuid": t.get("uuid")}

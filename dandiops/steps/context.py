@@ -19,6 +19,7 @@ from dandiops.core.settings import SECRET_ENV_NAMES, Environment, Secrets, Setti
 if TYPE_CHECKING:
     from dandiops.providers.aws import AwsClient
     from dandiops.providers.heroku import HerokuClient
+    from dandiops.providers.heroku_data import HerokuDataClient
 
 
 class Context:
@@ -83,6 +84,19 @@ class Context:
                 env_name=env_name,
             )
         return self._clients["heroku"]
+
+    def heroku_data(self) -> "HerokuDataClient":
+        """The Heroku Data API (Postgres backups): same key, its own host (DANDIOPS_HEROKU_DATA_API_URL)."""
+        if "heroku_data" not in self._clients:
+            from dandiops.providers.heroku_data import DEFAULT_DATA_API_URL, HerokuDataClient
+
+            env_name = self.env.name if self.settings.environments else None
+            self._clients["heroku_data"] = HerokuDataClient(
+                self.secrets.get("HEROKU_API_KEY"),
+                base_url=self.setting("DANDIOPS_HEROKU_DATA_API_URL", DEFAULT_DATA_API_URL),
+                env_name=env_name,
+            )
+        return self._clients["heroku_data"]
 
     def aws(self) -> "AwsClient":
         """boto3 clients for S3, IAM and STS; AWS_ENDPOINT_URL points them at a stand-in such as moto."""
