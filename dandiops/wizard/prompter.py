@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence, Union
 
 from dandiops.core.errors import ExitCode, DandiopsError, UsageError
 
 
-class Prompter(Protocol):
-    def text(self, message: str, *, default: str | None = None, flag: str | None = None) -> str: ...
+# True when the answer is fine, else the message to show before asking again (questionary's convention)
+Validator = Callable[[str], Union[bool, str]]
 
-    def password(self, message: str, *, flag: str | None = None) -> str: ...
+
+class Prompter(Protocol):
+    def text(self, message: str, *, default: str | None = None, flag: str | None = None,
+             validate: Validator | None = None) -> str: ...
+
+    def password(self, message: str, *, flag: str | None = None, validate: Validator | None = None) -> str: ...
 
     def confirm(self, message: str, *, default: bool = False, flag: str | None = None) -> bool: ...
 
@@ -37,15 +42,15 @@ class QuestionaryPrompter:
             raise UsageError("the prompt's input ended", hint="answer with flags or an answers file") from None
         return answer
 
-    def text(self, message, *, default=None, flag=None):
+    def text(self, message, *, default=None, flag=None, validate=None):
         import questionary
 
-        return self._ask(questionary.text(message, default=default or "", **self._io))
+        return self._ask(questionary.text(message, default=default or "", validate=validate, **self._io))
 
-    def password(self, message, *, flag=None):
+    def password(self, message, *, flag=None, validate=None):
         import questionary
 
-        return self._ask(questionary.password(message, **self._io))
+        return self._ask(questionary.password(message, validate=validate, **self._io))
 
     def confirm(self, message, *, default=False, flag=None):
         import questionary
@@ -67,10 +72,10 @@ class NonInteractivePrompter:
             hint=f"pass {flag}" if flag else "run in a terminal, or pass the answer as a flag",
         )
 
-    def text(self, message, *, default=None, flag=None):
+    def text(self, message, *, default=None, flag=None, validate=None):
         self._refuse(message, flag)
 
-    def password(self, message, *, flag=None):
+    def password(self, message, *, flag=None, validate=None):
         self._refuse(message, flag)
 
     def confirm(self, message, *, default=False, flag=None):

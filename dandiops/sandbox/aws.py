@@ -1,0 +1,187 @@
+"""AWS in the sandbox: moto's ThreadedMotoServer on 127.0.0.1 for S3, IAM and STS, seeded as Terraform would.
+
+For each sandbox environment: the dandiset bucket (versioned, public access allowed, Terraform's
+bucket policy, CORS, AES256, owner-enforced) with its log and inventory buckets, and the app's
+IAM user with one access key, whose id and secret replace the Heroku app's AWS_* config vars so
+the two stand-ins agree. Every request is recorded, so tests can prove a run wrote nothing.
+
+moto keeps its data in process-wide backends: starting a component resets them, so one
+process should run one sandbox's AWS at a time.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets as random_secrets
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from dandiops.archive.infrastructure import PUBLIC_ACCESS_BLOCK, bucket_policy, default_iam_user
+
+if TYPE_CHECKING:
+    from dandiops.sandbox.runtime import Sandbox
+
+REGION = "us-east-2"
+READ_ACTION_PREFIXES = ("Get", "List", "Describe", "Head", "Simulate")
+
+
+@dataclass(frozen=True)
+class AwsRequest:
+    method: str
+    path: str
+    action: str | None  # the query API's Action (IAM, STS); None for S3's REST calls
+
+    @property
+    def write(self) -> bool:
+        if self.action is not None:
+            return not self.action.startswith(READ_ACTION_PREFIXES)
+        return self.method in ("PUT", "POST", "DELETE", "PATCH")
+
+
+class RequestRecorder:
+    """WSGI middleware noting each request's method, path and Action (the body is passed on intact)."""
+
+    def __init__(self, app, log: list[AwsRequest], lock: threading.Lock):
+        self.app = app
+        self.log = log
+        self.lock = lock
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        action = parse_qs(environ.get("QUERY_STRING", "")).get("Action", [None])[0]
+        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            action = parse_qs(body.decode("utf-8", "replace")).get("Action", [action])[0]
+        if not path.startswith("/moto-api"):
+            with self.lock:
+                self.log.append(AwsRequest(environ["REQUEST_METHOD"], path, action))
+        return self.app(environ, start_response)
+
+
+def _recording_server(log: list[AwsRequest], lock: threading.Lock):
+    from moto.server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    class RecordingMotoServer(ThreadedMotoServer):
+        """ThreadedMotoServer whose WSGI app is wrapped by the request recorder."""
+
+        def _server_entry(self) -> None:
+            app = RequestRecorder(DomainDispatcherApplication(create_backend_app), log, lock)
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=_Quiet)
+            self._server_ready_event.set()
+            self._server.serve_forever(poll_interval=0.05)  # stop() waits up to one poll
+
+    class _Quiet(MotoRequestHandler):
+        def log_request(self, *args, **kwargs) -> None:  # werkzeug would print every request to stderr
+            pass
+
+    return RecordingMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+
+
+class AwsComponent:
+    """moto for S3, IAM and STS; `seed=False` starts it empty (tests that build their own resources)."""
+
+    def __init__(self, *, seed: bool = True):
+        self.seed_resources = seed
+        self.requests: list[AwsRequest] = []
+        self._lock = threading.Lock()
+        self.server = None
+        self.access_key_id = "AKIASANDBOX" + random_secrets.token_hex(4).upper()
+        self.secret_access_key = "sandbox-aws-" + random_secrets.token_hex(16)
+        self.users: dict[str, str] = {}  # environment -> IAM user name
+
+    def start(self, sandbox: "Sandbox") -> None:
+        self.server = _recording_server(self.requests, self._lock)
+        self.server.start()
+        self.reset()
+        if self.seed_resources:
+            self.seed(sandbox)
+        with self._lock:
+            self.requests.clear()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def reset(self) -> None:
+        import urllib.request
+
+        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"), timeout=10).read()
+
+    def environment(self) -> dict[str, str]:
+        return {"AWS_ENDPOINT_URL": self.url, "AWS_ACCESS_KEY_ID": self.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": self.secret_access_key, "AWS_DEFAULT_REGION": REGION}
+
+    def environment_settings(self, env_name: str) -> dict[str, Any]:
+        return {"iam_user": self.users[env_name]} if env_name in self.users else {}
+
+    def client(self, service: str):
+        """A boto3 client for this moto (tests use it to look behind dandiops, and to make drift)."""
+        return _seed_session().client(service, endpoint_url=self.url)
+
+    def writes(self) -> list[AwsRequest]:
+        with self._lock:
+            return [r for r in self.requests if r.write]
+
+    # --- what Terraform makes ----------------------------------------------------------------
+    def seed(self, sandbox: "Sandbox") -> None:
+        s3, iam = self.client("s3"), self.client("iam")
+        heroku = sandbox.heroku
+        for env_name in sandbox.ENVIRONMENTS:
+            settings = heroku.environment_settings(env_name)
+            app_name, bucket = settings["heroku_app"], settings["bucket"]
+            user = default_iam_user(app_name)
+            self.users[env_name] = user
+            user_arn = iam.create_user(UserName=user)["User"]["Arn"]
+            key = iam.create_access_key(UserName=user)["AccessKey"]
+            make_dandiset_bucket(s3, bucket, user_arn)
+            app = heroku.state.find_app(app_name)
+            if app is not None:
+                with heroku.state.lock:
+                    app.config["AWS_ACCESS_KEY_ID"] = key["AccessKeyId"]
+                    app.config["AWS_SECRET_ACCESS_KEY"] = key["SecretAccessKey"]
+                    app.config["AWS_DEFAULT_REGION"] = REGION
+
+
+_session = None
+
+
+def _seed_session():
+    """One boto3 session per process: building clients from a warm session is much faster."""
+    global _session
+    if _session is None:
+        import boto3
+
+        _session = boto3.session.Session(aws_access_key_id="AKIASANDBOXSEED", aws_secret_access_key="sandbox-seed",
+                                         region_name=REGION)
+    return _session
+
+
+def make_dandiset_bucket(s3, bucket: str, user_arn: str) -> None:
+    """The dandiset bucket and its log and inventory buckets, as modules/dandiset_bucket makes them."""
+    location = {"LocationConstraint": REGION}
+    for name in (bucket, f"{bucket}-logs", f"{bucket}-inventory"):
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration=location)
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=dict(PUBLIC_ACCESS_BLOCK))
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": ["*"], "AllowedMethods": ["PUT", "POST", "GET", "HEAD", "DELETE"],
+        "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}]})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={
+        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    import json
+
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(bucket_policy(bucket, user_arn)))

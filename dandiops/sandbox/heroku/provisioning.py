@@ -1,0 +1,173 @@
+"""Creating what Terraform's heroku module makes: apps, buildpacks and add-ons, as the stand-in serves them.
+
+Routes: POST /apps and POST /teams/apps (201, like Heroku: a new app has releases v1 and v2 and no
+formation), GET/PUT /apps/<app>/buildpack-installations (registry buildpacks are reported as
+`urn:buildpack:NAME` with `name`), POST /apps/<app>/addons (201; sets the add-on's config vars
+and makes an "Attach" release). As on Heroku, process types appear with the first deploy: when a
+release carries a commit and the app has no Procfile yet, the archive's Procfile arrives with it
+and the formation gets web at 1 and every other process type at 0.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets as random_secrets
+from pathlib import Path
+
+from flask import Flask, request
+
+from dandiops.sandbox.heroku import render
+from dandiops.sandbox.heroku.api import error, json_response, not_found_app
+from dandiops.sandbox.heroku.seed import PROCFILE
+from dandiops.sandbox.heroku.state import Addon, App, Formation, HerokuState, Release
+
+APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
+REGIONS = ("us", "eu")
+STACKS = ("heroku-22", "heroku-24")
+DEFAULT_PLANS = {"heroku-postgresql": "essential-0", "cloudamqp": "lemur", "papertrail": "choklad"}
+ATTACHMENTS = {"heroku-postgresql": "DATABASE", "cloudamqp": "CLOUDAMQP", "papertrail": "PAPERTRAIL"}
+REGISTRY_PREFIX = "urn:buildpack:"
+
+
+def addon_config(service: str, app: App, database_dir: Path | None) -> dict[str, str]:
+    """The config vars an add-on sets when it is attached (sandbox values, never real services)."""
+    if service == "heroku-postgresql":
+        if database_dir is not None:
+            return {"DATABASE_URL": f"sqlite:///{database_dir / f'{app.name}.sqlite3'}"}
+        return {"DATABASE_URL": f"postgres://u{random_secrets.token_hex(4)}:{random_secrets.token_hex(16)}"
+                                f"@db.sandbox.test:5432/d{random_secrets.token_hex(4)}"}
+    if service == "cloudamqp":
+        return {"CLOUDAMQP_URL": f"amqps://user:{random_secrets.token_hex(8)}@rabbit.sandbox.test/vhost",
+                "CLOUDAMQP_APIKEY": random_secrets.token_hex(16)}
+    return {"PAPERTRAIL_API_TOKEN": random_secrets.token_hex(16)}
+
+
+def buildpack_json(ordinal: int, ident: str) -> dict:
+    registry = not ident.startswith(("http://", "https://"))
+    return {"buildpack": {"url": REGISTRY_PREFIX + ident if registry else ident, "name": ident},
+            "ordinal": ordinal}
+
+
+class ProvisioningStandIn:
+    """A Heroku stand-in extension: call it with (flask_app, state) to add the provisioning routes."""
+
+    def __init__(self, database_dir: str | Path | None = None):
+        self.database_dir = Path(database_dir) if database_dir else None
+
+    def __call__(self, app: Flask, state: HerokuState) -> None:
+        self.state = state
+        state.on_release.append(self.first_deploy)
+
+        def create(team: str | None, status_view: str):
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                return error(400, "bad_request", "Request body must be a JSON object.")
+            name = body.get("name") or f"sandbox-app-{random_secrets.token_hex(3)}"
+            region = body.get("region") or "us"
+            stack = body.get("stack") or "heroku-24"
+            if not isinstance(name, str) or not APP_NAME.match(name):
+                return error(422, "invalid_params", "Name must start with a letter, end with a letter or digit and "
+                                                    "can only contain lowercase letters, digits, and dashes.")
+            if region not in REGIONS:
+                return error(422, "invalid_params", f"Couldn't find that region ({region}).")
+            if stack not in STACKS:
+                return error(422, "invalid_params", f"Couldn't find that stack ({stack}).")
+            if team is not None and team not in state.teams:
+                return error(404, "not_found", "Couldn't find that team.", resource="team")
+            with state.lock:
+                if name in state.apps:
+                    return error(422, "invalid_params", f"Name {name} is already taken")
+                created = state.add_app(App(name=name, region=region, stack=stack, team=team,
+                                            owner_email=state.account_email))
+            state.create_release(created, "Initial release")
+            state.create_release(created, "Enable Logplex")
+            rendered = render.app(state, created, request.host_url.rstrip("/"))
+            return json_response(rendered if status_view == "app" else team_app(rendered), 201)
+
+        @app.post("/apps")
+        def create_app():
+            return create(None, "app")
+
+        @app.post("/teams/apps")
+        def create_team_app():
+            body = request.get_json(silent=True) or {}
+            team = body.get("team") if isinstance(body, dict) else None
+            if not team or body.get("personal"):
+                return create(None, "team-app")
+            return create(str(team), "team-app")
+
+        @app.get("/apps/<ident>/buildpack-installations")
+        def list_buildpacks(ident):
+            found = state.find_app(ident)
+            if not found:
+                return not_found_app()
+            with state.lock:
+                return json_response([buildpack_json(i, b) for i, b in enumerate(found.buildpacks)])
+
+        @app.put("/apps/<ident>/buildpack-installations")
+        def put_buildpacks(ident):
+            found = state.find_app(ident)
+            if not found:
+                return not_found_app()
+            body = request.get_json(silent=True)
+            updates = body.get("updates") if isinstance(body, dict) else None
+            if not isinstance(updates, list) or not all(isinstance(u, dict) and isinstance(u.get("buildpack"), str)
+                                                        and u["buildpack"] for u in updates):
+                return error(422, "invalid_params", "updates must be a list of objects with a buildpack.")
+            with state.lock:
+                found.buildpacks = [u["buildpack"].removeprefix(REGISTRY_PREFIX) for u in updates]
+                return json_response([buildpack_json(i, b) for i, b in enumerate(found.buildpacks)])
+
+        @app.post("/apps/<ident>/addons")
+        def create_addon(ident):
+            found = state.find_app(ident)
+            if not found:
+                return not_found_app()
+            body = request.get_json(silent=True)
+            plan = body.get("plan") if isinstance(body, dict) else None
+            if not isinstance(plan, str) or not plan:
+                return error(422, "invalid_params", "Missing required params: plan")
+            service, _, plan_name = plan.partition(":")
+            if service not in DEFAULT_PLANS:
+                return error(422, "invalid_params",
+                             f"Couldn't find either the add-on service or the add-on plan of \"{plan}\".")
+            config = addon_config(service, found, self.database_dir)
+            with state.lock:
+                attachment = ATTACHMENTS[service]
+                if any(a.attachment_name == attachment for a in found.addons):
+                    attachment = f"HEROKU_POSTGRESQL_{random_secrets.token_hex(2).upper()}"
+                    config = {f"{attachment}_URL": v for v in config.values()}
+                addon = Addon(service, f"{service}:{plan_name or DEFAULT_PLANS[service]}",
+                              f"{service.removeprefix('heroku-')}-{random_secrets.token_hex(4)}",
+                              sorted(config), attachment)
+                found.addons.append(addon)
+                found.config.update(config)
+                rendered = render.addon(found, addon)
+            state.create_release(found, f"Attach {attachment} (@ref:{addon.name})")
+            return json_response(rendered, 201)
+
+    def first_deploy(self, app: App, release: Release) -> None:
+        """The first deploy brings the Procfile: web starts at 1, other process types at 0."""
+        with self.state.lock:
+            if not release.commit or app.formation:
+                return
+            if not app.procfile:
+                app.procfile = dict(PROCFILE)
+            for ptype, command in app.procfile.items():
+                if ptype != "release":
+                    app.formation[ptype] = Formation(type=ptype, quantity=1 if ptype == "web" else 0,
+                                                     size="basic", command=command)
+
+
+def team_app(app_body: dict) -> dict:
+    """The team-app shape: the app's fields the schema lists for it, plus joined and locked."""
+    from dandiops.sandbox.heroku.schema import example
+
+    body = example("team-app")
+    for key in body:
+        if key in app_body:
+            body[key] = app_body[key]
+    body.update(joined=False, locked=False)
+    if app_body.get("team"):
+        body["team"] = {"name": app_body["team"]["name"]}
+    return body

@@ -1,0 +1,113 @@
+"""The runbook's manual items: things only a person can do in a dashboard, confirmed and recorded.
+
+Each item says exactly what to do for this environment. The operator confirms it (at a prompt,
+or with `checklist: {ITEM: true}` in the answers file); the confirmation is remembered (who,
+when) and written to the audit log, and later runs report it as confirmed without asking again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+from urllib.parse import urlsplit
+
+from dandiops.steps.base import Change, Check, Status
+from dandiops.steps.questions import Answers, PromptingAnswers, Question
+
+if TYPE_CHECKING:
+    from dandiops.core.settings import Environment
+    from dandiops.steps.context import Context
+
+
+def _api_origin(env: "Environment") -> str:
+    if not env.api_url:
+        return "https://<api host>"
+    parts = urlsplit(env.api_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    name: str
+    title: str
+    instructions: Callable[["Environment"], str]
+
+
+ITEMS = (
+    ChecklistItem(
+        "email-alerts", "Heroku email alerts",
+        lambda env: f"In the Heroku dashboard, open {env.heroku_app} > Metrics > Configure Alerts and turn on "
+                    "email alerts for response time and failed requests; add the people to notify."),
+    ChecklistItem(
+        "heroku-access", "Heroku access for the team",
+        lambda env: f"In the Heroku dashboard, open {env.heroku_app} > Access and give every maintainer the "
+                    "permissions they need (view, deploy, operate; manage only for admins)."
+                    + (f" Team: {env.team}." if env.team else "")),
+    ChecklistItem(
+        "netlify-site", "Netlify site for the web app",
+        lambda env: "In Netlify, import the archive repository with base directory web, build command "
+                    "`git fetch --tags && npm run build`, publish directory dist; set VITE_APP_DANDI_API_ROOT="
+                    f"{_api_origin(env)}/api/, VITE_APP_OAUTH_API_ROOT={_api_origin(env)}/oauth/ and "
+                    "VITE_APP_OAUTH_CLIENT_ID"
+                    + (f"; the site serves {env.web_url}." if env.web_url else ".")),
+    ChecklistItem(
+        "github-oauth-app", "GitHub OAuth app for sign-in",
+        lambda env: "In the GitHub organization's Settings > Developer settings > OAuth Apps, create an app "
+                    f"with callback URL {_api_origin(env)}/accounts/github/login/callback/, then add its "
+                    "client id and secret as a GitHub Social application in the Django admin "
+                    f"({_api_origin(env)}/admin/)."),
+)
+
+
+class ChecklistStep:
+    """One manual item as a step: check reads the recorded confirmation; apply asks for it."""
+
+    def __init__(self, item: ChecklistItem, answers: Answers | None = None):
+        self.item = item
+        self.name = item.name
+        self.title = item.title
+        self.answers = answers
+
+    @property
+    def memo_key(self) -> str:
+        return f"checklist.{self.item.name}"
+
+    def question(self, ctx: "Context") -> Question:
+        return Question(self.memo_key, f"{self.item.title}: {self.item.instructions(ctx.env)}\n  Done?",
+                        kind="confirm", remember=False)
+
+    def questions(self, ctx: "Context") -> list[Question]:
+        return [self.question(ctx)]
+
+    def _answers(self, ctx: "Context") -> Answers:
+        return self.answers or PromptingAnswers(ctx)
+
+    def check(self, ctx: "Context") -> Check:
+        record = self._answers(ctx).recall(self.memo_key)
+        if record:
+            return Check(Status.CONFIRMED, f"confirmed by {record.get('by', '?')} on {record.get('at', '?')}")
+        return Check(Status.MANUAL, "to do by hand", [self.item.instructions(ctx.env)])
+
+    def plan(self, ctx: "Context") -> list[Change]:
+        if self._answers(ctx).recall(self.memo_key):
+            return []
+        return [Change(self.item.title, "confirm", after=self.item.instructions(ctx.env))]
+
+    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
+        if not changes:
+            return []
+        answers = self._answers(ctx)
+        if not answers.ask(self.question(ctx)):
+            return []  # not done yet: stays a manual item
+        from dandiops.core.audit import operator_name
+
+        record = {"by": operator_name(ctx.environ),
+                  "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        answers.remember(self.memo_key, record)
+        ctx.record("checklist.confirm", item=self.item.name)
+        return changes
+
+
+def checklist_steps(answers: Answers | None = None) -> list[ChecklistStep]:
+    return [ChecklistStep(item, answers) for item in ITEMS]

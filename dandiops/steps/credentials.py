@@ -1,0 +1,97 @@
+"""Credentials: the Heroku account, GitHub repository access and token scopes, the AWS caller identity.
+
+A check-only step: nothing here changes anything. Each credential is probed with one read and
+reported by who it belongs to (never by its value).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from dandiops.core.errors import DandiopsError
+from dandiops.steps.base import Change, Check, Status
+from dandiops.steps.integrations import GITHUB_PROVIDER
+from dandiops.steps.optional import find_module, unavailable_reason
+
+if TYPE_CHECKING:
+    from dandiops.steps.context import Context
+
+
+
+@dataclass
+class Probe:
+    service: str
+    status: Status
+    detail: str
+    hint: str | None = None
+
+    def line(self) -> str:
+        return f"{self.service}: {self.detail}" + (f" ({self.hint})" if self.hint else "")
+
+
+def probe_heroku(ctx: "Context") -> Probe:
+    account = ctx.heroku().account()
+    detail = f"signed in as {account['email']}"
+    expected = ctx.env.heroku_email
+    if expected and expected != account["email"]:
+        return Probe("Heroku", Status.OK, detail + f"; heroku_email in dandiops.toml says {expected}",
+                     "the deploy workflows use HEROKU_EMAIL; make sure it matches the key's account")
+    return Probe("Heroku", Status.OK, detail)
+
+
+def probe_aws(ctx: "Context") -> Probe:
+    identity = ctx.aws().caller_identity()
+    return Probe("AWS", Status.OK, f"{identity['arn']} (account {identity['account']})")
+
+
+def probe_github(ctx: "Context") -> Probe:
+    repo = ctx.env.github_repo
+    if not repo:
+        return Probe("GitHub", Status.SKIPPED, "no github_repo in dandiops.toml")
+    if find_module(GITHUB_PROVIDER) is None or not hasattr(ctx, "github"):
+        return Probe("GitHub", Status.UNAVAILABLE, unavailable_reason(GITHUB_PROVIDER, "checking GitHub access"))
+    from dandiops.steps.integrations import repository_access
+
+    access = repository_access(ctx)
+    problems = access.problems()
+    scopes = "fine-grained token" if access.scopes is None else "scopes " + (", ".join(access.scopes) or "none")
+    detail = f"{access.permission} access to {repo}; {scopes}"
+    if problems:
+        return Probe("GitHub", Status.FAILED, detail, "; ".join(problems))
+    return Probe("GitHub", Status.OK, detail)
+
+
+PROBES: tuple[tuple[str, Callable[["Context"], Probe]], ...] = (
+    ("Heroku", probe_heroku), ("GitHub", probe_github), ("AWS", probe_aws))
+
+
+class CredentialsStep:
+    name = "credentials"
+    title = "Credentials (Heroku, GitHub, AWS)"
+
+    def __init__(self, probes=PROBES):
+        self.probes = probes
+
+    def probe_all(self, ctx: "Context") -> list[Probe]:
+        results = []
+        for service, probe in self.probes:
+            try:
+                results.append(probe(ctx))
+            except DandiopsError as exc:
+                results.append(Probe(service, Status.FAILED, exc.message, exc.hint))
+        return results
+
+    def check(self, ctx: "Context") -> Check:
+        probes = self.probe_all(ctx)
+        failed = [p for p in probes if p.status == Status.FAILED]
+        details = [p.line() for p in probes]
+        if failed:
+            return Check(Status.FAILED, "; ".join(f"{p.service}: {p.detail}" for p in failed), details)
+        return Check(Status.OK, "; ".join(f"{p.service} {p.status.value}" for p in probes), details)
+
+    def plan(self, ctx: "Context") -> list[Change]:
+        return []  # credentials are the operator's to fix; the check says how
+
+    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
+        return []

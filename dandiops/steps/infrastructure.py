@@ -1,0 +1,267 @@
+"""Infrastructure: Terraform when the environment names terraform_dir, else the Platform API.
+
+With terraform_dir (the operator's dandi-infrastructure checkout), the check is
+`terraform plan -detailed-exitcode` and apply is `terraform apply` of that saved plan, on
+confirmation, streaming progress. Without it, dandiops makes through the Heroku Platform API
+what Terraform's heroku module would: the app (team, region), the buildpacks in order (the
+version buildpack before heroku/python, because settings read SOURCE_VERSION at import) and the
+add-ons (Postgres, CloudAMQP, Papertrail). The formation is its own step.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dandiops.archive.deployment import ADDON_SERVICES, BUILDPACKS
+from dandiops.archive.infrastructure import addon_plans
+from dandiops.core.errors import Aborted, DandiopsError, NotFoundError
+from dandiops.steps.base import Change, Check, Status
+from dandiops.steps.questions import Answers, PromptingAnswers, Question
+
+if TYPE_CHECKING:
+    from dandiops.steps.context import Context
+
+VERSION_BUILDPACK, PYTHON_BUILDPACK = BUILDPACKS
+
+
+def infrastructure_step(ctx: "Context", answers: Answers | None = None):
+    """The infrastructure step that fits the environment."""
+    if ctx.env.terraform_dir:
+        return TerraformStep(answers or PromptingAnswers(ctx))
+    return HerokuBootstrapStep(answers or PromptingAnswers(ctx))
+
+
+# --- Platform API bootstrap ----------------------------------------------------------------------
+@dataclass
+class AppSurvey:
+    exists: bool
+    team: str | None = None
+    region: str | None = None
+    buildpacks: list[str] = field(default_factory=list)
+    addons: dict[str, str] = field(default_factory=dict)  # service -> plan name
+
+
+def buildpack_ident(installation: dict) -> str:
+    """What the archive's list names: a registry name (heroku/python) or a git URL."""
+    url = installation["buildpack"]["url"]
+    if url.startswith("urn:buildpack:"):
+        return installation["buildpack"].get("name") or url.removeprefix("urn:buildpack:")
+    return url
+
+
+def desired_buildpacks(current: list[str]) -> list[str]:
+    """The version buildpack first, heroku/python last, any others kept in between in their order."""
+    others = [url for url in current if url not in BUILDPACKS]
+    return [VERSION_BUILDPACK, *others, PYTHON_BUILDPACK]
+
+
+def buildpacks_in_order(current: list[str]) -> bool:
+    return (VERSION_BUILDPACK in current and PYTHON_BUILDPACK in current
+            and current.index(VERSION_BUILDPACK) < current.index(PYTHON_BUILDPACK))
+
+
+class HerokuBootstrapStep:
+    name = "infrastructure"
+    title = "Heroku app, buildpacks and add-ons"
+
+    def __init__(self, answers: Answers):
+        self.answers = answers
+
+    def _plan_question(self, ctx: "Context", service: str) -> Question:
+        default = addon_plans(ctx.env.production)[service]
+        return Question(f"addons.{service}", f"Plan for the {service} add-on", default=default)
+
+    def addon_plan(self, ctx: "Context", service: str) -> str:
+        """Terraform's plan for this size of environment unless the answers file names another."""
+        question = self._plan_question(ctx, service)
+        chosen = self.answers.known(question) or question.default
+        return chosen if ":" in chosen else f"{service}:{chosen}"
+
+    def survey(self, ctx: "Context") -> AppSurvey:
+        heroku = ctx.heroku()
+        name = ctx.env.heroku_app
+        try:
+            app = heroku.app(name)
+        except NotFoundError:
+            return AppSurvey(exists=False)
+        installations = heroku.get(f"/apps/{name}/buildpack-installations", what=f"reading buildpacks of {name}")
+        addons = heroku.addons(name)
+        return AppSurvey(
+            exists=True, team=(app.get("team") or {}).get("name"), region=app["region"]["name"],
+            buildpacks=[buildpack_ident(item) for item in sorted(installations, key=lambda i: i["ordinal"])],
+            addons={a["addon_service"]["name"]: a["plan"]["name"] for a in addons})
+
+    def _conflicts(self, ctx: "Context", survey: AppSurvey) -> list[str]:
+        env = ctx.env
+        problems = []
+        if env.team and survey.team != env.team:
+            problems.append(f"app {env.heroku_app} belongs to {survey.team or 'a personal account'}, "
+                            f"dandiops.toml says team {env.team}")
+        if survey.region and survey.region != env.region:
+            problems.append(f"app {env.heroku_app} is in region {survey.region}, dandiops.toml says {env.region}")
+        return problems
+
+    def _changes(self, ctx: "Context", survey: AppSurvey) -> list[Change]:
+        env = ctx.env
+        changes = []
+        if not survey.exists:
+            owner = f"team {env.team}" if env.team else "your personal account"
+            changes.append(Change(f"app {env.heroku_app}", "create", after=f"{owner}, region {env.region}"))
+        if not buildpacks_in_order(survey.buildpacks):
+            changes.append(Change(f"buildpacks of {env.heroku_app}", "set",
+                                  before=", ".join(survey.buildpacks) if survey.exists else None,
+                                  after=", ".join(desired_buildpacks(survey.buildpacks))))
+        for service in ADDON_SERVICES:
+            if service not in survey.addons:
+                changes.append(Change(f"add-on {service}", "create", after=self.addon_plan(ctx, service)))
+        return changes
+
+    def check(self, ctx: "Context") -> Check:
+        survey = self.survey(ctx)
+        conflicts = self._conflicts(ctx, survey) if survey.exists else []
+        if conflicts:
+            return Check(Status.FAILED, conflicts[0], conflicts + [
+                "Heroku cannot move an app between teams or regions here: fix dandiops.toml or use a new app"])
+        changes = self._changes(ctx, survey)
+        notes = [f"add-on {service} is on plan {plan}, Terraform's is {self.addon_plan(ctx, service)}"
+                 for service, plan in survey.addons.items()
+                 if service in ADDON_SERVICES and plan != self.addon_plan(ctx, service)]
+        if not changes:
+            return Check(Status.OK, "app, buildpacks and add-ons are in place", notes)
+        summary = (f"app {ctx.env.heroku_app} does not exist" if not survey.exists
+                   else f"{len(changes)} change(s) to make")
+        return Check(Status.PENDING, summary, [c.describe() for c in changes] + notes)
+
+    def plan(self, ctx: "Context") -> list[Change]:
+        survey = self.survey(ctx)
+        if survey.exists and self._conflicts(ctx, survey):
+            raise DandiopsError(self._conflicts(ctx, survey)[0], hint="fix dandiops.toml or use a new app")
+        return self._changes(ctx, survey)
+
+    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
+        heroku = ctx.heroku()
+        env = ctx.env
+        name = env.heroku_app
+        done = []
+        for change in changes:
+            if change.target == f"app {name}":
+                if env.team:
+                    heroku.post("/teams/apps", {"name": name, "team": env.team, "region": env.region},
+                                what=f"creating app {name} in team {env.team}")
+                else:
+                    heroku.post("/apps", {"name": name, "region": env.region}, what=f"creating app {name}")
+                ctx.record("app.create", team=env.team, region=env.region)
+            elif change.target.startswith("buildpacks of "):
+                urls = change.after.split(", ")
+                heroku.put(f"/apps/{name}/buildpack-installations",
+                           {"updates": [{"buildpack": url} for url in urls]}, what=f"setting buildpacks of {name}")
+                ctx.record("buildpacks.set", buildpacks=urls)
+            elif change.target.startswith("add-on "):
+                heroku.post(f"/apps/{name}/addons", {"plan": change.after},
+                            what=f"creating add-on {change.after} on {name}")
+                ctx.record("addon.create", plan=change.after)
+            else:  # pragma: no cover - plan() makes only the kinds above
+                raise ValueError(f"unknown change {change.target}")
+            done.append(change)
+        return done
+
+
+# --- Terraform ---------------------------------------------------------------------------------
+class TerraformStep:
+    name = "infrastructure"
+    title = "Terraform plan and apply"
+
+    def __init__(self, answers: Answers):
+        self.answers = answers
+        self._workspace: tempfile.TemporaryDirectory | None = None
+        self._plan_file: Path | None = None
+        self._result = None
+
+    def terraform(self, ctx: "Context", *, stream: bool):
+        from dandiops.providers.terraform import Terraform
+
+        directory = Path(ctx.env.terraform_dir).expanduser()
+        if not directory.is_absolute():
+            directory = ctx.settings.root / directory
+        reporter = ctx.reporter
+
+        def progress(level: str, message: str) -> None:
+            if not stream:
+                return
+            {"error": reporter.error, "warning": reporter.warn}.get(level, reporter.info)(f"terraform: {message}")
+
+        # Terraform's providers read HEROKU_API_KEY, HEROKU_EMAIL and AWS_* from the environment or .env.
+        return Terraform(directory, environ=ctx.secrets.values, on_progress=progress)
+
+    def _plan(self, ctx: "Context"):
+        from dandiops.providers.terraform import CHANGES, NO_CHANGES
+
+        terraform = self.terraform(ctx, stream=False)
+        if not terraform.initialized():
+            ctx.reporter.info(f"terraform init in {terraform.directory}")
+            terraform.init()
+        self.discard()
+        self._workspace = tempfile.TemporaryDirectory(prefix="dandiops-tfplan-")
+        self._plan_file = Path(self._workspace.name) / "init.tfplan"
+        result = terraform.plan(self._plan_file)
+        if result.exit_code not in (NO_CHANGES, CHANGES):
+            self.discard()
+        self._result = result
+        return result
+
+    def discard(self) -> None:
+        """Plan files can hold sensitive values: keep them only until applied."""
+        if self._workspace is not None:
+            self._workspace.cleanup()
+        self._workspace = None
+        self._plan_file = None
+
+    def check(self, ctx: "Context") -> Check:
+        from dandiops.providers.terraform import CHANGES, NO_CHANGES
+
+        result = self._plan(ctx)
+        if result.exit_code == NO_CHANGES:
+            return Check(Status.OK, "terraform plan: no changes")
+        if result.exit_code == CHANGES:
+            return Check(Status.PENDING, result.summary or f"{len(result.changes)} change(s)",
+                         [c.describe() for c in result.changes])
+        details = result.errors or result.raw_output[-10:] or [f"terraform exited with {result.exit_code}"]
+        return Check(Status.FAILED, f"terraform plan failed: {details[0]}", details)
+
+    def plan(self, ctx: "Context") -> list[Change]:
+        from dandiops.providers.terraform import CHANGES
+
+        result = self._result if self._plan_file is not None else self._plan(ctx)
+        if result.exit_code not in (0, CHANGES):
+            raise DandiopsError(f"terraform plan failed: {(result.errors or ['see above'])[0]}",
+                                hint=f"run `terraform plan` in {ctx.env.terraform_dir} to see the whole output")
+        return [Change(target=c.address, action=c.action) for c in result.changes]
+
+    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
+        if not changes:
+            return []
+        if not ctx.yes:
+            question = Question("infrastructure.terraform_apply",
+                                f"Apply {len(changes)} Terraform change(s) in {ctx.env.terraform_dir}?",
+                                kind="confirm", remember=False)
+            if not self.answers.ask(question):
+                self.discard()
+                raise Aborted("Terraform changes were not applied; nothing was changed",
+                              hint="review them with `dandiops init --dry-run`, then run again and confirm")
+        if self._plan_file is None:
+            self._plan(ctx)
+        terraform = self.terraform(ctx, stream=True)
+        try:
+            result = terraform.apply(self._plan_file)
+        finally:
+            self.discard()
+        if result.exit_code != 0:
+            ctx.record("terraform.apply", "failed", errors=result.errors[:5])
+            raise DandiopsError(f"terraform apply failed: {(result.errors or result.raw_output[-1:] or ['?'])[0]}",
+                                hint="fix what Terraform reports, then run `dandiops init` again (it re-plans)")
+        ctx.record("terraform.apply", summary=result.summary, changes=len(changes))
+        return changes
+

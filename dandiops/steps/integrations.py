@@ -1,0 +1,219 @@
+"""Steps built on capabilities that ship in their own modules: GitHub, one-off dynos, backups.
+
+Each builder returns None when this installation lacks the module, so the wizard can list the
+step as unavailable and say why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from dandiops.steps.base import Change, Check, Status
+from dandiops.steps.optional import find_module
+from dandiops.steps import questions as q
+from dandiops.steps.questions import Answers, PromptingAnswers, Question, placeholder
+
+if TYPE_CHECKING:
+    from dandiops.steps.context import Context
+
+GITHUB_PROVIDER = "dandiops.providers.github"
+CACHETABLE_MODULE = "dandiops.steps.cachetable"
+SUPERUSER_MODULE = "dandiops.steps.superuser"
+BACKUPS_MODULE = "dandiops.steps.backups"
+
+DEPLOY_SECRETS = ("HEROKU_API_KEY", "HEROKU_EMAIL")
+# The key the deploy workflows use may differ from the operator's own; else the operator's is used.
+DEPLOY_KEY_ENV = "DANDIOPS_DEPLOY_HEROKU_API_KEY"
+NEEDED_SCOPES = ("repo", "workflow")
+
+
+# --- GitHub ------------------------------------------------------------------------------------
+@dataclass
+class RepositoryAccess:
+    repo: str
+    permission: str  # admin, push or pull
+    scopes: list[str] | None  # None: a fine-grained or app token (GitHub does not list its scopes)
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.scopes is not None:
+            missing = [s for s in NEEDED_SCOPES if s not in self.scopes]
+            if missing:
+                found.append(f"the token lacks the {', '.join(missing)} scope(s)")
+        if self.permission != "admin":
+            found.append(f"the token's account has {self.permission} access; setting Actions secrets needs admin")
+        return found
+
+
+def repository_access(ctx: "Context") -> RepositoryAccess:
+    client = ctx.github()
+    full_name = ctx.env.require("github_repo")
+    repo = client.repo(full_name)
+    with client.calling(f"reading permissions on {full_name}", repo=full_name):
+        permissions = repo.permissions
+        header = {k.lower(): v for k, v in (repo.raw_headers or {}).items()}.get("x-oauth-scopes")
+    level = "admin" if permissions.admin else "push" if permissions.push else "pull"
+    scopes = None if header is None else [s.strip() for s in header.split(",") if s.strip()]
+    return RepositoryAccess(full_name, level, scopes)
+
+
+class GitHubSecretsStep:
+    """HEROKU_API_KEY and HEROKU_EMAIL as Actions secrets of the repository, for the deploy workflows.
+
+    GitHub never returns a secret's value, so the check is that both exist; values are sent
+    encrypted by PyGithub and never printed.
+    """
+
+    name = "github-secrets"
+    title = "GitHub Actions secrets for deploys"
+
+    def __init__(self, answers: Answers | None = None):
+        self.answers = answers
+
+    def existing(self, ctx: "Context") -> set[str]:
+        client = ctx.github()
+        full_name = ctx.env.require("github_repo")
+        repo = client.repo(full_name)
+        with client.calling(f"listing Actions secrets of {full_name}", repo=full_name):
+            return {secret.name for secret in repo.get_secrets()}
+
+    def check(self, ctx: "Context") -> Check:
+        if not ctx.env.github_repo:
+            return Check(Status.SKIPPED, "no github_repo in dandiops.toml")
+        missing = [name for name in DEPLOY_SECRETS if name not in self.existing(ctx)]
+        if not missing:
+            return Check(Status.OK, f"{' and '.join(DEPLOY_SECRETS)} are set on {ctx.env.github_repo}")
+        return Check(Status.PENDING, f"missing on {ctx.env.github_repo}: {', '.join(missing)}")
+
+    def plan(self, ctx: "Context") -> list[Change]:
+        existing = self.existing(ctx)
+        return [Change(f"Actions secret {name}", "set", secret=True) for name in DEPLOY_SECRETS
+                if name not in existing]
+
+    def value(self, ctx: "Context", name: str) -> str:
+        if name == "HEROKU_API_KEY":
+            return ctx.secrets.get(DEPLOY_KEY_ENV) or ctx.require_secret(
+                "HEROKU_API_KEY", hint=f"set {DEPLOY_KEY_ENV} (or HEROKU_API_KEY) to the key the deploys use")
+        if ctx.env.heroku_email:
+            return ctx.env.heroku_email
+        return ctx.heroku().account()["email"]
+
+    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
+        client = ctx.github()
+        full_name = ctx.env.require("github_repo")
+        repo = client.repo(full_name)
+        for change in changes:
+            name = change.target.removeprefix("Actions secret ")
+            value = self.value(ctx, name)
+            if name == "HEROKU_API_KEY":
+                ctx.secret_registry.add(value)
+            with client.calling(f"setting Actions secret {name} on {full_name}", repo=full_name, write=True):
+                repo.create_secret(name, value, secret_type="actions")
+            ctx.record("github.secret.set", repo=full_name, name=name)
+        return changes
+
+
+def github_secrets_step(ctx: "Context", answers: Answers | None = None) -> GitHubSecretsStep | None:
+    if find_module(GITHUB_PROVIDER) is None or not hasattr(ctx, "github"):
+        return None
+    return GitHubSecretsStep(answers)
+
+
+# --- one-off dyno steps (cache table, superuser) and backups ------------------------------------
+def cachetable_step(module: ModuleType, ctx: "Context", answers: Answers | None = None) -> Any:
+    return module.CacheTableStep()
+
+
+SUPERUSER_EMAIL = Question("superuser.email", "Email of the Django superuser (use one not tied to your GitHub "
+                                               "account)", validate=q.email)
+SUPERUSER_PASSWORD = Question("superuser.password", "Password for the Django superuser", kind="secret",
+                              env_var="DJANGO_SUPERUSER_PASSWORD")
+
+
+class SuperuserWizardStep:
+    """The superuser step with its email and password as questions (the password only when creating)."""
+
+    name = "superuser"
+    title = "Django superuser"
+
+    def __init__(self, module: ModuleType, answers: Answers):
+        self.module = module
+        self.answers = answers
+        self._inner: Any = None
+
+    def questions(self, ctx: "Context") -> list[Question]:
+        return [SUPERUSER_EMAIL, SUPERUSER_PASSWORD]
+
+    def email(self) -> str | None:
+        return self.answers.known(SUPERUSER_EMAIL)
+
+    def inner(self, ctx: "Context", *, ask: bool) -> Any:
+        if self._inner is None:
+            email = self.email()
+            if email is None:
+                if not ask or self.answers.dry_run:
+                    return None
+                email = self.answers.ask(SUPERUSER_EMAIL)
+            self._inner = self.module.SuperuserStep(email, password=lambda: self.answers.ask(SUPERUSER_PASSWORD))
+        return self._inner
+
+    def check(self, ctx: "Context") -> Check:
+        inner = self.inner(ctx, ask=self.answers.interactive)
+        if inner is None:
+            return Check(Status.PENDING, "the superuser's email is not answered yet (superuser.email)")
+        return inner.check(ctx)
+
+    def plan(self, ctx: "Context") -> list[Change]:
+        inner = self.inner(ctx, ask=True)
+        if inner is None:
+            return [Change(f"superuser {placeholder(SUPERUSER_EMAIL)}", "create")]
+        return inner.plan(ctx)
+
+    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
+        return self.inner(ctx, ask=True).apply(ctx, changes)
+
+
+def superuser_step(module: ModuleType, ctx: "Context", answers: Answers | None = None) -> SuperuserWizardStep:
+    return SuperuserWizardStep(module, answers or PromptingAnswers(ctx))
+
+
+def superuser_fingerprint(answers: Answers) -> str:
+    return answers.known(SUPERUSER_EMAIL) or ""
+
+
+def backups_step(ctx: "Context", answers: Answers | None = None) -> Any:
+    module = find_module(BACKUPS_MODULE)
+    if module is None:
+        return None
+    answers = answers or PromptingAnswers(ctx)
+    at = answers.known(Question("backups.at", "Hour of the daily backup (HH:00)")) or module.DEFAULT_AT
+    zone = answers.known(Question("backups.timezone", "Time zone of the daily backup")) or module.DEFAULT_TIMEZONE
+
+    class ReadOnlyCheckBackupStep(module.BackupScheduleStep):
+        """Finds the database with two GETs instead of Heroku's resolve action (a POST), so that checking
+        a finished deployment sends no write-method request at all."""
+
+        def attachment(self, ctx: "Context"):
+            if self._attachment is None:
+                self._attachment = database_attachment(ctx)
+            return self._attachment
+
+    return ReadOnlyCheckBackupStep(module.parse_schedule_time(at, zone))
+
+
+def database_attachment(ctx: "Context"):
+    """The Postgres add-on attached as DATABASE (DATABASE_URL), read from the app's attachments and add-ons."""
+    from dandiops.core.errors import NotFoundError
+    from dandiops.providers.heroku_data import DatabaseAttachment
+
+    heroku, app = ctx.heroku(), ctx.env.heroku_app
+    postgres = {a["id"] for a in heroku.addons(app) if a["addon_service"]["name"] == "heroku-postgresql"}
+    attachments = heroku.get(f"/apps/{app}/addon-attachments", what=f"listing add-on attachments of {app}")
+    chosen = next((a for a in attachments if a["name"] == "DATABASE" and a["addon"]["id"] in postgres), None)
+    if chosen is None:
+        raise NotFoundError(f"app {app} has no Heroku Postgres database attached as DATABASE_URL",
+                            hint="the infrastructure step attaches one; run `dandiops init --only infrastructure`")
+    return DatabaseAttachment(app=app, addon_id=chosen["addon"]["id"], addon_name=chosen["addon"]["name"],
+                              attachment_name=chosen["name"])

@@ -1,0 +1,43 @@
+"""`init` as a library call: load the answers and the state, assemble the steps, run the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from dandiops.wizard.answers import WizardAnswers, load_answers_file
+from dandiops.wizard.engine import Wizard, WizardResult, select_steps, validate_selection
+from dandiops.wizard.state import InitState, default_state_path
+from dandiops.wizard.steps import STEP_NAMES, build_steps
+
+if TYPE_CHECKING:
+    from dandiops.steps.context import Context
+
+
+def state_path_for(ctx: "Context", explicit: str | Path | None = None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser()
+    return default_state_path(ctx.settings.root, ctx.env.name)
+
+
+def run_init(ctx: "Context", *, answers_file: str | Path | None = None, only: Sequence[str] = (),
+             start: str | None = None, dry_run: bool = False, interactive: bool | None = None,
+             state_file: str | Path | None = None, recheck: Sequence[str] = ()) -> WizardResult:
+    """Run the runbook's steps for ctx.env. Raises UsageError for bad input before anything runs."""
+    from dandiops.core.errors import UsageError
+
+    for name in recheck:
+        if name not in ("cachetable", "superuser"):
+            raise UsageError(f"--recheck {name}: only cachetable and superuser are remembered between runs",
+                             hint="other steps are checked on every run")
+    validate_selection(STEP_NAMES, only, start)
+    file_answers = load_answers_file(answers_file) if answers_file else {}
+    env = ctx.env  # fails early, with the config error, when the environment is not defined
+    state = InitState.load(state_path_for(ctx, state_file), environment=env.name, app=env.heroku_app,
+                           secrets=ctx.secret_registry)
+    if interactive is None:
+        interactive = ctx.terminal.interactive
+    answers = WizardAnswers(ctx, state, file_answers=file_answers, interactive=interactive, dry_run=dry_run,
+                            source=f"answers file {answers_file}" if answers_file else "the answers file")
+    steps = select_steps(build_steps(ctx, answers, recheck=set(recheck)), only, start)
+    return Wizard(ctx, steps, answers, state, dry_run=dry_run).run()
