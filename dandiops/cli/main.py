@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "hosts",
     "sandbox",
     "backups",
+    "logs",
+    "backups",
 )
 
 

@@ -167,18 +167,21 @@ class LogSessionsStandIn:
 
         def emit(line: str) -> str:
             nonlocal sent
-            if drop_after is not None and sent >= drop_after:
-                raise _Dropped(f"stream cut after {sent} lines")
             sent += 1
             if event_stream:
                 return f"id: {sent}\ndata: {line}\n\n"
             return line + "\n"
 
+        def cut_if_due() -> None:
+            # right after the line that reaches the count, so the client sees the cut at once
+            if drop_after is not None and sent >= drop_after:
+                raise _Dropped(f"stream cut after {sent} lines")
+
+        cut_if_due()
         for line in backlog:
             yield emit(line)
+            cut_if_due()
         if not session.tail:
-            if drop_after is not None and sent >= drop_after:
-                raise _Dropped("stream cut at its end")
             return
         with self._changed:
             generation = self._generation
@@ -195,6 +198,7 @@ class LogSessionsStandIn:
                 if session.wants(line):
                     yield emit(line)
                     last_write = time.monotonic()
+                    cut_if_due()
             if ending or time.monotonic() - started > self.tail_seconds or _client_gone(connection):
                 return
             if event_stream and time.monotonic() - last_write > self.heartbeat_seconds:

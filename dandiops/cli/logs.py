@@ -1,0 +1,96 @@
+"""`dandiops logs`: the app's recent log lines, or a live tail until Ctrl-C."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from dandiops.cli.common import EnvOption, JsonOption, get_context
+
+
+def register(root: typer.Typer) -> None:
+    root.command("logs")(logs)
+
+
+def logs(
+    ctx: typer.Context,
+    tail: Annotated[bool, typer.Option("--tail", "-t", help="Keep streaming new lines until Ctrl-C.")] = False,
+    dyno: Annotated[Optional[str], typer.Option(
+        "--dyno", "-d", help="Only this dyno (web.1) or process type (web, worker, release).")] = None,
+    source: Annotated[Optional[str], typer.Option(
+        "--source", "-s", help="app (the app's processes) or heroku (router, api, release events).")] = None,
+    num: Annotated[int, typer.Option("--num", "-n", help="How many past lines to show first (0 to 1500).")] = 100,
+    env: EnvOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Show the app's log lines: what its dynos printed and Heroku's own events (releases, router).
+
+    With --tail, new lines follow as they are logged; Ctrl-C stops (exit 130). A stream that
+    drops is reopened once, and lines already shown are not shown again.
+    """
+    from dandiops.core.errors import ExitCode, UsageError
+    from dandiops.providers.heroku_logs import MAX_LINES, SOURCES
+
+    if not 0 <= num <= MAX_LINES:
+        raise UsageError(f"-n {num} is out of range", hint=f"ask for 0 to {MAX_LINES} lines (logplex keeps at most "
+                                                           f"{MAX_LINES})")
+    if source is not None and source not in SOURCES:
+        raise UsageError(f"--source {source!r} is not a log source", hint=f"use --source {' or --source '.join(SOURCES)}")
+    if json_output and tail:
+        raise UsageError("--json prints one document and cannot follow a stream",
+                         hint="drop --tail for a JSON snapshot, or --json to follow the stream")
+    if dyno is not None and (not dyno.strip() or any(c.isspace() or c == "/" for c in dyno)):
+        raise UsageError(f"--dyno {dyno!r} is not a dyno or process type name", hint="e.g. --dyno web or --dyno web.1")
+    context = get_context(ctx, env=env, json_mode=json_output)
+    try:
+        _stream(context, tail=tail, dyno=dyno, source=source, num=num)
+    except KeyboardInterrupt:
+        # Ctrl-C is how a tail ends: no traceback, no error line, the conventional status.
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except BrokenPipeError:
+        # `dandiops logs | head`: the reader has gone; stop quietly.
+        _silence_stdout()
+        raise typer.Exit(0) from None
+
+
+def _stream(context, *, tail: bool, dyno: str | None, source: str | None, num: int) -> None:
+    from dandiops.providers.heroku_logs import LogFilter, follow
+
+    reporter = context.reporter
+    app = context.env.heroku_app
+    log_filter = LogFilter(lines=num, tail=tail, dyno=dyno, source=source)
+
+    def reconnecting(reason: str) -> None:
+        reporter.warn(f"{reason}; reconnecting once")
+
+    lines = follow(context.heroku(), app, log_filter, on_reconnect=reconnecting)
+    if reporter.json_mode:
+        collected = list(lines)
+        reporter.result({"app": app, "filter": {"dyno": dyno, "source": source, "lines": num},
+                         "lines": [_parse(line) for line in collected]})
+        return
+    out = reporter.out.file  # masks known secrets; plain text, no markup
+    for line in lines:
+        out.write(line + "\n")
+        out.flush()
+
+
+def _parse(line: str) -> dict:
+    import re
+
+    match = re.match(r"^(\S+) ([A-Za-z0-9_-]+)\[([^\]]+)\]: (.*)$", line, re.S)
+    if not match:
+        return {"timestamp": None, "source": None, "dyno": None, "message": line, "line": line}
+    return {"timestamp": match[1], "source": match[2], "dyno": match[3], "message": match[4], "line": line}
+
+
+def _silence_stdout() -> None:
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
