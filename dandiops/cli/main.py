@@ -23,7 +23,6 @@ COMMAND_MODULES = (
     "sandbox",
     "backups",
     "logs",
-    "backups",
 )
 
 
