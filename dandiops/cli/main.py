@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "sandbox",
     "backups",
     "logs",
+    "release",
 )
 
 

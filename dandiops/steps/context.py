@@ -18,6 +18,7 @@ from dandiops.core.settings import SECRET_ENV_NAMES, Environment, Secrets, Setti
 
 if TYPE_CHECKING:
     from dandiops.providers.aws import AwsClient
+    from dandiops.providers.github import GitHubClient
     from dandiops.providers.heroku import HerokuClient
     from dandiops.providers.heroku_data import HerokuDataClient
 
@@ -97,6 +98,20 @@ class Context:
                 env_name=env_name,
             )
         return self._clients["heroku_data"]
+
+    def github(self) -> "GitHubClient":
+        """PyGithub behind GitHubClient; token GITHUB_TOKEN or GH_TOKEN, DANDIOPS_GITHUB_API_URL for a stand-in."""
+        if "github" not in self._clients:
+            from dandiops.providers.github import DEFAULT_API_URL, TOKEN_NAMES, GitHubClient
+
+            env_name = self.env.name if self.settings.environments else None
+            self._clients["github"] = GitHubClient(
+                self.secrets.first(*TOKEN_NAMES),
+                base_url=self.setting("DANDIOPS_GITHUB_API_URL", DEFAULT_API_URL),
+                env_name=env_name,
+                environ={**self.secrets.values, **self.environ},
+            )
+        return self._clients["github"]
 
     def aws(self) -> "AwsClient":
         """boto3 clients for S3, IAM and STS; AWS_ENDPOINT_URL points them at a stand-in such as moto."""

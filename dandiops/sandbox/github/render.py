@@ -243,6 +243,9 @@ def pull(base: str, state: GitHubState, repo: Repo, item: Pull, *, full: bool = 
     repo_body = repository(base, state, repo)
     author = user(base, item.user, state.user_id)
 
+    # a pull request's repositories have the `repository` shape, without the full repository's counters
+    repo_body = {k: v for k, v in repo_body.items() if k not in ("network_count", "subscribers_count")}
+
     def side(ref: str) -> dict:
         sha = repo.branch_sha(ref) or item.merge_commit_sha or ""
         return {"label": f"{repo.owner}:{ref}", "ref": ref, "sha": sha, "user": user(base, repo.owner, 9001,

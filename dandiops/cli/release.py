@@ -1,0 +1,285 @@
+"""`dandiops release`: deploy an environment through its GitHub workflow and see the Heroku release land."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+
+FIXED = ("staging", "production", "status", "list")
+
+
+class ReleaseGroup(TyperGroup):
+    """`release ENV` for any environment of dandiops.toml, beside `status` and `list`."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str):
+        command = super().get_command(ctx, cmd_name)
+        if command is None and not cmd_name.startswith("-"):
+            return super().get_command(ctx, "ENV")
+        return command
+
+    def resolve_command(self, ctx: click.Context, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and command.name == "ENV":
+            return args[0], command, args[1:]
+        return name, command, rest
+
+    def list_commands(self, ctx: click.Context):
+        return [name for name in super().list_commands(ctx) if name != "ENV"]
+
+
+app = typer.Typer(
+    cls=ReleaseGroup, no_args_is_help=True,
+    help="Release an environment through its GitHub Actions workflow, then wait for the Heroku release "
+         "it produces (including the release phase). `dandiops release ENV` works for any environment of "
+         "dandiops.toml; exit 0 only when the run and the release both succeeded.",
+)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="release")
+
+
+RefOption = Annotated[Optional[str], typer.Option(
+    "--ref", help="Branch to deploy (dispatch or re-run), or to tag with --tag. Default: the environment's branch.")]
+RerunOption = Annotated[bool, typer.Option(
+    "--rerun", help="Re-run the latest run on the branch (for workflows without workflow_dispatch).")]
+EnableDispatchOption = Annotated[bool, typer.Option(
+    "--enable-dispatch", help="Open a pull request that adds workflow_dispatch to the workflow; deploys nothing.")]
+DetachOption = Annotated[bool, typer.Option("--detach", help="Print the run's URL once it has started and return.")]
+TimeoutOption = Annotated[float, typer.Option(
+    "--timeout", help="Seconds to wait for the run and the Heroku release before giving up (exit 8).")]
+TagOption = Annotated[Optional[str], typer.Option(
+    "--tag", help="Publish a GitHub release with this new tag (vX.Y.Z); the production workflow runs on it.")]
+PrOption = Annotated[Optional[int], typer.Option(
+    "--pr", help="Add the `release` label to this open pull request; it is released when merged.")]
+WaitOption = Annotated[bool, typer.Option(
+    "--wait", help="With --pr: wait for the merge, the release it publishes, the run and the Heroku release.")]
+
+
+@app.command("staging")
+def staging(ctx: typer.Context, ref: RefOption = None, rerun: RerunOption = False,
+            enable_dispatch: EnableDispatchOption = False, detach: DetachOption = False,
+            timeout: TimeoutOption = 1800.0, dry_run: DryRunOption = False, yes: YesOption = False,
+            json_output: JsonOption = False) -> None:
+    """Deploy staging: dispatch its workflow, or --rerun / --enable-dispatch when it has no workflow_dispatch."""
+    _release(ctx, "staging", locals())
+
+
+@app.command("production")
+def production(ctx: typer.Context, tag: TagOption = None, pr: PrOption = None, wait: WaitOption = False,
+               ref: RefOption = None, detach: DetachOption = False, timeout: TimeoutOption = 1800.0,
+               dry_run: DryRunOption = False, yes: YesOption = False, json_output: JsonOption = False) -> None:
+    """Release production: --tag vX.Y.Z publishes a release now; --pr N releases N when it is merged.
+
+    The operator confirms by typing the production app name unless --yes.
+    """
+    _release(ctx, "production", locals())
+
+
+@app.command("ENV", hidden=True)
+def any_environment(ctx: typer.Context, ref: RefOption = None, rerun: RerunOption = False,
+                    enable_dispatch: EnableDispatchOption = False, tag: TagOption = None, pr: PrOption = None,
+                    wait: WaitOption = False, detach: DetachOption = False, timeout: TimeoutOption = 1800.0,
+                    dry_run: DryRunOption = False, yes: YesOption = False, json_output: JsonOption = False) -> None:
+    """Release the environment ENV of dandiops.toml the way its workflow is triggered."""
+    _release(ctx, ctx.info_name, locals())
+
+
+def _release(ctx: typer.Context, env_name: str, options: dict[str, Any]) -> None:
+    from dandiops.steps.release.trigger import Release, ReleaseRequest
+
+    context = get_context(ctx, env=env_name, json_mode=options["json_output"], yes=options["yes"])
+    request = ReleaseRequest(ref=options.get("ref"), rerun=options.get("rerun", False),
+                             enable_dispatch=options.get("enable_dispatch", False), tag=options.get("tag"),
+                             pr=options.get("pr"), wait=options.get("wait", False), detach=options["detach"],
+                             timeout=options["timeout"], dry_run=options["dry_run"])
+    observer = _observer(context)
+    try:
+        outcome = Release(context, request, observer).run()
+    finally:
+        observer.done()
+    reporter = context.reporter
+    reporter.result(outcome.to_dict(), lambda: _show_outcome(context, outcome))
+    if outcome.problem is not None:
+        reporter.error(outcome.problem.message, outcome.problem.hint)
+        raise typer.Exit(int(outcome.exit_code))
+    if outcome.heroku_release is not None:
+        reporter.success(f"{outcome.app} is at v{outcome.heroku_release.version} "
+                         f"({(outcome.heroku_release.commit or '')[:8]})")
+
+
+def _show_outcome(context, outcome) -> None:
+    reporter = context.reporter
+    for line in outcome.planned:
+        reporter.info(f"would {line}")
+    if outcome.pull_request:
+        pull = outcome.pull_request
+        reporter.line(f"pull request #{pull['number']}: {pull['title']}  {pull['url']}")
+    if outcome.tag:
+        reporter.line(f"release {outcome.tag}")
+    if outcome.run is not None:
+        reporter.line(f"{outcome.run.summary()}  {outcome.run.url}")
+    if outcome.heroku_release is not None:
+        release = outcome.heroku_release
+        reporter.line(f"heroku {outcome.app} v{release.version} {release.status}  commit {release.commit or '-'}"
+                      f"  ({release.description})")
+
+
+def _observer(context):
+    from dandiops.steps.release.model import QuietObserver
+
+    terminal = context.terminal
+    if terminal.stderr_tty and not terminal.ci:
+        return LiveObserver(context.reporter)
+    return LineObserver(context.reporter) if context.reporter else QuietObserver()
+
+
+class LineObserver:
+    """One line per state change, for logs and CI."""
+
+    def __init__(self, reporter):
+        self.reporter = reporter
+
+    def info(self, message: str) -> None:
+        self.reporter.info(message)
+
+    def run_update(self, run, changes: list[str]) -> None:
+        for change in changes:
+            self.reporter.info(change)
+
+    def heroku_update(self, release) -> None:
+        self.reporter.info(f"heroku v{release.version} {release.status} ({release.description})")
+
+    def done(self) -> None:
+        pass
+
+
+class LiveObserver:
+    """Jobs and steps redrawn in place on a terminal."""
+
+    ICONS = {"success": "[green]✓[/green]", "failure": "[red]✗[/red]", "cancelled": "[yellow]⊘[/yellow]",
+             "skipped": "[dim]-[/dim]", "in_progress": "[cyan]…[/cyan]", "queued": "[dim]·[/dim]"}
+
+    def __init__(self, reporter):
+        from rich.live import Live
+
+        self.reporter = reporter
+        self.run = None
+        self.release = None
+        self.live = Live(console=reporter.err, refresh_per_second=8, transient=False)
+        self.started = False
+
+    def _render(self):
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table.grid(padding=(0, 1))
+        if self.run is not None:
+            table.add_row(Text.from_markup(self._icon(self.run.status, self.run.conclusion)),
+                          Text(f"{self.run.summary()}  {self.run.url or ''}"))
+            for job in self.run.jobs:
+                table.add_row(Text.from_markup(self._icon(job.status, job.conclusion)), Text(job.name, style="bold"))
+                for step in job.steps:
+                    table.add_row("", Text.from_markup(f"{self._icon(step.status, step.conclusion)} ")
+                                  + Text(step.name))
+        if self.release is not None:
+            state = {"succeeded": "success", "failed": "failure"}.get(self.release.status, "in_progress")
+            table.add_row(Text.from_markup(self._icon("completed" if state != "in_progress" else state, state)),
+                          Text(f"heroku v{self.release.version} {self.release.status} ({self.release.description})"))
+        return table
+
+    def _icon(self, status, conclusion) -> str:
+        key = conclusion if status == "completed" and conclusion else status
+        return self.ICONS.get(key or "", "·")
+
+    def _refresh(self) -> None:
+        if not self.started:
+            self.live.start()
+            self.started = True
+        self.live.update(self._render(), refresh=True)
+
+    def info(self, message: str) -> None:
+        if self.started:
+            self.live.console.print(message, markup=False)
+        else:
+            self.reporter.info(message)
+
+    def run_update(self, run, changes: list[str]) -> None:
+        self.run = run
+        self._refresh()
+
+    def heroku_update(self, release) -> None:
+        self.release = release
+        self._refresh()
+
+    def done(self) -> None:
+        if self.started:
+            self.live.stop()
+            self.started = False
+
+
+@app.command("status")
+def status(ctx: typer.Context,
+           env_name: Annotated[Optional[str], typer.Argument(metavar="[ENV]", help="Environment (default: all with a "
+                                                                                     "github_repo).")] = None,
+           env: EnvOption = None, json_output: JsonOption = False) -> None:
+    """The latest deploy run and Heroku release of each environment."""
+    from dandiops.steps.release.history import environments_with_releases, status as env_status
+
+    context = get_context(ctx, env=env_name or env, json_mode=json_output)
+    environments = environments_with_releases(context, env_name or env)
+    data = [env_status(context, environment) for environment in environments]
+    reporter = context.reporter
+
+    def human() -> None:
+        rows = []
+        for item in data:
+            run, release = item["last_run"], item["last_release"]
+            rows.append((
+                item["env"], item["app"],
+                "-" if run is None else f"#{run['number']} {run['conclusion'] or run['status']} {run['branch']} "
+                                        f"@ {(run['sha'] or '')[:7]}",
+                "-" if release is None else f"v{release['version']} {release['status']} "
+                                            f"{(release['commit'] or '')[:8]}",
+                "deploying" if item["deploying"] else "",
+            ))
+        reporter.table(["env", "app", "last run", "last release", ""], rows)
+
+    reporter.result({"environments": data}, human)
+
+
+@app.command("list")
+def list_releases(ctx: typer.Context, env: EnvOption = None,
+                  limit: Annotated[int, typer.Option("--limit", min=1, max=100, help="How many of each.")] = 10,
+                  json_output: JsonOption = False) -> None:
+    """Recent deploy runs and Heroku releases side by side, paired by commit."""
+    from dandiops.steps.release.history import environments_with_releases, history
+
+    context = get_context(ctx, env=env, json_mode=json_output)
+    data = [history(context, environment, limit=limit) for environment in environments_with_releases(context, env)]
+    reporter = context.reporter
+
+    def human() -> None:
+        for item in data:
+            rows = []
+            for row in item["rows"]:
+                run, release = row["run"], row["heroku_release"]
+                rows.append((
+                    "" if run is None else f"#{run['number']}",
+                    "" if run is None else run["event"],
+                    "" if run is None else (run["conclusion"] or run["status"]),
+                    "" if run is None else f"{run['branch']} @ {(run['sha'] or '')[:7]}",
+                    "" if run is None else run["created_at"],
+                    "" if release is None else f"v{release['version']}",
+                    "" if release is None else release["status"],
+                    "" if release is None else release["description"],
+                ))
+            reporter.table(["run", "event", "result", "commit", "started", "release", "status", "description"],
+                           rows, title=f"{item['env']}: {item['workflow']} -> {item['app']}")
+
+    reporter.result({"environments": data}, human)

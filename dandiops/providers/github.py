@@ -1,0 +1,338 @@
+"""GitHub REST client over PyGithub.
+
+Talks to https://api.github.com (or DANDIOPS_GITHUB_API_URL) with a token from GITHUB_TOKEN or
+GH_TOKEN. Reads are retried by PyGithub's GithubRetry on 5xx and on rate limits (waiting for the
+reset or Retry-After, at most DANDIOPS_GITHUB_MAX_RATE_WAIT seconds); writes (dispatches, releases,
+labels) are never retried, so a write that may have reached GitHub is reconciled by reading.
+Every PyGithub error becomes a DandiopsError that says what failed and what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+from dandiops.core.errors import (
+    AuthError,
+    ConfigError,
+    ConflictError,
+    DandiopsError,
+    ExitCode,
+    NotFoundError,
+    UnavailableError,
+)
+from dandiops.providers.http import RetryPolicy
+
+DEFAULT_API_URL = "https://api.github.com"
+TOKEN_NAMES = ("GITHUB_TOKEN", "GH_TOKEN")
+TOKEN_HINT = ("set GITHUB_TOKEN (or GH_TOKEN) to a token with the `repo` and `workflow` scopes "
+              "(fine-grained: Actions, Contents and Pull requests read/write on the repository)")
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def api_url_from_env(environ: Mapping[str, str] = os.environ) -> str:
+    return environ.get("DANDIOPS_GITHUB_API_URL", DEFAULT_API_URL).rstrip("/")
+
+
+def _retry(policy: RetryPolicy, max_rate_wait: float):
+    from github.GithubRetry import GithubRetry
+
+    class ReadOnlyRetry(GithubRetry):
+        """GithubRetry for reads only: a write that failed may have been applied."""
+
+        def __init__(self, **kwargs: Any):
+            kwargs.setdefault("allowed_methods", _READ_METHODS)
+            super().__init__(**kwargs)
+
+    return ReadOnlyRetry(total=max(0, policy.attempts - 1), backoff_factor=policy.base_delay,
+                         backoff_max=policy.max_delay, max_rate_limit_wait=max_rate_wait)
+
+
+@dataclass
+class JobState:
+    name: str
+    status: str
+    conclusion: str | None
+    steps: list[dict] = field(default_factory=list)
+    html_url: str | None = None
+
+
+class GitHubClient:
+    def __init__(self, token: str | None, *, base_url: str | None = None, env_name: str | None = None,
+                 retry: RetryPolicy | None = None, timeout: int = 15, write_interval: float | None = None,
+                 max_rate_wait: float | None = None, environ: Mapping[str, str] = os.environ):
+        if not token:
+            raise ConfigError("no GitHub token", hint=TOKEN_HINT)
+        import github
+
+        self.base_url = (base_url or api_url_from_env(environ)).rstrip("/")
+        self.env_name = env_name
+        if write_interval is None:
+            write_interval = float(environ.get("DANDIOPS_GITHUB_WRITE_INTERVAL", "1.0"))
+        if max_rate_wait is None:
+            max_rate_wait = float(environ.get("DANDIOPS_GITHUB_MAX_RATE_WAIT", "60"))
+        self._gh = github.Github(
+            base_url=self.base_url, auth=github.Auth.Token(token), timeout=timeout,
+            retry=_retry(retry or RetryPolicy.from_env(environ), max_rate_wait),
+            seconds_between_requests=None,
+            seconds_between_writes=write_interval or None,  # PyGithub's guard against secondary limits
+            user_agent="dandiops",
+        )
+        self._repos: dict[str, Any] = {}
+
+    def close(self) -> None:
+        self._gh.close()
+
+    def __enter__(self) -> "GitHubClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- errors --------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def calling(self, what: str, *, repo: str | None = None, workflow: str | None = None,
+                write: bool = False) -> Iterator[None]:
+        """Run PyGithub calls, turning their failures into DandiopsErrors about `what`."""
+        import requests
+        from github import GithubException, RateLimitExceededException
+        from github.GithubException import RateLimitExceededExceedsMaxWait
+
+        try:
+            yield
+        except DandiopsError:
+            raise
+        except RateLimitExceededExceedsMaxWait as exc:
+            raise UnavailableError(
+                f"GitHub API rate limit reached while {what}; it would take {exc.wait:.0f} s to reset",
+                hint="wait for the reset (`dandiops release status` shows the state meanwhile) or use "
+                     "another token; raise DANDIOPS_GITHUB_MAX_RATE_WAIT to wait longer",
+            ) from None
+        except RateLimitExceededException as exc:
+            raise UnavailableError(
+                f"GitHub API rate limit reached while {what}{_reset_note(exc.headers)}",
+                hint=("nothing was changed; run again after the reset" if write
+                      else "wait for the reset and run again"),
+            ) from None
+        except GithubException as exc:
+            raise self._translate(exc, what, repo=repo, workflow=workflow, write=write) from None
+        except (requests.exceptions.RetryError, requests.exceptions.ConnectionError,
+                requests.exceptions.Timeout) as exc:
+            hint = ("the write was not retried: check the state (e.g. `dandiops release status`) before running "
+                    "again" if write else "check your network or DANDIOPS_GITHUB_API_URL, or try again later")
+            raise UnavailableError(f"could not reach the GitHub API at {self.base_url} while {what} "
+                                   f"({type(exc).__name__})", hint=hint) from None
+
+    def _translate(self, exc, what: str, *, repo: str | None, workflow: str | None, write: bool) -> DandiopsError:
+        status = exc.status
+        data = exc.data if isinstance(exc.data, dict) else {}
+        message = data.get("message") or exc.message or str(exc.data or "")
+        headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+        env = f" of environment {self.env_name}" if self.env_name else ""
+        if status == 401:
+            return AuthError(f"GitHub rejected the token while {what}: {message}", hint=TOKEN_HINT)
+        if status == 403:
+            accepted = headers.get("x-accepted-oauth-scopes")
+            has = headers.get("x-oauth-scopes")
+            if accepted:
+                return AuthError(
+                    f"the GitHub token lacks the scope needed for {what}: needs one of `{accepted}`"
+                    + (f", has `{has}`" if has is not None else ""),
+                    hint="add the scope to the token (Settings > Developer settings > Personal access tokens) "
+                         "or use one with the `repo` and `workflow` scopes",
+                )
+            return AuthError(f"GitHub refused {what}: {message}",
+                             hint="the token's account needs write access to the repository; " + TOKEN_HINT)
+        if status == 404:
+            if workflow:
+                return NotFoundError(
+                    f"workflow {workflow} not found in {repo}",
+                    hint=f"check `workflow`{env} in dandiops.toml: a file name under .github/workflows/",
+                )
+            if repo:
+                return NotFoundError(
+                    f"{what}: {repo} has no such thing, or the repository is not visible to this token",
+                    hint=f"check `github_repo`{env} in dandiops.toml; GitHub answers 404 for private "
+                         "repositories the token cannot read",
+                )
+            return NotFoundError(f"{what}: not found ({message})", hint="check the name you gave")
+        if status in (409, 422):
+            details = "; ".join(_error_detail(item) for item in data.get("errors") or [] if item)
+            return ConflictError(f"GitHub refused {what}: {message}" + (f" ({details})" if details else ""),
+                                 hint="read the current state and try again")
+        if status >= 500:
+            hint = ("the write was not retried: check the state (e.g. `dandiops release status`) before running "
+                    "again" if write else "GitHub kept failing; try again later or check githubstatus.com")
+            return UnavailableError(f"GitHub API error {status} while {what}: {message}", hint=hint)
+        return DandiopsError(f"GitHub API error {status} while {what}: {message}", exit_code=ExitCode.FAILURE)
+
+    # --- repository and files -----------------------------------------------------------
+    def repo(self, full_name: str):
+        if full_name not in self._repos:
+            with self.calling(f"reading repository {full_name}", repo=full_name):
+                self._repos[full_name] = self._gh.get_repo(full_name)
+        return self._repos[full_name]
+
+    def workflow(self, full_name: str, workflow_file: str):
+        repo = self.repo(full_name)
+        with self.calling(f"reading workflow {workflow_file}", repo=full_name, workflow=workflow_file):
+            return repo.get_workflow(workflow_file)
+
+    def file(self, full_name: str, path: str, ref: str | None = None) -> tuple[str, str]:
+        """(text, blob sha) of a file."""
+        from github.GithubObject import NotSet
+
+        repo = self.repo(full_name)
+        with self.calling(f"reading {path}" + (f" at {ref}" if ref else ""), repo=full_name):
+            content = repo.get_contents(path, ref=ref if ref else NotSet)
+        if isinstance(content, list):
+            raise NotFoundError(f"{path} in {full_name} is a directory, not a file", hint="name a file")
+        return content.decoded_content.decode("utf-8"), content.sha
+
+    def ref_sha(self, full_name: str, ref: str) -> str | None:
+        """The commit a ref (heads/BRANCH or tags/TAG) points at, or None when it does not exist."""
+        from github import UnknownObjectException
+
+        repo = self.repo(full_name)
+        with self.calling(f"reading ref {ref}", repo=full_name):
+            try:
+                return repo.get_git_ref(ref).object.sha
+            except UnknownObjectException:
+                return None
+
+    # --- runs ----------------------------------------------------------------------------
+    def dispatch(self, workflow, ref: str, inputs: Mapping[str, str] | None = None, *,
+                 full_name: str) -> int | None:
+        """Create a workflow_dispatch event; the run id when GitHub returns run details."""
+        with self.calling(f"dispatching {workflow.path} on {ref}", repo=full_name, write=True):
+            result = workflow.create_dispatch(ref, inputs=dict(inputs or {}), throw=True, return_run_details=True)
+        run_id = getattr(result, "id", None)
+        return int(run_id) if run_id else None
+
+    def runs(self, workflow, *, full_name: str, branch: str | None = None, event: str | None = None,
+             created_since: dt.datetime | None = None, limit: int = 10) -> list:
+        from github.GithubObject import NotSet
+
+        created = NotSet
+        if created_since is not None:
+            created = ">=" + created_since.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with self.calling(f"listing runs of {workflow.path}", repo=full_name):
+            listing = workflow.get_runs(branch=branch or NotSet, event=event or NotSet, created=created)
+            return list(itertools.islice(listing, limit)) if limit else list(listing)
+
+    def run(self, full_name: str, run_id: int):
+        repo = self.repo(full_name)
+        with self.calling(f"reading run {run_id}", repo=full_name):
+            return repo.get_workflow_run(run_id)
+
+    def refresh(self, run, *, full_name: str) -> bool:
+        """Re-read a run with If-None-Match; False when GitHub answered 304 Not Modified."""
+        with self.calling(f"reading run {run.id}", repo=full_name):
+            return run.update()
+
+    def jobs(self, run, etag: str | None, *, full_name: str) -> tuple[list[JobState] | None, str | None]:
+        """The run's jobs (latest attempt), or None when unchanged since `etag` (a free 304)."""
+        from github import GithubException
+
+        requester = self._gh.requester
+        headers = {"If-None-Match": etag} if etag else {}
+        with self.calling(f"reading jobs of run {run.id}", repo=full_name):
+            status, response_headers, body = requester.requestJson(
+                "GET", f"{run.jobs_url}", parameters={"per_page": 100, "filter": "latest"}, headers=headers)
+            if status == 304:
+                return None, etag
+            if status >= 400:
+                data = json.loads(body) if body else None
+                raise GithubException(status, data, response_headers)
+        data = json.loads(body)
+        new_etag = {k.lower(): v for k, v in response_headers.items()}.get("etag")
+        jobs = [JobState(name=j["name"], status=j["status"], conclusion=j.get("conclusion"),
+                         steps=[{"name": s["name"], "number": s.get("number"), "status": s["status"],
+                                 "conclusion": s.get("conclusion")} for s in j.get("steps") or []],
+                         html_url=j.get("html_url"))
+                for j in data.get("jobs", [])]
+        return jobs, new_etag
+
+    def rerun(self, run, *, full_name: str) -> None:
+        from github import GithubException
+
+        with self.calling(f"re-running run {run.id}", repo=full_name, write=True):
+            status, headers, body = self._gh.requester.requestJson("POST", run.rerun_url)
+            if status >= 400:
+                raise GithubException(status, json.loads(body) if body else None, headers)
+
+    # --- releases, pull requests, branches -------------------------------------------------
+    def create_release(self, full_name: str, tag: str, *, target: str, name: str, body: str):
+        repo = self.repo(full_name)
+        with self.calling(f"publishing release {tag}", repo=full_name, write=True):
+            return repo.create_git_release(tag, name=name, message=body, target_commitish=target,
+                                           make_latest="true")
+
+    def releases(self, full_name: str, limit: int = 10) -> list:
+        repo = self.repo(full_name)
+        with self.calling("listing releases", repo=full_name):
+            return list(itertools.islice(repo.get_releases(), limit))
+
+    def pull(self, full_name: str, number: int):
+        repo = self.repo(full_name)
+        with self.calling(f"reading pull request #{number}", repo=full_name):
+            return repo.get_pull(number)
+
+    def refresh_pull(self, pull, *, full_name: str) -> bool:
+        with self.calling(f"reading pull request #{pull.number}", repo=full_name):
+            return pull.update()
+
+    def add_label(self, pull, label: str, *, full_name: str) -> None:
+        with self.calling(f"adding the label {label!r} to pull request #{pull.number}", repo=full_name, write=True):
+            pull.add_to_labels(label)
+
+    def open_pulls(self, full_name: str, *, head: str, base: str) -> list:
+        repo = self.repo(full_name)
+        with self.calling("listing pull requests", repo=full_name):
+            owner = full_name.split("/", 1)[0]
+            return list(repo.get_pulls(state="open", head=f"{owner}:{head}", base=base))
+
+    def create_branch(self, full_name: str, branch: str, sha: str) -> None:
+        repo = self.repo(full_name)
+        with self.calling(f"creating branch {branch}", repo=full_name, write=True):
+            repo.create_git_ref(f"refs/heads/{branch}", sha)
+
+    def update_file(self, full_name: str, path: str, *, message: str, content: str, sha: str, branch: str) -> str:
+        """Commit new content for `path` on `branch`; returns the commit sha."""
+        repo = self.repo(full_name)
+        with self.calling(f"updating {path} on {branch}", repo=full_name, write=True):
+            result = repo.update_file(path, message, content, sha, branch=branch)
+        return result["commit"].sha
+
+    def create_pull(self, full_name: str, *, base: str, head: str, title: str, body: str):
+        repo = self.repo(full_name)
+        with self.calling(f"opening a pull request from {head}", repo=full_name, write=True):
+            return repo.create_pull(base=base, head=head, title=title, body=body)
+
+    def rate_limit(self) -> dict:
+        with self.calling("reading the rate limit"):
+            core = self._gh.get_rate_limit().resources.core
+        return {"limit": core.limit, "remaining": core.remaining, "reset": core.reset.isoformat()}
+
+
+def _reset_note(headers: Mapping[str, str] | None) -> str:
+    value = {k.lower(): v for k, v in (headers or {}).items()}.get("x-ratelimit-reset")
+    if value and value.isdigit():
+        moment = dt.datetime.fromtimestamp(int(value), dt.timezone.utc)
+        return f"; it resets at {moment:%H:%M:%S} UTC"
+    return ""
+
+
+def _error_detail(item: Any) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        if item.get("message"):
+            return str(item["message"])
+        return " ".join(str(item[k]) for k in ("resource", "field", "code") if item.get(k))
+    return str(item)

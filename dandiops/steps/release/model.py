@@ -1,0 +1,151 @@
+"""What dandiops knows about a workflow run, a Heroku release, and how a release attempt ended."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from dandiops.core.errors import DandiopsError, ExitCode
+
+COMPLETED = "completed"
+_DEPLOY_COMMIT = re.compile(r"\b([0-9a-f]{7,40})\b")
+
+
+@dataclass
+class StepView:
+    name: str
+    status: str
+    conclusion: str | None
+
+
+@dataclass
+class JobView:
+    name: str
+    status: str
+    conclusion: str | None
+    steps: list[StepView] = field(default_factory=list)
+
+
+@dataclass
+class RunView:
+    id: int
+    number: int | None
+    attempt: int | None
+    workflow: str | None
+    event: str | None
+    branch: str | None
+    sha: str | None
+    status: str | None
+    conclusion: str | None
+    url: str | None
+    created_at: str | None
+    jobs: list[JobView] = field(default_factory=list)
+
+    @property
+    def completed(self) -> bool:
+        return self.status == COMPLETED
+
+    @classmethod
+    def from_run(cls, run, jobs=None) -> "RunView":
+        created = getattr(run, "created_at", None)
+        return cls(
+            id=run.id, number=run.run_number, attempt=run.run_attempt, workflow=run.path, event=run.event,
+            branch=run.head_branch, sha=run.head_sha, status=run.status, conclusion=run.conclusion,
+            url=run.html_url, created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ") if created else None,
+            jobs=[JobView(j.name, j.status, j.conclusion,
+                          [StepView(s["name"], s["status"], s["conclusion"]) for s in j.steps])
+                  for j in (jobs or [])],
+        )
+
+    def summary(self) -> str:
+        state = self.conclusion if self.completed else self.status
+        sha = (self.sha or "")[:7]
+        attempt = f" (attempt {self.attempt})" if self.attempt and self.attempt > 1 else ""
+        return f"run #{self.number}{attempt} {state} on {self.branch} @ {sha}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class HerokuReleaseView:
+    version: int
+    status: str
+    description: str
+    commit: str | None
+    created_at: str
+
+    @classmethod
+    def from_api(cls, release: dict) -> "HerokuReleaseView":
+        return cls(version=release["version"], status=release["status"], description=release["description"],
+                   commit=deploy_commit(release["description"]), created_at=release["created_at"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def deploy_commit(description: str) -> str | None:
+    """The commit a Heroku build release names in its description ("Deploy 3e3c3c9c")."""
+    if not description.lower().startswith("deploy"):
+        return None
+    match = _DEPLOY_COMMIT.search(description)
+    return match.group(1) if match else None
+
+
+@dataclass
+class ReleaseOutcome:
+    env: str
+    app: str
+    repo: str
+    workflow: str
+    trigger: str  # dispatch | rerun | tag | label | enable-dispatch | none
+    dry_run: bool = False
+    detached: bool = False
+    planned: list[str] = field(default_factory=list)
+    run: RunView | None = None
+    heroku_release: HerokuReleaseView | None = None
+    tag: str | None = None
+    pull_request: dict | None = None
+    problem: DandiopsError | None = None
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return self.problem.exit_code if self.problem else ExitCode.OK
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "env": self.env, "app": self.app, "repo": self.repo, "workflow": self.workflow, "trigger": self.trigger,
+            "dry_run": self.dry_run, "detached": self.detached, "planned": list(self.planned),
+            "run": self.run.to_dict() if self.run else None,
+            "heroku_release": self.heroku_release.to_dict() if self.heroku_release else None,
+            "tag": self.tag, "pull_request": self.pull_request,
+            "ok": self.problem is None, "exit_code": int(self.exit_code),
+            "error": None if self.problem is None else {"message": self.problem.message, "hint": self.problem.hint},
+        }
+
+
+class Observer(Protocol):
+    """How the command shows progress; the steps call it and never print."""
+
+    def info(self, message: str) -> None: ...
+
+    def run_update(self, run: RunView, changes: list[str]) -> None: ...
+
+    def heroku_update(self, release: HerokuReleaseView) -> None: ...
+
+    def done(self) -> None: ...
+
+
+class QuietObserver:
+    def info(self, message: str) -> None:
+        pass
+
+    def run_update(self, run: RunView, changes: list[str]) -> None:
+        pass
+
+    def heroku_update(self, release: HerokuReleaseView) -> None:
+        pass
+
+    def done(self) -> None:
+        pass

@@ -1,0 +1,384 @@
+"""`dandiops release ENV`: trigger the environment's deploy workflow the way it allows, then follow it.
+
+How a release starts follows the workflow file on the default branch:
+- `workflow_dispatch`: dispatch it on --ref (default: the environment's branch);
+- push only (upstream staging today): say so; --rerun re-runs the latest run on the branch,
+  --enable-dispatch opens a pull request that adds the trigger;
+- `release` (upstream production): --tag publishes a GitHub release; --pr labels an open pull
+  request `release`, so that `auto shipit` releases it when it is merged.
+
+Everything that can refuse (bad flags, a tag that exists, a closed pull request) is checked before
+the first write. After the trigger, failures are reported in the outcome, not raised, so the
+command can still print what happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dandiops.archive.workflows import WorkflowSpec, add_dispatch_trigger, parse as parse_workflow
+from dandiops.core.errors import (
+    ConflictError,
+    DandiopsError,
+    ExitCode,
+    NotFoundError,
+    TimeoutExpired,
+    UsageError,
+)
+from dandiops.steps.release.model import Observer, ReleaseOutcome, RunView
+from dandiops.steps.release.watch import Poller, latest_version, poll_interval, wait_for_heroku_release, watch_run
+
+if TYPE_CHECKING:
+    from dandiops.steps.context import Context
+
+RELEASE_LABEL = "release"
+TAG_PATTERN = re.compile(r"^v\d+\.\d+\.\d+$")
+CLOCK_SKEW = dt.timedelta(seconds=5)  # between this machine and GitHub when matching run times
+DEFAULT_TIMEOUT = 1800.0
+
+
+@dataclass
+class ReleaseRequest:
+    ref: str | None = None
+    rerun: bool = False
+    enable_dispatch: bool = False
+    tag: str | None = None
+    pr: int | None = None
+    wait: bool = False
+    detach: bool = False
+    timeout: float | None = DEFAULT_TIMEOUT
+    dry_run: bool = False
+
+    def validate(self) -> None:
+        if self.tag is not None and self.pr is not None:
+            raise UsageError("--tag and --pr are two ways to release; pass only one",
+                             hint="--tag vX.Y.Z publishes a release now; --pr N releases when N is merged")
+        if (self.tag is not None or self.pr is not None) and (self.rerun or self.enable_dispatch):
+            raise UsageError("--rerun and --enable-dispatch do not combine with --tag or --pr",
+                             hint="pick one way to release")
+        if self.rerun and self.enable_dispatch:
+            raise UsageError("--rerun and --enable-dispatch do not combine", hint="pick one")
+        if self.tag is not None and not TAG_PATTERN.match(self.tag):
+            raise UsageError(f"--tag {self.tag!r} is not a version tag like v1.2.3",
+                             hint="pass --tag vMAJOR.MINOR.PATCH, e.g. --tag v0.4.2")
+        if self.pr is not None and self.pr <= 0:
+            raise UsageError(f"--pr {self.pr} is not a pull request number", hint="pass --pr N with N > 0")
+        if self.wait and self.pr is None:
+            raise UsageError("--wait applies to --pr only", hint="--tag and dispatched releases are always followed "
+                             "unless --detach")
+        if self.timeout is not None and self.timeout <= 0:
+            raise UsageError("--timeout must be positive", hint="pass a number of seconds, e.g. --timeout 900")
+
+
+class Release:
+    """One `dandiops release` for the Context's environment."""
+
+    def __init__(self, ctx: "Context", request: ReleaseRequest, observer: Observer):
+        request.validate()
+        self.ctx = ctx
+        self.request = request
+        self.observer = observer
+        env = ctx.env
+        self.env = env
+        self.full_name = env.require("github_repo")
+        self.workflow_file = env.deploy_workflow
+        self.app = env.heroku_app
+        self.gh = ctx.github()
+        self.heroku = ctx.heroku()
+        self.poller = Poller(poll_interval(ctx.setting("DANDIOPS_POLL_INTERVAL")), request.timeout)
+        self.outcome = ReleaseOutcome(env=env.name, app=self.app, repo=self.full_name,
+                                      workflow=self.workflow_file, trigger="none", dry_run=request.dry_run)
+        self.baseline = 0
+
+    # --- entry ---------------------------------------------------------------------------
+    def run(self) -> ReleaseOutcome:
+        request = self.request
+        workflow = self.gh.workflow(self.full_name, self.workflow_file)
+        default_branch = self.gh.repo(self.full_name).default_branch
+        text, _ = self.gh.file(self.full_name, workflow.path, ref=default_branch)
+        spec = parse_workflow(text, path=workflow.path)
+        self.branch = request.ref or self.env.branch
+        if request.tag is not None or request.pr is not None:
+            if not spec.has_trigger("release"):
+                raise UsageError(
+                    f"{self.workflow_file} is not started by GitHub releases ({_triggers(spec)}), so --tag and --pr "
+                    f"do not deploy {self.env.name}",
+                    hint=f"run `dandiops release {self.env.name}` without them",
+                )
+            if request.tag is not None:
+                run = self._publish_tag(workflow, request.tag)
+            else:
+                run = self._label_pull(workflow, request.pr)
+        elif request.rerun:
+            run = self._rerun(workflow)
+        elif request.enable_dispatch:
+            self._enable_dispatch(workflow, text, spec, default_branch)
+            return self.outcome
+        elif spec.has_trigger("workflow_dispatch"):
+            run = self._dispatch(workflow)
+        elif spec.has_trigger("release"):
+            raise UsageError(
+                f"{self.workflow_file} deploys {self.env.name} when a GitHub release is published; "
+                "say which release",
+                hint=f"pass --tag vX.Y.Z to publish one now, or --pr N to release pull request N when it is merged",
+            )
+        else:
+            raise UsageError(
+                f"{self.workflow_file} has no workflow_dispatch trigger: it runs on {_triggers(spec)}, "
+                "so it cannot be started on demand",
+                hint=f"pass --rerun to re-run the latest run on {self.branch}, or --enable-dispatch to open a pull "
+                     "request that adds the trigger",
+            )
+        if run is None or request.dry_run or request.detach:
+            return self.outcome
+        return self._follow(run)
+
+    # --- triggers --------------------------------------------------------------------------
+    def _prepare_write(self, action: str) -> None:
+        """Confirm a production change and note the release to wait past; nothing is written yet."""
+        self.ctx.confirm_production(action)
+        self.baseline = latest_version(self.heroku, self.app)
+
+    def _dispatch(self, workflow):
+        self.outcome.trigger = "dispatch"
+        self._prepare_write(f"deploying {self.branch} with {self.workflow_file}")
+        if self.request.dry_run:
+            self.outcome.planned.append(f"dispatch {self.workflow_file} on {self.branch}")
+            return None
+        since = _utcnow() - CLOCK_SKEW
+        known = {r.id for r in self.gh.runs(workflow, full_name=self.full_name, branch=self.branch,
+                                            event="workflow_dispatch", created_since=since, limit=30)}
+        run_id = self.gh.dispatch(workflow, self.branch, full_name=self.full_name)
+        self.ctx.record("release.dispatch", workflow=self.workflow_file, ref=self.branch, run_id=run_id)
+        if run_id is not None:
+            run = self.gh.run(self.full_name, run_id)
+        else:
+            self.observer.info("GitHub did not return the run; looking for the run created after the dispatch")
+            run = self._find_new_run(workflow, event="workflow_dispatch", branch=self.branch, since=since,
+                                     known=known)
+        return self._found(run)
+
+    def _rerun(self, workflow):
+        self.outcome.trigger = "rerun"
+        runs = self.gh.runs(workflow, full_name=self.full_name, branch=self.branch, limit=1)
+        if not runs:
+            raise NotFoundError(f"{self.workflow_file} has never run on {self.branch}: there is nothing to re-run",
+                                hint=f"push to {self.branch}, or use --enable-dispatch to allow manual runs")
+        latest = runs[0]
+        head = self.gh.ref_sha(self.full_name, f"heads/{self.branch}")
+        if head and latest.head_sha != head:
+            self.observer.info(f"note: the latest run is for {latest.head_sha[:7]} but {self.branch} is at "
+                               f"{head[:7]}; a re-run deploys {latest.head_sha[:7]}")
+        if latest.status != "completed":
+            self.observer.info(f"run #{latest.run_number} is still {latest.status}: following it instead of "
+                               "re-running")
+            self.ctx.confirm_production(f"following run #{latest.run_number}")
+            self.baseline = latest_version(self.heroku, self.app)
+            self.outcome.trigger = "follow"
+            return self._found(latest)
+        self._prepare_write(f"re-running run #{latest.run_number} of {self.workflow_file}")
+        if self.request.dry_run:
+            self.outcome.planned.append(f"re-run run #{latest.run_number} ({latest.head_sha[:7]}) of "
+                                        f"{self.workflow_file}")
+            return None
+        attempt = latest.run_attempt or 1
+        self.gh.rerun(latest, full_name=self.full_name)
+        self.ctx.record("release.rerun", workflow=self.workflow_file, run_id=latest.id, attempt=attempt + 1)
+        self._min_attempt = attempt + 1
+        return self._found(latest)
+
+    def _publish_tag(self, workflow, tag: str):
+        self.outcome.trigger = "tag"
+        self.outcome.tag = tag
+        existing = self.gh.ref_sha(self.full_name, f"tags/{tag}")
+        if existing is not None:
+            raise ConflictError(f"tag {tag} already exists in {self.full_name} (at {existing[:7]})",
+                                hint="pick a version that does not exist yet; `dandiops release list` shows "
+                                     "recent releases")
+        target = self.gh.ref_sha(self.full_name, f"heads/{self.branch}")
+        if target is None:
+            raise NotFoundError(f"branch {self.branch} not found in {self.full_name}",
+                                hint="pass --ref with an existing branch, or fix `branch` in dandiops.toml")
+        self._prepare_write(f"publishing release {tag} ({self.branch} @ {target[:7]})")
+        if self.request.dry_run:
+            self.outcome.planned.append(f"publish release {tag} at {self.branch} ({target[:7]}), which runs "
+                                        f"{self.workflow_file}")
+            return None
+        since = _utcnow() - CLOCK_SKEW
+        self.gh.create_release(self.full_name, tag, target=target, name=tag,
+                               body=f"Released with dandiops from {self.branch} at {target[:7]}.")
+        self.ctx.record("release.tag", tag=tag, target=target, workflow=self.workflow_file)
+        return self._found(self._find_new_run(workflow, event="release", branch=tag, since=since, known=set()))
+
+    def _label_pull(self, workflow, number: int):
+        self.outcome.trigger = "label"
+        try:
+            pull = self.gh.pull(self.full_name, number)
+        except NotFoundError:
+            raise NotFoundError(f"pull request #{number} not found in {self.full_name}",
+                                hint="check the number on the repository's Pull requests page") from None
+        labels = [label.name for label in pull.labels]
+        self.outcome.pull_request = {"number": pull.number, "title": pull.title, "url": pull.html_url,
+                                     "base": pull.base.ref, "labels": labels}
+        if pull.merged:
+            raise ConflictError(f"pull request #{number} is already merged; labelling it now releases nothing",
+                                hint="release what is on the branch with --tag vX.Y.Z instead")
+        if pull.state != "open":
+            raise ConflictError(f"pull request #{number} is closed", hint="reopen it, or pick an open pull request")
+        if pull.base.ref != self.branch:
+            raise ConflictError(f"pull request #{number} targets {pull.base.ref}, not {self.branch}; only pull "
+                                f"requests merged into {self.branch} are released",
+                                hint=f"retarget it to {self.branch}, or pick another pull request")
+        if RELEASE_LABEL in labels:
+            self.observer.info(f"#{number} already has the {RELEASE_LABEL!r} label; nothing to change")
+            self.baseline = latest_version(self.heroku, self.app)
+        else:
+            self._prepare_write(f"labelling pull request #{number} for release")
+            if self.request.dry_run:
+                self.outcome.planned.append(f"add the {RELEASE_LABEL!r} label to #{number} ({pull.title})")
+                return None
+            self.gh.add_label(pull, RELEASE_LABEL, full_name=self.full_name)
+            self.ctx.record("release.label", pull_request=number, label=RELEASE_LABEL)
+            self.outcome.pull_request["labels"] = labels + [RELEASE_LABEL]
+        self.observer.info(f"#{number} will be released when it is merged: release.yml (auto shipit) then tags the "
+                           f"next version and publishes a GitHub release, which runs {self.workflow_file}")
+        if not self.request.wait:
+            return None
+        return self._wait_for_merge_release(workflow, pull)
+
+    def _wait_for_merge_release(self, workflow, pull):
+        while True:
+            self.gh.refresh_pull(pull, full_name=self.full_name)
+            if pull.merged:
+                break
+            if pull.state == "closed":
+                raise ConflictError(f"pull request #{pull.number} was closed without being merged; nothing was "
+                                    "released", hint="reopen and merge it, or use --tag")
+            self.poller.wait(f"waiting for pull request #{pull.number} to be merged")
+        self.observer.info(f"#{pull.number} was merged as {pull.merge_commit_sha[:7]}; waiting for its release")
+        since = pull.merged_at.astimezone(dt.timezone.utc) - CLOCK_SKEW
+        while True:
+            fresh = [r for r in self.gh.releases(self.full_name, limit=5)
+                     if r.published_at and r.published_at.astimezone(dt.timezone.utc) >= since and not r.prerelease]
+            if fresh:
+                tag = fresh[0].tag_name
+                break
+            self.poller.wait(f"waiting for the release of #{pull.number} to be published")
+        self.outcome.tag = tag
+        self.observer.info(f"release {tag} published")
+        return self._found(self._find_new_run(workflow, event="release", branch=tag, since=since, known=set()))
+
+    def _enable_dispatch(self, workflow, text: str, spec: WorkflowSpec, default_branch: str) -> None:
+        self.outcome.trigger = "enable-dispatch"
+        if spec.has_trigger("workflow_dispatch"):
+            self.observer.info(f"{self.workflow_file} already declares workflow_dispatch; nothing to change")
+            self.outcome.trigger = "none"
+            return
+        stem = self.workflow_file.rsplit(".", 1)[0]
+        branch = f"dandiops/enable-dispatch-{stem}"
+        existing = self.gh.open_pulls(self.full_name, head=branch, base=default_branch)
+        if existing:
+            pull = existing[0]
+            self.outcome.pull_request = {"number": pull.number, "title": pull.title, "url": pull.html_url,
+                                         "base": default_branch, "labels": [label.name for label in pull.labels]}
+            self.observer.info(f"pull request #{pull.number} already adds workflow_dispatch: {pull.html_url}")
+            return
+        self.ctx.confirm_production(f"opening a pull request that adds workflow_dispatch to {self.workflow_file}")
+        title = f"Allow manual deploys: add workflow_dispatch to {self.workflow_file}"
+        if self.request.dry_run:
+            self.outcome.planned += [f"create branch {branch} from {default_branch}",
+                                     f"commit {workflow.path} with a workflow_dispatch trigger",
+                                     f"open a pull request: {title}"]
+            return
+        head = self.gh.ref_sha(self.full_name, f"heads/{default_branch}")
+        if self.gh.ref_sha(self.full_name, f"heads/{branch}") is None:
+            self.gh.create_branch(self.full_name, branch, head)
+        current, blob = self.gh.file(self.full_name, workflow.path, ref=branch)
+        if parse_workflow(current, path=workflow.path).has_trigger("workflow_dispatch") is False:
+            self.gh.update_file(self.full_name, workflow.path, message=title, content=add_dispatch_trigger(current),
+                                sha=blob, branch=branch)
+        body = (f"`dandiops release {self.env.name}` dispatches `{self.workflow_file}` when it declares "
+                "`workflow_dispatch`. The push trigger stays: merging to the branch still deploys.\n\n"
+                "Opened by `dandiops release --enable-dispatch`.")
+        pull = self.gh.create_pull(self.full_name, base=default_branch, head=branch, title=title, body=body)
+        self.ctx.record("release.enable-dispatch", workflow=self.workflow_file, pull_request=pull.number)
+        self.outcome.pull_request = {"number": pull.number, "title": pull.title, "url": pull.html_url,
+                                     "base": default_branch, "labels": []}
+
+    # --- finding and following the run ----------------------------------------------------------
+    def _find_new_run(self, workflow, *, event: str, branch: str, since: dt.datetime, known: set[int]):
+        while True:
+            runs = self.gh.runs(workflow, full_name=self.full_name, branch=branch, event=event, created_since=since,
+                                limit=30)
+            new = [run for run in runs if run.id not in known]
+            if new:
+                return min(new, key=lambda run: run.id)
+            self.poller.wait(f"waiting for {self.workflow_file} to start on {branch}")
+
+    def _found(self, run):
+        view = RunView.from_run(run) if getattr(run, "run_number", None) is not None else None
+        if view is not None:
+            self.outcome.run = view
+        if self.request.detach and view is not None:
+            self.outcome.detached = True
+        return run
+
+    def _follow(self, run) -> ReleaseOutcome:
+        outcome = self.outcome
+        try:
+            final = watch_run(self.gh, self.full_name, run, poller=self.poller, observer=self.observer,
+                              min_attempt=getattr(self, "_min_attempt", 1),
+                              on_view=lambda view: setattr(outcome, "run", view))
+            outcome.run = final
+            if final.conclusion != "success":
+                outcome.problem = _run_problem(final)
+                return outcome
+            release = wait_for_heroku_release(self.heroku, self.app, baseline=self.baseline, commit=final.sha,
+                                              poller=self.poller, observer=self.observer)
+            outcome.heroku_release = release
+            if release.status != "succeeded":
+                outcome.problem = DandiopsError(
+                    f"the release phase of v{release.version} of {self.app} failed; {self.app} still runs the "
+                    "previous release",
+                    hint=f"read its output with `heroku releases:output v{release.version} -a {self.app}`, fix the "
+                         "migration and release again",
+                    exit_code=ExitCode.FAILURE)
+        except TimeoutExpired as exc:
+            outcome.problem = exc
+        return outcome
+
+
+def _run_problem(run: RunView) -> DandiopsError:
+    failed = [f"{job.name} › {step.name}" for job in run.jobs for step in job.steps
+              if step.conclusion in ("failure", "cancelled", "timed_out")]
+    where = f" at {failed[0]}" if failed else ""
+    if run.conclusion == "cancelled":
+        return DandiopsError(f"{run.summary()}{where}: the deploy was cancelled (the workflow cancels a run when a "
+                             "newer one starts)", hint=f"see {run.url}; `dandiops release status` shows the newer run",
+                             exit_code=ExitCode.CANCELLED)
+    if run.conclusion == "timed_out":
+        return DandiopsError(f"{run.summary()}{where}: GitHub stopped the run at its time limit",
+                             hint=f"see {run.url}", exit_code=ExitCode.TIMEOUT)
+    return DandiopsError(f"{run.summary()}{where}: nothing was released", hint=f"read the logs at {run.url}",
+                         exit_code=ExitCode.FAILURE)
+
+
+def _triggers(spec: WorkflowSpec) -> str:
+    parts = []
+    for name, config in spec.triggers.items():
+        if name == "push" and isinstance(config, dict) and config.get("branches"):
+            branches = config["branches"]
+            parts.append(f"push to {', '.join(branches) if isinstance(branches, list) else branches}")
+        elif name == "release" and isinstance(config, dict) and config.get("types"):
+            types = config["types"]
+            parts.append(f"release {', '.join(types) if isinstance(types, list) else types}")
+        else:
+            parts.append(name)
+    return " and ".join(parts) or "no trigger"
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)

@@ -1,0 +1,137 @@
+"""Checks GitHub stand-in responses against GitHub's OpenAPI description (npm `@octokit/openapi`).
+
+The description is installed by `npm ci --prefix tests/release` (see tests/release/package.json).
+Each recorded response is matched to its path template and status, validated with
+openapi-schema-validator's OAS 3.0 validator, and additionally checked for properties the
+description does not declare, so the stand-in cannot invent fields.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+SPEC_PATH = Path(__file__).parent / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
+MISSING_REASON = (f"GitHub's OpenAPI description is not installed ({SPEC_PATH}); "
+                  "run `npm ci --prefix tests/release` to install @octokit/openapi")
+_GREEDY_PARAMS = {"path", "ref"}
+
+
+class OpenApiChecker:
+    def __init__(self, spec: dict):
+        _allow_null_enums(spec["components"])
+        self.spec = spec
+        self.components = spec["components"]
+        routes = []
+        for template, item in spec["paths"].items():
+            regex = "^"
+            for part in re.split(r"(\{[^}]+\})", template):
+                if part.startswith("{"):
+                    regex += ".+" if part[1:-1] in _GREEDY_PARAMS else "[^/]+"
+                else:
+                    regex += re.escape(part)
+            params = template.count("{")
+            for method, operation in item.items():
+                if method in ("get", "post", "put", "patch", "delete"):
+                    routes.append((params, -len(template), method.upper(), re.compile(regex + "$"), template,
+                                   operation))
+        routes.sort(key=lambda r: (r[0], r[1]))
+        self.routes = routes
+
+    def operation(self, method: str, path: str) -> tuple[str, dict] | None:
+        for _, _, route_method, pattern, template, operation in self.routes:
+            if route_method == method and pattern.match(path):
+                return template, operation
+        return None
+
+    def _resolve(self, node: dict) -> dict:
+        while isinstance(node, dict) and "$ref" in node:
+            target: Any = self.spec
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            node = target
+        return node
+
+    def response_schema(self, operation: dict, status: int) -> tuple[bool, dict | None]:
+        """(declared, schema): whether the status is declared, and its JSON schema if it has a body."""
+        responses = operation.get("responses", {})
+        response = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX")
+        if response is None:
+            return False, None
+        response = self._resolve(response)
+        content = response.get("content") or {}
+        media = content.get("application/json") or next(iter(content.values()), None)
+        return True, (media or {}).get("schema")
+
+    def errors(self, method: str, path: str, status: int, body: Any) -> list[str]:
+        from openapi_schema_validator import OAS30Validator, oas30_format_checker
+
+        found = self.operation(method, path)
+        if found is None:
+            return [f"no operation in GitHub's description for {method} {path}"]
+        template, operation = found
+        declared, schema = self.response_schema(operation, status)
+        if not declared:
+            if status < 400:
+                return [f"{method} {template}: status {status} is not a declared response"]
+            # GitHub's description lists only some error answers; every error has the basic-error shape
+            schema = {"$ref": "#/components/schemas/basic-error"}
+        if schema is None:
+            return [] if body in (None, "", {}) else [f"{method} {template} {status}: declared without a body"]
+        root = {**schema, "components": self.components}
+        validator = OAS30Validator(root, format_checker=oas30_format_checker)
+        problems = [f"{method} {template} {status}: {'/'.join(map(str, e.absolute_path)) or '<root>'}: "
+                    f"{e.message[:300]}" for e in validator.iter_errors(body)]
+        problems += [f"{method} {template} {status}: {where}: property not in GitHub's description"
+                     for where in self.undeclared(schema, body, "")]
+        return problems
+
+    def undeclared(self, schema: dict, data: Any, where: str) -> list[str]:
+        schema = self._resolve(schema)
+        if data is None or not isinstance(schema, dict):
+            return []
+        if any(key in schema for key in ("oneOf", "anyOf", "allOf")):
+            return []  # composition: the validator above already judged the instance
+        found: list[str] = []
+        if isinstance(data, dict) and "properties" in schema and schema.get("additionalProperties") in (None, False):
+            for key, value in data.items():
+                if key not in schema["properties"]:
+                    found.append(f"{where}/{key}")
+                else:
+                    found += self.undeclared(schema["properties"][key], value, f"{where}/{key}")
+        elif isinstance(data, list) and isinstance(schema.get("items"), dict):
+            for index, item in enumerate(data):
+                found += self.undeclared(schema["items"], item, f"{where}/{index}")
+        return found
+
+
+def _allow_null_enums(node: Any) -> None:
+    """GitHub's description marks enums `nullable` without listing null (OpenAPI 3.0.3 wants it listed);
+    GitHub sends null there (a job's conclusion before it completes), so let null through."""
+    if isinstance(node, dict):
+        if node.get("nullable") and isinstance(node.get("enum"), list) and None not in node["enum"]:
+            node["enum"] = [*node["enum"], None]
+        for value in node.values():
+            _allow_null_enums(value)
+    elif isinstance(node, list):
+        for value in node:
+            _allow_null_enums(value)
+
+
+@lru_cache(maxsize=1)
+def load_checker() -> OpenApiChecker | None:
+    if not SPEC_PATH.is_file():
+        return None
+    return OpenApiChecker(json.loads(SPEC_PATH.read_text(encoding="utf-8")))
+
+
+def check_records(checker: OpenApiChecker, records) -> list[str]:
+    problems = []
+    for record in records:
+        if record.path.startswith("/_sandbox/") or record.status == 304:
+            continue
+        problems += checker.errors(record.method, record.path, record.status, record.response)
+    return problems
