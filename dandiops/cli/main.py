@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "sandbox",
     "backups",
     "logs",
+    "access",
+    "alerts",
     "release",
 )
 

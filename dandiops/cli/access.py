@@ -1,0 +1,79 @@
+"""`dandiops access`: who can reach the Heroku app (the dashboard's Access tab)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+
+app = typer.Typer(help="List, add and remove the people who can reach the Heroku app (the Access tab).",
+                  no_args_is_help=True)
+
+EmailArgument = Annotated[str, typer.Argument(help="The email of the person's Heroku account.", show_default=False)]
+PermissionsOption = Annotated[Optional[list[str]], typer.Option(
+    "--permissions", "-p", help="Team apps: view, deploy, operate, manage (comma-separated or repeated; view is "
+                                "always included). Default: view.")]
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="access")
+
+
+@app.command("list")
+def list_access(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
+    """Everyone with access to the app, with their role and (team apps) permissions."""
+    from dandiops.steps.access import read_access
+
+    context = get_context(ctx, env=env, json_mode=json_output)
+    access = read_access(context)
+    data = {"app": access.app, "team": access.team, "collaborators": access.collaborators}
+
+    def human() -> None:
+        where = f"team {access.team}" if access.team else "personal app"
+        context.reporter.line(f"{access.app} ({where})")
+        context.reporter.table(["email", "role", "permissions"],
+                               [(c["email"], c["role"] or "", ",".join(c["permissions"])) for c in access.collaborators])
+
+    context.reporter.result(data, human)
+
+
+def _change(ctx: typer.Context, env, json_output, dry_run, yes, *, add=(), remove=(), permissions=None) -> None:
+    from dandiops.steps.access import AccessStep, parse_permissions
+
+    step = AccessStep(add=add, remove=remove, permissions=parse_permissions(permissions))  # validates first
+    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
+    reporter = context.reporter
+    changes = step.plan(context)
+    app_name = context.env.heroku_app
+    if not changes:
+        reporter.success(f"nothing to change: access to {app_name} is already as asked")
+    elif dry_run:
+        for change in changes:
+            reporter.info(f"would {change.describe()}")
+    else:
+        context.confirm_production(f"changing who can reach {app_name}")
+        step.apply(context, changes)
+        for change in changes:
+            reporter.success(change.describe())
+    reporter.result({"app": app_name, "team": step.access(context).team, "dry_run": dry_run,
+                     "changes": [c.to_dict() for c in changes]})
+
+
+@app.command("add")
+def add(ctx: typer.Context, email: EmailArgument, permissions: PermissionsOption = None, env: EnvOption = None,
+        dry_run: DryRunOption = False, yes: YesOption = False, json_output: JsonOption = False) -> None:
+    """Give a Heroku account access to the app; on team apps, also set its permissions.
+
+    Someone already there keeps their access; with --permissions their permissions are set to
+    exactly those given.
+    """
+    _change(ctx, env, json_output, dry_run, yes, add=[email], permissions=permissions)
+
+
+@app.command("remove")
+def remove(ctx: typer.Context, email: EmailArgument, env: EnvOption = None, dry_run: DryRunOption = False,
+           yes: YesOption = False, json_output: JsonOption = False) -> None:
+    """Take away a Heroku account's access to the app (nothing to do if it has none)."""
+    _change(ctx, env, json_output, dry_run, yes, remove=[email])
