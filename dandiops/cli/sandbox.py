@@ -72,3 +72,58 @@ def serve(
     finally:
         sandbox.stop()
     typer.echo("sandbox stopped", err=True)
+
+
+@app.command("demo")
+def demo(
+    workdir: Annotated[Optional[str], typer.Option("--workdir", help="Keep the sandbox's files here (default: a "
+                                                   "temporary folder, removed afterwards).")] = None,
+) -> None:
+    """Rehearse the runbook offline: a fresh sandbox, `init` with bundled answers, then `status`.
+
+    Starts every stand-in in this process (Heroku, GitHub, AWS through moto, one-off dynos running a
+    miniature archive), runs `dandiops -e staging init --non-interactive` with the answers file that
+    ships with dandiops, shows `dandiops -e staging status`, then runs init again to show that a
+    finished deployment gets no writes. Needs no account anywhere.
+    """
+    import shutil
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from dandiops.core.errors import ConfigError
+
+    try:
+        from dandiops.sandbox.demo import DEMO_ENV, demo_environment, demo_answers_path, quiet_rerun
+        from dandiops.sandbox.full import build_sandbox
+    except ImportError as exc:
+        raise ConfigError(f"the sandbox needs packages this installation lacks ({exc.name})",
+                          hint="install them with `pip install 'dandiops[sandbox]'`") from None
+    from dandiops.cli.main import app as root_app
+
+    folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dandiops-demo-"))
+    typer.echo("starting the sandbox (Heroku, GitHub and AWS stand-ins on 127.0.0.1)...", err=True)
+    sandbox = build_sandbox(folder)
+    sandbox.start()
+    try:
+        with demo_environment(sandbox):
+            answers = demo_answers_path()
+            typer.echo(f"\n$ dandiops -e {DEMO_ENV} init --non-interactive --answers {answers}", err=True)
+            started = time.monotonic()
+            code = root_app(["-e", DEMO_ENV, "init", "--non-interactive", "--answers", str(answers)],
+                            prog_name="dandiops", standalone_mode=False) or 0
+            first = time.monotonic() - started
+            typer.echo(f"(init took {first:.1f} s)", err=True)
+            typer.echo(f"\n$ dandiops -e {DEMO_ENV} status", err=True)
+            status_code = root_app(["-e", DEMO_ENV, "status"], prog_name="dandiops", standalone_mode=False) or 0
+            if code == 0:
+                rerun = quiet_rerun(sandbox, answers)
+                typer.echo(f"\nre-ran init on the finished deployment: {rerun.writes} write request(s) to "
+                           f"Heroku, GitHub and AWS, {rerun.seconds:.2f} s", err=True)
+    finally:
+        sandbox.stop()
+        if workdir is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    if workdir:
+        typer.echo(f"sandbox files (dandiops.toml, init state, audit log) are in {folder}", err=True)
+    raise typer.Exit(int(code or status_code))

@@ -108,33 +108,44 @@ class Wizard:
         except DandiopsError as exc:
             return None, exc
 
+    def _failed(self, result: WizardResult, step, check: Check | None, error: DandiopsError | None) -> WizardResult:
+        if error is not None:
+            result.outcomes.append(StepOutcome(step.name, step.title, Status.FAILED, error.message,
+                                               [error.hint] if error.hint else []))
+            result.error = error
+        else:
+            assert check is not None
+            result.outcomes.append(StepOutcome(step.name, step.title, Status.FAILED, check.summary, check.details))
+            result.error = DandiopsError(f"{step.name}: {check.summary}",
+                                         hint=_first_hint(check) or "fix it, then run `dandiops init` again",
+                                         exit_code=ExitCode.CHECK_FAILED)
+        return self._finish(result, stopped_at=step)
+
     def run(self) -> WizardResult:
-        resumed_from = self.state.interrupted_at
-        result = WizardResult([], self.dry_run, resumed_from=resumed_from)
+        result = WizardResult([], self.dry_run, resumed_from=self.state.interrupted_at)
         checks: dict[str, Check] = {}
-        infrastructure_pending = False
+        deferred: set[str] = set()  # checked in phase 2, once the steps before them are applied
+        earlier_pending = False
         current = None
         try:
             for step in self.steps:
                 current = step.name
+                if getattr(step, "needs_ready_app", False) and earlier_pending:
+                    # e.g. a one-off dyno would crash on config the earlier steps have yet to set
+                    checks[step.name] = Check(Status.PENDING, "checked once the steps before it are done")
+                    deferred.add(step.name)
+                    continue
                 self._progress(f"{step.name}: checking")
-                check, error = self._check(step, infrastructure_pending)
-                if error is not None:
-                    result.outcomes.append(StepOutcome(step.name, step.title, Status.FAILED, error.message,
-                                                       [error.hint] if error.hint else []))
-                    result.error = error
-                    return self._finish(result, stopped_at=step)
-                assert check is not None
+                check, error = self._check(step, self._infrastructure_pending)
+                if error is not None or check.status == Status.FAILED:
+                    return self._failed(result, step, check, error)
                 checks[step.name] = check
-                if step.name == INFRASTRUCTURE and check.status == Status.PENDING:
-                    infrastructure_pending = self._infrastructure_pending = True
-                if check.status == Status.FAILED:
-                    result.outcomes.append(StepOutcome(step.name, step.title, Status.FAILED, check.summary,
-                                                       check.details))
-                    result.error = DandiopsError(f"{step.name}: {check.summary}",
-                                                 hint=_first_hint(check) or "fix it, then run `dandiops init` again",
-                                                 exit_code=ExitCode.CHECK_FAILED)
-                    return self._finish(result, stopped_at=step)
+                if check.status == Status.PENDING:
+                    earlier_pending = True
+                    if step.name == INFRASTRUCTURE:
+                        self._infrastructure_pending = True
+                    elif self._infrastructure_pending and check.summary.startswith("after the infrastructure"):
+                        deferred.add(step.name)
 
             pending = [s for s in self.steps if checks[s.name].status in (Status.PENDING, Status.MANUAL)]
             if not self.dry_run and pending and not self.answers.interactive:
@@ -145,7 +156,12 @@ class Wizard:
             for step in self.steps:
                 current = step.name
                 check = checks[step.name]
-                if step not in pending:
+                if step.name in deferred and not self.dry_run:
+                    self._progress(f"{step.name}: checking")
+                    check, error = self._check(step, False)
+                    if error is not None or check.status == Status.FAILED:
+                        return self._failed(result, step, check, error)
+                if check.status not in (Status.PENDING, Status.MANUAL):
                     result.outcomes.append(StepOutcome(step.name, step.title, check.status, check.summary,
                                                        check.details))
                     continue
@@ -215,9 +231,15 @@ class Wizard:
         if not applied:
             return StepOutcome(step.name, step.title, check.status, check.summary, check.details), None
         status = Status.CONFIRMED if check.status == Status.MANUAL else Status.APPLIED
-        detail = "confirmed" if status == Status.CONFIRMED else f"{len(applied)} change(s) made"
+        described = [change.describe() for change in applied]
+        if status == Status.CONFIRMED:
+            detail = "confirmed now"
+        elif len(described) == 1:
+            detail = described[0]
+        else:
+            detail = f"{len(described)} changes: " + "; ".join(described)
         self.ctx.reporter.success(f"{step.name}: {detail}")
-        return StepOutcome(step.name, step.title, status, detail, [c.describe() for c in applied], applied), None
+        return StepOutcome(step.name, step.title, status, detail, described, applied), None
 
 
 def _first_hint(check: Check) -> str | None:

@@ -53,6 +53,8 @@ class RememberedStep:
     """Wraps a step whose check needs a one-off dyno (a write): once it has been confirmed for this
     database add-on, later runs report it from the state file instead of starting a dyno."""
 
+    needs_ready_app = True  # a dyno runs the app: checked only once the steps before it are done
+
     def __init__(self, inner: Any, answers: "WizardAnswers", *, recheck: bool = False,
                  extra_fingerprint: Callable[["Context"], str] | None = None):
         self.inner = inner

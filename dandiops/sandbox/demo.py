@@ -1,0 +1,85 @@
+"""What `dandiops sandbox demo` and bench/init_rerun.py share: the environment, the answers, counting writes."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import secrets as random_secrets
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from dandiops.sandbox.runtime import Sandbox
+    from dandiops.wizard.engine import WizardResult
+
+DEMO_ENV = "staging"
+# The operator's own settings must not leak into the sandbox run (their keys, their endpoints).
+_ISOLATED = ("DANDIOPS_ENV", "DANDIOPS_CONFIG", "DANDIOPS_HEROKU_API_URL", "DANDIOPS_HEROKU_DATA_API_URL",
+             "DANDIOPS_GITHUB_API_URL", "DANDIOPS_AUDIT_LOG", "HEROKU_API_KEY", "GITHUB_TOKEN", "GH_TOKEN",
+             "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+             "AWS_DEFAULT_REGION", "AWS_REGION", "DANDIOPS_DEPLOY_HEROKU_API_KEY")
+
+
+def demo_answers_path() -> Path:
+    return Path(str(resources.files("dandiops.sandbox").joinpath("demo-answers.yaml")))
+
+
+@contextlib.contextmanager
+def demo_environment(sandbox: "Sandbox") -> Iterator[dict[str, str]]:
+    """os.environ pointing at the sandbox for the duration (restored afterwards)."""
+    saved = dict(os.environ)
+    try:
+        for name in _ISOLATED:
+            os.environ.pop(name, None)
+        os.environ.update(sandbox.environment())
+        # the superuser's password is a secret: never in the answers file; a fresh one unless the operator set it
+        os.environ.setdefault("DJANGO_SUPERUSER_PASSWORD", random_secrets.token_urlsafe(18))
+        yield dict(os.environ)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def write_requests(sandbox: "Sandbox") -> dict[str, int]:
+    """How many write-method requests (POST, PUT, PATCH, DELETE and AWS write actions) each stand-in has had."""
+    counts = {"heroku": len(sandbox.heroku.state.writes())}
+    for component in sandbox.components:
+        kind = type(component).__name__
+        if kind == "GitHubComponent":
+            counts["github"] = len(component.state.writes())
+        elif kind == "AwsComponent":
+            counts["aws"] = len(component.writes())
+    return counts
+
+
+@dataclass
+class Rerun:
+    result: "WizardResult"
+    writes: int
+    seconds: float
+
+
+def quiet_rerun(sandbox: "Sandbox", answers: str | Path | None = None, env_name: str = DEMO_ENV) -> Rerun:
+    """Run init again without a terminal or output; count the stand-ins' write requests it caused."""
+    from dandiops.core.output import Terminal
+    from dandiops.steps.context import Context
+    from dandiops.wizard.init import run_init
+    from dandiops.wizard.prompter import NonInteractivePrompter
+
+    before = write_requests(sandbox)
+    terminal = Terminal(stdin_tty=False, stdout_tty=False, stderr_tty=False, color=False, ci=True)
+    started = time.monotonic()
+    context = Context(config_path=str(sandbox.config_path), env_name=env_name, terminal=terminal,
+                      environ={**os.environ, **sandbox.environment()}, prompter=NonInteractivePrompter(),
+                      stdout=io.StringIO(), stderr=io.StringIO())
+    try:
+        result = run_init(context, answers_file=answers, interactive=False)
+    finally:
+        context.close()
+    seconds = time.monotonic() - started
+    after = write_requests(sandbox)
+    return Rerun(result, sum(after.values()) - sum(before.values()), seconds)

@@ -1,0 +1,184 @@
+"""`dandiops init` end to end against the sandbox (Heroku, GitHub, dynos) and moto."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import DEMO_ANSWERS, SUPERUSER_PASSWORD
+
+STEPS = ["credentials", "infrastructure", "aws", "config-vars", "hosts", "formation", "cachetable", "superuser",
+         "backups", "github-secrets", "email-alerts", "heroku-access", "netlify-site", "github-oauth-app"]
+
+
+def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, aws, github, writes):
+    first = cli("-e", "staging", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS), "--json")
+    assert first.exit_code == 0, first
+    report = first.json()
+    assert [s["step"] for s in report["steps"]] == STEPS
+    statuses = {s["step"]: s["status"] for s in report["steps"]}
+    assert statuses["hosts"] == "applied"  # the sandbox serves the API on 127.0.0.1, which was not allowed yet
+    assert statuses["cachetable"] == statuses["superuser"] == statuses["backups"] == "applied"
+    assert {statuses[name] for name in STEPS[-4:]} == {"confirmed"}
+    assert all(status in ("ok", "applied", "confirmed") for status in statuses.values()), statuses
+    assert SUPERUSER_PASSWORD not in first.stdout + first.stderr
+
+    heroku_before = len(heroku_state.requests)
+    github_before = len(github.state.requests)
+    aws_before = len(aws.requests)
+    counts = writes()
+    second = cli("-e", "staging", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS), "--json")
+    assert second.exit_code == 0, second
+    assert {s["status"] for s in second.json()["steps"]} <= {"ok", "confirmed"}
+    assert writes() == counts
+    # the logs themselves: reads only, and reads did happen on every stand-in
+    heroku_methods = {r.method for r in heroku_state.requests[heroku_before:]}
+    github_methods = {r.method for r in github.state.requests[github_before:]}
+    aws_calls = aws.requests[aws_before:]
+    assert heroku_methods == {"GET"}, heroku_methods
+    assert github_methods <= {"GET", "HEAD"} and github_methods, github_methods
+    assert aws_calls and not [r for r in aws_calls if r.write]
+
+
+def test_human_summary_table_and_audit_log(cli, sandbox, tmp_path):
+    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS))
+    assert result.exit_code == 0, result
+    assert "Summary" in result.stdout
+    for name in STEPS:
+        assert name in result.stdout
+    assert "is set up" in result.stderr
+    audit = [json.loads(line) for line in (sandbox.workdir / "audit.log").read_text().splitlines()]
+    actions = [entry["action"] for entry in audit]
+    assert "config-vars.set" in actions and "checklist.confirm" in actions
+    assert SUPERUSER_PASSWORD not in (sandbox.workdir / "audit.log").read_text()
+    state = json.loads((sandbox.workdir / ".dandiops" / "init-staging.json").read_text())
+    assert set(state["memo"]) >= {"checklist.email-alerts", "dyno-check.cachetable", "dyno-check.superuser"}
+    assert SUPERUSER_PASSWORD not in json.dumps(state)
+
+
+def test_recheck_starts_a_dyno_again(cli, sandbox, heroku_state):
+    assert cli("-e", "staging", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS)).exit_code == 0
+    before = len(heroku_state.requests)
+    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS),
+                 "--only", "cachetable", "--recheck", "cachetable", "--json")
+    assert result.exit_code == 0, result
+    assert result.json()["steps"][0]["status"] == "ok"
+    dyno_posts = [r for r in heroku_state.requests[before:] if r.method == "POST" and r.path.endswith("/dynos")]
+    assert len(dyno_posts) == 1  # the check itself, read-only inside the dyno; nothing else is written
+
+
+def test_dry_run_prints_every_plan_and_writes_nothing(cli, sandbox, staging_app, writes):
+    del staging_app.config["DJANGO_DANDI_ADMIN_EMAIL"]
+    before = writes()
+    result = cli("-e", "staging", "init", "--dry-run", "--non-interactive")
+    assert result.exit_code == 0, result
+    assert "Plan (dry run" in result.stdout
+    for name in ("hosts", "config-vars", "cachetable", "email-alerts"):
+        assert name in result.stdout
+    data = cli("-e", "staging", "init", "--dry-run", "--non-interactive", "--json").json()
+    plans = {s["step"]: [c["target"] + " " + str(c["after"]) for c in s["changes"]] for s in data["steps"]}
+    assert plans["hosts"] == ["config var DJANGO_ALLOWED_HOSTS api.staging.dandi.test,127.0.0.1"]
+    # an answer it would ask for is shown as such, not asked
+    assert plans["config-vars"] == ["config var DJANGO_DANDI_ADMIN_EMAIL <asked: config.DJANGO_DANDI_ADMIN_EMAIL>"]
+    dyno_step = next(s for s in data["steps"] if s["step"] == "cachetable")
+    assert dyno_step["changes"][0]["action"].startswith("check with a one-off dyno")  # none is started now
+    assert writes() == before
+    assert not (sandbox.workdir / ".dandiops").exists()
+
+
+def test_dry_run_json_lists_changes(cli, writes):
+    before = writes()
+    result = cli("-e", "staging", "init", "--dry-run", "--json", "--only", "hosts")
+    assert result.exit_code == 0, result
+    data = result.json()
+    assert data["dry_run"] is True
+    [hosts] = data["steps"]
+    assert hosts["status"] == "pending"
+    assert hosts["changes"][0]["target"] == "config var DJANGO_ALLOWED_HOSTS"
+    assert writes() == before
+
+
+def test_only_and_from_select_steps(cli, writes):
+    result = cli("-e", "staging", "init", "--only", "credentials,formation", "--json")
+    assert result.exit_code == 0, result
+    assert [s["step"] for s in result.json()["steps"]] == ["credentials", "formation"]
+    result = cli("-e", "staging", "init", "--from", "github-secrets", "--dry-run", "--json")
+    assert [s["step"] for s in result.json()["steps"]] == STEPS[STEPS.index("github-secrets"):]
+
+
+def test_unknown_step_is_a_usage_error_that_changes_nothing(cli, writes):
+    before = writes()
+    result = cli("-e", "staging", "init", "--only", "hostz")
+    assert result.exit_code == 2
+    assert "unknown step 'hostz'" in result.stderr and "credentials, infrastructure" in result.stderr
+    result = cli("-e", "staging", "init", "--only", "hosts", "--from", "aws")
+    assert result.exit_code == 2 and "cannot be combined" in result.stderr
+    result = cli("-e", "staging", "init", "--recheck", "hosts")
+    assert result.exit_code == 2 and "--recheck hosts" in result.stderr
+    assert writes() == before
+
+
+def test_non_interactive_fails_fast_naming_every_missing_answer(cli, staging_app, writes):
+    for name in ("DJANGO_DANDI_ADMIN_EMAIL", "DJANGO_EMAIL_URL"):
+        del staging_app.config[name]
+    before = writes()
+    result = cli("-e", "staging", "init", "--non-interactive")
+    assert result.exit_code == 2, result
+    for key in ("config.DJANGO_DANDI_ADMIN_EMAIL", "config.DJANGO_EMAIL_URL", "superuser.email",
+                "checklist.email-alerts"):
+        assert key in result.stderr
+    assert "set DJANGO_EMAIL_URL" in result.stderr  # a secret is named by its variable, never asked in a file
+    assert writes() == before  # nothing at all was changed, although hosts had a change to make
+
+
+def test_answers_file_with_a_secret_is_refused(cli, tmp_path, writes):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("config:\n  DJANGO_EMAIL_URL: smtp://user:hunter2@mail.example.org:587\n")
+    before = writes()
+    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(answers))
+    assert result.exit_code == 2
+    assert "holds secret values (config.DJANGO_EMAIL_URL)" in result.stderr
+    assert "hunter2" not in result.stderr + result.stdout
+    assert writes() == before
+
+
+def test_invalid_and_missing_answers_files(cli, tmp_path, writes):
+    before = writes()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[superuser]\nemail = "not-an-email"\n')
+    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(bad), "--only", "superuser")
+    assert result.exit_code == 2 and "invalid answer for superuser.email" in result.stderr
+    result = cli("-e", "staging", "init", "--answers", str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("config: [unclosed\n")
+    result = cli("-e", "staging", "init", "--answers", str(broken))
+    assert result.exit_code == 2 and "not valid YAML" in result.stderr
+    assert writes() == before
+
+
+def test_toml_answers_file_works_like_yaml(cli, tmp_path):
+    answers = tmp_path / "answers.toml"
+    answers.write_text('[checklist]\nemail-alerts = true\nheroku-access = "yes"\n')
+    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(answers),
+                 "--only", "email-alerts,heroku-access", "--json")
+    assert result.exit_code == 0, result
+    assert [s["status"] for s in result.json()["steps"]] == ["confirmed", "confirmed"]
+
+
+def test_declined_checklist_item_stays_manual_and_exit_6(cli, tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("checklist:\n  netlify-site: false\n")
+    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(answers), "--only", "netlify-site")
+    assert result.exit_code == 6, result
+    assert "manual" in result.stdout and "still need attention: netlify-site" in result.stderr
+
+
+def test_production_needs_yes_without_a_terminal(cli, writes):
+    before = writes()
+    result = cli("-e", "production", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS), "--only", "hosts")
+    assert result.exit_code == 2, result
+    assert "needs confirmation" in result.stderr and "--yes" in result.stderr
+    assert writes() == before
+    result = cli("-e", "production", "init", "--non-interactive", "--only", "hosts", "--yes", "--json")
+    assert result.exit_code == 0, result
+    assert result.json()["steps"][0]["status"] == "applied"
