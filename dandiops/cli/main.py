@@ -26,6 +26,10 @@ COMMAND_MODULES = (
     "access",
     "alerts",
     "release",
+    "run",
+    "superuser",
+    "cachetable",
+    "users",
 )
 
 

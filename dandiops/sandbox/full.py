@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dandiops.sandbox.dyno.component import DynoComponent
+from dandiops.sandbox.dyno.web import ArchiveWebComponent
 from dandiops.sandbox.github.component import GitHubComponent
 from dandiops.sandbox.heroku.operations import operations_extensions
 from dandiops.sandbox.runtime import Sandbox
@@ -18,6 +20,9 @@ def build_sandbox(workdir: Path, *, app_dirs: dict[str, str] | None = None,
     heroku_extensions: list = []
     heroku_extensions += operations_extensions()  # Data API, log sessions, app features, team access
     components: list = []
+    dynos = DynoComponent()  # one-off dynos: rendezvous listener and the dyno routes
+    heroku_extensions.append(dynos.heroku_extension)
+    components += [dynos, ArchiveWebComponent()]  # the apps' web process on loopback (api_url)
     components.append(GitHubComponent())  # dandi-archive fork whose deploys release to the Heroku apps
     return Sandbox(workdir, app_dirs=app_dirs, database_urls=database_urls, components=components,
                    heroku_extensions=heroku_extensions)

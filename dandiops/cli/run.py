@@ -1,0 +1,98 @@
+"""`dandiops run -- CMD ARGS...`: any command in a one-off dyno, exiting with its status."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from dandiops.cli.common import DryRunOption, EnvOption, get_context
+
+CommandArgument = Annotated[list[str], typer.Argument(
+    metavar="-- CMD [ARGS]...",
+    help="The command. Several arguments are quoted so each arrives intact; a single argument is "
+         "run as a shell command line (pipes, $VARS, &&).", show_default=False)]
+
+
+def register(root: typer.Typer) -> None:
+    root.command("run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})(run)
+
+
+def command_line(args: list[str]) -> str:
+    import shlex
+
+    return args[0] if len(args) == 1 else shlex.join(args)
+
+
+def _dyno_env(values: list[str] | None) -> dict[str, str]:
+    import re
+
+    from dandiops.core.errors import UsageError
+
+    env = {}
+    for value in values or []:
+        name, sep, content = value.partition("=")
+        if not sep or not re.fullmatch(r"\w+", name):
+            raise UsageError(f"invalid --dyno-env {value!r}", hint="use --dyno-env NAME=VALUE (NAME: letters, digits, _)")
+        env[name] = content
+    return env
+
+
+def run(
+    ctx: typer.Context,
+    command: CommandArgument,
+    env: EnvOption = None,
+    size: Annotated[Optional[str], typer.Option("--size", help="Dyno size, e.g. standard-2x (default: Heroku's).")]
+    = None,
+    dyno_env: Annotated[Optional[list[str]], typer.Option(
+        "--dyno-env", help="NAME=VALUE added to the dyno's environment; repeatable.")] = None,
+    time_to_live: Annotated[Optional[int], typer.Option(
+        "--time-to-live", min=1, max=86400, help="Seconds after which Heroku ends the dyno.")] = None,
+    start_timeout: Annotated[Optional[float], typer.Option(
+        "--start-timeout", min=0, help="Seconds to wait for the dyno to start [default: 120; 0 = no limit].")] = None,
+    silence_timeout: Annotated[Optional[float], typer.Option(
+        "--silence-timeout", min=0, help="Stop the dyno after this many seconds without output "
+                                         "[default: no limit].")] = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Run a command in a one-off dyno and exit with the command's own exit status.
+
+    Output is streamed as it arrives; stdin is forwarded when it is a terminal. Ctrl-C stops the
+    dyno and exits 130. A command that ends the shell itself (`exit 3` as the whole command line)
+    leaves no exit status behind: run it as `sh -c 'exit 3'` instead.
+    """
+    import sys
+
+    from dandiops.core.errors import DandiopsError
+    from dandiops.steps.oneoff import dyno_client
+
+    extra_env = _dyno_env(dyno_env)
+    line = command_line(command)
+    context = get_context(ctx, env=env)
+    app_name = context.env.heroku_app
+    reporter = context.reporter
+    if dry_run:
+        reporter.info(f"would start a one-off dyno on {app_name}" + (f" (size {size})" if size else "")
+                      + f" running: {line}" + (f" with env {', '.join(sorted(extra_env))}" if extra_env else ""))
+        return
+    for value in extra_env.values():
+        context.secret_registry.add(value)  # values given for the dyno are treated as secrets in our output
+    client = dyno_client(context, start_timeout=start_timeout, silence_timeout=silence_timeout, default_silence=None)
+    stream = reporter.out.file
+
+    def output(text: str) -> None:
+        stream.write(text)
+        stream.flush()
+
+    started: dict = {}
+    try:
+        result = client.run(line, output=output, env=extra_env, size=size, time_to_live=time_to_live,
+                            stdin=sys.stdin.buffer if context.terminal.stdin_tty else None,
+                            on_attached=started.update)
+    except DandiopsError as exc:
+        if started:
+            context.record("dyno.run", "failed", program=command[0], dyno=started.get("name"), error=exc.message)
+        raise
+    context.record("dyno.run", "ok" if result.exit_status == 0 else "failed", program=command[0],
+                   dyno=result.dyno_name, exit_status=result.exit_status)
+    raise typer.Exit(result.exit_status)

@@ -1,0 +1,161 @@
+"""`dandiops users list|show|approve|reject`: the admin dashboard's user approval, from the terminal."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any, Optional
+
+import typer
+
+from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+
+app = typer.Typer(help="Archive users: list, show, approve and reject them (one one-off dyno per command).",
+                  no_args_is_help=True)
+
+
+class StatusChoice(str, Enum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    incomplete = "incomplete"
+
+
+EmailsArgument = Annotated[Optional[list[str]], typer.Argument(help="Users' emails (their usernames).",
+                                                               show_default=False)]
+FromFileOption = Annotated[Optional[str], typer.Option(
+    "--from-file", help="A file with one email per line (blank lines and # comments skipped).")]
+NoEmailOption = Annotated[bool, typer.Option("--no-email", help="Do not send the approval/rejection email.")]
+SkipMissingOption = Annotated[bool, typer.Option(
+    "--skip-missing", help="Apply to the users that exist even if some emails are unknown.")]
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="users")
+
+
+@app.command("list")
+def list_users(ctx: typer.Context,
+               status: Annotated[Optional[StatusChoice], typer.Option("--status", case_sensitive=False,
+                                                                      help="Only users with this status.")] = None,
+               env: EnvOption = None, json_output: JsonOption = False) -> None:
+    """List users with their approval status."""
+    from dandiops.steps.users import list_users as read_users
+
+    context = get_context(ctx, env=env, json_mode=json_output)
+    users = read_users(context, status.value.upper() if status else None)
+    reporter = context.reporter
+
+    def human() -> None:
+        if not users:
+            reporter.line("no users" + (f" with status {status.value}" if status else ""))
+            return
+        reporter.table(["email", "status", "active", "admin", "joined"],
+                       [(u["email"] or u["username"], u["status"] or "-", "yes" if u["is_active"] else "no",
+                         "superuser" if u["is_superuser"] else ("staff" if u["is_staff"] else ""),
+                         (u["date_joined"] or "")[:10]) for u in users])
+
+    reporter.result({"app": context.env.heroku_app, "status": status.value if status else None, "users": users},
+                    human)
+
+
+@app.command("show")
+def show(ctx: typer.Context, email: Annotated[str, typer.Argument(help="The user's email.", show_default=False)],
+         env: EnvOption = None, json_output: JsonOption = False) -> None:
+    """Show one user: status, active, names, rejection reason, questionnaire answers."""
+    from dandiops.archive.users import validate_emails
+    from dandiops.steps.users import show_user
+
+    validate_emails([email], source="EMAIL")
+    context = get_context(ctx, env=env, json_mode=json_output)
+    user = show_user(context, email)
+    reporter = context.reporter
+
+    def human() -> None:
+        rows = [("email", user["email"]), ("username", user["username"]), ("status", user["status"] or "-"),
+                ("active", "yes" if user["is_active"] else "no"),
+                ("name", f"{user['first_name']} {user['last_name']}".strip() or "-"),
+                ("staff", "yes" if user["is_staff"] else "no"), ("superuser", "yes" if user["is_superuser"] else "no"),
+                ("joined", user["date_joined"]), ("last login", user["last_login"] or "never")]
+        if user["rejection_reason"]:
+            rows.append(("rejection reason", user["rejection_reason"]))
+        for question, answer in (user["questionnaire_form"] or {}).items():
+            rows.append((question, answer))
+        reporter.table(["field", "value"], rows)
+
+    reporter.result({"app": context.env.heroku_app, "user": user}, human)
+
+
+def _change(ctx: typer.Context, action: str, *, emails, from_file, domain, reason, no_email, skip_missing, env,
+            dry_run, yes, json_output) -> None:
+    from dandiops.archive.users import read_email_file
+    from dandiops.core.errors import DandiopsError
+    from dandiops.steps.users import UserChange, change_users
+
+    change = UserChange.build(action, emails=list(emails or []),
+                              file_emails=read_email_file(from_file) if from_file else None,
+                              domain=domain, reason=reason, send_email=not no_email, skip_missing=skip_missing)
+    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
+    if not dry_run:
+        context.confirm_production(change.describe())
+    result = change_users(context, change, dry_run=dry_run)
+    _report(context, change, result)
+    failures = result["email_failures"]
+    if failures:
+        shown = ", ".join(f["email"] for f in failures[:10])
+        raise DandiopsError(f"{len(failures)} of the {action} emails could not be sent ({shown}): "
+                            f"{failures[0]['error']}",
+                            hint="the statuses are changed; check DJANGO_EMAIL_URL and tell those users yourself")
+
+
+def _report(context, change, result: dict[str, Any]) -> None:
+    reporter = context.reporter
+    past = "approved" if change.action == "approve" else "rejected"
+    skipped = result["unknown"] + result["ambiguous"]
+    data = {"app": context.env.heroku_app, "action": change.action, "dry_run": result["dry_run"],
+            "changed": result["changed"], "unchanged": result["unchanged"], "skipped": skipped,
+            "emails_sent": result["emails_sent"], "email_failures": result["email_failures"],
+            "dyno": result["dyno"]}
+    changed = [item["email"] for item in result["changed"]]
+    if result["dry_run"]:
+        if changed:
+            reporter.info(f"would {change.action} {len(changed)} user(s): {_some(changed)}"
+                          + ("" if change.send_email else " (no emails)"))
+        else:
+            reporter.info(f"nothing to {change.action}")
+    elif changed:
+        sent = f", {result['emails_sent']} email(s) sent" if change.send_email else ", no emails sent"
+        reporter.success(f"{past} {len(changed)} user(s){sent}: {_some(changed)}")
+    elif not result["unchanged"] and change.domain:
+        reporter.success(f"no pending users @{change.domain}; nothing changed")
+    if result["unchanged"]:
+        reporter.info(f"already {past} (no change): {_some([item['email'] for item in result['unchanged']])}")
+    if skipped:
+        reporter.warn(f"skipped, not archive users: {_some(skipped)}")
+    reporter.result(data, lambda: None)
+
+
+def _some(items: list[str], limit: int = 10) -> str:
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+@app.command("approve")
+def approve(ctx: typer.Context, emails: EmailsArgument = None, from_file: FromFileOption = None,
+            domain: Annotated[Optional[str], typer.Option(
+                "--domain", help="Approve every PENDING user whose email is @DOMAIN.")] = None,
+            no_email: NoEmailOption = False, skip_missing: SkipMissingOption = False, env: EnvOption = None,
+            dry_run: DryRunOption = False, yes: YesOption = False, json_output: JsonOption = False) -> None:
+    """Approve users as the admin dashboard does: status APPROVED, active, approval email."""
+    _change(ctx, "approve", emails=emails, from_file=from_file, domain=domain, reason=None, no_email=no_email,
+            skip_missing=skip_missing, env=env, dry_run=dry_run, yes=yes, json_output=json_output)
+
+
+@app.command("reject")
+def reject(ctx: typer.Context, emails: EmailsArgument = None,
+           reason: Annotated[Optional[str], typer.Option(
+               "--reason", help="Why (required; sent to the user and kept as rejection_reason).")] = None,
+           from_file: FromFileOption = None, no_email: NoEmailOption = False,
+           skip_missing: SkipMissingOption = False, env: EnvOption = None, dry_run: DryRunOption = False,
+           yes: YesOption = False, json_output: JsonOption = False) -> None:
+    """Reject users as the admin dashboard does: status REJECTED, inactive, rejection email with the reason."""
+    _change(ctx, "reject", emails=emails, from_file=from_file, domain=None, reason=reason, no_email=no_email,
+            skip_missing=skip_missing, env=env, dry_run=dry_run, yes=yes, json_output=json_output)

@@ -1,0 +1,41 @@
+"""Mirrors dandiapi/api/management/commands/createsuperuser.py over resonant_settings'
+email-as-username command: `--email` names the user, username = email, and the new superuser
+gets APPROVED metadata and the name "Super User".
+
+Non-interactive use reads DJANGO_SUPERUSER_PASSWORD (and DJANGO_SUPERUSER_EMAIL when --email is
+not given), as Django's stock command does.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.management.commands import createsuperuser
+from django.db.models.signals import post_init, post_save
+
+from dandiapi.api.models import EmailAsUsernameProxyUser, UserMetadata
+
+
+def _set_name(sender, instance, **kwargs):
+    if not instance.pk:
+        instance.first_name = "Super"
+        instance.last_name = "User"
+
+
+def _create_metadata(sender, instance, created, **kwargs):
+    if created:
+        UserMetadata.objects.create(user=instance, status=UserMetadata.Status.APPROVED)
+
+
+class Command(createsuperuser.Command):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.UserModel = EmailAsUsernameProxyUser
+        self.username_field = self.UserModel._meta.get_field(self.UserModel.USERNAME_FIELD)
+
+    def handle(self, *args, **options):
+        post_init.connect(_set_name, sender=EmailAsUsernameProxyUser)
+        post_save.connect(_create_metadata, sender=EmailAsUsernameProxyUser)
+        try:
+            return super().handle(*args, **options)
+        finally:
+            post_init.disconnect(_set_name, sender=EmailAsUsernameProxyUser)
+            post_save.disconnect(_create_metadata, sender=EmailAsUsernameProxyUser)

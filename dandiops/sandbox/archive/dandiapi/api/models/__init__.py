@@ -1,0 +1,3 @@
+from dandiapi.api.models.user import EmailAsUsernameProxyUser, UserMetadata
+
+__all__ = ["EmailAsUsernameProxyUser", "UserMetadata"]

@@ -1,0 +1,35 @@
+"""Mirrors dandiapi/settings/production.py with resonant_settings.production.email.
+
+The real module also imports resonant_settings.production.https (secure cookies, SSL redirect,
+HSTS); the sandbox serves plain HTTP on loopback, so that part is left out.
+"""
+
+from __future__ import annotations
+
+import os
+
+from dandiapi.settings._env import email_url, list_var, str_var
+from dandiapi.settings.base import *  # noqa: F401,F403
+
+SECRET_KEY = str_var("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = list_var("DJANGO_ALLOWED_HOSTS")
+
+# S3 storage (dandiapi.storage.DandiS3Storage in the real module): read, not used here.
+AWS_DEFAULT_REGION = str_var("AWS_DEFAULT_REGION")
+AWS_ACCESS_KEY_ID = str_var("AWS_ACCESS_KEY_ID")
+AWS_SECRET_ACCESS_KEY = str_var("AWS_SECRET_ACCESS_KEY")
+DANDI_DANDISETS_BUCKET_NAME = str_var("DJANGO_STORAGE_BUCKET_NAME")
+
+DANDI_DEV_EMAIL = str_var("DJANGO_DANDI_DEV_EMAIL")
+DANDI_ADMIN_EMAIL = str_var("DJANGO_DANDI_ADMIN_EMAIL")
+
+# resonant_settings.production.email
+globals().update(email_url("DJANGO_EMAIL_URL"))
+DEFAULT_FROM_EMAIL = str_var("DJANGO_DEFAULT_FROM_EMAIL")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Sandbox only: the dyno executor names a folder, and every message is written there as a file
+# instead of going to the SMTP server in DJANGO_EMAIL_URL.
+if os.environ.get("DANDIOPS_SANDBOX_MAIL_DIR"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["DANDIOPS_SANDBOX_MAIL_DIR"]

@@ -1,0 +1,88 @@
+"""The seeded apps' databases as their current release's release phase left them: migrated.
+
+The seed says each app already runs a deployed release, so before its first dyno (one-off or web)
+the database must look migrated. For the miniature archive on SQLite that is a copy of one
+template migrated once per process (a migration takes seconds, a copy milliseconds); any other
+database (PostgreSQL, or a real archive checkout given with --app-dir) gets the Procfile's release
+command run once per sandbox, as Heroku's release phase would.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+from dandiops.sandbox.dyno import executor
+from dandiops.sandbox.heroku.state import App
+
+DEFAULT_RELEASE_COMMAND = "python ./manage.py migrate"
+
+_lock = threading.Lock()
+_app_locks: dict[str, threading.Lock] = {}
+_ready: set[str] = set()  # app ids; ids are unique per sandbox
+_template: Path | None = None
+
+
+class ReleasePhaseFailed(RuntimeError):
+    pass
+
+
+def sqlite_path(app: App) -> Path | None:
+    """The file of an app's SQLite DATABASE_URL (relative paths are inside the app's directory)."""
+    url = app.config.get("DATABASE_URL", "")
+    parts = urlsplit(url)
+    if parts.scheme != "sqlite":
+        return None
+    raw = unquote(url[len("sqlite://"):])
+    if raw.startswith("/"):
+        raw = raw[1:]  # sqlite:///relative or sqlite:////absolute
+    path = Path(raw)
+    return path if path.is_absolute() else executor.app_directory(app) / path
+
+
+def release_command(app: App) -> str:
+    return app.procfile.get("release") or DEFAULT_RELEASE_COMMAND
+
+
+def ensure_migrated(app: App, on_line: Callable[[str], None] | None = None) -> None:
+    with _lock:
+        app_lock = _app_locks.setdefault(app.id, threading.Lock())
+    with app_lock:
+        if app.id in _ready:
+            return
+        path = sqlite_path(app)
+        if app.app_dir is None and path is not None:
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(_migrated_template(app), path)
+        else:
+            lines: list[str] = []
+            status = executor.run_to_completion(app, release_command(app), dyno_name="release.1",
+                                                on_line=lambda line: (lines.append(line), on_line and on_line(line)))
+            if status != 0:
+                raise ReleasePhaseFailed(f"release command exited with status {status}:\n" + "\n".join(lines[-20:]))
+        _ready.add(app.id)
+
+
+def _migrated_template(app: App) -> Path:
+    global _template
+    with _lock:
+        if _template is not None and _template.exists():
+            return _template
+        folder = Path(tempfile.mkdtemp(prefix="dandiops-archive-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / "migrated.sqlite3"
+        lines: list[str] = []
+        status = executor.run_to_completion(app, f"{DEFAULT_RELEASE_COMMAND} --noinput",
+                                            {"DATABASE_URL": f"sqlite:///{path}"}, dyno_name="release.1",
+                                            on_line=lines.append)
+        if status != 0:
+            raise ReleasePhaseFailed("migrating the miniature archive's template database failed:\n"
+                                     + "\n".join(lines[-20:]))
+        _template = path
+        return path

@@ -1,0 +1,111 @@
+"""Platform API routes for one-off dynos, added to the Heroku stand-in as an extension.
+
+POST /apps/{app}/dynos creates (201, a schema-valid dyno with a rendezvous attach_url when
+attached), POST /apps/{app}/dynos/{id}/actions/stop stops, DELETE /apps/{app}/dynos[/{id}]
+restarts, which for a one-off dyno means it ends. Inputs are checked as leniently as Heroku does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from flask import Flask, request
+
+from dandiops.sandbox.dyno.runner import OneOffRunner
+from dandiops.sandbox.heroku import render
+from dandiops.sandbox.heroku.api import error, json_response, not_found_app
+from dandiops.sandbox.heroku.state import App, HerokuState
+
+_ENV_NAME = re.compile(r"^\w+$")
+MAX_TIME_TO_LIVE = 86400
+
+
+def dyno_routes(runner_for: Callable[[], OneOffRunner]) -> Callable[[Flask, HerokuState], None]:
+    """The extension; `runner_for` returns the runner once the component has started it."""
+
+    def install(app: Flask, state: HerokuState) -> None:
+        def find_dyno(found: App, ident: str):
+            with state.lock:
+                return next((d for d in found.dynos.values() if ident in (d.id, d.name)), None)
+
+        @app.post("/apps/<ident>/dynos")
+        def oneoff_create_dyno(ident):
+            found = state.find_app(ident)
+            if not found:
+                return not_found_app()
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                return error(400, "bad_request", "Request body must be a JSON object.")
+            problem = _invalid(body)
+            if problem:
+                return error(422, "invalid_params", problem)
+            if found.current_release is None:
+                return error(409, "conflict", "No release is available for this app yet; try again shortly.")
+            size = str(body.get("size") or _default_size(found)).lower()
+            dyno = runner_for().create(
+                found, command=body["command"], env=body.get("env") or {}, size=size,
+                attach=bool(body.get("attach")), time_to_live=body.get("time_to_live"),
+                dyno_type=str(body.get("type") or "run"))
+            with state.lock:
+                return json_response(render.dyno(found, dyno), 201)
+
+        @app.post("/apps/<ident>/dynos/<dyno_ident>/actions/stop")
+        def oneoff_stop_dyno(ident, dyno_ident):
+            found = state.find_app(ident)
+            if not found:
+                return not_found_app()
+            dyno = find_dyno(found, dyno_ident)
+            if dyno is None:
+                return error(404, "not_found", "Couldn't find that dyno.", resource="dyno")
+            runner_for().stop(found, dyno)
+            return json_response({}, 202)
+
+        @app.delete("/apps/<ident>/dynos/<dyno_ident>")
+        def oneoff_restart_dyno(ident, dyno_ident):
+            found = state.find_app(ident)
+            if not found:
+                return not_found_app()
+            dyno = find_dyno(found, dyno_ident)
+            if dyno is None:
+                return error(404, "not_found", "Couldn't find that dyno.", resource="dyno")
+            runner_for().stop(found, dyno)
+            return json_response({}, 202)
+
+        @app.delete("/apps/<ident>/dynos")
+        def oneoff_restart_all(ident):
+            found = state.find_app(ident)
+            if not found:
+                return not_found_app()
+            runner_for().stop_all(found)
+            return json_response({}, 202)
+
+    return install
+
+
+def _default_size(app: App) -> str:
+    web = app.formation.get("web")
+    return web.size if web else "standard-1x"
+
+
+def _invalid(body: dict) -> str | None:
+    command = body.get("command")
+    if not isinstance(command, str) or not command.strip():
+        return "Command can't be blank."
+    env = body.get("env")
+    if env is not None:
+        if not isinstance(env, dict):
+            return "env must be an object of strings."
+        for key, value in env.items():
+            if not _ENV_NAME.match(str(key)) or not isinstance(value, str):
+                return f"Invalid env entry {key!r}: names are letters, digits and underscores; values are strings."
+    size = body.get("size")
+    if size is not None and (not isinstance(size, str) or size.lower() not in render.SIZE_NAMES):
+        return f"No such size as {size}. Use one of: {', '.join(render.SIZE_NAMES.values())}."
+    ttl = body.get("time_to_live")
+    if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or not 0 < ttl <= MAX_TIME_TO_LIVE):
+        return f"time_to_live must be a whole number of seconds from 1 to {MAX_TIME_TO_LIVE}."
+    for flag in ("attach", "force_no_tty"):
+        if body.get(flag) is not None and not isinstance(body.get(flag), bool):
+            return f"{flag} must be true or false."
+    return None

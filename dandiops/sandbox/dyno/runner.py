@@ -1,0 +1,274 @@
+"""One-off dynos: created by the Platform API stand-in, run by the executor, attached by rendezvous.
+
+An attached dyno's process starts when its client connects (that is what pairs the two ends on
+Heroku): the runner sends the `rendezvous` banner in its own write, pauses, then streams the
+merged output live and forwards what the client sends to the process's stdin (EOT ends stdin,
+ETX interrupts). The connection closes when the process exits and the dyno leaves the app's list.
+A detached dyno (attach false) runs at once and its output goes to the app's log.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Mapping
+
+from dandiops.sandbox.dyno import database, executor
+from dandiops.sandbox.dyno.rendezvous import RendezvousListener
+from dandiops.sandbox.heroku.state import App, Dyno, HerokuState, now
+
+BANNER = b"rendezvous\r\n"
+BANNER_PAUSE = 0.1  # the official CLI drops the whole first read, so the banner must arrive alone
+ATTACH_TIMEOUT = 120.0  # a dyno nobody attaches to is given up, as Heroku does
+STOP_GRACE = 2.0  # SIGTERM, then SIGKILL (Heroku waits longer; tests need not)
+EOT, ETX = b"\x04", b"\x03"
+
+
+class OneOffRunner:
+    def __init__(self, state: HerokuState, listener: RendezvousListener, workdir: Path):
+        self.state = state
+        self.listener = listener
+        self.workdir = workdir
+        self.start_delay = 0.0  # seconds a dyno takes to boot; tests raise it to provoke start timeouts
+        self._processes: dict[str, subprocess.Popen] = {}  # dyno id -> process
+        self._stopped: set[str] = set()
+        self._secrets: dict[str, str] = {}  # dyno id -> rendezvous secret, until attached
+        self._lock = threading.Lock()
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def create(self, app: App, *, command: str, env: Mapping[str, str], size: str, attach: bool,
+               time_to_live: int | None, dyno_type: str = "run") -> Dyno:
+        release = app.current_release
+        with self.state.lock:
+            name = f"{dyno_type}.{next(app.run_counter)}"
+            dyno = Dyno(name=name, type=dyno_type, command=command, size=size,
+                        release_version=release.version if release else 0, release_id=release.id if release else "")
+            app.dynos[name] = dyno
+        self._log(app, dyno, f"Starting process with command `{command}`", source="heroku")
+        dyno.stop = lambda: self.stop(app, dyno)
+        if attach:
+            secret = self.listener.new_secret()
+            dyno.attach_url = self.listener.attach_url(secret)
+            with self._lock:
+                self._secrets[dyno.id] = secret
+            self.listener.register(secret, lambda conn: self._attached(app, dyno, dict(env), conn))
+            timer = threading.Timer(ATTACH_TIMEOUT, self._never_attached, args=(app, dyno, secret))
+            timer.daemon = True
+            timer.start()
+        else:
+            threading.Thread(target=self._detached, args=(app, dyno, dict(env)), daemon=True,
+                             name=f"dyno:{name}").start()
+        if time_to_live:
+            timer = threading.Timer(time_to_live, self.stop, args=(app, dyno))
+            timer.daemon = True
+            timer.start()
+        return dyno
+
+    def stop(self, app: App, dyno: Dyno) -> None:
+        with self._lock:
+            self._stopped.add(dyno.id)
+            process = self._processes.get(dyno.id)
+            secret = self._secrets.pop(dyno.id, None)
+        if secret:
+            self.listener.unregister(secret)
+        if process is None:
+            self._remove(app, dyno, "Stopped before the process started")
+            return
+        _signal_group(process, signal.SIGTERM)
+
+        def kill_if_still_running() -> None:
+            if process.poll() is None:
+                _signal_group(process, signal.SIGKILL)
+
+        timer = threading.Timer(STOP_GRACE, kill_if_still_running)
+        timer.daemon = True
+        timer.start()
+
+    def stop_all(self, app: App) -> None:
+        with self.state.lock:
+            dynos = [d for d in app.dynos.values() if d.type == "run"]
+        for dyno in dynos:
+            self.stop(app, dyno)
+
+    def active(self) -> list[subprocess.Popen]:
+        with self._lock:
+            return list(self._processes.values())
+
+    def shutdown(self) -> None:
+        for process in self.active():
+            _signal_group(process, signal.SIGKILL)
+
+    # --- running -------------------------------------------------------------------------
+    def _start_process(self, app: App, dyno: Dyno, env: dict[str, str], *, stdin) -> subprocess.Popen | None:
+        try:
+            database.ensure_migrated(app, on_line=lambda line: self._log(app, dyno, line))
+        except database.ReleasePhaseFailed as exc:
+            self._log(app, dyno, str(exc).splitlines()[0], source="heroku")
+        if self.start_delay:
+            time.sleep(self.start_delay)
+        with self._lock:
+            if dyno.id in self._stopped:
+                return None
+            process = executor.start(app, dyno.command, env, dyno_name=dyno.name, stdin=stdin,
+                                     mail_dir=executor.mail_directory(self.workdir, app))
+            self._processes[dyno.id] = process
+        with self.state.lock:
+            dyno.state = "up"
+            dyno.updated_at = now()
+        self._log(app, dyno, "State changed from starting to up", source="heroku")
+        return process
+
+    def _attached(self, app: App, dyno: Dyno, env: dict[str, str], conn: ssl.SSLSocket) -> None:
+        with self._lock:
+            self._secrets.pop(dyno.id, None)
+        conn.settimeout(30)
+        process = None
+        try:
+            process = self._start_process(app, dyno, env, stdin=subprocess.PIPE)
+            if process is None:
+                return
+            conn.sendall(BANNER)
+            time.sleep(BANNER_PAUSE)
+            self._pump(app, dyno, process, conn)
+        except (OSError, ssl.SSLError):
+            if process is not None and process.poll() is None:
+                _signal_group(process, signal.SIGHUP)  # the terminal went away
+        finally:
+            # The dyno leaves the list before the client sees the end of the stream.
+            if process is not None:
+                self._finished(app, dyno, process)
+            else:
+                self._remove(app, dyno, "Stopped before the process started")
+            _close(conn)
+
+    def _detached(self, app: App, dyno: Dyno, env: dict[str, str]) -> None:
+        process = self._start_process(app, dyno, env, stdin=subprocess.DEVNULL)
+        if process is None:
+            return
+        assert process.stdout is not None
+        for raw in iter(process.stdout.readline, b""):
+            self._log(app, dyno, raw.decode("utf-8", "replace").rstrip("\r\n"))
+        self._finished(app, dyno, process)
+
+    def _pump(self, app: App, dyno: Dyno, process: subprocess.Popen, conn: ssl.SSLSocket) -> None:
+        assert process.stdout is not None and process.stdin is not None
+        out_fd = process.stdout.fileno()
+        selector = selectors.DefaultSelector()
+        selector.register(out_fd, selectors.EVENT_READ, "out")
+        selector.register(conn, selectors.EVENT_READ, "in")
+        pending_line = b""
+        client_open = True
+        try:
+            while True:
+                buffered = client_open and conn.pending() > 0
+                events = {key.data for key, _ in selector.select(timeout=0 if buffered else 1.0)}
+                if buffered:
+                    events.add("in")
+                if not events and process.poll() is not None:
+                    break  # exited; a background child may still hold stdout open
+                if "in" in events and client_open:
+                    client_open = self._forward_input(process, conn)
+                    if not client_open:
+                        selector.unregister(conn)
+                        _signal_group(process, signal.SIGHUP)
+                if "out" in events:
+                    data = os.read(out_fd, 65536)
+                    if not data:
+                        break
+                    if client_open:
+                        try:
+                            conn.sendall(data)
+                        except (OSError, ssl.SSLError):
+                            client_open = False
+                            selector.unregister(conn)
+                            _signal_group(process, signal.SIGHUP)
+                    pending_line += data
+                    *lines, pending_line = pending_line.split(b"\n")
+                    for line in lines:
+                        self._log(app, dyno, line.decode("utf-8", "replace").rstrip("\r"))
+            if pending_line:
+                self._log(app, dyno, pending_line.decode("utf-8", "replace"))
+        finally:
+            selector.close()
+
+    @staticmethod
+    def _forward_input(process: subprocess.Popen, conn: ssl.SSLSocket) -> bool:
+        """Copy client bytes to stdin; False once the client has gone."""
+        try:
+            data = conn.recv(4096)
+        except (socket.timeout, ssl.SSLWantReadError):
+            return True
+        except (OSError, ssl.SSLError):
+            return False
+        if not data:
+            return False
+        stdin = process.stdin
+        if ETX in data:
+            _signal_group(process, signal.SIGINT)
+            data = data.replace(ETX, b"")
+        end = EOT in data
+        data = data.split(EOT, 1)[0]
+        try:
+            if data and stdin and not stdin.closed:
+                stdin.write(data)
+                stdin.flush()
+            if end and stdin and not stdin.closed:
+                stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+        return True
+
+    def _finished(self, app: App, dyno: Dyno, process: subprocess.Popen) -> None:
+        status = process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream:
+                stream.close()
+        with self._lock:
+            self._processes.pop(dyno.id, None)
+            stopped = dyno.id in self._stopped
+        if stopped:
+            self._log(app, dyno, "Stopping process with SIGTERM", source="heroku")
+        self._remove(app, dyno, f"Process exited with status {status if status >= 0 else 128 - status}")
+
+    def _never_attached(self, app: App, dyno: Dyno, secret: str) -> None:
+        with self._lock:
+            started = dyno.id in self._processes or dyno.id in self._stopped
+        if not started and app.dynos.get(dyno.name) is dyno and dyno.state == "starting":
+            self.listener.unregister(secret)
+            self._remove(app, dyno, "Error R13 (Attach error) -> Failed to attach to process")
+
+    def _remove(self, app: App, dyno: Dyno, message: str) -> None:
+        with self.state.lock:
+            if app.dynos.get(dyno.name) is not dyno:
+                return
+            del app.dynos[dyno.name]
+        self._log(app, dyno, message, source="heroku")
+        self._log(app, dyno, f"State changed from {dyno.state} to complete", source="heroku")
+
+    def _log(self, app: App, dyno: Dyno, message: str, *, source: str = "app") -> None:
+        self.state.log(app, message, source=source, dyno=dyno.name)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)  # the executor starts each dyno in its own session
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _close(conn: ssl.SSLSocket) -> None:
+    try:
+        conn.settimeout(1.0)
+        conn.unwrap().close()
+    except (OSError, ssl.SSLError, ValueError):
+        try:
+            conn.close()
+        except OSError:
+            pass

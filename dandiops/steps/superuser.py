@@ -1,0 +1,74 @@
+"""The admin superuser the runbook creates after the first release (email as the username)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from dandiops.archive.management import (
+    REQUEST_VAR,
+    SUPERUSER_EMAIL_VAR,
+    SUPERUSER_PASSWORD_VAR,
+    encode_request,
+    superuser_command,
+)
+from dandiops.archive.users import validate_emails
+from dandiops.core.errors import UsageError
+from dandiops.steps.base import Change, Check, Status
+from dandiops.steps.oneoff import require_result, run_in_dyno
+
+if TYPE_CHECKING:
+    from dandiops.steps.context import Context
+
+
+class SuperuserStep:
+    name = "superuser"
+    title = "Admin superuser"
+
+    def __init__(self, email: str, password: Callable[[], str] | None = None):
+        self.email = validate_emails([email], source="--email")[0]
+        self._password = password  # asked only when a user is about to be created
+
+    def lookup(self, ctx: "Context") -> dict[str, Any]:
+        """What the archive has under this email (read-only dyno)."""
+        return self._run(ctx, {"mode": "check"}, what=f"looking up {self.email}")
+
+    def check(self, ctx: "Context") -> Check:
+        found = self.lookup(ctx)
+        if not found["exists"]:
+            return Check(Status.PENDING, f"no user {self.email} yet")
+        if not found.get("is_superuser"):
+            return Check(Status.OK, f"{self.email} exists but is not a superuser",
+                         ["dandiops leaves existing users alone; grant it in the Django admin if intended"])
+        return Check(Status.OK, f"superuser {self.email} exists")
+
+    def plan(self, ctx: "Context") -> list[Change]:
+        if self.lookup(ctx)["exists"]:
+            return []
+        return [Change(target=f"superuser {self.email}", action="create")]
+
+    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
+        if not changes:
+            return []
+        return changes if self.create(ctx)["created"] else []
+
+    def create(self, ctx: "Context") -> dict[str, Any]:
+        """Create the superuser unless a user with this email exists (then nothing changes)."""
+        if self._password is None:
+            raise UsageError("creating a superuser needs a password", hint="pass a password source")
+        password = self._password()
+        if not password:
+            raise UsageError("the superuser password is empty", hint="give a non-empty password; nothing was changed")
+        ctx.secret_registry.add(password)
+        result = self._run(ctx, {"mode": "create"}, password=password, what=f"creating superuser {self.email}")
+        if result["created"]:
+            ctx.record("superuser.create", email=self.email, dyno=result.get("dyno"))
+        return result
+
+    def _run(self, ctx: "Context", request: dict, *, what: str, password: str | None = None) -> dict[str, Any]:
+        env = {REQUEST_VAR: encode_request(request), SUPERUSER_EMAIL_VAR: self.email}
+        if password is not None:
+            env[SUPERUSER_PASSWORD_VAR] = password
+        run = run_in_dyno(ctx, superuser_command(), env=env, what=what)
+        result = require_result(run, what)
+        result["dyno"] = run.dyno_name
+        return result

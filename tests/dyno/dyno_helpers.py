@@ -1,0 +1,112 @@
+"""Helpers for the one-off dyno tests: seeding and reading the archive's database and mailbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from pathlib import Path
+
+STAGING_APP = "dandi-sandbox-api-staging"
+PRODUCTION_APP = "dandi-sandbox-api"
+
+
+def archive_shell(app, code: str, env: dict | None = None) -> list[str]:
+    """Run Python in the app's project the way a dyno would, outside dandiops (to seed and inspect)."""
+    from dandiops.sandbox.dyno import database, executor
+
+    database.ensure_migrated(app)
+    lines: list[str] = []
+    status = executor.run_to_completion(app, f"python manage.py shell -v 0 -c {shlex.quote(code)}", env,
+                                        dyno_name="test.1", on_line=lines.append)
+    assert status == 0, "\n".join(lines)
+    return lines
+
+
+_SEED = """
+import json, os
+from django.contrib.auth.models import User
+from dandiapi.api.models import UserMetadata
+users = json.loads(os.environ["SEED_USERS"])
+made = User.objects.bulk_create([User(username=u["email"], email=u["email"], first_name="Ada", last_name="Lovelace",
+                                      is_active=u.get("is_active", True)) for u in users])
+UserMetadata.objects.bulk_create([UserMetadata(user=m, status=u["status"]) for m, u in zip(made, users)])
+"""
+
+_STATE = """
+import json
+from django.contrib.auth.models import User
+print(json.dumps({u.username: {"status": getattr(getattr(u, "metadata", None), "status", None),
+                                "is_active": u.is_active, "is_superuser": u.is_superuser,
+                                "rejection_reason": getattr(getattr(u, "metadata", None), "rejection_reason", None)}
+                  for u in User.objects.select_related("metadata")}))
+"""
+
+
+class ArchiveDatabase:
+    """Seed and read the users of one app's database."""
+
+    def __init__(self, app, mail_dir: Path):
+        self.app = app
+        self.mail_dir = mail_dir
+
+    def seed(self, users: list[dict]) -> None:
+        archive_shell(self.app, _SEED, {"SEED_USERS": json.dumps(users)})
+
+    def seed_pending(self, count: int, domain: str = "example.org", prefix: str = "user") -> list[str]:
+        emails = [f"{prefix}{index}@{domain}" for index in range(count)]
+        self.seed([{"email": email, "status": "PENDING"} for email in emails])
+        return emails
+
+    def users(self) -> dict[str, dict]:
+        return json.loads(archive_shell(self.app, _STATE)[-1])
+
+    def messages(self):
+        from dandiops.sandbox.dyno.mailbox import read_messages
+
+        return read_messages(self.mail_dir)
+
+    def query(self, code: str) -> list[str]:
+        return archive_shell(self.app, code)
+
+
+def archive_database(sandbox, app_name: str) -> ArchiveDatabase:
+    from dandiops.sandbox.dyno.executor import mail_directory
+
+    app = sandbox.heroku.state.find_app(app_name)
+    return ArchiveDatabase(app, mail_directory(sandbox.workdir, app))
+
+
+class CliResult:
+    def __init__(self, result):
+        self.exit_code = result.exit_code
+        self.stdout = result.stdout
+        self.stderr = result.stderr
+
+    def json(self):
+        return json.loads(self.stdout)
+
+    def __repr__(self) -> str:
+        return f"<exit {self.exit_code}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}>"
+
+
+def schema_problems(state, validator) -> list[str]:
+    problems = []
+    for record in state.requests:
+        if record.status >= 300 or record.response is None or record.path.startswith(("/_sandbox/", "/client/",
+                                                                                         "/sessions/")):
+            continue
+        problems += [f"{record.method} {record.path}: {p}" for p in validator.errors(record.method, record.path,
+                                                                                      record.response)]
+    return problems
+
+
+def dyno_posts(state, app_name: str = STAGING_APP) -> list:
+    return [r for r in state.requests if r.method == "POST" and r.path == f"/apps/{app_name}/dynos"]
+
+
+def audit_lines() -> list[dict]:
+    path = Path(os.environ["DANDIOPS_AUDIT_LOG"])
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]

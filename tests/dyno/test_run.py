@@ -1,0 +1,199 @@
+"""`dandiops run` and the one-off dyno client against the sandbox's Platform API and rendezvous."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from dyno_helpers import STAGING_APP, audit_lines, dyno_posts
+
+
+def collect():
+    chunks: list[str] = []
+    return chunks, chunks.append
+
+
+def test_output_arrives_while_the_command_still_runs(dynos, tmp_path):
+    """The command waits for a file that the test creates only after seeing the first line: if
+    output were delivered at exit, the first line would never arrive and the silence limit would
+    fail the run."""
+    flag = tmp_path / "go-on"
+    chunks: list[str] = []
+
+    def output(text: str) -> None:
+        chunks.append(text)
+        if "first" in "".join(chunks):
+            flag.touch()
+
+    result = dynos.run('echo first; while [ ! -e "$FLAG" ]; do sleep 0.05; done; echo second',
+                       output=output, env={"FLAG": str(flag)})
+    assert result.exit_status == 0
+    assert "".join(chunks) == "first\nsecond\n"
+
+
+def test_a_character_split_across_reads_survives(dynos):
+    chunks, output = collect()
+    # the euro sign's three bytes leave in two writes, a pause apart
+    result = dynos.run(r"printf 'price: \342\202'; sleep 0.3; printf '\254 5\n'", output=output)
+    assert result.exit_status == 0
+    assert "".join(chunks) == "price: € 5\n"
+
+
+def test_the_banner_is_not_output_and_the_marker_is_cut(dynos, heroku_state):
+    chunks, output = collect()
+    dynos.run("echo hello", output=output)
+    assert "".join(chunks) == "hello\n"
+    command = dyno_posts(heroku_state)[0].body["command"]
+    assert command == 'echo hello ; echo "\uFFFF heroku-command-exit-status: $?"'
+
+
+@pytest.mark.parametrize("status", [0, 1, 3])
+def test_exit_status_becomes_dandiops_exit_code(cli, heroku_state, status):
+    result = cli("run", "-e", "staging", "--", "python", "-c", f"import sys; print('ran'); sys.exit({status})")
+    assert result.exit_code == status, result
+    assert result.stdout == "ran\n"
+    assert heroku_state.apps[STAGING_APP].dynos == {}
+    line = audit_lines()[-1]
+    assert (line["action"], line["detail"]["exit_status"], line["detail"]["program"]) == ("dyno.run", status, "python")
+
+
+def test_a_single_argument_is_a_shell_command_line(cli):
+    result = cli("run", "-e", "staging", "echo $DYNO | tr a-z A-Z && echo done")
+    assert result.exit_code == 0, result
+    assert result.stdout == "RUN.1\ndone\n"
+
+
+def test_stdin_is_forwarded_and_its_end_sent(dynos):
+    chunks, output = collect()
+    result = dynos.run("while read line; do echo got:$line; done; echo end", output=output,
+                       stdin=io.BytesIO(b"one\ntwo\n"))
+    assert result.exit_status == 0
+    assert "".join(chunks) == "got:one\ngot:two\nend\n"
+
+
+def test_the_dyno_is_listed_while_it_runs_and_removed_after(dynos, heroku_client, tmp_path):
+    flag = tmp_path / "finish"
+    seen: list[list[dict]] = []
+
+    def output(text: str) -> None:
+        if "running" in text:
+            seen.append(heroku_client.get(f"/apps/{STAGING_APP}/dynos"))
+            flag.touch()
+
+    result = dynos.run('echo running; while [ ! -e "$FLAG" ]; do sleep 0.05; done', output=output,
+                       env={"FLAG": str(flag)})
+    [listed] = seen
+    assert [(d["name"], d["state"], d["type"]) for d in listed] == [(result.dyno_name, "up", "run")]
+    assert listed[0]["attach_url"].startswith("rendezvous://127.0.0.1:")
+    assert heroku_client.get(f"/apps/{STAGING_APP}/dynos") == []
+
+
+def test_no_exit_status_is_an_error_never_success(cli):
+    result = cli("run", "-e", "staging", "--", "bash", "-c", "echo partial; kill -9 $PPID")
+    assert result.exit_code == 1, result
+    assert "partial" in result.stdout
+    assert "without reporting the command's exit status" in result.stderr
+
+
+def test_conflict_on_create_is_retried_twice(cli, heroku_state):
+    heroku_state.inject_fault(409, 2, methods={"POST"}, path_prefix=f"/apps/{STAGING_APP}/dynos")
+    result = cli("run", "-e", "staging", "--", "echo", "ok")
+    assert result.exit_code == 0, result
+    assert result.stdout == "ok\n"
+    assert len(dyno_posts(heroku_state)) == 3
+
+
+def test_conflict_three_times_gives_up_without_more_attempts(cli, heroku_state):
+    heroku_state.inject_fault(409, 3, methods={"POST"}, path_prefix=f"/apps/{STAGING_APP}/dynos")
+    result = cli("run", "-e", "staging", "--", "echo", "ok")
+    assert result.exit_code == 10, result
+    assert len(dyno_posts(heroku_state)) == 3
+    assert heroku_state.apps[STAGING_APP].dynos == {}
+
+
+def test_server_error_on_create_is_not_retried(cli, heroku_state):
+    heroku_state.inject_fault(503, 1, methods={"POST"}, path_prefix=f"/apps/{STAGING_APP}/dynos")
+    result = cli("run", "-e", "staging", "--", "echo", "ok")
+    assert result.exit_code == 9, result
+    assert len(dyno_posts(heroku_state)) == 1
+    assert "was not retried" in result.stderr
+
+
+def test_slow_start_times_out_and_stops_the_dyno(cli, heroku_state, dyno_component):
+    dyno_component.runner.start_delay = 3
+    result = cli("run", "-e", "staging", "--start-timeout", "0.5", "--", "echo", "late")
+    assert result.exit_code == 8, result
+    assert "did not start within 0.5 s; it was stopped" in result.stderr
+    assert "--start-timeout" in result.stderr
+    stops = [r for r in heroku_state.requests if r.path.endswith("/actions/stop")]
+    assert len(stops) == 1 and stops[0].status == 202
+    assert "late" not in result.stdout
+
+
+def test_silence_times_out_and_stops_the_dyno(cli, heroku_state):
+    result = cli("run", "-e", "staging", "--silence-timeout", "0.5", "--", "bash", "-c", "echo hi; sleep 30")
+    assert result.exit_code == 8, result
+    assert result.stdout == "hi\n"
+    assert "printed nothing for 0.5 s; it was stopped" in result.stderr
+    assert [r.status for r in heroku_state.requests if r.path.endswith("/actions/stop")] == [202]
+    _wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
+
+
+def test_an_untrusted_certificate_is_refused(heroku_client):
+    from dandiops.core.errors import UnavailableError
+    from dandiops.providers.dyno import OneOffDynos
+
+    client = OneOffDynos(heroku_client, STAGING_APP, ca_file=None)  # system CAs only
+    with pytest.raises(UnavailableError) as caught:
+        client.run("echo never", output=lambda text: None)
+    assert "was not trusted" in caught.value.message
+    assert "DANDIOPS_RENDEZVOUS_CA_FILE" in caught.value.hint
+
+
+def test_bad_dyno_env_is_refused_before_any_request(cli, heroku_state):
+    result = cli("run", "-e", "staging", "--dyno-env", "NOT VALID=1", "--", "true")
+    assert result.exit_code == 2, result
+    assert "invalid --dyno-env 'NOT VALID=1'" in result.stderr
+    assert heroku_state.writes() == []
+
+
+def test_dry_run_writes_nothing(cli, heroku_state):
+    result = cli("run", "-e", "staging", "--dry-run", "--", "python", "manage.py", "migrate")
+    assert result.exit_code == 0, result
+    assert "would start a one-off dyno on dandi-sandbox-api-staging running: python manage.py migrate" in result.stderr
+    assert heroku_state.writes() == []
+
+
+def test_ctrl_c_stops_the_dyno_and_exits_130(sandbox, heroku_state, tmp_path):
+    """The real entry point in a child process gets SIGINT while the dyno's command runs."""
+    marker = tmp_path / "finished"
+    env = {**os.environ, **sandbox.environment(), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dandiops", "run", "-e", "staging", "--", "bash", "-c",
+         f"echo started; sleep 30; touch {marker}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+    try:
+        assert process.stdout.readline() == b"started\n"
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr.decode()
+    assert b"interrupted: stopped dyno run.1" in stderr
+    assert [r.status for r in heroku_state.requests if r.path.endswith("/actions/stop")] == [202]
+    _wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
+    assert not marker.exists()
+
+
+def _wait_until(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)

@@ -1,0 +1,181 @@
+"""`dandiops superuser create` and `dandiops cachetable create` against the miniature archive."""
+
+from __future__ import annotations
+
+import json
+
+from dyno_helpers import STAGING_APP, audit_lines, dyno_posts
+
+PASSWORD = "correct horse battery staple"
+
+
+def _table_exists(staging) -> bool:
+    lines = staging.query("from django.db import connection; print('dandi_cache_table' in "
+                          "connection.introspection.table_names())")
+    return lines[-1] == "True"
+
+
+# --- superuser -------------------------------------------------------------------------------
+def test_superuser_is_created_with_the_password_only_in_the_dyno_env(cli, staging, heroku_state):
+    result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin", "--json",
+                 input=PASSWORD + "\n")
+    assert result.exit_code == 0, result
+    data = result.json()
+    assert (data["created"], data["exists"], data["is_superuser"]) == (True, False, True)
+    user = staging.users()["admin@dandi.test"]
+    assert (user["status"], user["is_superuser"], user["is_active"]) == ("APPROVED", True, True)
+    [post] = dyno_posts(heroku_state)
+    assert PASSWORD not in post.body["command"] and "admin@dandi.test" not in post.body["command"]
+    assert post.body["env"]["DJANGO_SUPERUSER_PASSWORD"] == PASSWORD
+    assert "createsuperuser" in post.body["command"]
+    [line] = audit_lines()
+    assert (line["action"], line["detail"]["email"]) == ("superuser.create", "admin@dandi.test")
+    assert PASSWORD not in json.dumps(line) and PASSWORD not in result.stdout + result.stderr
+
+
+def test_existing_superuser_is_reported_and_left_alone(cli, staging):
+    first = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin",
+                input=PASSWORD)
+    assert first.exit_code == 0, first
+    again = cli("superuser", "create", "-e", "staging", "--email", "ADMIN@dandi.test", "--password-stdin",
+                input="another password")
+    assert again.exit_code == 0, again
+    assert "superuser admin@dandi.test already exists" in again.stderr.lower()
+    assert len(audit_lines()) == 1  # no second change recorded
+    assert list(staging.users()) == ["admin@dandi.test"]
+
+
+def test_an_existing_ordinary_user_is_not_promoted(cli, staging):
+    staging.seed([{"email": "someone@example.org", "status": "APPROVED"}])
+    result = cli("superuser", "create", "-e", "staging", "--email", "someone@example.org", "--password-stdin",
+                 input=PASSWORD)
+    assert result.exit_code == 0, result
+    assert "exists on dandi-sandbox-api-staging but is not a superuser" in result.stderr
+    assert staging.users()["someone@example.org"]["is_superuser"] is False
+    assert audit_lines() == []
+
+
+def test_password_from_the_environment_and_login_verified(cli, staging, sandbox):
+    result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--verify-login", "--json",
+                 env={"DJANGO_SUPERUSER_PASSWORD": PASSWORD})
+    assert result.exit_code == 0, result
+    assert result.json()["login_verified"] is True
+    assert "logged in to http://127.0.0.1:" in result.stderr
+    web_log = "\n".join(sandbox.heroku.state.log_lines[STAGING_APP])
+    assert "POST /admin/login/?next=/admin/ HTTP/1.1\" 302" in web_log
+
+
+def test_a_wrong_password_fails_the_login_check(cli, staging):
+    assert cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin",
+               input=PASSWORD).exit_code == 0
+    result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin",
+                 "--verify-login", input="not the password")
+    assert result.exit_code == 4, result
+    assert "logging in to http://127.0.0.1:" in result.stderr and "failed" in result.stderr
+
+
+def test_password_is_never_accepted_as_an_option(cli, heroku_state):
+    result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password", PASSWORD)
+    assert result.exit_code != 0, result
+    assert "No such option: --password" in result.stderr
+    assert PASSWORD not in result.stdout + result.stderr
+    assert heroku_state.writes() == []
+
+
+def test_no_password_source_without_a_terminal_names_the_flag(cli, heroku_state):
+    result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test")
+    assert result.exit_code == 2, result
+    assert "--password-stdin or set DJANGO_SUPERUSER_PASSWORD" in result.stderr
+    assert heroku_state.writes() == []
+
+
+def test_empty_stdin_password_is_refused(cli, heroku_state):
+    result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin", input="")
+    assert result.exit_code == 2, result
+    assert "stdin held no password" in result.stderr
+    assert heroku_state.writes() == []
+
+
+def test_bad_email_is_refused_before_any_request(cli, heroku_state):
+    result = cli("superuser", "create", "-e", "staging", "--email", "admin at dandi", "--password-stdin",
+                 input=PASSWORD)
+    assert result.exit_code == 2, result
+    assert "invalid email address in --email: 'admin at dandi'" in result.stderr
+    assert heroku_state.writes() == []
+
+
+def test_production_needs_confirmation(cli, heroku_state):
+    result = cli("superuser", "create", "-e", "production", "--email", "admin@dandi.test", "--password-stdin",
+                 input=PASSWORD)
+    assert result.exit_code == 2, result
+    assert "pass --yes" in result.stderr
+    assert heroku_state.writes() == []
+
+
+def test_superuser_dry_run_changes_nothing(cli, staging):
+    result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--dry-run", "--json")
+    assert result.exit_code == 0, result
+    assert result.json() == {"app": STAGING_APP, "email": "admin@dandi.test", "dry_run": True, "exists": False,
+                             "created": False}
+    assert "would create superuser admin@dandi.test" in result.stderr
+    assert staging.users() == {}
+    assert audit_lines() == []
+
+
+# --- cache table ------------------------------------------------------------------------------
+def test_cachetable_create_is_safe_to_repeat(cli, staging):
+    assert not _table_exists(staging)
+    first = cli("cachetable", "create", "-e", "staging", "--json")
+    assert first.exit_code == 0, first
+    assert first.json()["outcome"] == "created"
+    assert _table_exists(staging)
+    again = cli("cachetable", "create", "-e", "staging", "--json")
+    assert again.exit_code == 0, again
+    assert again.json()["outcome"] == "exists"
+    assert "already exists" in again.stderr
+    assert [line["action"] for line in audit_lines()] == ["cachetable.create"]
+
+
+def test_cachetable_dry_run_shows_the_sql_and_creates_nothing(cli, staging):
+    result = cli("cachetable", "create", "-e", "staging", "--dry-run", "--json")
+    assert result.exit_code == 0, result
+    data = result.json()
+    assert data["exists"] is False and data["dry_run"] is True
+    assert any(line.startswith('CREATE TABLE "dandi_cache_table"') for line in data["sql"])
+    assert not _table_exists(staging)
+    assert audit_lines() == []
+
+
+def test_cachetable_step_check_plan_apply(sandbox, staging, monkeypatch):
+    from dandiops.steps.base import Status
+    from dandiops.steps.cachetable import CacheTableStep
+    from dandiops.steps.context import Context
+
+    for key, value in sandbox.environment().items():
+        monkeypatch.setenv(key, value)
+    context = Context(env_name="staging")
+    step = CacheTableStep()
+    assert step.check(context).status == Status.PENDING
+    changes = step.plan(context)
+    assert [c.describe() for c in changes] == ["create cache table dandi_cache_table"]
+    assert step.apply(context, changes) == changes
+    assert step.check(context).status == Status.OK
+    assert step.plan(context) == []
+
+
+def test_superuser_step_check_plan_apply(sandbox, staging, monkeypatch):
+    from dandiops.steps.base import Status
+    from dandiops.steps.context import Context
+    from dandiops.steps.superuser import SuperuserStep
+
+    for key, value in sandbox.environment().items():
+        monkeypatch.setenv(key, value)
+    context = Context(env_name="staging")
+    step = SuperuserStep("admin@dandi.test", lambda: PASSWORD)
+    assert step.check(context).status == Status.PENDING
+    changes = step.plan(context)
+    assert [c.describe() for c in changes] == ["create superuser admin@dandi.test"]
+    assert step.apply(context, changes) == changes
+    assert step.check(context).status == Status.OK
+    assert step.plan(context) == []
+    assert staging.users()["admin@dandi.test"]["is_superuser"] is True
