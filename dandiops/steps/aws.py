@@ -85,7 +85,8 @@ class AwsStep:
                     f"bucket {bucket_name} public access block " + (f"blocks {', '.join(blocking)}" if blocking else
                                                                     "is not set as Terraform sets it (all off)"))
             add(Change(f"public access block of bucket {bucket_name}", "set", after="all four settings off"))
-        user_arn = user.arn or f"arn:aws:iam::<account>:user/{user_name}"
+        # a user created now gets this ARN, so a policy naming it is already right
+        user_arn = user.arn or f"arn:aws:iam::{aws.caller_identity()['account']}:user/{user_name}"
         policy_problems = policy_findings(bucket.policy, bucket_name, user_arn) if bucket.exists else []
         if policy_problems or not bucket.exists:
             survey.findings.extend(f"bucket {bucket_name}: {p}" for p in policy_problems)

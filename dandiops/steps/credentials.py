@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from dandiops.core.errors import DandiopsError
+from dandiops.core.errors import DandiopsError, ExitCode
 from dandiops.steps.base import Change, Check, Status
 from dandiops.steps.integrations import GITHUB_PROVIDER
 from dandiops.steps.optional import find_module, unavailable_reason
@@ -25,6 +25,7 @@ class Probe:
     status: Status
     detail: str
     hint: str | None = None
+    error: DandiopsError | None = None
 
     def line(self) -> str:
         return f"{self.service}: {self.detail}" + (f" ({self.hint})" if self.hint else "")
@@ -79,16 +80,20 @@ class CredentialsStep:
             try:
                 results.append(probe(ctx))
             except DandiopsError as exc:
-                results.append(Probe(service, Status.FAILED, exc.message, exc.hint))
+                results.append(Probe(service, Status.FAILED, exc.message, exc.hint, exc))
         return results
 
     def check(self, ctx: "Context") -> Check:
+        """OK when every credential works; otherwise raises, with the first failure's exit code (auth, config...)."""
         probes = self.probe_all(ctx)
         failed = [p for p in probes if p.status == Status.FAILED]
-        details = [p.line() for p in probes]
         if failed:
-            return Check(Status.FAILED, "; ".join(f"{p.service}: {p.detail}" for p in failed), details)
-        return Check(Status.OK, "; ".join(f"{p.service} {p.status.value}" for p in probes), details)
+            first = failed[0]
+            code = first.error.exit_code if first.error else ExitCode.CHECK_FAILED
+            raise DandiopsError("; ".join(f"{p.service}: {p.detail}" for p in failed),
+                                hint="; ".join(p.hint for p in failed if p.hint) or None, exit_code=code)
+        return Check(Status.OK, "; ".join(f"{p.service} {p.status.value}" for p in probes),
+                     [p.line() for p in probes])
 
     def plan(self, ctx: "Context") -> list[Change]:
         return []  # credentials are the operator's to fix; the check says how

@@ -240,14 +240,19 @@ class TerraformStep:
                                 hint=f"run `terraform plan` in {ctx.env.terraform_dir} to see the whole output")
         return [Change(target=c.address, action=c.action) for c in result.changes]
 
+    def confirmation(self, ctx: "Context", count: int | None = None) -> Question:
+        what = f"{count} Terraform change(s)" if count is not None else "the Terraform changes"
+        return Question("infrastructure.terraform_apply", f"Apply {what} in {ctx.env.terraform_dir}?",
+                        kind="confirm", remember=False)
+
+    def questions(self, ctx: "Context") -> list[Question]:
+        return [] if ctx.yes else [self.confirmation(ctx)]
+
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         if not changes:
             return []
         if not ctx.yes:
-            question = Question("infrastructure.terraform_apply",
-                                f"Apply {len(changes)} Terraform change(s) in {ctx.env.terraform_dir}?",
-                                kind="confirm", remember=False)
-            if not self.answers.ask(question):
+            if not self.answers.ask(self.confirmation(ctx, len(changes))):
                 self.discard()
                 raise Aborted("Terraform changes were not applied; nothing was changed",
                               hint="review them with `dandiops init --dry-run`, then run again and confirm")

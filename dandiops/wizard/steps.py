@@ -115,7 +115,7 @@ class RememberedStep:
 
 
 # --- assembling the runbook ---------------------------------------------------------------------
-def _dyno_step(name: str, module_name: str, build: Callable[[Any], Any], answers, recheck: set[str],
+def dyno_step(name: str, module_name: str, build: Callable[[Any], Any], answers, recheck: set[str],
                extra_fingerprint: Callable[["Context"], str] | None = None):
     module = find_module(module_name)
     if module is None:
@@ -142,9 +142,9 @@ def build_steps(ctx: "Context", answers: "WizardAnswers", *, recheck: set[str] |
         RequiredConfigStep(answers, aws_keys_from_iam=not terraform),
         AllowedHostsStep.from_environment(ctx),
         FormationStep(answers),
-        _dyno_step("cachetable", adapters.CACHETABLE_MODULE, lambda m: adapters.cachetable_step(m, ctx, answers),
+        dyno_step("cachetable", adapters.CACHETABLE_MODULE, lambda m: adapters.cachetable_step(m, ctx, answers),
                    answers, recheck),
-        _dyno_step("superuser", adapters.SUPERUSER_MODULE, lambda m: adapters.superuser_step(m, ctx, answers),
+        dyno_step("superuser", adapters.SUPERUSER_MODULE, lambda m: adapters.superuser_step(m, ctx, answers),
                    answers, recheck, extra_fingerprint=lambda _ctx: adapters.superuser_fingerprint(answers)),
         adapters.backups_step(ctx, answers) or UnavailableStep(
             "backups", TITLES["backups"], unavailable_reason(adapters.BACKUPS_MODULE, "scheduling backups")),

@@ -1,0 +1,101 @@
+"""Credentials, GitHub Actions secrets, unavailable capabilities and the sandbox demo."""
+
+from __future__ import annotations
+
+import json
+
+from dandiops.steps.base import Status
+from dandiops.steps.credentials import CredentialsStep
+from dandiops.steps.integrations import GitHubSecretsStep
+from dandiops.wizard.init import run_init
+from dandiops.wizard.steps import UnavailableStep, dyno_step
+
+
+def test_credentials_name_who_each_key_belongs_to(scripted, writes):
+    ctx = scripted().ctx
+    before = writes()
+    check = CredentialsStep().check(ctx)
+    assert check.status == Status.OK, check
+    text = "\n".join(check.details)
+    assert "Heroku: signed in as operator@example.org" in text
+    assert "GitHub: admin access to dandi-sandbox/dandi-archive" in text and "repo" in text
+    assert "AWS: arn:aws:" in text
+    assert writes() == before
+
+
+def test_a_rejected_heroku_key_fails_credentials_and_stops_init(cli, writes):
+    before = writes()
+    result = cli("-e", "staging", "init", "--non-interactive", "--json", env={"HEROKU_API_KEY": "HRKU-wrong-key"})
+    assert result.exit_code == 4, result  # an authentication failure
+    steps = result.json()["steps"]
+    assert steps[0]["status"] == "failed" and "Heroku rejected the API key" in steps[0]["detail"]
+    assert {s["status"] for s in steps[1:]} == {"skipped"}  # not reached: nothing else ran
+    assert "HRKU-wrong-key" not in result.stdout + result.stderr
+    assert writes() == before
+
+
+def test_github_secrets_are_set_through_the_provider_never_echoed(scripted, github, sandbox):
+    repo = github.repo
+    for name in ("HEROKU_API_KEY", "HEROKU_EMAIL"):
+        repo.secrets.pop(name)
+    script = scripted()
+    ctx = script.ctx
+    step = GitHubSecretsStep()
+    check = step.check(ctx)
+    assert check.status == Status.PENDING and "HEROKU_API_KEY, HEROKU_EMAIL" in check.summary
+    changes = step.plan(ctx)
+    assert [c.describe() for c in changes] == ["set Actions secret HEROKU_API_KEY (secret value hidden)",
+                                              "set Actions secret HEROKU_EMAIL (secret value hidden)"]
+    step.apply(ctx, changes)
+    assert github.state.open_secret(repo, "HEROKU_API_KEY") == sandbox.heroku.api_key
+    assert github.state.open_secret(repo, "HEROKU_EMAIL") == "operator@example.org"
+    shown = script.stdout.getvalue() + script.stderr.getvalue() + (sandbox.workdir / "audit.log").read_text()
+    assert sandbox.heroku.api_key not in shown and "github.secret.set" in shown
+    assert step.check(ctx).status == Status.OK
+
+
+def test_a_capability_that_is_not_installed_is_reported_unavailable(scripted):
+    ctx = scripted().ctx
+    step = dyno_step("cachetable", "dandiops.steps.not_built_yet", lambda module: None, answers=None, recheck=set())
+    assert isinstance(step, UnavailableStep)
+    check = step.check(ctx)
+    assert check.status == Status.UNAVAILABLE
+    assert "needs dandiops.steps.not_built_yet" in check.summary
+    assert step.plan(ctx) == [] and step.apply(ctx, []) == []
+
+
+def testdyno_steps_are_remembered_per_database(scripted, staging_app, heroku_state, sandbox):
+    """A new database (another Postgres add-on) makes the cache table step check with a dyno again."""
+    first = run_init(scripted(interactive=False).ctx, only=["cachetable"])
+    assert first.error is None and first.outcomes[0].status in (Status.APPLIED, Status.OK)
+    dynos = lambda: [r for r in heroku_state.requests if r.method == "POST" and r.path.endswith("/dynos")]  # noqa: E731
+    count = len(dynos())
+    again = run_init(scripted(interactive=False).ctx, only=["cachetable"])
+    assert again.outcomes[0].status == Status.OK and "remembered" in again.outcomes[0].detail
+    assert len(dynos()) == count
+    staging_app.addons[0].id = "00000000-0000-4000-8000-000000000000"  # the database was replaced
+    third = run_init(scripted(interactive=False).ctx, only=["cachetable"])
+    assert third.outcomes[0].status in (Status.OK, Status.APPLIED)
+    assert len(dynos()) > count
+    memo = json.loads((sandbox.workdir / ".dandiops" / "init-staging.json").read_text())["memo"]
+    assert memo["dyno-check.cachetable"]["fingerprint"] == "00000000-0000-4000-8000-000000000000"
+
+
+def test_sandbox_demo_runs_init_and_status_with_no_account(monkeypatch, tmp_path):
+    """`dandiops sandbox demo` on its own: its own sandbox, the bundled answers, no credentials at all."""
+    from typer.testing import CliRunner
+
+    from dandiops.cli.main import app
+
+    monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
+    monkeypatch.setenv("HEROKU_API_KEY", "the-operators-real-key-must-not-be-used")
+    result = CliRunner().invoke(app, ["sandbox", "demo", "--workdir", str(tmp_path / "demo")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "Summary" in result.stdout and "Formation" in result.stdout  # init's summary, then status
+    assert "re-ran init on the finished deployment: 0 write request(s)" in result.stderr
+    state = json.loads((tmp_path / "demo" / ".dandiops" / "init-staging.json").read_text())
+    assert state["memo"]["checklist.github-oauth-app"]
+    import os
+
+    assert os.environ["HEROKU_API_KEY"] == "the-operators-real-key-must-not-be-used"  # restored afterwards

@@ -1,0 +1,126 @@
+"""The infrastructure step with terraform_dir: plan -detailed-exitcode as the check, apply of the saved plan.
+
+A fake `terraform` replays lines Terraform's -json UI really prints, so the parsing and streaming are
+tested everywhere; where a real terraform is installed, a configuration of Terraform's built-in
+terraform_data resource (no provider download) runs through the same step.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from dandiops.core.errors import Aborted
+from dandiops.steps.base import Status
+from dandiops.steps.infrastructure import TerraformStep
+from dandiops.steps.questions import PromptingAnswers
+
+FAKE = Path(__file__).with_name("fake_terraform") / "terraform"
+
+
+@pytest.fixture
+def infra_dir(sandbox, tmp_path):
+    """An environment whose dandiops.toml names a terraform_dir."""
+    folder = tmp_path / "infrastructure"
+    folder.mkdir()
+    text = sandbox.config_path.read_text().replace(
+        "[environments.staging]\n", f"[environments.staging]\nterraform_dir = \"{folder}\"\n")
+    sandbox.config_path.write_text(text)
+    return folder
+
+
+@pytest.fixture
+def fake_terraform(tmp_path, monkeypatch):
+    binary = tmp_path / "bin" / "terraform"
+    binary.parent.mkdir()
+    binary.write_text(f"#!{sys.executable}\n" + FAKE.read_text().split("\n", 1)[1])
+    binary.chmod(0o755)
+    monkeypatch.setenv("DANDIOPS_TERRAFORM", str(binary))
+    return binary
+
+
+def test_plan_apply_and_stream_with_the_fake(scripted, infra_dir, fake_terraform, sandbox):
+    script = scripted()
+    ctx = script.ctx
+    ctx.yes = True
+    step = TerraformStep(PromptingAnswers(ctx))
+    check = step.check(ctx)
+    assert check.status == Status.PENDING
+    assert check.summary == "Plan: 1 to add, 0 to change, 0 to destroy."
+    assert check.details == ["create terraform_data.app"]
+    changes = step.plan(ctx)
+    assert [(c.action, c.target) for c in changes] == [("create", "terraform_data.app")]
+    step.apply(ctx, changes)
+    streamed = script.stderr.getvalue()
+    assert "terraform: terraform_data.app: Creating..." in streamed
+    assert "terraform: Apply complete! Resources: 1 added" in streamed
+    calls = (infra_dir / "calls.log").read_text().splitlines()
+    assert calls[0] == "init -input=false -no-color"
+    assert calls[1].startswith("plan -detailed-exitcode -input=false -json")
+    assert calls[2].startswith("apply -input=false -json") and calls[2].endswith("init.tfplan")  # the saved plan
+    assert not Path(calls[2].split()[-1]).exists()  # plan files can hold secrets: removed once applied
+    assert '"action": "terraform.apply"' in (sandbox.workdir / "audit.log").read_text()
+    assert step.check(ctx).status == Status.OK
+
+
+def test_plan_errors_fail_the_check_with_the_diagnostic(scripted, infra_dir, fake_terraform, monkeypatch):
+    monkeypatch.setenv("FAKE_TERRAFORM_FAIL", "1")
+    ctx = scripted().ctx
+    check = TerraformStep(PromptingAnswers(ctx)).check(ctx)
+    assert check.status == Status.FAILED
+    assert "Reference to undeclared input variable" in check.summary
+    assert "(api.tf:2)" in check.details[0]
+
+
+def test_declining_the_apply_changes_nothing(scripted, infra_dir, fake_terraform):
+    ctx = scripted(keys="n").ctx
+    step = TerraformStep(PromptingAnswers(ctx))
+    assert step.check(ctx).status == Status.PENDING
+    with pytest.raises(Aborted):
+        step.apply(ctx, step.plan(ctx))
+    assert not (infra_dir / "applied").exists()
+    assert not any(line.startswith("apply") for line in (infra_dir / "calls.log").read_text().splitlines())
+
+
+def test_init_without_terraform_installed_says_how_to_fix(cli, infra_dir, monkeypatch, writes):
+    monkeypatch.setenv("DANDIOPS_TERRAFORM", "/nonexistent/terraform")
+    before = writes()
+    result = cli("-e", "staging", "init", "--only", "infrastructure", "--non-interactive")
+    assert result.exit_code == 3, result
+    assert "terraform is not installed" in result.stderr and "DANDIOPS_TERRAFORM" in result.stderr
+    assert writes() == before
+
+
+def test_non_interactive_apply_needs_yes_or_an_answer(cli, infra_dir, fake_terraform, tmp_path):
+    result = cli("-e", "staging", "init", "--only", "infrastructure", "--non-interactive")
+    assert result.exit_code == 2, result
+    assert "infrastructure.terraform_apply" in result.stderr
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("infrastructure:\n  terraform_apply: yes\n")
+    result = cli("-e", "staging", "init", "--only", "infrastructure", "--non-interactive", "--answers", str(answers))
+    assert result.exit_code == 0, result
+    assert (infra_dir / "applied").exists()
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
+def test_real_terraform_with_terraform_data(cli, infra_dir, monkeypatch, tmp_path):
+    monkeypatch.delenv("DANDIOPS_TERRAFORM", raising=False)
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(tmp_path / "empty.tfrc"))
+    (tmp_path / "empty.tfrc").write_text("")
+    (infra_dir / "main.tf").write_text('resource "terraform_data" "app" {\n  input = "dandi-sandbox"\n}\n')
+    dry = cli("-e", "staging", "init", "--only", "infrastructure", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry
+    [planned] = dry.json()["steps"]
+    assert planned["status"] == "pending"
+    assert planned["changes"] == [{"target": "terraform_data.app", "action": "create", "before": None,
+                                   "after": None, "secret": False}]
+    applied = cli("-e", "staging", "init", "--only", "infrastructure", "--yes", "--json")
+    assert applied.exit_code == 0, applied
+    assert applied.json()["steps"][0]["status"] == "applied"
+    assert "terraform: terraform_data.app: Creation complete" in applied.stderr
+    assert (infra_dir / "terraform.tfstate").exists()
+    again = cli("-e", "staging", "init", "--only", "infrastructure", "--json")
+    assert again.json()["steps"][0]["status"] == "ok"
