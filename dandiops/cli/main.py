@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "config",
     "hosts",
     "sandbox",
+    "init",
     "backups",
     "logs",
     "access",

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dandiops.sandbox.aws import AwsComponent
 from dandiops.sandbox.dyno.component import DynoComponent
 from dandiops.sandbox.dyno.web import ArchiveWebComponent
 from dandiops.sandbox.github.component import GitHubComponent
 from dandiops.sandbox.heroku.operations import operations_extensions
+from dandiops.sandbox.heroku.provisioning import ProvisioningStandIn
 from dandiops.sandbox.runtime import Sandbox
 
 
@@ -24,5 +26,7 @@ def build_sandbox(workdir: Path, *, app_dirs: dict[str, str] | None = None,
     heroku_extensions.append(dynos.heroku_extension)
     components += [dynos, ArchiveWebComponent()]  # the apps' web process on loopback (api_url)
     components.append(GitHubComponent())  # dandi-archive fork whose deploys release to the Heroku apps
+    heroku_extensions.append(ProvisioningStandIn(workdir))  # create apps, buildpacks, add-ons (init's bootstrap)
+    components.append(AwsComponent())  # moto for S3, IAM and STS, seeded as Terraform makes them
     return Sandbox(workdir, app_dirs=app_dirs, database_urls=database_urls, components=components,
                    heroku_extensions=heroku_extensions)
