@@ -45,17 +45,20 @@ class DatabaseAttachment:
 
 def resolve_database(heroku: HerokuClient, app: str, config_var: str = DATABASE_CONFIG_VAR) -> DatabaseAttachment:
     """The Postgres add-on behind `config_var`, via POST /actions/addon-attachments/resolve."""
+    missing = NotFoundError(
+        f"app {app} has no Heroku Postgres database attached as {config_var}",
+        hint=f"attach one (`heroku addons:create heroku-postgresql:essential-0 -a {app}`, or the "
+             "heroku_addon in Terraform) and run this again",
+    )
     try:
         matches = heroku.post("/actions/addon-attachments/resolve",
                               {"app": app, "addon_attachment": config_var, "addon_service": POSTGRES_SERVICE},
                               headers=RESOLVE_HEADERS, what=f"resolving {config_var} of {app}")
     except NotFoundError:
         heroku.app(app)  # a missing app raises its own, clearer error
-        raise NotFoundError(
-            f"app {app} has no Heroku Postgres database attached as {config_var}",
-            hint=f"attach one (`heroku addons:create heroku-postgresql:essential-0 -a {app}`, or the "
-                 "heroku_addon in Terraform) and run this again",
-        ) from None
+        raise missing from None
+    if not matches:
+        raise missing
     wanted = config_var.removesuffix("_URL")
     chosen = next((m for m in matches if m["name"] == wanted), matches[0] if len(matches) == 1 else None)
     if chosen is None:
