@@ -39,7 +39,7 @@ def logs(
         raise UsageError(f"--source {source!r} is not a log source", hint=f"use --source {' or --source '.join(SOURCES)}")
     if json_output and tail:
         raise UsageError("--json prints one document and cannot follow a stream",
-                         hint="drop --tail for a JSON snapshot, or --json to follow the stream")
+                         hint="drop --tail for a JSON snapshot, or drop --json to follow the stream")
     if dyno is not None and (not dyno.strip() or any(c.isspace() or c == "/" for c in dyno)):
         raise UsageError(f"--dyno {dyno!r} is not a dyno or process type name", hint="e.g. --dyno web or --dyno web.1")
     context = get_context(ctx, env=env, json_mode=json_output)

@@ -185,3 +185,22 @@ def test_ctrl_c_ends_a_tail_with_130_and_no_traceback(sandbox, log_service):
             process.wait()
     assert process.returncode == 130, errors
     assert "Traceback" not in errors and "error" not in errors
+
+
+def test_a_reader_that_goes_away_ends_a_tail_quietly(sandbox, heroku_state, log_service):
+    """`dandiops logs --tail | head -2`: once head has gone, the next line ends dandiops with 0."""
+    env = {**os.environ, **sandbox.environment()}
+    process = subprocess.Popen([sys.executable, "-m", "dandiops", "logs", "--tail", "-e", "staging"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert "Release v1 created" in process.stdout.readline()
+        assert log_service.wait_until_tailing(1)
+        process.stdout.close()
+        log(heroku_state, "a line nobody reads")
+        _, errors = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, errors
+    assert "Traceback" not in errors and "BrokenPipe" not in errors
