@@ -233,7 +233,9 @@ def status(ctx: typer.Context,
 
     context = get_context(ctx, env=env_name or env, json_mode=json_output)
     environments = environments_with_releases(context, env_name or env)
-    data = [env_status(context, environment) for environment in environments]
+    # one Context per environment: its clients carry that environment's name into error hints
+    data = [env_status(get_context(ctx, env=environment.name, json_mode=json_output), environment)
+            for environment in environments]
     reporter = context.reporter
 
     def human() -> None:
@@ -261,7 +263,8 @@ def list_releases(ctx: typer.Context, env: EnvOption = None,
     from dandiops.steps.release.history import environments_with_releases, history
 
     context = get_context(ctx, env=env, json_mode=json_output)
-    data = [history(context, environment, limit=limit) for environment in environments_with_releases(context, env)]
+    data = [history(get_context(ctx, env=environment.name, json_mode=json_output), environment, limit=limit)
+            for environment in environments_with_releases(context, env)]
     reporter = context.reporter
 
     def human() -> None:

@@ -83,11 +83,13 @@ def test_timeout_exits_timeout_and_run_goes_on(cli, gh_state, dispatchable, stag
     assert "timed out after 0.3 s" in result.stderr and "dandiops release status" in result.stderr
 
 
-def test_server_without_run_details_correlates_by_created_time(cli, gh_state, repo, dispatchable, staging_app):
+def test_server_without_run_details_correlates_by_created_time(cli, github, gh_state, repo, dispatchable,
+                                                              staging_app):
     gh_state.dispatch_returns_run_details = False
     # a dispatch someone made earlier must not be taken for ours
     earlier = gh_state.dispatch(repo, gh_state.find_workflow(repo, "backend-staging-deploy.yml"), "master")
     gh_state.finish(earlier)
+    github.deploys.wait()  # its release phase migrates the same database
     result = cli("release", "staging", "--json")
     assert result.exit_code == 0, result
     data = result.json()

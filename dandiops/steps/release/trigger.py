@@ -250,6 +250,7 @@ class Release:
         return self._wait_for_merge_release(workflow, pull)
 
     def _wait_for_merge_release(self, workflow, pull):
+        known = {release.id for release in self.gh.releases(self.full_name, limit=10)}
         while True:
             self.gh.refresh_pull(pull, full_name=self.full_name)
             if pull.merged:
@@ -261,8 +262,9 @@ class Release:
         self.observer.info(f"#{pull.number} was merged as {pull.merge_commit_sha[:7]}; waiting for its release")
         since = pull.merged_at.astimezone(dt.timezone.utc) - CLOCK_SKEW
         while True:
-            fresh = [r for r in self.gh.releases(self.full_name, limit=5)
-                     if r.published_at and r.published_at.astimezone(dt.timezone.utc) >= since and not r.prerelease]
+            fresh = [r for r in self.gh.releases(self.full_name, limit=10)
+                     if r.id not in known and r.published_at and not r.prerelease
+                     and r.published_at.astimezone(dt.timezone.utc) >= since]
             if fresh:
                 tag = fresh[0].tag_name
                 break
