@@ -23,6 +23,7 @@ _GREEDY_PARAMS = {"path", "ref"}
 class OpenApiChecker:
     def __init__(self, spec: dict):
         _allow_null_enums(spec["components"])
+        _one_of_as_any_of(spec)
         self.spec = spec
         self.components = spec["components"]
         routes = []
@@ -119,6 +120,21 @@ def _allow_null_enums(node: Any) -> None:
     elif isinstance(node, list):
         for value in node:
             _allow_null_enums(value)
+
+
+def _one_of_as_any_of(node: Any) -> None:
+    """GitHub's description has oneOf branches that do not exclude each other (an array is "valid" under
+    an object schema without `type`, any error under both basic-error and repository-rule-violation-error),
+    so exclusivity fails on correct answers; an answer must match at least one branch."""
+    if isinstance(node, dict):
+        if isinstance(node.get("oneOf"), list):
+            node["anyOf"] = node.pop("oneOf")
+            node.pop("discriminator", None)  # maps "array" by a `type` property arrays do not have
+        for value in node.values():
+            _one_of_as_any_of(value)
+    elif isinstance(node, list):
+        for value in node:
+            _one_of_as_any_of(value)
 
 
 @lru_cache(maxsize=1)

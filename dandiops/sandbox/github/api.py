@@ -22,7 +22,6 @@ from flask import Flask, Response, g, request
 from dandiops.sandbox.github import render
 from dandiops.sandbox.github.state import ApiError, GitHubState, RequestRecord, Repo, Run, parse_time
 
-DOCS = "https://docs.github.com/rest"
 API_VERSION = "2022-11-28"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -35,7 +34,9 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
 
 
 def error(status: int, message: str, errors: list | None = None, headers: dict | None = None) -> Response:
-    body: dict[str, Any] = {"message": message, "documentation_url": DOCS, "status": str(status)}
+    # GitHub links its documentation here; the stand-in keeps every URL on its own host
+    docs = request.host_url.rstrip("/") + "/docs/rest"
+    body: dict[str, Any] = {"message": message, "documentation_url": docs, "status": str(status)}
     if errors is not None:
         body["errors"] = errors
     return json_response(body, status, headers)
@@ -177,7 +178,7 @@ def create_app(state: GitHubState, *, base_url_getter: Callable[[], str] | None 
 
     @app.get("/user")
     def current_user():
-        return json_response(render.user(base(), state.login, state.user_id))
+        return json_response(render.account(base(), state))
 
     # --- repository ------------------------------------------------------------------------
     @app.get("/repos/<owner>/<name>")

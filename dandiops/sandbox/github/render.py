@@ -45,6 +45,14 @@ def user(base: str, login: str, user_id: int = 583231, kind: str = "User") -> di
     }
 
 
+def account(base: str, state: GitHubState) -> dict:
+    """The authenticated user (GET /user), as a public user."""
+    return {**user(base, state.login, state.user_id), "name": "Sandbox Operator", "company": None, "blog": "",
+            "location": None, "email": None, "hireable": None, "bio": None, "twitter_username": None,
+            "public_repos": len(state.repos), "public_gists": 0, "followers": 0, "following": 0,
+            "created_at": EPOCH, "updated_at": EPOCH}
+
+
 def repository(base: str, state: GitHubState, repo: Repo) -> dict:
     api = f"{base}/repos/{repo.full_name}"
     html = f"{base}/{repo.full_name}"
