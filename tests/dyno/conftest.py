@@ -17,6 +17,31 @@ from dyno_helpers import STAGING_APP, ArchiveDatabase, CliResult, archive_databa
 PG_URL_VAR = "DANDIOPS_TEST_DATABASE_URL"
 
 
+def dyno_sandbox(workdir, database_urls=None):
+    """The Heroku stand-in with only what one-off dynos need: the dyno routes and rendezvous, and the
+    web process. The full sandbox's other stand-ins cost time at every start and stop;
+    test_sandbox_dynos.py checks that build_sandbox carries these same parts."""
+    from dandiops.sandbox.dyno.component import DynoComponent
+    from dandiops.sandbox.dyno.web import ArchiveWebComponent
+    from dandiops.sandbox.runtime import Sandbox
+
+    dynos = DynoComponent()
+    return Sandbox(workdir, database_urls=database_urls, components=[dynos, ArchiveWebComponent()],
+                   heroku_extensions=[dynos.heroku_extension])
+
+
+@pytest.fixture
+def sandbox(tmp_path, schema_validator):
+    box = dyno_sandbox(tmp_path / "sandbox")
+    box.start()
+    try:
+        yield box
+    finally:
+        box.stop()
+    problems = schema_problems(box.heroku.state, schema_validator)
+    assert not problems, "stand-in responses that break Heroku's schema:\n" + "\n".join(problems[:20])
+
+
 @pytest.fixture
 def staging(sandbox) -> ArchiveDatabase:
     return archive_database(sandbox, STAGING_APP)
@@ -84,9 +109,7 @@ def postgres_url():
 @pytest.fixture
 def pg_sandbox(tmp_path, schema_validator, postgres_url):
     """A sandbox whose staging app's DATABASE_URL is a fresh PostgreSQL database."""
-    from dandiops.sandbox.full import build_sandbox
-
-    box = build_sandbox(tmp_path / "pg-sandbox", database_urls={"staging": postgres_url})
+    box = dyno_sandbox(tmp_path / "pg-sandbox", database_urls={"staging": postgres_url})
     box.start()
     try:
         yield box

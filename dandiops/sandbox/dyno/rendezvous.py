@@ -32,7 +32,9 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dandiops sandbox rendezvous")])
+    # A name of its own: trust stores find issuers by name, so two sandboxes' CAs must not share one.
+    common_name = f"dandiops sandbox rendezvous {random_secrets.token_hex(4)}"
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
     certificate = (
         x509.CertificateBuilder()

@@ -1,0 +1,131 @@
+"""The sandbox's dyno routes, runner, web router and miniature archive, seen from their clients."""
+
+from __future__ import annotations
+
+import time
+import tomllib
+
+import httpx
+import pytest
+
+from dyno_helpers import STAGING_APP
+
+
+@pytest.mark.parametrize("body, message", [
+    ({}, "Command can't be blank."),
+    ({"command": "true", "size": "enormous"}, "No such size as enormous."),
+    ({"command": "true", "env": {"NOT VALID": "x"}}, "Invalid env entry 'NOT VALID'"),
+    ({"command": "true", "env": {"N": 1}}, "Invalid env entry 'N'"),
+    ({"command": "true", "time_to_live": 0}, "time_to_live must be a whole number"),
+    ({"command": "true", "attach": "yes"}, "attach must be true or false."),
+])
+def test_invalid_dyno_requests_are_refused(heroku_client, heroku_state, body, message):
+    from dandiops.core.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        heroku_client.post(f"/apps/{STAGING_APP}/dynos", body)
+    assert message in caught.value.message
+    assert heroku_state.apps[STAGING_APP].dynos == {}
+
+
+def test_unknown_app_and_unknown_dyno(heroku_client):
+    from dandiops.core.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="app nope not found"):
+        heroku_client.post("/apps/nope/dynos", {"command": "true"})
+    with pytest.raises(NotFoundError):
+        heroku_client.post(f"/apps/{STAGING_APP}/dynos/run.99/actions/stop", {})
+
+
+def test_detached_dyno_logs_its_output_and_ends(heroku_client, heroku_state):
+    dyno = heroku_client.post(f"/apps/{STAGING_APP}/dynos", {"command": "echo detached-output", "attach": False})
+    assert dyno["attach_url"] is None and dyno["name"].startswith("run.")
+    _wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
+    lines = heroku_state.log_lines[STAGING_APP]
+    assert any(line.endswith(f"app[{dyno['name']}]: detached-output") for line in lines)
+    assert any(f"heroku[{dyno['name']}]: Process exited with status 0" in line for line in lines)
+
+
+def test_restart_all_ends_one_off_dynos(heroku_client, heroku_state):
+    heroku_client.post(f"/apps/{STAGING_APP}/dynos", {"command": "sleep 30", "attach": False})
+    _wait_until(lambda: any(d.state == "up" for d in heroku_state.apps[STAGING_APP].dynos.values()))
+    assert heroku_client.delete(f"/apps/{STAGING_APP}/dynos") == {}
+    _wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
+
+
+def test_time_to_live_ends_the_dyno(dynos):
+    from dandiops.core.errors import DandiopsError
+
+    out: list[str] = []
+    with pytest.raises(DandiopsError, match="without reporting the command's exit status"):
+        dynos.run("echo begun; sleep 30", output=out.append, time_to_live=1)
+    assert "".join(out) == "begun\n"
+
+
+def test_settings_fail_like_the_real_ones_without_cloudamqp(cli, heroku_client):
+    heroku_client.update_config_vars(STAGING_APP, {"CLOUDAMQP_URL": None})
+    result = cli("run", "-e", "staging", "--", "python", "manage.py", "check")
+    assert result.exit_code == 1, result
+    assert "KeyError: 'CLOUDAMQP_URL'" in result.stdout
+    assert "heroku_production.py" in result.stdout
+
+
+def test_the_settings_module_is_the_one_the_app_names(cli, heroku_client):
+    assert heroku_client.config_vars(STAGING_APP)["DJANGO_SETTINGS_MODULE"] == "dandiapi.settings.heroku_production"
+    result = cli("run", "-e", "staging", "--", "python", "manage.py", "shell", "-v", "0", "-c",
+                 "from django.conf import settings as s; print(s.SETTINGS_MODULE, s.DATABASES['default']['ENGINE'], "
+                 "s.CACHES['default']['LOCATION'], s.ALLOWED_HOSTS, s.EMAIL_BACKEND)")
+    assert result.exit_code == 0, result
+    assert result.stdout.split() == ["dandiapi.settings.heroku_production", "django.db.backends.sqlite3",
+                                     "dandi_cache_table", "['api.staging.dandi.test']",
+                                     "django.core.mail.backends.filebased.EmailBackend"]
+
+
+def test_api_url_points_at_the_web_process(sandbox, heroku_client, heroku_state):
+    config = tomllib.loads(sandbox.config_path.read_text())
+    api_url = config["environments"]["staging"]["api_url"]
+    assert api_url.startswith("http://127.0.0.1:")
+    login = httpx.get(f"{api_url}/admin/login/")
+    assert login.status_code == 200 and "csrfmiddlewaretoken" in login.text
+    # the router presents the app's API domain; dropping it from ALLOWED_HOSTS breaks the site, as in production
+    heroku_client.update_config_vars(STAGING_APP, {"DJANGO_ALLOWED_HOSTS": "elsewhere.example.org"})
+    assert httpx.get(f"{api_url}/admin/login/").status_code == 400
+    # a web process that cannot boot answers like Heroku's H10
+    heroku_client.update_config_vars(STAGING_APP, {"DATABASE_URL": None})
+    crashed = httpx.get(f"{api_url}/admin/login/")
+    assert crashed.status_code == 503 and "Application Error" in crashed.text
+    assert any("KeyError: 'DATABASE_URL'" in line for line in heroku_state.log_lines[STAGING_APP])
+
+
+def test_verify_login_reports_a_host_missing_from_allowed_hosts(cli, heroku_client):
+    heroku_client.update_config_vars(STAGING_APP, {"DJANGO_ALLOWED_HOSTS": "elsewhere.example.org"})
+    result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin",
+                 "--verify-login", input="pw-1234")
+    assert result.exit_code == 6, result
+    assert "answered 400 Bad Request" in result.stderr and "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_the_full_sandbox_carries_dynos_and_the_web_process(tmp_path, schema_validator):
+    from dandiops.providers.dyno import OneOffDynos
+    from dandiops.providers.heroku import HerokuClient
+    from dandiops.sandbox.full import build_sandbox
+
+    from dyno_helpers import schema_problems
+
+    with build_sandbox(tmp_path / "full") as box:
+        env = box.environment()
+        api_url = tomllib.loads(box.config_path.read_text())["environments"]["production"]["api_url"]
+        assert httpx.get(f"{api_url}/admin/login/").status_code == 200
+        with HerokuClient(env["HEROKU_API_KEY"], base_url=env["DANDIOPS_HEROKU_API_URL"]) as client:
+            out: list[str] = []
+            result = OneOffDynos(client, "dandi-sandbox-api", ca_file=env["DANDIOPS_RENDEZVOUS_CA_FILE"]).run(
+                "echo $DYNO", output=out.append)
+        assert (result.exit_status, "".join(out)) == (0, "run.1\n")
+    assert schema_problems(box.heroku.state, schema_validator) == []
+
+
+def _wait_until(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)

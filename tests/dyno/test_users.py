@@ -1,0 +1,191 @@
+"""`dandiops users list|show|approve|reject` against the miniature archive in one-off dynos."""
+
+from __future__ import annotations
+
+from dyno_helpers import STAGING_APP, audit_lines, dyno_posts
+
+
+def test_five_hundred_pending_users_approved_in_one_dyno_with_emails(cli, staging, heroku_state, tmp_path):
+    emails = staging.seed_pending(500)
+    staging.seed([{"email": "bystander@example.org", "status": "PENDING"}])
+    batch = tmp_path / "approve.txt"
+    batch.write_text("# approved at the review meeting\n" + "\n".join(emails) + "\n\n")
+    result = cli("users", "approve", "-e", "staging", "--from-file", str(batch), "--json")
+    assert result.exit_code == 0, result
+    data = result.json()
+    assert len(data["changed"]) == 500 and data["emails_sent"] == 500 and data["email_failures"] == []
+    assert len(dyno_posts(heroku_state)) == 1
+    users = staging.users()
+    assert all(users[email]["status"] == "APPROVED" and users[email]["is_active"] for email in emails)
+    assert users["bystander@example.org"]["status"] == "PENDING"
+    messages = staging.messages()
+    assert len(messages) == 500
+    assert {m["Subject"] for m in messages} == {"Your DANDI Account"}
+    recipients = {address.strip() for m in messages for address in m["To"].split(",")}
+    assert recipients == set(emails) | {"admin@dandi.test"}
+    assert "has been approved" in messages[0].get_content()
+    assert len([line for line in audit_lines() if line["action"] == "user.approve"]) == 500
+
+
+def test_emails_and_reasons_travel_in_the_env_not_the_command(cli, staging, heroku_state):
+    staging.seed_pending(1, prefix="secretive")
+    result = cli("users", "reject", "-e", "staging", "secretive0@example.org", "--reason", "Not a neuroscientist")
+    assert result.exit_code == 0, result
+    [post] = dyno_posts(heroku_state)
+    assert "secretive0" not in post.body["command"] and "neuroscientist" not in post.body["command"]
+    assert post.body["command"].startswith("python manage.py shell -v 0 -c ")
+    assert set(post.body["env"]) == {"DANDIOPS_REQUEST"}
+
+
+def test_reject_sets_inactive_and_mails_the_reason(cli, staging):
+    staging.seed_pending(2)
+    result = cli("users", "reject", "-e", "staging", "user0@example.org", "--reason", "Spam account")
+    assert result.exit_code == 0, result
+    users = staging.users()
+    assert users["user0@example.org"] == {"status": "REJECTED", "is_active": False, "is_superuser": False,
+                                          "rejection_reason": "Spam account"}
+    assert users["user1@example.org"]["status"] == "PENDING"
+    [message] = staging.messages()
+    assert "Spam account" in message.get_content()
+    assert "user0@example.org" in message["To"]
+
+
+def test_approving_an_approved_user_is_a_reported_no_op(cli, staging):
+    staging.seed([{"email": "known@example.org", "status": "APPROVED"}])
+    staging.seed_pending(1)
+    result = cli("users", "approve", "-e", "staging", "known@example.org", "user0@example.org", "--json")
+    assert result.exit_code == 0, result
+    data = result.json()
+    assert [c["email"] for c in data["changed"]] == ["user0@example.org"]
+    assert data["unchanged"] == [{"email": "known@example.org", "status": "APPROVED"}]
+    assert "already approved (no change): known@example.org" in result.stderr
+    assert [m["To"] for m in staging.messages()] == ["admin@dandi.test, user0@example.org"]
+    assert [line["detail"]["email"] for line in audit_lines()] == ["user0@example.org"]
+
+
+def test_unknown_emails_change_nothing_and_are_listed(cli, staging):
+    staging.seed_pending(2)
+    result = cli("users", "approve", "-e", "staging", "user0@example.org", "ghost@example.org",
+                 "nobody@example.org")
+    assert result.exit_code == 5, result
+    assert "2 of the emails are not archive users: ghost@example.org, nobody@example.org; nothing was changed" \
+        in result.stderr
+    assert "--skip-missing" in result.stderr
+    assert staging.users()["user0@example.org"]["status"] == "PENDING"
+    assert staging.messages() == []
+    assert audit_lines() == []
+
+
+def test_skip_missing_applies_the_rest(cli, staging):
+    staging.seed_pending(2)
+    result = cli("users", "approve", "-e", "staging", "user0@example.org", "ghost@example.org", "--skip-missing",
+                 "--json")
+    assert result.exit_code == 0, result
+    assert result.json()["skipped"] == ["ghost@example.org"]
+    assert staging.users()["user0@example.org"]["status"] == "APPROVED"
+    assert "skipped, not archive users: ghost@example.org" in result.stderr
+
+
+def test_bad_emails_are_refused_before_any_dyno(cli, heroku_state, tmp_path):
+    batch = tmp_path / "batch.txt"
+    batch.write_text("fine@example.org\nnot-an-email\nspace @example.org\n")
+    result = cli("users", "approve", "-e", "staging", "ok@example.org", "--from-file", str(batch))
+    assert result.exit_code == 2, result
+    assert "invalid email addresses in --from-file: 'not-an-email' (no @), 'space @example.org'" in result.stderr
+    assert heroku_state.writes() == []
+
+
+def test_reject_requires_a_reason(cli, heroku_state):
+    result = cli("users", "reject", "-e", "staging", "someone@example.org")
+    assert result.exit_code == 2, result
+    assert "rejecting needs a reason" in result.stderr and "--reason" in result.stderr
+    blank = cli("users", "reject", "-e", "staging", "someone@example.org", "--reason", "  ")
+    assert blank.exit_code == 2, blank
+    assert heroku_state.writes() == []
+
+
+def test_nothing_to_approve_is_a_usage_error(cli, heroku_state):
+    result = cli("users", "approve", "-e", "staging")
+    assert result.exit_code == 2, result
+    assert "no users to approve" in result.stderr
+    missing_file = cli("users", "approve", "-e", "staging", "--from-file", "does-not-exist.txt")
+    assert missing_file.exit_code == 2, missing_file
+    assert "--from-file does-not-exist.txt: no such file" in missing_file.stderr
+    assert heroku_state.writes() == []
+
+
+def test_no_email_changes_status_silently(cli, staging):
+    staging.seed_pending(3)
+    result = cli("users", "approve", "-e", "staging", "user0@example.org", "user2@example.org", "--no-email")
+    assert result.exit_code == 0, result
+    assert "approved 2 user(s), no emails sent" in result.stderr
+    assert staging.messages() == []
+    assert [line["detail"]["email_sent"] for line in audit_lines()] == [False, False]
+
+
+def test_domain_approves_only_pending_users_of_that_domain(cli, staging):
+    staging.seed_pending(3, domain="lab.example.org")
+    staging.seed_pending(2, domain="other.org")
+    staging.seed([{"email": "rejected@lab.example.org", "status": "REJECTED", "is_active": False}])
+    result = cli("users", "approve", "-e", "staging", "--domain", "@Lab.Example.org", "--json")
+    assert result.exit_code == 0, result
+    assert sorted(c["email"] for c in result.json()["changed"]) == [f"user{i}@lab.example.org" for i in range(3)]
+    users = staging.users()
+    assert users["rejected@lab.example.org"]["status"] == "REJECTED"
+    assert users["user0@other.org"]["status"] == "PENDING"
+
+
+def test_dry_run_reports_and_changes_nothing(cli, staging):
+    staging.seed_pending(2)
+    result = cli("users", "approve", "-e", "staging", "user0@example.org", "user1@example.org", "--dry-run", "--json")
+    assert result.exit_code == 0, result
+    data = result.json()
+    assert data["dry_run"] is True and len(data["changed"]) == 2 and data["emails_sent"] == 0
+    assert "would approve 2 user(s): user0@example.org, user1@example.org" in result.stderr
+    assert {u["status"] for u in staging.users().values()} == {"PENDING"}
+    assert staging.messages() == []
+    assert audit_lines() == []
+
+
+def test_production_needs_confirmation(cli, heroku_state):
+    result = cli("users", "approve", "-e", "production", "someone@example.org")
+    assert result.exit_code == 2, result
+    assert "pass --yes" in result.stderr
+    assert heroku_state.writes() == []
+
+
+def test_list_and_filter_by_status(cli, staging):
+    staging.seed([{"email": "a@example.org", "status": "PENDING"}, {"email": "b@example.org", "status": "APPROVED"},
+                  {"email": "c@example.org", "status": "REJECTED", "is_active": False}])
+    every = cli("users", "list", "-e", "staging", "--json")
+    assert every.exit_code == 0, every
+    assert [(u["email"], u["status"]) for u in every.json()["users"]] == [
+        ("a@example.org", "PENDING"), ("b@example.org", "APPROVED"), ("c@example.org", "REJECTED")]
+    pending = cli("users", "list", "-e", "staging", "--status", "PENDING")
+    assert pending.exit_code == 0, pending
+    assert "a@example.org" in pending.stdout and "b@example.org" not in pending.stdout
+
+
+def test_show_one_user_and_an_unknown_one(cli, staging):
+    staging.seed([{"email": "a@example.org", "status": "PENDING"}])
+    shown = cli("users", "show", "-e", "staging", "A@example.org", "--json")
+    assert shown.exit_code == 0, shown
+    user = shown.json()["user"]
+    assert (user["email"], user["status"], user["first_name"], user["rejection_reason"]) == (
+        "a@example.org", "PENDING", "Ada", "")
+    missing = cli("users", "show", "-e", "staging", "ghost@example.org")
+    assert missing.exit_code == 5, missing
+    assert "no archive user ghost@example.org" in missing.stderr
+
+
+def test_a_mail_server_failure_is_reported_after_the_change(cli, staging, heroku_state, sandbox):
+    """Without the sandbox mail folder the archive uses DJANGO_EMAIL_URL, an SMTP host that does not exist."""
+    app = heroku_state.apps[STAGING_APP]
+    app.config["DJANGO_EMAIL_URL"] = "smtp://mailer:pw@127.0.0.1:9/"  # the discard port: refused at once
+    app.config["DANDIOPS_SANDBOX_MAIL_DIR"] = ""
+    staging.seed_pending(1)
+    result = cli("users", "approve", "-e", "staging", "user0@example.org")
+    assert result.exit_code == 1, result
+    assert "1 of the approve emails could not be sent (user0@example.org)" in result.stderr
+    assert "the statuses are changed" in result.stderr
+    assert staging.users()["user0@example.org"]["status"] == "APPROVED"
