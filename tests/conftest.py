@@ -113,3 +113,7 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and os.environ.get("DANDIOPS_REQUIRE_POSTGRES") and item.get_closest_marker("postgres"):
         report.outcome = "failed"
         report.longrepr = f"PostgreSQL test skipped in CI: {report.longrepr}"
+
+
+# PyGithub pauses 1 s between writes to spare api.github.com; the GitHub stand-in needs no pause.
+os.environ.setdefault("DANDIOPS_GITHUB_WRITE_INTERVAL", "0")
