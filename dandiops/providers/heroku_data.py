@@ -116,8 +116,9 @@ def continuous_protection(database: Mapping[str, Any]) -> bool:
 
 
 def backup_name(transfer: Mapping[str, Any]) -> str:
-    """b001, b002...: the name the Heroku CLI shows for a backup."""
-    return f"b{int(transfer.get('num') or 0):03d}"
+    """The name the Heroku CLI shows: a001 for a backup the schedule took, b002 for one taken by hand."""
+    prefix = "a" if transfer.get("schedule") else "b"
+    return f"{prefix}{int(transfer.get('num') or 0):03d}"
 
 
 def transfer_status(transfer: Mapping[str, Any]) -> str:

@@ -125,3 +125,13 @@ def test_production_needs_confirmation(cli, heroku_state):
     confirmed = cli("access", "add", MAINTAINER, "-e", "production", "--yes")
     assert confirmed.exit_code == 0, confirmed
     assert MAINTAINER in collaborators(heroku_state, PRODUCTION)
+
+
+def test_the_stand_in_lists_team_permissions_and_account_features(sandbox):
+    """What the official CLI reads around `heroku access` and `heroku labs` (validated against the schema)."""
+    from dandiops.providers.heroku import HerokuClient
+
+    with HerokuClient(sandbox.heroku.api_key, base_url=sandbox.heroku.url) as client:
+        assert [p["name"] for p in client.get("/teams/permissions")] == ["view", "deploy", "operate", "manage"]
+        assert client.get("/account/features") == []
+        assert [f["name"] for f in client.get(f"/apps/{STAGING}/features")][:1] == ["log-runtime-metrics"]

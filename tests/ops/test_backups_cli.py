@@ -127,7 +127,7 @@ def test_status_shows_schedule_protection_and_latest_backup(cli, data_api):
     assert data["database"]["continuous_protection"] is True
     assert data["database"]["plan"] == "Standard 0"
     assert [(s["name"], s["at"], s["retain_weeks"]) for s in data["schedules"]] == [("DATABASE_URL", "03:00 UTC", 4)]
-    assert data["latest_backup"]["name"] == "b001" and data["latest_backup"]["status"] == "completed"
+    assert data["latest_backup"]["name"] == "a001" and data["latest_backup"]["status"] == "completed"
     assert data["latest_backup"]["scheduled"] is True
     human = cli("backups", "status", "-e", "production")
     assert "03:00 UTC" in human.stdout and "continuous protection On" in human.stdout

@@ -2,6 +2,8 @@
 
 GET /apps/<app>/features[/<name>] and PATCH /apps/<app>/features/<name> `{"enabled": bool}`;
 objects are shaped like the published schema's app-feature. Enabled flags are kept per app id.
+The account has no Labs features here: GET /account/features is an empty list and each one is
+not found, which sends the official CLI's `heroku labs:enable` on to the app's features.
 """
 
 from __future__ import annotations
@@ -65,6 +67,14 @@ class AppFeaturesStandIn:
             if feature is None:
                 return None, error(404, "not_found", "Couldn't find that feature.", resource="app-feature")
             return feature, None
+
+        @app.get("/account/features")
+        def list_account_features():
+            return json_response([])
+
+        @app.get("/account/features/<name>")
+        def get_account_feature(name):
+            return error(404, "not_found", "Couldn't find that feature.", resource="account-feature")
 
         @app.get("/apps/<ident>/features")
         def list_app_features(ident):

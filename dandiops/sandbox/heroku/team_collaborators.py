@@ -1,7 +1,9 @@
-"""Changing a team app collaborator's permissions: PATCH /teams/apps/<app>/collaborators/<who>.
+"""Team app permissions: the list of them (GET /teams/permissions) and changing a collaborator's
+(PATCH /teams/apps/<app>/collaborators/<who>).
 
 The base stand-in lists, adds and removes collaborators; this extension adds the permission
-update the team endpoints have (`{"permissions": [...]}`; view is always kept, as on Heroku).
+update the team endpoints have (`{"permissions": [...]}`; view is always kept, as on Heroku) and
+the permission list the official CLI reads before `heroku access` prints a team app's table.
 """
 
 from __future__ import annotations
@@ -13,9 +15,19 @@ from dandiops.sandbox.heroku.api import error, json_response, not_found_app
 from dandiops.sandbox.heroku.state import HerokuState, now
 
 PERMISSIONS = ("view", "deploy", "operate", "manage")
+DESCRIPTIONS = {
+    "view": "Can view app",
+    "deploy": "Can deploy to app",
+    "operate": "Can manage app dynos, config vars and add-ons",
+    "manage": "Can manage app access and settings",
+}
 
 
 def team_collaborator_updates(app: Flask, state: HerokuState) -> None:
+    @app.get("/teams/permissions")
+    def list_team_permissions():
+        return json_response([{"name": name, "description": DESCRIPTIONS[name]} for name in PERMISSIONS])
+
     @app.patch("/teams/apps/<ident>/collaborators/<who>")
     def update_team_collaborator(ident, who):
         found = state.find_app(ident)
