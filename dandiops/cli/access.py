@@ -33,8 +33,8 @@ def list_access(ctx: typer.Context, env: EnvOption = None, json_output: JsonOpti
     def human() -> None:
         where = f"team {access.team}" if access.team else "personal app"
         context.reporter.line(f"{access.app} ({where})")
-        context.reporter.table(["email", "role", "permissions"],
-                               [(c["email"], c["role"] or "", ",".join(c["permissions"])) for c in access.collaborators])
+        rows = [(c["email"], c["role"] or "", ",".join(c["permissions"])) for c in access.collaborators]
+        context.reporter.table(["email", "role", "permissions"], rows)
 
     context.reporter.result(data, human)
 
@@ -66,8 +66,7 @@ def add(ctx: typer.Context, email: EmailArgument, permissions: PermissionsOption
         dry_run: DryRunOption = False, yes: YesOption = False, json_output: JsonOption = False) -> None:
     """Give a Heroku account access to the app; on team apps, also set its permissions.
 
-    Someone already there keeps their access; with --permissions their permissions are set to
-    exactly those given.
+    Someone already there keeps their access; with --permissions, their permissions become exactly those.
     """
     _change(ctx, env, json_output, dry_run, yes, add=[email], permissions=permissions)
 

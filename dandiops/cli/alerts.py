@@ -27,9 +27,9 @@ def alerts(
 ) -> None:
     """Turn on dyno runtime metrics in the logs; list the alert settings that need the dashboard.
 
-    Heroku's threshold alerts and who receives its emails cannot be set through the API: they are
-    printed with links. Confirm each one when it is done (on a terminal you are asked; otherwise
-    pass --confirm ID) and dandiops remembers it in .dandiops/confirmations.json beside dandiops.toml.
+    Heroku's threshold alerts and who receives its emails have no API: they are printed with links.
+
+    Confirm each when done (asked on a terminal, else --confirm ID); .dandiops/confirmations.json keeps it.
     """
     from dandiops.core.errors import ExitCode, UsageError
     from dandiops.steps import alerts as steps

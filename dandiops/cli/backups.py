@@ -38,8 +38,9 @@ def schedule(ctx: typer.Context, at: AtOption = None, tz: TzOption = None, env: 
              dry_run: DryRunOption = False, yes: YesOption = False, json_output: JsonOption = False) -> None:
     """Back up the DATABASE_URL database daily at one hour (default 02:00 America/New_York).
 
-    Creates the schedule, or replaces its hour and zone; asking for the time already set changes
-    nothing. Warns when the database has continuous protection, as the Heroku CLI does.
+    Creates the schedule or replaces its hour and zone; the time already set changes nothing.
+
+    Warns when the database has continuous protection, as the Heroku CLI does.
     """
     from dandiops.steps.backups import BackupScheduleStep, parse_schedule_time, protection_warning
 

@@ -26,8 +26,9 @@ def logs(
 ) -> None:
     """Show the app's log lines: what its dynos printed and Heroku's own events (releases, router).
 
-    With --tail, new lines follow as they are logged; Ctrl-C stops (exit 130). A stream that
-    drops is reopened once, and lines already shown are not shown again.
+    With --tail, new lines follow as they are logged; Ctrl-C stops (exit 130).
+
+    A stream that drops is reopened once, and lines already shown are not shown again.
     """
     from dandiops.core.errors import ExitCode, UsageError
     from dandiops.providers.heroku_logs import MAX_LINES, SOURCES
@@ -36,7 +37,8 @@ def logs(
         raise UsageError(f"-n {num} is out of range", hint=f"ask for 0 to {MAX_LINES} lines (logplex keeps at most "
                                                            f"{MAX_LINES})")
     if source is not None and source not in SOURCES:
-        raise UsageError(f"--source {source!r} is not a log source", hint=f"use --source {' or --source '.join(SOURCES)}")
+        raise UsageError(f"--source {source!r} is not a log source",
+                         hint=f"use --source {' or --source '.join(SOURCES)}")
     if json_output and tail:
         raise UsageError("--json prints one document and cannot follow a stream",
                          hint="drop --tail for a JSON snapshot, or drop --json to follow the stream")

@@ -101,7 +101,8 @@ def test_bad_options_are_refused_before_any_request(cli, heroku_state, args, mes
 def test_unknown_source_is_a_usage_error(cli, heroku_state):
     result = cli("logs", "-e", "staging", "--source", "router")
     assert result.exit_code == 2
-    assert "--source 'router' is not a log source" in result.stderr and "--source app or --source heroku" in result.stderr
+    assert "--source 'router' is not a log source" in result.stderr
+    assert "--source app or --source heroku" in result.stderr
     assert heroku_state.requests == []
 
 
