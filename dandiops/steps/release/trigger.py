@@ -87,11 +87,15 @@ class Release:
         self.workflow_file = env.deploy_workflow
         self.app = env.heroku_app
         self.gh = ctx.github()
-        self.heroku = ctx.heroku()
         self.poller = Poller(poll_interval(ctx.setting("DANDIOPS_POLL_INTERVAL")), request.timeout)
         self.outcome = ReleaseOutcome(env=env.name, app=self.app, repo=self.full_name,
                                       workflow=self.workflow_file, trigger="none", dry_run=request.dry_run)
         self.baseline = 0
+
+    @property
+    def heroku(self):
+        """Built on first use: opening a pull request (--enable-dispatch) needs no Heroku key."""
+        return self.ctx.heroku()
 
     # --- entry ---------------------------------------------------------------------------
     def run(self) -> ReleaseOutcome:
