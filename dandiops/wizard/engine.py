@@ -91,6 +91,7 @@ class Wizard:
         self.state = state
         self.dry_run = dry_run
         self._infrastructure_pending = False
+        self._production_confirmed = False
 
     def _progress(self, message: str) -> None:
         self.ctx.reporter.step(message)
@@ -150,8 +151,6 @@ class Wizard:
             pending = [s for s in self.steps if checks[s.name].status in (Status.PENDING, Status.MANUAL)]
             if not self.dry_run and pending and not self.answers.interactive:
                 self._fail_fast(pending)
-            if not self.dry_run and any(checks[s.name].status == Status.PENDING for s in pending):
-                self.ctx.confirm_production("dandiops init")
 
             for step in self.steps:
                 current = step.name
@@ -216,6 +215,9 @@ class Wizard:
                 return StepOutcome(step.name, step.title, check.status, detail, check.details, changes), None
             if not changes:
                 return StepOutcome(step.name, step.title, check.status, check.summary, check.details), None
+            if check.status == Status.PENDING and not self._production_confirmed:
+                self.ctx.confirm_production("dandiops init")  # once, before the first remote change
+                self._production_confirmed = True
             applied = step.apply(self.ctx, changes)
         except (Interrupted, KeyboardInterrupt):
             raise

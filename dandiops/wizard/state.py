@@ -2,7 +2,7 @@
 
 One JSON file per environment, beside dandiops.toml in .dandiops/ (mode 600), rewritten
 atomically after every answer. It never holds a secret: secret answers are not remembered, and a
-value registered as secret is refused here as a last line of defence.
+value containing a known secret is not written (it is asked again next time).
 """
 
 from __future__ import annotations
@@ -71,12 +71,14 @@ class InitState:
         return self.data.get("interrupted_at")
 
     def set_answer(self, key: str, value: Any) -> None:
-        self._refuse_secret(key, value)
+        if self._holds_secret(value):
+            return  # asked again next time rather than written down
         self.answers[key] = value
         self.save()
 
     def set_memo(self, key: str, value: Any) -> None:
-        self._refuse_secret(key, value)
+        if self._holds_secret(value):
+            return
         self.memo[key] = value
         self.save()
 
@@ -84,10 +86,10 @@ class InitState:
         self.data["interrupted_at"] = step
         self.save()
 
-    def _refuse_secret(self, key: str, value: Any) -> None:
+    def _holds_secret(self, value: Any) -> bool:
+        """A last line of defence: nothing containing a known secret value is ever written here."""
         text = json.dumps(value)
-        if self.secrets.redact(text) != text:
-            raise ValueError(f"refusing to write a secret value to the state file ({key})")
+        return self.secrets.redact(text) != text
 
     # --- disk --------------------------------------------------------------------------------
     @property

@@ -64,7 +64,7 @@ def test_a_capability_that_is_not_installed_is_reported_unavailable(scripted):
     assert step.plan(ctx) == [] and step.apply(ctx, []) == []
 
 
-def testdyno_steps_are_remembered_per_database(scripted, staging_app, heroku_state, sandbox):
+def test_dyno_steps_are_remembered_per_database(scripted, staging_app, heroku_state, sandbox):
     """A new database (another Postgres add-on) makes the cache table step check with a dyno again."""
     first = run_init(scripted(interactive=False).ctx, only=["cachetable"])
     assert first.error is None and first.outcomes[0].status in (Status.APPLIED, Status.OK)

@@ -185,3 +185,15 @@ def test_stand_in_refuses_bad_app_creation(sandbox, body, message):
                                    "Authorization": f"Bearer {sandbox.heroku.api_key}"})
     assert response.status_code == 422
     assert message in response.json()["message"]
+
+
+def test_without_a_team_the_app_is_personal(scripted, heroku_state, staging_app, sandbox):
+    sandbox.config_path.write_text(sandbox.config_path.read_text().replace('team = "dandi-sandbox"\n', "", 1))
+    _remove_app(heroku_state, staging_app.name)
+    ctx = scripted().ctx
+    step = HerokuBootstrapStep(PromptingAnswers(ctx))
+    changes = step.plan(ctx)
+    assert changes[0].after == "your personal account, region us"
+    step.apply(ctx, changes)
+    assert heroku_state.find_app(staging_app.name).team is None
+    assert [r.path for r in heroku_state.writes()][0] == "/apps"

@@ -81,3 +81,32 @@ def test_checklist_declined_at_a_prompt_stays_manual(scripted):
     assert [o.status for o in result.outcomes] == [Status.MANUAL]
     assert result.incomplete
 
+
+
+def test_state_file_never_holds_a_known_secret(tmp_path):
+    from dandiops.core.redact import SecretRegistry
+    from dandiops.wizard.state import InitState
+
+    secrets = SecretRegistry(["s3cret-value-123"])
+    state = InitState.load(tmp_path / "state.json", environment="staging", app="app", secrets=secrets)
+    state.set_answer("config.DJANGO_DANDI_ADMIN_EMAIL", "admin@example.org")
+    state.set_answer("config.DJANGO_DANDI_JUPYTERHUB_URL", "https://x/?token=s3cret-value-123")
+    text = (tmp_path / "state.json").read_text()
+    assert "admin@example.org" in text and "s3cret-value-123" not in text
+    assert (tmp_path / "state.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_production_is_confirmed_once_at_the_terminal_before_the_first_change(scripted, sandbox, heroku_state):
+    prod = heroku_state.find_app(sandbox.heroku.environment_settings("production")["heroku_app"])
+    del prod.config["DJANGO_DANDI_JUPYTERHUB_URL"]
+    script = scripted(env_name="production", keys="https://hub.example.org/" + ENTER + prod.name + ENTER)
+    result = run_init(script.ctx, only=["config-vars"])
+    assert result.error is None, result.error
+    assert prod.config["DJANGO_DANDI_JUPYTERHUB_URL"] == "https://hub.example.org/"
+
+    del prod.config["DJANGO_DANDI_JUPYTERHUB_URL"]
+    (sandbox.workdir / ".dandiops" / "init-production.json").unlink()
+    wrong = scripted(env_name="production", keys="https://hub.example.org/" + ENTER + "not-the-app" + ENTER)
+    result = run_init(wrong.ctx, only=["config-vars"])
+    assert result.error is not None and result.error.exit_code == 11  # aborted: nothing was changed
+    assert "DJANGO_DANDI_JUPYTERHUB_URL" not in prod.config
