@@ -59,7 +59,7 @@ class LineCollector:
 
     def _line(self, line: str) -> None:
         self.lines.append(line)
-        if self._echo and not line.startswith(RESULT_PREFIX):
+        if self._echo and line.strip() and not line.startswith(RESULT_PREFIX):
             self._echo(line + "\n")
 
 

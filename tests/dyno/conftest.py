@@ -12,22 +12,9 @@ import uuid
 
 import pytest
 
-from dyno_helpers import STAGING_APP, ArchiveDatabase, CliResult, archive_database, schema_problems
+from dyno_helpers import STAGING_APP, ArchiveDatabase, CliResult, archive_database, dyno_sandbox, schema_problems
 
 PG_URL_VAR = "DANDIOPS_TEST_DATABASE_URL"
-
-
-def dyno_sandbox(workdir, database_urls=None):
-    """The Heroku stand-in with only what one-off dynos need: the dyno routes and rendezvous, and the
-    web process. The full sandbox's other stand-ins cost time at every start and stop;
-    test_sandbox_dynos.py checks that build_sandbox carries these same parts."""
-    from dandiops.sandbox.dyno.component import DynoComponent
-    from dandiops.sandbox.dyno.web import ArchiveWebComponent
-    from dandiops.sandbox.runtime import Sandbox
-
-    dynos = DynoComponent()
-    return Sandbox(workdir, database_urls=database_urls, components=[dynos, ArchiveWebComponent()],
-                   heroku_extensions=[dynos.heroku_extension])
 
 
 @pytest.fixture

@@ -110,3 +110,16 @@ def audit_lines() -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def dyno_sandbox(workdir, database_urls=None, app_dirs=None):
+    """The Heroku stand-in with only what one-off dynos need: the dyno routes and rendezvous, and the
+    web process. The full sandbox's other stand-ins cost time at every start and stop;
+    test_sandbox_dynos.py checks that build_sandbox carries these same parts."""
+    from dandiops.sandbox.dyno.component import DynoComponent
+    from dandiops.sandbox.dyno.web import ArchiveWebComponent
+    from dandiops.sandbox.runtime import Sandbox
+
+    dynos = DynoComponent()
+    return Sandbox(workdir, database_urls=database_urls, app_dirs=app_dirs, components=[dynos, ArchiveWebComponent()],
+                   heroku_extensions=[dynos.heroku_extension])

@@ -197,3 +197,14 @@ def _wait_until(condition, timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.05)
+
+
+def test_time_limits_can_come_from_the_environment(cli, heroku_state):
+    result = cli("run", "-e", "staging", "--", "bash", "-c", "echo hi; sleep 30",
+                 env={"DANDIOPS_DYNO_SILENCE_TIMEOUT": "0.5"})
+    assert result.exit_code == 8, result
+    assert "printed nothing for 0.5 s" in result.stderr
+    bad = cli("run", "-e", "staging", "--", "true", env={"DANDIOPS_DYNO_START_TIMEOUT": "soon"})
+    assert bad.exit_code == 2, bad
+    assert "DANDIOPS_DYNO_START_TIMEOUT='soon' is not a number of seconds" in bad.stderr
+    assert len(dyno_posts(heroku_state)) == 1  # only the first command started a dyno

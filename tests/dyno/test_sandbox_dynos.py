@@ -124,6 +124,30 @@ def test_the_full_sandbox_carries_dynos_and_the_web_process(tmp_path, schema_val
     assert schema_problems(box.heroku.state, schema_validator) == []
 
 
+def test_an_app_can_run_in_another_checkout(tmp_path, schema_validator):
+    """`sandbox serve --app-dir APP=PATH`: dynos run there, and its database gets the release command."""
+    import shutil
+
+    from dandiops.providers.dyno import OneOffDynos
+    from dandiops.providers.heroku import HerokuClient
+    from dandiops.sandbox.dyno.executor import MINIATURE_ARCHIVE
+
+    from dyno_helpers import dyno_sandbox
+
+    checkout = tmp_path / "my-archive-fork"
+    shutil.copytree(MINIATURE_ARCHIVE, checkout, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
+    with dyno_sandbox(tmp_path / "box", app_dirs={STAGING_APP: str(checkout)}) as box:
+        env = box.environment()
+        with HerokuClient(env["HEROKU_API_KEY"], base_url=env["DANDIOPS_HEROKU_API_URL"]) as client:
+            out: list[str] = []
+            result = OneOffDynos(client, STAGING_APP, ca_file=env["DANDIOPS_RENDEZVOUS_CA_FILE"]).run(
+                "pwd; python manage.py showmigrations api", output=out.append)
+        assert result.exit_status == 0
+        assert "".join(out) == f"{checkout}\napi\n [X] 0001_initial\n"
+        log = "\n".join(box.heroku.state.log_lines[STAGING_APP])
+        assert "Applying api.0001_initial... OK" in log  # the release command ran, not a template copy
+
+
 def _wait_until(condition, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
