@@ -189,3 +189,32 @@ def test_a_mail_server_failure_is_reported_after_the_change(cli, staging, heroku
     assert "1 of the approve emails could not be sent (user0@example.org)" in result.stderr
     assert "the statuses are changed" in result.stderr
     assert staging.users()["user0@example.org"]["status"] == "APPROVED"
+
+
+def test_more_bad_inputs_change_nothing(cli, heroku_state, tmp_path):
+    import secrets
+
+    huge = tmp_path / "huge.txt"
+    huge.write_text("\n".join(f"{secrets.token_hex(16)}@{secrets.token_hex(6)}.org" for _ in range(8000)))
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nobody yet\n\n")
+    cases = [
+        (("approve", "a@example.org", "--domain", "example.org"), "does not mix with emails"),
+        (("approve", "--domain", "not a domain"), "invalid --domain 'not a domain'"),
+        (("reject", "a@example.org", "--reason", "x" * 1001), "the archive keeps at most 1000"),
+        (("approve", "--from-file", str(huge)), "8000 emails are too many for one dyno's environment"),
+        (("approve", "--from-file", str(empty)), "no users to approve"),
+        (("show", "not-an-email"), "invalid email address in EMAIL: 'not-an-email' (no @)"),
+    ]
+    for args, message in cases:
+        result = cli("users", args[0], "-e", "staging", *args[1:])
+        assert result.exit_code == 2, (args, result)
+        assert message in result.stderr, (args, result)
+    assert heroku_state.writes() == []
+
+
+def test_an_unreadable_rendezvous_ca_file_is_refused_before_any_dyno(cli, heroku_state, tmp_path):
+    result = cli("users", "list", "-e", "staging", env={"DANDIOPS_RENDEZVOUS_CA_FILE": str(tmp_path / "missing.pem")})
+    assert result.exit_code == 2, result
+    assert "cannot load the rendezvous CA file" in result.stderr
+    assert heroku_state.writes() == []
