@@ -133,8 +133,12 @@ class Wizard:
                 current = step.name
                 if getattr(step, "needs_ready_app", False) and earlier_pending:
                     # e.g. a one-off dyno would crash on config the earlier steps have yet to set
-                    checks[step.name] = Check(Status.PENDING, "checked once the steps before it are done")
-                    deferred.add(step.name)
+                    remembered = step.remembered_check(self.ctx) if hasattr(step, "remembered_check") else None
+                    if remembered is None:
+                        checks[step.name] = Check(Status.PENDING, "checked once the steps before it are done")
+                        deferred.add(step.name)
+                    else:
+                        checks[step.name] = remembered
                     continue
                 self._progress(f"{step.name}: checking")
                 check, error = self._check(step, self._infrastructure_pending)
@@ -150,7 +154,13 @@ class Wizard:
 
             pending = [s for s in self.steps if checks[s.name].status in (Status.PENDING, Status.MANUAL)]
             if not self.dry_run and pending and not self.answers.interactive:
-                self._fail_fast(pending)
+                try:
+                    self._fail_fast(pending)
+                except DandiopsError as exc:
+                    result.outcomes = [StepOutcome(s.name, s.title, checks[s.name].status, checks[s.name].summary,
+                                                   checks[s.name].details) for s in self.steps]
+                    result.error = exc
+                    return self._finish(result)
 
             for step in self.steps:
                 current = step.name

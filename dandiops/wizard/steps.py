@@ -91,11 +91,18 @@ class RememberedStep:
             "fingerprint": self.fingerprint(ctx),
             "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
 
-    def check(self, ctx: "Context") -> Check:
+    def remembered_check(self, ctx: "Context") -> Check | None:
+        """The check from the state file alone (no dyno), or None when it must run."""
         record = self._remembered(ctx)
-        if record:
-            return Check(Status.OK, f"done on {record['at']} for this database (remembered; --recheck "
-                                    f"{self.name} checks again with a one-off dyno)")
+        if not record:
+            return None
+        return Check(Status.OK, f"done on {record['at']} for this database (remembered; --recheck "
+                                f"{self.name} checks again with a one-off dyno)")
+
+    def check(self, ctx: "Context") -> Check:
+        remembered = self.remembered_check(ctx)
+        if remembered is not None:
+            return remembered
         if self.answers.dry_run:
             return Check(Status.PENDING, "not checked in a dry run: checking starts a one-off dyno")
         check = self.inner.check(ctx)

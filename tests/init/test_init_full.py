@@ -181,3 +181,12 @@ def test_production_needs_yes_without_a_terminal(cli, writes):
     result = cli("-e", "production", "init", "--non-interactive", "--only", "hosts", "--yes", "--json")
     assert result.exit_code == 0, result
     assert result.json()["steps"][0]["status"] == "applied"
+
+
+def test_fail_fast_still_reports_every_check(cli, staging_app):
+    del staging_app.config["DJANGO_DANDI_ADMIN_EMAIL"]
+    result = cli("-e", "staging", "init", "--non-interactive", "--json", "--only", "config-vars,hosts")
+    assert result.exit_code == 2, result
+    data = result.json()
+    assert {s["step"]: s["status"] for s in data["steps"]} == {"config-vars": "pending", "hosts": "pending"}
+    assert "config.DJANGO_DANDI_ADMIN_EMAIL" in data["error"]["message"]
