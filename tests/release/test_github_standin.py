@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 
 import pytest
 
@@ -26,7 +27,6 @@ def client(github):
 def _exercise_every_endpoint(github, client):
     """One call of each kind the stand-in serves, the way dandiops and its peers make them."""
     from github import GithubException
-    from nacl.public import PrivateKey  # noqa: F401 - PyGithub seals secrets with PyNaCl
 
     state, repo_state = github.state, github.repo
     client.get_rate_limit()
@@ -80,8 +80,11 @@ def _exercise_every_endpoint(github, client):
     return repo
 
 
-@pytest.mark.skipif(load_checker() is None, reason=MISSING_REASON)
 def test_every_served_endpoint_matches_githubs_description(github, client):
+    if load_checker() is None:
+        if os.environ.get("DANDIOPS_REQUIRE_GITHUB_OPENAPI"):
+            pytest.fail(MISSING_REASON)
+        pytest.skip(MISSING_REASON)
     _exercise_every_endpoint(github, client)
     records = github.state.requests
     served = {(r.method, r.path) for r in records}

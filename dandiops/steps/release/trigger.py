@@ -127,7 +127,7 @@ class Release:
             raise UsageError(
                 f"{self.workflow_file} deploys {self.env.name} when a GitHub release is published; "
                 "say which release",
-                hint=f"pass --tag vX.Y.Z to publish one now, or --pr N to release pull request N when it is merged",
+                hint="pass --tag vX.Y.Z to publish one now, or --pr N to release pull request N when it is merged",
             )
         else:
             raise UsageError(
