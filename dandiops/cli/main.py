@@ -7,7 +7,6 @@ import sys
 import traceback
 from typing import Annotated, Optional
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -37,7 +36,7 @@ COMMAND_MODULES = (
 class DandiopsGroup(TyperGroup):
     """Turns expected failures into `error:` lines and exit codes; nothing leaks a secret."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except DandiopsError as exc:
@@ -47,7 +46,7 @@ class DandiopsGroup(TyperGroup):
         except KeyboardInterrupt:
             _reporter(ctx).error("interrupted")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, typer.Abort, typer.TyperException):  # Typer reports these itself
             raise
         except Exception:
             reporter = _reporter(ctx)
@@ -57,7 +56,7 @@ class DandiopsGroup(TyperGroup):
             raise typer.Exit(int(ExitCode.FAILURE)) from None
 
 
-def _reporter(ctx: click.Context):
+def _reporter(ctx):
     options = ctx.find_root().obj
     if isinstance(options, RootOptions) and options.context is not None:
         return options.context.reporter

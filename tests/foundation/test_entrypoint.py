@@ -37,16 +37,14 @@ def test_help_imports_no_heavy_module():
 
 
 def test_every_command_has_help():
-    import click
     import typer.main
 
     from dandiops.cli.main import app
 
     def walk(command, path):
         yield path, command
-        if isinstance(command, click.Group):
-            for name, sub in command.commands.items():
-                yield from walk(sub, path + [name])
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, path + [name])
 
     for path, command in walk(typer.main.get_command(app), []):
         assert command.help or command.short_help, f"`dandiops {' '.join(path)}` has no help text"
@@ -55,7 +53,6 @@ def test_every_command_has_help():
 
 
 def test_every_command_group_has_a_docs_page():
-    import click
     import typer.main
 
     from dandiops.cli.main import app
@@ -64,9 +61,8 @@ def test_every_command_group_has_a_docs_page():
     text = "\n".join(p.read_text() for p in docs.glob("*.md"))
     for name, command in typer.main.get_command(app).commands.items():
         assert f"dandiops {name}" in text, f"no page in docs/ mentions `dandiops {name}`"
-        if isinstance(command, click.Group):
-            for sub in command.commands:
-                assert f"dandiops {name} {sub}" in text, f"docs/ do not mention `dandiops {name} {sub}`"
+        for sub in getattr(command, "commands", {}):
+            assert f"dandiops {name} {sub}" in text, f"docs/ do not mention `dandiops {name} {sub}`"
 
 
 def test_installed_console_script_runs_against_the_sandbox(sandbox):
@@ -120,3 +116,11 @@ def test_unexpected_errors_show_a_masked_traceback_without_locals(cli, sandbox, 
     assert "unexpected internal error" in result.stderr
     assert "boom ***" in result.stderr
     assert sandbox.heroku.api_key not in result.stderr
+
+
+def test_bad_option_values_are_usage_errors_without_a_traceback(cli):
+    result = cli("status", "--bogus")
+    assert result.exit_code == 2
+    assert "No such option" in result.stderr and "Traceback" not in result.stderr
+    result = cli("hosts", "add", "x.example.org", "--env")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr

@@ -196,7 +196,7 @@ class HerokuState:
             )
             app.releases.append(release)
             app.updated_at = now()
-            self.log(app, f"heroku[api]: Release v{version} created by {release.user_email}: {description}",
+            self.log(app, f"Release v{version} created by {release.user_email}: {description}",
                      source="heroku", dyno="api")
         for hook in list(self.on_release):
             hook(app, release)
