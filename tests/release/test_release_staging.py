@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from dandiops.core.errors import ExitCode
 from dandiops.sandbox.github.seed import STAGING_WORKFLOW
 
@@ -239,3 +241,36 @@ def test_dry_run_writes_nothing(cli, gh_state, dispatchable):
     assert result.exit_code == 0, result
     assert "would dispatch backend-staging-deploy.yml on master" in result.stderr
     assert gh_state.writes() == []
+
+
+BROKEN_MIGRATION = '''\
+from django.db import migrations
+
+
+def fail(apps, schema_editor):
+    raise RuntimeError("backfill of dandiset contacts failed: contact 42 has no email")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("api", "{latest}")]
+    operations = [migrations.RunPython(fail, migrations.RunPython.noop)]
+'''
+
+
+def test_broken_migration_fails_the_release_phase(cli, github, dispatchable, staging_app, tmp_path):
+    """A checkout whose new migration raises: the release fails with the migration's error kept."""
+    from conftest import MINIATURE_ARCHIVE, copy_archive
+
+    if not (MINIATURE_ARCHIVE / "manage.py").is_file():
+        pytest.skip("needs the miniature archive (dandiops/sandbox/archive) to add a migration to")
+    checkout = copy_archive(tmp_path)
+    migrations = checkout / "dandiapi" / "api" / "migrations"
+    latest = sorted(p.stem for p in migrations.glob("[0-9]*.py"))[-1]
+    (migrations / "9999_broken_backfill.py").write_text(BROKEN_MIGRATION.format(latest=latest))
+    staging_app.app_dir = str(checkout)
+    result = cli("release", "staging")
+    assert result.exit_code == ExitCode.FAILURE, result
+    assert "heroku dandi-sandbox-api-staging v" in result.stdout and " failed " in result.stdout
+    failed = staging_app.releases[-1]
+    assert failed.status == "failed"
+    assert any("contact 42 has no email" in line for line in failed.output), failed.output[-15:]
