@@ -274,3 +274,11 @@ def test_broken_migration_fails_the_release_phase(cli, github, dispatchable, sta
     failed = staging_app.releases[-1]
     assert failed.status == "failed"
     assert any("contact 42 has no email" in line for line in failed.output), failed.output[-15:]
+
+
+def test_unreadable_workflow_file_is_reported(cli, gh_state, repo):
+    gh_state.commit_files(repo, "master", {STAGING_WORKFLOW: b"on: [push\njobs: {"}, "Break the workflow [skip ci]")
+    result = cli("release", "staging")
+    assert result.exit_code == ExitCode.CONFIG, result
+    assert f"cannot read {STAGING_WORKFLOW} on master" in result.stderr
+    assert gh_state.writes() == []

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dandiops.archive.workflows import WorkflowSpec, add_dispatch_trigger, parse as parse_workflow
+from dandiops.archive.workflows import WorkflowError, WorkflowSpec, add_dispatch_trigger, parse as parse_workflow
 from dandiops.core.errors import (
     ConflictError,
     DandiopsError,
@@ -103,7 +103,12 @@ class Release:
         workflow = self.gh.workflow(self.full_name, self.workflow_file)
         default_branch = self.gh.repo(self.full_name).default_branch
         text, _ = self.gh.file(self.full_name, workflow.path, ref=default_branch)
-        spec = parse_workflow(text, path=workflow.path)
+        try:
+            spec = parse_workflow(text, path=workflow.path)
+        except WorkflowError as exc:
+            raise DandiopsError(f"cannot read {workflow.path} on {default_branch}: {exc}",
+                                hint="fix the workflow file; GitHub cannot run it either",
+                                exit_code=ExitCode.CONFIG) from None
         self.branch = request.ref or self.env.branch
         if request.tag is not None or request.pr is not None:
             if not spec.has_trigger("release"):
