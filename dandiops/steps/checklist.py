@@ -38,11 +38,13 @@ ITEMS = (
     ChecklistItem(
         "email-alerts", "Heroku email alerts",
         lambda env: f"In the Heroku dashboard, open {env.heroku_app} > Metrics > Configure Alerts and turn on "
-                    "email alerts for response time and failed requests; add the people to notify."),
+                    "email alerts for response time and failed requests; add the people to notify "
+                    "(`dandiops alerts` lists what else to set up and turns on runtime metrics)."),
     ChecklistItem(
         "heroku-access", "Heroku access for the team",
         lambda env: f"In the Heroku dashboard, open {env.heroku_app} > Access and give every maintainer the "
-                    "permissions they need (view, deploy, operate; manage only for admins)."
+                    "permissions they need (view, deploy, operate; manage only for admins); "
+                    "`dandiops access list` shows who has access now, `dandiops access add` grants it."
                     + (f" Team: {env.team}." if env.team else "")),
     ChecklistItem(
         "netlify-site", "Netlify site for the web app",
