@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from dandiops.core.errors import DandiopsError, ExitCode
+from dandiops.core.errors import AuthError, DandiopsError, ExitCode
 from dandiops.steps.base import Change, Check, Status
-from dandiops.steps.integrations import GITHUB_PROVIDER
+from dandiops.steps.integrations import GITHUB_PROVIDER, repository_access
 from dandiops.steps.optional import find_module, unavailable_reason
 
 if TYPE_CHECKING:
     from dandiops.steps.context import Context
-
 
 
 @dataclass
@@ -52,14 +51,13 @@ def probe_github(ctx: "Context") -> Probe:
         return Probe("GitHub", Status.SKIPPED, "no github_repo in dandiops.toml")
     if find_module(GITHUB_PROVIDER) is None or not hasattr(ctx, "github"):
         return Probe("GitHub", Status.UNAVAILABLE, unavailable_reason(GITHUB_PROVIDER, "checking GitHub access"))
-    from dandiops.steps.integrations import repository_access
-
     access = repository_access(ctx)
     problems = access.problems()
     scopes = "fine-grained token" if access.scopes is None else "scopes " + (", ".join(access.scopes) or "none")
     detail = f"{access.permission} access to {repo}; {scopes}"
     if problems:
-        return Probe("GitHub", Status.FAILED, detail, "; ".join(problems))
+        hint = "; ".join(problems) + " (Settings > Developer settings > Personal access tokens)"
+        return Probe("GitHub", Status.FAILED, detail, hint, AuthError(detail, hint=hint))
     return Probe("GitHub", Status.OK, detail)
 
 

@@ -99,3 +99,12 @@ def test_sandbox_demo_runs_init_and_status_with_no_account(monkeypatch, tmp_path
     import os
 
     assert os.environ["HEROKU_API_KEY"] == "the-operators-real-key-must-not-be-used"  # restored afterwards
+
+
+def test_a_token_without_the_workflow_scope_fails_credentials(cli, github, writes):
+    github.state.tokens["ghp_repo_scope_only"] = {"repo"}
+    before = writes()
+    result = cli("-e", "staging", "init", "--only", "credentials", env={"GITHUB_TOKEN": "ghp_repo_scope_only"})
+    assert result.exit_code == 4, result
+    assert "the token lacks the workflow scope(s)" in result.stderr
+    assert writes() == before
