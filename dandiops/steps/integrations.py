@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from dandiops.steps import questions as q
 from dandiops.steps.base import Change, Check, Status
 from dandiops.steps.optional import find_module
-from dandiops.steps import questions as q
 from dandiops.steps.questions import Answers, PromptingAnswers, Question, placeholder
 
 if TYPE_CHECKING:
