@@ -12,6 +12,7 @@ import json
 import os
 import zlib
 
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
@@ -97,10 +98,10 @@ def _find(emails):
 
 
 def _social_accounts(user_ids):
-    try:
-        from allauth.socialaccount.models import SocialAccount
-    except ImportError:  # projects without allauth (the sandbox's miniature archive)
+    if not apps.is_installed("allauth.socialaccount"):  # a project without GitHub sign-in
         return {}
+    from allauth.socialaccount.models import SocialAccount
+
     accounts = {}
     for chunk in _chunks(user_ids):
         for account in SocialAccount.objects.filter(user_id__in=chunk):
