@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-SPEC_PATH = Path(__file__).parent / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
 MISSING_REASON = (f"GitHub's OpenAPI description is not installed ({SPEC_PATH}); "
                   "run `npm ci --prefix tests/release` to install @octokit/openapi")
 _GREEDY_PARAMS = {"path", "ref"}
