@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "superuser",
     "cachetable",
     "users",
+    "auth",
 )
 
 

@@ -24,3 +24,4 @@ DANDI_ADMIN_EMAIL = "admin@localhost"
 DANDI_DEV_EMAIL = "dev@localhost"
 DEFAULT_FROM_EMAIL = "webmaster@localhost"
 DANDI_AUTO_APPROVE_USERS = True
+OAUTH2_PROVIDER = {**OAUTH2_PROVIDER, "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"]}  # noqa: F405

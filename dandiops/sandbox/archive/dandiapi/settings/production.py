@@ -11,6 +11,12 @@ import os
 from dandiapi.settings._env import email_url, list_var, str_var
 from dandiapi.settings.base import *  # noqa: F401,F403
 
+# Sign-in is through GitHub only; the admin's password login still works (ModelBackend).
+INSTALLED_APPS = [*INSTALLED_APPS, "allauth.socialaccount.providers.github"]  # noqa: F405
+LOGIN_URL = "/accounts/github/login/"
+SOCIALACCOUNT_ONLY = True
+ACCOUNT_EMAIL_VERIFICATION = "none"  # allauth requires it with SOCIALACCOUNT_ONLY
+
 SECRET_KEY = str_var("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = list_var("DJANGO_ALLOWED_HOSTS")
 

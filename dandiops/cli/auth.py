@@ -1,0 +1,125 @@
+"""`dandiops auth setup`: the runbook's authentication page (Site, GitHub login, OAuth application) in one dyno."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+
+app = typer.Typer(help="Sign-in to the archive: GitHub login and the web app's OAuth application.",
+                  no_args_is_help=True)
+
+SECRET_VAR = "DANDIOPS_GITHUB_CLIENT_SECRET"
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="auth")
+
+
+def _secret_source(context, from_stdin: bool):
+    """The GitHub client secret: stdin, else DANDIOPS_GITHUB_CLIENT_SECRET, else a hidden prompt; read once."""
+    import sys
+
+    from dandiops.archive.auth import validate_client_secret
+
+    def read() -> str:
+        if from_stdin:
+            return validate_client_secret(sys.stdin.readline().rstrip("\r\n"), "stdin")
+        from_env = context.secrets.get(SECRET_VAR)
+        if from_env:
+            return validate_client_secret(from_env, SECRET_VAR)
+        answer = context.prompter.password("Client secret of the GitHub OAuth App:",
+                                           flag=f"--github-client-secret-stdin or set {SECRET_VAR}")
+        return validate_client_secret(answer, "the prompt")
+
+    cached: list[str] = []
+
+    def secret() -> str:
+        if not cached:
+            value = read()
+            context.secret_registry.add(value)
+            cached.append(value)
+        return cached[0]
+
+    return secret
+
+
+@app.command("setup")
+def setup(
+    ctx: typer.Context,
+    github_client_id: Annotated[str, typer.Option(
+        "--github-client-id", help="Client ID of the GitHub OAuth App users sign in with.", show_default=False)],
+    oauth_client_id: Annotated[str, typer.Option(
+        "--oauth-client-id", help="Client ID of the web app's OAuth application: the frontend's "
+        "VITE_APP_OAUTH_CLIENT_ID.", show_default=False)],
+    github_client_secret_stdin: Annotated[bool, typer.Option(
+        "--github-client-secret-stdin",
+        help=f"Read the GitHub OAuth App's client secret from stdin (else {SECRET_VAR}, else a hidden prompt).")]
+    = False,
+    env: EnvOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Set up sign-in in one one-off dyno: the Django Site, GitHub login and the web app's OAuth application.
+
+    Site 1 gets the host of the environment's api_url as domain and name. The GitHub social
+    application (allauth) gets the client id and secret and is attached to that Site. The web app's
+    OAuth application gets --oauth-client-id, the redirect URI web_url + "/" (replacing the
+    http://localhost:8085/ default), public client type, authorization-code grant and no consent
+    page. Settings already in place are not written, so a second run changes nothing. The secret is
+    never accepted as an argument; it travels in the dyno's environment, never in its command text.
+    """
+    from dandiops.steps.auth import AuthStep
+
+    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
+    step = AuthStep.from_environment(context, github_client_id=github_client_id, oauth_client_id=oauth_client_id,
+                                     secret=_secret_source(context, github_client_secret_stdin))
+    if not dry_run:
+        step.read_secret(context)  # ask before confirming, so a prompt cannot interrupt a confirmed change
+        context.confirm_production("setting up sign-in")
+    result = step.setup(context, dry_run=dry_run)
+    _report(context, step, result, dry_run)
+
+
+def _report(context, step, result: dict[str, Any], dry_run: bool) -> None:
+    from dandiops.steps.auth import to_changes
+
+    reporter = context.reporter
+    wanted = step.wanted
+    changes = to_changes(result["changes"])
+    app_name = context.env.heroku_app
+    if dry_run:
+        if changes:
+            reporter.info(f"would change {len(changes)} sign-in setting(s) on {app_name}:")
+            for change in changes:
+                reporter.info(f"  {change.describe()}")
+        else:
+            reporter.success(f"sign-in is already set up on {app_name}; nothing to change")
+    elif changes:
+        reporter.success(f"set up sign-in on {app_name}: {len(changes)} setting(s) changed")
+        for change in changes:
+            reporter.info(f"  {change.describe()}")
+    else:
+        reporter.success(f"sign-in is already set up on {app_name}; nothing changed")
+    for warning in result["warnings"]:
+        reporter.warn(warning)
+    data = {
+        "app": app_name, "dry_run": dry_run, "changed": bool(changes) and not dry_run,
+        "changes": [change.to_dict() for change in changes],
+        "site": {"domain": wanted.site_domain, "name": wanted.site_name},
+        "github_app": {"client_id": wanted.github_client_id, "callback_url": wanted.callback_url,
+                       "secret_changed": result["social_app"]["secret_changed"]},
+        "oauth_application": {"client_id": wanted.oauth_client_id, "redirect_uris": result["oauth_application"]
+                              ["redirect_uris"]},
+        "warnings": result["warnings"], "dyno": result["dyno"],
+    }
+
+    def human() -> None:
+        reporter.line(f"GitHub OAuth App callback URL: {wanted.callback_url}")
+        reporter.line(f"Web app OAuth client id (VITE_APP_OAUTH_CLIENT_ID): {wanted.oauth_client_id}")
+        reporter.line(f"Web app redirect URI: {wanted.redirect_uri}")
+
+    reporter.result(data, human)
