@@ -56,9 +56,9 @@ ITEMS = (
     ChecklistItem(
         "github-oauth-app", "GitHub OAuth app for sign-in",
         lambda env: "In the GitHub organization's Settings > Developer settings > OAuth Apps, create an app "
-                    f"with callback URL {_api_origin(env)}/accounts/github/login/callback/, then add its "
-                    "client id and secret as a GitHub Social application in the Django admin "
-                    f"({_api_origin(env)}/admin/)."),
+                    f"with callback URL {_api_origin(env)}/accounts/github/login/callback/, then store its "
+                    "client id and secret in the archive with `dandiops auth setup` (or as a GitHub Social "
+                    f"application in the Django admin, {_api_origin(env)}/admin/)."),
 )
 
 
