@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "cachetable",
     "users",
     "auth",
+    "branding",
 )
 
 

@@ -1,0 +1,87 @@
+"""`dandiops branding logo FILE.svg`: propose a new web app logo as a pull request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+
+app = typer.Typer(help="The web app's branding, changed through pull requests on the archive repository.",
+                  no_args_is_help=True)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="branding")
+
+
+@app.command("logo")
+def logo(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The new logo: a plain SVG file (at most 1 MiB).",
+                                         show_default=False, dir_okay=False)],
+    branch: Annotated[Optional[str], typer.Option(
+        "--branch", help="Branch to commit on (default: dandiops/logo-<first 8 of the file's git sha>).")] = None,
+    env: EnvOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Replace web/src/assets/logo.svg through a branch, a commit and a pull request against the default branch.
+
+    The file is checked first (well-formed SVG parsed safely, root <svg>, no script, no event
+    attributes, no external references, at most 1 MiB); a file that fails changes nothing and makes
+    no request. If the default branch already has this logo, or an open pull request from the branch
+    already proposes it, nothing changes (the pull request's URL is printed). --dry-run compares the
+    current and the new file (size, sha, viewBox) and writes nothing.
+    """
+    from dandiops.archive.branding import validate_logo
+    from dandiops.steps.branding import apply_logo, plan_logo, validate_branch
+
+    data = validate_logo(file)
+    if branch is not None:
+        validate_branch(branch)
+    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
+    reporter = context.reporter
+    with reporter.progress(f"reading {context.env.github_repo or 'the repository'}"):
+        plan = plan_logo(context, data, branch=branch)
+    changed = False
+    if plan.actions and not dry_run:
+        context.confirm_production("opening a pull request that replaces the logo")
+        plan = apply_logo(context, plan, data)
+        changed = True
+    _report(context, plan, dry_run=dry_run, changed=changed)
+
+
+def _report(context, plan, *, dry_run: bool, changed: bool) -> None:
+    from dandiops.archive.branding import LOGO_PATH
+
+    reporter = context.reporter
+    where = f"{plan.repo} ({plan.base})"
+    if plan.in_place:
+        reporter.success(f"this logo is already in place on {where}; nothing to change")
+    elif plan.status == "opened":
+        reporter.success(f"opened pull request #{plan.pull_number} on {plan.repo} from {plan.branch}")
+    elif plan.status == "updated":
+        reporter.success(f"committed the new logo on {plan.branch}; open pull request #{plan.pull_number} "
+                         "now proposes it")
+    elif plan.status == "proposed":
+        reporter.success(f"an open pull request already proposes this logo (#{plan.pull_number} from "
+                         f"{plan.branch}); nothing to change")
+    elif dry_run:
+        steps = {"create-branch": f"create branch {plan.branch} from {plan.base}",
+                 "commit": f"commit the new {LOGO_PATH} on {plan.branch}",
+                 "open-pull-request": f"open a pull request from {plan.branch} against {plan.base}"}
+        reporter.info("would " + ", then ".join(steps[action] for action in plan.actions))
+    data = {**plan.to_dict(), "dry_run": dry_run, "changed": changed}
+
+    def human() -> None:
+        reporter.line(f"{LOGO_PATH} on {where}")
+        reporter.line(f"  current: {plan.current.describe() if plan.current else 'none'}")
+        reporter.line(f"  new:     {plan.new.describe()}")
+        if plan.pull_url:
+            reporter.line(f"pull request: {plan.pull_url}")
+
+    reporter.result(data, human)
