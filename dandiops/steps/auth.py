@@ -14,20 +14,24 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from dandiops.archive.auth import (
     CLIENT_SECRET_VAR,
+    DEFAULT_OAUTH_CLIENT_ID,
     OAUTH_CLIENT_ID_MAX,
     SOCIALAPP_FIELD_MAX,
     AuthTargets,
     auth_command,
     targets,
     validate_client_id,
+    validate_client_secret,
 )
 from dandiops.archive.management import REQUEST_VAR, encode_request
 from dandiops.core.errors import ConflictError
 from dandiops.steps.base import Change, Check, Status
 from dandiops.steps.oneoff import require_result, run_in_dyno
+from dandiops.steps.questions import Question, placeholder
 
 if TYPE_CHECKING:
     from dandiops.steps.context import Context
+    from dandiops.steps.questions import Answers
 
 # Audit actions, one per object a run changed.
 AUDIT_ACTIONS = {"site": "auth.site.set", "social_app": "auth.github-app.set",
@@ -140,3 +144,69 @@ class AuthStep:
         self._read = None
         return to_changes(self.run(ctx, apply=True)["changes"])
 
+
+
+# --- for `dandiops init`: the same step with its inputs as questions ---------------------------------
+def _client_id_problem(option: str, max_length: int):
+    def problem(value: str) -> str | None:
+        from dandiops.core.errors import UsageError
+
+        try:
+            validate_client_id(value, option, max_length=max_length)
+        except UsageError as exc:
+            return exc.message
+        return None
+
+    return problem
+
+
+GITHUB_CLIENT_ID = Question("auth.github_client_id", "Client ID of the GitHub OAuth App users sign in with",
+                            validate=_client_id_problem("auth.github_client_id", SOCIALAPP_FIELD_MAX))
+OAUTH_CLIENT_ID = Question("auth.oauth_client_id", "Client ID of the web app's OAuth application "
+                           "(the frontend's VITE_APP_OAUTH_CLIENT_ID)", default=DEFAULT_OAUTH_CLIENT_ID,
+                           validate=_client_id_problem("auth.oauth_client_id", OAUTH_CLIENT_ID_MAX))
+GITHUB_CLIENT_SECRET = Question("auth.github_client_secret", "Client secret of the GitHub OAuth App", kind="secret",
+                                env_var=CLIENT_SECRET_VAR)
+
+
+class AuthWizardStep:
+    """AuthStep with its client ids and secret as questions, asked only when a dyno is about to run."""
+
+    name = AuthStep.name
+    title = AuthStep.title
+    needs_ready_app = True
+
+    def __init__(self, answers: "Answers"):
+        self.answers = answers
+        self._inner: AuthStep | None = None
+
+    def questions(self, ctx: "Context") -> list[Question]:
+        return [GITHUB_CLIENT_ID, OAUTH_CLIENT_ID, GITHUB_CLIENT_SECRET]
+
+    def inner(self, ctx: "Context", *, ask: bool) -> AuthStep | None:
+        if self._inner is None:
+            ids = [self.answers.known(question) for question in (GITHUB_CLIENT_ID, OAUTH_CLIENT_ID)]
+            if None in ids:
+                if not ask or self.answers.dry_run:
+                    return None
+                ids = [self.answers.ask(question) for question in (GITHUB_CLIENT_ID, OAUTH_CLIENT_ID)]
+            self._inner = AuthStep.from_environment(
+                ctx, github_client_id=ids[0], oauth_client_id=ids[1],
+                secret=lambda: validate_client_secret(self.answers.ask(GITHUB_CLIENT_SECRET), GITHUB_CLIENT_SECRET.key))
+        return self._inner
+
+    def check(self, ctx: "Context") -> Check:
+        inner = self.inner(ctx, ask=self.answers.interactive)
+        if inner is None:
+            return Check(Status.PENDING, f"the client ids are not answered yet ({GITHUB_CLIENT_ID.key}, "
+                                         f"{OAUTH_CLIENT_ID.key})")
+        return inner.check(ctx)
+
+    def plan(self, ctx: "Context") -> list[Change]:
+        inner = self.inner(ctx, ask=True)
+        if inner is None:
+            return [Change(f"sign-in with {placeholder(GITHUB_CLIENT_ID)}", "set up")]
+        return inner.plan(ctx)
+
+    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
+        return self.inner(ctx, ask=True).apply(ctx, changes)
