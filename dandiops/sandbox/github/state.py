@@ -23,6 +23,7 @@ from typing import Any, Callable
 from nacl.public import PrivateKey, SealedBox
 
 from dandiops.archive.workflows import WorkflowError, WorkflowSpec, parse as parse_workflow
+from dandiops.sandbox.faults import Fault, FaultInjection
 
 WORKFLOW_DIR = ".github/workflows/"
 TERMINAL = "completed"
@@ -236,23 +237,6 @@ class Repo:
 
 
 @dataclass
-class Fault:
-    status: int
-    remaining: int
-    delay: float = 0.0
-    methods: frozenset[str] | None = None
-    path_prefix: str | None = None
-    kind: str | None = None  # "primary" or "secondary" rate limit, else a plain error
-    retry_after: str | None = None
-    reset_in: float = 0.0  # primary rate limit: seconds until X-RateLimit-Reset
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.methods and method not in self.methods:
-            return False
-        return not self.path_prefix or path.startswith(self.path_prefix)
-
-
-@dataclass
 class RequestRecord:
     method: str
     path: str
@@ -276,7 +260,7 @@ class RunPace:
 StepEffect = Callable[["GitHubState", Run, Job, Any], "str | None"]
 
 
-class GitHubState:
+class GitHubState(FaultInjection):
     def __init__(self, token: str, *, login: str = "dandi-sandbox-operator", pace: RunPace | None = None):
         self.lock = threading.RLock()
         self._wake = threading.Condition(self.lock)
@@ -819,27 +803,6 @@ class GitHubState:
         return False
 
     # --- faults and the request log ------------------------------------------------------------
-    def inject_fault(self, status: int, count: int = 1, *, delay: float = 0.0, methods: set[str] | None = None,
-                     path_prefix: str | None = None, kind: str | None = None, retry_after: str | None = None,
-                     reset_in: float = 0.0) -> None:
-        """Fail the next `count` matching requests with `status` (0 = only delay them).
-
-        kind="primary" answers like an exhausted rate limit (403, X-RateLimit-Remaining 0, reset after
-        `reset_in` seconds); kind="secondary" like a secondary rate limit (403 with Retry-After).
-        """
-        with self.lock:
-            self.faults.append(Fault(status, count, delay, frozenset(methods) if methods else None, path_prefix,
-                                     kind, retry_after, reset_in))
-
-    def take_fault(self, method: str, path: str) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.remaining > 0 and fault.matches(method, path):
-                    fault.remaining -= 1
-                    return fault
-            self.faults = [f for f in self.faults if f.remaining > 0]
-        return None
-
     def writes(self) -> list[RequestRecord]:
         with self.lock:
             return [r for r in self.requests

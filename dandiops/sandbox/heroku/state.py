@@ -13,6 +13,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from dandiops.sandbox.faults import Fault, FaultInjection
+
 
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -126,21 +128,6 @@ class App:
 
 
 @dataclass
-class Fault:
-    status: int
-    remaining: int
-    delay: float = 0.0
-    methods: frozenset[str] | None = None
-    path_prefix: str | None = None
-    retry_after: str | None = None
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.methods and method not in self.methods:
-            return False
-        return not self.path_prefix or path.startswith(self.path_prefix)
-
-
-@dataclass
 class RequestRecord:
     method: str
     path: str
@@ -150,7 +137,7 @@ class RequestRecord:
     response: Any = None  # the JSON body sent back, kept for schema checks in tests
 
 
-class HerokuState:
+class HerokuState(FaultInjection):
     def __init__(self, api_key: str, account_email: str = "operator@example.org", rate_budget: int = 4500):
         self.lock = threading.RLock()
         self.api_key = api_key
@@ -206,22 +193,6 @@ class HerokuState:
         stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
         with self.lock:
             self.log_lines.setdefault(app.name, []).append(f"{stamp} {source}[{dyno}]: {message}")
-
-    def inject_fault(self, status: int, count: int = 1, *, delay: float = 0.0, methods: set[str] | None = None,
-                     path_prefix: str | None = None, retry_after: str | None = None) -> None:
-        """Fail the next `count` matching requests with `status` (0 = only delay them)."""
-        with self.lock:
-            self.faults.append(Fault(status, count, delay, frozenset(methods) if methods else None, path_prefix,
-                                     retry_after))
-
-    def take_fault(self, method: str, path: str) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.remaining > 0 and fault.matches(method, path):
-                    fault.remaining -= 1
-                    return fault
-            self.faults = [f for f in self.faults if f.remaining > 0]
-        return None
 
     def writes(self) -> list[RequestRecord]:
         with self.lock:
