@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shlex
 
 import pytest
@@ -17,13 +18,17 @@ STAGING_APP = "dandi-sandbox-api-staging"
 
 
 @pytest.fixture
-def sandbox(tmp_path, schema_validator):
+def sandbox(request, tmp_path, schema_validator):
+    """Tests marked `postgres` get the staging app on a fresh PostgreSQL database, the others SQLite."""
     from dandiops.sandbox.dyno.component import DynoComponent
     from dandiops.sandbox.dyno.web import ArchiveWebComponent
     from dandiops.sandbox.runtime import Sandbox
 
+    database_urls = None
+    if request.node.get_closest_marker("postgres"):
+        database_urls = {"staging": request.getfixturevalue("postgres_url")}
     dynos = DynoComponent()
-    box = Sandbox(tmp_path / "sandbox", components=[dynos, ArchiveWebComponent()],
+    box = Sandbox(tmp_path / "sandbox", components=[dynos, ArchiveWebComponent()], database_urls=database_urls,
                   heroku_extensions=[dynos.heroku_extension])
     box.start()
     try:
@@ -35,6 +40,30 @@ def sandbox(tmp_path, schema_validator):
     problems = [f"{r.method} {r.path}: {problem}" for r in checked
                 for problem in schema_validator.errors(r.method, r.path, r.response)]
     assert not problems, "stand-in responses that break Heroku's schema:\n" + "\n".join(problems[:20])
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL database on the server DANDIOPS_TEST_DATABASE_URL names; dropped afterwards."""
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    admin_url = os.environ.get("DANDIOPS_TEST_DATABASE_URL")
+    if not admin_url:
+        pytest.skip("DANDIOPS_TEST_DATABASE_URL is not set (a postgresql:// URL where databases may be created)")
+    import psycopg
+    from psycopg import sql
+
+    name = f"dandiops_auth_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as connection:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL at DANDIOPS_TEST_DATABASE_URL is unreachable: {exc}".splitlines()[0])
+    yield urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 class Archive:
