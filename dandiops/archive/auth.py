@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from dandiops.core.errors import ConfigError, UsageError
 
-SITE_ID = 1  # resonant_settings.allauth; the dyno uses the app's own settings.SITE_ID
 GITHUB_PROVIDER = "github"
 GITHUB_APP_NAME = "GitHub"
 WEB_APP_NAME = "DANDI GUI"  # the name migration 0028 gives the web app's OAuth application

@@ -99,9 +99,9 @@ class AuthStep:
         result = require_result(run, what)
         result["dyno"] = run.dyno_name
         if result.get("refused"):
+            admin = f"{ctx.env.require('api_url').rstrip('/')}/admin/"
             raise ConflictError(f"{what} changed nothing: {result['refused']}",
-                                hint="resolve it in the Django admin ({}/admin/), then run the command again"
-                                .format(ctx.env.api_url.rstrip("/") if ctx.env.api_url else "the API"))
+                                hint=f"resolve it in the Django admin ({admin}), then run the command again")
         if apply:
             self._record(ctx, result)
         return result

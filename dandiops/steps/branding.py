@@ -207,7 +207,8 @@ def apply_logo(ctx: "Context", plan: LogoPlan, data: bytes) -> LogoPlan:
             done.append("commit")
         if "open-pull-request" in plan.actions:
             pull = client.create_pull(full_name, base=plan.base, head=plan.branch,
-                                      title="Replace the web app's logo", body=_pull_body(plan))
+                                      title=f"{'Replace' if plan.current else 'Add'} the web app's logo",
+                                      body=_pull_body(plan))
             plan.pull_number, plan.pull_url = pull.number, pull.html_url
             done.append("open-pull-request")
     except Exception as exc:

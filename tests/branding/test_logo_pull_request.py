@@ -92,6 +92,18 @@ def test_the_logo_already_on_the_default_branch_is_left_alone(cli, tmp_path, gh_
     assert gh_state.writes() == [] and repo.pulls == {}
 
 
+def test_a_repository_without_a_logo_gets_one_added(cli, tmp_path, gh_state, repo):
+    gh_state.commit_files(repo, "master", {LOGO_PATH: None}, "Drop the logo [skip ci]")
+    result = cli("branding", "logo", write(tmp_path, NEW_LOGO), "-e", "staging", "--json")
+    assert result.exit_code == 0, result
+    assert (result.json()["status"], result.json()["current"]) == ("opened", None)
+    branch = result.json()["branch"]
+    assert on_branch(repo, branch) == NEW_LOGO and on_branch(repo, "master") is None
+    [pull] = repo.pulls.values()
+    assert pull.title == "Add the web app's logo" and pull.body.startswith(f"Adds `{LOGO_PATH}`")
+    assert repo.commits[repo.branch_sha(branch)].message == f"Add the web app's logo ({LOGO_PATH})"
+
+
 def test_dry_run_shows_the_difference_and_writes_nothing(cli, tmp_path, gh_state, repo, audit_lines):
     result = cli("branding", "logo", write(tmp_path, NEW_LOGO), "-e", "staging", "--dry-run")
     assert result.exit_code == 0, result
