@@ -49,6 +49,8 @@ def to_changes(items: list[dict[str, Any]]) -> list[Change]:
     for item in items:
         if item["field"] == "created":
             changes.append(Change(target=item["target"], action="create"))
+        elif item["field"] == "sites":
+            changes.append(Change(target=item["target"], action="attach", after=item["after"]))
         elif item.get("secret"):
             changes.append(Change(target=f"{item['target']} {item['field']}", action="set", secret=True))
         else:
