@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-DEMO_ANSWERS = Path(__file__).resolve().parents[2] / "dandiops" / "sandbox" / "demo-answers.yaml"
-SUPERUSER_PASSWORD = "sandbox-superuser-pw-4711"
+from init_helpers import DEMO_ANSWERS, SUPERUSER_PASSWORD  # noqa: F401 - re-exported for fixtures
 
 
 @pytest.fixture(autouse=True)
 def _fast_writes(monkeypatch):
     monkeypatch.setenv("DANDIOPS_GITHUB_WRITE_INTERVAL", "0")
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", SUPERUSER_PASSWORD)
+    monkeypatch.setenv("DANDIOPS_GITHUB_CLIENT_SECRET", "0123456789abcdef0123456789abcdef01234567")
 
 
 @pytest.fixture

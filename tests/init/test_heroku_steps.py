@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import DEMO_ANSWERS
+from init_helpers import DEMO_ANSWERS
 from dandiops.archive.deployment import BUILDPACKS, SETTINGS_MODULE
 from dandiops.steps.app_config import RequiredConfigStep
 from dandiops.steps.base import Status

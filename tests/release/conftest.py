@@ -124,3 +124,9 @@ def copy_archive(tmp_path: Path) -> Path:
     target = tmp_path / "archive-copy"
     shutil.copytree(archive_dir(tmp_path), target, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
     return target
+
+
+@pytest.fixture
+def archive_copy(tmp_path) -> Path:
+    """A copy of the miniature archive to break on purpose."""
+    return copy_archive(tmp_path)

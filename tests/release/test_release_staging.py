@@ -257,13 +257,9 @@ class Migration(migrations.Migration):
 '''
 
 
-def test_broken_migration_fails_the_release_phase(cli, github, dispatchable, staging_app, tmp_path):
+def test_broken_migration_fails_the_release_phase(cli, github, dispatchable, staging_app, archive_copy):
     """A checkout whose new migration raises: the release fails with the migration's error kept."""
-    from conftest import MINIATURE_ARCHIVE, copy_archive
-
-    if not (MINIATURE_ARCHIVE / "manage.py").is_file():
-        pytest.skip("needs the miniature archive (dandiops/sandbox/archive) to add a migration to")
-    checkout = copy_archive(tmp_path)
+    checkout = archive_copy
     migrations = checkout / "dandiapi" / "api" / "migrations"
     latest = sorted(p.stem for p in migrations.glob("[0-9]*.py"))[-1]
     (migrations / "9999_broken_backfill.py").write_text(BROKEN_MIGRATION.format(latest=latest))
