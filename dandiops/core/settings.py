@@ -214,3 +214,19 @@ def load_secrets(root: Path, env_name: str | None, environ: Mapping[str, str] | 
         merged.update({k: v for k, v in dotenv_values(file).items() if v is not None})
     merged.update(environ)
     return Secrets(values=merged, warnings=warnings)
+
+
+def connect_origin(url: str, environ: Mapping[str, str] | None = None) -> str:
+    """Where to send HTTP requests for `url`: DANDIOPS_CONNECT_TO (`HOST=ORIGIN,...`, like curl's
+    --connect-to) reroutes an API host, e.g. to the sandbox's loopback router, while dandiops.toml
+    keeps the public URL. Returns `url` with its origin replaced, or `url` unchanged."""
+    from urllib.parse import urlsplit
+
+    environ = os.environ if environ is None else environ
+    host = urlsplit(url).hostname
+    for entry in (environ.get("DANDIOPS_CONNECT_TO") or "").split(","):
+        name, sep, origin = entry.strip().partition("=")
+        if sep and host and name.lower() == host.lower():
+            parts = urlsplit(url)
+            return origin.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+    return url

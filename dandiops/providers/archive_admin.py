@@ -17,18 +17,21 @@ def verify_admin_login(api_url: str, username: str, password: str, *, timeout: f
     """Raise unless `username`/`password` can log in to {api_url}/admin/."""
     import httpx
 
+    from dandiops.core.settings import connect_origin
+
     base = api_url.rstrip("/")
     login_url = f"{base}/admin/login/"
+    target = connect_origin(base)  # the same as base unless DANDIOPS_CONNECT_TO reroutes the host
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            form = client.get(login_url, params={"next": "/admin/"})
+            form = client.get(f"{target}/admin/login/", params={"next": "/admin/"})
             _expect_page(form, login_url)
             match = _CSRF_FIELD.search(form.text)
             if not match or "csrftoken" not in client.cookies:
                 raise DandiopsError(f"{login_url} did not serve a Django login form with a CSRF token",
                                     hint="check that api_url in dandiops.toml is the API's origin",
                                     exit_code=ExitCode.CHECK_FAILED)
-            answer = client.post(login_url, params={"next": "/admin/"}, headers={"Referer": login_url},
+            answer = client.post(f"{target}/admin/login/", params={"next": "/admin/"}, headers={"Referer": login_url},
                                  data={"csrfmiddlewaretoken": match.group(1), "username": username,
                                        "password": password, "next": "/admin/"})
             if answer.status_code == 403:
@@ -40,7 +43,7 @@ def verify_admin_login(api_url: str, username: str, password: str, *, timeout: f
                 _expect_page(answer, login_url)
                 raise AuthError(f"logging in to {base}/admin/ as {username} failed",
                                 hint="check the password; the user must be active and staff (a superuser is)")
-            index = client.get(f"{base}/admin/")
+            index = client.get(f"{target}/admin/")
             _expect_page(index, f"{base}/admin/")
             if index.status_code != 200 or "logout" not in index.text.lower():
                 raise AuthError(f"logged in as {username}, but {base}/admin/ did not show the admin",

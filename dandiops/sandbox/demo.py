@@ -38,6 +38,7 @@ def demo_environment(sandbox: "Sandbox") -> Iterator[dict[str, str]]:
         os.environ.update(sandbox.environment())
         # the superuser's password is a secret: never in the answers file; a fresh one unless the operator set it
         os.environ.setdefault("DJANGO_SUPERUSER_PASSWORD", random_secrets.token_urlsafe(18))
+        os.environ.setdefault("DANDIOPS_GITHUB_CLIENT_SECRET", random_secrets.token_hex(20))
         yield dict(os.environ)
     finally:
         os.environ.clear()

@@ -21,13 +21,14 @@ if TYPE_CHECKING:
 
 STEP_NAMES = ("credentials", "infrastructure", "aws", "config-vars", "hosts", "formation", "cachetable",
               "superuser", "backups", "github-secrets", "email-alerts", "heroku-access", "netlify-site",
-              "github-oauth-app")
+              "github-oauth-app", "auth")
 
 TITLES = {
     "cachetable": "Cache table (createcachetable)",
     "superuser": "Django superuser",
     "backups": "Daily database backups",
     "github-secrets": "GitHub Actions secrets for deploys",
+    "auth": "Sign-in: Site, GitHub social app, web app OAuth application",
 }
 
 
@@ -122,6 +123,13 @@ class RememberedStep:
 
 
 # --- assembling the runbook ---------------------------------------------------------------------
+def auth_fingerprint(answers) -> str:
+    """A changed client id means sign-in must be set up again."""
+    from dandiops.steps.auth import GITHUB_CLIENT_ID, OAUTH_CLIENT_ID
+
+    return ":".join(answers.known(question) or "" for question in (GITHUB_CLIENT_ID, OAUTH_CLIENT_ID))
+
+
 def dyno_step(name: str, module_name: str, build: Callable[[Any], Any], answers, recheck: set[str],
                extra_fingerprint: Callable[["Context"], str] | None = None):
     module = find_module(module_name)
@@ -159,6 +167,9 @@ def build_steps(ctx: "Context", answers: "WizardAnswers", *, recheck: set[str] |
             "github-secrets", TITLES["github-secrets"],
             unavailable_reason(adapters.GITHUB_PROVIDER, "setting GitHub Actions secrets")),
         *checklist_steps(answers),
+        # after github-oauth-app: its client id exists only once the OAuth App is made
+        dyno_step("auth", "dandiops.steps.auth", lambda m: m.AuthWizardStep(answers), answers, recheck,
+                  extra_fingerprint=lambda _ctx: auth_fingerprint(answers)),
     ]
     assert tuple(step.name for step in steps) == STEP_NAMES, [step.name for step in steps]
     return steps

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from urllib.parse import urlsplit
 
 STAGING_APP = "dandi-sandbox-api-staging"
 SECRET = "f3c1a8d2e47b9c0d5a6e1f2b3c4d5e6f7a8b9c0d"
@@ -22,10 +23,10 @@ def test_setup_configures_site_github_app_and_oauth_application_in_one_dyno(cli,
                                                                             dyno_posts):
     result = cli(*SETUP, "--github-client-secret-stdin", "--json", input=SECRET + "\n")
     assert result.exit_code == 0, result
-    host = api_url(sandbox).removeprefix("http://")
+    host = urlsplit(api_url(sandbox)).hostname
     data = result.json()
     assert data["changed"] is True and data["dry_run"] is False
-    assert data["github_app"]["callback_url"] == f"http://{host}/accounts/github/login/callback/"
+    assert data["github_app"]["callback_url"] == f"https://{host}/accounts/github/login/callback/"
     assert data["oauth_application"] == {"client_id": WEB_CLIENT_ID, "redirect_uris": ["https://staging.dandi.test/"]}
     assert {(c["target"], c["action"]) for c in data["changes"]} >= {
         ("Site 1 domain", "set"), ("social application github", "create"),
@@ -72,8 +73,8 @@ def test_a_second_run_reports_no_change_and_writes_nothing(cli, staging, audit_l
 def test_human_output_names_the_callback_url_and_hides_the_secret(cli, sandbox):
     result = cli(*SETUP, "--github-client-secret-stdin", input=SECRET)
     assert result.exit_code == 0, result
-    host = api_url(sandbox).removeprefix("http://")
-    assert f"GitHub OAuth App callback URL: http://{host}/accounts/github/login/callback/" in result.stdout
+    host = urlsplit(api_url(sandbox)).hostname
+    assert f"GitHub OAuth App callback URL: https://{host}/accounts/github/login/callback/" in result.stdout
     assert f"VITE_APP_OAUTH_CLIENT_ID): {WEB_CLIENT_ID}" in result.stdout
     assert "set social application github secret (secret value hidden)" in result.stderr
     assert SECRET not in result.stdout + result.stderr

@@ -81,9 +81,12 @@ def test_the_settings_module_is_the_one_the_app_names(cli, heroku_client):
                                      "django.core.mail.backends.filebased.EmailBackend"]
 
 
-def test_api_url_points_at_the_web_process(sandbox, heroku_client, heroku_state):
+def test_api_host_is_routed_to_the_web_process(sandbox, heroku_client, heroku_state):
+    from dandiops.core.settings import connect_origin
+
     config = tomllib.loads(sandbox.config_path.read_text())
-    api_url = config["environments"]["staging"]["api_url"]
+    assert config["environments"]["staging"]["api_url"] == "https://api.staging.dandi.test"
+    api_url = connect_origin("https://api.staging.dandi.test", sandbox.environment())
     assert api_url.startswith("http://127.0.0.1:")
     login = httpx.get(f"{api_url}/admin/login/")
     assert login.status_code == 200 and "csrfmiddlewaretoken" in login.text
@@ -114,8 +117,10 @@ def test_the_full_sandbox_carries_dynos_and_the_web_process(tmp_path, schema_val
 
     with build_sandbox(tmp_path / "full") as box:
         env = box.environment()
-        api_url = tomllib.loads(box.config_path.read_text())["environments"]["production"]["api_url"]
-        assert httpx.get(f"{api_url}/admin/login/").status_code == 200
+        from dandiops.core.settings import connect_origin
+
+        public = tomllib.loads(box.config_path.read_text())["environments"]["production"]["api_url"]
+        assert httpx.get(f"{connect_origin(public, env)}/admin/login/").status_code == 200
         with HerokuClient(env["HEROKU_API_KEY"], base_url=env["DANDIOPS_HEROKU_API_URL"]) as client:
             out: list[str] = []
             result = OneOffDynos(client, "dandi-sandbox-api", ca_file=env["DANDIOPS_RENDEZVOUS_CA_FILE"]).run(

@@ -60,7 +60,7 @@ def test_password_from_the_environment_and_login_verified(cli, staging, sandbox)
                  env={"DJANGO_SUPERUSER_PASSWORD": PASSWORD})
     assert result.exit_code == 0, result
     assert result.json()["login_verified"] is True
-    assert "logged in to http://127.0.0.1:" in result.stderr
+    assert "logged in to https://api.staging.dandi.test/admin/" in result.stderr
     web_log = "\n".join(sandbox.heroku.state.log_lines[STAGING_APP])
     assert "POST /admin/login/?next=/admin/ HTTP/1.1\" 302" in web_log
 
@@ -71,7 +71,7 @@ def test_a_wrong_password_fails_the_login_check(cli, staging):
     result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin",
                  "--verify-login", input="not the password")
     assert result.exit_code == 4, result
-    assert "logging in to http://127.0.0.1:" in result.stderr and "failed" in result.stderr
+    assert "logging in to https://api.staging.dandi.test/admin/" in result.stderr and "failed" in result.stderr
 
 
 def test_password_is_never_accepted_as_an_option(cli, heroku_state):

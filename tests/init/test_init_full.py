@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from conftest import DEMO_ANSWERS, SUPERUSER_PASSWORD
+from init_helpers import DEMO_ANSWERS, SUPERUSER_PASSWORD
 
 STEPS = ["credentials", "infrastructure", "aws", "config-vars", "hosts", "formation", "cachetable", "superuser",
-         "backups", "github-secrets", "email-alerts", "heroku-access", "netlify-site", "github-oauth-app"]
+         "backups", "github-secrets", "email-alerts", "heroku-access", "netlify-site", "github-oauth-app", "auth"]
 
 
 def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, aws, github, writes):
@@ -19,7 +19,7 @@ def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, a
     assert SUPERUSER_PASSWORD not in first.stdout + first.stderr
     audit = (sandbox.workdir / "audit.log").read_text()
     actions = [json.loads(line)["action"] for line in audit.splitlines()]
-    for action in ("config-vars.set", "cachetable.create", "superuser.create", "backups.schedule",
+    for action in ("cachetable.create", "superuser.create", "backups.schedule", "auth.site.set",
                    "checklist.confirm"):
         assert action in actions
     assert SUPERUSER_PASSWORD not in audit
@@ -36,7 +36,7 @@ def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, a
     report = second.json()
     assert [s["step"] for s in report["steps"]] == STEPS
     assert {s["step"]: s["status"] for s in report["steps"]} == {
-        **{name: "ok" for name in STEPS[:10]}, **{name: "confirmed" for name in STEPS[10:]}}
+        **{name: "ok" for name in STEPS[:10]}, **{name: "confirmed" for name in STEPS[10:14]}, "auth": "ok"}
     assert writes() == counts
     # the logs themselves: reads only, and reads did happen on every stand-in
     heroku_methods = {r.method for r in heroku_state.requests[heroku_before:]}
@@ -61,8 +61,7 @@ def test_first_run_statuses(cli):
                  "--only", "hosts,formation,github-secrets,email-alerts")
     assert result.exit_code == 0, result
     statuses = {s["step"]: s["status"] for s in result.json()["steps"]}
-    # the sandbox serves the API on 127.0.0.1, which the seeded DJANGO_ALLOWED_HOSTS lacks
-    assert statuses == {"hosts": "applied", "formation": "ok", "github-secrets": "ok", "email-alerts": "confirmed"}
+    assert statuses == {"hosts": "ok", "formation": "ok", "github-secrets": "ok", "email-alerts": "confirmed"}
 
 
 def test_dry_run_prints_every_plan_and_writes_nothing(cli, sandbox, staging_app, writes):
@@ -75,7 +74,7 @@ def test_dry_run_prints_every_plan_and_writes_nothing(cli, sandbox, staging_app,
         assert name in result.stdout
     data = cli("-e", "staging", "init", "--dry-run", "--non-interactive", "--json").json()
     plans = {s["step"]: [c["target"] + " " + str(c["after"]) for c in s["changes"]] for s in data["steps"]}
-    assert plans["hosts"] == ["config var DJANGO_ALLOWED_HOSTS api.staging.dandi.test,127.0.0.1"]
+    assert plans["hosts"] == []  # the seeded app already allows its API host and web origin
     # an answer it would ask for is shown as such, not asked
     assert plans["config-vars"] == ["config var DJANGO_DANDI_ADMIN_EMAIL <asked: config.DJANGO_DANDI_ADMIN_EMAIL>"]
     dyno_step = next(s for s in data["steps"] if s["step"] == "cachetable")
@@ -84,7 +83,8 @@ def test_dry_run_prints_every_plan_and_writes_nothing(cli, sandbox, staging_app,
     assert not (sandbox.workdir / ".dandiops").exists()
 
 
-def test_dry_run_json_lists_changes(cli, writes):
+def test_dry_run_json_lists_changes(cli, staging_app, writes):
+    staging_app.config["DJANGO_ALLOWED_HOSTS"] = "old-api.example.org"
     before = writes()
     result = cli("-e", "staging", "init", "--dry-run", "--json", "--only", "hosts")
     assert result.exit_code == 0, result
@@ -172,7 +172,8 @@ def test_declined_checklist_item_stays_manual_and_exit_6(cli, tmp_path):
     assert "manual" in result.stdout and "still need attention: netlify-site" in result.stderr
 
 
-def test_production_needs_yes_without_a_terminal(cli, writes):
+def test_production_needs_yes_without_a_terminal(cli, heroku_state, writes):
+    heroku_state.apps["dandi-sandbox-api"].config["DJANGO_ALLOWED_HOSTS"] = "old-api.example.org"
     before = writes()
     result = cli("-e", "production", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS), "--only", "hosts")
     assert result.exit_code == 2, result
@@ -185,6 +186,7 @@ def test_production_needs_yes_without_a_terminal(cli, writes):
 
 def test_fail_fast_still_reports_every_check(cli, staging_app):
     del staging_app.config["DJANGO_DANDI_ADMIN_EMAIL"]
+    staging_app.config["DJANGO_ALLOWED_HOSTS"] = "old-api.example.org"
     result = cli("-e", "staging", "init", "--non-interactive", "--json", "--only", "config-vars,hosts")
     assert result.exit_code == 2, result
     data = result.json()

@@ -196,10 +196,12 @@ def _local_location(location: str, api_host: str, router_url: str) -> str:
 
 
 class ArchiveWebComponent:
-    """Serves each environment's app on loopback and points the environment's api_url at it."""
+    """Serves each environment's app on loopback; DANDIOPS_CONNECT_TO sends requests for the
+    environment's API host there, so dandiops.toml keeps the public api_url an operator would have."""
 
     def __init__(self) -> None:
         self.routers: dict[str, WebRouter] = {}
+        self.api_hosts: dict[str, str] = {}
 
     def start(self, sandbox: "Sandbox") -> None:
         state = sandbox.heroku.state
@@ -207,14 +209,15 @@ class ArchiveWebComponent:
             app = state.find_app(sandbox.heroku.environment_settings(env_name)["heroku_app"])
             if app is not None:
                 self.routers[env_name] = WebRouter(state, app, sandbox.workdir).start()
+                self.api_hosts[env_name] = urlsplit(sandbox.heroku.environment_settings(env_name)["api_url"]).hostname
 
     def stop(self) -> None:
         for router in self.routers.values():
             router.stop()
 
     def environment(self) -> dict[str, str]:
-        return {}
+        pairs = [f"{self.api_hosts[env_name]}={router.url}" for env_name, router in self.routers.items()]
+        return {"DANDIOPS_CONNECT_TO": ",".join(pairs)} if pairs else {}
 
     def environment_settings(self, env_name: str) -> dict[str, Any]:
-        router = self.routers.get(env_name)
-        return {"api_url": router.url} if router else {}
+        return {}
