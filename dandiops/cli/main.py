@@ -15,23 +15,23 @@ from dandiops.cli.common import RootOptions
 from dandiops.core.errors import DandiopsError, ExitCode
 
 # Each module exposes register(app). Kept as names so adding a group is one line.
-COMMAND_MODULES = (
+COMMAND_MODULES = (  # in runbook order, as `dandiops --help` lists them
+    "init",
     "status",
     "config",
     "hosts",
-    "sandbox",
-    "init",
-    "backups",
-    "logs",
-    "access",
-    "alerts",
     "release",
     "run",
     "superuser",
     "cachetable",
     "users",
     "auth",
+    "backups",
+    "logs",
+    "access",
+    "alerts",
     "branding",
+    "sandbox",
 )
 
 
