@@ -1,18 +1,20 @@
 """The runbook's manual items: things only a person can do in a dashboard, confirmed and recorded.
 
 Each item says exactly what to do for this environment. The operator confirms it (at a prompt,
-or with `checklist: {ITEM: true}` in the answers file); the confirmation is remembered (who,
-when) and written to the audit log, and later runs report it as confirmed without asking again.
+or with `checklist: {ITEM: true}` in the answers file); the confirmation is kept in the same
+store as `dandiops alerts` confirmations (.dandiops/confirmations.json, who and when) and written
+to the audit log, and later runs report it as confirmed without asking again. Email alerts also
+count as confirmed once `dandiops alerts` has recorded the threshold alerts and their recipients.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 from dandiops.steps.base import Change, Check, Status
+from dandiops.steps.confirmations import Confirmations
 from dandiops.steps.questions import Answers, PromptingAnswers, Question
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ class ChecklistItem:
     name: str
     title: str
     instructions: Callable[["Environment"], str]
+    also_confirmed_by: tuple[str, ...] = ()  # confirmation keys that together mean the same thing
 
 
 ITEMS = (
@@ -39,7 +42,8 @@ ITEMS = (
         "email-alerts", "Heroku email alerts",
         lambda env: f"In the Heroku dashboard, open {env.heroku_app} > Metrics > Configure Alerts and turn on "
                     "email alerts for response time and failed requests; add the people to notify "
-                    "(`dandiops alerts` lists what else to set up and turns on runtime metrics)."),
+                    "(`dandiops alerts` lists what else to set up and turns on runtime metrics).",
+        also_confirmed_by=("alerts.threshold-alerts", "alerts.alert-recipients")),
     ChecklistItem(
         "heroku-access", "Heroku access for the team",
         lambda env: f"In the Heroku dashboard, open {env.heroku_app} > Access and give every maintainer the "
@@ -85,28 +89,35 @@ class ChecklistStep:
     def _answers(self, ctx: "Context") -> Answers:
         return self.answers or PromptingAnswers(ctx)
 
+    def confirmation(self, ctx: "Context") -> dict | None:
+        store = Confirmations.for_context(ctx)
+        app = ctx.env.heroku_app
+        if record := store.get(app, self.memo_key):
+            return record
+        related = [store.get(app, key) for key in self.item.also_confirmed_by]
+        if related and all(related):
+            return related[-1]
+        return None
+
     def check(self, ctx: "Context") -> Check:
-        record = self._answers(ctx).recall(self.memo_key)
+        record = self.confirmation(ctx)
         if record:
-            return Check(Status.CONFIRMED, f"confirmed by {record.get('by', '?')} on {record.get('at', '?')}")
+            return Check(Status.CONFIRMED, f"confirmed by {record.get('by', '?')} on {record.get('confirmed_at', '?')}")
         return Check(Status.MANUAL, "to do by hand", [self.item.instructions(ctx.env)])
 
     def plan(self, ctx: "Context") -> list[Change]:
-        if self._answers(ctx).recall(self.memo_key):
+        if self.confirmation(ctx):
             return []
         return [Change(self.item.title, "confirm", after=self.item.instructions(ctx.env))]
 
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         if not changes:
             return []
-        answers = self._answers(ctx)
-        if not answers.ask(self.question(ctx)):
+        if not self._answers(ctx).ask(self.question(ctx)):
             return []  # not done yet: stays a manual item
         from dandiops.core.audit import operator_name
 
-        record = {"by": operator_name(ctx.environ),
-                  "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-        answers.remember(self.memo_key, record)
+        Confirmations.for_context(ctx).confirm(ctx.env.heroku_app, self.memo_key, operator_name(ctx.environ))
         ctx.record("checklist.confirm", item=self.item.name)
         return changes
 

@@ -94,8 +94,9 @@ def test_sandbox_demo_runs_init_and_status_with_no_account(monkeypatch, tmp_path
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "Summary" in result.stdout and "Formation" in result.stdout  # init's summary, then status
     assert "re-ran init on the finished deployment: 0 write request(s)" in result.stderr
-    state = json.loads((tmp_path / "demo" / ".dandiops" / "init-staging.json").read_text())
-    assert state["memo"]["checklist.github-oauth-app"]
+    from init_helpers import confirmations
+
+    assert confirmations(tmp_path / "demo")["checklist.github-oauth-app"]
     import os
 
     assert os.environ["HEROKU_API_KEY"] == "the-operators-real-key-must-not-be-used"  # restored afterwards

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from init_helpers import DEMO_ANSWERS, SUPERUSER_PASSWORD
+from init_helpers import DEMO_ANSWERS, SUPERUSER_PASSWORD, confirmations
 
 STEPS = ["credentials", "infrastructure", "aws", "config-vars", "hosts", "formation", "cachetable", "superuser",
          "backups", "github-secrets", "email-alerts", "heroku-access", "netlify-site", "github-oauth-app", "auth"]
@@ -24,7 +24,8 @@ def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, a
         assert action in actions
     assert SUPERUSER_PASSWORD not in audit
     state = json.loads((sandbox.workdir / ".dandiops" / "init-staging.json").read_text())
-    assert set(state["memo"]) >= {"checklist.email-alerts", "dyno-check.cachetable", "dyno-check.superuser"}
+    assert set(state["memo"]) >= {"dyno-check.cachetable", "dyno-check.superuser"}
+    assert set(confirmations(sandbox.workdir)) >= {"checklist.email-alerts", "checklist.github-oauth-app"}
     assert SUPERUSER_PASSWORD not in json.dumps(state)
 
     heroku_before = len(heroku_state.requests)
@@ -192,3 +193,13 @@ def test_fail_fast_still_reports_every_check(cli, staging_app):
     data = result.json()
     assert {s["step"]: s["status"] for s in data["steps"]} == {"config-vars": "pending", "hosts": "pending"}
     assert "config.DJANGO_DANDI_ADMIN_EMAIL" in data["error"]["message"]
+
+
+def test_email_alerts_confirmed_through_dandiops_alerts_count_for_init(cli, tmp_path):
+    confirmed = cli("alerts", "-e", "production", "--yes", "--confirm", "threshold-alerts",
+                    "--confirm", "alert-recipients")  # threshold alerts need Standard dynos, as production has
+    assert confirmed.exit_code == 0, confirmed
+    result = cli("-e", "production", "init", "--non-interactive", "--only", "email-alerts", "--json")
+    assert result.exit_code == 0, result
+    [step] = result.json()["steps"]
+    assert step["status"] == "confirmed"

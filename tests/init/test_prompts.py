@@ -70,8 +70,9 @@ def test_checklist_confirmation_at_a_prompt_is_recorded(scripted, sandbox):
     script = scripted(keys="y")
     result = run_init(script.ctx, only=["netlify-site"])
     assert [o.status for o in result.outcomes] == [Status.CONFIRMED]
-    memo = json.loads((sandbox.workdir / ".dandiops" / "init-staging.json").read_text())["memo"]
-    assert memo["checklist.netlify-site"]["by"]
+    from init_helpers import confirmations
+
+    assert confirmations(sandbox.workdir)["checklist.netlify-site"]["by"]
     again = run_init(scripted(interactive=False).ctx, only=["netlify-site"])
     assert [o.status for o in again.outcomes] == [Status.CONFIRMED]  # not asked again
 
