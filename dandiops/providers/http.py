@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import httpx
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Heroku refills its rate budget at about 75 requests a minute: with none left, one token takes this long.
+RATE_TOKEN_SECONDS = 0.8
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -38,8 +40,10 @@ class RetryPolicy:
                     return min(float(retry_after), 60.0)
                 except ValueError:
                     pass
-        backoff = min(self.max_delay, self.base_delay * (2**attempt))
-        return backoff * (0.5 + random.random() / 2)
+        backoff = min(self.max_delay, self.base_delay * (2**attempt)) * (0.5 + random.random() / 2)
+        if response is not None and response.status_code == 429 and response.headers.get("RateLimit-Remaining") == "0":
+            return max(backoff, RATE_TOKEN_SECONDS)  # retrying sooner would only be refused again
+        return backoff
 
 
 def send_with_retries(client: httpx.Client, request: httpx.Request, policy: RetryPolicy, *,

@@ -108,3 +108,12 @@ def test_config_patch_null_deletes_and_creates_a_release(client, heroku_state):
     assert "DJANGO_DANDI_DOI_PUBLISH" not in result
     assert app.releases[-1].description == "Remove DJANGO_DANDI_DOI_PUBLISH config vars"
     assert len(app.releases) == before + 1
+
+
+def test_an_empty_rate_budget_waits_for_a_token_before_retrying(heroku_state):
+    from dandiops.providers.http import RATE_TOKEN_SECONDS
+
+    response = httpx.Response(429, headers={"RateLimit-Remaining": "0"})
+    assert FAST.delay(0, response) == RATE_TOKEN_SECONDS
+    assert FAST.delay(0, httpx.Response(429, headers={"RateLimit-Remaining": "0", "Retry-After": "2"})) == 2.0
+    assert FAST.delay(0, httpx.Response(503)) < RATE_TOKEN_SECONDS
