@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, carry_out, get_context
 
 app = typer.Typer(help="List, add and remove the people who can reach the Heroku app (the Access tab).",
                   no_args_is_help=True)
@@ -47,16 +47,8 @@ def _change(ctx: typer.Context, env, json_output, dry_run, yes, *, add=(), remov
     reporter = context.reporter
     changes = step.plan(context)
     app_name = context.env.heroku_app
-    if not changes:
-        reporter.success(f"nothing to change: access to {app_name} is already as asked")
-    elif dry_run:
-        for change in changes:
-            reporter.info(f"would {change.describe()}")
-    else:
-        context.confirm_production(f"changing who can reach {app_name}")
-        step.apply(context, changes)
-        for change in changes:
-            reporter.success(change.describe())
+    carry_out(context, changes, step.apply, dry_run=dry_run, confirm=f"changing who can reach {app_name}",
+              nothing=f"nothing to change: access to {app_name} is already as asked")
     reporter.result({"app": app_name, "team": step.access(context).team, "dry_run": dry_run,
                      "changes": [c.to_dict() for c in changes]})
 

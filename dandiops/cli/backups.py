@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, carry_out, get_context
 
 app = typer.Typer(help="Schedule daily Heroku Postgres backups and see the backups taken.", no_args_is_help=True)
 
@@ -53,15 +53,10 @@ def schedule(ctx: typer.Context, at: AtOption = None, tz: TzOption = None, env: 
     warning = protection_warning(context.heroku_data().database(attachment.addon_id), attachment.addon_name)
     if warning:
         reporter.warn(warning)
-    if not changes:
-        reporter.success(f"daily backups of {attachment.addon_name} already run at {when}")
-    elif dry_run:
-        for change in changes:
-            reporter.info(f"would {change.describe()}")
-    else:
-        context.confirm_production(f"scheduling backups of {attachment.addon_name}")
-        step.apply(context, changes)
-        reporter.success(f"daily backups of {attachment.addon_name} at {when}")
+    carry_out(context, changes, step.apply, dry_run=dry_run,
+              confirm=f"scheduling backups of {attachment.addon_name}",
+              nothing=f"daily backups of {attachment.addon_name} already run at {when}",
+              done=lambda: reporter.success(f"daily backups of {attachment.addon_name} at {when}"))
     reporter.result({"app": context.env.heroku_app, "database": attachment.addon_name,
                      "schedule": attachment.schedule_name, "hour": when.hour, "timezone": when.timezone,
                      "dry_run": dry_run, "changes": [c.to_dict() for c in changes],
@@ -77,16 +72,9 @@ def unschedule(ctx: typer.Context, env: EnvOption = None, dry_run: DryRunOption 
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
     reporter = context.reporter
     attachment, schedules, changes = backups.unschedule_changes(context)
-    if not changes:
-        reporter.success(f"no backup schedule for {attachment.addon_name}: nothing to remove")
-    elif dry_run:
-        for change in changes:
-            reporter.info(f"would {change.describe()}")
-    else:
-        context.confirm_production(f"removing the backup schedule of {attachment.addon_name}")
-        backups.unschedule(context, attachment, schedules)
-        for change in changes:
-            reporter.success(change.describe())
+    carry_out(context, changes, lambda ctx, _changes: backups.unschedule(ctx, attachment, schedules),
+              dry_run=dry_run, confirm=f"removing the backup schedule of {attachment.addon_name}",
+              nothing=f"no backup schedule for {attachment.addon_name}: nothing to remove")
     reporter.result({"app": context.env.heroku_app, "database": attachment.addon_name, "dry_run": dry_run,
                      "changes": [c.to_dict() for c in changes]})
 

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, carry_out, get_context
 
 app = typer.Typer(help="Manage the hosts (DJANGO_ALLOWED_HOSTS) and CORS origins the API accepts.",
                   no_args_is_help=True)
@@ -50,18 +50,9 @@ def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, ad
     origin_pairs = {"add": cors or [], "remove": []} if adding else {"add": [], "remove": cors or []}
     step = AllowedHostsStep([host_edit(**pairs), origin_edit(**origin_pairs)])  # validates before any request
     changes = step.plan(context)
-    reporter = context.reporter
-    if not changes:
-        reporter.success("nothing to change: the hosts and origins are already as asked")
-    elif dry_run:
-        for change in changes:
-            reporter.info(f"would {change.describe()}")
-    else:
-        context.confirm_production("changing allowed hosts")
-        step.apply(context, changes)
-        for change in changes:
-            reporter.success(change.describe())
-    reporter.result({"app": context.env.heroku_app, "dry_run": dry_run, "changes": [c.to_dict() for c in changes]})
+    carry_out(context, changes, step.apply, dry_run=dry_run, confirm="changing allowed hosts",
+              nothing="nothing to change: the hosts and origins are already as asked")
+    context.reporter.result({"app": context.env.heroku_app, "dry_run": dry_run, "changes": [c.to_dict() for c in changes]})
 
 
 @app.command("add")
