@@ -15,19 +15,19 @@ FIXED = ("staging", "production", "status", "list")
 class ReleaseGroup(TyperGroup):
     """`release ENV` for any environment of dandiops.toml, beside `status` and `list`."""
 
-    def get_command(self, ctx: click.Context, cmd_name: str):
+    def get_command(self, ctx: typer.Context, cmd_name: str):
         command = super().get_command(ctx, cmd_name)
         if command is None and not cmd_name.startswith("-"):
             return super().get_command(ctx, "ENV")
         return command
 
-    def resolve_command(self, ctx: click.Context, args):
+    def resolve_command(self, ctx: typer.Context, args):
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None and command.name == "ENV":
             return args[0], command, args[1:]
         return name, command, rest
 
-    def list_commands(self, ctx: click.Context):
+    def list_commands(self, ctx: typer.Context):
         return [name for name in super().list_commands(ctx) if name != "ENV"]
 
 

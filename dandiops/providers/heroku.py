@@ -124,7 +124,6 @@ class HerokuClient:
             body = response.json()
         except ValueError:
             body = {}
-        remote_id = body.get("id", "") if isinstance(body, dict) else ""
         remote_message = (body.get("message") if isinstance(body, dict) else None) or response.reason_phrase
         action = what or f"{method} {path}"
         status = response.status_code

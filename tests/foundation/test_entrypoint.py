@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -107,8 +106,8 @@ def test_unexpected_errors_show_a_masked_traceback_without_locals(cli, sandbox, 
     from dandiops.steps import status as status_module
 
     def explode(ctx):
-        secret_here = sandbox.heroku.api_key  # noqa: F841 - a local that must never be printed
-        raise RuntimeError(f"boom {sandbox.heroku.api_key}")
+        local_only = "value-held-only-in-a-local-variable"
+        raise RuntimeError(f"boom {sandbox.heroku.api_key} {len(local_only)}")
 
     monkeypatch.setattr(status_module, "gather_status", explode)
     result = cli("status", "-e", "staging")
@@ -116,6 +115,7 @@ def test_unexpected_errors_show_a_masked_traceback_without_locals(cli, sandbox, 
     assert "unexpected internal error" in result.stderr
     assert "boom ***" in result.stderr
     assert sandbox.heroku.api_key not in result.stderr
+    assert "value-held-only-in-a-local-variable" not in result.stderr  # no locals in tracebacks
 
 
 def test_bad_option_values_are_usage_errors_without_a_traceback(cli):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 import os
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
-from init_helpers import DEMO_ANSWERS, SUPERUSER_PASSWORD  # noqa: F401 - re-exported for fixtures
+from init_helpers import SUPERUSER_PASSWORD
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from flask import Flask, request
 
 from dandiops.sandbox.dyno.runner import OneOffRunner
 from dandiops.sandbox.heroku import render
-from dandiops.sandbox.heroku.api import error, json_response, not_found_app
+from dandiops.sandbox.heroku.api import error, json_response, require_app
 from dandiops.sandbox.heroku.state import App, HerokuState
 
 _ENV_NAME = re.compile(r"^\w+$")
@@ -31,9 +31,7 @@ def dyno_routes(runner_for: Callable[[], OneOffRunner]) -> Callable[[Flask, Hero
 
         @app.post("/apps/<ident>/dynos")
         def oneoff_create_dyno(ident):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             body = request.get_json(silent=True)
             if not isinstance(body, dict):
                 return error(400, "bad_request", "Request body must be a JSON object.")
@@ -52,9 +50,7 @@ def dyno_routes(runner_for: Callable[[], OneOffRunner]) -> Callable[[Flask, Hero
 
         @app.post("/apps/<ident>/dynos/<dyno_ident>/actions/stop")
         def oneoff_stop_dyno(ident, dyno_ident):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             dyno = find_dyno(found, dyno_ident)
             if dyno is None:
                 return error(404, "not_found", "Couldn't find that dyno.", resource="dyno")
@@ -63,9 +59,7 @@ def dyno_routes(runner_for: Callable[[], OneOffRunner]) -> Callable[[Flask, Hero
 
         @app.delete("/apps/<ident>/dynos/<dyno_ident>")
         def oneoff_restart_dyno(ident, dyno_ident):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             dyno = find_dyno(found, dyno_ident)
             if dyno is None:
                 return error(404, "not_found", "Couldn't find that dyno.", resource="dyno")
@@ -74,9 +68,7 @@ def dyno_routes(runner_for: Callable[[], OneOffRunner]) -> Callable[[Flask, Hero
 
         @app.delete("/apps/<ident>/dynos")
         def oneoff_restart_all(ident):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             runner_for().stop_all(found)
             return json_response({}, 202)
 

@@ -8,7 +8,7 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 
 from dandiops.sandbox.heroku import ranges, render
 from dandiops.sandbox.heroku.state import Collaborator, HerokuState, RequestRecord, now
@@ -30,6 +30,14 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
 
 def not_found_app() -> Response:
     return error(404, "not_found", "Couldn't find that app.", resource="app")
+
+
+def require_app(state: HerokuState, ident: str):
+    """The app named or identified by `ident`; a request for an unknown one ends in Heroku's 404."""
+    found = state.find_app(ident)
+    if found is None:
+        abort(not_found_app())
+    return found
 
 
 def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Flask:
@@ -121,25 +129,19 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
 
     @app.get("/apps/<ident>")
     def get_app(ident):
-        found = state.find_app(ident)
-        if not found:
-            return not_found_app()
+        found = require_app(state, ident)
         return json_response(render.app(state, found, base_url()))
 
     # --- config vars -------------------------------------------------------------------
     @app.get("/apps/<ident>/config-vars")
     def get_config_vars(ident):
-        found = state.find_app(ident)
-        if not found:
-            return not_found_app()
+        found = require_app(state, ident)
         with state.lock:
             return json_response(dict(found.config))
 
     @app.patch("/apps/<ident>/config-vars")
     def patch_config_vars(ident):
-        found = state.find_app(ident)
-        if not found:
-            return not_found_app()
+        found = require_app(state, ident)
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or any(not isinstance(v, (str, type(None))) for v in body.values()):
             return error(422, "invalid_params", "Config vars must be a JSON object of strings or nulls.")
@@ -164,17 +166,13 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
     # --- formation ---------------------------------------------------------------------
     @app.get("/apps/<ident>/formation")
     def get_formation(ident):
-        found = state.find_app(ident)
-        if not found:
-            return not_found_app()
+        found = require_app(state, ident)
         with state.lock:
             return json_response([render.formation(found, f) for f in found.formation.values()])
 
     @app.get("/apps/<ident>/formation/<ftype>")
     def get_formation_one(ident, ftype):
-        found = state.find_app(ident)
-        if not found:
-            return not_found_app()
+        found = require_app(state, ident)
         item = found.formation.get(ftype) or next((f for f in found.formation.values() if f.id == ftype), None)
         if not item:
             return error(404, "not_found", "Couldn't find that formation.", resource="formation")
@@ -204,9 +202,7 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
 
     @app.patch("/apps/<ident>/formation")
     def patch_formation(ident):
-        found = state.find_app(ident)
-        if not found:
-            return not_found_app()
+        found = require_app(state, ident)
         body = request.get_json(silent=True)
         updates = body.get("updates") if isinstance(body, dict) else None
         if not isinstance(updates, list) or not all(isinstance(u, dict) and u.get("type") for u in updates):
@@ -221,9 +217,7 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
 
     @app.patch("/apps/<ident>/formation/<ftype>")
     def patch_formation_one(ident, ftype):
-        found = state.find_app(ident)
-        if not found:
-            return not_found_app()
+        found = require_app(state, ident)
         body = request.get_json(silent=True) or {}
         with state.lock:
             problem = apply_formation_update(found, ftype, body)
@@ -234,18 +228,14 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
     # --- releases ----------------------------------------------------------------------
     @app.get("/apps/<ident>/releases")
     def list_releases(ident):
-        found = state.find_app(ident)
-        if not found:
-            return not_found_app()
+        found = require_app(state, ident)
         with state.lock:
             return listed(list(found.releases), ["id", "version"], "id", attr_key,
                           lambda item: render.release(found, item))
 
     @app.get("/apps/<ident>/releases/<rel>")
     def get_release(ident, rel):
-        found = state.find_app(ident)
-        if not found:
-            return not_found_app()
+        found = require_app(state, ident)
         with state.lock:
             item = next((r for r in found.releases if r.id == rel or str(r.version) == rel), None)
             if not item:
@@ -255,17 +245,13 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
     # --- dynos -------------------------------------------------------------------------
     @app.get("/apps/<ident>/dynos")
     def list_dynos(ident):
-        found = state.find_app(ident)
-        if not found:
-            return not_found_app()
+        found = require_app(state, ident)
         with state.lock:
             return json_response([render.dyno(found, d) for d in found.dynos.values()])
 
     @app.get("/apps/<ident>/dynos/<dyno>")
     def get_dyno(ident, dyno):
-        found = state.find_app(ident)
-        if not found:
-            return not_found_app()
+        found = require_app(state, ident)
         with state.lock:
             item = next((d for d in found.dynos.values() if d.id == dyno or d.name == dyno), None)
             if not item:
@@ -275,26 +261,20 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
     # --- add-ons -----------------------------------------------------------------------
     @app.get("/apps/<ident>/addons")
     def list_addons(ident):
-        found = state.find_app(ident)
-        if not found:
-            return not_found_app()
+        found = require_app(state, ident)
         with state.lock:
             return json_response([render.addon(found, a) for a in found.addons])
 
     @app.get("/apps/<ident>/addon-attachments")
     def list_attachments(ident):
-        found = state.find_app(ident)
-        if not found:
-            return not_found_app()
+        found = require_app(state, ident)
         with state.lock:
             return json_response([render.addon_attachment(found, a) for a in found.addons])
 
     @app.post("/actions/addon-attachments/resolve")
     def resolve_attachment():
         body = request.get_json(silent=True) or {}
-        found = state.find_app(str(body.get("app", "")))
-        if not found:
-            return not_found_app()
+        found = require_app(state, str(body.get("app", "")))
         name = str(body.get("addon_attachment", ""))
         service = body.get("addon_service")
         with state.lock:
@@ -313,18 +293,14 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
             return next((c for c in found.collaborators if who in (c.id, c.email, c.user_id)), None)
 
         def list_view(ident):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             with state.lock:
                 items = [render.collaborator(found, c, team=team) for c in found.collaborators]
             return listed(items, ["email", "id"], "email", lambda obj, field: obj["user"]["email"]
                           if field == "email" else obj["id"])
 
         def get_view(ident, who):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             with state.lock:
                 item = find(found, who)
                 if not item:
@@ -332,9 +308,7 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
                 return json_response(render.collaborator(found, item, team=team))
 
         def create_view(ident):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             if team and not found.team:
                 return error(422, "invalid_params", "App is not owned by a team.")
             if not team and found.team:
@@ -356,9 +330,7 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
                 return json_response(render.collaborator(found, item, team=team), 201)
 
         def delete_view(ident, who):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             with state.lock:
                 item = find(found, who)
                 if not item:

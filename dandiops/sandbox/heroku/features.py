@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, request
 
-from dandiops.sandbox.heroku.api import error, json_response, not_found_app
+from dandiops.sandbox.heroku.api import error, json_response, require_app
 from dandiops.sandbox.heroku.schema import example
 from dandiops.sandbox.heroku.state import HerokuState, new_id, now
 
@@ -78,16 +78,12 @@ class AppFeaturesStandIn:
 
         @app.get("/apps/<ident>/features")
         def list_app_features(ident):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             return json_response([self.render(found.id, f) for f in CATALOGUE])
 
         @app.get("/apps/<ident>/features/<name>")
         def get_app_feature(ident, name):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             feature, problem = feature_or_error(name)
             if problem:
                 return problem
@@ -95,9 +91,7 @@ class AppFeaturesStandIn:
 
         @app.patch("/apps/<ident>/features/<name>")
         def update_app_feature(ident, name):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             feature, problem = feature_or_error(name)
             if problem:
                 return problem

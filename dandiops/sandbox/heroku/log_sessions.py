@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, Response, request
 
-from dandiops.sandbox.heroku.api import error, json_response, not_found_app
+from dandiops.sandbox.heroku.api import error, json_response, require_app
 from dandiops.sandbox.heroku.schema import example
 from dandiops.sandbox.heroku.state import HerokuState, now
 
@@ -116,9 +116,7 @@ class LogSessionsStandIn:
 
         @app.post("/apps/<ident>/log-sessions")
         def create_log_session(ident):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             body = request.get_json(silent=True) or {}
             if not isinstance(body, dict):
                 return error(422, "invalid_params", "Expected a JSON object.")

@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import Flask, request
 
 from dandiops.sandbox.heroku import render
-from dandiops.sandbox.heroku.api import error, json_response, not_found_app
+from dandiops.sandbox.heroku.api import error, json_response, require_app
 from dandiops.sandbox.heroku.seed import PROCFILE
 from dandiops.sandbox.heroku.state import Addon, App, Formation, HerokuState, Release
 
@@ -98,17 +98,13 @@ class ProvisioningStandIn:
 
         @app.get("/apps/<ident>/buildpack-installations")
         def list_buildpacks(ident):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             with state.lock:
                 return json_response([buildpack_json(i, b) for i, b in enumerate(found.buildpacks)])
 
         @app.put("/apps/<ident>/buildpack-installations")
         def put_buildpacks(ident):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             body = request.get_json(silent=True)
             updates = body.get("updates") if isinstance(body, dict) else None
             if not isinstance(updates, list) or not all(isinstance(u, dict) and isinstance(u.get("buildpack"), str)
@@ -120,9 +116,7 @@ class ProvisioningStandIn:
 
         @app.post("/apps/<ident>/addons")
         def create_addon(ident):
-            found = state.find_app(ident)
-            if not found:
-                return not_found_app()
+            found = require_app(state, ident)
             body = request.get_json(silent=True)
             plan = body.get("plan") if isinstance(body, dict) else None
             if not isinstance(plan, str) or not plan:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask, request
 
 from dandiops.sandbox.heroku import render
-from dandiops.sandbox.heroku.api import error, json_response, not_found_app
+from dandiops.sandbox.heroku.api import error, json_response, require_app
 from dandiops.sandbox.heroku.state import HerokuState, now
 
 PERMISSIONS = ("view", "deploy", "operate", "manage")
@@ -30,9 +30,7 @@ def team_collaborator_updates(app: Flask, state: HerokuState) -> None:
 
     @app.patch("/teams/apps/<ident>/collaborators/<who>")
     def update_team_collaborator(ident, who):
-        found = state.find_app(ident)
-        if not found:
-            return not_found_app()
+        found = require_app(state, ident)
         if not found.team:
             return error(422, "invalid_params", "App is not owned by a team.")
         body = request.get_json(silent=True)
