@@ -78,7 +78,7 @@ class Context:
         if "heroku" not in self._clients:
             from dandiops.providers.heroku import HerokuClient
 
-            env_name = self.env.name if self.settings.environments else None
+            env_name = self.env.name  # an unknown or missing environment is the first thing to report
             self._clients["heroku"] = HerokuClient(
                 self.secrets.get("HEROKU_API_KEY"),
                 base_url=self.setting("DANDIOPS_HEROKU_API_URL", "https://api.heroku.com"),
@@ -91,7 +91,7 @@ class Context:
         if "heroku_data" not in self._clients:
             from dandiops.providers.heroku_data import DEFAULT_DATA_API_URL, HerokuDataClient
 
-            env_name = self.env.name if self.settings.environments else None
+            env_name = self.env.name  # an unknown or missing environment is the first thing to report
             self._clients["heroku_data"] = HerokuDataClient(
                 self.secrets.get("HEROKU_API_KEY"),
                 base_url=self.setting("DANDIOPS_HEROKU_DATA_API_URL", DEFAULT_DATA_API_URL),
@@ -104,7 +104,7 @@ class Context:
         if "github" not in self._clients:
             from dandiops.providers.github import DEFAULT_API_URL, TOKEN_NAMES, GitHubClient
 
-            env_name = self.env.name if self.settings.environments else None
+            env_name = self.env.name  # an unknown or missing environment is the first thing to report
             self._clients["github"] = GitHubClient(
                 self.secrets.first(*TOKEN_NAMES),
                 base_url=self.setting("DANDIOPS_GITHUB_API_URL", DEFAULT_API_URL),

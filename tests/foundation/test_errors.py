@@ -62,3 +62,15 @@ def test_generated_config_names_both_seeded_apps(sandbox):
     assert environments["staging"]["heroku_app"] == "dandi-sandbox-api-staging"
     assert environments["production"]["heroku_app"] == "dandi-sandbox-api"
     assert environments["production"]["production"] is True
+
+
+def test_no_config_anywhere_is_reported_before_credentials(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from dandiops.cli.main import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["status"])
+    assert result.exit_code == 3
+    assert "no environments are defined (no dandiops.toml found" in result.stderr
+    assert "create dandiops.toml" in result.stderr
