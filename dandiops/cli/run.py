@@ -24,6 +24,19 @@ def command_line(args: list[str]) -> str:
     return args[0] if len(args) == 1 else shlex.join(args)
 
 
+def program_name(args: list[str]) -> str:
+    """What the audit log keeps of a command: its program only, since the rest may hold secrets."""
+    import re
+    import shlex
+
+    try:
+        words = shlex.split(args[0]) if len(args) == 1 else args
+    except ValueError:  # unbalanced quotes: the shell will say so; keep no more than the first word
+        words = args[0].split()
+    programs = [word for word in words if not re.match(r"\w+=", word)]  # `NAME=value prog` sets a variable first
+    return programs[0] if programs else ""
+
+
 def _dyno_env(values: list[str] | None) -> dict[str, str]:
     import re
 
@@ -33,7 +46,9 @@ def _dyno_env(values: list[str] | None) -> dict[str, str]:
     for value in values or []:
         name, sep, content = value.partition("=")
         if not sep or not re.fullmatch(r"\w+", name):
-            raise UsageError(f"invalid --dyno-env {value!r}", hint="use --dyno-env NAME=VALUE (NAME: letters, digits, _)")
+            # the name only: the value may be a secret
+            raise UsageError(f"invalid --dyno-env name {name!r}" if sep else "--dyno-env has no '=' between NAME "
+                             "and VALUE", hint="use --dyno-env NAME=VALUE (NAME: letters, digits, _)")
         env[name] = content
     return env
 
@@ -91,8 +106,9 @@ def run(
                             on_attached=started.update)
     except DandiopsError as exc:
         if started:
-            context.record("dyno.run", "failed", program=command[0], dyno=started.get("name"), error=exc.message)
+            context.record("dyno.run", "failed", program=program_name(command), dyno=started.get("name"),
+                           error=exc.message)
         raise
-    context.record("dyno.run", "ok" if result.exit_status == 0 else "failed", program=command[0],
+    context.record("dyno.run", "ok" if result.exit_status == 0 else "failed", program=program_name(command),
                    dyno=result.dyno_name, exit_status=result.exit_status)
     raise typer.Exit(result.exit_status)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -159,8 +160,25 @@ def test_an_untrusted_certificate_is_refused(heroku_client):
 def test_bad_dyno_env_is_refused_before_any_request(cli, heroku_state):
     result = cli("run", "-e", "staging", "--dyno-env", "NOT VALID=1", "--", "true")
     assert result.exit_code == 2, result
-    assert "invalid --dyno-env 'NOT VALID=1'" in result.stderr
+    assert "invalid --dyno-env name 'NOT VALID'" in result.stderr
     assert heroku_state.writes() == []
+
+
+@pytest.mark.parametrize("given", ["BAD-NAME=s3cr3t-value", "s3cr3t-value"])
+def test_a_bad_dyno_env_never_echoes_its_value(cli, heroku_state, given):
+    result = cli("run", "-e", "staging", "--dyno-env", given, "--", "true")
+    assert result.exit_code == 2, result
+    assert "--dyno-env" in result.stderr and "NAME=VALUE" in result.stderr
+    assert "s3cr3t-value" not in result.stdout + result.stderr
+    assert heroku_state.writes() == []
+
+
+def test_the_audit_line_keeps_the_program_of_a_shell_line_not_the_line(cli):
+    result = cli("run", "-e", "staging", "PGPASSWORD=s3cr3t-value true --token s3cr3t-value")
+    assert result.exit_code == 0, result
+    line = audit_lines()[-1]
+    assert (line["action"], line["detail"]["program"]) == ("dyno.run", "true")
+    assert "s3cr3t-value" not in json.dumps(line)
 
 
 def test_dry_run_writes_nothing(cli, heroku_state):
