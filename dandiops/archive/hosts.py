@@ -22,6 +22,9 @@ def normalize_host(value: str) -> str:
     if raw != raw.strip() or any(c.isspace() for c in raw) or not raw:
         raise UsageError(f"invalid host {value!r}: it contains whitespace or is empty",
                          hint="give a bare host name such as api.example.org")
+    if "@" in raw:  # never echoed: user info may hold a password
+        raise UsageError("invalid host: it holds user info (NAME@ or NAME:PASSWORD@)",
+                         hint="give a bare host name such as api.example.org")
     if "://" in raw:
         raise UsageError(f"invalid host {value!r}: ALLOWED_HOSTS takes host names, not URLs",
                          hint=f"drop the scheme: {urlsplit(raw).hostname or raw.split('://', 1)[1]}")
@@ -48,6 +51,11 @@ def normalize_origin(value: str) -> str:
     if not value or any(c.isspace() for c in value):
         raise UsageError(f"invalid CORS origin {value!r}: it contains whitespace or is empty",
                          hint="give an origin such as https://example.org")
+    scheme, _, rest = value.rpartition("://")
+    user_info, at, authority = rest.split("/", 1)[0].rpartition("@")
+    if at:  # checked first, and never echoed: user info may hold a password
+        raise UsageError("invalid CORS origin: an origin has no user info (NAME:PASSWORD@)",
+                         hint=f"use {scheme or 'https'}://{authority}")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"invalid CORS origin {value!r}: an origin needs a scheme and a host",
@@ -55,9 +63,6 @@ def normalize_origin(value: str) -> str:
     if parts.path not in ("",) or parts.query or parts.fragment:
         raise UsageError(f"invalid CORS origin {value!r}: an origin has no path, query or trailing slash",
                          hint=f"use {parts.scheme}://{parts.netloc}")
-    if parts.username or parts.password:
-        raise UsageError(f"invalid CORS origin {value!r}: an origin has no user info",
-                         hint=f"use {parts.scheme}://{parts.hostname}")
     try:
         parts.port
     except ValueError:

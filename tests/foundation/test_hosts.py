@@ -90,6 +90,17 @@ def test_bad_cors_origins_are_refused(cli, heroku_state, bad, says):
     assert heroku_state.requests == []
 
 
+@pytest.mark.parametrize("option", [[], ["--cors-origin"]])
+@pytest.mark.parametrize("bad", ["https://admin:s3cr3t-pw@example.org", "https://admin:s3cr3t-pw@example.org/app",
+                                 "admin:s3cr3t-pw@example.org"])
+def test_user_info_is_refused_without_echoing_the_password(cli, heroku_state, option, bad):
+    result = cli("hosts", "add", *option, bad, "-e", "staging")
+    assert result.exit_code == 2, result
+    assert "user info" in result.stderr and "hint:" in result.stderr
+    assert "s3cr3t-pw" not in result.stdout + result.stderr
+    assert heroku_state.requests == []
+
+
 def test_nothing_to_change_is_a_usage_error(cli, heroku_state):
     result = cli("hosts", "add", "-e", "staging")
     assert result.exit_code == 2
