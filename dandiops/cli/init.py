@@ -28,7 +28,7 @@ def init(
         "--state-file", help="Where answers and confirmations are kept between runs "
                              "(default: .dandiops/init-ENV.json beside dandiops.toml).")] = None,
     recheck: Annotated[Optional[list[str]], typer.Option(
-        "--recheck", help="Check cachetable or superuser again with a one-off dyno instead of trusting the "
+        "--recheck", help="Check cachetable, superuser or auth again with a one-off dyno instead of trusting the "
                           "state file (repeatable).", metavar="STEP")] = None,
     dry_run: DryRunOption = False,
     yes: YesOption = False,
@@ -37,7 +37,7 @@ def init(
     """Check every runbook step and make what is missing; re-running on a finished deployment changes nothing.
 
     Steps, in order: credentials, infrastructure, aws, config-vars, hosts, formation, cachetable, superuser,
-    backups, github-secrets, email-alerts, heroku-access, netlify-site, github-oauth-app.
+    backups, github-secrets, email-alerts, heroku-access, netlify-site, github-oauth-app, auth.
 
     Answers come from --answers, then from earlier runs (the state file), then from prompts; secrets from the
     environment or a hidden prompt. Ctrl-C keeps what was answered: run init again to go on from there.

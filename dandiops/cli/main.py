@@ -62,9 +62,14 @@ def _reporter(ctx):
     options = ctx.find_root().obj
     if isinstance(options, RootOptions) and options.context is not None:
         return options.context.reporter
-    from dandiops.core.output import Reporter, Terminal
+    import os
 
-    return Reporter(Terminal.detect())
+    from dandiops.core.output import Reporter, Terminal
+    from dandiops.core.redact import SecretRegistry
+    from dandiops.core.settings import SECRET_ENV_NAMES
+
+    # no Context yet (the failure came before one was built): still mask the secrets we know of
+    return Reporter(Terminal.detect(), secrets=SecretRegistry(os.environ.get(name) for name in SECRET_ENV_NAMES))
 
 
 app = typer.Typer(

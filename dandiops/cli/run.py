@@ -64,10 +64,10 @@ def run(
     time_to_live: Annotated[Optional[int], typer.Option(
         "--time-to-live", min=1, max=86400, help="Seconds after which Heroku ends the dyno.")] = None,
     start_timeout: Annotated[Optional[float], typer.Option(
-        "--start-timeout", min=0, help="Seconds to wait for the dyno to start [default: 120; 0 = no limit].")] = None,
+        "--start-timeout", min=0, help="Seconds to wait for the dyno to start (default: 120; 0 = no limit).")] = None,
     silence_timeout: Annotated[Optional[float], typer.Option(
         "--silence-timeout", min=0, help="Stop the dyno after this many seconds without output "
-                                         "[default: no limit].")] = None,
+                                         "(default: no limit).")] = None,
     dry_run: DryRunOption = False,
 ) -> None:
     """Run a command in a one-off dyno and exit with the command's own exit status.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 from dandiops.wizard.answers import WizardAnswers, load_answers_file
 from dandiops.wizard.engine import Wizard, WizardResult, select_steps, validate_selection
 from dandiops.wizard.state import InitState, default_state_path
-from dandiops.wizard.steps import STEP_NAMES, build_steps
+from dandiops.wizard.steps import REMEMBERED_STEPS, STEP_NAMES, build_steps
 
 if TYPE_CHECKING:
     from dandiops.steps.context import Context
@@ -27,8 +27,8 @@ def run_init(ctx: "Context", *, answers_file: str | Path | None = None, only: Se
     from dandiops.core.errors import UsageError
 
     for name in recheck:
-        if name not in ("cachetable", "superuser"):
-            raise UsageError(f"--recheck {name}: only cachetable and superuser are remembered between runs",
+        if name not in REMEMBERED_STEPS:
+            raise UsageError(f"--recheck {name}: only {', '.join(REMEMBERED_STEPS)} are remembered between runs",
                              hint="other steps are checked on every run")
     validate_selection(STEP_NAMES, only, start)
     file_answers = load_answers_file(answers_file) if answers_file else {}

@@ -23,6 +23,9 @@ STEP_NAMES = ("credentials", "infrastructure", "aws", "config-vars", "hosts", "f
               "superuser", "backups", "github-secrets", "email-alerts", "heroku-access", "netlify-site",
               "github-oauth-app", "auth")
 
+# Steps checked with a one-off dyno once and then remembered in the state file (see RememberedStep).
+REMEMBERED_STEPS = ("cachetable", "superuser", "auth")
+
 TITLES = {
     "cachetable": "Cache table (createcachetable)",
     "superuser": "Django superuser",

@@ -124,3 +124,24 @@ def test_bad_option_values_are_usage_errors_without_a_traceback(cli):
     assert "No such option" in result.stderr and "Traceback" not in result.stderr
     result = cli("hosts", "add", "x.example.org", "--env")
     assert result.exit_code == 2 and "Traceback" not in result.stderr
+
+
+def test_errors_before_any_context_still_mask_known_secrets(monkeypatch, capsys):
+    from dandiops.cli import main
+
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_secretvalue1234")
+
+    class NoRoot:
+        obj = None
+
+        def find_root(self):
+            return self
+
+    reporter = main._reporter(NoRoot())
+    reporter.error("could not use ghp_secretvalue1234")
+    assert "ghp_secretvalue1234" not in capsys.readouterr().err
+
+
+def test_option_help_shows_defaults_written_in_brackets():
+    result = run("run", "--help")
+    assert "(default: 120; 0 = no limit)" in result.stdout

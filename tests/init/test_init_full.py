@@ -203,3 +203,11 @@ def test_email_alerts_confirmed_through_dandiops_alerts_count_for_init(cli, tmp_
     assert result.exit_code == 0, result
     [step] = result.json()["steps"]
     assert step["status"] == "confirmed"
+
+
+def test_recheck_accepts_every_remembered_step(cli, writes):
+    before = writes()
+    result = cli("-e", "staging", "init", "--dry-run", "--only", "auth", "--recheck", "auth", "--json")
+    assert result.exit_code == 0, result
+    assert [s["step"] for s in result.json()["steps"]] == ["auth"]
+    assert writes() == before

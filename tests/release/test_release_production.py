@@ -70,6 +70,14 @@ def test_production_without_tty_or_yes_refuses_and_names_the_flag(cli, gh_state,
     assert "refs/tags/v0.2.0" not in next(iter(gh_state.repos.values())).refs
 
 
+def test_production_dry_run_needs_no_confirmation_and_writes_nothing(cli, gh_state, production_app):
+    result = cli("release", "production", "--tag", "v0.2.0", "--dry-run")
+    assert result.exit_code == ExitCode.OK, result
+    assert "needs confirmation" not in result.stderr
+    assert gh_state.writes() == []
+    assert "refs/tags/v0.2.0" not in next(iter(gh_state.repos.values())).refs
+
+
 class TypedAnswer:
     """The operator at a terminal, typing one answer."""
 

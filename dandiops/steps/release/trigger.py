@@ -147,8 +147,10 @@ class Release:
 
     # --- triggers --------------------------------------------------------------------------
     def _prepare_write(self, action: str) -> None:
-        """Confirm a production change and note the release to wait past; nothing is written yet."""
-        self.ctx.confirm_production(action)
+        """Confirm a production change (not for a dry run, which writes nothing) and note the release to
+        wait past; nothing is written yet."""
+        if not self.request.dry_run:
+            self.ctx.confirm_production(action)
         self.baseline = latest_version(self.heroku, self.app)
 
     def _dispatch(self, workflow):
