@@ -25,7 +25,15 @@ class CacheTableStep:
     name = "cachetable"
     title = f"Database cache table {CACHE_TABLE}"
 
+    def __init__(self) -> None:
+        self._checked: Check | None = None  # each check costs a dyno: plan reuses the last one
+
     def check(self, ctx: "Context") -> Check:
+        if self._checked is None:
+            self._checked = self._check(ctx)
+        return self._checked
+
+    def _check(self, ctx: "Context") -> Check:
         run = run_in_dyno(ctx, cachetable_command(dry_run=True), echo=False, what="checking the cache table")
         if run.exit_status != 0:
             raise _failed(run, "checking the cache table")
@@ -42,6 +50,7 @@ class CacheTableStep:
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         if not changes:
             return []
+        self._checked = None
         return changes if self.create(ctx) == "created" else []
 
     def create(self, ctx: "Context") -> str:

@@ -27,10 +27,13 @@ class SuperuserStep:
     def __init__(self, email: str, password: Callable[[], str] | None = None):
         self.email = validate_emails([email], source="--email")[0]
         self._password = password  # asked only when a user is about to be created
+        self._found: dict[str, Any] | None = None  # each lookup costs a dyno: plan reuses check's
 
     def lookup(self, ctx: "Context") -> dict[str, Any]:
-        """What the archive has under this email (read-only dyno)."""
-        return self._run(ctx, {"mode": "check"}, what=f"looking up {self.email}")
+        """What the archive has under this email (read-only dyno, once until a change is applied)."""
+        if self._found is None:
+            self._found = self._run(ctx, {"mode": "check"}, what=f"looking up {self.email}")
+        return self._found
 
     def check(self, ctx: "Context") -> Check:
         found = self.lookup(ctx)
@@ -49,6 +52,7 @@ class SuperuserStep:
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         if not changes:
             return []
+        self._found = None
         return changes if self.create(ctx)["created"] else []
 
     def create(self, ctx: "Context") -> dict[str, Any]:

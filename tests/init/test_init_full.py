@@ -211,3 +211,13 @@ def test_recheck_accepts_every_remembered_step(cli, writes):
     assert result.exit_code == 0, result
     assert [s["step"] for s in result.json()["steps"]] == ["auth"]
     assert writes() == before
+
+
+def test_first_run_checks_each_dyno_step_with_one_dyno(cli, heroku_state):
+    """check and plan share one look (a dyno each is slow on Heroku): check, then create."""
+    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS),
+                 "--only", "cachetable,superuser")
+    assert result.exit_code == 0, result
+    dynos = [r.body["command"] for r in heroku_state.requests
+             if r.method == "POST" and r.path.endswith("/dynos")]
+    assert len(dynos) == 4, dynos  # cachetable: check, create; superuser: look up, create
