@@ -25,10 +25,6 @@ def dyno_routes(runner_for: Callable[[], OneOffRunner]) -> Callable[[Flask, Hero
     """The extension; `runner_for` returns the runner once the component has started it."""
 
     def install(app: Flask, state: HerokuState) -> None:
-        def find_dyno(found: App, ident: str):
-            with state.lock:
-                return next((d for d in found.dynos.values() if ident in (d.id, d.name)), None)
-
         @app.post("/apps/<ident>/dynos")
         def oneoff_create_dyno(ident):
             found = require_app(state, ident)
@@ -48,19 +44,13 @@ def dyno_routes(runner_for: Callable[[], OneOffRunner]) -> Callable[[Flask, Hero
             with state.lock:
                 return json_response(render.dyno(found, dyno), 201)
 
+        # Stopping and restarting a one-off dyno both end it: a one-off dyno is never restarted.
         @app.post("/apps/<ident>/dynos/<dyno_ident>/actions/stop")
+        @app.delete("/apps/<ident>/dynos/<dyno_ident>")
         def oneoff_stop_dyno(ident, dyno_ident):
             found = require_app(state, ident)
-            dyno = find_dyno(found, dyno_ident)
-            if dyno is None:
-                return error(404, "not_found", "Couldn't find that dyno.", resource="dyno")
-            runner_for().stop(found, dyno)
-            return json_response({}, 202)
-
-        @app.delete("/apps/<ident>/dynos/<dyno_ident>")
-        def oneoff_restart_dyno(ident, dyno_ident):
-            found = require_app(state, ident)
-            dyno = find_dyno(found, dyno_ident)
+            with state.lock:
+                dyno = found.find_dyno(dyno_ident)
             if dyno is None:
                 return error(404, "not_found", "Couldn't find that dyno.", resource="dyno")
             runner_for().stop(found, dyno)

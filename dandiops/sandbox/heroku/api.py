@@ -253,7 +253,7 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
     def get_dyno(ident, dyno):
         found = require_app(state, ident)
         with state.lock:
-            item = next((d for d in found.dynos.values() if d.id == dyno or d.name == dyno), None)
+            item = found.find_dyno(dyno)
             if not item:
                 return error(404, "not_found", "Couldn't find that dyno.", resource="dyno")
             return json_response(render.dyno(found, item))

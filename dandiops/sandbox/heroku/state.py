@@ -121,6 +121,10 @@ class App:
         done = [r for r in self.releases if r.status == "succeeded"]
         return done[-1] if done else None
 
+    def find_dyno(self, ident: str) -> "Dyno | None":
+        """A dyno by id or name (callers hold the state's lock)."""
+        return next((d for d in self.dynos.values() if ident in (d.id, d.name)), None)
+
     @property
     def released_at(self) -> str | None:
         current = self.current_release
