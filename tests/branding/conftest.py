@@ -1,35 +1,20 @@
 """Fixtures for `dandiops branding logo`: the GitHub stand-in (a dandi-archive fork whose default branch
 has web/src/assets/logo.svg) beside the Heroku stand-in every sandbox has, and nothing else.
 
-When GitHub's OpenAPI description is installed (see tests/release/release_openapi.py), every response
+When GitHub's OpenAPI description is installed (see tests/github_openapi.py), every response
 the stand-in gave during a test is checked against it at teardown.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-from pathlib import Path
-
 import pytest
-
-_OPENAPI_HELPER = Path(__file__).resolve().parents[1] / "release" / "release_openapi.py"
-
-
-@functools.lru_cache(maxsize=1)
-def _openapi():
-    """(helper module, checker) once per process; (None, None) when the description is not installed."""
-    if not _OPENAPI_HELPER.is_file():
-        return None, None
-    spec = importlib.util.spec_from_file_location("branding_release_openapi", _OPENAPI_HELPER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module, module.load_checker()
 
 
 def _openapi_problems(records) -> list[str]:
-    module, checker = _openapi()
-    return [] if checker is None else module.check_records(checker, records)
+    from github_openapi import check_records, load_checker
+
+    checker = load_checker()
+    return [] if checker is None else check_records(checker, records)
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ import uuid
 
 import pytest
 
-from dyno_helpers import STAGING_APP, ArchiveDatabase, CliResult, archive_database, dyno_sandbox, schema_problems
+from dyno_helpers import STAGING_APP, ArchiveDatabase, CliResult, archive_database, dyno_sandbox
+from heroku_schema import schema_problems
 
 PG_URL_VAR = "DANDIOPS_TEST_DATABASE_URL"
 

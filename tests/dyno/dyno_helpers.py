@@ -90,15 +90,6 @@ class CliResult:
         return f"<exit {self.exit_code}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}>"
 
 
-def schema_problems(state, validator) -> list[str]:
-    problems = []
-    for record in state.requests:
-        if record.status >= 300 or record.response is None or record.path.startswith(("/_sandbox/", "/client/",
-                                                                                         "/sessions/")):
-            continue
-        problems += [f"{record.method} {record.path}: {p}" for p in validator.errors(record.method, record.path,
-                                                                                      record.response)]
-    return problems
 
 
 def dyno_posts(state, app_name: str = STAGING_APP) -> list:

@@ -113,7 +113,7 @@ def test_the_full_sandbox_carries_dynos_and_the_web_process(tmp_path, schema_val
     from dandiops.providers.heroku import HerokuClient
     from dandiops.sandbox.full import build_sandbox
 
-    from dyno_helpers import schema_problems
+    from heroku_schema import schema_problems
 
     with build_sandbox(tmp_path / "full") as box:
         env = box.environment()

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from ops_helpers import schema_problems
+from heroku_schema import schema_problems
 
 
 @pytest.fixture

@@ -19,14 +19,3 @@ def applied(state) -> list:
     return [r for r in mutations(state) if r.status < 400]
 
 
-def schema_problems(state, validator) -> list[str]:
-    """Platform API responses that break Heroku's published schema (Data API and logplex have none)."""
-    problems = []
-    for record in state.requests:
-        if record.status >= 300 or record.response is None:
-            continue
-        if record.path.startswith(("/_sandbox/", "/client/", "/sessions/")):
-            continue
-        problems.extend(f"{record.method} {record.path}: {p}"
-                        for p in validator.errors(record.method, record.path, record.response))
-    return problems

@@ -2,7 +2,7 @@
 
 Runs move one step every 20 ms and dandiops polls every 20 ms, so a whole release takes well under a
 second plus the real `manage.py migrate` of the release phase. Every GitHub stand-in response a
-test provokes is checked against GitHub's OpenAPI description when it is installed (see release_openapi.py).
+test provokes is checked against GitHub's OpenAPI description when it is installed (see tests/github_openapi.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from release_openapi import check_records, load_checker
+from github_openapi import check_records, load_checker
 
 MINIATURE_ARCHIVE = Path(__file__).resolve().parents[2] / "dandiops" / "sandbox" / "archive"
 STEP_SECONDS = 0.02

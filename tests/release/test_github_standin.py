@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from release_openapi import MISSING_REASON, check_records, load_checker
+from github_openapi import MISSING_REASON, check_records, load_checker
 
 from dandiops.sandbox.github.seed import FULL_NAME, PRODUCTION_WORKFLOW, STAGING_WORKFLOW
 

@@ -1,6 +1,7 @@
 """Checks GitHub stand-in responses against GitHub's OpenAPI description (npm `@octokit/openapi`).
 
-The description is installed by `npm ci --prefix tests/release` (see tests/release/package.json).
+The description is installed by `npm ci` at the repository root (package.json), with the official
+Heroku CLI. A module of its own, importable from every test folder (conftest.py names collide).
 Each recorded response is matched to its path template and status, validated with
 openapi-schema-validator's OAS 3.0 validator, and additionally checked for properties the
 description does not declare, so the stand-in cannot invent fields.
@@ -14,9 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
+SPEC_PATH = Path(__file__).resolve().parents[1] / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
 MISSING_REASON = (f"GitHub's OpenAPI description is not installed ({SPEC_PATH}); "
-                  "run `npm ci --prefix tests/release` to install @octokit/openapi")
+                  "run `npm ci --ignore-scripts` at the repository root to install @octokit/openapi")
 _GREEDY_PARAMS = {"path", "ref"}
 
 
