@@ -42,7 +42,7 @@ def schedule(ctx: typer.Context, at: AtOption = None, tz: TzOption = None, env: 
 
     Warns when the database has continuous protection, as the Heroku CLI does.
     """
-    from dandiops.steps.backups import BackupScheduleStep, parse_schedule_time, protection_warning
+    from dandiops.steps.backups import BackupScheduleStep, parse_schedule_time
 
     when = parse_schedule_time(at, tz)  # bad input fails here, before any request
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
@@ -50,7 +50,7 @@ def schedule(ctx: typer.Context, at: AtOption = None, tz: TzOption = None, env: 
     step = BackupScheduleStep(when)
     changes = step.plan(context)
     attachment = step.attachment(context)
-    warning = protection_warning(context.heroku_data().database(attachment.addon_id), attachment.addon_name)
+    warning = step.protection_warning(context)
     if warning:
         reporter.warn(warning)
     carry_out(context, changes, step.apply, dry_run=dry_run,

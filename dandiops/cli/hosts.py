@@ -22,13 +22,11 @@ def register(root: typer.Typer) -> None:
 @app.command("list")
 def list_hosts(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
     """Show the allowed hosts and CORS origins."""
-    from dandiops.archive.deployment import ALLOWED_HOSTS_VAR, CORS_ORIGINS_VAR
-    from dandiops.archive.hosts import split_list
+    from dandiops.archive.deployment import ALLOWED_HOSTS_VAR
+    from dandiops.steps.hosts import current_lists
 
     context = get_context(ctx, env=env, json_mode=json_output)
-    config = context.heroku().config_vars(context.env.heroku_app)
-    data = {"app": context.env.heroku_app, "allowed_hosts": split_list(config.get(ALLOWED_HOSTS_VAR)),
-            "cors_allowed_origins": split_list(config.get(CORS_ORIGINS_VAR))}
+    data = {"app": context.env.heroku_app, **current_lists(context)}
 
     def human() -> None:
         rows = [("host", h) for h in data["allowed_hosts"]] + [("cors origin", o) for o in data["cors_allowed_origins"]]

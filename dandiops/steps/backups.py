@@ -123,6 +123,11 @@ class BackupScheduleStep:
             self._attachment = database_of(ctx)
         return self._attachment
 
+    def protection_warning(self, ctx: "Context") -> str | None:
+        """The continuous-protection caution for this step's database, or None."""
+        attachment = self.attachment(ctx)
+        return protection_warning(ctx.heroku_data().database(attachment.addon_id), attachment.addon_name)
+
     def current(self, ctx: "Context") -> dict | None:
         attachment = self.attachment(ctx)
         schedules = ctx.heroku_data().transfer_schedules(attachment.addon_id)

@@ -40,6 +40,13 @@ def origin_edit(add: Iterable[str] = (), remove: Iterable[str] = ()) -> ListEdit
     return ListEdit(CORS_ORIGINS_VAR, [normalize_origin(o) for o in add], [normalize_origin(o) for o in remove])
 
 
+def current_lists(ctx: "Context") -> dict[str, list[str]]:
+    """The allowed hosts and CORS origins the app has now."""
+    config = ctx.heroku().config_vars(ctx.env.heroku_app)
+    return {"allowed_hosts": split_list(config.get(ALLOWED_HOSTS_VAR)),
+            "cors_allowed_origins": split_list(config.get(CORS_ORIGINS_VAR))}
+
+
 class AllowedHostsStep:
     """Make DJANGO_ALLOWED_HOSTS and DJANGO_CORS_ALLOWED_ORIGINS include (or exclude) the given values."""
 
