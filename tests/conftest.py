@@ -6,6 +6,7 @@ Every Heroku stand-in response a test provokes is validated against Heroku's pub
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -15,6 +16,11 @@ os.environ["TERMINAL_WIDTH"] = "3000"
 os.environ.setdefault("DANDIOPS_RETRY_BASE_DELAY", "0.01")
 
 import pytest
+import typer.testing
+
+# Typer builds the click command tree on every invoke (about 0.25 s for dandiops); the tree never
+# changes within a run, so build it once.
+typer.testing._get_command = functools.lru_cache(maxsize=None)(typer.testing._get_command)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_SCHEMA = REPO.parent / "shared" / "reference" / "heroku" / "platform-api-schema.json"

@@ -10,10 +10,13 @@ from dandiops.core.output import Terminal
 from dandiops.steps.context import Context
 from dandiops.wizard.prompter import prompter_for
 
+# Declared without an envvar on purpose: DANDIOPS_ENV is read by the root option only, so the
+# precedence is `-e` after the command > `-e` before it > DANDIOPS_ENV > default_env.
 EnvOption = Annotated[
     Optional[str],
-    typer.Option("--env", "-e", envvar="DANDIOPS_ENV", show_envvar=True,
-                 help="Environment from dandiops.toml (e.g. staging, production)."),
+    typer.Option("--env", "-e", metavar="ENV",
+                 help="Environment from dandiops.toml (e.g. staging, production); "
+                      "default: the root -e, then DANDIOPS_ENV, then default_env."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Show the planned changes and write nothing.")]
@@ -48,6 +51,7 @@ def carry_out(context: Context, changes: list, apply, *, dry_run: bool, confirm:
     if not changes:
         reporter.success(nothing)
     elif dry_run:
+        context.announce(f"dry run of {confirm}")
         for change in changes:
             reporter.info(f"would {change.describe()}")
     else:

@@ -76,6 +76,13 @@ def init(
     if incomplete:
         reporter.warn(f"{len(incomplete)} step(s) still need attention: {', '.join(o.name for o in incomplete)}")
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
+    if result.not_selected:
+        ran = ", ".join(o.name for o in result.outcomes)
+        reporter.success(f"done on {context.env.name} ({context.env.heroku_app}): {ran}")
+        reporter.info(f"not run ({len(result.not_selected)} of {len(result.outcomes) + len(result.not_selected)} "
+                      f"steps): {', '.join(result.not_selected)}; run `dandiops init -e {context.env.name}` "
+                      "to check them all")
+        return
     reporter.success(f"{context.env.name} ({context.env.heroku_app}) is set up")
 
 

@@ -43,6 +43,7 @@ class DandiopsGroup(TyperGroup):
             return super().invoke(ctx)
         except DandiopsError as exc:
             reporter = _reporter(ctx)
+            _audit_unknown_outcome(ctx, exc)
             reporter.error(exc.message, exc.hint)
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
@@ -56,6 +57,18 @@ class DandiopsGroup(TyperGroup):
             reporter.error("unexpected internal error (the traceback above has secrets masked)",
                            "please report it with the command you ran")
             raise typer.Exit(int(ExitCode.FAILURE)) from None
+
+
+def _audit_unknown_outcome(ctx, exc: DandiopsError) -> None:
+    """A write whose answer was lost is audited as such: the log must not miss a change that may have happened."""
+    from dandiops.core.errors import MaybeAppliedError
+
+    options = ctx.find_root().obj
+    if isinstance(exc, MaybeAppliedError) and isinstance(options, RootOptions) and options.context is not None:
+        try:
+            options.context.record(exc.action, "unknown")
+        except (DandiopsError, OSError):
+            pass  # the error itself is still reported; the audit log was checked writable before the change
 
 
 def _reporter(ctx):
@@ -94,7 +107,8 @@ def root(
     config: Annotated[Optional[str], typer.Option("--config", envvar="DANDIOPS_CONFIG", show_envvar=True,
                                                   help="Path to dandiops.toml (default: found upward from here).")] = None,
     env: Annotated[Optional[str], typer.Option("--env", "-e", envvar="DANDIOPS_ENV", show_envvar=True,
-                                               help="Environment from dandiops.toml.")] = None,
+                                               metavar="ENV",
+                                               help="Environment from dandiops.toml; a -e after the command wins.")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:

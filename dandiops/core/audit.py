@@ -35,6 +35,20 @@ class AuditLog:
         self.secrets = secrets
         self.operator = operator
 
+    def ensure_writable(self) -> None:
+        """Refuse before a change, not after it, when the change could not be recorded."""
+        from dandiops.core.errors import ConfigError
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.close(fd)
+        except OSError as exc:
+            raise ConfigError(
+                f"the audit log {self.path} cannot be written ({exc.strerror or exc}); nothing was changed",
+                hint="point DANDIOPS_AUDIT_LOG at a writable file, or fix the folder's permissions",
+            ) from None
+
     def record(self, *, env: str | None, app: str | None, action: str, result: str, **detail: Any) -> None:
         entry = {
             "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

@@ -68,3 +68,11 @@ class TimeoutExpired(DandiopsError):
 
 class Aborted(DandiopsError):
     exit_code = ExitCode.ABORTED
+
+
+class MaybeAppliedError(UnavailableError):
+    """A write whose answer was lost: it may or may not have been applied. Audited as "unknown"."""
+
+    def __init__(self, message: str, *, hint: str | None = None, action: str):
+        super().__init__(message, hint=hint)
+        self.action = action

@@ -65,6 +65,8 @@ class Reporter:
         self.err = Console(file=err, no_color=no_color, highlight=False, soft_wrap=True,
                            force_terminal=terminal.stderr_tty and terminal.color)
         self._json_emitted = False
+        # {"env": ..., "app": ...} once the command has chosen its environment; every JSON result carries it
+        self.subject: dict[str, Any] = {}
 
     # --- messages (stderr) ---------------------------------------------------------------
     def info(self, message: str) -> None:
@@ -101,6 +103,8 @@ class Reporter:
             if self._json_emitted:
                 raise RuntimeError("a command may emit only one JSON document")
             self._json_emitted = True
+            if isinstance(data, dict) and self.subject:
+                data = {**self.subject, **data}
             self.out.file.write(json.dumps(self.secrets.redact_data(data), indent=2, default=str) + "\n")
             self.out.file.flush()
         elif human is not None:

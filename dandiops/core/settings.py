@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -67,7 +67,6 @@ class Environment:
     iam_user: str | None = None
     terraform_dir: str | None = None
     branch: str = "master"
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def deploy_workflow(self) -> str:
@@ -90,6 +89,7 @@ class Settings:
     path: Path | None
     environments: Mapping[str, Environment]
     default_env: str | None = None
+    notices: tuple[str, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -137,7 +137,7 @@ def load_settings(config: str | os.PathLike | None = None, environ: Mapping[str,
         path = Path(explicit).expanduser()
         if not path.is_file():
             raise ConfigError(
-                f"config file {path} does not exist",
+                f"config file {path} does not exist" + (" (it is a folder)" if path.is_dir() else ""),
                 hint="check --config / DANDIOPS_CONFIG, or run from a folder holding dandiops.toml",
             )
     else:
@@ -148,15 +148,57 @@ def load_settings(config: str | os.PathLike | None = None, environ: Mapping[str,
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}", hint="fix the syntax error it names") from None
-    return Settings(path=path, environments=_parse_environments(path, data), default_env=data.get("default_env"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text", hint="save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be read ({exc.strerror or exc})", hint="check the file's permissions") from None
+    unknown = sorted(set(data) - {"environments", "default_env"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown top-level key(s) {', '.join(unknown)}",
+                          hint="dandiops.toml holds `default_env` and [environments.NAME] tables only")
+    notices: list[str] = []
+    environments = _parse_environments(path, data, notices)
+    default_env = data.get("default_env")
+    if default_env is not None and (not isinstance(default_env, str) or default_env not in environments):
+        names = ", ".join(sorted(environments)) or "none"
+        raise ConfigError(f"{path}: default_env must name a defined environment (defined: {names})",
+                          hint='write e.g. default_env = "staging"')
+    return Settings(path=path, environments=environments, default_env=default_env, notices=tuple(notices))
 
 
-def _parse_environments(path: Path, data: Mapping[str, Any]) -> dict[str, Environment]:
+def _check_value(key: str, value: Any) -> Any:
+    """The value of one environment key as dandiops uses it; ValueError says why it is refused."""
+    from dandiops.core import names
+
+    checks = {
+        "heroku_app": lambda v: names.check_pattern(v, names.HEROKU_APP, "a Heroku app name",
+                                                    "my-dandi-api (3-30 lower-case letters, digits and dashes, "
+                                                    "starting with a letter)"),
+        "github_repo": names.check_github_repo,
+        "workflow": lambda v: names.check_pattern(v, names.WORKFLOW_FILE, "a workflow",
+                                                  "a file name in .github/workflows such as backend-staging-deploy.yml"),
+        "bucket": lambda v: names.check_pattern(v, names.S3_BUCKET, "a bucket", "an S3 bucket name such as my-dandisets"),
+        "team": lambda v: names.check_pattern(v, names.HEROKU_TEAM, "a Heroku team", "my-team"),
+        "region": lambda v: names.check_pattern(v, names.HEROKU_REGION, "a Heroku region", "us or eu"),
+        "iam_user": lambda v: names.check_pattern(v, names.IAM_USER, "an IAM user name", "dandi-api-staging"),
+        "heroku_email": lambda v: names.check_pattern(v, names.EMAIL, "an email address", "ops@example.org"),
+        "branch": names.check_branch,
+    }
+    check = checks.get(key)
+    return check(value) if check else value
+
+
+def _parse_environments(path: Path, data: Mapping[str, Any], notices: list[str]) -> dict[str, Environment]:
+    from dandiops.core import names
+
     tables = data.get("environments", {})
     if not isinstance(tables, dict):
         raise ConfigError(f"{path}: `environments` must be a table", hint="use [environments.NAME] tables")
     environments = {}
     for name, table in tables.items():
+        if not names.ENVIRONMENT_NAME.fullmatch(name):
+            raise ConfigError(f"{path}: environment name {name!r} is not allowed",
+                              hint="use letters, digits, dashes and underscores, e.g. [environments.staging]")
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: environments.{name} must be a table", hint=f"use [environments.{name}]")
         if "heroku_app" not in table:
@@ -164,19 +206,32 @@ def _parse_environments(path: Path, data: Mapping[str, Any]) -> dict[str, Enviro
                 f"{path}: environment {name!r} has no heroku_app",
                 hint=f"add `heroku_app = \"your-app\"` under [environments.{name}]",
             )
-        known, extra = {}, {}
+        unknown = sorted(set(table) - set(_ENV_KEYS))
+        if unknown:
+            raise ConfigError(f"{path}: environments.{name} has unknown key(s) {', '.join(unknown)}",
+                              hint=f"known keys: {', '.join(sorted(_ENV_KEYS))}")
+        known: dict[str, Any] = {}
         for key, value in table.items():
-            expected = _ENV_KEYS.get(key)
-            if expected is None:
-                extra[key] = value
-                continue
+            expected = _ENV_KEYS[key]
             if not isinstance(value, expected):
                 raise ConfigError(
                     f"{path}: environments.{name}.{key} must be a {expected.__name__}",
-                    hint=f"got {type(value).__name__}: {value!r}",
+                    hint=f"got a {type(value).__name__}",
                 )
+            try:
+                if key in ("api_url", "web_url"):
+                    checked = names.check_public_url(value)
+                    if checked.dropped_port:
+                        notices.append(f"environments.{name}.{key}: the default port is dropped ({checked.url}), "
+                                       "as browsers send it")
+                    value = checked.url
+                else:
+                    value = _check_value(key, value)
+            except ValueError as exc:
+                raise ConfigError(f"{path}: environments.{name}.{key} is not valid: {exc}",
+                                  hint=f"fix {key} under [environments.{name}] in dandiops.toml") from None
             known[key] = value
-        environments[name] = Environment(name=name, extra=extra, **known)
+        environments[name] = Environment(name=name, **known)
     return environments
 
 
@@ -211,7 +266,14 @@ def load_secrets(root: Path, env_name: str | None, environ: Mapping[str, str] | 
         mode = file.stat().st_mode
         if mode & (stat.S_IRGRP | stat.S_IROTH):
             warnings.append(f"{file} is readable by other users; run `chmod 600 {file}`")
-        merged.update({k: v for k, v in dotenv_values(file).items() if v is not None})
+        try:
+            values = dotenv_values(file, encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{file} is not UTF-8 text", hint=f"save {file} as UTF-8") from None
+        except OSError as exc:
+            raise ConfigError(f"{file} cannot be read ({exc.strerror or exc})",
+                              hint=f"check the permissions of {file}") from None
+        merged.update({k: v for k, v in values.items() if v is not None})
     merged.update(environ)
     return Secrets(values=merged, warnings=warnings)
 

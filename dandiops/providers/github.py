@@ -23,6 +23,7 @@ from dandiops.core.errors import (
     ConflictError,
     DandiopsError,
     ExitCode,
+    MaybeAppliedError,
     NotFoundError,
     UnavailableError,
 )
@@ -62,6 +63,29 @@ class JobState:
     html_url: str | None = None
 
 
+def _answer_lost(exc: Exception) -> bool:
+    """Whether a failed write may have reached GitHub: anything but a connection that never opened."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return False
+    text = repr(exc)
+    return not ("NewConnectionError" in text or "Failed to establish" in text or "ConnectionRefused" in text)
+
+
+def _seconds_setting(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:  # also refuses nan
+        raise ConfigError(f"{name} must be a number of seconds from 0 to 3600", hint=f"fix or unset {name}")
+    return value
+
+
 class GitHubClient:
     def __init__(self, token: str | None, *, base_url: str | None = None, env_name: str | None = None,
                  retry: RetryPolicy | None = None, timeout: int = 15, write_interval: float | None = None,
@@ -73,9 +97,9 @@ class GitHubClient:
         self.base_url = (base_url or api_url_from_env(environ)).rstrip("/")
         self.env_name = env_name
         if write_interval is None:
-            write_interval = float(environ.get("DANDIOPS_GITHUB_WRITE_INTERVAL", "1.0"))
+            write_interval = _seconds_setting(environ, "DANDIOPS_GITHUB_WRITE_INTERVAL", 1.0)
         if max_rate_wait is None:
-            max_rate_wait = float(environ.get("DANDIOPS_GITHUB_MAX_RATE_WAIT", "60"))
+            max_rate_wait = _seconds_setting(environ, "DANDIOPS_GITHUB_MAX_RATE_WAIT", 60.0)
         self._gh = github.Github(
             base_url=self.base_url, auth=github.Auth.Token(token), timeout=timeout,
             retry=_retry(retry or RetryPolicy.from_env(environ), max_rate_wait),
@@ -100,7 +124,7 @@ class GitHubClient:
                 write: bool = False) -> Iterator[None]:
         """Run PyGithub calls, turning their failures into DandiopsErrors about `what`."""
         import requests
-        from github import GithubException, RateLimitExceededException
+        from github import BadAttributeException, GithubException, IncompletableObject, RateLimitExceededException
         from github.GithubException import RateLimitExceededExceedsMaxWait
 
         try:
@@ -122,11 +146,26 @@ class GitHubClient:
         except GithubException as exc:
             raise self._translate(exc, what, repo=repo, workflow=workflow, write=write) from None
         except (requests.exceptions.RetryError, requests.exceptions.ConnectionError,
-                requests.exceptions.Timeout) as exc:
+                requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            if write and _answer_lost(exc):
+                raise MaybeAppliedError(
+                    f"the connection to the GitHub API was lost while {what} ({type(exc).__name__}): "
+                    "the change may have been applied",
+                    hint="see the current state with `dandiops release status` (or on GitHub) before running again",
+                    action=f"github: {what}",
+                ) from None
             hint = ("the write was not retried: check the state (e.g. `dandiops release status`) before running "
                     "again" if write else "check your network or DANDIOPS_GITHUB_API_URL, or try again later")
             raise UnavailableError(f"could not reach the GitHub API at {self.base_url} while {what} "
                                    f"({type(exc).__name__})", hint=hint) from None
+
+        except (AssertionError, ValueError, BadAttributeException, IncompletableObject) as exc:
+            # PyGithub asserts that the URLs in an answer stay on the API's host (so the token is never
+            # sent elsewhere) and parses JSON bodies: an answer failing either is not GitHub's.
+            reason = "it names URLs on another host" if isinstance(exc, AssertionError) else "it is not what GitHub sends"
+            raise UnavailableError(f"GitHub answered unexpectedly while {what}: {reason}",
+                                   hint="check DANDIOPS_GITHUB_API_URL and any proxy in between; nothing further "
+                                        "was sent") from None
 
     def _translate(self, exc, what: str, *, repo: str | None, workflow: str | None, write: bool) -> DandiopsError:
         status = exc.status

@@ -21,10 +21,12 @@ from dandiops.core.errors import (
     DandiopsError,
     ExitCode,
     NotFoundError,
+    MaybeAppliedError,
     UnavailableError,
     UsageError,
 )
-from dandiops.providers.http import RetryPolicy, send_with_retries
+from dandiops.core.names import path_segment
+from dandiops.providers.http import IDEMPOTENT_METHODS, RetryPolicy, send_with_retries
 
 DEFAULT_API_URL = "https://api.heroku.com"
 ACCEPT_V3 = "application/vnd.heroku+json; version=3"
@@ -75,11 +77,17 @@ class HerokuClient:
         request = self._http.build_request(method, path, json=json, headers=headers)
         try:
             response = send_with_retries(self._http, request, self.retry)
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            if method not in IDEMPOTENT_METHODS:
+                raise MaybeAppliedError(
+                    f"the connection to the Heroku API was lost after sending {what or f'{method} {path}'} "
+                    f"({type(exc).__name__}): the change may have been applied",
+                    hint=f"see the current state with {state_command(path, self.env_name)} before running again",
+                    action=f"{method} {path}",
+                ) from None
             raise UnavailableError(
-                f"Heroku API timed out on {method} {path}",
-                hint="check your network; dandiops retried reads, a write may or may not have applied: "
-                "read the state before running again",
+                f"Heroku API did not answer {method} {path} ({type(exc).__name__}), after retries",
+                hint="check your network and try again",
             ) from None
         except httpx.HTTPError as exc:
             raise UnavailableError(
@@ -91,7 +99,7 @@ class HerokuClient:
         return response
 
     def get(self, path: str, **kw) -> Any:
-        return self.request("GET", path, **kw).json()
+        return _json_body(self.request("GET", path, **kw))
 
     def patch(self, path: str, body: Any, **kw) -> Any:
         return _json_or_none(self.request("PATCH", path, json=body, **kw))
@@ -112,7 +120,11 @@ class HerokuClient:
         header = range_header
         while True:
             response = self.request("GET", path, headers={"Range": header}, what=what)
-            items.extend(response.json())
+            page = _json_body(response)
+            if not isinstance(page, list):
+                raise UnavailableError(f"Heroku answered GET {path} with something other than a list",
+                                       hint=f"check {self.url_setting}: it must point at the Heroku Platform API")
+            items.extend(page)
             next_range = response.headers.get("Next-Range")
             if response.status_code != 206 or not next_range or (limit and len(items) >= limit):
                 return items[:limit] if limit else items
@@ -170,45 +182,78 @@ class HerokuClient:
         return int(self.get("/account/rate-limits")["remaining"])
 
     def app(self, app: str) -> dict:
-        return self.get(f"/apps/{app}", what=f"reading app {app}")
+        return self.get(f"/apps/{path_segment(app)}", what=f"reading app {app}")
 
     def config_vars(self, app: str) -> dict[str, str]:
-        return self.get(f"/apps/{app}/config-vars", what=f"reading config vars of {app}")
+        return self.get(f"/apps/{path_segment(app)}/config-vars", what=f"reading config vars of {app}")
 
     def update_config_vars(self, app: str, changes: Mapping[str, str | None]) -> dict[str, str]:
-        return self.patch(f"/apps/{app}/config-vars", dict(changes), what=f"updating config vars of {app}")
+        return self.patch(f"/apps/{path_segment(app)}/config-vars", dict(changes), what=f"updating config vars of {app}")
 
     def formation(self, app: str) -> list[dict]:
-        return self.get(f"/apps/{app}/formation", what=f"reading the formation of {app}")
+        return self.get(f"/apps/{path_segment(app)}/formation", what=f"reading the formation of {app}")
 
     def update_formation(self, app: str, updates: Iterable[Mapping[str, Any]]) -> list[dict]:
-        return self.patch(f"/apps/{app}/formation", {"updates": list(updates)},
+        return self.patch(f"/apps/{path_segment(app)}/formation", {"updates": list(updates)},
                           what=f"updating the formation of {app}")
 
     def releases(self, app: str, *, limit: int = 10) -> list[dict]:
         """The newest releases first."""
-        response = self.request("GET", f"/apps/{app}/releases",
+        response = self.request("GET", f"/apps/{path_segment(app)}/releases",
                                 headers={"Range": f"version ..; max={limit}, order=desc"},
                                 what=f"reading releases of {app}")
         return response.json()
 
     def release(self, app: str, id_or_version: str | int) -> dict:
-        return self.get(f"/apps/{app}/releases/{id_or_version}", what=f"reading release {id_or_version} of {app}")
+        return self.get(f"/apps/{path_segment(app)}/releases/{path_segment(str(id_or_version))}", what=f"reading release {id_or_version} of {app}")
 
     def dynos(self, app: str) -> list[dict]:
-        return self.get(f"/apps/{app}/dynos", what=f"listing dynos of {app}")
+        return self.get(f"/apps/{path_segment(app)}/dynos", what=f"listing dynos of {app}")
 
     def addons(self, app: str) -> list[dict]:
-        return self.get(f"/apps/{app}/addons", what=f"listing add-ons of {app}")
+        return self.get(f"/apps/{path_segment(app)}/addons", what=f"listing add-ons of {app}")
 
     def collaborators(self, app: str) -> list[dict]:
-        return self.paginate(f"/apps/{app}/collaborators", what=f"listing collaborators of {app}")
+        return self.paginate(f"/apps/{path_segment(app)}/collaborators", what=f"listing collaborators of {app}")
 
 
 def _json_or_none(response: httpx.Response) -> Any:
     if not response.content:
         return None
-    return response.json()
+    return _json_body(response)
+
+
+def _json_body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:  # an HTML error page from a proxy, a truncated answer
+        kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+        raise UnavailableError(
+            f"{response.request.method} {response.request.url.path} answered {response.status_code} with a body "
+            f"that is not JSON ({kind})",
+            hint="check the API URL override (DANDIOPS_HEROKU_API_URL / DANDIOPS_HEROKU_DATA_API_URL) and any "
+            "proxy in between, then try again",
+        ) from None
+
+
+# What shows the state a lost write may have changed, by the resource its path names.
+_STATE_COMMANDS = (
+    ("/config-vars", "dandiops config check{env} (or `dandiops hosts list{env}`)"),
+    ("/formation", "dandiops status{env}"),
+    ("/dynos", "dandiops status{env}"),
+    ("/collaborators", "dandiops access list{env}"),
+    ("/features", "dandiops alerts{env} --dry-run"),
+    ("/transfers", "dandiops backups list{env}"),
+    ("/schedules", "dandiops backups list{env}"),
+)
+
+
+def state_command(path: str, env_name: str | None) -> str:
+    env = f" -e {env_name}" if env_name else ""
+    for fragment, command in _STATE_COMMANDS:
+        if fragment in path:
+            return "`" + command.format(env=env) + "`"
+    return f"`dandiops status{env}`"
 
 
 _APP_PATH = re.compile(r"^/(?:teams/)?apps/([^/]+)")

@@ -7,6 +7,7 @@ never reached the server (the connection could not be opened).
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import time
@@ -28,18 +29,34 @@ class RetryPolicy:
 
     @classmethod
     def from_env(cls, environ=os.environ) -> "RetryPolicy":
-        base = float(environ.get("DANDIOPS_RETRY_BASE_DELAY", cls.base_delay))
-        attempts = int(environ.get("DANDIOPS_RETRY_ATTEMPTS", cls.attempts))
-        return cls(attempts=max(1, attempts), base_delay=max(0.0, base))
+        """DANDIOPS_RETRY_ATTEMPTS (a whole number from 1 to 20) and DANDIOPS_RETRY_BASE_DELAY
+        (seconds, 0 to 60); a malformed value is a configuration error."""
+        from dandiops.core.errors import ConfigError
+
+        raw_attempts = environ.get("DANDIOPS_RETRY_ATTEMPTS", str(cls.attempts)).strip()
+        raw_base = environ.get("DANDIOPS_RETRY_BASE_DELAY", str(cls.base_delay)).strip()
+        if not (raw_attempts.isascii() and raw_attempts.isdigit() and 1 <= int(raw_attempts) <= 20):
+            raise ConfigError("DANDIOPS_RETRY_ATTEMPTS must be a whole number from 1 to 20",
+                              hint="fix or unset it in the environment or .env")
+        try:
+            base = float(raw_base)
+        except ValueError:
+            base = math.nan
+        if not 0 <= base <= 60:  # also refuses nan
+            raise ConfigError("DANDIOPS_RETRY_BASE_DELAY must be a number of seconds from 0 to 60",
+                              hint="fix or unset it in the environment or .env")
+        return cls(attempts=int(raw_attempts), base_delay=base)
 
     def delay(self, attempt: int, response: httpx.Response | None = None) -> float:
         if response is not None:
             retry_after = response.headers.get("Retry-After")
             if retry_after is not None:
                 try:
-                    return min(float(retry_after), 60.0)
-                except ValueError:
-                    pass
+                    seconds = float(retry_after)
+                except ValueError:  # an HTTP date or garbage: fall back to our own backoff
+                    seconds = math.nan
+                if math.isfinite(seconds) and seconds >= 0:
+                    return min(seconds, 60.0)
         backoff = min(self.max_delay, self.base_delay * (2**attempt)) * (0.5 + random.random() / 2)
         if response is not None and response.status_code == 429 and response.headers.get("RateLimit-Remaining") == "0":
             return max(backoff, RATE_TOKEN_SECONDS)  # retrying sooner would only be refused again

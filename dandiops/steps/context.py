@@ -37,17 +37,24 @@ class Context:
                                  stdout=stdout, stderr=stderr)
         self._prompter = prompter
         self._clients: dict[str, Any] = {}
+        self._announced = False
+        self._confirmed = False
         for name in SECRET_ENV_NAMES:
             self.secret_registry.add(self.environ.get(name))
 
     # --- configuration -------------------------------------------------------------------
     @cached_property
     def settings(self) -> Settings:
-        return load_settings(self.config_path, self.environ)
+        settings = load_settings(self.config_path, self.environ)
+        for notice in settings.notices:
+            self.reporter.warn(notice)
+        return settings
 
     @cached_property
     def env(self) -> Environment:
-        return self.settings.environment(self.env_name)
+        env = self.settings.environment(self.env_name)
+        self.reporter.subject = {"env": env.name, "app": env.heroku_app}
+        return env
 
     @cached_property
     def secrets(self) -> Secrets:
@@ -60,10 +67,43 @@ class Context:
         return secrets
 
     def setting(self, name: str, default: str | None = None) -> str | None:
-        """A non-secret endpoint override: the process environment, then the .env files."""
+        """A non-secret setting: the process environment, then the .env files."""
         return self.environ.get(name) or self.secrets.get(name) or default
 
-    @property
+    def endpoint(self, name: str, default: str) -> str:
+        """An API base URL, overridable by `name` (e.g. to point at the sandbox); a malformed one is exit 3."""
+        from urllib.parse import urlsplit
+
+        value = self.setting(name, default) or default
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError on a malformed port
+        except ValueError:
+            parts = None
+        if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query
+                or parts.fragment or not value.isascii() or any(c.isspace() for c in value)):
+            raise ConfigError(f"{name} is not an http(s) URL", hint=f"fix or unset {name}, e.g. {default}")
+        return value.rstrip("/")
+
+    def credential(self, *names: str) -> str | None:
+        """The first of `names` that is set; a value that cannot be sent in a header is exit 3, never echoed."""
+        for name in names:
+            value = self.secrets.get(name)
+            if value is None:
+                continue
+            if not value.isascii() or not value.isprintable() or value != value.strip():
+                raise ConfigError(f"{name} is malformed: it holds a line break, a space at either end, a control "
+                                  "or a non-ASCII character",
+                                  hint=f"set {name} again from the provider, without quotes or line breaks")
+            return value
+        return None
+
+    def retry_policy(self):
+        from dandiops.providers.http import RetryPolicy
+
+        return RetryPolicy.from_env({**self.secrets.values, **self.environ})
+
+    @cached_property
     def audit(self) -> AuditLog:
         path = self.environ.get("DANDIOPS_AUDIT_LOG") or self.secrets.get("DANDIOPS_AUDIT_LOG")
         return AuditLog(default_audit_path({"DANDIOPS_AUDIT_LOG": path} if path else self.environ),
@@ -80,9 +120,10 @@ class Context:
 
             env_name = self.env.name  # an unknown or missing environment is the first thing to report
             self._clients["heroku"] = HerokuClient(
-                self.secrets.get("HEROKU_API_KEY"),
-                base_url=self.setting("DANDIOPS_HEROKU_API_URL", "https://api.heroku.com"),
+                self.credential("HEROKU_API_KEY"),
+                base_url=self.endpoint("DANDIOPS_HEROKU_API_URL", "https://api.heroku.com"),
                 env_name=env_name,
+                retry=self.retry_policy(),
             )
         return self._clients["heroku"]
 
@@ -93,9 +134,10 @@ class Context:
 
             env_name = self.env.name  # an unknown or missing environment is the first thing to report
             self._clients["heroku_data"] = HerokuDataClient(
-                self.secrets.get("HEROKU_API_KEY"),
-                base_url=self.setting("DANDIOPS_HEROKU_DATA_API_URL", DEFAULT_DATA_API_URL),
+                self.credential("HEROKU_API_KEY"),
+                base_url=self.endpoint("DANDIOPS_HEROKU_DATA_API_URL", DEFAULT_DATA_API_URL),
                 env_name=env_name,
+                retry=self.retry_policy(),
             )
         return self._clients["heroku_data"]
 
@@ -106,10 +148,11 @@ class Context:
 
             env_name = self.env.name  # an unknown or missing environment is the first thing to report
             self._clients["github"] = GitHubClient(
-                self.secrets.first(*TOKEN_NAMES),
-                base_url=self.setting("DANDIOPS_GITHUB_API_URL", DEFAULT_API_URL),
+                self.credential(*TOKEN_NAMES),
+                base_url=self.endpoint("DANDIOPS_GITHUB_API_URL", DEFAULT_API_URL),
                 env_name=env_name,
                 environ={**self.secrets.values, **self.environ},
+                retry=self.retry_policy(),
             )
         return self._clients["github"]
 
@@ -118,15 +161,28 @@ class Context:
         if "aws" not in self._clients:
             from dandiops.providers.aws import AwsClient
 
+            endpoint = self.endpoint("AWS_ENDPOINT_URL", "https://aws.invalid") if self.setting("AWS_ENDPOINT_URL") else None
             self._clients["aws"] = AwsClient(
-                endpoint_url=self.setting("AWS_ENDPOINT_URL"),
-                region=self.setting("AWS_DEFAULT_REGION") or self.setting("AWS_REGION"),
-                access_key_id=self.secrets.get("AWS_ACCESS_KEY_ID"),
-                secret_access_key=self.secrets.get("AWS_SECRET_ACCESS_KEY"),
-                session_token=self.secrets.get("AWS_SESSION_TOKEN"),
+                endpoint_url=endpoint,
+                region=self.aws_region(),
+                access_key_id=self.credential("AWS_ACCESS_KEY_ID"),
+                secret_access_key=self.credential("AWS_SECRET_ACCESS_KEY"),
+                session_token=self.credential("AWS_SESSION_TOKEN"),
                 profile=self.setting("AWS_PROFILE"),
             )
         return self._clients["aws"]
+
+    def aws_region(self) -> str | None:
+        from dandiops.core.names import AWS_REGION
+
+        for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+            value = self.setting(name)
+            if value is not None:
+                if not AWS_REGION.fullmatch(value):
+                    raise ConfigError(f"{name} is not an AWS region name",
+                                      hint=f"set {name} to a region such as us-east-2, or unset it")
+                return value
+        return None
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -142,10 +198,25 @@ class Context:
             raise RuntimeError("no Prompter was given to this Context")  # the CLI always injects one
         return self._prompter
 
-    def confirm_production(self, action: str) -> None:
-        """Production changes need the app name typed back, or --yes."""
+    def announce(self, action: str) -> None:
+        """Say once, on stderr, which environment and app this run changes."""
+        if self._announced:
+            return
+        self._announced = True
         env = self.env
-        if not env.production or self.yes:
+        kind = "PRODUCTION " if env.production else ""
+        self.reporter.info(f"{action}: environment {env.name}, {kind}app {env.heroku_app}")
+
+    def prepare_change(self, action: str) -> None:
+        """Before the first remote change of a run: name the target and make sure the change can be audited."""
+        self.announce(action)
+        self.audit.ensure_writable()
+
+    def confirm_change(self, action: str) -> None:
+        """prepare_change, then on production have the app name typed back (or --yes)."""
+        env = self.env
+        self.prepare_change(action)
+        if not env.production or self.yes or self._confirmed:
             return
         if not self.terminal.interactive:
             raise UsageError(
@@ -155,6 +226,9 @@ class Context:
         answer = self.prompter.text(f"{action} on PRODUCTION. Type the app name ({env.heroku_app}) to continue:")
         if (answer or "").strip() != env.heroku_app:
             raise Aborted("confirmation did not match the app name; nothing was changed")
+        self._confirmed = True
+
+    confirm_production = confirm_change  # the name most call sites still use
 
     def require_secret(self, name: str, hint: str) -> str:
         value = self.secrets.get(name)

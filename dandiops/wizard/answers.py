@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from dandiops.archive.deployment import is_secret_config_var
-from dandiops.core.errors import UsageError
+from dandiops.core.errors import ConfigError, UsageError
 from dandiops.steps.questions import Question, ask_prompter, placeholder
 
 if TYPE_CHECKING:
@@ -25,17 +25,42 @@ TRUE_WORDS = {"true", "yes", "y", "on", "1", "done"}
 FALSE_WORDS = {"false", "no", "n", "off", "0"}
 
 
+def known_answer_keys() -> frozenset[str]:
+    """Every "section.name" an answers file may hold: what init's steps ask."""
+    from dandiops.archive.deployment import ADDON_SERVICES, SCALED_PROCESS_TYPES
+    from dandiops.steps.app_config import SOURCES
+    from dandiops.steps.checklist import ITEMS
+
+    keys = {f"config.{name}" for name, source in SOURCES.items() if source.question and not source.question.secret}
+    keys |= {f"formation.{ptype}" for ptype in SCALED_PROCESS_TYPES}
+    keys |= {f"addons.{service}" for service in ADDON_SERVICES}
+    keys |= {f"checklist.{item.name}" for item in ITEMS}
+    keys |= {"superuser.email", "backups.at", "backups.timezone", "aws.bucket", "aws.iam_user",
+             "auth.github_client_id", "auth.oauth_client_id", "infrastructure.terraform_apply"}
+    return frozenset(keys)
+
+
 def load_answers_file(path: str | Path) -> dict[str, Any]:
-    """Answers by "section.name" from a YAML or TOML file of sections (`config:`, `checklist:`...)."""
+    """Answers by "section.name" from a YAML or TOML file of sections (`config:`, `checklist:`...).
+
+    A path that is not a file is a usage error (exit 2: it came from the command line); a file
+    whose content is wrong is a configuration error (exit 3) naming what to fix."""
     path = Path(path)
     if not path.is_file():
-        raise UsageError(f"answers file {path} does not exist", hint="check the path given to --answers")
-    text = path.read_text(encoding="utf-8")
+        raise UsageError(f"answers file {path} does not exist" + (" (it is a folder)" if path.is_dir() else ""),
+                         hint="check the path given to --answers")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"answers file {path} is not UTF-8 text", hint="save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"answers file {path} cannot be read ({exc.strerror or exc})",
+                          hint="check the file's permissions") from None
     if path.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise UsageError(f"answers file {path} is not valid TOML: {exc}", hint="fix the line it names") from None
+            raise ConfigError(f"answers file {path} is not valid TOML: {exc}", hint="fix the line it names") from None
     else:
         import yaml
 
@@ -43,25 +68,29 @@ def load_answers_file(path: str | Path) -> dict[str, Any]:
             # BaseLoader keeps every scalar a string: a DOI prefix such as 10.80500 must not become a float
             data = yaml.load(text, Loader=yaml.BaseLoader) or {}
         except yaml.YAMLError as exc:
-            raise UsageError(f"answers file {path} is not valid YAML: {exc}", hint="fix the line it names") from None
+            raise ConfigError(f"answers file {path} is not valid YAML: {exc}", hint="fix the line it names") from None
     if not isinstance(data, dict):
-        raise UsageError(f"answers file {path} must hold sections (config:, checklist:, ...)",
-                         hint="see docs/init.md for the layout")
+        raise ConfigError(f"answers file {path} must hold sections (config:, checklist:, ...)",
+                          hint="see docs/init.md for the layout")
     flat: dict[str, Any] = {}
     for section, values in data.items():
         if not isinstance(values, dict):
-            raise UsageError(f"answers file {path}: {section} must be a section of name: value pairs",
-                             hint=f"write `{section}:` followed by indented `name: value` lines")
+            raise ConfigError(f"answers file {path}: {section} must be a section of name: value pairs",
+                              hint=f"write `{section}:` followed by indented `name: value` lines")
         for name, value in values.items():
-            if isinstance(value, (dict, list)):
-                raise UsageError(f"answers file {path}: {section}.{name} must be a single value",
-                                 hint="give a string, number or true/false")
+            if isinstance(value, (dict, list)) or value is None:
+                raise ConfigError(f"answers file {path}: {section}.{name} must be a single value",
+                                  hint="give a string, number or true/false")
             flat[f"{section}.{name}"] = value if isinstance(value, bool) else str(value)
     secrets = sorted(key for key in flat if _looks_secret(key))
     if secrets:
-        raise UsageError(f"answers file {path} holds secret values ({', '.join(secrets)}); it must never hold secrets",
-                         hint="remove them and set them as environment variables (or in .env.ENV, mode 600), "
-                              "or answer them at the hidden prompt")
+        raise ConfigError(f"answers file {path} holds secret values ({', '.join(secrets)}); it must never hold secrets",
+                          hint="remove them and set them as environment variables (or in .env.ENV, mode 600), "
+                               "or answer them at the hidden prompt")
+    unknown = sorted(set(flat) - known_answer_keys())
+    if unknown:
+        raise ConfigError(f"answers file {path} has unknown keys: {', '.join(unknown)}",
+                          hint="check their spelling; docs/init.md lists every section and key init asks")
     return flat
 
 
@@ -78,7 +107,7 @@ def as_bool(question: Question, value: Any) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise UsageError(f"invalid answer for {question.key}: {value!r}", hint="answer true or false")
+    raise ConfigError(f"invalid answer for {question.key}: {value!r}", hint="answer true or false")
 
 
 class WizardAnswers:
@@ -95,7 +124,7 @@ class WizardAnswers:
     def known(self, question: Question) -> Any:
         if question.secret:
             if question.key in self.file_answers:
-                raise UsageError(f"{self.source} holds the secret {question.key}; it must never hold secrets",
+                raise ConfigError(f"{self.source} holds the secret {question.key}; it must never hold secrets",
                                  hint=f"remove it and set {question.env_var} in the environment or .env instead")
             value = self.ctx.secrets.get(question.env_var) if question.env_var else None
             if value:
@@ -137,7 +166,7 @@ class WizardAnswers:
         problem = question.check(value)
         if problem:
             shown = "(secret)" if question.secret else repr(value)
-            raise UsageError(f"invalid answer for {question.key} in {where}: {shown}: {problem}",
+            raise ConfigError(f"invalid answer for {question.key} in {where}: {shown}: {problem}",
                              hint="correct it and run again")
         return value.strip() if isinstance(value, str) and not question.secret else value
 

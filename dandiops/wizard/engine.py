@@ -49,6 +49,7 @@ class WizardResult:
     dry_run: bool
     error: DandiopsError | None = None
     resumed_from: str | None = None
+    not_selected: list[str] = field(default_factory=list)  # left out by --only / --from
 
     @property
     def incomplete(self) -> list[StepOutcome]:
@@ -57,6 +58,7 @@ class WizardResult:
     def to_dict(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "resumed_from": self.resumed_from,
                 "steps": [o.to_dict() for o in self.outcomes],
+                "ran": [o.name for o in self.outcomes], "not_run": list(self.not_selected),
                 "error": None if self.error is None else {"message": self.error.message, "hint": self.error.hint,
                                                           "exit_code": int(self.error.exit_code)}}
 

@@ -39,5 +39,9 @@ def run_init(ctx: "Context", *, answers_file: str | Path | None = None, only: Se
         interactive = ctx.terminal.interactive
     answers = WizardAnswers(ctx, state, file_answers=file_answers, interactive=interactive, dry_run=dry_run,
                             source=f"answers file {answers_file}" if answers_file else "the answers file")
-    steps = select_steps(build_steps(ctx, answers, recheck=set(recheck)), only, start)
-    return Wizard(ctx, steps, answers, state, dry_run=dry_run).run()
+    every_step = build_steps(ctx, answers, recheck=set(recheck))
+    steps = select_steps(every_step, only, start)
+    result = Wizard(ctx, steps, answers, state, dry_run=dry_run).run()
+    selected = {step.name for step in steps}
+    result.not_selected = [step.name for step in every_step if step.name not in selected]
+    return result

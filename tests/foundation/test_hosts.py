@@ -16,7 +16,7 @@ def patches(state):
 def test_list_shows_hosts_and_origins(cli, heroku_state):
     result = cli("hosts", "list", "-e", "staging", "--json")
     assert result.exit_code == 0, result
-    assert result.json() == {"app": STAGING, "allowed_hosts": ["api.staging.dandi.test"],
+    assert result.json() == {"env": "staging", "app": STAGING, "allowed_hosts": ["api.staging.dandi.test"],
                              "cors_allowed_origins": ["https://staging.dandi.test"]}
 
 

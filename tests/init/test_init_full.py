@@ -135,7 +135,7 @@ def test_answers_file_with_a_secret_is_refused(cli, tmp_path, writes):
     answers.write_text("config:\n  DJANGO_EMAIL_URL: smtp://user:hunter2@mail.example.org:587\n")
     before = writes()
     result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(answers))
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert "holds secret values (config.DJANGO_EMAIL_URL)" in result.stderr
     assert "hunter2" not in result.stderr + result.stdout
     assert writes() == before
@@ -146,13 +146,13 @@ def test_invalid_and_missing_answers_files(cli, tmp_path, writes):
     bad = tmp_path / "bad.toml"
     bad.write_text('[superuser]\nemail = "not-an-email"\n')
     result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(bad), "--only", "superuser")
-    assert result.exit_code == 2 and "invalid answer for superuser.email" in result.stderr
+    assert result.exit_code == 3 and "invalid answer for superuser.email" in result.stderr
     result = cli("-e", "staging", "init", "--answers", str(tmp_path / "nope.yaml"))
     assert result.exit_code == 2 and "does not exist" in result.stderr
     broken = tmp_path / "broken.yaml"
     broken.write_text("config: [unclosed\n")
     result = cli("-e", "staging", "init", "--answers", str(broken))
-    assert result.exit_code == 2 and "not valid YAML" in result.stderr
+    assert result.exit_code == 3 and "not valid YAML" in result.stderr
     assert writes() == before
 
 
@@ -221,3 +221,19 @@ def test_first_run_checks_each_dyno_step_with_one_dyno(cli, heroku_state):
     dynos = [r.body["command"] for r in heroku_state.requests
              if r.method == "POST" and r.path.endswith("/dynos")]
     assert len(dynos) == 4, dynos  # cachetable: check, create; superuser: look up, create
+
+
+def test_only_reports_the_steps_it_ran_and_those_it_did_not(cli, tmp_path):
+    answers = tmp_path / "answers.toml"
+    answers.write_text('[checklist]\nemail-alerts = true\nheroku-access = "yes"\n')
+    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(answers),
+                 "--only", "email-alerts,heroku-access")
+    assert result.exit_code == 0, result
+    assert "is set up" not in result.stderr
+    assert "done on staging" in result.stderr and "email-alerts, heroku-access" in result.stderr
+    assert "not run (13 of 15 steps)" in result.stderr and "credentials" in result.stderr
+    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(answers),
+                 "--only", "email-alerts", "--json")
+    assert result.exit_code == 0, result
+    data = result.json()
+    assert data["ran"] == ["email-alerts"] and "heroku-access" in data["not_run"] and len(data["not_run"]) == 14

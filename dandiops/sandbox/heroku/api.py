@@ -40,6 +40,17 @@ def require_app(state: HerokuState, ident: str):
     return found
 
 
+def _drop(environ) -> None:
+    import socket
+
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Flask:
     """`extensions` are callables (flask_app, state) that add routes: dynos, logs, Data API..."""
     app = Flask("dandiops-heroku-standin")
@@ -58,6 +69,11 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
         if fault:
             if fault.delay:
                 time.sleep(fault.delay)
+            if fault.kind == "html":  # what a misconfigured proxy in between answers
+                return Response("<html><body>Service Unavailable</body></html>", 200, mimetype="text/html")
+            if fault.kind == "drop":
+                g.drop_connection = True  # the request is carried out; its answer never arrives
+                return None
             if fault.status:
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                 ident = {429: "rate_limit", 503: "unavailable"}.get(fault.status, "internal_server_error")
@@ -93,6 +109,8 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
                                                     {k: v for k, v in request.headers.items()
                                                      if k.lower() in ("range", "accept", "content-type")}, body,
                                                     sent))
+        if getattr(g, "drop_connection", False):
+            _drop(request.environ)
         return response
 
     def listed(items, allowed, default_field, key, to_json=lambda item: item):

@@ -1,0 +1,106 @@
+"""What a valid name or URL is, for every value that ends up in a request path, a file name or a URL.
+
+Each checker returns the value as dandiops will use it, or a reason it is refused (a string), so
+the caller decides whether that is a usage error (command line) or a configuration error
+(dandiops.toml, environment variables, answers files).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+# Heroku's published schema: ^[a-z][a-z0-9-]{1,28}[a-z0-9]$
+HEROKU_APP = re.compile(r"[a-z][a-z0-9-]{1,28}[a-z0-9]")
+HEROKU_TEAM = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+HEROKU_REGION = re.compile(r"[a-z][a-z0-9-]{1,30}")
+GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
+GITHUB_REPO_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+WORKFLOW_FILE = re.compile(r"[A-Za-z0-9._-]{1,200}\.ya?ml")
+S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+IAM_USER = re.compile(r"[A-Za-z0-9+=,.@_-]{1,64}")
+ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
+EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}")
+AWS_REGION = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}")
+_GIT_REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
+
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def is_ascii_printable(value: str) -> bool:
+    return value.isascii() and value.isprintable()
+
+
+def check_pattern(value: object, pattern: re.Pattern[str], what: str, example: str) -> str:
+    """The value, or raise ValueError saying what a valid one looks like."""
+    if not isinstance(value, str) or not is_ascii_printable(value) or not pattern.fullmatch(value):
+        raise ValueError(f"{what} must look like {example}")
+    return value
+
+
+def check_github_repo(value: object) -> str:
+    example = "owner/name, e.g. my-org/dandi-archive"
+    if not isinstance(value, str) or value.count("/") != 1:
+        raise ValueError(f"a GitHub repository must be {example}")
+    owner, name = value.split("/")
+    if not (GITHUB_OWNER.fullmatch(owner) and GITHUB_REPO_NAME.fullmatch(name) and name not in (".", "..")):
+        raise ValueError(f"a GitHub repository must be {example}")
+    return value
+
+
+def check_branch(value: object) -> str:
+    if (not isinstance(value, str) or not value or not is_ascii_printable(value) or value.startswith(("-", "/", "."))
+            or value.endswith(("/", ".", ".lock")) or _GIT_REF_FORBIDDEN.search(value)):
+        raise ValueError("a branch must be a git branch name such as master or release")
+    return value
+
+
+@dataclass(frozen=True)
+class CheckedUrl:
+    url: str
+    dropped_port: bool
+
+
+def check_public_url(value: object) -> CheckedUrl:
+    """An https origin (optionally with a path) as browsers send it: no user info, query or
+    fragment, the host in lower case and a default port dropped."""
+    if not isinstance(value, str) or not value or not is_ascii_printable(value) or " " in value:
+        raise ValueError("it must be an https URL such as https://api.example.org")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("it must be an https URL such as https://api.example.org")
+    if "@" in parts.netloc:
+        raise ValueError("it must not hold user info (NAME:PASSWORD@)")
+    if parts.query or parts.fragment:
+        raise ValueError("it must have no query or fragment")
+    try:
+        port = parts.port
+        host = parts.hostname
+    except ValueError:
+        raise ValueError("its port must be a number from 1 to 65535") from None
+    if not host:
+        raise ValueError("it must name a host")
+    if parts.scheme != "https":
+        raise ValueError("it must use https: the archive's heroku_production settings redirect http to "
+                         "https and browsers refuse its secure cookies over http")
+    dropped = port == DEFAULT_PORTS[parts.scheme]
+    netloc = host if port is None or dropped else f"{host}:{port}"
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        netloc = f"[{host}]" + ("" if port is None or dropped else f":{port}")
+    path = parts.path.rstrip("/")
+    return CheckedUrl(f"{parts.scheme}://{netloc}{path}", dropped)
+
+
+def check_duration(value: float, option: str, *, allow_zero: bool = False) -> float:
+    """A finite, positive number of seconds (or zero where allowed)."""
+    if math.isnan(value) or math.isinf(value) or value < 0 or (value == 0 and not allow_zero):
+        wanted = "zero or more" if allow_zero else "more than zero"
+        raise ValueError(f"{option} must be a finite number of seconds, {wanted}")
+    return value
+
+
+def path_segment(value: str) -> str:
+    """A name made safe to stand as one segment of a request path."""
+    return quote(value, safe="")
