@@ -262,7 +262,8 @@ def check_svg(data: bytes) -> None:
                               "a logo may contain only SVG elements", f"remove it; {_PLAIN_SVG_HINT}")
         if name not in ALLOWED_ELEMENTS:
             because = _ELEMENT_REFUSED_BECAUSE.get(name, "it is not among the static SVG elements a logo may use")
-            raise LogoRefused(f"contains a <{name}> element; {because}", f"remove the <{name}> element")
+            raise LogoRefused(f"contains a <{name}> element; {because}",
+                              f"remove the <{name}> element; docs/branding.md lists the elements a logo may use")
         for attribute, value in element.attrib.items():
             _check_attribute(name, attribute, value)
         if name == "style":
