@@ -160,7 +160,9 @@ def _check_css(source: str, where: str) -> None:
 
 
 def _check_css_tokens(tokens, where: str) -> None:
-    for token in tokens:
+    pending = list(reversed(tokens))  # a stack, not recursion: a 1 MiB file can nest blocks deeper than Python can recurse
+    while pending:
+        token = pending.pop()
         if token.type == "error":
             raise LogoRefused(f"has CSS in {where} that cannot be parsed ({token.message})",
                               "fix or remove that CSS")
@@ -178,12 +180,12 @@ def _check_css_tokens(tokens, where: str) -> None:
                 raise LogoRefused(f"uses the CSS function {token.name}() in {where}, which a logo may not use",
                                   f"remove {token.name}(); colours, calc(), transforms and gradients are fine")
             else:
-                _check_css_tokens(token.arguments, where)
+                pending.extend(reversed(token.arguments))
         elif token.type == "at-keyword" and token.lower_value not in ALLOWED_CSS_AT_RULES:
             raise LogoRefused(f"has the CSS rule @{token.value} in {where}, which a logo may not use",
                               f"remove the @{token.value} rule; only @media is allowed")
         elif token.type in ("() block", "[] block", "{} block"):
-            _check_css_tokens(token.content, where)
+            pending.extend(reversed(token.content))
 
 
 def _check_css_url(url: str, where: str) -> None:

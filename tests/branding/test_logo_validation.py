@@ -121,6 +121,8 @@ MALICIOUS = {
     "expression()": (svg(b'<rect style="width:expression(alert(1))"/>'), "CSS function expression()"),
     "a url() hidden in a nested rule": (svg(b'<style>g{rect{fill:url(//evil.example/p)}}</style>'),
                                         "loads '//evil.example/p'"),
+    "a url() 50,000 functions deep": (svg(b'<rect style="fill:' + b"calc(" * 50_000 + b"url(//evil.example/p)"
+                                          + b")" * 50_000 + b'"/>'), "loads '//evil.example/p'"),
     "CSS that cannot be parsed": (svg(b'<rect style="fill:url(a b)"/>'), "cannot be parsed"),
     "an element inside style": (svg(b"<style>.a{}<rect/></style>"), "<rect> element inside <style>"),
     "an xml-stylesheet instruction": (b'<?xml-stylesheet href="https://evil.example/a.css"?>' + svg(b""),
