@@ -111,8 +111,8 @@ ALLOWED_CSS_AT_RULES = frozenset({"media"})
 
 _FRAGMENT = re.compile(r"#\S+")
 _XML_DECLARED_ENCODING = re.compile(r"""\A(?:\ufeff)?<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
-_PLAIN_SVG_HINT = ("export the logo again as plain SVG (Inkscape: Save As > Plain SVG; or run it through svgo), "
-                   "or remove it by hand; docs/branding.md lists what a logo may contain")
+_PLAIN_SVG_HINT = ("run the logo through svgo, which removes editors' markup, or remove it by hand; "
+                   "docs/branding.md lists what a logo may contain")
 
 
 class LogoRefused(Exception):
@@ -126,6 +126,11 @@ class LogoRefused(Exception):
 
 def _shown(value: str, limit: int = 60) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "...")
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters escaped: a CSS escape such as `\\1b ` must not reach the terminal."""
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
 
 
 def _name_of(tag: str) -> tuple[str, str]:
@@ -144,7 +149,7 @@ def _check_encoding(data: bytes) -> None:
                           "save the logo as UTF-8; a logo may use no other encoding") from None
     declared = _XML_DECLARED_ENCODING.match(text)
     if declared and declared.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
-        raise LogoRefused(f'declares encoding="{declared.group(1)}" in its XML declaration; a logo must be UTF-8',
+        raise LogoRefused(f'declares encoding="{_printable(declared.group(1))}" in its XML declaration; a logo must be UTF-8',
                           'save the logo as UTF-8 and declare encoding="UTF-8" (or no encoding)')
 
 
@@ -160,7 +165,8 @@ def _check_css(source: str, where: str) -> None:
 
 
 def _check_css_tokens(tokens, where: str) -> None:
-    pending = list(reversed(tokens))  # a stack, not recursion: a 1 MiB file can nest blocks deeper than Python can recurse
+    # a stack, not recursion: a 1 MiB file can nest blocks deeper than Python can recurse
+    pending = list(reversed(tokens))
     while pending:
         token = pending.pop()
         if token.type == "error":
@@ -177,13 +183,15 @@ def _check_css_tokens(tokens, where: str) -> None:
                                       "write url(#id) with the id of an element of this file")
                 _check_css_url(target, where)
             elif token.lower_name not in ALLOWED_CSS_FUNCTIONS:
-                raise LogoRefused(f"uses the CSS function {token.name}() in {where}, which a logo may not use",
-                                  f"remove {token.name}(); colours, calc(), transforms and gradients are fine")
+                function = _printable(token.name)
+                raise LogoRefused(f"uses the CSS function {function}() in {where}, which a logo may not use",
+                                  f"remove {function}(); colours, calc(), transforms and gradients are fine")
             else:
                 pending.extend(reversed(token.arguments))
         elif token.type == "at-keyword" and token.lower_value not in ALLOWED_CSS_AT_RULES:
-            raise LogoRefused(f"has the CSS rule @{token.value} in {where}, which a logo may not use",
-                              f"remove the @{token.value} rule; only @media is allowed")
+            rule = _printable(token.value)
+            raise LogoRefused(f"has the CSS rule @{rule} in {where}, which a logo may not use",
+                              f"remove the @{rule} rule; only @media is allowed")
         elif token.type in ("() block", "[] block", "{} block"):
             pending.extend(reversed(token.content))
 
@@ -199,7 +207,7 @@ def _check_attribute(element_name: str, tag: str, value: str) -> None:
     namespace, local = _name_of(tag)
     name = _NAMESPACED_ATTRIBUTES.get((namespace, local)) if namespace else local
     if name is None:
-        raise LogoRefused(f"has an attribute {local}= from the namespace {namespace} on <{element_name}>; "
+        raise LogoRefused(f"has an attribute {local}= from the namespace {_printable(namespace)} on <{element_name}>; "
                           "a logo may use only SVG attributes without a prefix, xlink:href, xml:space and xml:lang",
                           f"remove it; {_PLAIN_SVG_HINT}")
     if name in _REFERENCE_ATTRIBUTES:
@@ -260,7 +268,7 @@ def check_svg(data: bytes) -> None:
     for element in root.iter():
         namespace, name = _name_of(element.tag)
         if namespace != root_namespace:
-            raise LogoRefused(f"contains a <{name}> element from the namespace {namespace or '(none)'}; "
+            raise LogoRefused(f"contains a <{name}> element from the namespace {_printable(namespace) or '(none)'}; "
                               "a logo may contain only SVG elements", f"remove it; {_PLAIN_SVG_HINT}")
         if name not in ALLOWED_ELEMENTS:
             because = _ELEMENT_REFUSED_BECAUSE.get(name, "it is not among the static SVG elements a logo may use")

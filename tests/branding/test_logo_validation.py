@@ -152,6 +152,18 @@ def test_refuses_unsafe_or_broken_files_naming_what(tmp_path, data, says):
     assert info.value.hint
 
 
+@pytest.mark.parametrize("body, says", [
+    (b'<rect style="fill:x\\1b \\5b 2Jx\\9b y(1)"/>', "CSS function x\\x1b[2Jx\\x9by()"),
+    (b"<style>@x\\1b \\5b 2J{}</style>", "CSS rule @x\\x1b[2J"),
+])
+def test_control_characters_from_the_file_are_shown_escaped(tmp_path, body, says):
+    with pytest.raises(UsageError) as info:
+        validate_logo(write(tmp_path, svg(body)))
+    shown = info.value.message + info.value.hint
+    assert says in shown
+    assert "\x1b" not in shown and "\x9b" not in shown
+
+
 def test_refuses_a_huge_file_without_parsing_it(tmp_path):
     path = write(tmp_path, GOOD[:-6] + b"<!--" + b"x" * (1024 * 1024) + b"--></svg>")
     with pytest.raises(UsageError, match="at most 1,048,576 bytes"):
