@@ -149,7 +149,8 @@ def _check_encoding(data: bytes) -> None:
                           "save the logo as UTF-8; a logo may use no other encoding") from None
     declared = _XML_DECLARED_ENCODING.match(text)
     if declared and declared.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
-        raise LogoRefused(f'declares encoding="{_printable(declared.group(1))}" in its XML declaration; a logo must be UTF-8',
+        raise LogoRefused(f'declares encoding="{_printable(declared.group(1))}" in its XML declaration; '
+                          "a logo must be UTF-8",
                           'save the logo as UTF-8 and declare encoding="UTF-8" (or no encoding)')
 
 

