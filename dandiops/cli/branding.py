@@ -31,9 +31,11 @@ def logo(
 ) -> None:
     """Replace web/src/assets/logo.svg through a branch, a commit and a pull request against the default branch.
 
-    The file is checked first (well-formed SVG parsed safely, root <svg>, no script, no event
-    attributes, no external references, at most 1 MiB); a file that fails changes nothing and makes
-    no request. If the default branch already has this logo, or an open pull request from the branch
+    The file is checked first: UTF-8, well-formed SVG parsed safely, at most 1 MiB, and only
+    static SVG elements and attributes from an allow-list (no script, animation, links, embedded
+    documents or images, event attributes, or elements from other namespaces), with references and
+    CSS url() only to elements of the same file (#id). A file that fails is refused by name, changes
+    nothing and makes no request. If the default branch already has this logo, or an open pull request from the branch
     already proposes it, nothing changes (the pull request's URL is printed). --dry-run compares the
     current and the new file (size, sha, viewBox) and writes nothing.
     """

@@ -155,11 +155,19 @@ def test_production_asks_for_confirmation_before_writing(cli, tmp_path, gh_state
 
 # --- bad input: nothing is asked of GitHub, or at least nothing is written ------------------------
 @pytest.mark.parametrize("data, says", [
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not well-formed XML"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is not UTF-8 text"),
     (b"<html><body>logo</body></html>", "not an SVG image"),
     (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>', "<script> element"),
     (b'<svg xmlns="http://www.w3.org/2000/svg"><rect onclick="steal()"/></svg>', "event attribute onclick="),
     (NEW_LOGO[:-7] + b"<!--" + b"x" * (1024 * 1024) + b"--></svg>\n", "a logo may be at most 1,048,576 bytes"),
+    (NEW_LOGO[:-7] + b'<use href="#r"><set attributeName="href" to="javascript:alert(1)"/></use></svg>\n',
+     "<set> element"),
+    (NEW_LOGO[:-7] + b'<rect id="r"><animate attributeName="fill" to="red" dur="1s"/></rect></svg>\n',
+     "<animate> element"),
+    (NEW_LOGO[:-7] + b'<form xmlns="http://www.w3.org/1999/xhtml" action="https://evil.example/"/></svg>\n',
+     "<form> element from the namespace http://www.w3.org/1999/xhtml"),
+    (NEW_LOGO[:-7] + b'<style>rect{fill:\\75 rl(https://evil.example/p.svg#p)}</style></svg>\n',
+     "loads 'https://evil.example/p.svg#p' through url() in a <style> element"),
 ])
 def test_unacceptable_files_are_refused_before_any_request(cli, tmp_path, gh_state, data, says):
     result = cli("branding", "logo", write(tmp_path, data, "candidate.svg"), "-e", "staging")
