@@ -49,7 +49,7 @@ class DandiopsGroup(TyperGroup):
         except KeyboardInterrupt:
             _reporter(ctx).error("interrupted")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-        except (typer.Exit, typer.Abort, typer.TyperException):  # Typer reports these itself
+        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):  # reported elsewhere
             raise
         except Exception:
             reporter = _reporter(ctx)
@@ -120,7 +120,16 @@ for _name in COMMAND_MODULES:
 
 
 def run() -> None:
-    app(prog_name="dandiops")
+    try:
+        app(prog_name="dandiops")
+    except BrokenPipeError:
+        # The reader went away (`dandiops ... | head`): stop quietly, as other Unix tools do, and
+        # keep Python from complaining again when it flushes stdout at exit.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
 
 
 if __name__ == "__main__":  # pragma: no cover
