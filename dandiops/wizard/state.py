@@ -194,6 +194,6 @@ def _answer_keys_in(text: str) -> list[str]:
 
 
 def _recovery(path: Path, answer_keys: list[str]) -> str:
-    held = (f"the answers it holds ({', '.join(answer_keys)}) are then asked again" if answer_keys
+    held = (f"the answers it holds are then asked again: {', '.join(answer_keys)}" if answer_keys
             else "no answers could be read from it")
-    return f"fix it in an editor, or move it aside and run init again: {aside_command(path)} ({held})"
+    return f"fix it in an editor, or move it aside and run init again: {aside_command(path)}; {held}"
