@@ -24,7 +24,8 @@ def names(sandbox):
 
 
 def _keys(aws, user) -> dict[str, str]:
-    return {k["AccessKeyId"]: k["Status"] for k in aws.client("iam").list_access_keys(UserName=user)["AccessKeyMetadata"]}
+    listed = aws.client("iam").list_access_keys(UserName=user)["AccessKeyMetadata"]
+    return {key["AccessKeyId"]: key["Status"] for key in listed}
 
 
 def _audited(sandbox, action) -> list[str]:

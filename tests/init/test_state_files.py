@@ -101,7 +101,8 @@ def test_two_documents_in_the_state_file_exit_3_naming_the_file_and_its_answers(
 
 @pytest.mark.parametrize("change, named", [
     ({"answers": ["config.DJANGO_DANDI_ADMIN_EMAIL"]}, "answers is a list (expected an object)"),
-    ({"answers": {"config.DJANGO_DANDI_DOI_API_PREFIX": 10.80507}}, "answers.config.DJANGO_DANDI_DOI_API_PREFIX is a number"),
+    ({"answers": {"config.DJANGO_DANDI_DOI_API_PREFIX": 10.80507}},
+     "answers.config.DJANGO_DANDI_DOI_API_PREFIX is a number"),
     ({"memo": {"dyno-check.cachetable": "done"}}, "memo.dyno-check.cachetable is a text (expected an object)"),
     ({"interrupted_at": 3}, "interrupted_at is a number (expected text)"),
     ({"version": 7}, "written by a newer dandiops (state file version 7)"),
