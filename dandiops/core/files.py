@@ -9,7 +9,9 @@ two writers never interleave into one.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
+import shlex
 import tempfile
 from pathlib import Path
 from typing import Iterator
@@ -34,6 +36,12 @@ def file_lock(path: Path) -> Iterator[None]:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def aside_command(path: Path) -> str:
+    """The shell command that moves an unreadable file aside (`NAME.corrupt-<UTC time>`) instead of deleting it."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"mv {shlex.quote(str(path))} {shlex.quote(f'{path}.corrupt-{stamp}')}"
 
 
 def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:

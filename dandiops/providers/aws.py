@@ -170,6 +170,10 @@ class AwsClient:
                          UserName=user)["AccessKey"]
         return key["AccessKeyId"], key["SecretAccessKey"]
 
+    def delete_access_key(self, user: str, key_id: str) -> None:
+        self._call("iam", "delete_access_key", f"deleting access key {key_id} of IAM user {user}",
+                   UserName=user, AccessKeyId=key_id)
+
 
 def _client_error(exc, what: str) -> DandiopsError:
     error = exc.response.get("Error", {})

@@ -5,6 +5,9 @@ serves public dandisets from it), the bucket policy has public read, the embargo
 access for the app's IAM user and the deny on deleting object versions; the IAM user exists with
 an active access key, and that key is the one in the app's AWS_ACCESS_KEY_ID. When Terraform
 manages the environment (terraform_dir) this step only checks: drift is fixed in Terraform.
+
+Keys this step creates are recorded (steps/access_keys.py); one left in no config var by an
+interrupted or failed run is deleted by the next run, before a new key is made.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from dandiops.archive.infrastructure import PUBLIC_ACCESS_BLOCK, bucket_policy, default_iam_user, policy_findings
 from dandiops.core.errors import DandiopsError, NotFoundError
+from dandiops.steps.access_keys import CreatedKeys, create_recorded_key, delete_recorded_key
 from dandiops.steps.base import Change, Check, Status
 from dandiops.steps.questions import Answers, PromptingAnswers, Question
 
@@ -94,6 +98,13 @@ class AwsStep:
         if not user.exists:
             survey.findings.append(f"IAM user {user_name} does not exist")
             add(Change(f"IAM user {user_name}", "create"))
+        if self.manage and user.exists:
+            orphans, unverified = self.orphaned_keys(ctx, user, app_key_id)
+            for key_id in orphans:
+                survey.findings.append(f"access key {key_id} of IAM user {user_name} was created by dandiops "
+                                       "and is in no config var")
+                add(Change(f"access key {key_id} of IAM user {user_name}", "delete", before=key_id))
+            survey.findings.extend(unverified)
         active = user.active_keys
         if not active:
             if user.exists:
@@ -106,6 +117,32 @@ class AwsStep:
             add(Change(f"access key of IAM user {user_name}", "create", secret=True))
             add(Change(f"config vars {KEY_VARS}", "set", secret=True))
         return survey
+
+    def orphaned_keys(self, ctx: "Context", user: "UserReport", app_key_id: str | None) -> tuple[list[str], list[str]]:
+        """Keys of `user` that dandiops recorded creating and no config var holds; and why others were kept.
+
+        "No config var" means neither this app's nor that of the app the key was made for nor that
+        of any environment in dandiops.toml (two environments may share an IAM user). A key whose
+        holders cannot all be read is kept. The operator's own key is never a candidate.
+        """
+        recorded = CreatedKeys.for_context(ctx).of_user(user.name)
+        own_key = ctx.secrets.get("AWS_ACCESS_KEY_ID")
+        candidates = [k.id for k in user.access_keys if k.id in recorded and k.id not in (app_key_id, own_key)]
+        if not candidates:
+            return [], []
+        apps = {recorded[k].get("app") for k in candidates} | {e.heroku_app for e in ctx.settings.environments.values()}
+        held, unread = set(), []
+        for app in sorted(a for a in apps if a and a != ctx.env.heroku_app):
+            try:
+                held.add(ctx.heroku().config_vars(app).get("AWS_ACCESS_KEY_ID"))
+            except NotFoundError:
+                continue  # an app that does not exist holds no key
+            except DandiopsError as exc:
+                unread.append(f"{app} ({exc.message})")
+        if unread:
+            return [], [f"access key(s) {', '.join(candidates)} of IAM user {user.name}, created by dandiops, kept: "
+                        f"could not read the config vars of {', '.join(unread)} to see whether they hold them"]
+        return [k for k in candidates if k not in held], []
 
     def check(self, ctx: "Context") -> Check:
         survey = self.survey(ctx)
@@ -149,11 +186,37 @@ class AwsStep:
             user_arn = aws.user(user).arn
             aws.put_bucket_policy(bucket, bucket_policy(bucket, user_arn))
             ctx.record("aws.bucket.policy", bucket=bucket, user=user_arn)
+        planned_deletions = [c.before for c in changes if c.action == "delete" and c.target.startswith("access key ")]
+        if planned_deletions:
+            self._delete_orphans(ctx, user, planned_deletions)
         if f"access key of IAM user {user}" in targets:
-            key_id, secret = aws.create_access_key(user)
-            ctx.secret_registry.add(secret)
-            ctx.record("aws.access-key.create", user=user, key=key_id)
-            ctx.heroku().update_config_vars(ctx.env.heroku_app, {"AWS_ACCESS_KEY_ID": key_id,
-                                                                 "AWS_SECRET_ACCESS_KEY": secret})
+            key_id, secret = create_recorded_key(ctx, aws, user)
+            app = ctx.env.heroku_app
+            try:
+                ctx.heroku().update_config_vars(app, {"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret})
+            except (DandiopsError, KeyboardInterrupt):
+                ctx.reporter.warn(f"access key {key_id} of IAM user {user} may not have reached the config vars of "
+                                  f"{app}; the next `dandiops init` deletes it unless a config var holds it")
+                raise
             ctx.record("config-vars.set", keys=["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"])
         return changes
+
+    def _delete_orphans(self, ctx: "Context", user_name: str, planned: list[str | None]) -> None:
+        """Delete the planned keys that are still orphans now: another run may have put one to use since."""
+        aws = ctx.aws()
+        try:
+            app_key_id = ctx.heroku().config_vars(ctx.env.heroku_app).get("AWS_ACCESS_KEY_ID")
+        except NotFoundError:
+            app_key_id = None
+        user = aws.user(user_name)
+        orphans, _ = self.orphaned_keys(ctx, user, app_key_id)
+        listed = {key.id for key in user.access_keys}
+        gone = {key_id for key_id in planned if key_id and key_id not in listed}
+        if gone:
+            CreatedKeys.for_context(ctx).forget(user_name, gone)  # deleted by someone else meanwhile
+        for key_id in planned:
+            if key_id in orphans:
+                try:
+                    delete_recorded_key(ctx, aws, user_name, key_id)
+                except NotFoundError:
+                    CreatedKeys.for_context(ctx).forget(user_name, {key_id})

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dandiops.core.errors import ConfigError
+from dandiops.core.files import aside_command, atomic_write_text, file_lock
 
 if TYPE_CHECKING:
     from dandiops.steps.context import Context
@@ -33,37 +32,64 @@ class Confirmations:
         return cls(ctx.settings.root / STATE_DIR / FILE_NAME)
 
     def _load(self) -> dict[str, Any]:
-        if not self.path.is_file():
-            return {"version": VERSION, "apps": {}}
+        path = self.path
+        if path.is_dir():
+            raise ConfigError(f"{path} is a folder, not the confirmations file",
+                              hint="move that folder away; dandiops keeps confirmed manual checks in that file")
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{self.path} cannot be read as JSON ({exc})",
-                              hint="fix or delete the file; it only records confirmed manual checks") from None
-        if not isinstance(data, dict) or not isinstance(data.get("apps"), dict):
-            raise ConfigError(f"{self.path} is not a dandiops confirmations file",
-                              hint="fix or delete the file; it only records confirmed manual checks")
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {"version": VERSION, "apps": {}}
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path} cannot be read ({exc})", hint="check its permissions") from None
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ConfigError(f"{path} cannot be read as JSON ({exc}); it was left as it is",
+                              hint=self._recovery()) from None
+        problems = _problems(data)
+        if problems:
+            raise ConfigError(f"{path} is not a dandiops confirmations file: {'; '.join(problems)}; "
+                              "it was left as it is", hint=self._recovery())
         return data
+
+    def _recovery(self) -> str:
+        return (f"fix it in an editor, or move it aside ({aside_command(self.path)}) and confirm the manual "
+                "items again (`dandiops alerts --confirm ITEM`, `dandiops init`)")
 
     def get(self, app: str, key: str) -> dict | None:
         return self._load()["apps"].get(app, {}).get(key)
 
     def confirm(self, app: str, key: str, by: str) -> dict:
-        data = self._load()
         entry = {"confirmed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "by": by}
-        data["apps"].setdefault(app, {})[key] = entry
-        self._write(data)
+        try:
+            # read, change and replace under the lock: a confirmation another process records meanwhile is kept
+            with file_lock(self.path):
+                data = self._load()
+                data["apps"].setdefault(app, {})[key] = entry
+                # no secrets in here: readable by the team, which may commit it beside dandiops.toml
+                atomic_write_text(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n", mode=0o644)
+        except OSError as exc:
+            raise ConfigError(f"{self.path} cannot be written ({exc.strerror or exc})",
+                              hint="check that the .dandiops folder beside dandiops.toml is writable") from None
         return entry
 
-    def _write(self, data: dict) -> None:
-        # Write a sibling file and rename it over the old one, so a crash never leaves half a file.
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".confirmations-", dir=self.path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+
+def _problems(data: Any) -> list[str]:
+    if not isinstance(data, dict):
+        return ["it is not a JSON object"]
+    version = data.get("version", VERSION)
+    if version != VERSION:
+        return [f"its version is {json.dumps(version)}, not {VERSION} (a newer dandiops may have written it)"]
+    apps = data.get("apps")
+    if not isinstance(apps, dict):
+        return ["`apps` is missing or not an object"]
+    problems = []
+    for app, items in apps.items():
+        if not isinstance(items, dict):
+            problems.append(f"apps.{app} is not an object")
+            continue
+        for key, entry in items.items():
+            if not isinstance(entry, dict) or not all(isinstance(v, str) for v in entry.values()):
+                problems.append(f"apps.{app}.{key} is not an object of text values (confirmed_at, by)")
+    return problems

@@ -20,6 +20,19 @@ def state_path_for(ctx: "Context", explicit: str | Path | None = None) -> Path:
     return default_state_path(ctx.settings.root, ctx.env.name)
 
 
+def check_state_file_option(path: Path, env_name: str) -> None:
+    """--state-file must name a file that is, or can become, a file: a UsageError before anything runs."""
+    from dandiops.core.errors import UsageError
+
+    example = f"--state-file {path / f'init-{env_name}.json'}"
+    if path.is_dir():
+        raise UsageError(f"--state-file {path} is a folder", hint=f"name a file, e.g. {example}")
+    folder = next((p for p in path.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        raise UsageError(f"--state-file {path}: {folder} is a file, not a folder",
+                         hint="name a file in an existing folder, or in one dandiops can create")
+
+
 def run_init(ctx: "Context", *, answers_file: str | Path | None = None, only: Sequence[str] = (),
              start: str | None = None, dry_run: bool = False, interactive: bool | None = None,
              state_file: str | Path | None = None, recheck: Sequence[str] = ()) -> WizardResult:
@@ -33,6 +46,8 @@ def run_init(ctx: "Context", *, answers_file: str | Path | None = None, only: Se
     validate_selection(STEP_NAMES, only, start)
     file_answers = load_answers_file(answers_file) if answers_file else {}
     env = ctx.env  # fails early, with the config error, when the environment is not defined
+    if state_file:
+        check_state_file_option(state_path_for(ctx, state_file), env.name)
     state = InitState.load(state_path_for(ctx, state_file), environment=env.name, app=env.heroku_app,
                            secrets=ctx.secret_registry)
     if interactive is None:

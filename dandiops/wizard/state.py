@@ -1,22 +1,29 @@
 """The init state file: what was answered and confirmed, so an interrupted init resumes where it stopped.
 
-One JSON file per environment, beside dandiops.toml in .dandiops/ (mode 600), rewritten
-atomically after every answer. It never holds a secret: secret answers are not remembered, and a
-value containing a known secret is not written (it is asked again next time).
+One JSON file per environment, beside dandiops.toml in .dandiops/ (mode 600), saved after every
+answer. It never holds a secret: secret answers are not remembered, and a value containing a
+known secret is not written (it is asked again next time).
+
+Two inits of one environment may run at once (two terminals, a script): each save takes the
+file's lock, reads what is on disk, applies only what this run changed and replaces the file
+atomically, so neither run loses the other's answers. A file that cannot be read is never
+overwritten or deleted: the error names it, lists the answers it holds and says how to recover.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
+import re
 from pathlib import Path
 from typing import Any
 
 from dandiops.core.errors import ConfigError
+from dandiops.core.files import aside_command, atomic_write_text, file_lock
 from dandiops.core.redact import SecretRegistry
 
 VERSION = 1
+TOP_LEVEL = "answers", "memo"  # the sections this run's changes are merged into
 
 
 def default_state_path(root: Path, env_name: str) -> Path:
@@ -27,35 +34,24 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def _fresh(environment: str, app: str) -> dict[str, Any]:
+    return {"version": VERSION, "environment": environment, "app": app, "answers": {}, "memo": {},
+            "interrupted_at": None, "updated_at": None}
+
+
 class InitState:
     def __init__(self, path: Path, data: dict[str, Any], secrets: SecretRegistry | None = None):
         self.path = path
         self.data = data
         self.secrets = secrets or SecretRegistry()
-        self._saved = json.dumps(data, sort_keys=True)
+        # what this run changed, (section or None, key) -> value: merged into the file as it is on disk
+        self._changes: dict[tuple[str | None, str], Any] = {}
 
     @classmethod
     def load(cls, path: Path, *, environment: str, app: str, secrets: SecretRegistry | None = None) -> "InitState":
-        fresh = {"version": VERSION, "environment": environment, "app": app, "answers": {}, "memo": {},
-                 "interrupted_at": None, "updated_at": None}
-        if not path.is_file():
-            state = cls(path, fresh, secrets)
-            state._saved = ""  # nothing on disk yet
-            return state
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"the init state file {path} cannot be read ({exc})",
-                              hint="delete it to start over (answers given at prompts will be asked again)") from None
-        if not isinstance(data, dict) or data.get("version") != VERSION:
-            raise ConfigError(f"the init state file {path} is not one this dandiops understands",
-                              hint="delete it to start over")
-        if data.get("app") != app:
-            # a different app is a different deployment: what was confirmed for the old one does not carry over
-            data = {**fresh, "answers": data.get("answers", {})}
-        for key in ("answers", "memo"):
-            data.setdefault(key, {})
-        return cls(path, data, secrets)
+        state = cls(path, _fresh(environment, app), secrets)
+        state.data = state._current(state._read())
+        return state
 
     # --- answers and memos -----------------------------------------------------------------
     @property
@@ -73,17 +69,19 @@ class InitState:
     def set_answer(self, key: str, value: Any) -> None:
         if self._holds_secret(value):
             return  # asked again next time rather than written down
-        self.answers[key] = value
-        self.save()
+        self._change("answers", key, value)
 
     def set_memo(self, key: str, value: Any) -> None:
         if self._holds_secret(value):
             return
-        self.memo[key] = value
-        self.save()
+        self._change("memo", key, value)
 
     def mark_interrupted(self, step: str | None) -> None:
-        self.data["interrupted_at"] = step
+        self._change(None, "interrupted_at", step)
+
+    def _change(self, section: str | None, key: str, value: Any) -> None:
+        (self.data if section is None else self.data[section])[key] = value
+        self._changes[(section, key)] = value
         self.save()
 
     def _holds_secret(self, value: Any) -> bool:
@@ -92,19 +90,110 @@ class InitState:
         return self.secrets.redact(text) != text
 
     # --- disk --------------------------------------------------------------------------------
-    @property
-    def dirty(self) -> bool:
-        return json.dumps(self.data, sort_keys=True) != self._saved
-
     def save(self) -> None:
-        if not self.dirty:
-            return
-        self.data["updated_at"] = _now()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(self.data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        os.replace(temporary, self.path)
-        self._saved = json.dumps(self.data, sort_keys=True)
+        """Merge this run's changes into the file as it is now, under its lock; write only if that changes it."""
+        try:
+            with file_lock(self.path):
+                on_disk = self._read()
+                merged = self._current(on_disk)
+                for (section, key), value in self._changes.items():
+                    (merged if section is None else merged[section])[key] = value
+                if on_disk is None or _comparable(merged) != _comparable(on_disk):
+                    merged["updated_at"] = _now()
+                    atomic_write_text(self.path, json.dumps(merged, indent=2, sort_keys=True) + "\n", mode=0o600)
+        except OSError as exc:
+            raise ConfigError(f"the init state file {self.path} cannot be written ({exc.strerror or exc})",
+                              hint="check that its folder exists and is writable, or pass --state-file PATH") from None
+        self.data = merged
+        self._changes.clear()
+
+    def _current(self, data: dict[str, Any] | None) -> dict[str, Any]:
+        """The state for this environment and app, given the file's content (None: no file yet)."""
+        environment, app = self.data["environment"], self.data["app"]
+        if data is None:
+            return _fresh(environment, app)
+        if data.get("app") != app:
+            # a different app is a different deployment: what was confirmed for the old one does not carry over
+            return {**_fresh(environment, app), "answers": dict(data.get("answers", {}))}
+        return {**_fresh(environment, app), **json.loads(json.dumps(data))}
+
+    def _read(self) -> dict[str, Any] | None:
+        """The file's content, None when there is none yet; a ConfigError when it cannot be trusted."""
+        path = self.path
+        if path.is_dir():
+            raise ConfigError(f"the init state file {path} is a folder",
+                              hint="move that folder away, or pass --state-file with the path of a file")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"the init state file {path} cannot be read ({exc})",
+                              hint="check its permissions; it was left as it is") from None
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ConfigError(f"the init state file {path} is not valid JSON ({exc}); it was left as it is",
+                              hint=_recovery(path, _answer_keys_in(text))) from None
+        problems = _problems(data)
+        if problems:
+            held = sorted(data.get("answers", {})) if isinstance(data, dict) and isinstance(
+                data.get("answers"), dict) else _answer_keys_in(text)
+            raise ConfigError(f"the init state file {path} cannot be used: {'; '.join(problems)}; "
+                              "it was left as it is", hint=_recovery(path, held))
+        return data
+
+
+def _comparable(data: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in data.items() if k != "updated_at"}, sort_keys=True)
+
+
+def _problems(data: Any) -> list[str]:
+    """What makes `data` not a state file this dandiops can use, named by where it is."""
+    if not isinstance(data, dict):
+        return [f"it holds a JSON {_kind(data)}, not an object"]
+    version = data.get("version")
+    if version != VERSION:
+        if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+            return [f"it was written by a newer dandiops (state file version {version}); upgrade dandiops"]
+        return [f"its version is {json.dumps(version)}, not {VERSION}: it is not a dandiops init state file"]
+    problems = []
+    for key in ("environment", "app", "interrupted_at", "updated_at"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            problems.append(f"{key} is a {_kind(data[key])} (expected text)")
+    for section in TOP_LEVEL:
+        values = data.get(section, {})
+        if not isinstance(values, dict):
+            problems.append(f"{section} is a {_kind(values)} (expected an object)")
+            continue
+        for key, value in values.items():
+            if section == "answers" and not isinstance(value, (str, bool)):
+                problems.append(f"answers.{key} is a {_kind(value)} (answers are text or true/false; "
+                                "write it in double quotes)")
+            elif section == "memo" and not isinstance(value, dict):
+                problems.append(f"memo.{key} is a {_kind(value)} (expected an object)")
+    return problems
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    return {dict: "object", list: "list", str: "text", int: "number", float: "number"}.get(type(value), "value")
+
+
+def _answer_keys_in(text: str) -> list[str]:
+    """The answer keys an unreadable file appears to hold: the names inside each `"answers": {...}`."""
+    keys: set[str] = set()
+    for start in re.finditer(r'"answers"\s*:\s*\{', text):
+        end = text.find("}", start.end())
+        body = text[start.end(): end if end != -1 else len(text)]
+        keys.update(re.findall(r'"((?:[^"\\\n]|\\.)+)"\s*:', body))
+    return sorted(keys)
+
+
+def _recovery(path: Path, answer_keys: list[str]) -> str:
+    held = (f"the answers it holds are then asked again: {', '.join(answer_keys)}" if answer_keys
+            else "no answers could be read from it")
+    return f"fix it in an editor, or move it aside and run init again: {aside_command(path)}; {held}"

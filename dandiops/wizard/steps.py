@@ -88,6 +88,8 @@ class RememberedStep:
         record = self.answers.recall(self.memo_key)
         if self.recheck or not record or record.get("fingerprint") != self.fingerprint(ctx):
             return None
+        if not isinstance(record.get("at"), str):
+            return None  # an edited record: check again rather than trust it
         return record
 
     def _remember(self, ctx: "Context") -> None:
