@@ -58,11 +58,16 @@ def parse_schedule_time(at: str | None, tz: str | None = None) -> ScheduleTime:
     if zone_in_at and tz and _zone_name(zone_in_at) != _zone_name(tz):
         raise UsageError(f"--at names the zone {zone_in_at} and --tz names {tz}",
                          hint="give the time zone once, with --tz")
-    return ScheduleTime(hour=hour, timezone=validate_timezone(tz or zone_in_at or DEFAULT_TIMEZONE))
+    zone = tz if tz is not None else (zone_in_at or DEFAULT_TIMEZONE)  # an empty --tz is refused, not defaulted
+    return ScheduleTime(hour=hour, timezone=validate_timezone(zone))
 
 
 def _zone_name(value: str) -> str:
     return ZONE_ABBREVIATIONS.get(value.upper(), value)
+
+
+# Files in the zone database that are not zones of their own: the machine's setting and POSIX defaults.
+_MACHINE_ZONES = frozenset({"localtime", "posixrules", "factory", "posix", "right"})
 
 
 def validate_timezone(value: str) -> str:
@@ -70,6 +75,11 @@ def validate_timezone(value: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
     name = _zone_name(value.strip())
+    if not name:
+        raise UsageError("the time zone is empty", hint="use an IANA time zone name such as America/New_York or UTC")
+    if name.lower() in _MACHINE_ZONES:
+        raise UsageError(f"{value!r} names this machine's zone, not a zone Heroku can schedule in",
+                         hint="name the zone itself, such as America/New_York, Europe/Berlin or UTC")
     known = available_timezones()
     if known and name in known:
         return name

@@ -166,3 +166,15 @@ def test_unschedule_removes_and_is_idempotent(cli, heroku_state, data_api):
     assert data_api.database_of(STAGING).schedules == []
     assert second.json()["changes"] == []
     assert len([r for r in applied(heroku_state) if r.method == "DELETE"]) == 1
+
+
+@pytest.mark.parametrize("tz, message", [
+    ("", "the time zone is empty"),
+    ("localtime", "names this machine's zone"),
+    ("posixrules", "names this machine's zone"),
+])
+def test_an_empty_or_machine_time_zone_is_refused_before_any_request(cli, heroku_state, tz, message):
+    result = cli("backups", "schedule", "-e", "staging", "--tz", tz)
+    assert result.exit_code == 2, result
+    assert message in result.stderr and "America/New_York" in result.stderr
+    assert heroku_state.requests == []
