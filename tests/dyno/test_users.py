@@ -218,3 +218,29 @@ def test_an_unreadable_rendezvous_ca_file_is_refused_before_any_dyno(cli, heroku
     assert result.exit_code == 2, result
     assert "cannot load the rendezvous CA file" in result.stderr
     assert heroku_state.writes() == []
+
+
+# --- what the archive's users typed is shown as text -------------------------------------------
+ESCAPES = ("\x1b", "\x07", "\x9b", "\r")
+
+
+def test_show_prints_markup_and_escape_sequences_in_user_data_literally(cli, staging):
+    staging.seed([{"email": "mallory@example.org", "status": "REJECTED", "is_active": False,
+                   "first_name": "[/bold]Mallory", "last_name": "\x1b[31mRed\x1b]0;owned\x07",
+                   "rejection_reason": "[red]spam[/red]\x9b2J\rforged"}])
+    result = cli("users", "show", "-e", "staging", "mallory@example.org")
+    assert result.exit_code == 0, result
+    assert "[/bold]Mallory \\x1b[31mRed\\x1b]0;owned\\x07" in result.stdout
+    assert "[red]spam[/red]\\x9b2J\\rforged" in result.stdout
+    assert not any(code in result.stdout + result.stderr for code in ESCAPES)
+
+
+def test_list_and_change_messages_show_escape_sequences_in_emails_as_visible_escapes(cli, staging):
+    staging.seed([{"email": "eve\x1b[2J@lab.example.org", "status": "PENDING"}])
+    listed = cli("users", "list", "-e", "staging")
+    assert listed.exit_code == 0, listed
+    assert "eve\\x1b[2J@lab.example.org" in listed.stdout
+    approved = cli("users", "approve", "-e", "staging", "--domain", "lab.example.org", "--no-email")
+    assert approved.exit_code == 0, approved
+    assert "approved 1 user(s), no emails sent: eve\\x1b[2J@lab.example.org" in approved.stderr
+    assert not any(code in listed.stdout + approved.stderr for code in ESCAPES)
