@@ -130,6 +130,10 @@ def _report(context, change, result: dict[str, Any]) -> None:
         reporter.success(f"{past} {len(changed)} user(s){sent}: {_some(changed)}")
     elif not result["unchanged"] and change.domain:
         reporter.success(f"no pending users @{change.domain}; nothing changed")
+    new_reason = [item["email"] for item in result["changed"] if item["from"] == item["to"]]
+    if new_reason:
+        reporter.info(f"{'would replace' if result['dry_run'] else 'replaced'} the reason of {len(new_reason)} "
+                      f"user(s) rejected before: {_some(new_reason)}")
     if result["unchanged"]:
         reporter.info(f"already {past} (no change): {_some([item['email'] for item in result['unchanged']])}")
     if skipped:
