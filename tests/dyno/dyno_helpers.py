@@ -31,7 +31,8 @@ users = json.loads(os.environ["SEED_USERS"])
 made = User.objects.bulk_create([User(username=u["email"], email=u["email"], first_name=u.get("first_name", "Ada"),
                                       last_name=u.get("last_name", "Lovelace"), is_active=u.get("is_active", True))
                                  for u in users])
-UserMetadata.objects.bulk_create([UserMetadata(user=m, status=u["status"], rejection_reason=u.get("rejection_reason", ""))
+UserMetadata.objects.bulk_create([UserMetadata(user=m, status=u["status"],
+                                               rejection_reason=u.get("rejection_reason", ""))
                                   for m, u in zip(made, users)])
 """
 
