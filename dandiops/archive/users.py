@@ -59,6 +59,37 @@ def validate_emails(values: Iterable[str], *, source: str = "arguments") -> list
     return emails
 
 
+def normalize_email(email: str) -> str:
+    """The address as the archive stores a new superuser's (Django's normalize_email, used for both
+    username and email): the domain lower-cased, the part before @ kept as typed."""
+    local, _, domain = email.strip().rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def superuser_email_problem(value: str) -> str | None:
+    """Why `value` cannot be the email of a superuser who signs in, or None."""
+    problem = email_problem(value)
+    if problem:
+        return problem
+    local = value.rpartition("@")[0]
+    if local != local.lower():
+        # allauth lower-cases the address it is given, then matches it exactly against the stored
+        # one; the archive stores the part before @ as typed.
+        return ("capital letters before @: the archive keeps that part as typed but signs in with the address "
+                "lower-cased and matched exactly, so this superuser could never log in")
+    return None
+
+
+def validate_superuser_email(value: str, *, source: str = "--email") -> str:
+    """The address as the archive will store it; raises UsageError, naming the fix, when unusable."""
+    if email_problem(value):
+        validate_emails([value], source=source)  # raises, naming the problem
+    problem = superuser_email_problem(value)
+    if problem:
+        raise UsageError(f"{source} {value}: {problem}", hint=f"use {value.lower()} instead; nothing was changed")
+    return normalize_email(value)
+
+
 def read_email_file(path: str) -> list[str]:
     """One email per line; blank lines and lines starting with # are skipped."""
     file = Path(path)

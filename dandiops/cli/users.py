@@ -39,6 +39,7 @@ def list_users(ctx: typer.Context,
                                                                       help="Only users with this status.")] = None,
                env: EnvOption = None, json_output: JsonOption = False) -> None:
     """List users with their approval status."""
+    from dandiops.core.output import printable
     from dandiops.steps.users import list_users as read_users
 
     context = get_context(ctx, env=env, json_mode=json_output)
@@ -50,7 +51,7 @@ def list_users(ctx: typer.Context,
             reporter.line("no users" + (f" with status {status.value}" if status else ""))
             return
         reporter.table(["email", "status", "active", "admin", "joined"],
-                       [(u["email"] or u["username"], u["status"] or "-", "yes" if u["is_active"] else "no",
+                       [(printable(u["email"] or u["username"]), u["status"] or "-", "yes" if u["is_active"] else "no",
                          "superuser" if u["is_superuser"] else ("staff" if u["is_staff"] else ""),
                          (u["date_joined"] or "")[:10]) for u in users])
 
@@ -63,6 +64,7 @@ def show(ctx: typer.Context, email: Annotated[str, typer.Argument(help="The user
          env: EnvOption = None, json_output: JsonOption = False) -> None:
     """Show one user: status, active, names, rejection reason, questionnaire answers."""
     from dandiops.archive.users import validate_emails
+    from dandiops.core.output import printable
     from dandiops.steps.users import show_user
 
     validate_emails([email], source="EMAIL")
@@ -80,7 +82,7 @@ def show(ctx: typer.Context, email: Annotated[str, typer.Argument(help="The user
             rows.append(("rejection reason", user["rejection_reason"]))
         for question, answer in (user["questionnaire_form"] or {}).items():
             rows.append((question, answer))
-        reporter.table(["field", "value"], rows)
+        reporter.table(["field", "value"], [(printable(field), printable(value)) for field, value in rows])
 
     reporter.result({"app": context.env.heroku_app, "user": user}, human)
 
@@ -89,6 +91,7 @@ def _change(ctx: typer.Context, action: str, *, emails, from_file, domain, reaso
             dry_run, yes, json_output) -> None:
     from dandiops.archive.users import read_email_file
     from dandiops.core.errors import DandiopsError
+    from dandiops.core.output import printable
     from dandiops.steps.users import UserChange, change_users
 
     change = UserChange.build(action, emails=list(emails or []),
@@ -101,9 +104,9 @@ def _change(ctx: typer.Context, action: str, *, emails, from_file, domain, reaso
     _report(context, change, result)
     failures = result["email_failures"]
     if failures:
-        shown = ", ".join(f["email"] for f in failures[:10])
+        shown = ", ".join(printable(f["email"]) for f in failures[:10])
         raise DandiopsError(f"{len(failures)} of the {action} emails could not be sent ({shown}): "
-                            f"{failures[0]['error']}",
+                            f"{printable(failures[0]['error'])}",
                             hint="the statuses are changed; check DJANGO_EMAIL_URL and tell those users yourself")
 
 
@@ -127,6 +130,10 @@ def _report(context, change, result: dict[str, Any]) -> None:
         reporter.success(f"{past} {len(changed)} user(s){sent}: {_some(changed)}")
     elif not result["unchanged"] and change.domain:
         reporter.success(f"no pending users @{change.domain}; nothing changed")
+    new_reason = [item["email"] for item in result["changed"] if item["from"] == item["to"]]
+    if new_reason:
+        reporter.info(f"{'would replace' if result['dry_run'] else 'replaced'} the reason of {len(new_reason)} "
+                      f"user(s) rejected before: {_some(new_reason)}")
     if result["unchanged"]:
         reporter.info(f"already {past} (no change): {_some([item['email'] for item in result['unchanged']])}")
     if skipped:
@@ -135,7 +142,11 @@ def _report(context, change, result: dict[str, Any]) -> None:
 
 
 def _some(items: list[str], limit: int = 10) -> str:
-    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
+    """Some of the emails, as the archive holds them: shown as text, whatever they contain."""
+    from dandiops.core.output import printable
+
+    return ", ".join(printable(item) for item in items[:limit]) + (
+        f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 @app.command("approve")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
@@ -116,14 +117,30 @@ class Reporter:
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> None:
         from rich.table import Table
         from rich import box
+        from rich.text import Text
 
         table = Table(title=title, box=box.SIMPLE_HEAD if self.terminal.stdout_tty else box.SIMPLE,
                       title_justify="left", show_edge=False, pad_edge=False)
         for column in columns:
             table.add_column(column, overflow="fold")
-        for row in rows:
-            table.add_row(*("" if cell is None else str(cell) for cell in row))
+        for row in rows:  # cells are data, never markup, like every other message
+            table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
         self.out.print(table)
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(value: object) -> str:
+    """Text that came from outside (a user's name, email, reason) as a terminal should show it.
+
+    C0 and C1 control characters become visible escapes (ESC as \\x1b, a newline as \\n), so
+    the text cannot move the cursor, retitle the window or forge a line of output. Rich markup
+    needs no escaping here: the Reporter prints messages and table cells as plain text.
+    """
+    return _CONTROL_CHARACTERS.sub(lambda found: _NAMED_ESCAPES.get(found.group())
+                                   or f"\\x{ord(found.group()):02x}", str(value))
 
 
 def _escape(text: str) -> str:

@@ -42,7 +42,9 @@ def verify_admin_login(api_url: str, username: str, password: str, *, timeout: f
             if answer.status_code != 302 or "sessionid" not in client.cookies:
                 _expect_page(answer, login_url)
                 raise AuthError(f"logging in to {base}/admin/ as {username} failed",
-                                hint="check the password; the user must be active and staff (a superuser is)")
+                                hint="check the password, and the email's case: the archive signs in with the "
+                                "address lower-cased and matched exactly, so a user stored with capitals before "
+                                "the @ cannot log in; the user must be active and staff (a superuser is)")
             index = client.get(f"{target}/admin/")
             _expect_page(index, f"{base}/admin/")
             if index.status_code != 200 or "logout" not in index.text.lower():

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from dandiops.steps import questions as q
+from dandiops.archive.users import superuser_email_problem
 from dandiops.steps.base import Change, Check, Status
 from dandiops.steps.optional import find_module
 from dandiops.steps.questions import Answers, PromptingAnswers, Question, placeholder
@@ -127,7 +127,7 @@ def cachetable_step(module: ModuleType, ctx: "Context", answers: Answers | None 
 
 
 SUPERUSER_EMAIL = Question("superuser.email", "Email of the Django superuser (use one not tied to your GitHub "
-                                               "account)", validate=q.email)
+                                               "account)", validate=superuser_email_problem)
 SUPERUSER_PASSWORD = Question("superuser.password", "Password for the Django superuser", kind="secret",
                               env_var="DJANGO_SUPERUSER_PASSWORD")
 

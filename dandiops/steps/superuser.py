@@ -11,7 +11,7 @@ from dandiops.archive.management import (
     encode_request,
     superuser_command,
 )
-from dandiops.archive.users import validate_emails
+from dandiops.archive.users import validate_superuser_email
 from dandiops.core.errors import UsageError
 from dandiops.steps.base import Change, Check, Status
 from dandiops.steps.oneoff import require_result, run_in_dyno
@@ -25,7 +25,7 @@ class SuperuserStep:
     title = "Admin superuser"
 
     def __init__(self, email: str, password: Callable[[], str] | None = None):
-        self.email = validate_emails([email], source="--email")[0]
+        self.email = validate_superuser_email(email)  # as the archive stores it: looked up and reported so
         self._password = password  # asked only when a user is about to be created
         self._found: dict[str, Any] | None = None  # each lookup costs a dyno: plan reuses check's
 

@@ -28,9 +28,12 @@ import json, os
 from django.contrib.auth.models import User
 from dandiapi.api.models import UserMetadata
 users = json.loads(os.environ["SEED_USERS"])
-made = User.objects.bulk_create([User(username=u["email"], email=u["email"], first_name="Ada", last_name="Lovelace",
-                                      is_active=u.get("is_active", True)) for u in users])
-UserMetadata.objects.bulk_create([UserMetadata(user=m, status=u["status"]) for m, u in zip(made, users)])
+made = User.objects.bulk_create([User(username=u["email"], email=u["email"], first_name=u.get("first_name", "Ada"),
+                                      last_name=u.get("last_name", "Lovelace"), is_active=u.get("is_active", True))
+                                 for u in users])
+UserMetadata.objects.bulk_create([UserMetadata(user=m, status=u["status"],
+                                               rejection_reason=u.get("rejection_reason", ""))
+                                  for m, u in zip(made, users)])
 """
 
 _STATE = """

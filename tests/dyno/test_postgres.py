@@ -15,7 +15,7 @@ pytestmark = pytest.mark.postgres
 
 def test_superuser_and_cache_table_on_postgres(pg_cli, pg_staging, pg_sandbox):
     assert pg_staging.app.config["DATABASE_URL"].startswith("postgresql://")
-    created = pg_cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin",
+    created = pg_cli("superuser", "create", "-e", "staging", "--email", "admin@Dandi.Test", "--password-stdin",
                      "--verify-login", input="a long admin password")
     assert created.exit_code == 0, created
     assert pg_staging.users()["admin@dandi.test"]["status"] == "APPROVED"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from dyno_helpers import STAGING_APP, audit_lines, dyno_posts
 
 PASSWORD = "correct horse battery staple"
@@ -37,7 +39,7 @@ def test_existing_superuser_is_reported_and_left_alone(cli, staging):
     first = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin",
                 input=PASSWORD)
     assert first.exit_code == 0, first
-    again = cli("superuser", "create", "-e", "staging", "--email", "ADMIN@dandi.test", "--password-stdin",
+    again = cli("superuser", "create", "-e", "staging", "--email", "admin@Dandi.Test", "--password-stdin",
                 input="another password")
     assert again.exit_code == 0, again
     assert "superuser admin@dandi.test already exists" in again.stderr.lower()
@@ -72,6 +74,59 @@ def test_a_wrong_password_fails_the_login_check(cli, staging):
                  "--verify-login", input="not the password")
     assert result.exit_code == 4, result
     assert "logging in to https://api.staging.dandi.test/admin/" in result.stderr and "failed" in result.stderr
+    assert "the email's case" in result.stderr and "lower-cased" in result.stderr
+
+
+def test_the_miniature_createsuperuser_stores_and_refuses_emails_as_the_archive_does(staging):
+    create = ("from django.core.management import call_command; from django.core.management.base import CommandError\n"
+              "try:\n"
+              "    call_command('createsuperuser', interactive=False, email={email!r}, verbosity=0)\n"
+              "except CommandError as exc:\n"
+              "    print('refused:', exc)\n")
+    staging.query(create.format(email="Admin@EXAMPLE.Org"))
+    lines = staging.query("from django.contrib.auth.models import User; "
+                          "print([(u.username, u.email) for u in User.objects.all()])")
+    assert lines[-1] == "[('Admin@example.org', 'Admin@example.org')]"
+    assert staging.query(create.format(email="Admin@example.ORG"))[-1] == \
+        "refused: Error: That email address is already taken."
+
+
+def test_an_upper_case_domain_is_created_and_found_as_the_archive_stores_it(cli, staging):
+    created = cli("superuser", "create", "-e", "staging", "--email", "admin@DANDI.Test", "--password-stdin", "--json",
+                  input=PASSWORD)
+    assert created.exit_code == 0, created
+    assert (created.json()["email"], created.json()["created"]) == ("admin@dandi.test", True)
+    assert staging.users()["admin@dandi.test"]["is_superuser"] is True
+    [line] = audit_lines()
+    assert line["detail"]["email"] == "admin@dandi.test"
+    again = cli("superuser", "create", "-e", "staging", "--email", "admin@DANDI.TEST", "--password-stdin",
+                input=PASSWORD)
+    assert again.exit_code == 0, again
+    assert "superuser admin@dandi.test already exists" in again.stderr
+
+
+def test_capital_letters_before_the_at_are_refused_with_the_reason_before_any_request(cli, heroku_state):
+    for extra in ((), ("--dry-run",)):
+        result = cli("superuser", "create", "-e", "staging", "--email", "Case.Admin@EXAMPLE.ORG", "--password-stdin",
+                     *extra, input=PASSWORD)
+        assert result.exit_code == 2, result
+        assert "--email Case.Admin@EXAMPLE.ORG: capital letters before @" in result.stderr
+        assert "could never log in" in result.stderr and "use case.admin@example.org instead" in result.stderr
+    assert heroku_state.writes() == []
+
+
+def test_a_superuser_stored_with_capitals_before_the_at_cannot_log_in(sandbox, staging, monkeypatch):
+    from dandiops.core.errors import AuthError
+    from dandiops.providers.archive_admin import verify_admin_login
+
+    for key, value in sandbox.environment().items():
+        monkeypatch.setenv(key, value)
+    staging.query("from dandiapi.api.models import EmailAsUsernameProxyUser as U; "
+                  f"U.objects.create_superuser(email='Case.Admin@example.org', password={PASSWORD!r})")
+    for typed in ("Case.Admin@example.org", "case.admin@example.org"):
+        with pytest.raises(AuthError) as failed:
+            verify_admin_login("https://api.staging.dandi.test", typed, PASSWORD)
+        assert "the email's case" in failed.value.hint and "lower-cased" in failed.value.hint
 
 
 def test_password_is_never_accepted_as_an_option(cli, heroku_state):

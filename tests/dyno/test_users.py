@@ -218,3 +218,74 @@ def test_an_unreadable_rendezvous_ca_file_is_refused_before_any_dyno(cli, heroku
     assert result.exit_code == 2, result
     assert "cannot load the rendezvous CA file" in result.stderr
     assert heroku_state.writes() == []
+
+
+# --- what the archive's users typed is shown as text -------------------------------------------
+ESCAPES = ("\x1b", "\x07", "\x9b", "\r")
+
+
+def test_show_prints_markup_and_escape_sequences_in_user_data_literally(cli, staging):
+    staging.seed([{"email": "mallory@example.org", "status": "REJECTED", "is_active": False,
+                   "first_name": "[/bold]Mallory", "last_name": "\x1b[31mRed\x1b]0;owned\x07",
+                   "rejection_reason": "[red]spam[/red]\x9b2J\rforged"}])
+    result = cli("users", "show", "-e", "staging", "mallory@example.org")
+    assert result.exit_code == 0, result
+    assert "[/bold]Mallory \\x1b[31mRed\\x1b]0;owned\\x07" in result.stdout
+    assert "[red]spam[/red]\\x9b2J\\rforged" in result.stdout
+    assert not any(code in result.stdout + result.stderr for code in ESCAPES)
+
+
+def test_list_and_change_messages_show_escape_sequences_in_emails_as_visible_escapes(cli, staging):
+    staging.seed([{"email": "eve\x1b[2J@lab.example.org", "status": "PENDING"}])
+    listed = cli("users", "list", "-e", "staging")
+    assert listed.exit_code == 0, listed
+    assert "eve\\x1b[2J@lab.example.org" in listed.stdout
+    approved = cli("users", "approve", "-e", "staging", "--domain", "lab.example.org", "--no-email")
+    assert approved.exit_code == 0, approved
+    assert "approved 1 user(s), no emails sent: eve\\x1b[2J@lab.example.org" in approved.stderr
+    assert not any(code in listed.stdout + approved.stderr for code in ESCAPES)
+
+
+# --- rejecting again, approving after a rejection ----------------------------------------------
+def test_rejecting_a_rejected_user_with_a_new_reason_updates_it_and_mails_it(cli, staging):
+    staging.seed([{"email": "spam@example.org", "status": "REJECTED", "is_active": False,
+                   "rejection_reason": "Spam account"}])
+    result = cli("users", "reject", "-e", "staging", "spam@example.org", "--reason", "No research use described",
+                 "--json")
+    assert result.exit_code == 0, result
+    data = result.json()
+    assert data["changed"] == [{"email": "spam@example.org", "from": "REJECTED", "to": "REJECTED"}]
+    assert data["emails_sent"] == 1
+    assert "replaced the reason of 1 user(s) rejected before: spam@example.org" in result.stderr
+    assert staging.users()["spam@example.org"] == {"status": "REJECTED", "is_active": False, "is_superuser": False,
+                                                   "rejection_reason": "No research use described"}
+    [message] = staging.messages()
+    assert "No research use described" in message.get_content()
+    [line] = audit_lines()
+    assert (line["action"], line["detail"]["previous_status"], line["detail"]["reason"]) == (
+        "user.reject", "REJECTED", "No research use described")
+
+
+def test_rejecting_again_with_the_same_reason_writes_and_mails_nothing(cli, staging):
+    staging.seed([{"email": "spam@example.org", "status": "REJECTED", "is_active": False,
+                   "rejection_reason": "Spam account"}])
+    before = staging.query("from dandiapi.api.models import UserMetadata; "
+                           "print(UserMetadata.objects.get().modified.isoformat())")[-1]
+    result = cli("users", "reject", "-e", "staging", "spam@example.org", "--reason", "Spam account", "--json")
+    assert result.exit_code == 0, result
+    data = result.json()
+    assert (data["changed"], data["unchanged"]) == ([], [{"email": "spam@example.org", "status": "REJECTED"}])
+    assert "already rejected (no change): spam@example.org" in result.stderr
+    after = staging.query("from dandiapi.api.models import UserMetadata; "
+                          "print(UserMetadata.objects.get().modified.isoformat())")[-1]
+    assert after == before
+    assert staging.messages() == [] and audit_lines() == []
+
+
+def test_approving_a_rejected_user_keeps_the_rejection_reason(cli, staging):
+    staging.seed([{"email": "appeal@example.org", "status": "REJECTED", "is_active": False,
+                   "rejection_reason": "No research use described"}])
+    result = cli("users", "approve", "-e", "staging", "appeal@example.org")
+    assert result.exit_code == 0, result
+    assert staging.users()["appeal@example.org"] == {"status": "APPROVED", "is_active": True, "is_superuser": False,
+                                                     "rejection_reason": "No research use described"}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dandiops.core.errors import ConfigError, ExitCode
-from dandiops.core.output import Reporter, Terminal
+from dandiops.core.output import Reporter, Terminal, printable
 from dandiops.core.redact import SecretRegistry
 from dandiops.core.settings import load_secrets, load_settings
 
@@ -94,6 +94,19 @@ def test_no_color_and_no_tty_means_plain_output():
     Reporter(terminal, stdout=io.StringIO(), stderr=err).warn("careful")
     assert "\x1b[" not in err.getvalue()
     assert err.getvalue() == "warning: careful\n"
+
+
+def test_table_cells_show_markup_and_control_characters_as_typed_on_a_colour_terminal():
+    out = io.StringIO()
+    reporter = Reporter(Terminal(False, True, True, True, False), stdout=out, stderr=io.StringIO())
+    reporter.table(["name"], [("[/bold]Mallory",), (printable("[bold]Eve\x1b[2J\x07\x9b\r\nNext"),)])
+    text = out.getvalue()
+    assert "[/bold]Mallory" in text
+    assert "[bold]Eve\\x1b[2J\\x07\\x9b\\r\\nNext" in text
+
+
+def test_printable_leaves_ordinary_text_alone():
+    assert printable("Zoë O'Brien-Łukasik <z@example.org> [lab]") == "Zoë O'Brien-Łukasik <z@example.org> [lab]"
 
 
 def test_every_exit_code_is_documented():

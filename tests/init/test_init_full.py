@@ -141,6 +141,17 @@ def test_answers_file_with_a_secret_is_refused(cli, tmp_path, writes):
     assert writes() == before
 
 
+def test_a_superuser_email_with_capitals_before_the_at_is_an_invalid_answer(cli, tmp_path, writes):
+    before = writes()
+    answers = tmp_path / "answers.toml"
+    answers.write_text('[superuser]\nemail = "Admin@example.org"\n')
+    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(answers), "--only", "superuser")
+    assert result.exit_code == 2, result
+    assert "invalid answer for superuser.email" in result.stderr
+    assert "capital letters before @" in result.stderr and "could never log in" in result.stderr
+    assert writes() == before
+
+
 def test_invalid_and_missing_answers_files(cli, tmp_path, writes):
     before = writes()
     bad = tmp_path / "bad.toml"

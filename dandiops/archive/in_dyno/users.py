@@ -4,9 +4,12 @@
 # one line, "DANDIOPS-RESULT <json>", which dandiops parses.
 #
 # approve/reject apply what the archive's dashboard view (dandiapi/api/views/dashboard.py,
-# user_approval_view) does: set UserMetadata.status (and rejection_reason), set User.is_active,
-# and send send_approved_user_message / send_rejected_user_message, all users in one transaction;
-# the emails go out after the commit.
+# user_approval_view) does: set UserMetadata.status (and, rejecting, rejection_reason; approving
+# keeps the old reason, as the dashboard's approve form sends none), set User.is_active, and send
+# send_approved_user_message / send_rejected_user_message, all users in one transaction; the
+# emails go out after the commit. Unlike the dashboard, a user already in the requested state
+# (for a rejection: with the same reason) is left alone and not mailed again, so a re-run
+# changes nothing; a rejected user given a new reason gets it, and the rejection email again.
 import base64
 import json
 import os
@@ -161,7 +164,7 @@ def _change(request):
         for requested, found_user in found.items():
             user = users[found_user.id]
             current = metadata.get(user.id)
-            if _status(current) == target_status:
+            if _status(current) == target_status and (action == "approve" or current.rejection_reason == reason):
                 result["unchanged"].append({"email": user.email, "status": target_status})
                 continue
             result["changed"].append({"email": user.email, "from": _status(current), "to": target_status})
@@ -172,7 +175,8 @@ def _change(request):
             if current is None:
                 current = UserMetadata(user=user)
             current.status = target_status
-            current.rejection_reason = reason if action == "reject" else ""
+            if action == "reject":
+                current.rejection_reason = reason
             current.save()
             user.metadata = current
             user.is_active = action == "approve"

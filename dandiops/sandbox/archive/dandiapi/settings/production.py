@@ -11,7 +11,7 @@ import os
 from dandiapi.settings._env import email_url, list_var, str_var
 from dandiapi.settings.base import *  # noqa: F401,F403
 
-# Sign-in is through GitHub only; the admin's password login still works (ModelBackend).
+# Sign-in is through GitHub only; the admin's password login still works (allauth's backend).
 INSTALLED_APPS = [*INSTALLED_APPS, "allauth.socialaccount.providers.github"]  # noqa: F405
 LOGIN_URL = "/accounts/github/login/"
 SOCIALACCOUNT_ONLY = True

@@ -28,7 +28,9 @@ class UserMetadata(models.Model):
 
 
 class EmailAsUsernameProxyUserManager(UserManager):
-    def create_superuser(self, email, password=None, **extra_fields):  # type: ignore[override]
+    def create_superuser(self, username=None, email=None, password=None, **extra_fields):  # type: ignore[override]
+        if email is None:
+            raise ValueError("Email address must be provided.")
         return super().create_superuser(username=email, email=email, password=password, **extra_fields)
 
 
@@ -40,3 +42,9 @@ class EmailAsUsernameProxyUser(User):
 
     class Meta:
         proxy = True
+
+    @classmethod
+    def normalize_username(cls, username):
+        # UserManager stores the email normalised (domain lower-cased); the username gets the same
+        # treatment, so both hold "Admin@example.org" for "Admin@EXAMPLE.ORG".
+        return EmailAsUsernameProxyUserManager.normalize_email(username)
