@@ -120,7 +120,7 @@ class Wizard:
             assert check is not None
             result.outcomes.append(StepOutcome(step.name, step.title, Status.FAILED, check.summary, check.details))
             result.error = DandiopsError(f"{step.name}: {check.summary}",
-                                         hint=_first_hint(check) or "fix it, then run `dandiops init` again",
+                                         hint=_last_detail(check) or "fix it, then run `dandiops init` again",
                                          exit_code=ExitCode.CHECK_FAILED)
         return self._finish(result, stopped_at=step)
 
@@ -256,5 +256,6 @@ class Wizard:
         return StepOutcome(step.name, step.title, status, detail, described, applied), None
 
 
-def _first_hint(check: Check) -> str | None:
+def _last_detail(check: Check) -> str | None:
+    """A check lists its findings, then what to do about them: the last detail is that hint."""
     return check.details[-1] if check.details else None
