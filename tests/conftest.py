@@ -31,6 +31,28 @@ _CLEARED = ("HEROKU_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "DANDIOPS_ENV", "DANDI
             "GITHUB_ACTIONS", "FORCE_COLOR", "PY_COLORS", "DANDIOPS_AUDIT_LOG")
 
 
+def pytest_collection_modifyitems(items):
+    """Every test that uses a running sandbox belongs to the sandbox tier; the rest is the fast tier
+    (`pytest -m "not sandbox"`)."""
+    for item in items:
+        if "sandbox" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.sandbox)
+
+
+@pytest.fixture(autouse=True)
+def _fast_tier_starts_no_stand_in(request, monkeypatch):
+    """A fast-tier test that starts a stand-in fails, naming the marker it needs."""
+    if request.node.get_closest_marker("sandbox"):
+        return
+    from dandiops.sandbox.server import ServerThread
+
+    def refuse(self):
+        raise RuntimeError("this test starts a sandbox stand-in: use the `sandbox` fixture or mark it "
+                           "`pytest.mark.sandbox`")
+
+    monkeypatch.setattr(ServerThread, "start", refuse)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch, tmp_path):
     for name in _CLEARED:

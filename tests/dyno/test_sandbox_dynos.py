@@ -108,6 +108,7 @@ def test_verify_login_reports_a_host_missing_from_allowed_hosts(cli, heroku_clie
     assert "answered 400 Bad Request" in result.stderr and "DJANGO_ALLOWED_HOSTS" in result.stderr
 
 
+@pytest.mark.sandbox
 def test_the_full_sandbox_carries_dynos_and_the_web_process(tmp_path, schema_validator):
     from dandiops.providers.dyno import OneOffDynos
     from dandiops.providers.heroku import HerokuClient
@@ -129,6 +130,7 @@ def test_the_full_sandbox_carries_dynos_and_the_web_process(tmp_path, schema_val
     assert schema_problems(box.heroku.state, schema_validator) == []
 
 
+@pytest.mark.sandbox
 def test_an_app_can_run_in_another_checkout(tmp_path, schema_validator):
     """`sandbox serve --app-dir APP=PATH`: dynos run there, and its database gets the release command."""
     import shutil

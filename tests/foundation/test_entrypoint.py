@@ -45,10 +45,13 @@ def test_every_command_has_help():
         for name, sub in getattr(command, "commands", {}).items():
             yield from walk(sub, path + [name])
 
+    from typer.testing import CliRunner
+
+    runner = CliRunner()  # in-process: the installed entry point's start-up is test_version_and_help's
     for path, command in walk(typer.main.get_command(app), []):
         assert command.help or command.short_help, f"`dandiops {' '.join(path)}` has no help text"
-        result = run(*path, "--help")
-        assert result.returncode == 0, (path, result.stderr)
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.stderr)
 
 
 def test_every_command_group_has_a_docs_page():
@@ -75,6 +78,7 @@ def test_installed_console_script_runs_against_the_sandbox(sandbox):
     assert sandbox.heroku.api_key not in result.stdout + result.stderr
 
 
+@pytest.mark.sandbox
 def test_sandbox_serve_writes_env_file_and_stops_on_sigterm(tmp_path):
     env_file = tmp_path / "sandbox.env"
     process = subprocess.Popen([sys.executable, "-m", "dandiops", "sandbox", "serve", "--env-file", str(env_file),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from dandiops.steps.base import Status
@@ -81,6 +83,7 @@ def test_dyno_steps_are_remembered_per_database(scripted, staging_app, heroku_st
     assert memo["dyno-check.cachetable"]["fingerprint"] == "00000000-0000-4000-8000-000000000000"
 
 
+@pytest.mark.sandbox
 def test_sandbox_demo_runs_init_and_status_with_no_account(monkeypatch, tmp_path):
     """`dandiops sandbox demo` on its own: its own sandbox, the bundled answers, no credentials at all."""
     from typer.testing import CliRunner

@@ -1,6 +1,9 @@
 """The full sandbox (`sandbox serve`, the other test areas) carries the stand-in parts these commands use."""
 
+import pytest
 
+
+@pytest.mark.sandbox
 def test_build_sandbox_installs_the_operations_extensions(tmp_path):
     import httpx
 
