@@ -1,34 +1,85 @@
-"""Redaction of known secret values from everything dandiops writes."""
+"""Redaction of known secret values from everything dandiops writes.
+
+A secret of LONG_SECRET characters or more is masked wherever it appears. A shorter one is
+masked only where it stands as a value, so that masking it never eats into ordinary text (the
+password `short` leaves `short@dandi.test` alone): after `KEY=` or `KEY: `, as the password of
+a URL's user info, as a whole string, or between whitespace, quotes and the separators that end
+a value (`,`, `;`, `&`).
+"""
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any, Iterable
+from urllib.parse import unquote, urlsplit
 
 MASK = "***"
-_MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words
+MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words even where they stand alone
+LONG_SECRET = 8  # from this length a value is masked even inside other text
+
+_QUOTES = "\"'`"
+_VALUE_ENDS = _QUOTES + ",;&"
+# The text just before the password of a URL's user info: `scheme://user:`
+_BEFORE_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:]*:\Z")
+_URL_LOOKBEHIND = 256
+
+
+def url_password(value: str) -> str | None:
+    """The password in the user info of a URL (`scheme://user:password@host`), if it has one."""
+    if "://" not in value or "@" not in value:
+        return None
+    try:
+        return urlsplit(value.strip()).password or None
+    except ValueError:
+        return None
+
+
+def _stands_as_value(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is delimited as a value rather than being part of a longer word."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    if before == ":" and after == "@":
+        return bool(_BEFORE_URL_PASSWORD.search(text, max(0, start - _URL_LOOKBEHIND), start))
+    left = not before or before.isspace() or before in _QUOTES or before == "="
+    right = not after or after.isspace() or after in _VALUE_ENDS
+    return left and right
 
 
 class SecretRegistry:
-    def __init__(self, values: Iterable[str] = ()):
+    def __init__(self, values: Iterable[str | None] = ()):
         self._values: set[str] = set()
+        self._ordered: tuple[str, ...] = ()
         self._lock = threading.Lock()
         for value in values:
             self.add(value)
 
     def add(self, value: str | None) -> None:
-        if value and len(value) >= _MIN_SECRET_LENGTH:
-            with self._lock:
-                self._values.add(value)
+        """Register a secret; a URL's password is registered with it, raw and percent-decoded."""
+        if not value:
+            return
+        candidates = [value]
+        if password := url_password(value):
+            candidates += [password, unquote(password)]
+        with self._lock:
+            for candidate in candidates:
+                if len(candidate) >= MIN_SECRET_LENGTH:
+                    self._values.add(candidate)
+            # longest first, so that a secret containing another is masked whole
+            self._ordered = tuple(sorted(self._values, key=lambda v: (-len(v), v)))
 
     def redact(self, text: str) -> str:
-        if not self._values or not text:
+        values = self._ordered
+        if not values or not text:
             return text
-        # longest first so a secret containing another is masked whole
-        for value in sorted(self._values, key=len, reverse=True):
-            if value in text:
-                text = text.replace(value, MASK)
-        return text
+        while True:
+            spans = _spans(text, values)
+            if not spans:
+                return text
+            text = _masked(text, spans)
+            if not any("*" in value for value in values):
+                return text
+            # A secret made partly of asterisks could now run across a mask: look again.
 
     def redact_data(self, data: Any) -> Any:
         if isinstance(data, str):
@@ -38,6 +89,34 @@ class SecretRegistry:
         if isinstance(data, (list, tuple)):
             return [self.redact_data(value) for value in data]
         return data
+
+
+def _spans(text: str, values: tuple[str, ...]) -> list[tuple[int, int]]:
+    found = []
+    for value in values:
+        start = text.find(value)
+        while start >= 0:
+            end = start + len(value)
+            if len(value) >= LONG_SECRET or _stands_as_value(text, start, end):
+                found.append((start, end))
+            start = text.find(value, start + 1)
+    found.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in found:
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    parts, position = [], 0
+    for start, end in spans:
+        parts += [text[position:start], MASK]
+        position = end
+    parts.append(text[position:])
+    return "".join(parts)
 
 
 class RedactingStream:
