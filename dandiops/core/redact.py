@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
 MASK = "***"
@@ -23,6 +23,7 @@ _VALUE_ENDS = _QUOTES + ",;&"
 # The text just before the password of a URL's user info: `scheme://user:`
 _BEFORE_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:]*:\Z")
 _URL_LOOKBEHIND = 256
+_THROUGH_LAST_SPACE = re.compile(r".*\s", re.S)
 
 
 def url_password(value: str) -> str | None:
@@ -90,6 +91,38 @@ class SecretRegistry:
             return [self.redact_data(value) for value in data]
         return data
 
+    def settled(self, text: str) -> tuple[int, str]:
+        """(n, masked text[:n]) for the longest start of `text` that nothing appended can unmask
+        or mask differently: it stops before any tail that could still become (part of) a secret."""
+        values = self._ordered
+        if not values:
+            return len(text), text
+        whole = self.redact(text)
+        cut = len(text) - _undecided_tail(text, values)
+        starred = tuple(value for value in values if "*" in value)
+        while cut > 0:
+            masked = self.redact(text[:cut])
+            # A mask followed by more asterisks could still complete a starred secret.
+            if whole.startswith(masked) and not (starred and _undecided_tail(masked, starred)):
+                return cut, masked
+            cut -= 1
+        return 0, ""
+
+
+def _undecided_tail(text: str, values: tuple[str, ...]) -> int:
+    """How many characters at the end of `text` could still turn out to be (part of) a secret:
+    the start of a longer one, or a short one whose next character decides whether it stands
+    as a value."""
+    held = 0
+    for value in values:
+        if len(value) < LONG_SECRET and len(value) > held and text.endswith(value):
+            held = len(value)
+        for length in range(min(len(value) - 1, len(text)), held, -1):
+            if text.endswith(value[:length]):
+                held = length
+                break
+    return held
+
 
 def _spans(text: str, values: tuple[str, ...]) -> list[tuple[int, int]]:
     found = []
@@ -117,6 +150,57 @@ def _masked(text: str, spans: list[tuple[int, int]]) -> str:
         position = end
     parts.append(text[position:])
     return "".join(parts)
+
+
+class StreamRedactor:
+    """Masks known secrets in text that arrives in pieces (a dyno's output) as if it came whole.
+
+    A piece may end inside a secret, or just after a short one whose next character decides
+    whether it stands as a value; that tail (about a secret's length at most) is held back until
+    later text decides it, which a line end usually does at once. close() writes the rest.
+    With no registry, text passes through unchanged.
+    """
+
+    def __init__(self, registry: SecretRegistry | None, write: Callable[[str], None]):
+        self._registry = registry
+        self._write = write
+        self._window = ""  # text since the last point after which masking starts afresh
+        self._written = 0  # characters of the window's masked form already written
+
+    def feed(self, text: str) -> None:
+        if not text:
+            return
+        if self._registry is None:
+            self._write(text)
+            return
+        self._window += text
+        cut, masked = self._registry.settled(self._window)
+        self._emit(cut, masked)
+
+    def close(self) -> None:
+        if self._registry is None or not self._window:
+            return
+        self._emit(len(self._window), self._registry.redact(self._window))
+        self._window, self._written = "", 0
+
+    def _emit(self, cut: int, masked: str) -> None:
+        if len(masked) > self._written:
+            self._write(masked[self._written:])
+            self._written = len(masked)
+        # Masking after whitespace does not depend on what came before it, so the window can start
+        # afresh at the last whitespace of the settled text: that keeps it about a line long.
+        last_space = _THROUGH_LAST_SPACE.match(self._window, 0, cut)
+        if not last_space:
+            return
+        restart = last_space.end()
+        if restart == cut:
+            head = masked
+        else:
+            head = self._registry.redact(self._window[:restart])
+            if masked != head + self._registry.redact(self._window[restart:cut]):
+                return  # a secret runs across that whitespace
+        self._window = self._window[restart:]
+        self._written -= len(head)
 
 
 class RedactingStream:

@@ -1,12 +1,12 @@
-"""Masking known secrets: where a secret is masked and what is left alone."""
+"""Masking known secrets: where a secret is masked, what is left alone, and text that arrives in pieces."""
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from dandiops.core.redact import LONG_SECRET, MIN_SECRET_LENGTH, SecretRegistry
+from dandiops.core.redact import LONG_SECRET, MIN_SECRET_LENGTH, SecretRegistry, StreamRedactor
 
 # Few letters, so that secrets overlap, repeat and border on the characters that delimit values.
 ALPHABET = "ab*=: \n\"'@/,x"
@@ -28,6 +28,21 @@ def test_text_holding_no_secret_is_returned_unchanged(secrets, text):
     registry = SecretRegistry(secrets)
     if not any(secret in text for secret in secrets):
         assert registry.redact(text) == text
+
+
+@settings(max_examples=300)
+@given(secrets=st.lists(st.one_of(long_secrets, short_secrets), min_size=1, max_size=3),
+       pieces=st.lists(texts, max_size=6), inserted=st.lists(st.integers(0, 2), max_size=4))
+def test_text_in_pieces_is_masked_as_if_it_came_whole(secrets, pieces, inserted):
+    for index in inserted:  # put whole secrets in, across piece boundaries too
+        pieces = pieces + [secrets[index % len(secrets)][:3], secrets[index % len(secrets)][3:]]
+    registry = SecretRegistry(secrets)
+    written: list[str] = []
+    stream = StreamRedactor(registry, written.append)
+    for piece in pieces:
+        stream.feed(piece)
+    stream.close()
+    assert "".join(written) == registry.redact("".join(pieces))
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -59,3 +74,14 @@ def test_the_password_of_a_registered_url_is_masked_on_its_own():
     assert registry.redact("password p%40ss-word-42 or p@ss-word-42") == "password *** or ***"
     assert registry.redact("DATABASE_URL=postgres://app:p%40ss-word-42@db.example.org:5432/dandi") == \
         "DATABASE_URL=***"
+
+
+def test_a_secret_split_across_pieces_is_held_back_until_decided():
+    registry = SecretRegistry(["s3cr3t-value"])
+    written: list[str] = []
+    stream = StreamRedactor(registry, written.append)
+    stream.feed("key=s3cr3")
+    assert written == ["key="]  # the rest could still be the secret
+    stream.feed("t-value\nnext")
+    stream.close()
+    assert "".join(written) == "key=***\nnext"
