@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Optional
 
 import typer
 
 from dandiops.cli.common import EnvOption, JsonOption, get_context
+
+# A process type (web, checksum-worker) or one dyno of it (web.1, run.1234); nothing a shell would read.
+DYNO_FILTER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[0-9]+)?")
 
 
 def register(root: typer.Typer) -> None:
@@ -42,8 +46,10 @@ def logs(
     if json_output and tail:
         raise UsageError("--json prints one document and cannot follow a stream",
                          hint="drop --tail for a JSON snapshot, or drop --json to follow the stream")
-    if dyno is not None and (not dyno.strip() or any(c.isspace() or c == "/" for c in dyno)):
-        raise UsageError(f"--dyno {dyno!r} is not a dyno or process type name", hint="e.g. --dyno web or --dyno web.1")
+    if dyno is not None and not DYNO_FILTER.fullmatch(dyno):
+        raise UsageError(f"--dyno {dyno!r} is not a dyno or process type name",
+                         hint="give a process type (--dyno web) or a dyno (--dyno web.1, --dyno run.1234): letters, "
+                              "digits, '-' and '_', then optionally '.' and a number")
     context = get_context(ctx, env=env, json_mode=json_output)
     try:
         _stream(context, tail=tail, dyno=dyno, source=source, num=num)

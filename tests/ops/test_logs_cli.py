@@ -90,6 +90,8 @@ def test_json_gives_one_document_of_parsed_lines(cli, app_lines):
     (["-n", "-1"], "-n -1 is out of range"),
     (["--json", "--tail"], "--json prints one document and cannot follow a stream"),
     (["--dyno", "web 1"], "is not a dyno or process type name"),
+    (["--dyno", "web;rm"], "is not a dyno or process type name"),
+    (["--dyno", "$(id)"], "is not a dyno or process type name"),
 ])
 def test_bad_options_are_refused_before_any_request(cli, heroku_state, args, message):
     result = cli("logs", "-e", "staging", *args)
