@@ -152,6 +152,23 @@ def _masked(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
+_NAMED_VALUE = re.compile(r"(?<!\w)([A-Za-z_]\w*)(=|:[ \t]+)(\"[^\"\n]+\"|'[^'\n]+'|[^\s\"'`,;&]+)")
+
+
+def mask_named_values(text: str, is_secret_name: Callable[[str], bool]) -> str:
+    """Mask the value in `NAME=value` and `NAME: value` wherever is_secret_name(NAME): for values
+    nobody registered, such as what another process put in a dyno's environment."""
+
+    def replace(match: re.Match) -> str:
+        name, separator, value = match.groups()
+        if not is_secret_name(name):
+            return match.group(0)
+        quote = value[0] if value[0] in "\"'" else ""
+        return f"{name}{separator}{quote}{MASK}{quote}"
+
+    return _NAMED_VALUE.sub(replace, text)
+
+
 class StreamRedactor:
     """Masks known secrets in text that arrives in pieces (a dyno's output) as if it came whole.
 
