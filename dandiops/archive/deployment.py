@@ -7,6 +7,9 @@ terraform/api.tf and staging.tf.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
+
+from dandiops.core.redact import url_password
 
 PROCESS_TYPES = ("release", "web", "worker", "checksum-worker")
 SCALED_PROCESS_TYPES = ("web", "worker", "checksum-worker")  # release runs once per release, never scaled
@@ -67,3 +70,10 @@ def is_secret_config_var(name: str) -> bool:
     return upper in SECRET_CONFIG_VARS or any(
         marker in upper for marker in ("SECRET", "PASSWORD", "TOKEN", "APIKEY", "API_KEY", "_URL_PASSWORD")
     ) or upper.endswith("DATABASE_URL")
+
+
+def secret_config_values(config: Mapping[str, str]) -> list[str]:
+    """The config var values that are secrets: those of secret vars, and any URL holding a password
+    (an add-on's second attachment, such as HEROKU_POSTGRESQL_COPPER_URL, has no secret name)."""
+    return [value for name, value in config.items()
+            if value and (is_secret_config_var(name) or url_password(value))]

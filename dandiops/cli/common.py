@@ -21,6 +21,8 @@ EnvOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Show the planned changes and write nothing.")]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Confirm production changes without a prompt.")]
+ShowSecretsOption = Annotated[bool, typer.Option(
+    "--show-secrets", help="Print the output as it is, without masking the values of the app's secret config vars.")]
 
 
 class RootOptions:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Optional
 
 import typer
 
-from dandiops.cli.common import EnvOption, JsonOption, get_context
+from dandiops.cli.common import EnvOption, JsonOption, ShowSecretsOption, get_context
+
+# A process type (web, checksum-worker) or one dyno of it (web.1, run.1234); nothing a shell would read.
+DYNO_FILTER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[0-9]+)?")
 
 
 def register(root: typer.Typer) -> None:
@@ -23,10 +27,13 @@ def logs(
     num: Annotated[int, typer.Option("--num", "-n", help="How many past lines to show first (0 to 1500).")] = 100,
     env: EnvOption = None,
     json_output: JsonOption = False,
+    show_secrets: ShowSecretsOption = False,
 ) -> None:
     """Show the app's log lines: what its dynos printed and Heroku's own events (releases, router).
 
-    With --tail, new lines follow as they are logged; Ctrl-C stops (exit 130).
+    The values of the app's secret config vars are masked, and so is the value of any NAME=VALUE
+    whose NAME looks secret (--show-secrets shows them). With --tail, new lines follow as they
+    are logged; Ctrl-C stops (exit 130).
 
     A stream that drops is reopened once, and lines already shown are not shown again.
     """
@@ -42,11 +49,13 @@ def logs(
     if json_output and tail:
         raise UsageError("--json prints one document and cannot follow a stream",
                          hint="drop --tail for a JSON snapshot, or drop --json to follow the stream")
-    if dyno is not None and (not dyno.strip() or any(c.isspace() or c == "/" for c in dyno)):
-        raise UsageError(f"--dyno {dyno!r} is not a dyno or process type name", hint="e.g. --dyno web or --dyno web.1")
+    if dyno is not None and not DYNO_FILTER.fullmatch(dyno):
+        raise UsageError(f"--dyno {dyno!r} is not a dyno or process type name",
+                         hint="give a process type (--dyno web) or a dyno (--dyno web.1, --dyno run.1234): letters, "
+                              "digits, '-' and '_', then optionally '.' and a number")
     context = get_context(ctx, env=env, json_mode=json_output)
     try:
-        _stream(context, tail=tail, dyno=dyno, source=source, num=num)
+        _stream(context, tail=tail, dyno=dyno, source=source, num=num, masked=not show_secrets)
     except KeyboardInterrupt:
         # Ctrl-C is how a tail ends: no traceback, no error line, the conventional status.
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
@@ -56,8 +65,11 @@ def logs(
         raise typer.Exit(0) from None
 
 
-def _stream(context, *, tail: bool, dyno: str | None, source: str | None, num: int) -> None:
+def _stream(context, *, tail: bool, dyno: str | None, source: str | None, num: int, masked: bool) -> None:
+    from dandiops.archive.deployment import is_secret_config_var
+    from dandiops.core.redact import mask_named_values
     from dandiops.providers.heroku_logs import LogFilter, follow
+    from dandiops.steps.config_vars import mask_app_secrets
 
     reporter = context.reporter
     app = context.env.heroku_app
@@ -66,16 +78,24 @@ def _stream(context, *, tail: bool, dyno: str | None, source: str | None, num: i
     def reconnecting(reason: str) -> None:
         reporter.warn(f"{reason}; reconnecting once")
 
+    if masked:
+        mask_app_secrets(context)
     lines = follow(context.heroku(), app, log_filter, on_reconnect=reconnecting)
+    if masked:
+        # Values a dyno had that dandiops never saw (--dyno-env of an earlier run, say) are known
+        # only by the name they are printed under.
+        lines = (mask_named_values(line, is_secret_config_var) for line in lines)
     if reporter.json_mode:
         collected = list(lines)
         reporter.result({"app": app, "filter": {"dyno": dyno, "source": source, "lines": num},
-                         "lines": [_parse(line) for line in collected]})
+                         "lines": [_parse(line) for line in collected]}, masked=masked)
         return
-    out = reporter.out.file  # masks known secrets; plain text, no markup
-    for line in lines:
-        out.write(line + "\n")
-        out.flush()
+    out = reporter.command_output(masked=masked)
+    try:
+        for line in lines:
+            out.feed(line + "\n")
+    finally:
+        out.close()
 
 
 def _parse(line: str) -> dict:

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dandiops.cli.common import DryRunOption, EnvOption, get_context
+from dandiops.cli.common import DryRunOption, EnvOption, ShowSecretsOption, get_context
 
 CommandArgument = Annotated[list[str], typer.Argument(
     metavar="-- CMD [ARGS]...",
@@ -69,16 +69,19 @@ def run(
         "--silence-timeout", min=0, help="Stop the dyno after this many seconds without output "
                                          "(default: no limit).")] = None,
     dry_run: DryRunOption = False,
+    show_secrets: ShowSecretsOption = False,
 ) -> None:
     """Run a command in a one-off dyno and exit with the command's own exit status.
 
-    Output is streamed as it arrives; stdin is forwarded when it is a terminal. Ctrl-C stops the
-    dyno and exits 130. A command that ends the shell itself (`exit 3` as the whole command line)
-    leaves no exit status behind: run it as `sh -c 'exit 3'` instead.
+    Output is streamed as it arrives, with the values of the app's secret config vars and of
+    --dyno-env masked (--show-secrets shows them); stdin is forwarded when it is a terminal.
+    Ctrl-C stops the dyno and exits 130. A command that ends the shell itself (`exit 3` as the
+    whole command line) leaves no exit status behind: run it as `sh -c 'exit 3'` instead.
     """
     import sys
 
     from dandiops.core.errors import DandiopsError
+    from dandiops.steps.config_vars import mask_app_secrets
     from dandiops.steps.oneoff import dyno_client
 
     extra_env = _dyno_env(dyno_env)
@@ -92,23 +95,22 @@ def run(
         return
     for value in extra_env.values():
         context.secret_registry.add(value)  # values given for the dyno are treated as secrets in our output
+    if not show_secrets:
+        mask_app_secrets(context)
     client = dyno_client(context, start_timeout=start_timeout, silence_timeout=silence_timeout, default_silence=None)
-    stream = reporter.out.file
-
-    def output(text: str) -> None:
-        stream.write(text)
-        stream.flush()
-
+    output = reporter.command_output(masked=not show_secrets)
     started: dict = {}
     try:
-        result = client.run(line, output=output, env=extra_env, size=size, time_to_live=time_to_live,
+        result = client.run(line, output=output.feed, env=extra_env, size=size, time_to_live=time_to_live,
                             stdin=sys.stdin.buffer if context.terminal.stdin_tty else None,
                             on_attached=started.update)
     except DandiopsError as exc:
+        output.close()
         if started:
             context.record("dyno.run", "failed", program=program_name(command), dyno=started.get("name"),
                            error=exc.message)
         raise
+    output.close()
     context.record("dyno.run", "ok" if result.exit_status == 0 else "failed", program=program_name(command),
                    dyno=result.dyno_name, exit_status=result.exit_status)
     raise typer.Exit(result.exit_status)

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
-from dandiops.core.redact import RedactingStream, SecretRegistry
+from dandiops.core.redact import RedactingStream, SecretRegistry, StreamRedactor
 
 
 @dataclass
@@ -58,7 +58,8 @@ class Reporter:
         self.terminal = terminal
         self.json_mode = json_mode
         self.secrets = secrets or SecretRegistry()
-        out = RedactingStream(stdout or sys.stdout, self.secrets)
+        self._stdout = stdout or sys.stdout
+        out = RedactingStream(self._stdout, self.secrets)
         err = RedactingStream(stderr or sys.stderr, self.secrets)
         no_color = not terminal.color
         self.out = Console(file=out, no_color=no_color, highlight=False, soft_wrap=True,
@@ -98,18 +99,33 @@ class Reporter:
             yield
 
     # --- results (stdout) ----------------------------------------------------------------
-    def result(self, data: Any, human: Callable[[], None] | None = None) -> None:
-        """Emit the command's result: one JSON document with --json, else the human rendering."""
+    def result(self, data: Any, human: Callable[[], None] | None = None, *, masked: bool = True) -> None:
+        """Emit the command's result: one JSON document with --json, else the human rendering.
+
+        masked=False (a command's --show-secrets) writes the JSON document as it is."""
         if self.json_mode:
             if self._json_emitted:
                 raise RuntimeError("a command may emit only one JSON document")
             self._json_emitted = True
             if isinstance(data, dict) and self.subject:
                 data = {**self.subject, **data}
-            self.out.file.write(json.dumps(self.secrets.redact_data(data), indent=2, default=str) + "\n")
-            self.out.file.flush()
+            stream = self.out.file if masked else self._stdout
+            stream.write(json.dumps(self.secrets.redact_data(data) if masked else data, indent=2, default=str) + "\n")
+            stream.flush()
         elif human is not None:
             human()
+
+    def command_output(self, *, masked: bool = True) -> StreamRedactor:
+        """Where a remote command's output (a dyno's, the app's log lines) goes on stdout, written as
+        it arrives. Known secrets are masked even when one arrives split across writes, unless
+        masked is False (a command's --show-secrets); close() writes what was held back."""
+        stream = self._stdout
+
+        def write(text: str) -> None:
+            stream.write(text)
+            stream.flush()
+
+        return StreamRedactor(self.secrets if masked else None, write)
 
     def line(self, text: str = "") -> None:
         self.out.print(text, markup=False)

@@ -18,6 +18,7 @@ from dandiops.archive.deployment import (
     REQUIRED_CONFIG_VARS,
     SETTINGS_MODULE,
     is_secret_config_var,
+    secret_config_values,
 )
 from dandiops.core.errors import NotFoundError
 from dandiops.steps import questions as q
@@ -98,9 +99,8 @@ class RequiredConfigStep:
 
     def read(self, ctx: "Context") -> dict[str, str]:
         config = ctx.heroku().config_vars(ctx.env.heroku_app)
-        for name, value in config.items():
-            if is_secret_config_var(name):
-                ctx.secret_registry.add(value)
+        for value in secret_config_values(config):
+            ctx.secret_registry.add(value)
         return config
 
     def missing(self, config: dict[str, str]) -> list[str]:

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dandiops.archive.deployment import REQUIRED_CONFIG_VARS, is_secret_config_var
+from dandiops.archive.deployment import REQUIRED_CONFIG_VARS, is_secret_config_var, secret_config_values
 
 if TYPE_CHECKING:
     from dandiops.steps.context import Context
 
 
+def mask_app_secrets(ctx: "Context") -> None:
+    """Read the app's config vars so that the values of its secret ones are masked in everything
+    dandiops prints from here on, its dynos' output and log lines included."""
+    from dandiops.core.errors import AuthError
+
+    app = ctx.env.heroku_app
+    try:
+        config = ctx.heroku().config_vars(app)
+    except AuthError as exc:
+        raise AuthError(exc.message, hint="dandiops reads the config vars to mask their secret values: ask for "
+                        "access to them, or pass --show-secrets to see the output unmasked") from None
+    for value in secret_config_values(config):
+        ctx.secret_registry.add(value)
+
+
 def required_config_report(ctx: "Context", config: dict[str, str] | None = None) -> list[dict]:
     if config is None:
         config = ctx.heroku().config_vars(ctx.env.heroku_app)
-    for name, value in config.items():
-        if is_secret_config_var(name):
-            ctx.secret_registry.add(value)
+    for value in secret_config_values(config):
+        ctx.secret_registry.add(value)
     report = []
     for var in REQUIRED_CONFIG_VARS:
         value = config.get(var.name)

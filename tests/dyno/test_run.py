@@ -226,3 +226,55 @@ def test_time_limits_can_come_from_the_environment(cli, heroku_state):
     assert bad.exit_code == 2, bad
     assert "DANDIOPS_DYNO_START_TIMEOUT='soon' is not a number of seconds" in bad.stderr
     assert len(dyno_posts(heroku_state)) == 1  # only the first command started a dyno
+
+
+# --- masking ---------------------------------------------------------------------------------
+DATABASE_PASSWORD = "p" + "5e0c1a9b7d3f2e48" * 4  # Heroku Postgres passwords are long hex strings
+EMAIL_PASSWORD = "pw42"  # short: masked only where it stands as a value
+
+
+@pytest.fixture
+def heroku_like_config(heroku_state):
+    """The staging app's URLs as Heroku's add-ons set them, with passwords in their user info.
+    The seeded release has migrated the database already, so no dyno here connects with them."""
+    from dandiops.sandbox.dyno import database
+
+    app = heroku_state.apps[STAGING_APP]
+    database.ensure_migrated(app)
+    app.config["DATABASE_URL"] = f"postgres://u7c1d2e3:{DATABASE_PASSWORD}@ec2-3-4-5-6.compute-1.amazonaws.com:5432/d1"
+    app.config["DJANGO_EMAIL_URL"] = f"smtp+tls://mailer:{EMAIL_PASSWORD}@smtp.dandi.test:587"
+    return app.config
+
+
+def test_the_app_secret_config_values_are_masked_in_the_output(cli, heroku_like_config):
+    result = cli("run", "-e", "staging", 'echo "key=$DJANGO_SECRET_KEY"; p=${DATABASE_URL#*://*:}; echo "${p%%@*}"; '
+                                         'echo "$DJANGO_EMAIL_URL"; echo "password: pw42, mailer pw42x"')
+    assert result.exit_code == 0, result
+    assert result.stdout == "key=***\n***\n***\npassword: ***, mailer pw42x\n"
+    assert heroku_like_config["DJANGO_SECRET_KEY"] not in result.stdout + result.stderr
+
+
+def test_secrets_printed_in_two_pieces_are_masked_whole(cli, heroku_like_config):
+    # each value leaves the dyno in two writes a pause apart, so it straddles two reads
+    result = cli("run", "-e", "staging", "--dyno-env", "EXTRA_TOKEN=given-for-this-dyno",
+                 'printf "key=%s" "${DJANGO_SECRET_KEY:0:20}"; sleep 0.3; echo "${DJANGO_SECRET_KEY:20}"; '
+                 'p=${DATABASE_URL#*://*:}; p=${p%%@*}; printf %s "${p:0:30}"; sleep 0.3; echo "${p:30} end"; '
+                 'printf %s "${EXTRA_TOKEN:0:9}"; sleep 0.3; echo "${EXTRA_TOKEN:9}"')
+    assert result.exit_code == 0, result
+    assert result.stdout == "key=***\n*** end\n***\n"
+
+
+def test_show_secrets_prints_the_output_as_it_is(cli, heroku_like_config):
+    result = cli("run", "-e", "staging", "--show-secrets", "--dyno-env", "EXTRA_TOKEN=given-for-this-dyno",
+                 'echo "$DJANGO_SECRET_KEY $EXTRA_TOKEN"')
+    assert result.exit_code == 0, result
+    assert result.stdout == f"{heroku_like_config['DJANGO_SECRET_KEY']} given-for-this-dyno\n"
+
+
+def test_config_vars_the_key_may_not_read_stop_the_run_before_a_dyno_starts(cli, heroku_state):
+    heroku_state.inject_fault(403, 1, methods={"GET"}, path_prefix=f"/apps/{STAGING_APP}/config-vars")
+    result = cli("run", "-e", "staging", "--", "echo", "never")
+    assert result.exit_code == 4, result
+    assert "reading config vars of dandi-sandbox-api-staging" in result.stderr
+    assert "--show-secrets" in result.stderr
+    assert dyno_posts(heroku_state) == []

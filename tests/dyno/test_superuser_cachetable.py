@@ -35,6 +35,16 @@ def test_superuser_is_created_with_the_password_only_in_the_dyno_env(cli, stagin
     assert PASSWORD not in json.dumps(line) and PASSWORD not in result.stdout + result.stderr
 
 
+def test_a_short_password_leaves_the_email_that_contains_it_intact(cli, staging):
+    result = cli("superuser", "create", "-e", "staging", "--email", "short@dandi.test", "--json",
+                 env={"DJANGO_SUPERUSER_PASSWORD": "short"})
+    assert result.exit_code == 0, result
+    assert result.json()["email"] == "short@dandi.test"
+    assert "created superuser short@dandi.test on dandi-sandbox-api-staging" in result.stderr
+    [line] = audit_lines()
+    assert line["detail"]["email"] == "short@dandi.test"
+
+
 def test_existing_superuser_is_reported_and_left_alone(cli, staging):
     first = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin",
                 input=PASSWORD)

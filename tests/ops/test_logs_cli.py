@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -90,6 +91,8 @@ def test_json_gives_one_document_of_parsed_lines(cli, app_lines):
     (["-n", "-1"], "-n -1 is out of range"),
     (["--json", "--tail"], "--json prints one document and cannot follow a stream"),
     (["--dyno", "web 1"], "is not a dyno or process type name"),
+    (["--dyno", "web;rm"], "is not a dyno or process type name"),
+    (["--dyno", "$(id)"], "is not a dyno or process type name"),
 ])
 def test_bad_options_are_refused_before_any_request(cli, heroku_state, args, message):
     result = cli("logs", "-e", "staging", *args)
@@ -205,3 +208,31 @@ def test_a_reader_that_goes_away_ends_a_tail_quietly(sandbox, heroku_state, log_
             process.wait()
     assert process.returncode == 0, errors
     assert "Traceback" not in errors and "BrokenPipe" not in errors
+
+
+@pytest.fixture
+def secret_lines(heroku_state):
+    """Lines that carry the app's secrets, as a careless settings dump or a dyno's `env` prints them."""
+    config = heroku_state.apps[STAGING].config
+    log(heroku_state, f"settings: SECRET_KEY {config['DJANGO_SECRET_KEY']}")
+    log(heroku_state, f"connecting to {config['CLOUDAMQP_URL']}")
+    log(heroku_state, f"smtp login mailer/{urlsplit(config['DJANGO_EMAIL_URL']).password} refused")
+    log(heroku_state, "EXTRA_TOKEN=given-to-an-earlier-run", dyno="run.1")  # a --dyno-env value dandiops never saw
+    return config
+
+
+def test_secrets_in_log_lines_are_masked(cli, secret_lines):
+    result = cli("logs", "-e", "staging", "-n", "4")
+    assert result.exit_code == 0, result
+    assert printed(result) == ["settings: SECRET_KEY ***", "connecting to ***", "smtp login mailer/*** refused",
+                               "EXTRA_TOKEN=***"]
+    data = cli("logs", "-e", "staging", "-n", "4", "--json").json()
+    assert [line["message"] for line in data["lines"]] == printed(result)
+    assert secret_lines["DJANGO_SECRET_KEY"] not in result.stdout + str(data)
+
+
+def test_show_secrets_prints_log_lines_as_they_are(cli, secret_lines):
+    result = cli("logs", "-e", "staging", "-n", "4", "--show-secrets")
+    assert result.exit_code == 0, result
+    assert printed(result)[0] == f"settings: SECRET_KEY {secret_lines['DJANGO_SECRET_KEY']}"
+    assert printed(result)[3] == "EXTRA_TOKEN=given-to-an-earlier-run"
