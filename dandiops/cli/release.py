@@ -51,9 +51,10 @@ EnableDispatchOption = Annotated[bool, typer.Option(
     "--enable-dispatch", help="Open a pull request that adds workflow_dispatch to the workflow; deploys nothing.")]
 DetachOption = Annotated[bool, typer.Option("--detach", help="Print the run's URL once it has started and return.")]
 TimeoutOption = Annotated[float, typer.Option(
-    "--timeout", help="Seconds to wait for the run and the Heroku release before giving up (exit 8).")]
+    "--timeout", help="Seconds (more than 0) to wait for the run and the Heroku release before giving up (exit 8).")]
 TagOption = Annotated[Optional[str], typer.Option(
-    "--tag", help="Publish a GitHub release with this new tag (vX.Y.Z); the production workflow runs on it.")]
+    "--tag", help="Publish a GitHub release with this new tag (vX.Y.Z, or vX.Y.Z-rc.1); the production workflow "
+                  "runs on it.")]
 PrOption = Annotated[Optional[int], typer.Option(
     "--pr", help="Add the `release` label to this open pull request; it is released when merged.")]
 WaitOption = Annotated[bool, typer.Option(

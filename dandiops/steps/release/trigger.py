@@ -28,14 +28,27 @@ from dandiops.core.errors import (
     TimeoutExpired,
     UsageError,
 )
+from dandiops.core.names import check_duration
 from dandiops.steps.release.model import Observer, ReleaseOutcome, RunView
-from dandiops.steps.release.watch import Poller, latest_version, poll_interval, wait_for_heroku_release, watch_run
+from dandiops.steps.release.watch import (
+    POLL_INTERVAL_SETTING,
+    Poller,
+    latest_version,
+    poll_interval,
+    wait_for_heroku_release,
+    watch_run,
+)
 
 if TYPE_CHECKING:
     from dandiops.steps.context import Context
 
 RELEASE_LABEL = "release"
-TAG_PATTERN = re.compile(r"^v\d+\.\d+\.\d+$")
+# SemVer's vMAJOR.MINOR.PATCH with an optional -pre-release, ASCII only: \d would also take other
+# scripts' digits, and $ a trailing newline, and GitHub would publish either tag as given.
+_NUMBER = r"(?:0|[1-9][0-9]*)"
+_PRE_RELEASE_PART = r"(?:[0-9A-Za-z-]+)"
+TAG_PATTERN = re.compile(rf"v{_NUMBER}\.{_NUMBER}\.{_NUMBER}(?:-{_PRE_RELEASE_PART}(?:\.{_PRE_RELEASE_PART})*)?",
+                         re.ASCII)
 CLOCK_SKEW = dt.timedelta(seconds=5)  # between this machine and GitHub when matching run times
 DEFAULT_TIMEOUT = 1800.0
 
@@ -61,16 +74,20 @@ class ReleaseRequest:
                              hint="pick one way to release")
         if self.rerun and self.enable_dispatch:
             raise UsageError("--rerun and --enable-dispatch do not combine", hint="pick one")
-        if self.tag is not None and not TAG_PATTERN.match(self.tag):
+        if self.tag is not None and not TAG_PATTERN.fullmatch(self.tag):
             raise UsageError(f"--tag {self.tag!r} is not a version tag like v1.2.3",
-                             hint="pass --tag vMAJOR.MINOR.PATCH, e.g. --tag v0.4.2")
+                             hint="pass --tag vMAJOR.MINOR.PATCH in ASCII digits without leading zeros, optionally "
+                                  "with a pre-release suffix, e.g. --tag v0.4.2 or --tag v0.5.0-rc.1")
         if self.pr is not None and self.pr <= 0:
             raise UsageError(f"--pr {self.pr} is not a pull request number", hint="pass --pr N with N > 0")
         if self.wait and self.pr is None:
             raise UsageError("--wait applies to --pr only", hint="--tag and dispatched releases are always followed "
                              "unless --detach")
-        if self.timeout is not None and self.timeout <= 0:
-            raise UsageError("--timeout must be positive", hint="pass a number of seconds, e.g. --timeout 900")
+        if self.timeout is not None:
+            try:
+                check_duration(self.timeout, "--timeout")
+            except ValueError as exc:
+                raise UsageError(str(exc), hint="pass e.g. --timeout 900") from None
 
 
 class Release:
@@ -87,7 +104,7 @@ class Release:
         self.workflow_file = env.deploy_workflow
         self.app = env.heroku_app
         self.gh = ctx.github()
-        self.poller = Poller(poll_interval(ctx.setting("DANDIOPS_POLL_INTERVAL")), request.timeout)
+        self.poller = Poller(poll_interval(ctx.setting(POLL_INTERVAL_SETTING)), request.timeout)
         self.outcome = ReleaseOutcome(env=env.name, app=self.app, repo=self.full_name,
                                       workflow=self.workflow_file, trigger="none", dry_run=request.dry_run)
         self.baseline = 0

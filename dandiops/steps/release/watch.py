@@ -8,23 +8,34 @@ release phase.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from dandiops.core.errors import TimeoutExpired
+from dandiops.core.errors import ConfigError, TimeoutExpired
+from dandiops.core.names import check_duration
 from dandiops.steps.release.model import HerokuReleaseView, Observer, RunView, deploy_commit
 
+POLL_INTERVAL_SETTING = "DANDIOPS_POLL_INTERVAL"
 DEFAULT_POLL_INTERVAL = 3.0
 PENDING = "pending"
 
 
 def poll_interval(setting: str | None) -> float:
+    """DANDIOPS_POLL_INTERVAL in seconds. Unset means the default; anything but a finite number above 0
+    is refused, as NaN or infinity would break or stall the wait and 0 would poll GitHub in a loop."""
+    if setting is None or not setting.strip():
+        return DEFAULT_POLL_INTERVAL
     try:
-        value = float(setting) if setting else DEFAULT_POLL_INTERVAL
+        value = float(setting)
     except ValueError:
-        value = DEFAULT_POLL_INTERVAL
-    return max(value, 0.0)
+        value = math.nan
+    try:
+        return check_duration(value, POLL_INTERVAL_SETTING)
+    except ValueError as exc:
+        hint = f"fix or unset {POLL_INTERVAL_SETTING} (default {DEFAULT_POLL_INTERVAL:g} s)"
+        raise ConfigError(str(exc), hint=hint) from None
 
 
 @dataclass
