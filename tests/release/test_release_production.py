@@ -228,3 +228,60 @@ def test_any_environment_of_dandiops_toml(cli, sandbox, gh_state, dispatchable, 
     unknown = cli("release", "nowhere")
     assert unknown.exit_code == ExitCode.CONFIG, unknown
     assert "environment 'nowhere' is not defined" in unknown.stderr
+
+
+def _add_production_environment(sandbox, name: str, like: str = "staging") -> None:
+    """An environment marked production whose workflow is `like`'s (staging: push only, so --rerun and
+    --enable-dispatch apply)."""
+    config = sandbox.config_path.read_text()
+    _add_environment(sandbox, name, like)
+    added = sandbox.config_path.read_text()[len(config):]
+    sandbox.config_path.write_text(config + added.replace("production = false", "production = true"))
+
+
+def _live_push_run(gh_state, repo):
+    gh_state.script_next_run("success", hold=True, workflow="backend-staging-deploy.yml")
+    gh_state.commit_files(repo, "master", {"dandiapi/views.py": b"# live\n"}, "A change being deployed")
+    return gh_state.runs_of(repo, "backend-staging-deploy.yml")[-1]
+
+
+@pytest.mark.parametrize("way", ["dispatch", "rerun", "rerun-while-live", "enable-dispatch", "tag", "pr"])
+def test_production_dry_run_of_every_trigger_asks_nothing_and_writes_nothing(cli, sandbox, gh_state, repo,
+                                                                             production_app, way):
+    from dandiops.sandbox.github.seed import set_staging_dispatch
+
+    _add_production_environment(sandbox, "mirror")
+    live = None
+    if way == "dispatch":
+        set_staging_dispatch(gh_state, repo)
+        args = ["mirror"]
+    elif way == "rerun":
+        args = ["mirror", "--rerun"]
+    elif way == "rerun-while-live":
+        live = _live_push_run(gh_state, repo)
+        args = ["mirror", "--rerun"]
+    elif way == "enable-dispatch":
+        args = ["mirror", "--enable-dispatch"]
+    elif way == "tag":
+        args = ["production", "--tag", "v0.2.0"]
+    else:
+        args = ["production", "--pr", str(_open_pull(gh_state, repo).number)]
+    writes = len(gh_state.writes())
+    result = cli("release", *args, "--dry-run")
+    if live is not None:
+        gh_state.cancel(live)
+    assert result.exit_code == ExitCode.OK, result
+    assert "needs confirmation" not in result.stderr
+    assert "would " in result.stderr
+    assert len(gh_state.writes()) == writes
+    assert sandbox.heroku.state.writes() == []
+    assert not (sandbox.workdir / "audit.log").exists()
+
+
+def test_rerun_on_production_while_a_run_is_live_still_needs_confirmation(cli, sandbox, gh_state, repo):
+    _add_production_environment(sandbox, "mirror")
+    live = _live_push_run(gh_state, repo)
+    result = cli("release", "mirror", "--rerun")
+    gh_state.cancel(live)
+    assert result.exit_code == ExitCode.USAGE, result
+    assert "needs confirmation" in result.stderr and "--yes" in result.stderr

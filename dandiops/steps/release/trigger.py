@@ -8,8 +8,8 @@ How a release starts follows the workflow file on the default branch:
   request `release`, so that `auto shipit` releases it when it is merged.
 
 Everything that can refuse (bad flags, a tag that exists, a closed pull request) is checked before
-the first write. After the trigger, failures are reported in the outcome, not raised, so the
-command can still print what happened.
+the first write; a dry run reads, plans and neither confirms nor writes. After the trigger,
+failures are reported in the outcome, not raised, so the command can still print what happened.
 """
 
 from __future__ import annotations
@@ -163,11 +163,17 @@ class Release:
         return self._follow(run)
 
     # --- triggers --------------------------------------------------------------------------
+    def _confirm(self, action: str) -> None:
+        """The one place a release asks for production confirmation: never on a dry run, which writes
+        nothing and so has nothing to confirm (it only names the environment and app)."""
+        if self.request.dry_run:
+            self.ctx.announce(f"dry run of {action}")
+        else:
+            self.ctx.confirm_change(action)
+
     def _prepare_write(self, action: str) -> None:
-        """Confirm a production change (not for a dry run, which writes nothing) and note the release to
-        wait past; nothing is written yet."""
-        if not self.request.dry_run:
-            self.ctx.confirm_production(action)
+        """Confirm a production change and note the release to wait past; nothing is written yet."""
+        self._confirm(action)
         self.baseline = latest_version(self.heroku, self.app)
 
     def _dispatch(self, workflow):
@@ -203,9 +209,12 @@ class Release:
         if latest.status != "completed":
             self.observer.info(f"run #{latest.run_number} is still {latest.status}: following it instead of "
                                "re-running")
-            self.ctx.confirm_production(f"following run #{latest.run_number}")
-            self.baseline = latest_version(self.heroku, self.app)
             self.outcome.trigger = "follow"
+            self._prepare_write(f"following run #{latest.run_number}")
+            if self.request.dry_run:
+                self.outcome.planned.append(f"follow run #{latest.run_number} ({latest.head_sha[:7]}), which is "
+                                            f"{latest.status}, instead of re-running it")
+                return None
             return self._found(latest)
         self._prepare_write(f"re-running run #{latest.run_number} of {self.workflow_file}")
         if self.request.dry_run:
@@ -316,7 +325,7 @@ class Release:
                                          "base": default_branch, "labels": [label.name for label in pull.labels]}
             self.observer.info(f"pull request #{pull.number} already adds workflow_dispatch: {pull.html_url}")
             return
-        self.ctx.confirm_production(f"opening a pull request that adds workflow_dispatch to {self.workflow_file}")
+        self._confirm(f"opening a pull request that adds workflow_dispatch to {self.workflow_file}")
         title = f"Allow manual deploys: add workflow_dispatch to {self.workflow_file}"
         if self.request.dry_run:
             self.outcome.planned += [f"create branch {branch} from {default_branch}",
