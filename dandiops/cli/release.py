@@ -49,7 +49,8 @@ RerunOption = Annotated[bool, typer.Option(
     "--rerun", help="Re-run the latest run on the branch (for workflows without workflow_dispatch).")]
 EnableDispatchOption = Annotated[bool, typer.Option(
     "--enable-dispatch", help="Open a pull request that adds workflow_dispatch to the workflow; deploys nothing.")]
-DetachOption = Annotated[bool, typer.Option("--detach", help="Print the run's URL once it has started and return.")]
+DetachOption = Annotated[bool, typer.Option(
+    "--detach", help="Print the run (or the re-run's new attempt) and its URL once GitHub has it, and return.")]
 TimeoutOption = Annotated[float, typer.Option(
     "--timeout", help="Seconds (more than 0) to wait for the run and the Heroku release before giving up (exit 8).")]
 TagOption = Annotated[Optional[str], typer.Option(

@@ -277,3 +277,28 @@ def test_unreadable_workflow_file_is_reported(cli, gh_state, repo):
     assert result.exit_code == ExitCode.CONFIG, result
     assert f"cannot read {STAGING_WORKFLOW} on master" in result.stderr
     assert gh_state.writes() == []
+
+
+def test_rerun_detach_reports_the_attempt_it_started(cli, github, gh_state, repo, staging_app):
+    latest = gh_state.runs_of(repo, "backend-staging-deploy.yml")[-1]
+    assert (latest.status, latest.conclusion, latest.run_attempt) == ("completed", "success", 1)
+    gh_state.script_next_run("success", hold=True)
+    result = cli("release", "staging", "--rerun", "--detach", "--json")
+    assert result.exit_code == 0, result
+    run = result.json()["run"]
+    assert run["id"] == latest.id and run["attempt"] == 2
+    assert run["status"] in ("queued", "in_progress") and run["conclusion"] is None
+    assert run["url"] == f"{github.url}/dandi-sandbox/dandi-archive/actions/runs/{latest.id}"
+    gh_state.cancel(latest)
+
+
+def test_rerun_detach_text_names_the_new_attempt_and_its_state(cli, github, gh_state, repo, staging_app):
+    latest = gh_state.runs_of(repo, "backend-staging-deploy.yml")[-1]
+    gh_state.script_next_run("success", hold=True)
+    result = cli("release", "staging", "--rerun", "--detach")
+    assert result.exit_code == 0, result
+    assert f"run #{latest.run_number} (attempt 2) " in result.stdout
+    assert " success " not in result.stdout
+    assert any(f" (attempt 2) {state} on master" in result.stdout for state in ("queued", "in_progress"))
+    gh_state.cancel(latest)
+

@@ -108,6 +108,7 @@ class Release:
         self.outcome = ReleaseOutcome(env=env.name, app=self.app, repo=self.full_name,
                                       workflow=self.workflow_file, trigger="none", dry_run=request.dry_run)
         self.baseline = 0
+        self.min_attempt = 1  # the run attempt to follow: a re-run's new attempt, not the one it repeats
 
     @property
     def heroku(self):
@@ -221,10 +222,17 @@ class Release:
             self.outcome.planned.append(f"re-run run #{latest.run_number} ({latest.head_sha[:7]}) of "
                                         f"{self.workflow_file}")
             return None
-        attempt = latest.run_attempt or 1
+        previous = latest.run_attempt or 1
+
+        def new_attempt():
+            self.gh.refresh(latest, full_name=self.full_name)
+            return latest if (latest.run_attempt or 1) > previous else None
+
         self.gh.rerun(latest, full_name=self.full_name)
-        self.ctx.record("release.rerun", workflow=self.workflow_file, run_id=latest.id, attempt=attempt + 1)
-        self._min_attempt = attempt + 1
+        # GitHub accepted the re-run; report the attempt it started, not the one it repeats
+        self._await(new_attempt, f"waiting for GitHub to start attempt {previous + 1} of run #{latest.run_number}")
+        self.ctx.record("release.rerun", workflow=self.workflow_file, run_id=latest.id, attempt=latest.run_attempt)
+        self.min_attempt = latest.run_attempt
         return self._found(latest)
 
     def _publish_tag(self, workflow, tag: str):
@@ -348,14 +356,27 @@ class Release:
                                      "base": default_branch, "labels": []}
 
     # --- finding and following the run ----------------------------------------------------------
+    def _new_run(self, workflow, *, event: str, branch: str, since: dt.datetime, known: set[int]):
+        """The earliest run of `workflow` created since `since` that is not in `known`, or None."""
+        runs = self.gh.runs(workflow, full_name=self.full_name, branch=branch, event=event, created_since=since,
+                            limit=30)
+        new = [run for run in runs if run.id not in known]
+        return min(new, key=lambda run: run.id) if new else None
+
     def _find_new_run(self, workflow, *, event: str, branch: str, since: dt.datetime, known: set[int]):
+        return self._await(lambda: self._new_run(workflow, event=event, branch=branch, since=since, known=known),
+                           f"waiting for {self.workflow_file} to start on {branch}")
+
+    def _await(self, look, what: str, *, looks: int | None = None):
+        """Call `look` once per poll until it returns something; None after `looks` empty looks (or raise
+        TimeoutExpired at the deadline)."""
+        done = 0
         while True:
-            runs = self.gh.runs(workflow, full_name=self.full_name, branch=branch, event=event, created_since=since,
-                                limit=30)
-            new = [run for run in runs if run.id not in known]
-            if new:
-                return min(new, key=lambda run: run.id)
-            self.poller.wait(f"waiting for {self.workflow_file} to start on {branch}")
+            found = look()
+            done += 1
+            if found is not None or (looks is not None and done >= looks):
+                return found
+            self.poller.wait(what)
 
     def _found(self, run):
         view = RunView.from_run(run) if getattr(run, "run_number", None) is not None else None
@@ -369,7 +390,7 @@ class Release:
         outcome = self.outcome
         try:
             final = watch_run(self.gh, self.full_name, run, poller=self.poller, observer=self.observer,
-                              min_attempt=getattr(self, "_min_attempt", 1),
+                              min_attempt=self.min_attempt,
                               on_view=lambda view: setattr(outcome, "run", view))
             outcome.run = final
             if final.conclusion != "success":
