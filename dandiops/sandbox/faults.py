@@ -14,8 +14,9 @@ class Fault:
     methods: frozenset[str] | None = None
     path_prefix: str | None = None
     retry_after: str | None = None
-    # GitHub: "primary" or "secondary" rate limit. Heroku: "drop" (carry out the request, then close the
-    # connection without an answer) or "html" (answer 200 with an HTML page, as a broken proxy does).
+    # GitHub: "primary" or "secondary" rate limit. Heroku and GitHub: "drop" (carry out the request, then
+    # close the connection without an answer). Heroku: "html" (answer 200 with an HTML page, as a broken
+    # proxy does).
     kind: str | None = None
     reset_in: float = 0.0  # GitHub primary rate limit: seconds until X-RateLimit-Reset
 

@@ -214,3 +214,19 @@ def test_control_routes_for_sandbox_serve(github):
     assert fault.status_code == 200
     answer = httpx.get(f"{base}/rate_limit", headers={"Authorization": f"token {github.token}"})
     assert answer.status_code == 503 and json.loads(answer.text)["message"] == "Server Error"
+
+
+def test_dropped_write_is_carried_out_and_the_client_gets_no_answer(github, client):
+    import requests
+
+    from dandiops.sandbox.github.seed import set_staging_dispatch
+
+    set_staging_dispatch(github.state, github.repo)
+    before = len(github.state.runs_of(github.repo, "backend-staging-deploy.yml"))
+    github.state.inject_fault(0, kind="drop", methods={"POST"}, path_prefix="/repos/")
+    workflow = client.get_repo(FULL_NAME).get_workflow("backend-staging-deploy.yml")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        workflow.create_dispatch("master", throw=True)
+    runs = github.state.runs_of(github.repo, "backend-staging-deploy.yml")
+    assert len(runs) == before + 1 and runs[-1].event == "workflow_dispatch"
+    assert workflow.create_dispatch("master", throw=True) is True  # the next request is answered

@@ -4,6 +4,10 @@ Protocol details copied from GitHub: `Authorization: token|Bearer`, 401 "Bad cre
 X-RateLimit-* headers and the 403 "API rate limit exceeded" answer, X-OAuth-Scopes and
 X-Accepted-OAuth-Scopes, weak ETags with 304 answers to If-None-Match (which do not use up the
 rate limit), `per_page`/`page` pagination with Link headers, 422 "Validation Failed" bodies.
+
+Faults (`state.inject_fault`, `POST /_sandbox/faults`) fail matching requests before they are
+handled; kind "drop" instead handles the request and then cuts the connection without answering,
+as a network failure after the request reached GitHub does.
 """
 
 from __future__ import annotations
@@ -61,6 +65,9 @@ def create_app(state: GitHubState, *, base_url_getter: Callable[[], str] | None 
         if request.path.startswith("/_sandbox/"):
             return None
         fault = state.take_fault(request.method, request.path)
+        if fault and fault.kind == "drop":
+            g.drop_connection = True  # handled as usual, credentials included; `finish` cuts the connection
+            fault = None
         if fault:
             if fault.delay:
                 time.sleep(fault.delay)
@@ -124,6 +131,8 @@ def create_app(state: GitHubState, *, base_url_getter: Callable[[], str] | None 
                     request.method, request.path, request.query_string.decode(), response.status_code,
                     {k: v for k, v in request.headers.items() if k.lower() in ("if-none-match", "accept")},
                     body, sent))
+        if g.get("drop_connection"):
+            _drop(request.environ)
         return response
 
     @app.errorhandler(ApiError)
@@ -660,6 +669,18 @@ def create_app(state: GitHubState, *, base_url_getter: Callable[[], str] | None 
         return json_response({"ok": True})
 
     return app
+
+
+def _drop(environ) -> None:
+    """Close the client's connection before the answer is written: the request was carried out."""
+    import socket
+
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 _RANGE = re.compile(r"^(>=|<=|>|<)?(\S+?)(?:\.\.(\S+))?$")
