@@ -302,3 +302,45 @@ def test_rerun_detach_text_names_the_new_attempt_and_its_state(cli, github, gh_s
     assert any(f" (attempt 2) {state} on master" in result.stdout for state in ("queued", "in_progress"))
     gh_state.cancel(latest)
 
+
+def test_dispatch_whose_answer_is_lost_follows_the_run_it_started(cli, sandbox, gh_state, repo, dispatchable,
+                                                                  staging_app):
+    gh_state.inject_fault(0, kind="drop", methods={"POST"}, path_prefix="/repos/")
+    before = {run.id for run in gh_state.runs_of(repo, "backend-staging-deploy.yml")}
+    result = cli("release", "staging", "--json")
+    assert result.exit_code == 0, result
+    started = [run for run in gh_state.runs_of(repo, "backend-staging-deploy.yml") if run.id not in before]
+    assert len(started) == 1 and started[0].event == "workflow_dispatch"
+    assert result.json()["run"]["id"] == started[0].id
+    assert result.json()["heroku_release"]["status"] == "succeeded"
+    assert [r.path.rsplit("/", 1)[-1] for r in gh_state.writes()] == ["dispatches"]
+    assert "may have been applied" in result.stderr
+    assert [(entry["action"], entry["result"]) for entry in _audit(sandbox)] == [("release.dispatch", "ok")]
+
+
+def test_rerun_whose_answer_is_lost_reports_the_new_attempt(cli, sandbox, gh_state, repo, staging_app):
+    latest = gh_state.runs_of(repo, "backend-staging-deploy.yml")[-1]
+    gh_state.script_next_run("success", hold=True)
+    gh_state.inject_fault(0, kind="drop", methods={"POST"}, path_prefix="/repos/")
+    result = cli("release", "staging", "--rerun", "--detach", "--json")
+    assert result.exit_code == 0, result
+    assert latest.run_attempt == 2
+    assert result.json()["run"]["attempt"] == 2 and result.json()["run"]["conclusion"] is None
+    assert [r.path.rsplit("/", 1)[-1] for r in gh_state.writes()] == ["rerun"]
+    assert [(entry["action"], entry["result"]) for entry in _audit(sandbox)] == [("release.rerun", "ok")]
+    gh_state.cancel(latest)
+
+
+def test_dispatch_whose_answer_is_lost_and_that_started_nothing_is_exit_9_and_audited_unknown(
+        cli, sandbox, gh_state, repo, dispatchable):
+    """GitHub refuses the dispatch (the branch's workflow has no workflow_dispatch), and the answer is lost."""
+    gh_state.create_ref(repo, "refs/heads/old-layout", repo.commits[repo.branch_sha("master")].parents[0])
+    before = len(gh_state.runs_of(repo, "backend-staging-deploy.yml"))
+    gh_state.inject_fault(0, kind="drop", methods={"POST"}, path_prefix="/repos/")
+    result = cli("release", "staging", "--ref", "old-layout")
+    assert result.exit_code == ExitCode.UNAVAILABLE, result
+    assert "a new run of backend-staging-deploy.yml did not show up" in result.stderr
+    assert "not retried" in result.stderr and "dandiops release status staging" in result.stderr
+    assert len(gh_state.runs_of(repo, "backend-staging-deploy.yml")) == before
+    assert [r.path.rsplit("/", 1)[-1] for r in gh_state.writes()] == ["dispatches"]
+    assert [(entry["action"], entry["result"]) for entry in _audit(sandbox)] == [("release.dispatch", "unknown")]

@@ -8,8 +8,10 @@ How a release starts follows the workflow file on the default branch:
   request `release`, so that `auto shipit` releases it when it is merged.
 
 Everything that can refuse (bad flags, a tag that exists, a closed pull request) is checked before
-the first write; a dry run reads, plans and neither confirms nor writes. After the trigger,
-failures are reported in the outcome, not raised, so the command can still print what happened.
+the first write; a dry run reads, plans and neither confirms nor writes. A dispatch or re-run whose
+answer is lost is never sent again: GitHub is read to find out whether it happened. After the
+trigger, failures are reported in the outcome, not raised, so the command can still print what
+happened.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dandiops.core.errors import (
     ConflictError,
     DandiopsError,
     ExitCode,
+    MaybeAppliedError,
     NotFoundError,
     TimeoutExpired,
     UsageError,
@@ -51,6 +54,8 @@ TAG_PATTERN = re.compile(rf"v{_NUMBER}\.{_NUMBER}\.{_NUMBER}(?:-{_PRE_RELEASE_PA
                          re.ASCII)
 CLOCK_SKEW = dt.timedelta(seconds=5)  # between this machine and GitHub when matching run times
 DEFAULT_TIMEOUT = 1800.0
+# After a write whose answer was lost: how many polls to look for its effect before calling it unknown.
+RECONCILE_LOOKS = 10
 
 
 @dataclass
@@ -186,14 +191,22 @@ class Release:
         since = _utcnow() - CLOCK_SKEW
         known = {r.id for r in self.gh.runs(workflow, full_name=self.full_name, branch=self.branch,
                                             event="workflow_dispatch", created_since=since, limit=30)}
-        run_id = self.gh.dispatch(workflow, self.branch, full_name=self.full_name)
+
+        def new_run():
+            return self._new_run(workflow, event="workflow_dispatch", branch=self.branch, since=since, known=known)
+
+        try:
+            run_id = self.gh.dispatch(workflow, self.branch, full_name=self.full_name)
+        except MaybeAppliedError as exc:
+            run = self._reconcile(exc, new_run, "release.dispatch", effect=f"a new run of {self.workflow_file}")
+            self.ctx.record("release.dispatch", workflow=self.workflow_file, ref=self.branch, run_id=run.id)
+            return self._found(run)
         self.ctx.record("release.dispatch", workflow=self.workflow_file, ref=self.branch, run_id=run_id)
         if run_id is not None:
             run = self.gh.run(self.full_name, run_id)
         else:
             self.observer.info("GitHub did not return the run; looking for the run created after the dispatch")
-            run = self._find_new_run(workflow, event="workflow_dispatch", branch=self.branch, since=since,
-                                     known=known)
+            run = self._await(new_run, f"waiting for {self.workflow_file} to start on {self.branch}")
         return self._found(run)
 
     def _rerun(self, workflow):
@@ -228,9 +241,15 @@ class Release:
             self.gh.refresh(latest, full_name=self.full_name)
             return latest if (latest.run_attempt or 1) > previous else None
 
-        self.gh.rerun(latest, full_name=self.full_name)
-        # GitHub accepted the re-run; report the attempt it started, not the one it repeats
-        self._await(new_attempt, f"waiting for GitHub to start attempt {previous + 1} of run #{latest.run_number}")
+        try:
+            self.gh.rerun(latest, full_name=self.full_name)
+        except MaybeAppliedError as exc:
+            self._reconcile(exc, new_attempt, "release.rerun",
+                            effect=f"attempt {previous + 1} of run #{latest.run_number}")
+        else:
+            # GitHub accepted the re-run; report the attempt it started, not the one it repeats
+            self._await(new_attempt, f"waiting for GitHub to start attempt {previous + 1} of run "
+                                     f"#{latest.run_number}")
         self.ctx.record("release.rerun", workflow=self.workflow_file, run_id=latest.id, attempt=latest.run_attempt)
         self.min_attempt = latest.run_attempt
         return self._found(latest)
@@ -377,6 +396,23 @@ class Release:
             if found is not None or (looks is not None and done >= looks):
                 return found
             self.poller.wait(what)
+
+    def _reconcile(self, exc: MaybeAppliedError, look, action: str, *, effect: str):
+        """After a write whose answer was lost: look on GitHub for its `effect` instead of sending it again
+        (a second dispatch or re-run would deploy twice). Not found: the outcome stays unknown, and the
+        command audits `action` as such."""
+        self.observer.info(f"{exc.message}; looking on GitHub for {effect} instead of sending it again")
+        found = self._await(look, f"looking for {effect}", looks=RECONCILE_LOOKS)
+        if found is None:
+            raise MaybeAppliedError(
+                f"{exc.message}, and {effect} did not show up on GitHub in {RECONCILE_LOOKS} looks; the request "
+                "was not retried",
+                hint=f"see whether a run started with `dandiops release status {self.env.name}`, and run again "
+                     "only if none did",
+                action=action)
+        attempt = f" attempt {found.run_attempt}" if (found.run_attempt or 1) > 1 else ""
+        self.observer.info(f"GitHub did carry it out: run #{found.run_number}{attempt}")
+        return found
 
     def _found(self, run):
         view = RunView.from_run(run) if getattr(run, "run_number", None) is not None else None
