@@ -38,14 +38,20 @@ def list_hosts(ctx: typer.Context, env: EnvOption = None, json_output: JsonOptio
 
 
 def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, adding: bool) -> None:
+    from dandiops.archive.hosts import origin_and_note
     from dandiops.core.errors import UsageError
     from dandiops.steps.hosts import AllowedHostsStep, host_edit, origin_edit
 
     if not hosts and not cors:
         raise UsageError("nothing to change", hint="name at least one HOST or pass --cors-origin ORIGIN")
+    origins_and_notes = [origin_and_note(origin) for origin in cors or []]  # validates before any request
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
+    for _, note in origins_and_notes:
+        if note:
+            context.reporter.info(note)
+    origins = [origin for origin, _ in origins_and_notes]
     pairs = {"add": hosts or [], "remove": []} if adding else {"add": [], "remove": hosts or []}
-    origin_pairs = {"add": cors or [], "remove": []} if adding else {"add": [], "remove": cors or []}
+    origin_pairs = {"add": origins, "remove": []} if adding else {"add": [], "remove": origins}
     step = AllowedHostsStep([host_edit(**pairs), origin_edit(**origin_pairs)])  # validates before any request
     changes = step.plan(context)
     carry_out(context, changes, step.apply, dry_run=dry_run, confirm="changing allowed hosts",
@@ -57,7 +63,8 @@ def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, ad
 def add(ctx: typer.Context, hosts: Annotated[Optional[list[str]], typer.Argument(help="Host names to allow.")] = None,
         cors_origin: CorsOption = None, env: EnvOption = None, dry_run: DryRunOption = False,
         yes: YesOption = False, json_output: JsonOption = False) -> None:
-    """Add hosts (and CORS origins); entries already present are kept and not re-sent."""
+    """Add hosts (and CORS origins); entries already present are kept and not re-sent. A CORS origin's
+    default port (:443 for https, :80 for http) is dropped, as browsers send it."""
     _edit(ctx, env, hosts, cors_origin, dry_run, yes, json_output, adding=True)
 
 

@@ -70,6 +70,16 @@ def test_dry_run_writes_nothing(cli, heroku_state):
     ("api example.org", "whitespace"),
     ("*.example.org", "leading dot"),
     ("bad_host!.org", "not a valid host name"),
+    ("api.example.org.", "trailing dot"),
+    (".example.org.", "trailing dot"),
+    ("a" * 64 + ".example.org", "over the limit of 63"),
+    (".".join(["a" * 63] * 4), "over the limit of 253"),
+    ("999.1.1.1", "looks like an IPv4 address"),
+    ("1.2.3", "looks like an IPv4 address"),
+    ("10.0.0.01", "looks like an IPv4 address"),
+    ("a.example.org,b.example.org", "comma-separated"),
+    ("2001:db8::1", "in brackets"),
+    ("[2001:db8::zz]", "not an IPv6 address"),
 ])
 def test_bad_hosts_are_refused_before_any_request(cli, heroku_state, bad, says):
     result = cli("hosts", "add", bad, "-e", "staging")
@@ -82,17 +92,24 @@ def test_bad_hosts_are_refused_before_any_request(cli, heroku_state, bad, says):
     ("example.org", "needs a scheme"),
     ("https://example.org/", "no path"),
     ("https://example.org/app", "no path"),
+    ("https://a.example.org,https://b.example.org", "comma-separated"),
+    ("https://999.1.1.1", "looks like an IPv4 address"),
+    ("https://example.org.", "trailing dot"),
+    ("https://" + "a" * 64 + ".example.org", "over the limit of 63"),
+    ("https://" + ".".join(["a" * 63] * 4), "over the limit of 253"),
+    ("https://bad_host!.org", "not a valid host name"),
+    ("https://example.org:0", "bad port"),
 ])
 def test_bad_cors_origins_are_refused(cli, heroku_state, bad, says):
     result = cli("hosts", "add", "--cors-origin", bad, "-e", "staging")
     assert result.exit_code == 2, result
-    assert says in result.stderr
+    assert says in result.stderr and "hint:" in result.stderr
     assert heroku_state.requests == []
 
 
 @pytest.mark.parametrize("option", [[], ["--cors-origin"]])
 @pytest.mark.parametrize("bad", ["https://admin:s3cr3t-pw@example.org", "https://admin:s3cr3t-pw@example.org/app",
-                                 "admin:s3cr3t-pw@example.org"])
+                                 "admin:s3cr3t-pw@example.org", "https://admin:s3cr3t-pw@example.org, https://b.org"])
 def test_user_info_is_refused_without_echoing_the_password(cli, heroku_state, option, bad):
     result = cli("hosts", "add", *option, bad, "-e", "staging")
     assert result.exit_code == 2, result
@@ -128,3 +145,28 @@ def test_each_change_appends_one_audit_line_without_values(cli, heroku_state, tm
     assert entry["action"] == "config-vars.set" and entry["env"] == "staging" and entry["app"] == STAGING
     assert entry["result"] == "ok" and entry["detail"] == {"keys": ["DJANGO_ALLOWED_HOSTS"]}
     assert set(entry) == {"time", "operator", "env", "app", "action", "result", "detail"}
+
+
+@pytest.mark.parametrize("given, stored, port", [
+    ("https://preview.example.org:443", "https://preview.example.org", ":443"),
+    ("http://preview.example.org:80", "http://preview.example.org", ":80"),
+    ("https://PREVIEW.example.org:0443", "https://preview.example.org", ":443"),
+])
+def test_a_default_port_is_dropped_from_a_cors_origin_saying_so(cli, heroku_state, given, stored, port):
+    result = cli("hosts", "add", "--cors-origin", given, "-e", "staging")
+    assert result.exit_code == 0, result
+    assert f"dropped {port}" in result.stderr and "Origin header" in result.stderr
+    assert config(heroku_state)["DJANGO_CORS_ALLOWED_ORIGINS"].split(",")[-1] == stored
+
+
+def test_a_port_other_than_the_default_is_kept(cli, heroku_state):
+    result = cli("hosts", "add", "--cors-origin", "http://preview.example.org:443", "-e", "staging")
+    assert result.exit_code == 0, result
+    assert "dropped" not in result.stderr
+    assert config(heroku_state)["DJANGO_CORS_ALLOWED_ORIGINS"].endswith(",http://preview.example.org:443")
+
+
+def test_an_origin_given_with_its_default_port_is_removed(cli, heroku_state):
+    result = cli("hosts", "remove", "--cors-origin", "https://staging.dandi.test:443", "-e", "staging")
+    assert result.exit_code == 0, result
+    assert config(heroku_state)["DJANGO_CORS_ALLOWED_ORIGINS"] == ""
