@@ -113,6 +113,15 @@ def origin_and_note(value: str) -> tuple[str, str | None]:
     return origin, None
 
 
+def allows(entries: list[str], host: str) -> bool:
+    """Whether Django lets a request for `host` through with these ALLOWED_HOSTS entries."""
+    host = host.lower()
+    for entry in (e.lower() for e in entries):
+        if entry == "*" or entry == host or (entry.startswith(".") and (host.endswith(entry) or host == entry[1:])):
+            return True
+    return False
+
+
 def split_list(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 

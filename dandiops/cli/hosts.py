@@ -37,10 +37,11 @@ def list_hosts(ctx: typer.Context, env: EnvOption = None, json_output: JsonOptio
     context.reporter.result(data, human)
 
 
-def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, adding: bool) -> None:
+def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, adding: bool,
+          force: bool = False) -> None:
     from dandiops.archive.hosts import origin_and_note
     from dandiops.core.errors import UsageError
-    from dandiops.steps.hosts import AllowedHostsStep, host_edit, origin_edit
+    from dandiops.steps.hosts import AllowedHostsStep, host_edit, origin_edit, refuse_losing_api_host
 
     if not hosts and not cors:
         raise UsageError("nothing to change", hint="name at least one HOST or pass --cors-origin ORIGIN")
@@ -54,6 +55,8 @@ def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, ad
     origin_pairs = {"add": origins, "remove": []} if adding else {"add": [], "remove": origins}
     step = AllowedHostsStep([host_edit(**pairs), origin_edit(**origin_pairs)])  # validates before any request
     changes = step.plan(context)
+    if not adding and not force:
+        refuse_losing_api_host(context, changes)
     carry_out(context, changes, step.apply, dry_run=dry_run, confirm="changing allowed hosts",
               nothing="nothing to change: the hosts and origins are already as asked")
     context.reporter.result({"app": context.env.heroku_app, "dry_run": dry_run, "changes": [c.to_dict() for c in changes]})
@@ -72,6 +75,9 @@ def add(ctx: typer.Context, hosts: Annotated[Optional[list[str]], typer.Argument
 def remove(ctx: typer.Context,
            hosts: Annotated[Optional[list[str]], typer.Argument(help="Host names to stop allowing.")] = None,
            cors_origin: CorsOption = None, env: EnvOption = None, dry_run: DryRunOption = False,
-           yes: YesOption = False, json_output: JsonOption = False) -> None:
+           yes: YesOption = False, json_output: JsonOption = False,
+           force: Annotated[bool, typer.Option(
+               "--force", help="Remove the host of the environment's api_url too (the API then answers 400).")
+           ] = False) -> None:
     """Remove hosts (and CORS origins); every other entry is kept."""
-    _edit(ctx, env, hosts, cors_origin, dry_run, yes, json_output, adding=False)
+    _edit(ctx, env, hosts, cors_origin, dry_run, yes, json_output, adding=False, force=force)

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 from dandiops.archive.deployment import ALLOWED_HOSTS_VAR, CORS_ORIGINS_VAR
-from dandiops.archive.hosts import normalize_host, normalize_origin, split_list
+from dandiops.archive.hosts import allows, normalize_host, normalize_origin, split_list
+from dandiops.core.errors import UsageError
 from dandiops.steps.base import Change, Check, Status
 
 if TYPE_CHECKING:
@@ -18,22 +19,26 @@ class ListEdit:
     var: str
     add: list[str] = field(default_factory=list)
     remove: list[str] = field(default_factory=list)
+    ignore_case: bool = False  # Django matches host names in any case; CORS compares origins exactly
 
     def change(self, current: str | None) -> Change | None:
         """The resulting change, or None when the list already says what was asked."""
+        key = str.lower if self.ignore_case else str
         items = split_list(current)
         result = list(items)
         for item in self.add:
-            if item not in result:
+            if key(item) not in {key(existing) for existing in result}:
                 result.append(item)
-        result = [item for item in result if item not in self.remove]
+        removed = {key(item) for item in self.remove}
+        result = [item for item in result if key(item) not in removed]
         if result == items:
             return None
         return Change(target=f"config var {self.var}", action="set", before=current or "", after=",".join(result))
 
 
 def host_edit(add: Iterable[str] = (), remove: Iterable[str] = ()) -> ListEdit:
-    return ListEdit(ALLOWED_HOSTS_VAR, [normalize_host(h) for h in add], [normalize_host(h) for h in remove])
+    return ListEdit(ALLOWED_HOSTS_VAR, [normalize_host(h) for h in add], [normalize_host(h) for h in remove],
+                    ignore_case=True)
 
 
 def origin_edit(add: Iterable[str] = (), remove: Iterable[str] = ()) -> ListEdit:
@@ -45,6 +50,21 @@ def current_lists(ctx: "Context") -> dict[str, list[str]]:
     config = ctx.heroku().config_vars(ctx.env.heroku_app)
     return {"allowed_hosts": split_list(config.get(ALLOWED_HOSTS_VAR)),
             "cors_allowed_origins": split_list(config.get(CORS_ORIGINS_VAR))}
+
+
+def refuse_losing_api_host(ctx: "Context", changes: list[Change]) -> None:
+    """A change that stops ALLOWED_HOSTS matching the environment's own API host breaks every request."""
+    from urllib.parse import urlsplit
+
+    api_host = urlsplit(ctx.env.api_url).hostname if ctx.env.api_url else None
+    for change in changes:
+        if api_host and change.target == f"config var {ALLOWED_HOSTS_VAR}" \
+                and allows(split_list(change.before), api_host) and not allows(split_list(change.after), api_host):
+            raise UsageError(
+                f"refusing to stop allowing {api_host}, the host of api_url of environment {ctx.env.name}: "
+                f"without it in {ALLOWED_HOSTS_VAR} the API answers 400 Bad Request to every request",
+                hint="pass --force to remove it anyway (when the API moves, add its new host and change "
+                "api_url in dandiops.toml first)")
 
 
 class AllowedHostsStep:

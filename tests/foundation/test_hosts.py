@@ -147,6 +147,35 @@ def test_each_change_appends_one_audit_line_without_values(cli, heroku_state, tm
     assert set(entry) == {"time", "operator", "env", "app", "action", "result", "detail"}
 
 
+@pytest.mark.parametrize("entries, removed", [
+    ("api.staging.dandi.test,keep.example.org", ["api.staging.dandi.test"]),
+    ("API.staging.dandi.test", ["api.staging.dandi.test"]),
+    (".dandi.test,keep.example.org", [".dandi.test"]),
+    ("*,api.staging.dandi.test", ["*", "api.staging.dandi.test"]),
+])
+def test_removing_what_lets_the_api_host_in_is_refused_without_force(cli, heroku_state, entries, removed):
+    config(heroku_state)["DJANGO_ALLOWED_HOSTS"] = entries
+    result = cli("hosts", "remove", *removed, "-e", "staging")
+    assert result.exit_code == 2, result
+    assert "api.staging.dandi.test" in result.stderr and "400" in result.stderr and "--force" in result.stderr
+    assert heroku_state.writes() == []
+    result = cli("hosts", "remove", *removed, "-e", "staging", "--force")
+    assert result.exit_code == 0, result
+    assert not set(removed) & set(config(heroku_state)["DJANGO_ALLOWED_HOSTS"].lower().split(","))
+
+
+@pytest.mark.parametrize("entries, removed", [
+    ("*,api.staging.dandi.test", "api.staging.dandi.test"),
+    (".dandi.test,api.staging.dandi.test", ".dandi.test"),
+    ("old-api.example.org", "old-api.example.org"),  # the API host was not allowed before either
+])
+def test_removing_while_the_api_host_stays_allowed_needs_no_force(cli, heroku_state, entries, removed):
+    config(heroku_state)["DJANGO_ALLOWED_HOSTS"] = entries
+    result = cli("hosts", "remove", removed, "-e", "staging")
+    assert result.exit_code == 0, result
+    assert removed not in config(heroku_state)["DJANGO_ALLOWED_HOSTS"].split(",")
+
+
 @pytest.mark.parametrize("given, stored, port", [
     ("https://preview.example.org:443", "https://preview.example.org", ":443"),
     ("http://preview.example.org:80", "http://preview.example.org", ":80"),
