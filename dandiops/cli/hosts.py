@@ -39,6 +39,8 @@ def list_hosts(ctx: typer.Context, env: EnvOption = None, json_output: JsonOptio
 
 def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, adding: bool,
           force: bool = False) -> None:
+    import contextlib
+
     from dandiops.archive.hosts import origin_and_note
     from dandiops.core.errors import UsageError
     from dandiops.steps.hosts import AllowedHostsStep, host_edit, origin_edit, refuse_losing_api_host
@@ -54,12 +56,25 @@ def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, ad
     pairs = {"add": hosts or [], "remove": []} if adding else {"add": [], "remove": hosts or []}
     origin_pairs = {"add": origins, "remove": []} if adding else {"add": [], "remove": origins}
     step = AllowedHostsStep([host_edit(**pairs), origin_edit(**origin_pairs)])  # validates before any request
-    changes = step.plan(context)
-    if not adding and not force:
-        refuse_losing_api_host(context, changes)
-    carry_out(context, changes, step.apply, dry_run=dry_run, confirm="changing allowed hosts",
-              nothing="nothing to change: the hosts and origins are already as asked")
-    context.reporter.result({"app": context.env.heroku_app, "dry_run": dry_run, "changes": [c.to_dict() for c in changes]})
+    applied: list = []
+
+    def apply(context, changes) -> None:
+        applied.extend(step.apply(context, changes))
+
+    def report_final_values() -> None:  # the values read back, which may hold edits made at the same time
+        for change in applied:
+            context.reporter.success(change.describe())
+
+    # the lock spans the read the plan is made from up to the read-back, so local edits never cross
+    with contextlib.nullcontext() if dry_run else step.editing(context):
+        changes = step.plan(context)
+        if not adding and not force:
+            refuse_losing_api_host(context, changes)
+        carry_out(context, changes, apply, dry_run=dry_run, confirm="changing allowed hosts",
+                  nothing="nothing to change: the hosts and origins are already as asked",
+                  done=report_final_values)
+    context.reporter.result({"app": context.env.heroku_app, "dry_run": dry_run,
+                             "changes": [c.to_dict() for c in (applied or changes)]})
 
 
 @app.command("add")

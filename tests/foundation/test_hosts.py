@@ -134,17 +134,86 @@ def test_production_needs_yes_without_a_terminal(cli, heroku_state):
     assert "new.example.org" in heroku_state.apps["dandi-sandbox-api"].config["DJANGO_ALLOWED_HOSTS"]
 
 
-def test_each_change_appends_one_audit_line_without_values(cli, heroku_state, tmp_path):
+def audit_lines() -> list[dict]:
     import json
     import os
 
+    return [json.loads(line) for line in open(os.environ["DANDIOPS_AUDIT_LOG"])]
+
+
+def test_each_change_appends_one_audit_line_with_the_final_value(cli, heroku_state, tmp_path):
     cli("hosts", "add", "new.example.org", "-e", "staging")
-    lines = [json.loads(line) for line in open(os.environ["DANDIOPS_AUDIT_LOG"])]
-    assert len(lines) == 1
-    entry = lines[0]
+    [entry] = audit_lines()
     assert entry["action"] == "config-vars.set" and entry["env"] == "staging" and entry["app"] == STAGING
-    assert entry["result"] == "ok" and entry["detail"] == {"keys": ["DJANGO_ALLOWED_HOSTS"]}
+    assert entry["result"] == "ok"
+    assert entry["detail"] == {"keys": ["DJANGO_ALLOWED_HOSTS"],
+                               "values": {"DJANGO_ALLOWED_HOSTS": "api.staging.dandi.test,new.example.org"}}
     assert set(entry) == {"time", "operator", "env", "app", "action", "result", "detail"}
+
+
+def config_var_requests(state):
+    return [r.method for r in state.requests if r.path == f"/apps/{STAGING}/config-vars"]
+
+
+def test_an_uncontended_edit_reads_once_before_and_once_after_writing(cli, heroku_state):
+    result = cli("hosts", "add", "new.example.org", "-e", "staging")
+    assert result.exit_code == 0, result
+    assert config_var_requests(heroku_state) == ["GET", "PATCH", "GET"]
+
+
+def after_each_release(state, rewrite, times: int | None = None):
+    """Another client writing DJANGO_ALLOWED_HOSTS just after each config var change of ours lands."""
+    landed = []
+
+    def hook(app, release):
+        if app.name == STAGING and (times is None or len(landed) < times):
+            landed.append(release.version)
+            with state.lock:
+                app.config["DJANGO_ALLOWED_HOSTS"] = rewrite(app.config["DJANGO_ALLOWED_HOSTS"])
+
+    state.on_release.append(hook)
+
+
+def test_the_report_and_audit_show_the_value_read_back(cli, heroku_state):
+    after_each_release(heroku_state, lambda value: value + ",other.example.org", times=1)
+    result = cli("hosts", "add", "new.example.org", "-e", "staging", "--json")
+    assert result.exit_code == 0, result
+    final = "api.staging.dandi.test,new.example.org,other.example.org"
+    [change] = result.json()["changes"]
+    assert change["before"] == "api.staging.dandi.test" and change["after"] == final
+    assert config_var_requests(heroku_state) == ["GET", "PATCH", "GET"]  # nothing of ours was lost
+    assert audit_lines()[0]["detail"]["values"] == {"DJANGO_ALLOWED_HOSTS": final}
+    text = cli("hosts", "add", "third.example.org", "-e", "staging")
+    assert f"'{final}' -> '{final},third.example.org'" in text.stderr
+
+
+def test_an_edit_overwritten_right_after_it_landed_is_written_again(cli, heroku_state):
+    after_each_release(heroku_state, lambda value: "api.staging.dandi.test,stale.example.org", times=1)
+    result = cli("hosts", "add", "new.example.org", "-e", "staging")
+    assert result.exit_code == 0, result
+    assert config(heroku_state)["DJANGO_ALLOWED_HOSTS"] == "api.staging.dandi.test,stale.example.org,new.example.org"
+    assert config_var_requests(heroku_state) == ["GET", "PATCH", "GET", "PATCH", "GET"]
+    assert "merging this edit into the new value" in result.stderr
+
+
+def test_an_edit_that_never_holds_stops_with_exit_10_naming_the_var(cli, heroku_state):
+    after_each_release(heroku_state, lambda value: "api.staging.dandi.test")
+    result = cli("hosts", "add", "new.example.org", "-e", "staging")
+    assert result.exit_code == 10, result
+    assert "DJANGO_ALLOWED_HOSTS kept changing" in result.stderr and "hint:" in result.stderr
+    assert config_var_requests(heroku_state).count("PATCH") == 5
+    [entry] = audit_lines()
+    assert entry["result"] == "conflict"
+    assert entry["detail"]["values"] == {"DJANGO_ALLOWED_HOSTS": "api.staging.dandi.test"}
+
+
+def test_init_merges_its_host_into_a_value_overwritten_meanwhile(cli, heroku_state):
+    config(heroku_state)["DJANGO_ALLOWED_HOSTS"] = "old-api.example.org"
+    after_each_release(heroku_state, lambda value: "old-api.example.org,other.example.org", times=1)
+    result = cli("-e", "staging", "init", "--non-interactive", "--only", "hosts", "--json")
+    assert result.exit_code == 0, result
+    assert config(heroku_state)["DJANGO_ALLOWED_HOSTS"] == \
+        "old-api.example.org,other.example.org,api.staging.dandi.test"
 
 
 @pytest.mark.parametrize("entries, removed", [
