@@ -233,8 +233,8 @@ def test_time_limits_can_come_from_the_environment(cli, heroku_state):
     assert result.exit_code == 8, result
     assert "printed nothing for 0.5 s" in result.stderr
     bad = cli("run", "-e", "staging", "--", "true", env={"DANDIOPS_DYNO_START_TIMEOUT": "soon"})
-    assert bad.exit_code == 2, bad
-    assert "DANDIOPS_DYNO_START_TIMEOUT='soon' is not a number of seconds" in bad.stderr
+    assert bad.exit_code == 3, bad  # a malformed setting, as docs/exit-codes.md has it
+    assert "DANDIOPS_DYNO_START_TIMEOUT must be a finite number of seconds" in bad.stderr
     assert len(dyno_posts(heroku_state)) == 1  # only the first command started a dyno
 
 

@@ -2,7 +2,7 @@
 
 The faults are the sandbox's own: a create whose answer is lost (the Heroku stand-in carries the
 request out, then closes the connection), a rendezvous listener that swallows the TLS handshake
-or is gone, Ctrl-C.
+or is gone, a reader of the output that goes away, Ctrl-C.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import os
 import signal
 import subprocess
 import sys
+
+import pytest
 
 from dyno_helpers import STAGING_APP, audit_lines, dyno_posts, wait_until
 
@@ -104,3 +106,54 @@ def test_ctrl_c_before_the_create_is_answered_stops_the_dyno(sandbox, heroku_sta
     assert b"the dyno it had created (run.1) was stopped" in stderr
     assert stops(heroku_state) == [202]
     wait_until(lambda: no_dynos(heroku_state))
+
+
+def test_a_reader_that_goes_away_ends_run_quietly_and_stops_the_dyno(sandbox, heroku_state, tmp_path):
+    """`dandiops run ... | head -1`: head has read its line and closed the pipe before the next one."""
+    go_on, finished = tmp_path / "go-on", tmp_path / "finished"
+    process = _dandiops(sandbox, tmp_path, "run", "-e", "staging", "--", "bash", "-c",
+                        f'echo one; while [ ! -e {go_on} ]; do sleep 0.05; done; echo two; sleep 30; touch {finished}')
+    try:
+        assert process.stdout.readline() == b"one\n"
+        process.stdout.close()
+        go_on.touch()
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, stderr.decode()
+    assert stderr == b""
+    assert stops(heroku_state) == [202]
+    wait_until(lambda: no_dynos(heroku_state))
+    assert not finished.exists()
+    line = audit_lines(sandbox.environment()["DANDIOPS_AUDIT_LOG"])[-1]
+    assert (line["action"], line["result"], line["detail"]["dyno"]) == ("dyno.run", "stopped", "run.1")
+
+
+@pytest.mark.parametrize("option, value", [("--silence-timeout", "inf"), ("--silence-timeout", "nan"),
+                                           ("--silence-timeout", "-1"), ("--start-timeout", "inf"),
+                                           ("--start-timeout", "1e300")])
+def test_a_time_limit_option_that_is_not_a_number_of_seconds_is_a_usage_error(cli, heroku_state, option, value):
+    result = cli("run", "-e", "staging", option, value, "--", "true")
+    assert result.exit_code == 2, result
+    assert f"{option} must be a finite number of seconds, zero or more and at most 86400" in result.stderr
+    assert "0 means no limit" in result.stderr
+    assert heroku_state.writes() == []
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-5", "1e300", "soon"])
+def test_a_time_limit_setting_that_is_not_a_number_of_seconds_is_a_config_error(cli, heroku_state, value):
+    result = cli("run", "-e", "staging", "--", "true", env={"DANDIOPS_DYNO_SILENCE_TIMEOUT": value})
+    assert result.exit_code == 3, result
+    assert "DANDIOPS_DYNO_SILENCE_TIMEOUT must be a finite number of seconds" in result.stderr
+    assert heroku_state.writes() == []
+
+
+@pytest.mark.parametrize("command", [[""], ["  "], ["", ""]])
+def test_an_empty_command_is_a_usage_error(cli, heroku_state, command):
+    result = cli("run", "-e", "staging", "--", *command)
+    assert result.exit_code == 2, result
+    assert "the command to run is empty" in result.stderr
+    assert "dandiops run -- python manage.py showmigrations" in result.stderr
+    assert heroku_state.writes() == []
