@@ -266,23 +266,31 @@ class GitHubState(FaultInjection):
         self._wake = threading.Condition(self.lock)
         self.login = login
         self.user_id = 583231
-        self.tokens: dict[str, set[str]] = {token: {"repo", "workflow"}}
-        self.repos: dict[str, Repo] = {}
-        self.requests: list[RequestRecord] = []
-        self.faults: list[Fault] = []
-        self.pace = pace or RunPace()
-        self.dispatch_returns_run_details = True  # False: answer 204 like servers without the feature
-        self.rate_limit = 5000
-        self.rate_remaining = 5000
-        self.rate_reset = int(time.time()) + 3600
-        self.step_effects: list[StepEffect] = []
-        self.on_run_completed: list[Callable[[Run], None]] = []
-        self.scripts: list[RunScript] = []
+        self._token = token
+        self._pace = pace or RunPace()
         self.private_key = PrivateKey.generate()
         self.key_id = str(3380204578043523366 + random_secrets.randbelow(10**6))
-        self._ids = itertools.count(7_000_000_001)
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the state of construction: no repositories, runs, faults, scripts, requests or installed
+        effects, the token's own scopes, the first pace and a full rate limit (the scheduler must be stopped)."""
+        with self.lock:
+            self.tokens: dict[str, set[str]] = {self._token: {"repo", "workflow"}}
+            self.repos: dict[str, Repo] = {}
+            self.requests: list[RequestRecord] = []
+            self.faults: list[Fault] = []
+            self.pace = self._pace
+            self.dispatch_returns_run_details = True  # False: answer 204 like servers without the feature
+            self.rate_limit = 5000
+            self.rate_remaining = 5000
+            self.rate_reset = int(time.time()) + 3600
+            self.step_effects: list[StepEffect] = []
+            self.on_run_completed: list[Callable[[Run], None]] = []
+            self.scripts: list[RunScript] = []
+            self._ids = itertools.count(7_000_000_001)
 
     # --- ids and people --------------------------------------------------------------------
     def new_id(self) -> int:

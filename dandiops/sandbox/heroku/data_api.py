@@ -80,9 +80,14 @@ class HerokuDataStandIn:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.databases: dict[str, Database] = {}
         self.state: HerokuState | None = None
-        self._numbers = itertools.count(1)
+        self.reset()
+
+    def reset(self) -> None:
+        """No schedules and no backups anywhere, numbering from 1 again."""
+        with self.lock:
+            self.databases: dict[str, Database] = {}
+            self._numbers = itertools.count(1)
 
     # --- lookups -------------------------------------------------------------------------------
     def _postgres(self, addon_id: str) -> tuple[App, Addon] | None:

@@ -45,8 +45,13 @@ class AppFeaturesStandIn:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.enabled: dict[str, set[str]] = {}  # app id -> enabled feature names
-        self.updated_at: dict[tuple[str, str], str] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        """Every feature off on every app."""
+        with self.lock:
+            self.enabled: dict[str, set[str]] = {}  # app id -> enabled feature names
+            self.updated_at: dict[tuple[str, str], str] = {}
 
     def is_enabled(self, app_id: str, name: str) -> bool:
         with self.lock:

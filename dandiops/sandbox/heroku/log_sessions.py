@@ -72,18 +72,26 @@ class LogSessionsStandIn:
 
     def __init__(self, *, tail_seconds: float = 3600.0, poll_seconds: float = 0.05,
                  heartbeat_seconds: float = 5.0, serve_event_stream: bool = True) -> None:
-        self.tail_seconds = tail_seconds
-        # False answers plain lines even to clients asking for events (as heroku3-style readers get)
-        self.serve_event_stream = serve_event_stream
-        self.poll_seconds = poll_seconds
-        self.heartbeat_seconds = heartbeat_seconds
-        self.sessions: dict[str, LogSession] = {}
-        self.streams_served = 0
-        self._drops: list[_Drop] = []
+        self._settings = {"tail_seconds": tail_seconds, "poll_seconds": poll_seconds,
+                          "heartbeat_seconds": heartbeat_seconds, "serve_event_stream": serve_event_stream}
         self._changed = threading.Condition()
-        self._tailing = 0  # streams that have sent their backlog and are following new lines
         self._generation = 0  # bumped by end_tails(): tails started before it end
         self.state: HerokuState | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        """End every open tail and forget sessions, planned cuts, counts and changed settings."""
+        self.end_tails()
+        with self._changed:
+            self.tail_seconds: float = self._settings["tail_seconds"]
+            # False answers plain lines even to clients asking for events (as heroku3-style readers get)
+            self.serve_event_stream: bool = self._settings["serve_event_stream"]
+            self.poll_seconds: float = self._settings["poll_seconds"]
+            self.heartbeat_seconds: float = self._settings["heartbeat_seconds"]
+            self.sessions: dict[str, LogSession] = {}
+            self.streams_served = 0
+            self._drops: list[_Drop] = []
+            self._tailing = 0  # streams that have sent their backlog and are following new lines
 
     # --- hooks for tests ---------------------------------------------------------------------
     def drop_next_stream(self, after_lines: int = 0, count: int = 1) -> None:

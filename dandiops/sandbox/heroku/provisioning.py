@@ -54,6 +54,11 @@ class ProvisioningStandIn:
     def __init__(self, database_dir: str | Path | None = None):
         self.database_dir = Path(database_dir) if database_dir else None
 
+    def reset(self) -> None:
+        """Hook into releases again (a reset of the Heroku state drops every hook)."""
+        if self.first_deploy not in self.state.on_release:
+            self.state.on_release.append(self.first_deploy)
+
     def __call__(self, app: Flask, state: HerokuState) -> None:
         self.state = state
         state.on_release.append(self.first_deploy)

@@ -147,16 +147,23 @@ class HerokuState(FaultInjection):
         self.api_key = api_key
         self.account_email = account_email
         self.account_id = new_id()
-        self.rate_remaining = rate_budget
-        self.apps: dict[str, App] = {}
-        self.teams: dict[str, list[dict]] = {}
-        self.users: set[str] = {account_email}  # emails that have a Heroku account
-        self.faults: list[Fault] = []
-        self.requests: list[RequestRecord] = []
-        # Hooks other sandbox parts install:
-        self.on_release: list[Callable[[App, Release], None]] = []  # a new release was created
-        self.run_dyno: Callable[[App, Dyno, dict], None] | None = None  # start a one-off dyno
-        self.log_lines: dict[str, list[str]] = {}  # app name -> log lines (syslog-style)
+        self.rate_budget = rate_budget
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to a new account's state: no apps, teams, faults, requests, logs, or hooks (the parts that
+        installed hooks install them again when they reset)."""
+        with self.lock:
+            self.rate_remaining = self.rate_budget
+            self.apps: dict[str, App] = {}
+            self.teams: dict[str, list[dict]] = {}
+            self.users: set[str] = {self.account_email}  # emails that have a Heroku account
+            self.faults: list[Fault] = []
+            self.requests: list[RequestRecord] = []
+            # Hooks other sandbox parts install:
+            self.on_release: list[Callable[[App, Release], None]] = []  # a new release was created
+            self.run_dyno: Callable[[App, Dyno, dict], None] | None = None  # start a one-off dyno
+            self.log_lines: dict[str, list[str]] = {}  # app name -> log lines (syslog-style)
 
     # --- lookups ---------------------------------------------------------------------------
     def find_app(self, ident: str) -> App | None:
@@ -196,6 +203,8 @@ class HerokuState(FaultInjection):
     def log(self, app: App, message: str, *, source: str = "app", dyno: str = "web.1") -> None:
         stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
         with self.lock:
+            if self.apps.get(app.name) is not app:
+                return  # a process of an app that is gone (a reset replaced it) has no log to write to
             self.log_lines.setdefault(app.name, []).append(f"{stamp} {source}[{dyno}]: {message}")
 
     def writes(self) -> list[RequestRecord]:
