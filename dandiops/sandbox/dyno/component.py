@@ -35,9 +35,18 @@ class DynoComponent:
 
     def stop(self) -> None:
         if self.runner:
-            self.runner.shutdown()
+            self.runner.close()
         if self.listener:
             self.listener.stop()
+
+    def halt(self) -> None:
+        if self.runner:
+            self.runner.close()
+
+    def reset(self, sandbox: "Sandbox") -> None:
+        assert self.listener is not None, "the dyno component has not been started"
+        self.listener.reset()
+        self.runner = OneOffRunner(sandbox.heroku.state, self.listener, sandbox.workdir)
 
     def environment(self) -> dict[str, str]:
         assert self.listener is not None

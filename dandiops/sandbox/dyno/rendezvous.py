@@ -79,10 +79,15 @@ class RendezvousListener(FaultInjection):
         self._tls.load_cert_chain(self.cert_path, key_path)
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
-        self._socket = socket.create_server((host, 0))
+        self._stalls_end = threading.Event()  # set to let go of the connections a "stall" fault holds
+        self._listen()
+
+    def _listen(self) -> None:
+        self._socket = socket.create_server((self.host, 0))
         self.port = self._socket.getsockname()[1]
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._accept_loop, name=f"rendezvous:{self.port}", daemon=True)
+        self._thread = threading.Thread(target=self._accept_loop, args=(self._socket, self._stopping),
+                                        name=f"rendezvous:{self.port}", daemon=True)
 
     def start(self) -> "RendezvousListener":
         self._thread.start()
@@ -90,12 +95,26 @@ class RendezvousListener(FaultInjection):
 
     def stop(self) -> None:
         self._stopping.set()
+        self._stalls_end.set()
         try:
             self._socket.shutdown(socket.SHUT_RDWR)  # wakes the accept at once
         except OSError:
             pass
         self._thread.join(timeout=5)
         self._socket.close()
+
+    def reset(self) -> None:
+        """No faults, no dyno waiting for its client, stalled connections closed, listening (again, on a new
+        port, if it was stopped: attach URLs carry the port, the CA stays the same)."""
+        with self.lock:
+            self.faults = []
+        with self._lock:
+            self._handlers.clear()
+        self._stalls_end.set()
+        self._stalls_end = threading.Event()
+        if self._stopping.is_set():
+            self._listen()
+            self.start()
 
     def new_secret(self) -> str:
         return random_secrets.token_urlsafe(24)
@@ -111,10 +130,10 @@ class RendezvousListener(FaultInjection):
         with self._lock:
             self._handlers.pop(secret, None)
 
-    def _accept_loop(self) -> None:
-        while not self._stopping.is_set():
+    def _accept_loop(self, listening: socket.socket, stopping: threading.Event) -> None:
+        while not stopping.is_set():
             try:
-                raw, _ = self._socket.accept()
+                raw, _ = listening.accept()
             except OSError:
                 return
             threading.Thread(target=self._serve, args=(raw,), name="rendezvous-conn", daemon=True).start()
@@ -122,7 +141,7 @@ class RendezvousListener(FaultInjection):
     def _serve(self, raw: socket.socket) -> None:
         fault = self.take_fault("CONNECT", "/")
         if fault and fault.kind == "stall":
-            self._stopping.wait()
+            self._stalls_end.wait()
             raw.close()
             return
         if fault and fault.delay:

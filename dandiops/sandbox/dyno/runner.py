@@ -41,6 +41,10 @@ class OneOffRunner:
         self._stopped: set[str] = set()
         self._secrets: dict[str, str] = {}  # dyno id -> rendezvous secret, until attached
         self._lock = threading.Lock()
+        self._timers: list[threading.Timer] = []
+        self._running = 0  # dyno threads that have not finished
+        self._idle = threading.Condition(self._lock)
+        self._closed = threading.Event()
 
     # --- lifecycle -----------------------------------------------------------------------
     def create(self, app: App, *, command: str, env: Mapping[str, str], size: str, attach: bool,
@@ -59,17 +63,23 @@ class OneOffRunner:
             with self._lock:
                 self._secrets[dyno.id] = secret
             self.listener.register(secret, lambda conn: self._attached(app, dyno, dict(env), conn))
-            timer = threading.Timer(ATTACH_TIMEOUT, self._never_attached, args=(app, dyno, secret))
-            timer.daemon = True
-            timer.start()
+            self._after(ATTACH_TIMEOUT, self._never_attached, app, dyno, secret)
         else:
+            with self._lock:
+                self._running += 1
             threading.Thread(target=self._detached, args=(app, dyno, dict(env)), daemon=True,
                              name=f"dyno:{name}").start()
         if time_to_live:
-            timer = threading.Timer(time_to_live, self.stop, args=(app, dyno))
-            timer.daemon = True
-            timer.start()
+            self._after(time_to_live, self.stop, app, dyno)
         return dyno
+
+    def _after(self, seconds: float, function, *args) -> None:
+        timer = threading.Timer(seconds, function, args=args)
+        timer.daemon = True
+        with self._lock:
+            self._timers = [t for t in self._timers if t.is_alive()]
+            self._timers.append(timer)
+        timer.start()
 
     def stop(self, app: App, dyno: Dyno) -> None:
         with self._lock:
@@ -87,9 +97,7 @@ class OneOffRunner:
             if process.poll() is None:
                 _signal_group(process, signal.SIGKILL)
 
-        timer = threading.Timer(STOP_GRACE, kill_if_still_running)
-        timer.daemon = True
-        timer.start()
+        self._after(STOP_GRACE, kill_if_still_running)
 
     def stop_all(self, app: App) -> None:
         with self.state.lock:
@@ -97,13 +105,28 @@ class OneOffRunner:
         for dyno in dynos:
             self.stop(app, dyno)
 
-    def active(self) -> list[subprocess.Popen]:
+    def close(self, timeout: float = 10.0) -> None:
+        """End every dyno at once (SIGKILL) and wait up to `timeout` for their threads; no process starts
+        afterwards."""
         with self._lock:
-            return list(self._processes.values())
-
-    def shutdown(self) -> None:
-        for process in self.active():
+            self._closed.set()
+            timers, self._timers = self._timers, []
+            secrets = list(self._secrets.values())
+            self._secrets.clear()
+            processes = list(self._processes.values())
+        for timer in timers:
+            timer.cancel()
+        for secret in secrets:
+            self.listener.unregister(secret)
+        for process in processes:
             _signal_group(process, signal.SIGKILL)
+        with self._idle:
+            self._idle.wait_for(lambda: self._running == 0, timeout)
+
+    def _done_running(self) -> None:
+        with self._idle:
+            self._running -= 1
+            self._idle.notify_all()
 
     # --- running -------------------------------------------------------------------------
     def _start_process(self, app: App, dyno: Dyno, env: dict[str, str], *, stdin) -> subprocess.Popen | None:
@@ -112,9 +135,9 @@ class OneOffRunner:
         except database.ReleasePhaseFailed as exc:
             self._log(app, dyno, str(exc).splitlines()[0], source="heroku")
         if self.start_delay:
-            time.sleep(self.start_delay)
+            self._closed.wait(self.start_delay)
         with self._lock:
-            if dyno.id in self._stopped:
+            if dyno.id in self._stopped or self._closed.is_set():
                 return None
             process = executor.start(app, dyno.command, env, dyno_name=dyno.name, stdin=stdin,
                                      mail_dir=executor.mail_directory(self.workdir, app))
@@ -128,6 +151,13 @@ class OneOffRunner:
     def _attached(self, app: App, dyno: Dyno, env: dict[str, str], conn: ssl.SSLSocket) -> None:
         with self._lock:
             self._secrets.pop(dyno.id, None)
+            self._running += 1
+        try:
+            self._attached_run(app, dyno, env, conn)
+        finally:
+            self._done_running()
+
+    def _attached_run(self, app: App, dyno: Dyno, env: dict[str, str], conn: ssl.SSLSocket) -> None:
         conn.settimeout(30)
         process = None
         try:
@@ -149,13 +179,16 @@ class OneOffRunner:
             _close(conn)
 
     def _detached(self, app: App, dyno: Dyno, env: dict[str, str]) -> None:
-        process = self._start_process(app, dyno, env, stdin=subprocess.DEVNULL)
-        if process is None:
-            return
-        assert process.stdout is not None
-        for raw in iter(process.stdout.readline, b""):
-            self._log(app, dyno, raw.decode("utf-8", "replace").rstrip("\r\n"))
-        self._finished(app, dyno, process)
+        try:
+            process = self._start_process(app, dyno, env, stdin=subprocess.DEVNULL)
+            if process is None:
+                return
+            assert process.stdout is not None
+            for raw in iter(process.stdout.readline, b""):
+                self._log(app, dyno, raw.decode("utf-8", "replace").rstrip("\r\n"))
+            self._finished(app, dyno, process)
+        finally:
+            self._done_running()
 
     def _pump(self, app: App, dyno: Dyno, process: subprocess.Popen, conn: ssl.SSLSocket) -> None:
         assert process.stdout is not None and process.stdin is not None

@@ -82,6 +82,14 @@ class WebRouter:
         if self._client:
             self._client.close()
 
+    def serve(self, app: App) -> None:
+        """Route to `app` from now on (the one a reset seeded in place of the last); its web dyno starts on
+        the first request, as after start."""
+        self._stop_web()
+        self.app = app
+        if self._on_release not in self.state.on_release:
+            self.state.on_release.append(self._on_release)
+
     # --- the web dyno ----------------------------------------------------------------------
     def _on_release(self, app: App, release: Release) -> None:
         if app is self.app:
@@ -109,7 +117,7 @@ class WebRouter:
                                      mail_dir=executor.mail_directory(self.workdir, self.app))
             ready = threading.Event()
             found: list[int] = []
-            threading.Thread(target=self._drain, args=(process, ready, found), daemon=True,
+            threading.Thread(target=self._drain, args=(process, ready, found, self.app), daemon=True,
                              name=f"web:{self.app.name}").start()
             if not ready.wait(BOOT_TIMEOUT) or not found:
                 if process.poll() is None:
@@ -121,7 +129,7 @@ class WebRouter:
             self._log("State changed from starting to up", source="heroku")
             return self._port
 
-    def _drain(self, process: subprocess.Popen, ready: threading.Event, found: list[int]) -> None:
+    def _drain(self, process: subprocess.Popen, ready: threading.Event, found: list[int], app: App) -> None:
         assert process.stdout is not None
         for raw in iter(process.stdout.readline, b""):
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
@@ -129,7 +137,7 @@ class WebRouter:
                 found.append(int(line.rsplit(" ", 1)[1]))
                 ready.set()
                 continue
-            self._log(line)
+            self.state.log(app, line, dyno=WEB_DYNO)  # the process's own app, even after serve() moved on
         ready.set()
         process.stdout.close()
 
@@ -214,6 +222,17 @@ class ArchiveWebComponent:
     def stop(self) -> None:
         for router in self.routers.values():
             router.stop()
+
+    def halt(self) -> None:
+        for router in self.routers.values():
+            router._stop_web()
+
+    def reset(self, sandbox: "Sandbox") -> None:
+        state = sandbox.heroku.state
+        for env_name, router in self.routers.items():
+            app = state.find_app(sandbox.heroku.environment_settings(env_name)["heroku_app"])
+            assert app is not None, f"the {env_name} app is seeded at every reset"
+            router.serve(app)
 
     def environment(self) -> dict[str, str]:
         pairs = [f"{self.api_hosts[env_name]}={router.url}" for env_name, router in self.routers.items()]
