@@ -5,8 +5,8 @@ bucket policy, CORS, AES256, owner-enforced) with its log and inventory buckets,
 IAM user with one access key, whose id and secret replace the Heroku app's AWS_* config vars so
 the two stand-ins agree. Every request is recorded, so tests can prove a run wrote nothing.
 
-moto keeps its data in process-wide backends: starting a component resets them, so one
-process should run one sandbox's AWS at a time.
+moto keeps its data in process-wide backends: starting or resetting a component resets them, so
+one process should run one sandbox's AWS at a time.
 """
 
 from __future__ import annotations
@@ -40,6 +40,22 @@ class AwsRequest:
         return self.method in ("PUT", "POST", "DELETE", "PATCH")
 
 
+class _RequestCount:
+    """Requests to every moto server in this process: they share moto's backends, which change only
+    through requests (moto's own reset included)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self.value += 1
+
+
+_moto_requests = _RequestCount()
+
+
 class RequestRecorder:
     """WSGI middleware noting each request's method, path and Action (the body is passed on intact)."""
 
@@ -49,6 +65,7 @@ class RequestRecorder:
         self.lock = lock
 
     def __call__(self, environ, start_response):
+        _moto_requests.add()
         path = environ.get("PATH_INFO", "")
         action = parse_qs(environ.get("QUERY_STRING", "")).get("Action", [None])[0]
         if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
@@ -94,15 +111,36 @@ class AwsComponent:
         self.access_key_id = "AKIASANDBOX" + random_secrets.token_hex(4).upper()
         self.secret_access_key = "sandbox-aws-" + random_secrets.token_hex(16)
         self.users: dict[str, str] = {}  # environment -> IAM user name
+        self._keys: dict[str, tuple[str, str]] = {}  # environment -> its IAM user's access key (id, secret)
+        self._seeded_after: int | None = None  # moto's request count when the seed was done
 
     def start(self, sandbox: "Sandbox") -> None:
         self.server = _recording_server(self.requests, self._lock)
         self.server.start()
-        self.reset()
+        self.reset(sandbox)
+
+    def halt(self) -> None:
+        pass  # moto answers each request as it comes; nothing runs between requests
+
+    def reset(self, sandbox: "Sandbox") -> None:
+        """moto's own reset (every backend empty), then the same seed as at start; the request log is emptied.
+
+        When no request at all has reached moto in this process since the seed, its backends are still
+        exactly as seeded and only the Heroku apps (seeded anew) are given the users' keys again.
+        """
+        if self._seeded_after is not None and self._seeded_after == _moto_requests.value:
+            self._give_apps_their_keys(sandbox)
+            return
+        import urllib.request
+
+        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"), timeout=10).read()
+        self.users.clear()
+        self._keys.clear()
         if self.seed_resources:
             self.seed(sandbox)
         with self._lock:
             self.requests.clear()
+        self._seeded_after = _moto_requests.value
 
     def stop(self) -> None:
         if self.server is not None:
@@ -113,11 +151,6 @@ class AwsComponent:
     def url(self) -> str:
         host, port = self.server.get_host_and_port()
         return f"http://{host}:{port}"
-
-    def reset(self) -> None:
-        import urllib.request
-
-        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"), timeout=10).read()
 
     def environment(self) -> dict[str, str]:
         return {"AWS_ENDPOINT_URL": self.url, "AWS_ACCESS_KEY_ID": self.access_key_id,
@@ -145,12 +178,19 @@ class AwsComponent:
             self.users[env_name] = user
             user_arn = iam.create_user(UserName=user)["User"]["Arn"]
             key = iam.create_access_key(UserName=user)["AccessKey"]
+            self._keys[env_name] = (key["AccessKeyId"], key["SecretAccessKey"])
             make_dandiset_bucket(s3, bucket, user_arn)
-            app = heroku.state.find_app(app_name)
+        self._give_apps_their_keys(sandbox)
+
+    def _give_apps_their_keys(self, sandbox: "Sandbox") -> None:
+        """Each app's AWS_* config vars are its IAM user's key, so the two stand-ins agree."""
+        heroku = sandbox.heroku
+        for env_name, (key_id, secret) in self._keys.items():
+            app = heroku.state.find_app(heroku.environment_settings(env_name)["heroku_app"])
             if app is not None:
                 with heroku.state.lock:
-                    app.config["AWS_ACCESS_KEY_ID"] = key["AccessKeyId"]
-                    app.config["AWS_SECRET_ACCESS_KEY"] = key["SecretAccessKey"]
+                    app.config["AWS_ACCESS_KEY_ID"] = key_id
+                    app.config["AWS_SECRET_ACCESS_KEY"] = secret
                     app.config["AWS_DEFAULT_REGION"] = REGION
 
 

@@ -50,6 +50,11 @@ class GitHubComponent:
         self._apps: dict[str, str] = {}
 
     def start(self, sandbox: "Sandbox") -> None:
+        self._seed(sandbox)
+        self.server = ServerThread(create_app(self.state)).start()
+        self.state.start()
+
+    def _seed(self, sandbox: "Sandbox") -> None:
         heroku = sandbox.heroku
         for env_name in sandbox.ENVIRONMENTS:
             self._apps[env_name] = heroku.environment_settings(env_name)["heroku_app"]
@@ -57,15 +62,24 @@ class GitHubComponent:
                               staging_dispatch=self.staging_dispatch,
                               secrets={"HEROKU_API_KEY": heroku.api_key, "HEROKU_EMAIL": heroku.state.account_email,
                                        "GH_TOKEN": self.token})
+        # after the seed: the fork's history was deployed before the sandbox began
         self.deploys = actions.HerokuDeploys(heroku.state)
         self.state.step_effects += [self.deploys, actions.reset_release_branch, actions.auto_shipit]
-        self.server = ServerThread(create_app(self.state)).start()
-        self.state.start()
 
     def stop(self) -> None:
         self.state.stop()
         if self.server:
             self.server.stop()
+
+    def halt(self) -> None:
+        self.state.stop()
+        if self.deploys is not None:
+            self.deploys.wait()  # a release phase already running finishes; none starts any more
+
+    def reset(self, sandbox: "Sandbox") -> None:
+        self.state.reset()
+        self._seed(sandbox)
+        self.state.start()
 
     @property
     def url(self) -> str:
