@@ -1,19 +1,24 @@
 """A whole sandbox: every stand-in on loopback, a dandiops.toml and a dotenv file pointing at them.
 
 Parts plug in as components (the Heroku stand-in is the first). A component has
-`start(sandbox)`, `stop()`, `environment()` (KEY=VALUE pairs a client needs) and
-`environment_settings(env_name)` (keys added to that environment in dandiops.toml).
+`start(sandbox)`, `stop()`, `halt()` and `reset(sandbox)` (see `Sandbox.reset`), `environment()`
+(KEY=VALUE pairs a client needs) and `environment_settings(env_name)` (keys added to that
+environment in dandiops.toml).
 """
 
 from __future__ import annotations
 
 import os
 import secrets as random_secrets
+import shutil
+import threading
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
+
+from flask import Flask, Response
 
 from dandiops.sandbox.heroku import seed as heroku_seed
-from dandiops.sandbox.heroku.api import create_app
+from dandiops.sandbox.heroku.api import _authorized, create_app, error, json_response
 from dandiops.sandbox.heroku.state import HerokuState
 from dandiops.sandbox.server import ServerThread
 
@@ -22,6 +27,12 @@ class Component(Protocol):
     def start(self, sandbox: "Sandbox") -> None: ...
 
     def stop(self) -> None: ...
+
+    def halt(self) -> None:
+        """End what is in flight (threads, processes) so that nothing changes the sandbox any more."""
+
+    def reset(self, sandbox: "Sandbox") -> None:
+        """Restore exactly what start() made, in place: same addresses and credentials, nothing of before."""
 
     def environment(self) -> dict[str, str]: ...
 
@@ -38,14 +49,28 @@ class HerokuComponent:
         self.server: ServerThread | None = None
 
     def start(self, sandbox: "Sandbox") -> None:
+        self._seed(sandbox)
+        self.server = ServerThread(create_app(self.state, extensions=self.extensions)).start()
+
+    def _seed(self, sandbox: "Sandbox") -> None:
         database_urls = {env: f"sqlite:///{sandbox.workdir / f'{env}.sqlite3'}" for env in Sandbox.ENVIRONMENTS}
         database_urls.update(sandbox.database_urls)
         heroku_seed.seed(self.state, database_urls=database_urls, app_dirs=sandbox.app_dirs)
-        self.server = ServerThread(create_app(self.state, extensions=self.extensions)).start()
 
     def stop(self) -> None:
         if self.server:
             self.server.stop()
+
+    def halt(self) -> None:
+        pass  # its requests end by themselves; open log tails end when the log extension resets
+
+    def reset(self, sandbox: "Sandbox") -> None:
+        self.state.reset()
+        for extension in self.extensions:
+            reset_extension = getattr(extension, "reset", None)
+            if reset_extension is not None:
+                reset_extension()
+        self._seed(sandbox)
 
     @property
     def url(self) -> str:
@@ -83,9 +108,12 @@ class Sandbox:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.app_dirs = dict(app_dirs or {})
         self.database_urls = dict(database_urls or {})
-        self.heroku = HerokuComponent(heroku_extensions)
+        self._built_database_urls = dict(self.database_urls)
+        self.heroku = HerokuComponent([*(heroku_extensions or []), reset_route(self)])
         self.components: list[Component] = [self.heroku, *(components or [])]
         self.config_path = self.workdir / "dandiops.toml"
+        self._files_at_start: set[str] | None = None  # the workdir's entries once started
+        self._reset_lock = threading.Lock()
 
     def start(self) -> "Sandbox":
         started = []
@@ -98,7 +126,43 @@ class Sandbox:
                 component.stop()
             raise
         self.write_config()
+        self._files_at_start = {entry.name for entry in self.workdir.iterdir()}
         return self
+
+    def reset(self, *, database_urls: dict[str, str] | None = None) -> "Sandbox":
+        """Back to the state start() left, without restarting anything: the same addresses and credentials,
+        and nothing a client or test did since (apps, config vars, releases, dynos and their processes,
+        the web processes, the apps' databases, repository history and workflow runs, AWS resources,
+        faults, request logs, mail, log sessions, hooks, and every file made in the workdir since start:
+        dandiops.toml is written anew, the audit log and state files are gone).
+
+        `database_urls` ({environment: URL}) points apps at other databases until the next reset, as
+        the constructor's argument does (PostgreSQL tests give staging a fresh database each time).
+        """
+        if self._files_at_start is None:
+            raise RuntimeError("only a started sandbox can be reset")
+        with self._reset_lock:
+            for component in reversed(self.components):
+                component.halt()
+            self.database_urls = {**self._built_database_urls, **(database_urls or {})}
+            self._remove_files_made_since_start()
+            for component in self.components:
+                component.reset(self)
+            self.write_config()
+        return self
+
+    def _remove_files_made_since_start(self) -> None:
+        """Files the sandbox found in its workdir, or made while starting, stay; the apps' SQLite databases,
+        mail, dandiops' state and audit log, and whatever else came later go (SQLite databases come back
+        as copies of the migrated template before their app's first dyno, as after start)."""
+        assert self._files_at_start is not None
+        for entry in self.workdir.iterdir():
+            if entry.name in self._files_at_start:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink(missing_ok=True)
 
     def stop(self) -> None:
         for component in reversed(self.components):
@@ -141,6 +205,21 @@ class Sandbox:
             handle.write("# dandiops sandbox: source this file or pass it to your shell (set -a; . FILE)\n")
             handle.write("\n".join(lines) + "\n")
         return path
+
+
+def reset_route(sandbox: Sandbox) -> Callable[[Flask, HerokuState], None]:
+    """`POST /_sandbox/reset` on the Heroku stand-in: `Sandbox.reset()` for `sandbox serve` users. It takes
+    the sandbox's Heroku API key, as every Platform API route does: it throws away whatever was done."""
+
+    def install(app: Flask, state: HerokuState) -> None:
+        @app.post("/_sandbox/reset")
+        def reset_sandbox() -> Response:
+            if not _authorized(state):
+                return error(401, "unauthorized", "Invalid credentials provided.")
+            sandbox.reset()
+            return json_response({"ok": True})
+
+    return install
 
 
 def _quote(value: str) -> str:
