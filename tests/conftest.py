@@ -1,14 +1,11 @@
-"""Shared fixtures: a running sandbox per test and a CLI runner pointed at it.
-
-Every Heroku stand-in response a test provokes is validated against Heroku's published schema
-(strict: all properties required, none extra) when the test ends.
+"""Test-wide hooks and isolation; the sandbox fixtures (one sandbox per worker, reset before each
+test, and a CLI runner pointed at it) are in sandbox_fixtures.py.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from pathlib import Path
 
 # Typer reads these at import: plain, wide help output regardless of CI variables.
 os.environ["_TYPER_FORCE_DISABLE_TERMINAL"] = "1"
@@ -22,8 +19,7 @@ import typer.testing
 # changes within a run, so build it once.
 typer.testing._get_command = functools.lru_cache(maxsize=None)(typer.testing._get_command)
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED_SCHEMA = REPO.parent / "shared" / "reference" / "heroku" / "platform-api-schema.json"
+pytest_plugins = ["sandbox_fixtures"]
 
 _CLEARED = ("HEROKU_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "DANDIOPS_ENV", "DANDIOPS_CONFIG",
             "DANDIOPS_HEROKU_API_URL", "DANDIOPS_HEROKU_DATA_API_URL", "DANDIOPS_GITHUB_API_URL",
@@ -35,7 +31,7 @@ def pytest_collection_modifyitems(items):
     """Every test that uses a running sandbox belongs to the sandbox tier; the rest is the fast tier
     (`pytest -m "not sandbox"`)."""
     for item in items:
-        if "sandbox" in getattr(item, "fixturenames", ()):
+        if {"sandbox", "worker_sandbox"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.sandbox)
 
 
@@ -61,72 +57,6 @@ def _isolated_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("DANDIOPS_AUDIT_LOG", str(tmp_path / "audit.log"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # locks land here, not in the user's home
     monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture(scope="session")
-def schema_validator():
-    from dandiops.sandbox.heroku.schema import PACKAGED_SCHEMA, ResponseValidator
-
-    return ResponseValidator(SHARED_SCHEMA if SHARED_SCHEMA.is_file() else PACKAGED_SCHEMA)
-
-
-def assert_schema_valid(state, validator) -> None:
-    from heroku_schema import schema_problems
-
-    problems = schema_problems(state, validator)
-    assert not problems, "stand-in responses that break Heroku's schema:\n" + "\n".join(problems[:20])
-
-
-@pytest.fixture
-def sandbox(tmp_path, schema_validator):
-    from dandiops.sandbox.full import build_sandbox
-
-    box = build_sandbox(tmp_path / "sandbox")
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
-    assert_schema_valid(box.heroku.state, schema_validator)
-
-
-@pytest.fixture
-def heroku_state(sandbox):
-    return sandbox.heroku.state
-
-
-class CliResult:
-    def __init__(self, result):
-        self.exit_code = result.exit_code
-        self.stdout = result.stdout
-        self.stderr = result.stderr
-        self.exception = result.exception
-
-    def json(self):
-        import json
-
-        return json.loads(self.stdout)
-
-    def __repr__(self) -> str:
-        return f"<exit {self.exit_code}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}>"
-
-
-@pytest.fixture
-def cli(sandbox, monkeypatch):
-    """Run `dandiops ARGS` in-process with the sandbox's environment."""
-    from typer.testing import CliRunner
-
-    from dandiops.cli.main import app
-
-    for key, value in sandbox.environment().items():
-        monkeypatch.setenv(key, value)
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None, env: dict | None = None) -> CliResult:
-        result = runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
-        return CliResult(result)
-
-    return invoke
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,69 +1,17 @@
-"""Fixtures for `dandiops auth setup`: the Heroku stand-in with one-off dynos and the apps' web process,
-and a way to read the miniature archive's database the way a dyno would (outside dandiops).
-
-The full sandbox's GitHub and AWS stand-ins are left out: auth setup does not use them and they cost
-time at every start. Responses are checked against Heroku's schema at teardown, as everywhere.
+"""Fixtures for `dandiops auth setup`: a way to read the miniature archive's database the way a dyno would
+(outside dandiops). The sandbox itself is the shared one (tests/sandbox_fixtures.py); tests marked
+`postgres` get the staging app on a fresh PostgreSQL database.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shlex
 
 import pytest
 
 STAGING_APP = "dandi-sandbox-api-staging"
-
-
-@pytest.fixture
-def sandbox(request, tmp_path, schema_validator):
-    """Tests marked `postgres` get the staging app on a fresh PostgreSQL database, the others SQLite."""
-    from dandiops.sandbox.dyno.component import DynoComponent
-    from dandiops.sandbox.dyno.web import ArchiveWebComponent
-    from dandiops.sandbox.runtime import Sandbox
-
-    database_urls = None
-    if request.node.get_closest_marker("postgres"):
-        database_urls = {"staging": request.getfixturevalue("postgres_url")}
-    dynos = DynoComponent()
-    box = Sandbox(tmp_path / "sandbox", components=[dynos, ArchiveWebComponent()], database_urls=database_urls,
-                  heroku_extensions=[dynos.heroku_extension])
-    box.start()
-    try:
-        yield box
-    finally:
-        box.stop()
-    checked = [r for r in box.heroku.state.requests if r.status < 300 and r.response is not None
-               and not r.path.startswith(("/_sandbox/", "/client/", "/sessions/"))]
-    problems = [f"{r.method} {r.path}: {problem}" for r in checked
-                for problem in schema_validator.errors(r.method, r.path, r.response)]
-    assert not problems, "stand-in responses that break Heroku's schema:\n" + "\n".join(problems[:20])
-
-
-@pytest.fixture
-def postgres_url():
-    """A fresh, empty PostgreSQL database on the server DANDIOPS_TEST_DATABASE_URL names; dropped afterwards."""
-    import uuid
-    from urllib.parse import urlsplit, urlunsplit
-
-    admin_url = os.environ.get("DANDIOPS_TEST_DATABASE_URL")
-    if not admin_url:
-        pytest.skip("DANDIOPS_TEST_DATABASE_URL is not set (a postgresql:// URL where databases may be created)")
-    import psycopg
-    from psycopg import sql
-
-    name = f"dandiops_auth_{uuid.uuid4().hex[:12]}"
-    try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as connection:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at DANDIOPS_TEST_DATABASE_URL is unreachable: {exc}".splitlines()[0])
-    yield urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 class Archive:
@@ -118,15 +66,6 @@ print(json.dumps({
 @pytest.fixture
 def staging(sandbox) -> Archive:
     return Archive(sandbox.heroku.state.find_app(STAGING_APP))
-
-
-@pytest.fixture
-def audit_lines(sandbox):
-    def read() -> list[dict]:
-        path = sandbox.workdir / "audit.log"
-        return [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
-
-    return read
 
 
 @pytest.fixture

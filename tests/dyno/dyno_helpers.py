@@ -81,19 +81,6 @@ def archive_database(sandbox, app_name: str) -> ArchiveDatabase:
     return ArchiveDatabase(app, mail_directory(sandbox.workdir, app))
 
 
-class CliResult:
-    def __init__(self, result):
-        self.exit_code = result.exit_code
-        self.stdout = result.stdout
-        self.stderr = result.stderr
-
-    def json(self):
-        return json.loads(self.stdout)
-
-    def __repr__(self) -> str:
-        return f"<exit {self.exit_code}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}>"
-
-
 def wait_until(condition, timeout: float = 10.0) -> None:
     """For what the sandbox does on its own threads after the client has moved on."""
     deadline = time.monotonic() + timeout

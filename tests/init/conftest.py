@@ -1,4 +1,5 @@
-"""Fixtures for `dandiops init`: the sandbox's AWS (moto), write counting, Contexts with a scripted terminal."""
+"""Fixtures for `dandiops init`: write counting and Contexts with a scripted terminal (the sandbox, its
+AWS and GitHub are the shared fixtures of tests/sandbox_fixtures.py)."""
 
 from __future__ import annotations
 
@@ -16,20 +17,6 @@ def _fast_writes(monkeypatch):
     monkeypatch.setenv("DANDIOPS_GITHUB_WRITE_INTERVAL", "0")
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", SUPERUSER_PASSWORD)
     monkeypatch.setenv("DANDIOPS_GITHUB_CLIENT_SECRET", "0123456789abcdef0123456789abcdef01234567")
-
-
-@pytest.fixture
-def aws(sandbox):
-    from dandiops.sandbox.aws import AwsComponent
-
-    return next(c for c in sandbox.components if isinstance(c, AwsComponent))
-
-
-@pytest.fixture
-def github(sandbox):
-    from dandiops.sandbox.github.component import GitHubComponent
-
-    return next(c for c in sandbox.components if isinstance(c, GitHubComponent))
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """Fixtures for `dandiops release`: the sandbox's GitHub stand-in at test pace, and a deploy target.
 
 Runs move one step every 20 ms and dandiops polls every 20 ms, so a whole release takes well under a
-second plus the real `manage.py migrate` of the release phase. Every GitHub stand-in response a
-test provokes is checked against GitHub's OpenAPI description when it is installed (see tests/github_openapi.py).
+second plus the real `manage.py migrate` of the release phase. The shared `sandbox` fixture checks
+every GitHub stand-in response against GitHub's OpenAPI description when it is installed.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from github_openapi import check_records, load_checker
 
 MINIATURE_ARCHIVE = Path(__file__).resolve().parents[2] / "dandiops" / "sandbox" / "archive"
 STEP_SECONDS = 0.02
@@ -26,29 +24,13 @@ def _fast_polling(monkeypatch):
 
 
 @pytest.fixture
-def github(sandbox):
+def github(github):
     """The sandbox's GitHub component, running runs at test pace."""
-    from dandiops.sandbox.github.component import GitHubComponent
     from dandiops.sandbox.github.state import RunPace
 
-    component = next(c for c in sandbox.components if isinstance(c, GitHubComponent))
-    component.state.set_pace(RunPace(queue_seconds=STEP_SECONDS, step_seconds=STEP_SECONDS))
-    yield component
-    component.deploys.wait(60)
-    checker = load_checker()
-    if checker is not None:
-        problems = check_records(checker, component.state.requests)
-        assert not problems, "GitHub stand-in responses that break GitHub's description:\n" + "\n".join(problems[:20])
-
-
-@pytest.fixture
-def gh_state(github):
-    return github.state
-
-
-@pytest.fixture
-def repo(github):
-    return github.repo
+    github.state.set_pace(RunPace(queue_seconds=STEP_SECONDS, step_seconds=STEP_SECONDS))
+    yield github
+    github.deploys.wait(60)
 
 
 @pytest.fixture

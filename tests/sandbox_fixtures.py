@@ -1,0 +1,201 @@
+"""The sandbox fixtures every test folder shares (loaded from tests/conftest.py as a plugin).
+
+One full sandbox per pytest-xdist worker (session scope; started by the first test that asks for
+it), reset before each test to the state its start left, so a test sees a fresh sandbox without
+paying for one: the same stand-ins on the same ports, new apps, a new repository history, moto
+re-seeded, a fresh dandiops.toml and no audit log. Tests marked `postgres` get the staging app on
+a fresh PostgreSQL database instead of SQLite.
+
+Every response a test provoked is checked when it ends: the Heroku stand-in's against Heroku's
+published schema (strict: all properties required, none extra), the GitHub stand-in's against
+GitHub's OpenAPI description when it is installed (see tests/github_openapi.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "reference" / "heroku" / "platform-api-schema.json"
+PG_URL_VAR = "DANDIOPS_TEST_DATABASE_URL"
+
+
+@pytest.fixture(scope="session")
+def schema_validator():
+    from dandiops.sandbox.heroku.schema import PACKAGED_SCHEMA, ResponseValidator
+
+    return ResponseValidator(SHARED_SCHEMA if SHARED_SCHEMA.is_file() else PACKAGED_SCHEMA)
+
+
+@pytest.fixture(scope="session")
+def worker_sandbox(tmp_path_factory):
+    """The worker's one sandbox, as started; tests take it through `sandbox`, which resets it first."""
+    from dandiops.sandbox.full import build_sandbox
+
+    box = build_sandbox(tmp_path_factory.mktemp("sandbox"))
+    box.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def sandbox(request, worker_sandbox, schema_validator):
+    from github_openapi import check_records, load_checker
+    from heroku_schema import schema_problems
+
+    postgres = request.node.get_closest_marker("postgres") is not None
+    database_urls = {"staging": request.getfixturevalue("postgres_url")} if postgres else None
+    box = worker_sandbox.reset(database_urls=database_urls)
+    yield box
+    if postgres:
+        box.reset()  # ends the processes using the test's database before it is dropped
+    problems = schema_problems(box.heroku.state, schema_validator)
+    assert not problems, "stand-in responses that break Heroku's schema:\n" + "\n".join(problems[:20])
+    checker = load_checker()
+    if checker is not None:
+        problems = check_records(checker, github_component(box).state.requests)
+        assert not problems, "GitHub stand-in responses that break GitHub's description:\n" + "\n".join(problems[:20])
+
+
+def github_component(box):
+    from dandiops.sandbox.github.component import GitHubComponent
+
+    return next(c for c in box.components if isinstance(c, GitHubComponent))
+
+
+@pytest.fixture
+def heroku_state(sandbox):
+    return sandbox.heroku.state
+
+
+@pytest.fixture
+def github(sandbox):
+    return github_component(sandbox)
+
+
+@pytest.fixture
+def gh_state(github):
+    return github.state
+
+
+@pytest.fixture
+def repo(github):
+    return github.repo
+
+
+@pytest.fixture
+def aws(sandbox):
+    from dandiops.sandbox.aws import AwsComponent
+
+    return next(c for c in sandbox.components if isinstance(c, AwsComponent))
+
+
+@pytest.fixture
+def dyno_component(sandbox):
+    from dandiops.sandbox.dyno.component import DynoComponent
+
+    return next(c for c in sandbox.components if isinstance(c, DynoComponent))
+
+
+@pytest.fixture
+def data_api(sandbox):
+    from dandiops.sandbox.heroku.data_api import HerokuDataStandIn
+    from dandiops.sandbox.heroku.operations import installed
+
+    return installed(sandbox, HerokuDataStandIn)
+
+
+@pytest.fixture
+def log_service(sandbox):
+    from dandiops.sandbox.heroku.log_sessions import LogSessionsStandIn
+    from dandiops.sandbox.heroku.operations import installed
+
+    return installed(sandbox, LogSessionsStandIn)
+
+
+@pytest.fixture
+def app_features(sandbox):
+    from dandiops.sandbox.heroku.features import AppFeaturesStandIn
+    from dandiops.sandbox.heroku.operations import installed
+
+    return installed(sandbox, AppFeaturesStandIn)
+
+
+@pytest.fixture
+def audit_lines(sandbox):
+    """The sandbox's audit log (where the `cli` fixture's commands write), as parsed JSON lines."""
+
+    def read() -> list[dict]:
+        path = sandbox.workdir / "audit.log"
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
+
+    return read
+
+
+class CliResult:
+    def __init__(self, result):
+        self.exit_code = result.exit_code
+        self.stdout = result.stdout
+        self.stderr = result.stderr
+        self.exception = result.exception
+
+    def json(self):
+        return json.loads(self.stdout)
+
+    def __repr__(self) -> str:
+        return f"<exit {self.exit_code}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}>"
+
+
+@pytest.fixture
+def cli(sandbox, monkeypatch):
+    """Run `dandiops ARGS` in-process with the sandbox's environment."""
+    from typer.testing import CliRunner
+
+    from dandiops.cli.main import app
+
+    for key, value in sandbox.environment().items():
+        monkeypatch.setenv(key, value)
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, env: dict | None = None) -> CliResult:
+        result = runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+        return CliResult(result)
+
+    return invoke
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+def _postgres_admin_url() -> str:
+    url = os.environ.get(PG_URL_VAR)
+    if not url:
+        pytest.skip(f"{PG_URL_VAR} is not set (a postgresql:// URL to a server where databases may be created)")
+    try:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=3) as connection:
+            connection.execute("select 1")
+    except Exception as exc:  # any failure to reach it is a reason to skip, stated
+        pytest.skip(f"PostgreSQL at {PG_URL_VAR} is unreachable: {type(exc).__name__}: {exc}".splitlines()[0])
+    return url
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg import sql
+
+    admin_url = _postgres_admin_url()
+    name = f"dandiops_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
