@@ -20,7 +20,7 @@ class Status(str, Enum):
     APPLIED = "applied"  # changes were made
     FAILED = "failed"
     SKIPPED = "skipped"
-    UNAVAILABLE = "unavailable"  # the capability is not built or not configured here
+    UNAVAILABLE = "unavailable"  # a manual item the app cannot have (e.g. alerts on basic dynos)
     CONFIRMED = "confirmed"  # a manual item the operator confirmed
     MANUAL = "manual"  # a manual item not yet confirmed
 

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Callable
 
 from dandiops.core.errors import AuthError, DandiopsError, ExitCode
 from dandiops.steps.base import Change, Check, Status
-from dandiops.steps.integrations import GITHUB_PROVIDER, repository_access
-from dandiops.steps.optional import find_module, unavailable_reason
+from dandiops.steps.integrations import repository_access
 
 if TYPE_CHECKING:
     from dandiops.steps.context import Context
@@ -49,8 +48,6 @@ def probe_github(ctx: "Context") -> Probe:
     repo = ctx.env.github_repo
     if not repo:
         return Probe("GitHub", Status.SKIPPED, "no github_repo in dandiops.toml")
-    if find_module(GITHUB_PROVIDER) is None or not hasattr(ctx, "github"):
-        return Probe("GitHub", Status.UNAVAILABLE, unavailable_reason(GITHUB_PROVIDER, "checking GitHub access"))
     access = repository_access(ctx)
     problems = access.problems()
     scopes = "fine-grained token" if access.scopes is None else "scopes " + (", ".join(access.scopes) or "none")

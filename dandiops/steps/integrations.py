@@ -1,27 +1,16 @@
-"""Steps built on capabilities that ship in their own modules: GitHub, one-off dynos, backups.
-
-Each builder returns None when this installation lacks the module, so the wizard can list the
-step as unavailable and say why.
-"""
+"""Init steps built on GitHub, one-off dynos and backups."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from dandiops.archive.users import superuser_email_problem
 from dandiops.steps.base import Change, Check, Status
-from dandiops.steps.optional import find_module
 from dandiops.steps.questions import Answers, PromptingAnswers, Question, placeholder
 
 if TYPE_CHECKING:
     from dandiops.steps.context import Context
-
-GITHUB_PROVIDER = "dandiops.providers.github"
-CACHETABLE_MODULE = "dandiops.steps.cachetable"
-SUPERUSER_MODULE = "dandiops.steps.superuser"
-BACKUPS_MODULE = "dandiops.steps.backups"
 
 DEPLOY_SECRETS = ("HEROKU_API_KEY", "HEROKU_EMAIL")
 # The key the deploy workflows use may differ from the operator's own; else the operator's is used.
@@ -115,17 +104,7 @@ class GitHubSecretsStep:
         return changes
 
 
-def github_secrets_step(ctx: "Context", answers: Answers | None = None) -> GitHubSecretsStep | None:
-    if find_module(GITHUB_PROVIDER) is None or not hasattr(ctx, "github"):
-        return None
-    return GitHubSecretsStep(answers)
-
-
-# --- one-off dyno steps (cache table, superuser) and backups ------------------------------------
-def cachetable_step(module: ModuleType, ctx: "Context", answers: Answers | None = None) -> Any:
-    return module.CacheTableStep()
-
-
+# --- the superuser and backups -------------------------------------------------------------------
 SUPERUSER_EMAIL = Question("superuser.email", "Email of the Django superuser (use one not tied to your GitHub "
                                                "account)", validate=superuser_email_problem)
 SUPERUSER_PASSWORD = Question("superuser.password", "Password for the Django superuser", kind="secret",
@@ -138,8 +117,7 @@ class SuperuserWizardStep:
     name = "superuser"
     title = "Django superuser"
 
-    def __init__(self, module: ModuleType, answers: Answers):
-        self.module = module
+    def __init__(self, answers: Answers):
         self.answers = answers
         self._inner: Any = None
 
@@ -156,7 +134,9 @@ class SuperuserWizardStep:
                 if not ask or self.answers.dry_run:
                     return None
                 email = self.answers.ask(SUPERUSER_EMAIL)
-            self._inner = self.module.SuperuserStep(email, password=lambda: self.answers.ask(SUPERUSER_PASSWORD))
+            from dandiops.steps.superuser import SuperuserStep
+
+            self._inner = SuperuserStep(email, password=lambda: self.answers.ask(SUPERUSER_PASSWORD))
         return self._inner
 
     def check(self, ctx: "Context") -> Check:
@@ -175,8 +155,8 @@ class SuperuserWizardStep:
         return self.inner(ctx, ask=True).apply(ctx, changes)
 
 
-def superuser_step(module: ModuleType, ctx: "Context", answers: Answers | None = None) -> SuperuserWizardStep:
-    return SuperuserWizardStep(module, answers or PromptingAnswers(ctx))
+def superuser_step(ctx: "Context", answers: Answers | None = None) -> SuperuserWizardStep:
+    return SuperuserWizardStep(answers or PromptingAnswers(ctx))
 
 
 def superuser_fingerprint(answers: Answers) -> str:
@@ -184,9 +164,8 @@ def superuser_fingerprint(answers: Answers) -> str:
 
 
 def backups_step(ctx: "Context", answers: Answers | None = None) -> Any:
-    module = find_module(BACKUPS_MODULE)
-    if module is None:
-        return None
+    from dandiops.steps import backups as module
+
     answers = answers or PromptingAnswers(ctx)
     at = answers.known(Question("backups.at", "Hour of the daily backup (HH:00)")) or module.DEFAULT_AT
     zone = answers.known(Question("backups.timezone", "Time zone of the daily backup")) or module.DEFAULT_TIMEZONE

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from dandiops.wizard.answers import WizardAnswers
     from dandiops.wizard.state import InitState
 
-DONE = {Status.OK, Status.APPLIED, Status.CONFIRMED, Status.SKIPPED, Status.UNAVAILABLE}
+DONE = {Status.OK, Status.APPLIED, Status.CONFIRMED, Status.SKIPPED}
 INFRASTRUCTURE = "infrastructure"
 
 

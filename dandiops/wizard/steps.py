@@ -1,7 +1,5 @@
 """The runbook in order, as the steps `dandiops init` runs.
 
-Steps whose capability ships in a module this installation lacks (one-off dynos, the GitHub
-provider, backups) are listed anyway and report Status.UNAVAILABLE with the reason.
 Steps that can only check by starting a one-off dyno (cache table, superuser) are checked that
 way once; afterwards the state file remembers the result for this database add-on, so re-running
 init starts no dyno and writes nothing (`--recheck STEP` checks with a dyno again).
@@ -13,7 +11,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, Callable
 
 from dandiops.steps.base import Change, Check, Status
-from dandiops.steps.optional import find_module, unavailable_reason
 
 if TYPE_CHECKING:
     from dandiops.steps.context import Context
@@ -25,33 +22,6 @@ STEP_NAMES = ("credentials", "infrastructure", "aws", "config-vars", "hosts", "f
 
 # Steps checked with a one-off dyno once and then remembered in the state file (see RememberedStep).
 REMEMBERED_STEPS = ("cachetable", "superuser", "auth")
-
-TITLES = {
-    "cachetable": "Cache table (createcachetable)",
-    "superuser": "Django superuser",
-    "backups": "Daily database backups",
-    "github-secrets": "GitHub Actions secrets for deploys",
-    "auth": "Sign-in: Site, GitHub social app, web app OAuth application",
-}
-
-
-class UnavailableStep:
-    """A runbook step this installation cannot perform yet; says why instead of pretending."""
-
-    def __init__(self, name: str, title: str, reason: str):
-        self.name = name
-        self.title = title
-        self.reason = reason
-
-    def check(self, ctx: "Context") -> Check:
-        return Check(Status.UNAVAILABLE, self.reason)
-
-    def plan(self, ctx: "Context") -> list[Change]:
-        return []
-
-    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
-        return []
-
 
 class RememberedStep:
     """Wraps a step whose check needs a one-off dyno (a write): once it has been confirmed for this
@@ -135,17 +105,15 @@ def auth_fingerprint(answers) -> str:
     return ":".join(answers.known(question) or "" for question in (GITHUB_CLIENT_ID, OAUTH_CLIENT_ID))
 
 
-def dyno_step(name: str, module_name: str, build: Callable[[Any], Any], answers, recheck: set[str],
-               extra_fingerprint: Callable[["Context"], str] | None = None):
-    module = find_module(module_name)
-    if module is None:
-        return UnavailableStep(name, TITLES[name], unavailable_reason(module_name, f"the {name} step"))
-    return RememberedStep(build(module), answers, recheck=name in recheck, extra_fingerprint=extra_fingerprint)
+def dyno_step(step: Any, answers, recheck: set[str], extra_fingerprint: Callable[["Context"], str] | None = None):
+    return RememberedStep(step, answers, recheck=step.name in recheck, extra_fingerprint=extra_fingerprint)
 
 
 def build_steps(ctx: "Context", answers: "WizardAnswers", *, recheck: set[str] | None = None) -> list[Any]:
     from dandiops.steps import integrations as adapters
     from dandiops.steps.app_config import RequiredConfigStep
+    from dandiops.steps.auth import AuthWizardStep
+    from dandiops.steps.cachetable import CacheTableStep
     from dandiops.steps.aws import AwsStep
     from dandiops.steps.checklist import checklist_steps
     from dandiops.steps.credentials import CredentialsStep
@@ -162,19 +130,14 @@ def build_steps(ctx: "Context", answers: "WizardAnswers", *, recheck: set[str] |
         RequiredConfigStep(answers, aws_keys_from_iam=not terraform),
         AllowedHostsStep.from_environment(ctx),
         FormationStep(answers),
-        dyno_step("cachetable", adapters.CACHETABLE_MODULE, lambda m: adapters.cachetable_step(m, ctx, answers),
-                   answers, recheck),
-        dyno_step("superuser", adapters.SUPERUSER_MODULE, lambda m: adapters.superuser_step(m, ctx, answers),
-                   answers, recheck, extra_fingerprint=lambda _ctx: adapters.superuser_fingerprint(answers)),
-        adapters.backups_step(ctx, answers) or UnavailableStep(
-            "backups", TITLES["backups"], unavailable_reason(adapters.BACKUPS_MODULE, "scheduling backups")),
-        adapters.github_secrets_step(ctx, answers) or UnavailableStep(
-            "github-secrets", TITLES["github-secrets"],
-            unavailable_reason(adapters.GITHUB_PROVIDER, "setting GitHub Actions secrets")),
+        dyno_step(CacheTableStep(), answers, recheck),
+        dyno_step(adapters.superuser_step(ctx, answers), answers, recheck,
+                  extra_fingerprint=lambda _ctx: adapters.superuser_fingerprint(answers)),
+        adapters.backups_step(ctx, answers),
+        adapters.GitHubSecretsStep(answers),
         *checklist_steps(answers),
         # after github-oauth-app: its client id exists only once the OAuth App is made
-        dyno_step("auth", "dandiops.steps.auth", lambda m: m.AuthWizardStep(answers), answers, recheck,
-                  extra_fingerprint=lambda _ctx: auth_fingerprint(answers)),
+        dyno_step(AuthWizardStep(answers), answers, recheck, extra_fingerprint=lambda _ctx: auth_fingerprint(answers)),
     ]
     assert tuple(step.name for step in steps) == STEP_NAMES, [step.name for step in steps]
     return steps
