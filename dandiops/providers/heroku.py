@@ -213,6 +213,9 @@ class HerokuClient:
     def addons(self, app: str) -> list[dict]:
         return self.get(f"/apps/{path_segment(app)}/addons", what=f"listing add-ons of {app}")
 
+    def addon_attachments(self, app: str) -> list[dict]:
+        return self.get(f"/apps/{path_segment(app)}/addon-attachments", what=f"listing add-on attachments of {app}")
+
     def collaborators(self, app: str) -> list[dict]:
         return self.paginate(f"/apps/{path_segment(app)}/collaborators", what=f"listing collaborators of {app}")
 

@@ -96,9 +96,9 @@ def validate_timezone(value: str) -> str:
 
 
 def database_of(ctx: "Context") -> "DatabaseAttachment":
-    from dandiops.providers.heroku_data import resolve_database
+    from dandiops.providers.heroku_data import database_attachment
 
-    return resolve_database(ctx.heroku(), ctx.env.heroku_app)
+    return database_attachment(ctx.heroku(), ctx.env.heroku_app)
 
 
 def protection_warning(database: dict, addon_name: str) -> str | None:
@@ -124,13 +124,21 @@ class BackupScheduleStep:
     name = "backups"
     title = "Daily database backups"
 
-    def __init__(self, when: ScheduleTime):
+    def __init__(self, when: ScheduleTime, *, missing_database_hint: str | None = None):
         self.when = when
+        self.missing_database_hint = missing_database_hint  # what to do, in the words of the caller's workflow
         self._attachment: DatabaseAttachment | None = None
 
     def attachment(self, ctx: "Context") -> "DatabaseAttachment":
+        from dandiops.providers.heroku_data import NoDatabaseError
+
         if self._attachment is None:
-            self._attachment = database_of(ctx)
+            try:
+                self._attachment = database_of(ctx)
+            except NoDatabaseError as exc:
+                if self.missing_database_hint is None:
+                    raise
+                raise NoDatabaseError(exc.message, hint=self.missing_database_hint) from None
         return self._attachment
 
     def protection_warning(self, ctx: "Context") -> str | None:

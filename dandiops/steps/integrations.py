@@ -169,30 +169,6 @@ def backups_step(ctx: "Context", answers: Answers | None = None) -> Any:
     answers = answers or PromptingAnswers(ctx)
     at = answers.known(Question("backups.at", "Hour of the daily backup (HH:00)")) or module.DEFAULT_AT
     zone = answers.known(Question("backups.timezone", "Time zone of the daily backup")) or module.DEFAULT_TIMEZONE
-
-    class ReadOnlyCheckBackupStep(module.BackupScheduleStep):
-        """Finds the database with two GETs instead of Heroku's resolve action (a POST), so that checking
-        a finished deployment sends no write-method request at all."""
-
-        def attachment(self, ctx: "Context"):
-            if self._attachment is None:
-                self._attachment = database_attachment(ctx)
-            return self._attachment
-
-    return ReadOnlyCheckBackupStep(module.parse_schedule_time(at, zone))
-
-
-def database_attachment(ctx: "Context"):
-    """The Postgres add-on attached as DATABASE (DATABASE_URL), read from the app's attachments and add-ons."""
-    from dandiops.core.errors import NotFoundError
-    from dandiops.providers.heroku_data import DatabaseAttachment
-
-    heroku, app = ctx.heroku(), ctx.env.heroku_app
-    postgres = {a["id"] for a in heroku.addons(app) if a["addon_service"]["name"] == "heroku-postgresql"}
-    attachments = heroku.get(f"/apps/{app}/addon-attachments", what=f"listing add-on attachments of {app}")
-    chosen = next((a for a in attachments if a["name"] == "DATABASE" and a["addon"]["id"] in postgres), None)
-    if chosen is None:
-        raise NotFoundError(f"app {app} has no Heroku Postgres database attached as DATABASE_URL",
-                            hint="the infrastructure step attaches one; run `dandiops init --only infrastructure`")
-    return DatabaseAttachment(app=app, addon_id=chosen["addon"]["id"], addon_name=chosen["addon"]["name"],
-                              attachment_name=chosen["name"])
+    return module.BackupScheduleStep(
+        module.parse_schedule_time(at, zone),
+        missing_database_hint="the infrastructure step attaches one; run `dandiops init --only infrastructure`")

@@ -48,8 +48,12 @@ class RememberedStep:
     def fingerprint(self, ctx: "Context") -> str:
         """The Postgres add-on behind DATABASE_URL (a new database needs the step again)."""
         if self._fingerprint is None:
-            addons = ctx.heroku().addons(ctx.env.heroku_app)
-            database = next((a["id"] for a in addons if a["addon_service"]["name"] == "heroku-postgresql"), "none")
+            from dandiops.providers.heroku_data import NoDatabaseError, database_attachment
+
+            try:
+                database = database_attachment(ctx.heroku(), ctx.env.heroku_app).addon_id
+            except NoDatabaseError:
+                database = "none"
             extra = self.extra_fingerprint(ctx) if self.extra_fingerprint else ""
             self._fingerprint = f"{database}{':' + extra if extra else ''}"
         return self._fingerprint
