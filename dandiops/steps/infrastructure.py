@@ -87,7 +87,7 @@ class HerokuBootstrapStep:
             app = heroku.app(name)
         except NotFoundError:
             return AppSurvey(exists=False)
-        installations = heroku.get(f"/apps/{name}/buildpack-installations", what=f"reading buildpacks of {name}")
+        installations = heroku.buildpack_installations(name)
         addons = heroku.addons(name)
         return AppSurvey(
             exists=True, team=(app.get("team") or {}).get("name"), region=app["region"]["name"],
@@ -148,20 +148,14 @@ class HerokuBootstrapStep:
         done = []
         for change in changes:
             if change.target == f"app {name}":
-                if env.team:
-                    heroku.post("/teams/apps", {"name": name, "team": env.team, "region": env.region},
-                                what=f"creating app {name} in team {env.team}")
-                else:
-                    heroku.post("/apps", {"name": name, "region": env.region}, what=f"creating app {name}")
+                heroku.create_app(name, region=env.region, team=env.team)
                 ctx.record("app.create", team=env.team, region=env.region)
             elif change.target.startswith("buildpacks of "):
                 urls = change.after.split(", ")
-                heroku.put(f"/apps/{name}/buildpack-installations",
-                           {"updates": [{"buildpack": url} for url in urls]}, what=f"setting buildpacks of {name}")
+                heroku.set_buildpacks(name, urls)
                 ctx.record("buildpacks.set", buildpacks=urls)
             elif change.target.startswith("add-on "):
-                heroku.post(f"/apps/{name}/addons", {"plan": change.after},
-                            what=f"creating add-on {change.after} on {name}")
+                heroku.create_addon(name, change.after)
                 ctx.record("addon.create", plan=change.after)
             else:  # pragma: no cover - plan() makes only the kinds above
                 raise ValueError(f"unknown change {change.target}")

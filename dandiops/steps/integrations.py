@@ -37,15 +37,9 @@ class RepositoryAccess:
 
 
 def repository_access(ctx: "Context") -> RepositoryAccess:
-    client = ctx.github()
     full_name = ctx.env.require("github_repo")
-    repo = client.repo(full_name)
-    with client.calling(f"reading permissions on {full_name}", repo=full_name):
-        permissions = repo.permissions
-        header = {k.lower(): v for k, v in (repo.raw_headers or {}).items()}.get("x-oauth-scopes")
-    level = "admin" if permissions.admin else "push" if permissions.push else "pull"
-    scopes = None if header is None else [s.strip() for s in header.split(",") if s.strip()]
-    return RepositoryAccess(full_name, level, scopes)
+    access = ctx.github().token_access(full_name)
+    return RepositoryAccess(full_name, access.permission, access.scopes)
 
 
 class GitHubSecretsStep:
@@ -62,11 +56,7 @@ class GitHubSecretsStep:
         self.answers = answers
 
     def existing(self, ctx: "Context") -> set[str]:
-        client = ctx.github()
-        full_name = ctx.env.require("github_repo")
-        repo = client.repo(full_name)
-        with client.calling(f"listing Actions secrets of {full_name}", repo=full_name):
-            return {secret.name for secret in repo.get_secrets()}
+        return ctx.github().actions_secret_names(ctx.env.require("github_repo"))
 
     def check(self, ctx: "Context") -> Check:
         if not ctx.env.github_repo:
@@ -90,16 +80,13 @@ class GitHubSecretsStep:
         return ctx.heroku().account()["email"]
 
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
-        client = ctx.github()
         full_name = ctx.env.require("github_repo")
-        repo = client.repo(full_name)
         for change in changes:
             name = change.target.removeprefix("Actions secret ")
             value = self.value(ctx, name)
             if name == "HEROKU_API_KEY":
                 ctx.secret_registry.add(value)
-            with client.calling(f"setting Actions secret {name} on {full_name}", repo=full_name, write=True):
-                repo.create_secret(name, value, secret_type="actions")
+            ctx.github().set_actions_secret(full_name, name, value)
             ctx.record("github.secret.set", repo=full_name, name=name)
         return changes
 
