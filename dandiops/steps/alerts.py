@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
+from dandiops.app.confirmations import Confirmations
 from dandiops.core.errors import UsageError
 from dandiops.steps.base import Change, Check, Status
-from dandiops.steps.confirmations import Confirmations
 
 if TYPE_CHECKING:
     from dandiops.steps.context import Context

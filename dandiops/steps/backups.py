@@ -11,10 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dandiops.app.questions import Question
 from dandiops.core.errors import UsageError
-from dandiops.steps.base import Change, Check, Status
+from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
+    from dandiops.app.questions import Answers
     from dandiops.providers.heroku_data import DatabaseAttachment
     from dandiops.steps.context import Context
 
@@ -118,7 +120,11 @@ def describe_schedule(schedule: dict | None) -> str | None:
     return f"{int(schedule['hour']):02d}:00 {schedule['timezone']}"
 
 
-class BackupScheduleStep:
+BACKUP_AT = Question("backups.at", "Hour of the daily backup (HH:00)")
+BACKUP_TIMEZONE = Question("backups.timezone", "Time zone of the daily backup")
+
+
+class BackupScheduleStep(InitStep):
     """A daily backup of the DATABASE_URL database at one hour in one time zone."""
 
     name = "backups"
@@ -128,6 +134,14 @@ class BackupScheduleStep:
         self.when = when
         self.missing_database_hint = missing_database_hint  # what to do, in the words of the caller's workflow
         self._attachment: DatabaseAttachment | None = None
+
+    @classmethod
+    def for_init(cls, answers: "Answers") -> "BackupScheduleStep":
+        """The runbook's schedule unless the answers file names another hour or zone (never asked)."""
+        when = parse_schedule_time(answers.known(BACKUP_AT) or DEFAULT_AT,
+                                   answers.known(BACKUP_TIMEZONE) or DEFAULT_TIMEZONE)
+        return cls(when, missing_database_hint="the infrastructure step attaches one; run "
+                                               "`dandiops init --only infrastructure`")
 
     def attachment(self, ctx: "Context") -> "DatabaseAttachment":
         from dandiops.providers.heroku_data import NoDatabaseError

@@ -8,7 +8,7 @@ import json
 
 from dandiops.steps.base import Status
 from dandiops.steps.credentials import CredentialsStep
-from dandiops.steps.integrations import GitHubSecretsStep
+from dandiops.steps.github_secrets import GitHubSecretsStep
 from dandiops.wizard.init import run_init
 
 
