@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Se
 from dandiops.core.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 Validator = Callable[[str], "str | None"]  # returns what is wrong, or None when the value is fine
 TRUE_WORDS = {"true", "yes", "y", "on", "1", "done"}

@@ -15,7 +15,7 @@ from dandiops.core.errors import NotFoundError, UsageError
 from dandiops.steps.base import Change, Check, Status
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 PERMISSIONS = ("view", "deploy", "operate", "manage")
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]+$")

@@ -24,8 +24,8 @@ from dandiops.core.errors import ConfigError
 from dandiops.core.files import aside_command, atomic_write_text, file_lock
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.providers.aws import AwsClient
-    from dandiops.steps.context import Context
 
 FILE_NAME = "created-keys.json"
 VERSION = 1

@@ -16,7 +16,7 @@ from dandiops.core.errors import UsageError
 from dandiops.steps.base import Change, Check, Status
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 RUNTIME_METRICS_FEATURE = "log-runtime-metrics"
 MANUAL_ITEM_IDS = ("threshold-alerts", "alert-recipients", "papertrail-alerts")

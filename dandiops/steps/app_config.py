@@ -26,8 +26,8 @@ from dandiops.core.errors import NotFoundError
 from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.core.settings import Environment
-    from dandiops.steps.context import Context
 
 SECRET_KEY_VAR = "DJANGO_SECRET_KEY"
 AWS_KEY_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")

@@ -30,7 +30,7 @@ from dandiops.steps.base import AnsweredStep, Change, Check, Status
 from dandiops.steps.oneoff import require_result, run_in_dyno
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 # Audit actions, one per object a run changed.
 AUDIT_ACTIONS = {"site": "auth.site.set", "social_app": "auth.github-app.set",

@@ -22,8 +22,8 @@ from dandiops.steps.access_keys import CreatedKeys, create_recorded_key, delete_
 from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.providers.aws import BucketReport, UserReport
-    from dandiops.steps.context import Context
 
 KEY_VARS = "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"
 

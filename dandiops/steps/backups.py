@@ -16,9 +16,9 @@ from dandiops.core.errors import UsageError
 from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.app.questions import Answers
     from dandiops.providers.heroku_data import DatabaseAttachment
-    from dandiops.steps.context import Context
 
 DEFAULT_AT = "02:00"
 DEFAULT_TIMEZONE = "America/New_York"  # the runbook's "2am EST"

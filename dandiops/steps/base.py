@@ -11,8 +11,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.app.questions import Answers, Question
-    from dandiops.steps.context import Context
 
 
 class Status(str, Enum):

@@ -17,7 +17,7 @@ from dandiops.archive.branding import LOGO_PATH
 from dandiops.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 BRANCH_PREFIX = "dandiops/logo-"
 USED_BY = ("web/src/components/AppBar/AppBar.vue", "web/src/views/HomeView/HomeView.vue")

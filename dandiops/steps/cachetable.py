@@ -11,7 +11,7 @@ from dandiops.steps.base import Change, Check, InitStep, Status
 from dandiops.steps.oneoff import DynoRun, run_in_dyno
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 
 def _failed(run: DynoRun, doing: str) -> DandiopsError:

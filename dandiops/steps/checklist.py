@@ -18,8 +18,8 @@ from dandiops.app.questions import Answers, Question
 from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.core.settings import Environment
-    from dandiops.steps.context import Context
 
 
 def _api_origin(env: "Environment") -> str:

@@ -13,8 +13,8 @@ from dandiops.core.errors import AuthError, DandiopsError, ExitCode
 from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.providers.github import TokenAccess
-    from dandiops.steps.context import Context
 
 NEEDED_SCOPES = ("repo", "workflow")
 

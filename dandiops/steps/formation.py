@@ -18,7 +18,7 @@ from dandiops.core.errors import UsageError
 from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 SIZES = ("eco", "basic", "standard-1x", "standard-2x", "performance-m", "performance-l", "performance-l-ram",
          "performance-xl", "performance-2xl")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 DEPLOY_SECRETS = ("HEROKU_API_KEY", "HEROKU_EMAIL")
 # The key the deploy workflows use may differ from the operator's own; else the operator's is used.

@@ -21,7 +21,7 @@ from dandiops.core.errors import ConfigError, ConflictError, UsageError
 from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 WRITE_ROUNDS = 5  # PATCH and read back at most this often before giving up on a contended var
 _CONFIG_VAR = "config var "

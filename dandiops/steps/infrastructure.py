@@ -22,7 +22,7 @@ from dandiops.core.errors import Aborted, DandiopsError, NotFoundError
 from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 VERSION_BUILDPACK, PYTHON_BUILDPACK = BUILDPACKS
 

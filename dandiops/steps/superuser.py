@@ -18,7 +18,7 @@ from dandiops.steps.base import AnsweredStep, Change, Check, Status
 from dandiops.steps.oneoff import require_result, run_in_dyno
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 
 class SuperuserStep:

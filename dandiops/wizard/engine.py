@@ -24,8 +24,8 @@ from dandiops.steps.base import Change, Check, InitStep, Status
 from dandiops.wizard.prompter import Interrupted
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.app.questions import Answers
-    from dandiops.steps.context import Context
     from dandiops.wizard.state import InitState
 
 DONE = {Status.OK, Status.APPLIED, Status.CONFIRMED, Status.SKIPPED}

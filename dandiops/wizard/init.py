@@ -12,7 +12,7 @@ from dandiops.wizard.state import InitState, default_state_path
 from dandiops.wizard.steps import REMEMBERED_STEPS, STEP_NAMES, build_steps
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 
 def state_path_for(ctx: "Context", explicit: str | Path | None = None) -> Path:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.app.questions import Answers
     from dandiops.steps.base import InitStep
-    from dandiops.steps.context import Context
 
 STEP_NAMES = ("credentials", "infrastructure", "aws", "config-vars", "hosts", "formation", "cachetable",
               "superuser", "backups", "github-secrets", "email-alerts", "heroku-access", "netlify-site",

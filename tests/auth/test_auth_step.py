@@ -12,8 +12,8 @@ SECRET = "f3c1a8d2e47b9c0d5a6e1f2b3c4d5e6f7a8b9c0d"
 
 @pytest.fixture
 def make_context(sandbox):
+    from dandiops.app.context import Context
     from dandiops.core.output import Terminal
-    from dandiops.steps.context import Context
     from dandiops.wizard.prompter import NonInteractivePrompter
 
     made = []

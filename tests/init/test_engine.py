@@ -21,8 +21,8 @@ bucket = "dandi-example-staging"
 
 @pytest.fixture
 def context(tmp_path):
+    from dandiops.app.context import Context
     from dandiops.core.output import Terminal
-    from dandiops.steps.context import Context
     from dandiops.wizard.prompter import NonInteractivePrompter
 
     config = tmp_path / "dandiops.toml"

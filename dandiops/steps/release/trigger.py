@@ -43,7 +43,7 @@ from dandiops.steps.release.watch import (
 )
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 RELEASE_LABEL = "release"
 # SemVer's vMAJOR.MINOR.PATCH with an optional -pre-release, ASCII only: \d would also take other
