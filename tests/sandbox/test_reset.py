@@ -3,10 +3,13 @@ and what is left looks like a freshly started sandbox (ids, secrets, timestamps 
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import socket
+import time
 import tomllib
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +18,13 @@ STAGING = "dandi-sandbox-api-staging"
 RANDOM_CONFIG_VARS = {"CLOUDAMQP_URL", "CLOUDAMQP_APIKEY", "PAPERTRAIL_API_TOKEN", "DJANGO_SECRET_KEY",
                       "DJANGO_EMAIL_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
 LOG_STAMP = re.compile(r"^\S+ ")
+
+
+def wait_until(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the sandbox did not get there"
+        time.sleep(0.05)
 
 
 def component(box, kind: str):
@@ -66,6 +76,19 @@ def heroku_view(box) -> dict:
         "log_sessions": (len(logs.sessions), logs.streams_served, len(logs._drops), logs.serve_event_stream,
                          logs.tail_seconds),
     }
+
+
+def child_processes() -> list[str]:
+    """The command lines of this process's live children (one-off and web dynos run as children)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if fields[0] != "Z" and int(fields[1]) == os.getpid():
+                found.append((stat.parent / "cmdline").read_text().replace("\0", " ").strip())
+        except (OSError, IndexError, ValueError):
+            continue  # it ended while being read
+    return sorted(found)
 
 
 def dyno_view(box) -> dict:
@@ -191,6 +214,7 @@ def change_every_part(box, tmp_path) -> None:
             "command": "while true; do echo tick; sleep 0.05; done", "attach": False}).status_code == 201
         assert heroku.post(f"/apps/{STAGING}/dynos", json={"command": "echo hi", "attach": True}).status_code == 201
         dynos = component(box, "DynoComponent")
+        wait_until(lambda: any(line.endswith("tick") for line in state.log_lines[STAGING]))
         dynos.runner.start_delay = 3
         dynos.listener.inject_fault(0, kind="stall")
         # the web process, booted by a request through the router; a row in the app's database; mail
@@ -242,13 +266,16 @@ def test_a_reset_sandbox_looks_like_a_fresh_one_after_every_part_changed(sandbox
 
     change_every_part(sandbox, tmp_path)
     changed = fresh_view(sandbox)
+    assert len(child_processes()) == 2, "the test started a one-off dyno and a web dyno"
     sandbox.reset()
+    assert child_processes() == []  # a fresh sandbox starts none before the first request or dyno
     after_reset = fresh_view(sandbox)
     fresh = build_sandbox(tmp_path / "fresh").start()
     try:
         expected = fresh_view(fresh)
     finally:
         fresh.stop()
+    print("CHANGED", changed["dynos"]); print("AFTER", after_reset["dynos"]); print("FRESH", expected["dynos"])
     for part in expected:
         assert changed[part] != expected[part], f"the test did not change the {part} part"
         assert after_reset[part] == expected[part], f"the reset left the {part} part changed"
