@@ -175,7 +175,8 @@ def fresh_view(box) -> dict:
 
 def change_every_part(box, tmp_path) -> None:
     """A bit of everything a test can change, through the clients where it has one."""
-    from dandiops.sandbox.dyno import database as database_module, executor
+    from dandiops.sandbox.dyno import database as database_module
+    from dandiops.sandbox.dyno import executor
     from dandiops.sandbox.github.seed import FULL_NAME, set_staging_dispatch
     from dandiops.sandbox.github.state import RunPace
 
@@ -189,7 +190,8 @@ def change_every_part(box, tmp_path) -> None:
     with heroku, github:
         # Heroku: config vars, formation, people, a new app with an add-on and buildpacks, features,
         # backups, a log session, faults, hooks
-        assert heroku.patch(f"/apps/{STAGING}/config-vars", json={"EXTRA": "1", "DJANGO_DANDI_INSTANCE_NAME": "X"}).is_success
+        changed_vars = {"EXTRA": "1", "DJANGO_DANDI_INSTANCE_NAME": "X"}
+        assert heroku.patch(f"/apps/{STAGING}/config-vars", json=changed_vars).is_success
         assert heroku.patch(f"/apps/{STAGING}/formation/worker", json={"quantity": 3}).is_success
         assert heroku.post(f"/teams/apps/{STAGING}/collaborators", json={"user": "curator@dandi.test"}).is_success
         assert heroku.post("/apps", json={"name": "left-over-app"}).status_code == 201
@@ -275,7 +277,6 @@ def test_a_reset_sandbox_looks_like_a_fresh_one_after_every_part_changed(sandbox
         expected = fresh_view(fresh)
     finally:
         fresh.stop()
-    print("CHANGED", changed["dynos"]); print("AFTER", after_reset["dynos"]); print("FRESH", expected["dynos"])
     for part in expected:
         assert changed[part] != expected[part], f"the test did not change the {part} part"
         assert after_reset[part] == expected[part], f"the reset left the {part} part changed"
