@@ -108,11 +108,12 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    config: Annotated[Optional[str], typer.Option("--config", envvar="DANDIOPS_CONFIG", show_envvar=True,
-                                                  help="Path to dandiops.toml (default: found upward from here).")] = None,
-    env: Annotated[Optional[str], typer.Option("--env", "-e", envvar="DANDIOPS_ENV", show_envvar=True,
-                                               metavar="ENV",
-                                               help="Environment from dandiops.toml; a -e after the command wins.")] = None,
+    config: Annotated[Optional[str], typer.Option(
+        "--config", envvar="DANDIOPS_CONFIG", show_envvar=True,
+        help="Path to dandiops.toml (default: found upward from here).")] = None,
+    env: Annotated[Optional[str], typer.Option(
+        "--env", "-e", envvar="DANDIOPS_ENV", show_envvar=True, metavar="ENV",
+        help="Environment from dandiops.toml; a -e after the command wins.")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:

@@ -94,9 +94,9 @@ class AwsClient:
             NoCredentialsError,
             NoRegionError,
             PartialCredentialsError,
+            ProfileNotFound,
         )
         from botocore.exceptions import ConnectionError as BotoConnectionError
-        from botocore.exceptions import ProfileNotFound
 
         try:
             client = self.client(service)

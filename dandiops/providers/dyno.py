@@ -298,7 +298,8 @@ class OneOffDynos:
         return f"{self.app} lists no dyno of this run", None
 
     def attach(self, dyno: JsonObject, *, marker: ExitStatusMarker, output: Output, stdin: IO[bytes] | None = None,
-               on_attached: Callable[[JsonObject], None] | None = None, start_by: _Deadline | None = None) -> DynoResult:
+               on_attached: Callable[[JsonObject], None] | None = None,
+               start_by: _Deadline | None = None) -> DynoResult:
         """Attach to a created dyno (its command wrapped by `marker`) until it ends.
 
         If the attach ends any other way than with the marker's exit status, the dyno is stopped

@@ -15,7 +15,7 @@ import itertools
 import json
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, TypedDict
 
 from dandiops.core.errors import (
     AuthError,
@@ -185,12 +185,14 @@ class GitHubClient:
         except (AssertionError, ValueError, BadAttributeException, IncompletableObject) as exc:
             # PyGithub asserts that the URLs in an answer stay on the API's host (so the token is never
             # sent elsewhere) and parses JSON bodies: an answer failing either is not GitHub's.
-            reason = "it names URLs on another host" if isinstance(exc, AssertionError) else "it is not what GitHub sends"
+            reason = ("it names URLs on another host" if isinstance(exc, AssertionError)
+                      else "it is not what GitHub sends")
             raise UnavailableError(f"GitHub answered unexpectedly while {what}: {reason}",
                                    hint="check DANDIOPS_GITHUB_API_URL and any proxy in between; nothing further "
                                         "was sent") from None
 
-    def _translate(self, exc: "GithubException", what: str, *, repo: str | None, workflow: str | None, write: bool) -> DandiopsError:
+    def _translate(self, exc: "GithubException", what: str, *, repo: str | None, workflow: str | None,
+                   write: bool) -> DandiopsError:
         status = exc.status
         data = exc.data if isinstance(exc.data, dict) else {}
         message = data.get("message") or exc.message or str(exc.data or "")

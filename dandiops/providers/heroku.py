@@ -20,8 +20,8 @@ from dandiops.core.errors import (
     ConflictError,
     DandiopsError,
     ExitCode,
-    NotFoundError,
     MaybeAppliedError,
+    NotFoundError,
     UnavailableError,
     UsageError,
 )
@@ -200,7 +200,8 @@ class HerokuClient:
             )
         if status >= 500:
             hint = ("the write was not retried: read the state (e.g. `dandiops status`) before running again"
-                    if method not in ("GET", "HEAD") else "Heroku kept failing; try again later or check status.heroku.com")
+                    if method not in ("GET", "HEAD")
+                    else "Heroku kept failing; try again later or check status.heroku.com")
             return UnavailableError(f"Heroku API error {status} on {action}: {remote_message}", hint=hint)
         return DandiopsError(f"Heroku API error {status} on {action}: {remote_message}", exit_code=ExitCode.FAILURE)
 

@@ -180,8 +180,8 @@ def test_production_needs_confirmation(cli, heroku_state):
 def test_superuser_dry_run_changes_nothing(cli, staging):
     result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--dry-run", "--json")
     assert result.exit_code == 0, result
-    assert result.json() == {"env": "staging", "app": STAGING_APP, "email": "admin@dandi.test", "dry_run": True, "exists": False,
-                             "created": False}
+    assert result.json() == {"env": "staging", "app": STAGING_APP, "email": "admin@dandi.test", "dry_run": True,
+                             "exists": False, "created": False}
     assert "would create superuser admin@dandi.test" in result.stderr
     assert staging.users() == {}
     assert audit_lines() == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-
 from dandiops.core.errors import ExitCode
 from dandiops.sandbox.github.seed import STAGING_WORKFLOW
 

@@ -24,7 +24,7 @@ from urllib.parse import unquote
 from flask import Flask, Response, g, request
 
 from dandiops.sandbox.github import render
-from dandiops.sandbox.github.state import ApiError, GitHubState, RequestRecord, Repo, Run, parse_time
+from dandiops.sandbox.github.state import ApiError, GitHubState, Repo, RequestRecord, Run, parse_time
 
 API_VERSION = "2022-11-28"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")

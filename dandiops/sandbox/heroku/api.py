@@ -390,7 +390,8 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
     def add_fault():
         body = request.get_json(silent=True) or {}
         state.inject_fault(int(body.get("status", 500)), int(body.get("count", 1)),
-                           delay=float(body.get("delay", 0)), methods=set(body["methods"]) if body.get("methods") else None,
+                           delay=float(body.get("delay", 0)),
+                           methods=set(body["methods"]) if body.get("methods") else None,
                            path_prefix=body.get("path_prefix"), retry_after=body.get("retry_after"),
                            kind=body.get("kind"))
         return json_response({"ok": True})
