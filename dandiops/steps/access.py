@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, NotRequired, TypedDict
 
 from dandiops.core.errors import NotFoundError, UsageError
+from dandiops.providers.api_json import JsonObject
 from dandiops.steps.base import Change, Check, Status
 
 if TYPE_CHECKING:
@@ -41,21 +42,35 @@ def parse_permissions(values: Iterable[str] | None) -> list[str] | None:
     return [p for p in PERMISSIONS if p in asked | {"view"}]
 
 
+class Collaborator(TypedDict):
+    email: str
+    role: str | None
+    permissions: list[str]  # in Heroku's order; empty on personal apps
+
+
+class CollaboratorAddition(TypedDict):
+    """POST {base}: what Heroku takes to add a collaborator."""
+
+    user: str
+    silent: bool
+    permissions: NotRequired[list[str]]
+
+
 @dataclass
 class AppAccess:
     app: str
     team: str | None
-    collaborators: list[dict] = field(default_factory=list)
+    collaborators: list[Collaborator] = field(default_factory=list)
 
     @property
     def base(self) -> str:
         return f"/teams/apps/{self.app}/collaborators" if self.team else f"/apps/{self.app}/collaborators"
 
-    def find(self, email: str) -> dict | None:
+    def find(self, email: str) -> Collaborator | None:
         return next((c for c in self.collaborators if c["email"] == email), None)
 
 
-def _summary(item: dict, team: bool) -> dict:
+def _summary(item: JsonObject, team: bool) -> Collaborator:
     permissions = [p["name"] for p in item.get("permissions") or []] if team else []
     return {"email": item["user"]["email"].lower(), "role": item.get("role"),
             "permissions": [p for p in PERMISSIONS if p in permissions]}
@@ -122,8 +137,9 @@ class AccessStep:
         for change in changes:
             email = change.target.removeprefix("collaborator ")
             if change.action == "add":
-                body: dict = {"user": email, "silent": False}
+                body: CollaboratorAddition = {"user": email, "silent": False}
                 if access.team:
+                    assert change.after is not None  # plan() names the permissions of every addition
                     body["permissions"] = change.after.split(",")
                 try:
                     heroku.post(access.base, body, what=f"adding {email} to {access.app}")
@@ -134,6 +150,7 @@ class AccessStep:
                              "(https://signup.heroku.com/) with that email, or use the email they signed up with",
                     ) from None
             elif change.action == "update":
+                assert change.after is not None  # plan() names the permissions of every update
                 heroku.patch(f"{access.base}/{email}", {"permissions": change.after.split(",")},
                              what=f"changing the permissions of {email} on {access.app}")
             else:

@@ -9,7 +9,7 @@ not created.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from dandiops.archive.deployment import BEAT_PROCESS_TYPE, SCALED_PROCESS_TYPES
 from dandiops.archive.infrastructure import ProcessSpec, default_formation
@@ -18,6 +18,7 @@ from dandiops.steps.base import Change, Check, Status
 from dandiops.steps.questions import Answers, PromptingAnswers, Question
 
 if TYPE_CHECKING:
+    from dandiops.providers.heroku import FormationUpdate
     from dandiops.steps.context import Context
 
 SIZES = ("eco", "basic", "standard-1x", "standard-2x", "performance-m", "performance-l", "performance-l-ram",
@@ -36,7 +37,7 @@ def parse_process(ptype: str, value: str) -> ProcessSpec:
     return spec
 
 
-def _validate(ptype: str):
+def _validate(ptype: str) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
         try:
             parse_process(ptype, value)
@@ -94,8 +95,9 @@ class FormationStep:
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         if not changes:
             return []
-        updates = []
+        updates: list[FormationUpdate] = []
         for change in changes:
+            assert change.after is not None  # plan() gives every scaling its QUANTITY:SIZE
             spec = parse_process(change.target.removeprefix("formation "), change.after)
             updates.append({"type": spec.type, "quantity": spec.quantity, "dyno_size": {"name": spec.size}})
         ctx.heroku().update_formation(ctx.env.heroku_app, updates)
