@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterable, Mapping, TypedDict, Unpack, cast
+from typing import Any, Iterable, Mapping, NotRequired, TypedDict, Unpack, cast
 
 import httpx
 
@@ -51,6 +51,14 @@ class FormationUpdate(TypedDict):
     type: str
     quantity: int
     dyno_size: DynoSizeName
+
+
+class CollaboratorAddition(TypedDict):
+    """POST .../collaborators: what Heroku takes to add a collaborator (permissions on team apps only)."""
+
+    user: str
+    silent: bool
+    permissions: NotRequired[list[str]]
 
 
 def api_url_from_env(environ: Mapping[str, str] = os.environ) -> str:
@@ -222,6 +230,29 @@ class HerokuClient:
     def app(self, app: str) -> JsonObject:
         return self._get_object(f"/apps/{path_segment(app)}", f"reading app {app}")
 
+    def create_app(self, app: str, *, region: str, team: str | None = None) -> JsonObject:
+        if team:
+            return cast(JsonObject, self.post("/teams/apps", {"name": app, "team": team, "region": region},
+                                              what=f"creating app {app} in team {team}"))
+        return cast(JsonObject, self.post("/apps", {"name": app, "region": region}, what=f"creating app {app}"))
+
+    def buildpack_installations(self, app: str) -> list[JsonObject]:
+        return self._get_list(f"/apps/{path_segment(app)}/buildpack-installations", f"reading buildpacks of {app}")
+
+    def set_buildpacks(self, app: str, urls: Iterable[str]) -> list[JsonObject]:
+        """Replace the app's buildpacks with `urls`, in this order."""
+        return cast(list[JsonObject], self.put(f"/apps/{path_segment(app)}/buildpack-installations",
+                                               {"updates": [{"buildpack": url} for url in urls]},
+                                               what=f"setting buildpacks of {app}"))
+
+    def app_feature(self, app: str, feature: str) -> JsonObject:
+        return self._get_object(f"/apps/{path_segment(app)}/features/{path_segment(feature)}",
+                                f"reading the {feature} feature of {app}")
+
+    def enable_app_feature(self, app: str, feature: str) -> JsonObject:
+        return cast(JsonObject, self.patch(f"/apps/{path_segment(app)}/features/{path_segment(feature)}",
+                                           {"enabled": True}, what=f"enabling {feature} on {app}"))
+
     def config_vars(self, app: str) -> dict[str, str]:
         return cast(dict[str, str], self.get(f"/apps/{path_segment(app)}/config-vars",
                                              what=f"reading config vars of {app}"))
@@ -254,8 +285,35 @@ class HerokuClient:
     def addons(self, app: str) -> list[JsonObject]:
         return self._get_list(f"/apps/{path_segment(app)}/addons", f"listing add-ons of {app}")
 
-    def collaborators(self, app: str) -> list[JsonObject]:
-        return self.paginate(f"/apps/{path_segment(app)}/collaborators", what=f"listing collaborators of {app}")
+    def create_addon(self, app: str, plan: str) -> JsonObject:
+        return cast(JsonObject, self.post(f"/apps/{path_segment(app)}/addons", {"plan": plan},
+                                          what=f"creating add-on {plan} on {app}"))
+
+    def addon_attachments(self, app: str) -> list[JsonObject]:
+        return self._get_list(f"/apps/{path_segment(app)}/addon-attachments", f"listing add-on attachments of {app}")
+
+    # Team apps take collaborators with permissions under /teams/apps; personal apps under /apps, without.
+    def collaborators(self, app: str, *, team: bool) -> list[JsonObject]:
+        return self.paginate(_collaborators_path(app, team), what=f"listing collaborators of {app}")
+
+    def add_collaborator(self, app: str, email: str, *, team: bool,
+                         permissions: list[str] | None = None) -> JsonObject:
+        body: CollaboratorAddition = {"user": email, "silent": False}
+        if team:
+            body["permissions"] = list(permissions or [])
+        return cast(JsonObject, self.post(_collaborators_path(app, team), body, what=f"adding {email} to {app}"))
+
+    def set_collaborator_permissions(self, app: str, email: str, permissions: list[str]) -> JsonObject:
+        return cast(JsonObject, self.patch(f"{_collaborators_path(app, True)}/{path_segment(email)}",
+                                           {"permissions": permissions},
+                                           what=f"changing the permissions of {email} on {app}"))
+
+    def remove_collaborator(self, app: str, email: str, *, team: bool) -> None:
+        self.delete(f"{_collaborators_path(app, team)}/{path_segment(email)}", what=f"removing {email} from {app}")
+
+
+def _collaborators_path(app: str, team: bool) -> str:
+    return f"/{'teams/' if team else ''}apps/{path_segment(app)}/collaborators"
 
 
 def _json_or_none(response: httpx.Response) -> Any:

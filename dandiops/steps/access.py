@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Iterable, TypedDict
 
 from dandiops.core.errors import NotFoundError, UsageError
 from dandiops.providers.api_json import JsonObject
 from dandiops.steps.base import Change, Check, Status
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 PERMISSIONS = ("view", "deploy", "operate", "manage")
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]+$")
@@ -48,23 +48,11 @@ class Collaborator(TypedDict):
     permissions: list[str]  # in Heroku's order; empty on personal apps
 
 
-class CollaboratorAddition(TypedDict):
-    """POST {base}: what Heroku takes to add a collaborator."""
-
-    user: str
-    silent: bool
-    permissions: NotRequired[list[str]]
-
-
 @dataclass
 class AppAccess:
     app: str
     team: str | None
     collaborators: list[Collaborator] = field(default_factory=list)
-
-    @property
-    def base(self) -> str:
-        return f"/teams/apps/{self.app}/collaborators" if self.team else f"/apps/{self.app}/collaborators"
 
     def find(self, email: str) -> Collaborator | None:
         return next((c for c in self.collaborators if c["email"] == email), None)
@@ -81,7 +69,7 @@ def read_access(ctx: "Context") -> AppAccess:
     name = ctx.env.heroku_app
     team = (heroku.app(name).get("team") or {}).get("name")
     access = AppAccess(app=name, team=team)
-    items = heroku.paginate(access.base, what=f"listing collaborators of {name}")
+    items = heroku.collaborators(name, team=bool(team))
     access.collaborators = sorted((_summary(item, bool(team)) for item in items), key=lambda c: c["email"])
     return access
 
@@ -137,12 +125,10 @@ class AccessStep:
         for change in changes:
             email = change.target.removeprefix("collaborator ")
             if change.action == "add":
-                body: CollaboratorAddition = {"user": email, "silent": False}
-                if access.team:
-                    assert change.after is not None  # plan() names the permissions of every addition
-                    body["permissions"] = change.after.split(",")
+                assert change.after is not None  # plan() names every addition: permissions, or "collaborator"
                 try:
-                    heroku.post(access.base, body, what=f"adding {email} to {access.app}")
+                    heroku.add_collaborator(access.app, email, team=bool(access.team),
+                                            permissions=change.after.split(",") if access.team else None)
                 except NotFoundError:
                     raise NotFoundError(
                         f"no Heroku account uses {email}, so it cannot be added to {access.app}",
@@ -151,9 +137,8 @@ class AccessStep:
                     ) from None
             elif change.action == "update":
                 assert change.after is not None  # plan() names the permissions of every update
-                heroku.patch(f"{access.base}/{email}", {"permissions": change.after.split(",")},
-                             what=f"changing the permissions of {email} on {access.app}")
+                heroku.set_collaborator_permissions(access.app, email, change.after.split(","))
             else:
-                heroku.delete(f"{access.base}/{email}", what=f"removing {email} from {access.app}")
+                heroku.remove_collaborator(access.app, email, team=bool(access.team))
             ctx.record(f"access.{change.action}", email=email, permissions=change.after)
         return changes

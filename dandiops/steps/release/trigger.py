@@ -49,8 +49,8 @@ if TYPE_CHECKING:
     from github.Workflow import Workflow
     from github.WorkflowRun import WorkflowRun
 
+    from dandiops.app.context import Context
     from dandiops.providers.heroku import HerokuClient
-    from dandiops.steps.context import Context
 
 # Looks on GitHub for a run (or a run's new attempt); None while it has not appeared.
 RunLook = Callable[[], "WorkflowRun | None"]
@@ -134,7 +134,7 @@ class Release:
     def run(self) -> ReleaseOutcome:
         request = self.request
         workflow = self.gh.workflow(self.full_name, self.workflow_file)
-        default_branch = self.gh.repo(self.full_name).default_branch
+        default_branch = self.gh.default_branch(self.full_name)
         text, _ = self.gh.file(self.full_name, workflow.path, ref=default_branch)
         try:
             spec = parse_workflow(text, path=workflow.path)
