@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from dandiops.archive.infrastructure import policy_findings
 from dandiops.app.questions import Answers
+from dandiops.archive.infrastructure import policy_findings
 from dandiops.steps.aws import AwsStep
 from dandiops.steps.base import Status
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from dandiops.app.questions import Answers
 from dandiops.archive.deployment import BUILDPACKS, SETTINGS_MODULE
 from dandiops.steps.app_config import RequiredConfigStep
 from dandiops.steps.base import Status
 from dandiops.steps.formation import FormationStep
 from dandiops.steps.infrastructure import HerokuBootstrapStep
-from dandiops.app.questions import Answers
 
 from init_helpers import DEMO_ANSWERS
 
