@@ -236,7 +236,11 @@ class TerraformStep(InitStep):
     def plan(self, ctx: "Context") -> list[Change]:
         from dandiops.providers.terraform import CHANGES
 
-        result = self._result if self._plan_file is not None and self._result is not None else self._plan(ctx)
+        if self._plan_file is not None:
+            assert self._result is not None  # the _plan() that made the plan file kept its result
+            result = self._result
+        else:
+            result = self._plan(ctx)
         if result.exit_code not in (0, CHANGES):
             raise DandiopsError(f"terraform plan failed: {(result.errors or ['see above'])[0]}",
                                 hint=f"run `terraform plan` in {ctx.env.terraform_dir} to see the whole output")

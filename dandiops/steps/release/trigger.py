@@ -30,7 +30,6 @@ from dandiops.core.errors import (
     MaybeAppliedError,
     NotFoundError,
     TimeoutExpired,
-    UnavailableError,
     UsageError,
 )
 from dandiops.core.names import check_duration
@@ -336,10 +335,7 @@ class Release:
                                     "released", hint="reopen and merge it, or use --tag")
             self.poller.wait(f"waiting for pull request #{pull.number} to be merged")
         self.observer.info(f"#{pull.number} was merged as {pull.merge_commit_sha[:7]}; waiting for its release")
-        if pull.merged_at is None:  # GitHub sets it with `merged`; without it no release can be matched to the merge
-            raise UnavailableError(f"GitHub says pull request #{pull.number} is merged but not when",
-                                   hint=f"find its release on GitHub and follow it with `dandiops release status "
-                                        f"{self.env.name}`")
+        assert pull.merged_at is not None  # GitHub sets it whenever `merged` is true
         since = pull.merged_at.astimezone(dt.timezone.utc) - CLOCK_SKEW
         while True:
             fresh = [r for r in self.gh.releases(self.full_name, limit=10)
