@@ -59,6 +59,7 @@ def _isolated_environment(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("DANDIOPS_AUDIT_LOG", str(tmp_path / "audit.log"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # locks land here, not in the user's home
     monkeypatch.chdir(tmp_path)
 
 

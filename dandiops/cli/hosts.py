@@ -37,27 +37,52 @@ def list_hosts(ctx: typer.Context, env: EnvOption = None, json_output: JsonOptio
     context.reporter.result(data, human)
 
 
-def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, adding: bool) -> None:
+def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, adding: bool,
+          force: bool = False) -> None:
+    import contextlib
+
+    from dandiops.archive.hosts import origin_and_note
     from dandiops.core.errors import UsageError
-    from dandiops.steps.hosts import AllowedHostsStep, host_edit, origin_edit
+    from dandiops.steps.hosts import AllowedHostsStep, host_edit, origin_edit, refuse_losing_api_host
 
     if not hosts and not cors:
         raise UsageError("nothing to change", hint="name at least one HOST or pass --cors-origin ORIGIN")
+    origins_and_notes = [origin_and_note(origin) for origin in cors or []]  # validates before any request
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
+    for _, note in origins_and_notes:
+        if note:
+            context.reporter.info(note)
+    origins = [origin for origin, _ in origins_and_notes]
     pairs = {"add": hosts or [], "remove": []} if adding else {"add": [], "remove": hosts or []}
-    origin_pairs = {"add": cors or [], "remove": []} if adding else {"add": [], "remove": cors or []}
+    origin_pairs = {"add": origins, "remove": []} if adding else {"add": [], "remove": origins}
     step = AllowedHostsStep([host_edit(**pairs), origin_edit(**origin_pairs)])  # validates before any request
-    changes = step.plan(context)
-    carry_out(context, changes, step.apply, dry_run=dry_run, confirm="changing allowed hosts",
-              nothing="nothing to change: the hosts and origins are already as asked")
-    context.reporter.result({"app": context.env.heroku_app, "dry_run": dry_run, "changes": [c.to_dict() for c in changes]})
+    applied: list = []
+
+    def apply(context, changes) -> None:
+        applied.extend(step.apply(context, changes))
+
+    def report_final_values() -> None:  # the values read back, which may hold edits made at the same time
+        for change in applied:
+            context.reporter.success(change.describe())
+
+    # the lock spans the read the plan is made from up to the read-back, so local edits never cross
+    with contextlib.nullcontext() if dry_run else step.editing(context):
+        changes = step.plan(context)
+        if not adding and not force:
+            refuse_losing_api_host(context, changes)
+        carry_out(context, changes, apply, dry_run=dry_run, confirm="changing allowed hosts",
+                  nothing="nothing to change: the hosts and origins are already as asked",
+                  done=report_final_values)
+    context.reporter.result({"app": context.env.heroku_app, "dry_run": dry_run,
+                             "changes": [c.to_dict() for c in (applied or changes)]})
 
 
 @app.command("add")
 def add(ctx: typer.Context, hosts: Annotated[Optional[list[str]], typer.Argument(help="Host names to allow.")] = None,
         cors_origin: CorsOption = None, env: EnvOption = None, dry_run: DryRunOption = False,
         yes: YesOption = False, json_output: JsonOption = False) -> None:
-    """Add hosts (and CORS origins); entries already present are kept and not re-sent."""
+    """Add hosts (and CORS origins); entries already present are kept and not re-sent. A CORS origin's
+    default port (:443 for https, :80 for http) is dropped, as browsers send it."""
     _edit(ctx, env, hosts, cors_origin, dry_run, yes, json_output, adding=True)
 
 
@@ -65,6 +90,9 @@ def add(ctx: typer.Context, hosts: Annotated[Optional[list[str]], typer.Argument
 def remove(ctx: typer.Context,
            hosts: Annotated[Optional[list[str]], typer.Argument(help="Host names to stop allowing.")] = None,
            cors_origin: CorsOption = None, env: EnvOption = None, dry_run: DryRunOption = False,
-           yes: YesOption = False, json_output: JsonOption = False) -> None:
+           yes: YesOption = False, json_output: JsonOption = False,
+           force: Annotated[bool, typer.Option(
+               "--force", help="Remove the host of the environment's api_url too (the API then answers 400).")
+           ] = False) -> None:
     """Remove hosts (and CORS origins); every other entry is kept."""
-    _edit(ctx, env, hosts, cors_origin, dry_run, yes, json_output, adding=False)
+    _edit(ctx, env, hosts, cors_origin, dry_run, yes, json_output, adding=False, force=force)

@@ -132,12 +132,10 @@ def _show_outcome(context, outcome) -> None:
 
 
 def _observer(context):
-    from dandiops.steps.release.model import QuietObserver
-
     terminal = context.terminal
     if terminal.stderr_tty and not terminal.ci:
         return LiveObserver(context.reporter)
-    return LineObserver(context.reporter) if context.reporter else QuietObserver()
+    return LineObserver(context.reporter)
 
 
 class LineObserver:
