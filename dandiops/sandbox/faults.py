@@ -53,16 +53,3 @@ class FaultInjection:
                     return fault
             self.faults = [f for f in self.faults if f.remaining > 0]
         return None
-
-
-def cut_connection(environ: dict) -> None:
-    """Close the client's connection before the answer is written (a "drop" fault): the request was carried
-    out, and its answer is lost on the way, as in a network failure after the request reached the service."""
-    import socket
-
-    sock = environ.get("werkzeug.socket")
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass

@@ -17,14 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from typing import Callable
 
 from flask import Flask, Response, g, request
 
-from dandiops.sandbox.faults import Fault, cut_connection
+from dandiops.sandbox.faults import Fault
 from dandiops.sandbox.github.routes import BLUEPRINTS
-from dandiops.sandbox.github.routing import BASE_URL_KEY, STATE_KEY, current_state, error
+from dandiops.sandbox.github.routing import STATE_KEY, current_state, error
 from dandiops.sandbox.github.state import ApiError, GitHubState, RequestRecord
+from dandiops.sandbox.standin import cut_connection, injected_fault_answer
 
 API_VERSION = "2022-11-28"
 CONTROL_PREFIX = "/_sandbox/"
@@ -32,10 +32,9 @@ UNCOUNTED = ("/rate_limit",)  # GitHub does not charge asking for the rate limit
 RECORDED_HEADERS = ("if-none-match", "accept")
 
 
-def create_app(state: GitHubState, *, base_url_getter: Callable[[], str] | None = None) -> Flask:
+def create_app(state: GitHubState) -> Flask:
     app = Flask("dandiops-github-standin")
-    app.config[STATE_KEY] = state
-    app.config[BASE_URL_KEY] = base_url_getter
+    app.extensions[STATE_KEY] = state
     app.before_request(gate)
     app.after_request(finish)
     app.register_error_handler(ApiError, api_error)
@@ -53,16 +52,9 @@ def gate() -> Response | None:
     g.scopes = None
     if request.path.startswith(CONTROL_PREFIX):
         return None
-    fault = current_state.take_fault(request.method, request.path)
-    if fault and fault.kind == "drop":
-        g.drop_connection = True  # handled as usual, credentials included; `finish` cuts the connection
-        fault = None
-    if fault:
-        if fault.delay:
-            time.sleep(fault.delay)
-        answer = fault_answer(fault)
-        if answer is not None:
-            return answer
+    answer = injected_fault_answer(current_state, fault_answer)
+    if answer is not None:
+        return answer
     header = request.headers.get("Authorization", "")
     token = header.split(" ", 1)[1].strip() if " " in header else ""
     scopes = current_state.scopes(token)

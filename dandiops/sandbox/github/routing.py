@@ -1,48 +1,32 @@
-"""What every route of the GitHub stand-in shares: its state, its base URL, GitHub's answer and error
-shapes, pagination, and the repository blueprint that resolves `/repos/<owner>/<name>` once.
+"""What the GitHub stand-in's routes share: its state, GitHub's error answers, pagination, and the
+repository blueprint that resolves `/repos/<owner>/<name>` once.
 
 A repository blueprint's views receive the resolved `repo` in place of `owner` and `name`; an
 unknown repository is 404 before the view runs, and a write (POST, PUT, PATCH, DELETE) without one
-of the blueprint's scopes is the classic-token 403 GitHub answers. Both run after the app's gate
-(faults, credentials, rate limit), as every route's own preamble did.
+of the blueprint's scopes is the classic-token 403 GitHub answers. Both come after the app's gate
+(faults, credentials, rate limit).
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any, Callable, cast
+from typing import Any, Callable
 
-from flask import Blueprint, Response, current_app, g, request
-from werkzeug.local import LocalProxy
+from flask import Blueprint, Response, g, request
 
 from dandiops.sandbox.github.state import ApiError, GitHubState, Repo
+from dandiops.sandbox.standin import base_url, current, json_response, resolving_blueprint
 
-STATE_KEY = "github_state"
-BASE_URL_KEY = "github_base_url"
+STATE_KEY = "dandiops.github_state"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-REPOSITORY_PREFIX = "/repos/<owner>/<name>"
 CLASSIC_WRITE_SCOPES = ("repo", "public_repo")
 
-# The state of the app serving the request, as `current_app` is the app.
-current_state = cast(GitHubState, LocalProxy(lambda: current_app.config[STATE_KEY]))
-
-
-def base_url() -> str:
-    getter: Callable[[], str] | None = current_app.config.get(BASE_URL_KEY)
-    return getter() if getter else request.host_url.rstrip("/")
-
-
-def json_response(body: Any, status: int = 200, headers: dict | None = None) -> Response:
-    response = Response(json.dumps(body), status=status, mimetype="application/json")
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
-    return response
+current_state = current(STATE_KEY, GitHubState)
 
 
 def error(status: int, message: str, errors: list | None = None, headers: dict | None = None) -> Response:
     # GitHub links its documentation here; the stand-in keeps every URL on its own host
-    docs = request.host_url.rstrip("/") + "/docs/rest"
-    body: dict[str, Any] = {"message": message, "documentation_url": docs, "status": str(status)}
+    body: dict[str, Any] = {"message": message, "documentation_url": base_url() + "/docs/rest",
+                            "status": str(status)}
     if errors is not None:
         body["errors"] = errors
     return json_response(body, status, headers)
@@ -56,42 +40,29 @@ def need_scope(*accepted: str) -> Response | None:
     return None
 
 
-def repo_or_404(owner: str, name: str) -> Repo:
-    found = current_state.find_repo(owner, name)
-    if found is None:
-        raise ApiError(404, "Not Found")
-    return found
-
-
 def found_or_404(item: Any) -> Any:
     if item is None:
         raise ApiError(404, "Not Found")
     return item
 
 
+def repo_or_404(owner: str, name: str) -> Repo:
+    found: Repo = found_or_404(current_state.find_repo(owner, name))
+    return found
+
+
 def repository_blueprint(name: str, import_name: str, *,
                          write_scopes: tuple[str, ...] = CLASSIC_WRITE_SCOPES) -> Blueprint:
     """A blueprint under /repos/<owner>/<name> whose views take `repo`; writes need one of `write_scopes`."""
-    blueprint = Blueprint(name, import_name, url_prefix=REPOSITORY_PREFIX)
 
-    @blueprint.before_request
-    def resolve_repository() -> Response | None:
-        view_args = request.view_args if request.view_args is not None else {}
+    def resolve(view_args: dict[str, Any]) -> Response | None:
         view_args["repo"] = repo_or_404(view_args.pop("owner"), view_args.pop("name"))
-        if request.method in WRITE_METHODS:
-            return need_scope(*write_scopes)
-        return None
+        return need_scope(*write_scopes) if request.method in WRITE_METHODS else None
 
-    return blueprint
+    return resolving_blueprint(name, import_name, "/repos/<owner>/<name>", resolve)
 
 
-def json_body() -> dict:
-    """The request's JSON object, or an empty one (GitHub then names the missing fields)."""
-    return request.get_json(silent=True) or {}
-
-
-def paginated(items: list, to_json: Callable[[Any], Any], *, key: str | None = None,
-              extra: dict | None = None) -> Response:
+def paginated(items: list, to_json: Callable[[Any], Any], *, key: str | None = None) -> Response:
     """`per_page`/`page` pagination with GitHub's Link header; `key` wraps the page with a total_count."""
     try:
         per_page = max(1, min(100, int(request.args.get("per_page", 30))))
@@ -117,4 +88,4 @@ def paginated(items: list, to_json: Callable[[Any], Any], *, key: str | None = N
     rendered = [to_json(item) for item in chunk]
     if key is None:
         return json_response(rendered, headers=headers)
-    return json_response({"total_count": len(items), key: rendered, **(extra or {})}, headers=headers)
+    return json_response({"total_count": len(items), key: rendered}, headers=headers)

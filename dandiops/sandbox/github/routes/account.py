@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from dandiops.sandbox.github import render
-from dandiops.sandbox.github.routing import base_url, current_state, json_response
+from dandiops.sandbox.github.routing import current_state
+from dandiops.sandbox.standin import base_url, json_response
 
 blueprint = Blueprint("account", __name__)
 

@@ -9,15 +9,9 @@ from urllib.parse import unquote
 from flask import Response, g, request
 
 from dandiops.sandbox.github import render
-from dandiops.sandbox.github.routing import (
-    base_url,
-    current_state,
-    error,
-    json_body,
-    json_response,
-    repository_blueprint,
-)
+from dandiops.sandbox.github.routing import current_state, error, repository_blueprint
 from dandiops.sandbox.github.state import ApiError, Repo, blob_sha
+from dandiops.sandbox.standin import base_url, json_body, json_response
 
 blueprint = repository_blueprint("contents", __name__)
 

@@ -7,20 +7,15 @@ import time
 
 from flask import Blueprint, Response
 
-from dandiops.sandbox.github.routing import current_state, json_body, json_response, repo_or_404
+from dandiops.sandbox.github.routing import current_state, repo_or_404
+from dandiops.sandbox.standin import inject_requested_fault, json_body, json_response
 
 blueprint = Blueprint("control", __name__, url_prefix="/_sandbox")
 
 
 @blueprint.post("/faults")
 def add_fault() -> Response:
-    body = json_body()
-    current_state.inject_fault(int(body.get("status", 500)), int(body.get("count", 1)),
-                               delay=float(body.get("delay", 0)),
-                               methods=set(body["methods"]) if body.get("methods") else None,
-                               path_prefix=body.get("path_prefix"), kind=body.get("kind"),
-                               retry_after=body.get("retry_after"), reset_in=float(body.get("reset_in", 0)))
-    return json_response({"ok": True})
+    return inject_requested_fault(current_state)
 
 
 @blueprint.post("/repos/<owner>/<name>/push")

@@ -7,16 +7,9 @@ from urllib.parse import unquote
 from flask import Response
 
 from dandiops.sandbox.github import render
-from dandiops.sandbox.github.routing import (
-    base_url,
-    current_state,
-    found_or_404,
-    json_body,
-    json_response,
-    paginated,
-    repository_blueprint,
-)
+from dandiops.sandbox.github.routing import current_state, found_or_404, paginated, repository_blueprint
 from dandiops.sandbox.github.state import ApiError, Repo
+from dandiops.sandbox.standin import base_url, json_body, json_response
 
 blueprint = repository_blueprint("repositories", __name__)
 

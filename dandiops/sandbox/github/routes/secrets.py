@@ -7,15 +7,9 @@ import re
 from flask import Response
 
 from dandiops.sandbox.github import render
-from dandiops.sandbox.github.routing import (
-    current_state,
-    found_or_404,
-    json_body,
-    json_response,
-    paginated,
-    repository_blueprint,
-)
+from dandiops.sandbox.github.routing import current_state, found_or_404, paginated, repository_blueprint
 from dandiops.sandbox.github.state import ApiError, Repo
+from dandiops.sandbox.standin import json_body, json_response
 
 blueprint = repository_blueprint("secrets", __name__, write_scopes=("repo",))
 SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
