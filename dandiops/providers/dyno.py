@@ -4,7 +4,7 @@ Rendezvous (what `heroku run` does): open TLS to the host and port of the dyno's
 write the URL's path (the secret) and CRLF, drop the `rendezvous` line the server sends once the
 dyno is attached, then relay bytes both ways until the server closes. The protocol carries no
 exit status, so, like `heroku run --exit-code`, the command gets
-` ; echo "\\uFFFF heroku-command-exit-status TOKEN: $?"` appended and the marker is cut out of the
+a line `echo "\\uFFFF heroku-command-exit-status TOKEN: $?"` appended and the marker is cut out of the
 output; TOKEN is new for every run, so nothing the command prints can pass for its status. A
 stream that ends without the marker is an error, never a success.
 
@@ -87,7 +87,8 @@ class ExitStatusMarker:
         return f"{MARKER_PREFIX} {self.token}: "
 
     def wrap(self, command: str) -> str:
-        return f'{command} ; echo "{self.prefix}$?"'
+        # a newline, not `;`, ends the command: a trailing `# comment` or `&` must not swallow the echo
+        return f'{command}\necho "{self.prefix}$?"'
 
     def in_command(self, command: str | None) -> bool:
         return bool(command) and self.prefix in command

@@ -77,7 +77,7 @@ def test_filter_holds_back_only_what_may_still_become_the_marker():
 def test_each_marker_has_a_token_of_its_own():
     first, second = ExitStatusMarker.new(), ExitStatusMarker.new()
     assert first.token != second.token and len(first.token) == 32
-    assert first.wrap("true") == f'true ; echo "\uFFFF heroku-command-exit-status {first.token}: $?"'
+    assert first.wrap("true") == f'true\necho "\uFFFF heroku-command-exit-status {first.token}: $?"'
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ def test_the_banner_is_not_output_and_the_marker_is_cut(dynos, heroku_state):
     dynos.run("echo hello", output=output)
     assert "".join(chunks) == "hello\n"
     command = dyno_posts(heroku_state)[0].body["command"]
-    assert re.fullmatch('echo hello ; echo "\uFFFF heroku-command-exit-status [0-9a-f]{32}: \\$\\?"', command)
+    assert re.fullmatch('echo hello\necho "\uFFFF heroku-command-exit-status [0-9a-f]{32}: \\$\\?"', command)
 
 
 def test_each_run_marks_its_exit_status_with_a_token_of_its_own(dynos, heroku_state):
@@ -79,6 +79,12 @@ def test_exit_status_becomes_dandiops_exit_code(cli, heroku_state, status):
     assert heroku_state.apps[STAGING_APP].dynos == {}
     line = audit_lines()[-1]
     assert (line["action"], line["detail"]["exit_status"], line["detail"]["program"]) == ("dyno.run", status, "python")
+
+
+def test_a_command_line_ending_in_a_comment_still_reports_its_status(cli):
+    result = cli("run", "-e", "staging", "echo ran; (exit 4)  # the comment must not swallow the status")
+    assert result.exit_code == 4, result
+    assert result.stdout == "ran\n"
 
 
 def test_a_single_argument_is_a_shell_command_line(cli):
