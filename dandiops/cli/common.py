@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from dandiops.app.context import Context
 from dandiops.core.output import Terminal
-from dandiops.steps.context import Context
 from dandiops.wizard.prompter import prompter_for
 
 # Declared without an envvar on purpose: DANDIOPS_ENV is read by the root option only, so the
