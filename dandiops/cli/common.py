@@ -43,24 +43,3 @@ def get_context(ctx: typer.Context, *, env: str | None = None, json_mode: bool =
     options.context = context
     ctx.call_on_close(context.close)
     return context
-
-
-def carry_out(context: Context, changes: list, apply, *, dry_run: bool, confirm: str, nothing: str,
-              done=None) -> None:
-    """The one way a command acts on a plan: nothing to do, or print it (--dry-run), or confirm on
-    production, apply, and report each change (or call `done` to report it otherwise)."""
-    reporter = context.reporter
-    if not changes:
-        reporter.success(nothing)
-    elif dry_run:
-        context.announce(f"dry run of {confirm}")
-        for change in changes:
-            reporter.info(f"would {change.describe()}")
-    else:
-        context.confirm_production(confirm)
-        apply(context, changes)
-        if done is not None:
-            done()
-        else:
-            for change in changes:
-                reporter.success(change.describe())
