@@ -129,6 +129,17 @@ def cli(sandbox, monkeypatch):
     return invoke
 
 
+@pytest.fixture(autouse=True)
+def _needs_terraform(request):
+    """Tests marked `needs_terraform` skip without the binary, except in CI (DANDIOPS_REQUIRE_TERRAFORM=1)."""
+    import shutil
+
+    if request.node.get_closest_marker("needs_terraform") and shutil.which("terraform") is None:
+        if os.environ.get("DANDIOPS_REQUIRE_TERRAFORM"):
+            pytest.fail("terraform is not installed, and CI requires the tests that run it")
+        pytest.skip("terraform is not installed")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """In CI (DANDIOPS_REQUIRE_POSTGRES=1) a PostgreSQL test that skips is a failure, not a pass."""

@@ -49,7 +49,11 @@ class DandiopsGroup(TyperGroup):
         except KeyboardInterrupt:
             _reporter(ctx).error("interrupted")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):  # reported elsewhere
+        except BrokenPipeError:
+            # Handled here: re-raised, it would meet Click's own EPIPE handling, which exits 1.
+            _stdout_to_devnull()
+            raise typer.Exit(0) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):  # Typer reports these itself
             raise
         except Exception:
             reporter = _reporter(ctx)
@@ -119,16 +123,20 @@ for _name in COMMAND_MODULES:
     importlib.import_module(f"dandiops.cli.{_name}").register(app)
 
 
+def _stdout_to_devnull() -> None:
+    """The reader went away (`dandiops ... | head`): stop quietly, as other Unix tools do, and
+    keep Python from complaining again when it flushes stdout at exit."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def run() -> None:
     try:
         app(prog_name="dandiops")
     except BrokenPipeError:
-        # The reader went away (`dandiops ... | head`): stop quietly, as other Unix tools do, and
-        # keep Python from complaining again when it flushes stdout at exit.
-        import os
-
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _stdout_to_devnull()
         sys.exit(0)
 
 

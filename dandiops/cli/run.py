@@ -63,11 +63,13 @@ def run(
         "--dyno-env", help="NAME=VALUE added to the dyno's environment; repeatable.")] = None,
     time_to_live: Annotated[Optional[int], typer.Option(
         "--time-to-live", min=1, max=86400, help="Seconds after which Heroku ends the dyno.")] = None,
+    # The range is checked with the DANDIOPS_DYNO_* settings', so both say the same thing.
     start_timeout: Annotated[Optional[float], typer.Option(
-        "--start-timeout", min=0, help="Seconds to wait for the dyno to start (default: 120; 0 = no limit).")] = None,
+        "--start-timeout", help="Seconds from the create request until the dyno is attached "
+                                "(default: 120; 0 = no limit).")] = None,
     silence_timeout: Annotated[Optional[float], typer.Option(
-        "--silence-timeout", min=0, help="Stop the dyno after this many seconds without output "
-                                         "(default: no limit).")] = None,
+        "--silence-timeout", help="Stop the dyno after this many seconds without output "
+                                  "(default: no limit).")] = None,
     dry_run: DryRunOption = False,
     show_secrets: ShowSecretsOption = False,
 ) -> None:
@@ -75,18 +77,23 @@ def run(
 
     Output is streamed as it arrives, with the values of the app's secret config vars and of
     --dyno-env masked (--show-secrets shows them); stdin is forwarded when it is a terminal.
-    Ctrl-C stops the dyno and exits 130. A command that ends the shell itself (`exit 3` as the
-    whole command line) leaves no exit status behind: run it as `sh -c 'exit 3'` instead.
+    Ctrl-C stops the dyno and exits 130. A reader that goes away (`| head -1`) stops it too, and
+    dandiops ends quietly with 0, as `logs` does. A command that ends the shell itself (`exit 3`
+    as the whole command line) leaves no exit status behind: run it as `sh -c 'exit 3'` instead.
     """
     import sys
 
-    from dandiops.core.errors import DandiopsError
+    from dandiops.core.errors import DandiopsError, UsageError
     from dandiops.steps.config_vars import mask_app_secrets
-    from dandiops.steps.oneoff import dyno_client
+    from dandiops.steps.oneoff import dyno_client, time_limits
 
+    if not any(arg.strip() for arg in command):
+        raise UsageError("the command to run is empty",
+                         hint="give it after --, e.g. dandiops run -- python manage.py showmigrations")
     extra_env = _dyno_env(dyno_env)
     line = command_line(command)
     context = get_context(ctx, env=env)
+    limits = time_limits(context, start_timeout=start_timeout, silence_timeout=silence_timeout, default_silence=None)
     app_name = context.env.heroku_app
     reporter = context.reporter
     if dry_run:
@@ -97,13 +104,18 @@ def run(
         context.secret_registry.add(value)  # values given for the dyno are treated as secrets in our output
     if not show_secrets:
         mask_app_secrets(context)
-    client = dyno_client(context, start_timeout=start_timeout, silence_timeout=silence_timeout, default_silence=None)
+    client = dyno_client(context, limits)
     output = reporter.command_output(masked=not show_secrets)
     started: dict = {}
     try:
         result = client.run(line, output=output.feed, env=extra_env, size=size, time_to_live=time_to_live,
                             stdin=sys.stdin.buffer if context.terminal.stdin_tty else None,
                             on_attached=started.update)
+    except BrokenPipeError:
+        # `dandiops run ... | head`: the reader has gone and the dyno was stopped; the entry point ends quietly.
+        context.record("dyno.run", "stopped", program=program_name(command), dyno=started.get("name"),
+                       reason="the reader of its output went away")
+        raise
     except DandiopsError as exc:
         output.close()
         if started:

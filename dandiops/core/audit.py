@@ -7,12 +7,12 @@ import getpass
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from dandiops.core.redact import SecretRegistry
 
 
-def default_audit_path(environ=os.environ) -> Path:
+def default_audit_path(environ: Mapping[str, str | None] = os.environ) -> Path:
     if explicit := environ.get("DANDIOPS_AUDIT_LOG"):
         return Path(explicit).expanduser()
     from platformdirs import user_state_dir
@@ -20,7 +20,7 @@ def default_audit_path(environ=os.environ) -> Path:
     return Path(user_state_dir("dandiops")) / "audit.log"
 
 
-def operator_name(environ=os.environ) -> str:
+def operator_name(environ: Mapping[str, str] = os.environ) -> str:
     if explicit := environ.get("DANDIOPS_OPERATOR"):
         return explicit
     try:
@@ -50,7 +50,7 @@ class AuditLog:
             ) from None
 
     def record(self, *, env: str | None, app: str | None, action: str, result: str, **detail: Any) -> None:
-        entry = {
+        entry: dict[str, Any] = {
             "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "operator": self.operator,
             "env": env,

@@ -93,11 +93,13 @@ def check_public_url(value: object) -> CheckedUrl:
     return CheckedUrl(f"{parts.scheme}://{netloc}{path}", dropped)
 
 
-def check_duration(value: float, option: str, *, allow_zero: bool = False) -> float:
-    """A finite, positive number of seconds (or zero where allowed)."""
-    if math.isnan(value) or math.isinf(value) or value < 0 or (value == 0 and not allow_zero):
+def check_duration(value: float, option: str, *, allow_zero: bool = False, maximum: float | None = None) -> float:
+    """A finite, positive number of seconds (or zero where allowed), at most `maximum` if given."""
+    if (math.isnan(value) or math.isinf(value) or value < 0 or (value == 0 and not allow_zero)
+            or (maximum is not None and value > maximum)):
         wanted = "zero or more" if allow_zero else "more than zero"
-        raise ValueError(f"{option} must be a finite number of seconds, {wanted}")
+        most = f" and at most {maximum:g}" if maximum is not None else ""
+        raise ValueError(f"{option} must be a finite number of seconds, {wanted}{most}")
     return value
 
 

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import IO, Any, Callable, Iterator, Mapping, Sequence, cast
 
 from dandiops.core.redact import RedactingStream, SecretRegistry, StreamRedactor
 
@@ -27,10 +27,10 @@ class Terminal:
     ci: bool
 
     @classmethod
-    def detect(cls, environ=os.environ) -> "Terminal":
-        def tty(stream) -> bool:
+    def detect(cls, environ: Mapping[str, str] = os.environ) -> "Terminal":
+        def tty(stream: Any) -> bool:
             try:
-                return stream.isatty()
+                return bool(stream.isatty())
             except (AttributeError, ValueError):
                 return False
 
@@ -52,7 +52,7 @@ class Terminal:
 
 class Reporter:
     def __init__(self, terminal: Terminal, *, json_mode: bool = False, secrets: SecretRegistry | None = None,
-                 stdout=None, stderr=None):
+                 stdout: IO[str] | None = None, stderr: IO[str] | None = None):
         from rich.console import Console
 
         self.terminal = terminal
@@ -62,9 +62,10 @@ class Reporter:
         out = RedactingStream(self._stdout, self.secrets)
         err = RedactingStream(stderr or sys.stderr, self.secrets)
         no_color = not terminal.color
-        self.out = Console(file=out, no_color=no_color, highlight=False, soft_wrap=True,
+        # RedactingStream is a text stream in all but name: it has what Console uses (write, flush, isatty)
+        self.out = Console(file=cast(IO[str], out), no_color=no_color, highlight=False, soft_wrap=True,
                            force_terminal=terminal.stdout_tty and terminal.color)
-        self.err = Console(file=err, no_color=no_color, highlight=False, soft_wrap=True,
+        self.err = Console(file=cast(IO[str], err), no_color=no_color, highlight=False, soft_wrap=True,
                            force_terminal=terminal.stderr_tty and terminal.color)
         self._json_emitted = False
         # {"env": ..., "app": ...} once the command has chosen its environment; every JSON result carries it

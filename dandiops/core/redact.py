@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any, Callable, Iterable
+from typing import IO, Any, Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
 MASK = "***"
@@ -159,10 +159,10 @@ def mask_named_values(text: str, is_secret_name: Callable[[str], bool]) -> str:
     """Mask the value in `NAME=value` and `NAME: value` wherever is_secret_name(NAME): for values
     nobody registered, such as what another process put in a dyno's environment."""
 
-    def replace(match: re.Match) -> str:
+    def replace(match: re.Match[str]) -> str:
         name, separator, value = match.groups()
         if not is_secret_name(name):
-            return match.group(0)
+            return str(match.group(0))
         quote = value[0] if value[0] in "\"'" else ""
         return f"{name}{separator}{quote}{MASK}{quote}"
 
@@ -201,6 +201,8 @@ class StreamRedactor:
         self._window, self._written = "", 0
 
     def _emit(self, cut: int, masked: str) -> None:
+        registry = self._registry
+        assert registry is not None  # feed() and close() pass text through when there is none
         if len(masked) > self._written:
             self._write(masked[self._written:])
             self._written = len(masked)
@@ -213,8 +215,8 @@ class StreamRedactor:
         if restart == cut:
             head = masked
         else:
-            head = self._registry.redact(self._window[:restart])
-            if masked != head + self._registry.redact(self._window[restart:cut]):
+            head = registry.redact(self._window[:restart])
+            if masked != head + registry.redact(self._window[restart:cut]):
                 return  # a secret runs across that whitespace
         self._window = self._window[restart:]
         self._written -= len(head)
@@ -223,7 +225,7 @@ class StreamRedactor:
 class RedactingStream:
     """A text stream wrapper that masks secrets on the way out."""
 
-    def __init__(self, stream, registry: SecretRegistry):
+    def __init__(self, stream: IO[str], registry: SecretRegistry):
         self._stream = stream
         self._registry = registry
 
@@ -238,7 +240,7 @@ class RedactingStream:
         return bool(getattr(self._stream, "isatty", lambda: False)())
 
     def fileno(self) -> int:
-        return self._stream.fileno()
+        return int(self._stream.fileno())
 
     @property
     def encoding(self) -> str:

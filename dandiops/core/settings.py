@@ -75,7 +75,7 @@ class Environment:
         return DEFAULT_PRODUCTION_WORKFLOW if self.production else DEFAULT_STAGING_WORKFLOW
 
     def require(self, key: str) -> str:
-        value = getattr(self, key, None)
+        value: str | None = getattr(self, key, None)
         if not value:
             raise ConfigError(
                 f"environment {self.name!r} has no {key}",
@@ -130,7 +130,7 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
-def load_settings(config: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(config: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     environ = os.environ if environ is None else environ
     explicit = config or environ.get("DANDIOPS_CONFIG")
     if explicit:
@@ -141,9 +141,10 @@ def load_settings(config: str | os.PathLike | None = None, environ: Mapping[str,
                 hint="check --config / DANDIOPS_CONFIG, or run from a folder holding dandiops.toml",
             )
     else:
-        path = find_config()
-        if path is None:
+        found = find_config()
+        if found is None:
             return Settings(path=None, environments={})
+        path = found
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -4,8 +4,13 @@ Rendezvous (what `heroku run` does): open TLS to the host and port of the dyno's
 write the URL's path (the secret) and CRLF, drop the `rendezvous` line the server sends once the
 dyno is attached, then relay bytes both ways until the server closes. The protocol carries no
 exit status, so, like `heroku run --exit-code`, the command gets
-` ; echo "\\uFFFF heroku-command-exit-status: $?"` appended and the marker is cut out of the
-output; a stream that ends without it is an error, never a success.
+a line `echo "\\uFFFF heroku-command-exit-status TOKEN: $?"` appended and the marker is cut out of the
+output; TOKEN is new for every run, so nothing the command prints can pass for its status. A
+stream that ends without the marker is an error, never a success.
+
+A dyno this client created never outlives the run: whatever ends it early (Ctrl-C, a time limit,
+a refused or stalled connection, a reader that went away, a create whose answer was lost) stops
+the dyno first; a dyno whose create got no answer is found by its TOKEN in the app's dyno list.
 
 Nothing here prints: output goes to the callback the caller gives.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import secrets
 import select
 import socket
 import ssl
@@ -28,6 +34,7 @@ from dandiops.core.errors import (
     ConflictError,
     DandiopsError,
     ExitCode,
+    MaybeAppliedError,
     NotFoundError,
     TimeoutExpired,
     UnavailableError,
@@ -37,9 +44,7 @@ from dandiops.core.errors import (
 if TYPE_CHECKING:
     from dandiops.providers.heroku import HerokuClient
 
-MARKER = "\uFFFF heroku-command-exit-status:"
-EXIT_STATUS_SUFFIX = f' ; echo "{MARKER} $?"'
-_MARKER_LINE = re.compile("^\uFFFF heroku-command-exit-status: (\\d+)\\s*$")
+MARKER_PREFIX = "\uFFFF heroku-command-exit-status"
 BANNER = "rendezvous"
 CA_FILE_VAR = "DANDIOPS_RENDEZVOUS_CA_FILE"
 CREATE_RETRIES_ON_CONFLICT = 2  # what the official CLI does: the release may not be visible yet
@@ -57,22 +62,52 @@ class DynoResult:
 
 @dataclass(frozen=True)
 class TimeLimits:
-    start: float = 120.0  # from create until the dyno is attached (banner received)
+    start: float = 120.0  # from the create request until the dyno is attached (banner received)
     silence: float | None = None  # longest quiet spell once running; None = no limit
     connect: float = 30.0
 
 
-class ExitStatusFilter:
-    """Decodes UTF-8 incrementally and cuts the exit-status marker line out of the stream.
+@dataclass(frozen=True)
+class ExitStatusMarker:
+    """The last line the wrapped command prints: `\\uFFFF heroku-command-exit-status TOKEN: STATUS`.
 
-    Text that may be the start of a marker (from a U+FFFF up to the end of its line) is held
-    back until the line is complete, so a marker split across reads is still recognised.
+    TOKEN is random and new for every run, so a line the command prints (a file it shows, a value
+    from the database) cannot pass for the status; a marker-like line without it is output. It
+    also tells this run's dyno apart in the app's dyno list, whose entries show their command.
     """
 
-    def __init__(self, output: Output):
+    token: str
+
+    @classmethod
+    def new(cls) -> "ExitStatusMarker":
+        return cls(secrets.token_hex(16))
+
+    @property
+    def prefix(self) -> str:
+        return f"{MARKER_PREFIX} {self.token}: "
+
+    def wrap(self, command: str) -> str:
+        # a newline, not `;`, ends the command: a trailing `# comment` or `&` must not swallow the echo
+        return f'{command}\necho "{self.prefix}$?"'
+
+    def in_command(self, command: str | None) -> bool:
+        return bool(command) and self.prefix in command
+
+
+class ExitStatusFilter:
+    """Decodes UTF-8 incrementally and cuts this run's exit-status marker line out of the stream.
+
+    Text from a U+FFFF is held back only while it may still become the marker (so a marker split
+    across reads is still recognised); anything else passes through as it arrives.
+    """
+
+    def __init__(self, output: Output, marker: ExitStatusMarker):
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._output = output
         self._held = ""
+        self._prefix = marker.prefix
+        self._line = re.compile(re.escape(marker.prefix) + r"([0-9]{1,3})[ \t\r]*\n")
+        self._partial = re.compile(re.escape(marker.prefix) + r"[0-9]{0,3}[ \t\r]*")
         self.exit_status: int | None = None
 
     def feed(self, data: bytes) -> None:
@@ -85,30 +120,44 @@ class ExitStatusFilter:
             self._output(self._held)
             self._held = ""
 
+    def _may_become_marker(self, tail: str) -> bool:
+        return self._prefix.startswith(tail) or self._partial.fullmatch(tail) is not None
+
     def _emit(self, text: str) -> None:
         text = self._held + text
         self._held = ""
         out: list[str] = []
-        while text:
-            start = text.find("\uFFFF")
+        position = 0
+        while True:
+            start = text.find("\uFFFF", position)
             if start < 0:
-                out.append(text)
+                out.append(text[position:])
                 break
-            out.append(text[:start])
-            end = text.find("\n", start)
-            if end < 0:
+            out.append(text[position:start])
+            match = self._line.match(text, start) if self.exit_status is None else None
+            if match:
+                self.exit_status = int(match.group(1))
+                position = match.end()
+            elif self.exit_status is None and "\n" not in text[start:] and self._may_become_marker(text[start:]):
                 self._held = text[start:]
                 break
-            line = text[start:end + 1]
-            match = _MARKER_LINE.match(line.rstrip("\r\n"))
-            if match and self.exit_status is None:
-                self.exit_status = int(match.group(1))
             else:
-                out.append(line)
-            text = text[end + 1:]
+                out.append("\uFFFF")
+                position = start + 1
         chunk = "".join(out)
         if chunk:
             self._output(chunk)
+
+
+class _Deadline:
+    def __init__(self, seconds: float):
+        self._at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self._at - time.monotonic())
+
+    def passed(self) -> bool:
+        return time.monotonic() >= self._at
 
 
 def ssl_context(ca_file: str | None = None) -> ssl.SSLContext:
@@ -123,10 +172,6 @@ def ssl_context(ca_file: str | None = None) -> ssl.SSLContext:
     return context
 
 
-def with_exit_status(command: str) -> str:
-    return command + EXIT_STATUS_SUFFIX
-
-
 class OneOffDynos:
     """Runs commands in one-off dynos of one app and reports their exit status."""
 
@@ -139,7 +184,9 @@ class OneOffDynos:
 
     # --- Platform API ----------------------------------------------------------------------
     def create(self, command: str, *, env: Mapping[str, str] | None = None, size: str | None = None,
-               time_to_live: int | None = None, attach: bool = True, force_no_tty: bool | None = True) -> dict:
+               time_to_live: int | None = None, attach: bool = True, force_no_tty: bool | None = True,
+               timeout: float | None = None) -> dict:
+        """POST the dyno; `timeout` (seconds) bounds each attempt. Only a 409 is tried again."""
         body: dict = {"command": command, "attach": attach, "type": "run", "env": dict(env or {})}
         if size:
             body["size"] = size
@@ -150,7 +197,7 @@ class OneOffDynos:
         what = f"starting a one-off dyno on {self.app}"
         for attempt in range(CREATE_RETRIES_ON_CONFLICT + 1):
             try:
-                return self.heroku.post(f"/apps/{self.app}/dynos", body, what=what)
+                return self.heroku.post(f"/apps/{self.app}/dynos", body, what=what, timeout=timeout)
             except ConflictError:
                 if attempt == CREATE_RETRIES_ON_CONFLICT:
                     raise
@@ -166,63 +213,147 @@ class OneOffDynos:
             force_no_tty: bool | None = True, on_attached: Callable[[dict], None] | None = None) -> DynoResult:
         """Run `command`, streaming its output to `output`; returns its exit status.
 
-        `stdin` (a binary stream) is forwarded to the dyno; its end is sent as EOT.
-        Ctrl-C stops the dyno and raises an INTERRUPTED error.
+        `stdin` (a binary stream) is forwarded to the dyno; its end is sent as EOT. The start
+        limit runs from the create request to the dyno's banner. Ctrl-C stops the dyno and raises
+        an INTERRUPTED error; any other early end stops it too and is raised as it came.
         """
-        dyno = self.create(with_exit_status(command), env=env, size=size, time_to_live=time_to_live,
-                           force_no_tty=force_no_tty)
-        return self.attach(dyno, output=output, stdin=stdin, on_attached=on_attached)
+        marker = ExitStatusMarker.new()
+        start_by = _Deadline(self.limits.start)
+        dyno = self._create_or_stop(marker, command, start_by, env=env, size=size, time_to_live=time_to_live,
+                                    force_no_tty=force_no_tty)
+        return self.attach(dyno, marker=marker, output=output, stdin=stdin, on_attached=on_attached,
+                           start_by=start_by)
 
-    def attach(self, dyno: dict, *, output: Output, stdin: IO[bytes] | None = None,
-               on_attached: Callable[[dict], None] | None = None) -> DynoResult:
-        """Attach to a created dyno (its command carrying the exit-status marker) until it ends."""
+    def _create_or_stop(self, marker: ExitStatusMarker, command: str, start_by: _Deadline, **options) -> dict:
+        """Create the dyno; if the answer never comes, find the dyno by its marker and stop it.
+
+        A create is not idempotent, so a lost answer is never retried: it is reconciled.
+        """
+        try:
+            return self.create(marker.wrap(command), timeout=max(start_by.remaining(), 0.001), **options)
+        except KeyboardInterrupt:
+            outcome, in_doubt = self._stop_created_by(marker)
+            raise DandiopsError(f"interrupted while starting a one-off dyno on {self.app}; {outcome}", hint=in_doubt,
+                                exit_code=ExitCode.INTERRUPTED) from None
+        except UnavailableError as exc:
+            # No answer, or one (5xx, 429) that does not say whether the dyno exists: look before leaving.
+            outcome, in_doubt = self._stop_created_by(marker)
+            if isinstance(exc, MaybeAppliedError):
+                message = f"the answer to starting a one-off dyno on {self.app} was lost; {outcome}"
+            else:
+                message = f"{exc.message}; {outcome}"
+            if in_doubt:
+                if isinstance(exc, MaybeAppliedError):  # still unknown whether a dyno runs: audited as such
+                    raise MaybeAppliedError(message, hint=in_doubt, action=exc.action) from None
+                raise UnavailableError(message, hint=in_doubt) from None
+            if start_by.passed():
+                raise TimeoutExpired(
+                    f"the dyno did not start within {self.limits.start:g} s (Heroku had not answered the create); "
+                    f"{outcome}", hint="if a dyno of this run appears later, nobody attaches to it, so its command "
+                    "never starts and Heroku ends it; retry, or allow longer with --start-timeout") from None
+            raise UnavailableError(message, hint="the create was not retried and no dyno of this run is left: "
+                                   "running the command again is safe") from None
+
+    def _stop_created_by(self, marker: ExitStatusMarker) -> tuple[str, str | None]:
+        """Stop the dyno whose command carries `marker`; returns what happened and, if that is in doubt,
+        what the operator should do."""
+        check = (f"see `heroku ps -a {self.app}` and stop a dyno running your command with "
+                 f"`heroku ps:stop NAME -a {self.app}`")
+        try:
+            listed = self.heroku.dynos(self.app)
+        except DandiopsError as exc:
+            return f"whether the dyno was created is unknown (listing the dynos failed: {exc.message})", check
+        stopped: list[str] = []
+        for dyno in listed:
+            if not marker.in_command(dyno.get("command")):
+                continue
+            problem = self._stop_quietly(dyno)
+            if problem:
+                return f"the dyno it had created ({dyno.get('name')}) could not be stopped: {problem}", check
+            stopped.append(str(dyno.get("name")))
+        if stopped:
+            return f"the dyno it had created ({', '.join(stopped)}) was stopped", None
+        return f"{self.app} lists no dyno of this run", None
+
+    def attach(self, dyno: dict, *, marker: ExitStatusMarker, output: Output, stdin: IO[bytes] | None = None,
+               on_attached: Callable[[dict], None] | None = None, start_by: _Deadline | None = None) -> DynoResult:
+        """Attach to a created dyno (its command wrapped by `marker`) until it ends.
+
+        If the attach ends any other way than with the marker's exit status, the dyno is stopped
+        before the error goes on: a dyno never keeps running unwatched.
+        """
         name = dyno.get("name", "dyno")
+        start_by = start_by or _Deadline(self.limits.start)
         conn: ssl.SSLSocket | None = None
         try:
             attach_url = dyno.get("attach_url")
             if not attach_url:
                 raise DandiopsError(f"Heroku gave dyno {name} no attach URL, so its output cannot be streamed",
                                     hint="retry; if it persists, check status.heroku.com")
-            conn = self._connect(attach_url, name)
-            early_output = self._wait_for_banner(conn, name)
+            conn = self._connect(attach_url, name, start_by)
+            early_output = self._wait_for_banner(conn, name, start_by)
             if on_attached:
                 on_attached(dyno)
-            exit_status = self._stream(conn, name, output, stdin, early_output)
+            exit_status = self._stream(conn, name, output, stdin, early_output, marker)
         except KeyboardInterrupt:
             # Stop it before letting go of the connection, so the stop is what ends it.
-            self._stop_after(dyno, "interrupted")
+            problem = self._stop_quietly(dyno)
+            if problem:
+                raise self._still_running(dyno, "interrupted", problem, ExitCode.INTERRUPTED) from None
             raise DandiopsError(f"interrupted: stopped dyno {name}", exit_code=ExitCode.INTERRUPTED) from None
-        except TimeoutExpired:
-            self._stop_after(dyno, "timed out")
+        except BaseException as exc:
+            # A time limit, a refused or stalled connection, a reader that went away, a lost stream.
+            problem = self._stop_quietly(dyno)
+            if problem:
+                why = exc.message if isinstance(exc, DandiopsError) else f"the run ended early ({type(exc).__name__})"
+                code = exc.exit_code if isinstance(exc, DandiopsError) else ExitCode.FAILURE
+                raise self._still_running(dyno, why, problem, code) from None
             raise
         finally:
             if conn is not None:
                 _close_quietly(conn)
         return DynoResult(exit_status=exit_status, dyno_id=dyno["id"], dyno_name=name)
 
-    def _stop_after(self, dyno: dict, why: str) -> None:
+    def _stop_quietly(self, dyno: dict) -> str | None:
+        """Stop `dyno`; None once it is stopped or already gone, else why the stop failed."""
         try:
             self.stop(dyno["id"])
         except NotFoundError:
             pass  # it had already ended
         except DandiopsError as exc:
-            raise DandiopsError(
-                f"{why}, and stopping dyno {dyno.get('name')} failed: {exc.message}",
-                hint=f"stop it yourself: heroku ps:stop {dyno.get('name')} -a {self.app}",
-                exit_code=ExitCode.INTERRUPTED if why == "interrupted" else ExitCode.TIMEOUT,
-            ) from None
+            return exc.message
+        return None
 
-    def _connect(self, attach_url: str, name: str) -> ssl.SSLSocket:
+    def _still_running(self, dyno: dict, why: str, problem: str, code: ExitCode) -> DandiopsError:
+        name = dyno.get("name")
+        return DandiopsError(f"{why}, and stopping dyno {name} failed: {problem}",
+                             hint=f"stop it yourself: heroku ps:stop {name} -a {self.app}", exit_code=code)
+
+    def _connect(self, attach_url: str, name: str, start_by: _Deadline) -> ssl.SSLSocket:
+        """TCP and TLS to the rendezvous host, both within the start limit."""
         parts = urlsplit(attach_url)
         if parts.scheme != "rendezvous" or not parts.hostname:
             raise DandiopsError(f"dyno {name} has an attach URL dandiops cannot use ({parts.scheme}://)",
                                 hint="only rendezvous:// dynos (Cedar) can be attached; use `heroku run` for others")
         host, port = parts.hostname, parts.port or 5000
+        remaining = start_by.remaining()
+        if remaining <= 0:
+            raise self._start_timeout(name)
         try:
-            raw = socket.create_connection((host, port), timeout=self.limits.connect)
+            raw = socket.create_connection((host, port), timeout=min(self.limits.connect, remaining))
+        except TimeoutError:
+            if start_by.passed():
+                raise self._start_timeout(name) from None
+            raise UnavailableError(f"could not connect to dyno {name} at {host}:{port}: timed out",
+                                   hint="check that your network allows outgoing TLS on that port") from None
         except OSError as exc:
             raise UnavailableError(f"could not connect to dyno {name} at {host}:{port}: {exc}",
                                    hint="check that your network allows outgoing TLS on that port") from None
+        remaining = start_by.remaining()
+        if remaining <= 0:
+            raw.close()
+            raise self._start_timeout(name)
+        raw.settimeout(remaining)  # the handshake and the secret count against the start limit too
         try:
             conn = self._tls.wrap_socket(raw, server_hostname=host)
             secret = parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")
@@ -231,18 +362,20 @@ class OneOffDynos:
             raw.close()
             raise UnavailableError(f"the certificate of {host}:{port} was not trusted: {exc.verify_message}",
                                    hint=f"behind a TLS-inspecting proxy, set {CA_FILE_VAR} to its CA file") from None
+        except TimeoutError:
+            raw.close()
+            raise self._start_timeout(name) from None
         except OSError as exc:
             raw.close()
             raise UnavailableError(f"TLS to dyno {name} at {host}:{port} failed: {exc}",
                                    hint="retry; check that your network allows outgoing TLS") from None
         return conn
 
-    def _wait_for_banner(self, conn: ssl.SSLSocket, name: str) -> bytes:
+    def _wait_for_banner(self, conn: ssl.SSLSocket, name: str, start_by: _Deadline) -> bytes:
         """Wait for the dyno to attach; returns any output that came in the same read as the banner."""
-        deadline = time.monotonic() + self.limits.start
         data = b""
         while b"\n" not in data:
-            remaining = deadline - time.monotonic()
+            remaining = start_by.remaining()
             if remaining <= 0:
                 raise self._start_timeout(name)
             conn.settimeout(remaining)
@@ -266,9 +399,9 @@ class OneOffDynos:
                               "retry, or allow longer with --start-timeout")
 
     def _stream(self, conn: ssl.SSLSocket, name: str, output: Output, stdin: IO[bytes] | None,
-                early_output: bytes) -> int:
-        marker = ExitStatusFilter(output)
-        marker.feed(early_output)
+                early_output: bytes, marker: ExitStatusMarker) -> int:
+        filtered = ExitStatusFilter(output, marker)
+        filtered.feed(early_output)
         conn.settimeout(self.limits.connect)
         # One TLS connection must not be read and written at the same moment from two threads.
         lock = threading.Lock()
@@ -293,18 +426,18 @@ class OneOffDynos:
                     chunk = b""
                 if not chunk:
                     break
-                marker.feed(chunk)
+                filtered.feed(chunk)
         finally:
             if forwarder:
                 forwarder.stop()
-        marker.close()
-        if marker.exit_status is None:
+        filtered.close()
+        if filtered.exit_status is None:
             raise DandiopsError(
                 f"dyno {name} closed the connection without reporting the command's exit status",
                 hint="the command may have been killed (out of memory, stopped, time_to_live) or ended the shell "
                 f"with `exit`; see `heroku logs -a {self.app} --dyno {name}`",
             )
-        return marker.exit_status
+        return filtered.exit_status
 
 
 class _StdinForwarder:

@@ -73,8 +73,11 @@ class HerokuClient:
 
     # --- transport -----------------------------------------------------------------------
     def request(self, method: str, path: str, *, json: Any = None, headers: Mapping[str, str] | None = None,
-                what: str | None = None) -> httpx.Response:
-        request = self._http.build_request(method, path, json=json, headers=headers)
+                what: str | None = None, timeout: float | None = None) -> httpx.Response:
+        """`timeout` (seconds) shortens the client's own limits for this request, e.g. to fit a deadline."""
+        request = self._http.build_request(method, path, json=json, headers=headers,
+                                           timeout=self._capped_timeout(timeout) if timeout is not None
+                                           else httpx.USE_CLIENT_DEFAULT)
         try:
             response = send_with_retries(self._http, request, self.retry)
         except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
@@ -97,6 +100,12 @@ class HerokuClient:
         if response.status_code >= 400:
             raise self._error(response, method, path, what)
         return response
+
+    def _capped_timeout(self, seconds: float) -> httpx.Timeout:
+        limits = self._http.timeout
+        return httpx.Timeout(**{phase: seconds if limit is None else min(limit, seconds)
+                                for phase, limit in (("connect", limits.connect), ("read", limits.read),
+                                                     ("write", limits.write), ("pool", limits.pool))})
 
     def get(self, path: str, **kw) -> Any:
         return _json_body(self.request("GET", path, **kw))

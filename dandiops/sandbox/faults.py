@@ -15,8 +15,9 @@ class Fault:
     path_prefix: str | None = None
     retry_after: str | None = None
     # GitHub: "primary" or "secondary" rate limit. Heroku and GitHub: "drop" (carry out the request, then
-    # close the connection without an answer). Heroku: "html" (answer 200 with an HTML page, as a broken
-    # proxy does).
+    # close the connection without an answer; the Heroku stand-in first holds the answer for `delay`).
+    # Heroku: "html" (answer 200 with an HTML page, as a broken proxy does). Rendezvous: "stall" (accept
+    # the connection, never answer, not even the TLS handshake).
     kind: str | None = None
     reset_in: float = 0.0  # GitHub primary rate limit: seconds until X-RateLimit-Reset
 

@@ -6,18 +6,23 @@ line is parsed, never shown.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from dandiops.archive.management import RESULT_PREFIX, parse_result
-from dandiops.core.errors import DandiopsError, UsageError
+from dandiops.core.errors import ConfigError, DandiopsError, UsageError
+from dandiops.core.names import check_duration
 
 if TYPE_CHECKING:
-    from dandiops.providers.dyno import OneOffDynos
+    from dandiops.providers.dyno import OneOffDynos, TimeLimits
     from dandiops.steps.context import Context
 
 START_TIMEOUT_SETTING = "DANDIOPS_DYNO_START_TIMEOUT"
 SILENCE_TIMEOUT_SETTING = "DANDIOPS_DYNO_SILENCE_TIMEOUT"
+START_TIMEOUT_OPTION = "--start-timeout"
+SILENCE_TIMEOUT_OPTION = "--silence-timeout"
+MAX_LIMIT = 86400  # a one-off dyno lives a day at most
 DEFAULT_START_TIMEOUT = 120.0
 DEFAULT_SILENCE_TIMEOUT = 600.0  # management commands print at least every few minutes
 SCRIPT_TIME_TO_LIVE = 3600
@@ -63,29 +68,47 @@ class LineCollector:
             self._echo(line + "\n")
 
 
-def _seconds(ctx: "Context", name: str, value: float | None, default: float | None) -> float | None:
+def _seconds(ctx: "Context", setting: str, option: str, value: float | None,
+             default: float | None) -> float | None:
+    """A time limit from `option` (a bad one is exit 2), else the `setting` (exit 3), else `default`;
+    None means no limit."""
     if value is not None:
-        return value if value > 0 else None
-    raw = ctx.setting(name)
+        return _limit(value, option, UsageError, f"{option} 300")
+    raw = ctx.setting(setting)
     if raw is None:
         return default
     try:
         seconds = float(raw)
     except ValueError:
-        raise UsageError(f"{name}={raw!r} is not a number of seconds", hint=f"set {name} to e.g. 120") from None
+        seconds = math.nan  # refused below, with the same message as inf or nan
+    return _limit(seconds, setting, ConfigError, f"{setting}=300")
+
+
+def _limit(seconds: float, name: str, error: type[DandiopsError], example: str) -> float | None:
+    # inf, nan and huge values would reach select() and socket timeouts, which refuse them mid-run.
+    try:
+        check_duration(seconds, name, allow_zero=True, maximum=MAX_LIMIT)
+    except ValueError as exc:
+        raise error(str(exc), hint=f"give a number of seconds, e.g. {example}; 0 means no limit") from None
     return seconds if seconds > 0 else None
 
 
-def dyno_client(ctx: "Context", *, start_timeout: float | None = None,
-                silence_timeout: float | None = None, default_silence: float | None = DEFAULT_SILENCE_TIMEOUT
-                ) -> "OneOffDynos":
-    """A one-off dyno client for the environment's app. A limit of 0 means none."""
-    from dandiops.providers.dyno import CA_FILE_VAR, OneOffDynos, TimeLimits
+def time_limits(ctx: "Context", *, start_timeout: float | None = None, silence_timeout: float | None = None,
+                default_silence: float | None = DEFAULT_SILENCE_TIMEOUT) -> "TimeLimits":
+    """The dyno time limits from the options given, else the settings; a limit of 0 means none."""
+    from dandiops.providers.dyno import TimeLimits
 
-    start = _seconds(ctx, START_TIMEOUT_SETTING, start_timeout, DEFAULT_START_TIMEOUT)
-    silence = _seconds(ctx, SILENCE_TIMEOUT_SETTING, silence_timeout, default_silence)
-    limits = TimeLimits(start=start or 24 * 3600.0, silence=silence)
-    return OneOffDynos(ctx.heroku(), ctx.env.heroku_app, ca_file=ctx.setting(CA_FILE_VAR), limits=limits)
+    start = _seconds(ctx, START_TIMEOUT_SETTING, START_TIMEOUT_OPTION, start_timeout, DEFAULT_START_TIMEOUT)
+    silence = _seconds(ctx, SILENCE_TIMEOUT_SETTING, SILENCE_TIMEOUT_OPTION, silence_timeout, default_silence)
+    return TimeLimits(start=start or MAX_LIMIT, silence=silence)
+
+
+def dyno_client(ctx: "Context", limits: "TimeLimits | None" = None) -> "OneOffDynos":
+    """A one-off dyno client for the environment's app."""
+    from dandiops.providers.dyno import CA_FILE_VAR, OneOffDynos
+
+    return OneOffDynos(ctx.heroku(), ctx.env.heroku_app, ca_file=ctx.setting(CA_FILE_VAR),
+                       limits=limits or time_limits(ctx))
 
 
 def stderr_echo(ctx: "Context") -> Callable[[str], None]:

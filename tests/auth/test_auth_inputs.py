@@ -59,7 +59,7 @@ def test_production_needs_an_https_web_url(cli, sandbox, heroku_state, tmp_path)
     result = cli("auth", "setup", "-e", "production", *IDS, "--github-client-secret-stdin", "--yes",
                  input=SECRET, env={"DANDIOPS_CONFIG": config})
     assert result.exit_code == 3, result
-    assert "accepts only https redirect URIs in production" in result.stderr
+    assert "must use https" in result.stderr and "web_url" in result.stderr  # refused when dandiops.toml is read
     assert heroku_state.writes() == []
 
 

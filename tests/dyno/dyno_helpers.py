@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import time
 from pathlib import Path
 
 STAGING_APP = "dandi-sandbox-api-staging"
@@ -93,14 +94,21 @@ class CliResult:
         return f"<exit {self.exit_code}\nstdout:\n{self.stdout}\nstderr:\n{self.stderr}>"
 
 
+def wait_until(condition, timeout: float = 10.0) -> None:
+    """For what the sandbox does on its own threads after the client has moved on."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
 
 
 def dyno_posts(state, app_name: str = STAGING_APP) -> list:
     return [r for r in state.requests if r.method == "POST" and r.path == f"/apps/{app_name}/dynos"]
 
 
-def audit_lines() -> list[dict]:
-    path = Path(os.environ["DANDIOPS_AUDIT_LOG"])
+def audit_lines(path: str | None = None) -> list[dict]:
+    """The audit log's entries: the test's own, or the one at `path` (a sandbox's, for a child process)."""
+    path = Path(path or os.environ["DANDIOPS_AUDIT_LOG"])
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines()]

@@ -10,7 +10,7 @@ import pytest
 
 from dyno_helpers import audit_lines, dyno_posts
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
 
 
 def test_superuser_and_cache_table_on_postgres(pg_cli, pg_staging, pg_sandbox):

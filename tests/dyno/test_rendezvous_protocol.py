@@ -9,14 +9,15 @@ import time
 
 import pytest
 
-from dandiops.providers.dyno import ExitStatusFilter
+from dandiops.providers.dyno import ExitStatusFilter, ExitStatusMarker
 
-MARK = "\uFFFF heroku-command-exit-status: "
+MARKER = ExitStatusMarker("5f0c2d8e9a7b4c3d2e1f0a9b8c7d6e5f")
+MARK = MARKER.prefix
 
 
-def feed(chunks: list[bytes]) -> tuple[str, int | None]:
+def feed(chunks: list[bytes], marker: ExitStatusMarker = MARKER) -> tuple[str, int | None]:
     out: list[str] = []
-    stream = ExitStatusFilter(out.append)
+    stream = ExitStatusFilter(out.append, marker)
     for chunk in chunks:
         stream.feed(chunk)
     stream.close()
@@ -40,12 +41,43 @@ def test_filter_keeps_a_lone_u_ffff_that_is_not_the_marker():
     assert feed([f"odd \uFFFF char\n{MARK}1\n".encode()]) == ("odd \uFFFF char\n", 1)
 
 
+def test_filter_finds_the_marker_after_an_unfinished_line_with_a_u_ffff():
+    assert feed([f"odd \uFFFF".encode(), f"{MARK}4\n".encode()]) == ("odd \uFFFF", 4)
+
+
 def test_filter_without_marker_reports_none():
     assert feed([b"killed halfway\n"]) == ("killed halfway\n", None)
 
 
 def test_filter_invalid_utf8_is_replaced_not_fatal():
     assert feed([b"\xff\xfe ok\n", f"{MARK}0\n".encode()]) == ("\ufffd\ufffd ok\n", 0)
+
+
+@pytest.mark.parametrize("forged", [
+    "\uFFFF heroku-command-exit-status: 0\n",  # what `heroku run --exit-code` looks for
+    "\uFFFF heroku-command-exit-status 00000000000000000000000000000000: 0\n",  # another run's token
+    f"{MARK[:-3]}: 0\n",  # this run's token, cut short
+])
+def test_filter_a_marker_without_this_runs_token_is_output(forged):
+    assert feed([forged.encode(), f"{MARK}3\n".encode()]) == (forged, 3)
+
+
+def test_filter_holds_back_only_what_may_still_become_the_marker():
+    out: list[str] = []
+    stream = ExitStatusFilter(out.append, MARKER)
+    stream.feed("progress \uFFFF 40%".encode())
+    assert "".join(out) == "progress \uFFFF 40%"
+    stream.feed(MARK[:12].encode())
+    assert "".join(out) == "progress \uFFFF 40%"
+    stream.feed(f"{MARK[12:]}0\n".encode())
+    stream.close()
+    assert ("".join(out), stream.exit_status) == ("progress \uFFFF 40%", 0)
+
+
+def test_each_marker_has_a_token_of_its_own():
+    first, second = ExitStatusMarker.new(), ExitStatusMarker.new()
+    assert first.token != second.token and len(first.token) == 32
+    assert first.wrap("true") == f'true\necho "\uFFFF heroku-command-exit-status {first.token}: $?"'
 
 
 @pytest.fixture
@@ -57,6 +89,7 @@ def scripted(tmp_path, dynos):
     dynos._tls.load_verify_locations(cafile=str(listener.cert_path))
 
     def make(handler) -> dict:
+        """A dyno dict whose attach URL leads to `handler`; its marker is MARKER."""
         secret = listener.new_secret()
         listener.register(secret, handler)
         return {"id": "01234567-89ab-cdef-0123-456789abcdef", "name": "run.7", "attach_url": listener.attach_url(secret)}
@@ -75,7 +108,7 @@ def test_banner_and_output_in_one_read_keeps_the_output(dynos, scripted):
         _close(conn)
 
     out: list[str] = []
-    result = dynos.attach(scripted(handler), output=out.append)
+    result = dynos.attach(scripted(handler), marker=MARKER, output=out.append)
     assert (result.exit_status, "".join(out)) == (0, "first line\n")
 
 
@@ -85,7 +118,7 @@ def test_without_a_banner_everything_is_output(dynos, scripted):
         _close(conn)
 
     out: list[str] = []
-    assert dynos.attach(scripted(handler), output=out.append).exit_status == 2
+    assert dynos.attach(scripted(handler), marker=MARKER, output=out.append).exit_status == 2
     assert "".join(out) == "straight to output\n"
 
 
@@ -100,7 +133,7 @@ def test_mid_stream_disconnect_is_an_error(dynos, scripted):
 
     out: list[str] = []
     with pytest.raises(DandiopsError) as caught:
-        dynos.attach(scripted(handler), output=out.append)
+        dynos.attach(scripted(handler), marker=MARKER, output=out.append)
     assert "without reporting the command's exit status" in caught.value.message
     assert caught.value.exit_code == 1
     assert "".join(out) == "half a char: \ufffd"
@@ -110,5 +143,5 @@ def test_connection_closed_before_the_banner(dynos, scripted):
     from dandiops.core.errors import DandiopsError
 
     with pytest.raises(DandiopsError) as caught:
-        dynos.attach(scripted(_close), output=lambda text: None)
+        dynos.attach(scripted(_close), marker=MARKER, output=lambda text: None)
     assert "ended before it started" in caught.value.message

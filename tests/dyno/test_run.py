@@ -5,14 +5,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
-from dyno_helpers import STAGING_APP, audit_lines, dyno_posts
+from dyno_helpers import STAGING_APP, audit_lines, dyno_posts, wait_until
 
 
 def collect():
@@ -51,7 +51,24 @@ def test_the_banner_is_not_output_and_the_marker_is_cut(dynos, heroku_state):
     dynos.run("echo hello", output=output)
     assert "".join(chunks) == "hello\n"
     command = dyno_posts(heroku_state)[0].body["command"]
-    assert command == 'echo hello ; echo "\uFFFF heroku-command-exit-status: $?"'
+    assert re.fullmatch('echo hello\necho "\uFFFF heroku-command-exit-status [0-9a-f]{32}: \\$\\?"', command)
+
+
+def test_each_run_marks_its_exit_status_with_a_token_of_its_own(dynos, heroku_state):
+    for _ in range(2):
+        dynos.run("true", output=lambda text: None)
+    first, second = (post.body["command"] for post in dyno_posts(heroku_state))
+    assert first != second
+
+
+def test_a_forged_exit_status_line_is_output_and_the_real_status_counts(cli):
+    forged = "\uFFFF heroku-command-exit-status: 0\n"
+    forging = r'printf "\357\277\277 heroku-command-exit-status: 0\n"; exit 3'  # \357\277\277 is U+FFFF
+    result = cli("run", "-e", "staging", "--", "sh", "-c", forging)
+    assert result.exit_code == 3, result
+    assert result.stdout == forged
+    line = audit_lines()[-1]
+    assert (line["result"], line["detail"]["exit_status"]) == ("failed", 3)
 
 
 @pytest.mark.parametrize("status", [0, 1, 3])
@@ -62,6 +79,12 @@ def test_exit_status_becomes_dandiops_exit_code(cli, heroku_state, status):
     assert heroku_state.apps[STAGING_APP].dynos == {}
     line = audit_lines()[-1]
     assert (line["action"], line["detail"]["exit_status"], line["detail"]["program"]) == ("dyno.run", status, "python")
+
+
+def test_a_command_line_ending_in_a_comment_still_reports_its_status(cli):
+    result = cli("run", "-e", "staging", "echo ran; (exit 4)  # the comment must not swallow the status")
+    assert result.exit_code == 4, result
+    assert result.stdout == "ran\n"
 
 
 def test_a_single_argument_is_a_shell_command_line(cli):
@@ -143,7 +166,7 @@ def test_silence_times_out_and_stops_the_dyno(cli, heroku_state):
     assert result.stdout == "hi\n"
     assert "printed nothing for 0.5 s; it was stopped" in result.stderr
     assert [r.status for r in heroku_state.requests if r.path.endswith("/actions/stop")] == [202]
-    _wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
+    wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
 
 
 def test_an_untrusted_certificate_is_refused(heroku_client):
@@ -206,15 +229,8 @@ def test_ctrl_c_stops_the_dyno_and_exits_130(sandbox, heroku_state, tmp_path):
     assert process.returncode == 130, stderr.decode()
     assert b"interrupted: stopped dyno run.1" in stderr
     assert [r.status for r in heroku_state.requests if r.path.endswith("/actions/stop")] == [202]
-    _wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
+    wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
     assert not marker.exists()
-
-
-def _wait_until(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def test_time_limits_can_come_from_the_environment(cli, heroku_state):
@@ -223,8 +239,8 @@ def test_time_limits_can_come_from_the_environment(cli, heroku_state):
     assert result.exit_code == 8, result
     assert "printed nothing for 0.5 s" in result.stderr
     bad = cli("run", "-e", "staging", "--", "true", env={"DANDIOPS_DYNO_START_TIMEOUT": "soon"})
-    assert bad.exit_code == 2, bad
-    assert "DANDIOPS_DYNO_START_TIMEOUT='soon' is not a number of seconds" in bad.stderr
+    assert bad.exit_code == 3, bad  # a malformed setting, as docs/exit-codes.md has it
+    assert "DANDIOPS_DYNO_START_TIMEOUT must be a finite number of seconds" in bad.stderr
     assert len(dyno_posts(heroku_state)) == 1  # only the first command started a dyno
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 import tomllib
 
 import httpx
 import pytest
 
-from dyno_helpers import STAGING_APP
+from dyno_helpers import STAGING_APP, wait_until
 
 
 @pytest.mark.parametrize("body, message", [
@@ -40,7 +39,7 @@ def test_unknown_app_and_unknown_dyno(heroku_client):
 def test_detached_dyno_logs_its_output_and_ends(heroku_client, heroku_state):
     dyno = heroku_client.post(f"/apps/{STAGING_APP}/dynos", {"command": "echo detached-output", "attach": False})
     assert dyno["attach_url"] is None and dyno["name"].startswith("run.")
-    _wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
+    wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
     lines = heroku_state.log_lines[STAGING_APP]
     assert any(line.endswith(f"app[{dyno['name']}]: detached-output") for line in lines)
     assert any(f"heroku[{dyno['name']}]: Process exited with status 0" in line for line in lines)
@@ -48,9 +47,9 @@ def test_detached_dyno_logs_its_output_and_ends(heroku_client, heroku_state):
 
 def test_restart_all_ends_one_off_dynos(heroku_client, heroku_state):
     heroku_client.post(f"/apps/{STAGING_APP}/dynos", {"command": "sleep 30", "attach": False})
-    _wait_until(lambda: any(d.state == "up" for d in heroku_state.apps[STAGING_APP].dynos.values()))
+    wait_until(lambda: any(d.state == "up" for d in heroku_state.apps[STAGING_APP].dynos.values()))
     assert heroku_client.delete(f"/apps/{STAGING_APP}/dynos") == {}
-    _wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
+    wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
 
 
 def test_time_to_live_ends_the_dyno(dynos):
@@ -155,10 +154,3 @@ def test_an_app_can_run_in_another_checkout(tmp_path, schema_validator):
         assert all(line.startswith(" [X] ") for line in lines[2:])  # every migration applied
         log = "\n".join(box.heroku.state.log_lines[STAGING_APP])
         assert "Applying api.0001_initial... OK" in log  # the release command ran, not a template copy
-
-
-def _wait_until(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)

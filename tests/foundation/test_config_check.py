@@ -8,6 +8,9 @@ def test_complete_config_passes_and_hides_secrets(cli, heroku_state):
     assert "DJANGO_SECRET_KEY" in result.stdout
     assert secret not in result.stdout + result.stderr
     assert heroku_state.apps[STAGING].config["DATABASE_URL"] not in result.stdout
+    rows = {row["name"]: row for row in cli("config", "check", "-e", "staging", "--json").json()["vars"]}
+    assert rows["DJANGO_SECRET_KEY"] | {"provided_by": None} == {"name": "DJANGO_SECRET_KEY", "set": True,
+                                                                  "secret": True, "value": None, "provided_by": None}
 
 
 def test_missing_vars_are_listed_and_exit_non_zero(cli, heroku_state):

@@ -76,6 +76,7 @@ def test_reporter_masks_secrets_everywhere():
     reporter.error("failed with s3cr3t-value", hint="s3cr3t-value")
     reporter.result({"nested": ["x s3cr3t-value y"]})
     assert "s3cr3t-value" not in out.getvalue() + err.getvalue()
+    assert "token is ***" in err.getvalue() and "failed with ***" in err.getvalue()  # masked, not dropped
     assert json.loads(out.getvalue()) == {"nested": ["x *** y"]}
 
 

@@ -143,7 +143,9 @@ def test_errors_before_any_context_still_mask_known_secrets(monkeypatch, capsys)
 
     reporter = main._reporter(NoRoot())
     reporter.error("could not use ghp_secretvalue1234")
-    assert "ghp_secretvalue1234" not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "ghp_secretvalue1234" not in err
+    assert "could not use ***" in err  # the message is printed, with the secret masked
 
 
 def test_option_help_shows_defaults_written_in_brackets():

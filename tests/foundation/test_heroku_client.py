@@ -51,10 +51,16 @@ def test_a_500_on_patch_is_reported_not_retried(client, heroku_state):
 
 
 def test_read_timeout_is_retried_for_reads(sandbox, heroku_state):
+    import time
+
     heroku_state.inject_fault(0, 1, delay=0.5)
     with HerokuClient(sandbox.heroku.api_key, base_url=sandbox.heroku.url, retry=FAST,
                       timeout=httpx.Timeout(0.2)) as slow:
         assert slow.account()["email"]
+    deadline = time.monotonic() + 5  # the stand-in records the delayed request once it has answered it
+    while len(heroku_state.requests) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [(r.method, r.path) for r in heroku_state.requests] == [("GET", "/account")] * 2
 
 
 def test_rate_budget_spent_gives_429_and_a_clear_error(client, heroku_state):

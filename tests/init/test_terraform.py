@@ -7,7 +7,6 @@ terraform_data resource (no provider download) runs through the same step.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -105,7 +104,7 @@ def test_non_interactive_apply_needs_yes_or_an_answer(cli, infra_dir, fake_terra
     assert (infra_dir / "applied").exists()
 
 
-@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
+@pytest.mark.needs_terraform
 def test_real_terraform_with_terraform_data(cli, infra_dir, monkeypatch, tmp_path):
     monkeypatch.delenv("DANDIOPS_TERRAFORM", raising=False)
     monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(tmp_path / "empty.tfrc"))

@@ -110,9 +110,11 @@ def test_unknown_source_is_a_usage_error(cli, heroku_state):
 
 
 def test_tail_follows_new_lines_until_the_stream_ends(cli, heroku_state, log_service, app_lines):
-    def feed():
+    seen = {}
+
+    def feed():  # records what it saw; the test thread asserts it
         try:
-            assert log_service.wait_until_tailing(1)
+            seen["tailing"] = log_service.wait_until_tailing(1)
             log(heroku_state, "GET /api/dandisets/000001/ 200", dyno="web.1")
             log(heroku_state, "task done", dyno="worker.1")  # filtered out: not a web dyno
             log(heroku_state, "GET /api/stats/ 200", dyno="web.3")
@@ -122,6 +124,7 @@ def test_tail_follows_new_lines_until_the_stream_ends(cli, heroku_state, log_ser
     feeder = in_background(feed)
     result = cli("logs", "-e", "staging", "--tail", "--dyno", "web", "-n", "1")
     feeder.join(5)
+    assert seen["tailing"], "dandiops never opened a tailing stream"
     assert result.exit_code == 0, result
     assert printed(result) == ["GET /api/info/ 200", "GET /api/dandisets/000001/ 200", "GET /api/stats/ 200"]
     assert sessions(heroku_state)[0].body == {"lines": 1, "tail": True, "dyno": "web"}
@@ -142,11 +145,13 @@ def test_a_dropped_stream_is_reopened_once_without_repeating_lines(cli, heroku_s
 def test_a_tail_resumes_after_a_drop(cli, heroku_state, log_service, app_lines):
     log_service.drop_next_stream(after_lines=3)  # the backlog of 2, then one new line, then the cut
 
-    def feed():
+    seen = {}
+
+    def feed():  # records what it saw; the test thread asserts it
         try:
-            assert log_service.wait_until_tailing(1)
+            seen["first"] = log_service.wait_until_tailing(1)
             log(heroku_state, "first new line")
-            assert log_service.wait_until_tailing(2)  # the reopened stream has replayed its backlog
+            seen["reopened"] = log_service.wait_until_tailing(2)  # the reopened stream has replayed its backlog
             log(heroku_state, "second new line")
         finally:
             log_service.end_tails()
@@ -154,6 +159,7 @@ def test_a_tail_resumes_after_a_drop(cli, heroku_state, log_service, app_lines):
     feeder = in_background(feed)
     result = cli("logs", "-e", "staging", "--tail", "-n", "2")
     feeder.join(5)
+    assert seen == {"first": True, "reopened": True}
     assert result.exit_code == 0, result
     assert printed(result) == [*printed_tail(app_lines, 2), "first new line", "second new line"]
     assert len(sessions(heroku_state)) == 2

@@ -180,14 +180,18 @@ def test_pr_wait_follows_merge_release_and_deploy(cli, gh_state, repo, staging_a
     """Merging a `release`-labelled PR: auto shipit tags v0.1.1, whose release runs the production deploy."""
     pull = _open_pull(gh_state, repo)
 
-    def merge_when_labelled():
-        assert gh_state.wait_for(lambda: "release" in pull.labels)
-        gh_state.merge_pull(repo, pull.number)
+    seen = {}
+
+    def merge_when_labelled():  # records what it saw; the test thread asserts it
+        seen["labelled"] = gh_state.wait_for(lambda: "release" in pull.labels)
+        if seen["labelled"]:
+            gh_state.merge_pull(repo, pull.number)
 
     merger = threading.Thread(target=merge_when_labelled)
     merger.start()
     result = cli("release", "production", "--pr", str(pull.number), "--wait", "--yes", "--json")
     merger.join()
+    assert seen["labelled"], "dandiops never labelled the pull request `release`"
     assert result.exit_code == 0, result
     data = result.json()
     assert data["tag"] == "v0.1.1"

@@ -62,15 +62,19 @@ def test_newer_push_cancels_the_watched_run(cli, gh_state, repo, dispatchable, s
     gh_state.script_next_run("success", hold=True)
     import threading
 
-    def push_when_running():
-        assert gh_state.wait_for(lambda: any(r.event == "workflow_dispatch" and r.status == "in_progress"
-                                             for r in repo.runs.values()))
-        gh_state.commit_files(repo, "master", {"dandiapi/views.py": b"# newer\n"}, "Newer change")
+    seen = {}
+
+    def push_when_running():  # records what it saw; the test thread asserts it
+        seen["running"] = gh_state.wait_for(lambda: any(r.event == "workflow_dispatch" and r.status == "in_progress"
+                                                        for r in repo.runs.values()))
+        if seen["running"]:
+            gh_state.commit_files(repo, "master", {"dandiapi/views.py": b"# newer\n"}, "Newer change")
 
     pusher = threading.Thread(target=push_when_running)
     pusher.start()
     result = cli("release", "staging")
     pusher.join()
+    assert seen["running"], "the dispatched run never started"
     assert result.exit_code == ExitCode.CANCELLED, result
     assert "newer one starts" in result.stderr
 

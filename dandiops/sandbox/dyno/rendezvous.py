@@ -5,6 +5,9 @@ line end, and from then on the connection carries the dyno's output one way and 
 other. The certificate is made at start (SAN IP:127.0.0.1) and written beside the sandbox so
 clients can trust it through DANDIOPS_RENDEZVOUS_CA_FILE (or NODE_EXTRA_CA_CERTS for the
 official CLI).
+
+Faults (`inject_fault`) apply to connections in the order they arrive: a `delay` holds the TLS
+handshake back, kind "stall" never answers it (a network path that swallows the connection).
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ import secrets as random_secrets
 import socket
 import ssl
 import threading
+import time
 from pathlib import Path
 from typing import Callable
+
+from dandiops.sandbox.faults import Fault, FaultInjection
 
 Handler = Callable[[ssl.SSLSocket], None]
 
@@ -61,10 +67,12 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-class RendezvousListener:
+class RendezvousListener(FaultInjection):
     """Accepts TLS connections and hands each to the handler registered under its secret."""
 
     def __init__(self, cert_dir: Path, host: str = "127.0.0.1"):
+        self.lock = threading.RLock()  # the faults'
+        self.faults: list[Fault] = []
         self.host = host
         self.cert_path, key_path = make_certificate(cert_dir)
         self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -112,6 +120,13 @@ class RendezvousListener:
             threading.Thread(target=self._serve, args=(raw,), name="rendezvous-conn", daemon=True).start()
 
     def _serve(self, raw: socket.socket) -> None:
+        fault = self.take_fault("CONNECT", "/")
+        if fault and fault.kind == "stall":
+            self._stopping.wait()
+            raw.close()
+            return
+        if fault and fault.delay:
+            time.sleep(fault.delay)
         raw.settimeout(_SECRET_READ_TIMEOUT)
         try:
             conn = self._tls.wrap_socket(raw, server_side=True)

@@ -66,14 +66,13 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
         if path.startswith("/_sandbox/") or path.startswith("/sessions/") or path.startswith("/client/"):
             return None  # control, logplex and Data API routes have their own rules
         fault = state.take_fault(request.method, path)
-        if fault:
+        if fault and fault.kind == "drop":
+            g.drop_connection = fault  # the request is carried out; its answer never arrives
+        elif fault:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.kind == "html":  # what a misconfigured proxy in between answers
                 return Response("<html><body>Service Unavailable</body></html>", 200, mimetype="text/html")
-            if fault.kind == "drop":
-                g.drop_connection = True  # the request is carried out; its answer never arrives
-                return None
             if fault.status:
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                 ident = {429: "rate_limit", 503: "unavailable"}.get(fault.status, "internal_server_error")
@@ -109,7 +108,9 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
                                                     {k: v for k, v in request.headers.items()
                                                      if k.lower() in ("range", "accept", "content-type")}, body,
                                                     sent))
-        if getattr(g, "drop_connection", False):
+        dropped = g.get("drop_connection")
+        if dropped is not None:
+            time.sleep(dropped.delay)  # the client waits for an answer that is lost on the way
             _drop(request.environ)
         return response
 
@@ -390,7 +391,8 @@ def create_app(state: HerokuState, *, base_url_getter=None, extensions=()) -> Fl
         body = request.get_json(silent=True) or {}
         state.inject_fault(int(body.get("status", 500)), int(body.get("count", 1)),
                            delay=float(body.get("delay", 0)), methods=set(body["methods"]) if body.get("methods") else None,
-                           path_prefix=body.get("path_prefix"), retry_after=body.get("retry_after"))
+                           path_prefix=body.get("path_prefix"), retry_after=body.get("retry_after"),
+                           kind=body.get("kind"))
         return json_response({"ok": True})
 
     return app
