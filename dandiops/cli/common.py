@@ -10,8 +10,13 @@ from dandiops.core.output import Terminal
 from dandiops.steps.context import Context
 from dandiops.wizard.prompter import prompter_for
 
-# Declared without an envvar on purpose: DANDIOPS_ENV is read by the root option only, so the
-# precedence is `-e` after the command > `-e` before it > DANDIOPS_ENV > default_env.
+# The precedence is `-e` after the command > `-e` before it > DANDIOPS_ENV > default_env, so only
+# the root option reads DANDIOPS_ENV: a command's own would take it over a root -e.
+RootEnvOption = Annotated[
+    Optional[str],
+    typer.Option("--env", "-e", envvar="DANDIOPS_ENV", show_envvar=True, metavar="ENV",
+                 help="Environment from dandiops.toml; a -e after the command wins."),
+]
 EnvOption = Annotated[
     Optional[str],
     typer.Option("--env", "-e", metavar="ENV",
