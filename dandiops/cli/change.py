@@ -39,7 +39,7 @@ class Mutation(Generic[PlanT, ResultT]):
     action: str = "changing"
     #: True when the change confirms part-way through, through `Context.confirm_change`, because what
     #: it confirms depends on what it reads first (a release that follows a live run, init's steps).
-    #: `carry_out` then neither names the target nor asks: the change does both, and never on a dry run.
+    #: On a real run `carry_out` then neither names the target nor asks: the change does both.
     confirms_midway: bool = False
 
     def plan(self, context: "Context", *, dry_run: bool) -> PlanT:
@@ -78,17 +78,15 @@ def carry_out(context: "Context", mutation: Mutation[PlanT, ResultT], *, dry_run
     plan = mutation.plan(context, dry_run=dry_run)
     result: Optional[ResultT] = None
     if mutation.pending(plan):
-        if mutation.confirms_midway:
-            pass
-        elif dry_run:
-            context.announce(f"dry run of {mutation.action}")
+        if dry_run:
+            context.announce(f"dry run of {mutation.action}")  # said once: a midway confirmer may have said it
         else:
-            mutation.before_confirming(context, plan)
-            if mutation.asks_on_production(plan):
-                context.confirm_change(mutation.action)
-            else:
-                context.prepare_change(mutation.action)
-        if not dry_run:
+            if not mutation.confirms_midway:
+                mutation.before_confirming(context, plan)
+                if mutation.asks_on_production(plan):
+                    context.confirm_change(mutation.action)
+                else:
+                    context.prepare_change(mutation.action)
             result = mutation.apply(context, plan)
     report = mutation.report(context, plan, result, dry_run=dry_run)
     context.reporter.result({**report.data, "dry_run": dry_run}, report.human)

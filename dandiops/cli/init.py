@@ -59,6 +59,7 @@ class InitRun(Mutation[Any, Any]):
     """The wizard checks, plans and applies step by step, and confirms once before the first step
     that changes something. A dry run checks and plans every step."""
 
+    action = "dandiops init"
     confirms_midway = True
 
     def __init__(self, *, answers_file: Optional[str], only, start: Optional[str], state_file: Optional[str],

@@ -131,6 +131,7 @@ class ReleaseChange(Mutation[Any, Any]):
     """A release plans, confirms and triggers in one flow: what it confirms depends on what it reads (a
     live run is followed, not re-run). A dry run goes through that flow up to the first write."""
 
+    action = "releasing"
     confirms_midway = True
 
     def __init__(self, options: ReleaseOptions):
