@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from dandiops.cli.change import Report, StepMutation, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+
+if TYPE_CHECKING:
+    from dandiops.steps.access import AccessStep
 
 app = typer.Typer(help="List, add and remove the people who can reach the Heroku app (the Access tab).",
                   no_args_is_help=True)
@@ -41,6 +44,8 @@ def list_access(ctx: typer.Context, env: EnvOption = None, json_output: JsonOpti
 
 
 class AccessChange(StepMutation):
+    step: AccessStep
+
     def report(self, context, plan, result, *, dry_run: bool) -> Report:
         self.report_changes(context, plan, result)
         return Report({"app": context.env.heroku_app, "team": self.step.access(context).team,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from dandiops.cli.change import ChangeList, Report, StepMutation, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+
+if TYPE_CHECKING:
+    from dandiops.steps.backups import BackupScheduleStep
 
 app = typer.Typer(help="Schedule daily Heroku Postgres backups and see the backups taken.", no_args_is_help=True)
 
@@ -55,6 +58,8 @@ def schedule(ctx: typer.Context, at: AtOption = None, tz: TzOption = None, env: 
 
 
 class ScheduleChange(StepMutation):
+    step: BackupScheduleStep
+
     def __init__(self, step, when, *, action: str, nothing: str):
         super().__init__(step, action=action, nothing=nothing)
         self.when = when

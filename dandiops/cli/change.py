@@ -12,7 +12,7 @@ in that order; no command confirms, announces its target or prints its result do
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from dandiops.steps.base import Change
@@ -27,7 +27,7 @@ class Report:
     """The result document (`dry_run` is added to it) and its text rendering on stdout."""
 
     data: dict[str, Any]
-    human: Optional[Callable[[], None]] = None
+    human: Callable[[], None] | None = None
 
 
 class Mutation(Generic[PlanT, ResultT]):
@@ -64,19 +64,19 @@ class Mutation(Generic[PlanT, ResultT]):
         """Make the change, audit it, and return what is now true (read back). Never None."""
         raise NotImplementedError
 
-    def report(self, context: "Context", plan: PlanT, result: Optional[ResultT], *, dry_run: bool) -> Report:
+    def report(self, context: "Context", plan: PlanT, result: ResultT | None, *, dry_run: bool) -> Report:
         """Messages on stderr, and the result document. `result` is None when nothing was applied:
         on a dry run, or when the plan changed nothing."""
         raise NotImplementedError
 
-    def conclude(self, context: "Context", plan: PlanT, result: Optional[ResultT], *, dry_run: bool) -> None:
+    def conclude(self, context: "Context", plan: PlanT, result: ResultT | None, *, dry_run: bool) -> None:
         """After the document: what follows it on stderr, and the exit status (raise to fail)."""
 
 
-def carry_out(context: "Context", mutation: Mutation[PlanT, ResultT], *, dry_run: bool) -> Optional[ResultT]:
+def carry_out(context: "Context", mutation: Mutation[PlanT, ResultT], *, dry_run: bool) -> ResultT | None:
     """Run `mutation` on the one path every change takes; returns what `apply` returned, if it ran."""
     plan = mutation.plan(context, dry_run=dry_run)
-    result: Optional[ResultT] = None
+    result: ResultT | None = None
     if mutation.pending(plan):
         if dry_run:
             context.announce(f"dry run of {mutation.action}")  # said once: a midway confirmer may have said it
@@ -103,7 +103,7 @@ class ChangeList(Mutation[list["Change"], list["Change"]]):
     def pending(self, plan: list["Change"]) -> bool:
         return bool(plan)
 
-    def report_changes(self, context: "Context", plan: list["Change"], result: Optional[list["Change"]]) -> None:
+    def report_changes(self, context: "Context", plan: list["Change"], result: list["Change"] | None) -> None:
         reporter = context.reporter
         if not plan:
             reporter.success(self.nothing)
@@ -115,10 +115,16 @@ class ChangeList(Mutation[list["Change"], list["Change"]]):
                 reporter.success(change.describe())
 
 
+class PlannedStep(Protocol):
+    def plan(self, ctx: "Context") -> list["Change"]: ...
+
+    def apply(self, ctx: "Context", changes: list["Change"]) -> list["Change"]: ...
+
+
 class StepMutation(ChangeList):
     """The change of a step (check/plan/apply): its plan, applied as it stands."""
 
-    def __init__(self, step: Any, *, action: str, nothing: str):
+    def __init__(self, step: PlannedStep, *, action: str, nothing: str):
         self.step = step
         self.action = action
         self.nothing = nothing
