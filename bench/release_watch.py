@@ -53,11 +53,11 @@ def main() -> int:
     parser.add_argument("--step-seconds", type=float, default=1.5, help="how long each workflow step takes")
     args = parser.parse_args()
 
+    from dandiops.app.context import Context
     from dandiops.sandbox.full import build_sandbox
     from dandiops.sandbox.github.component import GitHubComponent
     from dandiops.sandbox.github.seed import set_staging_dispatch
     from dandiops.sandbox.github.state import RunPace
-    from dandiops.steps.context import Context
     from dandiops.steps.release.trigger import Release, ReleaseRequest
 
     workdir = Path(tempfile.mkdtemp(prefix="dandiops-bench-release-"))

@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from dandiops.app.context import Context
 from dandiops.core.output import Terminal
-from dandiops.steps.context import Context
 from dandiops.wizard.prompter import prompter_for
 
 # The precedence is `-e` after the command > `-e` before it > DANDIOPS_ENV > default_env, so only

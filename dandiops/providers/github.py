@@ -54,6 +54,24 @@ def _retry(policy: RetryPolicy, max_rate_wait: float):
                          backoff_max=policy.max_delay, max_rate_limit_wait=max_rate_wait)
 
 
+@dataclass(frozen=True)
+class TokenAccess:
+    """What the token may do on one repository."""
+
+    permission: str  # admin, push or pull
+    scopes: list[str] | None  # None: a fine-grained or app token (GitHub does not list its scopes)
+
+
+@dataclass(frozen=True)
+class RepoFile:
+    """One entry of a repository's contents at a ref."""
+
+    kind: str  # "file", or "dir" when the path names a folder
+    sha: str = ""
+    size: int = 0
+    content: bytes | None = None  # None for a folder, or a file too big for GitHub to inline
+
+
 @dataclass
 class JobState:
     name: str
@@ -217,6 +235,31 @@ class GitHubClient:
                 self._repos[full_name] = self._gh.get_repo(full_name)
         return self._repos[full_name]
 
+    def default_branch(self, full_name: str) -> str:
+        return self.repo(full_name).default_branch
+
+    def token_access(self, full_name: str) -> TokenAccess:
+        """The token's permission on the repository, and its classic scopes as GitHub lists them."""
+        repo = self.repo(full_name)
+        with self.calling(f"reading permissions on {full_name}", repo=full_name):
+            permissions = repo.permissions
+            header = {k.lower(): v for k, v in (repo.raw_headers or {}).items()}.get("x-oauth-scopes")
+        level = "admin" if permissions.admin else "push" if permissions.push else "pull"
+        scopes = None if header is None else [s.strip() for s in header.split(",") if s.strip()]
+        return TokenAccess(level, scopes)
+
+    def actions_secret_names(self, full_name: str) -> set[str]:
+        """The names of the repository's Actions secrets (GitHub never returns their values)."""
+        repo = self.repo(full_name)
+        with self.calling(f"listing Actions secrets of {full_name}", repo=full_name):
+            return {secret.name for secret in repo.get_secrets()}
+
+    def set_actions_secret(self, full_name: str, name: str, value: str) -> None:
+        """Create or replace an Actions secret; PyGithub seals the value with the repository's public key."""
+        repo = self.repo(full_name)
+        with self.calling(f"setting Actions secret {name} on {full_name}", repo=full_name, write=True):
+            repo.create_secret(name, value, secret_type="actions")
+
     def workflow(self, full_name: str, workflow_file: str):
         repo = self.repo(full_name)
         with self.calling(f"reading workflow {workflow_file}", repo=full_name, workflow=workflow_file):
@@ -232,6 +275,21 @@ class GitHubClient:
         if isinstance(content, list):
             raise NotFoundError(f"{path} in {full_name} is a directory, not a file", hint="name a file")
         return content.decoded_content.decode("utf-8"), content.sha
+
+    def find_file(self, full_name: str, path: str, ref: str) -> RepoFile | None:
+        """The entry at `path` on `ref`, or None when there is none."""
+        from github import UnknownObjectException
+
+        repo = self.repo(full_name)
+        with self.calling(f"reading {path} at {ref}", repo=full_name):
+            try:
+                found = repo.get_contents(path, ref=ref)
+            except UnknownObjectException:
+                return None
+        if isinstance(found, list):
+            return RepoFile("dir")
+        return RepoFile("file", sha=found.sha, size=found.size,
+                        content=found.decoded_content if found.encoding == "base64" else None)
 
     def ref_sha(self, full_name: str, ref: str) -> str | None:
         """The commit a ref (heads/BRANCH or tags/TAG) points at, or None when it does not exist."""
@@ -341,11 +399,15 @@ class GitHubClient:
         with self.calling(f"creating branch {branch}", repo=full_name, write=True):
             repo.create_git_ref(f"refs/heads/{branch}", sha)
 
-    def update_file(self, full_name: str, path: str, *, message: str, content: str, sha: str, branch: str) -> str:
-        """Commit new content for `path` on `branch`; returns the commit sha."""
+    def update_file(self, full_name: str, path: str, *, message: str, content: str | bytes, sha: str | None,
+                    branch: str, what: str | None = None) -> str:
+        """Commit new content for `path` on `branch` (a new file when `sha` is None); returns the commit sha."""
         repo = self.repo(full_name)
-        with self.calling(f"updating {path} on {branch}", repo=full_name, write=True):
-            result = repo.update_file(path, message, content, sha, branch=branch)
+        with self.calling(what or f"updating {path} on {branch}", repo=full_name, write=True):
+            if sha is None:
+                result = repo.create_file(path, message, content, branch=branch)
+            else:
+                result = repo.update_file(path, message, content, sha, branch=branch)
         return result["commit"].sha
 
     def create_pull(self, full_name: str, *, base: str, head: str, title: str, body: str):

@@ -193,6 +193,28 @@ class HerokuClient:
     def app(self, app: str) -> dict:
         return self.get(f"/apps/{path_segment(app)}", what=f"reading app {app}")
 
+    def create_app(self, app: str, *, region: str, team: str | None = None) -> dict:
+        if team:
+            return self.post("/teams/apps", {"name": app, "team": team, "region": region},
+                             what=f"creating app {app} in team {team}")
+        return self.post("/apps", {"name": app, "region": region}, what=f"creating app {app}")
+
+    def buildpack_installations(self, app: str) -> list[dict]:
+        return self.get(f"/apps/{path_segment(app)}/buildpack-installations", what=f"reading buildpacks of {app}")
+
+    def set_buildpacks(self, app: str, urls: Iterable[str]) -> list[dict]:
+        """Replace the app's buildpacks with `urls`, in this order."""
+        return self.put(f"/apps/{path_segment(app)}/buildpack-installations",
+                        {"updates": [{"buildpack": url} for url in urls]}, what=f"setting buildpacks of {app}")
+
+    def app_feature(self, app: str, feature: str) -> dict:
+        return self.get(f"/apps/{path_segment(app)}/features/{path_segment(feature)}",
+                        what=f"reading the {feature} feature of {app}")
+
+    def enable_app_feature(self, app: str, feature: str) -> dict:
+        return self.patch(f"/apps/{path_segment(app)}/features/{path_segment(feature)}", {"enabled": True},
+                          what=f"enabling {feature} on {app}")
+
     def config_vars(self, app: str) -> dict[str, str]:
         return self.get(f"/apps/{path_segment(app)}/config-vars", what=f"reading config vars of {app}")
 
@@ -222,8 +244,32 @@ class HerokuClient:
     def addons(self, app: str) -> list[dict]:
         return self.get(f"/apps/{path_segment(app)}/addons", what=f"listing add-ons of {app}")
 
-    def collaborators(self, app: str) -> list[dict]:
-        return self.paginate(f"/apps/{path_segment(app)}/collaborators", what=f"listing collaborators of {app}")
+    def create_addon(self, app: str, plan: str) -> dict:
+        return self.post(f"/apps/{path_segment(app)}/addons", {"plan": plan}, what=f"creating add-on {plan} on {app}")
+
+    def addon_attachments(self, app: str) -> list[dict]:
+        return self.get(f"/apps/{path_segment(app)}/addon-attachments", what=f"listing add-on attachments of {app}")
+
+    # Team apps take collaborators with permissions under /teams/apps; personal apps under /apps, without.
+    def collaborators(self, app: str, *, team: bool) -> list[dict]:
+        return self.paginate(_collaborators_path(app, team), what=f"listing collaborators of {app}")
+
+    def add_collaborator(self, app: str, email: str, *, team: bool, permissions: list[str] | None = None) -> dict:
+        body: dict[str, Any] = {"user": email, "silent": False}
+        if team:
+            body["permissions"] = list(permissions or [])
+        return self.post(_collaborators_path(app, team), body, what=f"adding {email} to {app}")
+
+    def set_collaborator_permissions(self, app: str, email: str, permissions: list[str]) -> dict:
+        return self.patch(f"{_collaborators_path(app, True)}/{path_segment(email)}", {"permissions": permissions},
+                          what=f"changing the permissions of {email} on {app}")
+
+    def remove_collaborator(self, app: str, email: str, *, team: bool) -> None:
+        self.delete(f"{_collaborators_path(app, team)}/{path_segment(email)}", what=f"removing {email} from {app}")
+
+
+def _collaborators_path(app: str, team: bool) -> str:
+    return f"/{'teams/' if team else ''}apps/{path_segment(app)}/collaborators"
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -3,7 +3,7 @@
 The Data API lives on its own host (https://api.data.heroku.com, or DANDIOPS_HEROKU_DATA_API_URL)
 and takes the same Bearer key as the Platform API. It shares the Platform client's transport,
 retry policy and error mapping by subclassing it; only the host and the routes differ. Which
-database belongs to an app is a Platform API question, answered by `resolve_database`.
+database belongs to an app is a Platform API question, answered by `database_attachment`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ from dandiops.providers.heroku import HerokuClient
 DEFAULT_DATA_API_URL = "https://api.data.heroku.com"
 POSTGRES_SERVICE = "heroku-postgresql"
 DATABASE_CONFIG_VAR = "DATABASE_URL"
-# What the official CLI asks for when it resolves an attachment (pg:backups:schedule).
-RESOLVE_HEADERS = {"Accept": "application/vnd.heroku+json; version=3.sdk",
-                   "Accept-Inclusion": "addon:plan,config_vars"}
 
 
 def data_api_url_from_env(environ: Mapping[str, str] = os.environ) -> str:
@@ -43,28 +40,26 @@ class DatabaseAttachment:
         return f"{self.attachment_name}_URL"
 
 
-def resolve_database(heroku: HerokuClient, app: str, config_var: str = DATABASE_CONFIG_VAR) -> DatabaseAttachment:
-    """The Postgres add-on behind `config_var`, via POST /actions/addon-attachments/resolve."""
-    missing = NotFoundError(
-        f"app {app} has no Heroku Postgres database attached as {config_var}",
-        hint=f"attach one (`heroku addons:create heroku-postgresql:essential-0 -a {app}`, or the "
-             "heroku_addon in Terraform) and run this again",
-    )
-    try:
-        matches = heroku.post("/actions/addon-attachments/resolve",
-                              {"app": app, "addon_attachment": config_var, "addon_service": POSTGRES_SERVICE},
-                              headers=RESOLVE_HEADERS, what=f"resolving {config_var} of {app}")
-    except NotFoundError:
-        heroku.app(app)  # a missing app raises its own, clearer error
-        raise missing from None
-    if not matches:
-        raise missing
+class NoDatabaseError(NotFoundError):
+    """The app exists but no Heroku Postgres add-on is attached under the config var asked for."""
+
+
+def database_attachment(heroku: HerokuClient, app: str, config_var: str = DATABASE_CONFIG_VAR) -> DatabaseAttachment:
+    """The Postgres add-on behind `config_var`, from the app's add-ons and attachments.
+
+    Two GETs rather than the official CLI's resolve action (a POST): finding the database is a read,
+    so a command or an init run that only checks sends no write-method request. A missing app is
+    the add-on listing's own NotFoundError."""
+    postgres = {a["id"] for a in heroku.addons(app) if a["addon_service"]["name"] == POSTGRES_SERVICE}
     wanted = config_var.removesuffix("_URL")
-    chosen = next((m for m in matches if m["name"] == wanted), matches[0] if len(matches) == 1 else None)
+    chosen = next((a for a in heroku.addon_attachments(app) if a["name"] == wanted and a["addon"]["id"] in postgres),
+                  None)
     if chosen is None:
-        names = ", ".join(sorted(m["name"] for m in matches))
-        raise NotFoundError(f"{config_var} of {app} matches several attachments ({names})",
-                            hint="name the attachment exactly, e.g. DATABASE_URL")
+        raise NoDatabaseError(
+            f"app {app} has no Heroku Postgres database attached as {config_var}",
+            hint=f"attach one (`heroku addons:create heroku-postgresql:essential-0 -a {app}`, or the "
+                 "heroku_addon in Terraform) and run this again",
+        )
     return DatabaseAttachment(app=app, addon_id=chosen["addon"]["id"], addon_name=chosen["addon"]["name"],
                               attachment_name=chosen["name"])
 

@@ -66,8 +66,8 @@ class Rerun:
 
 def quiet_rerun(sandbox: "Sandbox", answers: str | Path | None = None, env_name: str = DEMO_ENV) -> Rerun:
     """Run init again without a terminal or output; count the stand-ins' write requests it caused."""
+    from dandiops.app.context import Context
     from dandiops.core.output import Terminal
-    from dandiops.steps.context import Context
     from dandiops.wizard.init import run_init
     from dandiops.wizard.prompter import NonInteractivePrompter
 

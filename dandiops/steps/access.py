@@ -15,7 +15,7 @@ from dandiops.core.errors import NotFoundError, UsageError
 from dandiops.steps.base import Change, Check, Status
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 PERMISSIONS = ("view", "deploy", "operate", "manage")
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]+$")
@@ -47,10 +47,6 @@ class AppAccess:
     team: str | None
     collaborators: list[dict] = field(default_factory=list)
 
-    @property
-    def base(self) -> str:
-        return f"/teams/apps/{self.app}/collaborators" if self.team else f"/apps/{self.app}/collaborators"
-
     def find(self, email: str) -> dict | None:
         return next((c for c in self.collaborators if c["email"] == email), None)
 
@@ -66,7 +62,7 @@ def read_access(ctx: "Context") -> AppAccess:
     name = ctx.env.heroku_app
     team = (heroku.app(name).get("team") or {}).get("name")
     access = AppAccess(app=name, team=team)
-    items = heroku.paginate(access.base, what=f"listing collaborators of {name}")
+    items = heroku.collaborators(name, team=bool(team))
     access.collaborators = sorted((_summary(item, bool(team)) for item in items), key=lambda c: c["email"])
     return access
 
@@ -122,11 +118,9 @@ class AccessStep:
         for change in changes:
             email = change.target.removeprefix("collaborator ")
             if change.action == "add":
-                body: dict = {"user": email, "silent": False}
-                if access.team:
-                    body["permissions"] = change.after.split(",")
                 try:
-                    heroku.post(access.base, body, what=f"adding {email} to {access.app}")
+                    heroku.add_collaborator(access.app, email, team=bool(access.team),
+                                            permissions=change.after.split(",") if access.team else None)
                 except NotFoundError:
                     raise NotFoundError(
                         f"no Heroku account uses {email}, so it cannot be added to {access.app}",
@@ -134,9 +128,8 @@ class AccessStep:
                              "(https://signup.heroku.com/) with that email, or use the email they signed up with",
                     ) from None
             elif change.action == "update":
-                heroku.patch(f"{access.base}/{email}", {"permissions": change.after.split(",")},
-                             what=f"changing the permissions of {email} on {access.app}")
+                heroku.set_collaborator_permissions(access.app, email, change.after.split(","))
             else:
-                heroku.delete(f"{access.base}/{email}", what=f"removing {email} from {access.app}")
+                heroku.remove_collaborator(access.app, email, team=bool(access.team))
             ctx.record(f"access.{change.action}", email=email, permissions=change.after)
         return changes

@@ -19,13 +19,13 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
+from dandiops.app.confirmations import STATE_DIR
 from dandiops.core.errors import ConfigError
 from dandiops.core.files import aside_command, atomic_write_text, file_lock
-from dandiops.steps.confirmations import STATE_DIR
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.providers.aws import AwsClient
-    from dandiops.steps.context import Context
 
 FILE_NAME = "created-keys.json"
 VERSION = 1

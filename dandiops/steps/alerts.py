@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
+from dandiops.app.confirmations import Confirmations
 from dandiops.core.errors import UsageError
 from dandiops.steps.base import Change, Check, Status
-from dandiops.steps.confirmations import Confirmations
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 RUNTIME_METRICS_FEATURE = "log-runtime-metrics"
 MANUAL_ITEM_IDS = ("threshold-alerts", "alert-recipients", "papertrail-alerts")
@@ -71,8 +71,7 @@ class AlertsStep:
 
     def plan(self, ctx: "Context") -> list[Change]:
         app = ctx.env.heroku_app
-        feature = ctx.heroku().get(f"/apps/{app}/features/{RUNTIME_METRICS_FEATURE}",
-                                   what=f"reading the {RUNTIME_METRICS_FEATURE} feature of {app}")
+        feature = ctx.heroku().app_feature(app, RUNTIME_METRICS_FEATURE)
         if feature.get("enabled"):
             return []
         return [Change(target=f"app feature {RUNTIME_METRICS_FEATURE}", action="enable", before="disabled",
@@ -82,8 +81,7 @@ class AlertsStep:
         app = ctx.env.heroku_app
         for change in changes:
             feature = change.target.removeprefix("app feature ")
-            ctx.heroku().patch(f"/apps/{app}/features/{feature}", {"enabled": True},
-                               what=f"enabling {feature} on {app}")
+            ctx.heroku().enable_app_feature(app, feature)
             ctx.record("alerts.feature.enable", feature=feature)
         return changes
 

@@ -13,6 +13,8 @@ import secrets as random_secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from dandiops.app import questions as q
+from dandiops.app.questions import Answers, Question
 from dandiops.archive.deployment import (
     ALLOWED_HOSTS_VAR,
     REQUIRED_CONFIG_VARS,
@@ -21,13 +23,11 @@ from dandiops.archive.deployment import (
     secret_config_values,
 )
 from dandiops.core.errors import NotFoundError
-from dandiops.steps import questions as q
-from dandiops.steps.base import Change, Check, Status
-from dandiops.steps.questions import Answers, PromptingAnswers, Question
+from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.core.settings import Environment
-    from dandiops.steps.context import Context
 
 SECRET_KEY_VAR = "DJANGO_SECRET_KEY"
 AWS_KEY_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
@@ -85,17 +85,14 @@ FORMATS = {name: source.question.validate for name, source in SOURCES.items()
            if source.question and source.question.validate}
 
 
-class RequiredConfigStep:
+class RequiredConfigStep(InitStep):
     name = "config-vars"
     title = "Required config vars"
 
-    def __init__(self, answers: Answers | None = None, *, aws_keys_from_iam: bool = False):
+    def __init__(self, answers: Answers, *, aws_keys_from_iam: bool = False):
         self.answers = answers
         self.aws_keys_from_iam = aws_keys_from_iam  # the aws step makes the app's key and sets both vars
         self._secret_values: dict[str, str] = {}
-
-    def _answers(self, ctx: "Context") -> Answers:
-        return self.answers or PromptingAnswers(ctx)
 
     def read(self, ctx: "Context") -> dict[str, str]:
         config = ctx.heroku().config_vars(ctx.env.heroku_app)
@@ -157,7 +154,7 @@ class RequiredConfigStep:
         if source.known and (value := source.known(ctx.env)):
             return value, False
         assert source.question is not None
-        return self._answers(ctx).ask(source.question), source.question.secret
+        return self.answers.ask(source.question), source.question.secret
 
     def plan(self, ctx: "Context") -> list[Change]:
         try:
@@ -169,7 +166,7 @@ class RequiredConfigStep:
         for name in self.settable(self.missing(config)):
             value, secret = self.value_for(ctx, name)
             if secret:
-                if not self._answers(ctx).dry_run:
+                if not self.answers.dry_run:
                     ctx.secret_registry.add(value)
                 self._secret_values[name] = value
                 changes.append(Change(f"config var {name}", "set", secret=True))

@@ -12,6 +12,7 @@ import hmac
 import secrets as random_secrets
 from typing import TYPE_CHECKING, Any, Callable
 
+from dandiops.app.questions import Question, placeholder
 from dandiops.archive.auth import (
     CLIENT_SECRET_VAR,
     DEFAULT_OAUTH_CLIENT_ID,
@@ -25,13 +26,11 @@ from dandiops.archive.auth import (
 )
 from dandiops.archive.management import REQUEST_VAR, encode_request
 from dandiops.core.errors import ConflictError
-from dandiops.steps.base import Change, Check, Status
+from dandiops.steps.base import AnsweredStep, Change, Check, Status
 from dandiops.steps.oneoff import require_result, run_in_dyno
-from dandiops.steps.questions import Question, placeholder
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
-    from dandiops.steps.questions import Answers
+    from dandiops.app.context import Context
 
 # Audit actions, one per object a run changed.
 AUDIT_ACTIONS = {"site": "auth.site.set", "social_app": "auth.github-app.set",
@@ -64,7 +63,6 @@ class AuthStep:
 
     name = "auth"
     title = "Sign-in (Site, GitHub login, web app OAuth application)"
-    needs_ready_app = True  # it runs the app's code in a dyno
 
     def __init__(self, wanted: AuthTargets, secret: Callable[[], str]):
         self.wanted = wanted
@@ -147,7 +145,6 @@ class AuthStep:
         return to_changes(self.run(ctx, apply=True)["changes"])
 
 
-
 # --- for `dandiops init`: the same step with its inputs as questions ---------------------------------
 def _client_id_problem(option: str, max_length: int):
     def problem(value: str) -> str | None:
@@ -171,44 +168,25 @@ GITHUB_CLIENT_SECRET = Question("auth.github_client_secret", "Client secret of t
                                 env_var=CLIENT_SECRET_VAR)
 
 
-class AuthWizardStep:
-    """AuthStep with its client ids and secret as questions, asked only when a dyno is about to run."""
+class AuthInitStep(AnsweredStep):
+    """AuthStep with its client ids as questions; the client secret is read only when a dyno is about to run."""
 
     name = AuthStep.name
     title = AuthStep.title
-    needs_ready_app = True
+    needs_ready_app = True  # it runs the app's code in a dyno
+    remembered = True
+    inputs = (GITHUB_CLIENT_ID, OAUTH_CLIENT_ID)
+    later = (GITHUB_CLIENT_SECRET,)
 
-    def __init__(self, answers: "Answers"):
-        self.answers = answers
-        self._inner: AuthStep | None = None
+    def build(self, ctx: "Context", values: list[Any]) -> AuthStep:
+        github_client_id, oauth_client_id = values
+        return AuthStep.from_environment(
+            ctx, github_client_id=github_client_id, oauth_client_id=oauth_client_id,
+            secret=lambda: validate_client_secret(self.answers.ask(GITHUB_CLIENT_SECRET), GITHUB_CLIENT_SECRET.key))
 
-    def questions(self, ctx: "Context") -> list[Question]:
-        return [GITHUB_CLIENT_ID, OAUTH_CLIENT_ID, GITHUB_CLIENT_SECRET]
+    def unanswered(self) -> Check:
+        return Check(Status.PENDING, f"the client ids are not answered yet ({GITHUB_CLIENT_ID.key}, "
+                                     f"{OAUTH_CLIENT_ID.key})")
 
-    def inner(self, ctx: "Context", *, ask: bool) -> AuthStep | None:
-        if self._inner is None:
-            ids = [self.answers.known(question) for question in (GITHUB_CLIENT_ID, OAUTH_CLIENT_ID)]
-            if None in ids:
-                if not ask or self.answers.dry_run:
-                    return None
-                ids = [self.answers.ask(question) for question in (GITHUB_CLIENT_ID, OAUTH_CLIENT_ID)]
-            self._inner = AuthStep.from_environment(
-                ctx, github_client_id=ids[0], oauth_client_id=ids[1],
-                secret=lambda: validate_client_secret(self.answers.ask(GITHUB_CLIENT_SECRET), GITHUB_CLIENT_SECRET.key))
-        return self._inner
-
-    def check(self, ctx: "Context") -> Check:
-        inner = self.inner(ctx, ask=self.answers.interactive)
-        if inner is None:
-            return Check(Status.PENDING, f"the client ids are not answered yet ({GITHUB_CLIENT_ID.key}, "
-                                         f"{OAUTH_CLIENT_ID.key})")
-        return inner.check(ctx)
-
-    def plan(self, ctx: "Context") -> list[Change]:
-        inner = self.inner(ctx, ask=True)
-        if inner is None:
-            return [Change(f"sign-in with {placeholder(GITHUB_CLIENT_ID)}", "set up")]
-        return inner.plan(ctx)
-
-    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
-        return self.inner(ctx, ask=True).apply(ctx, changes)
+    def placeholder_plan(self) -> list[Change]:
+        return [Change(f"sign-in with {placeholder(GITHUB_CLIENT_ID)}", "set up")]

@@ -15,15 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from dandiops.app.questions import Answers, Question
 from dandiops.archive.infrastructure import PUBLIC_ACCESS_BLOCK, bucket_policy, default_iam_user, policy_findings
 from dandiops.core.errors import DandiopsError, NotFoundError
 from dandiops.steps.access_keys import CreatedKeys, create_recorded_key, delete_recorded_key
-from dandiops.steps.base import Change, Check, Status
-from dandiops.steps.questions import Answers, PromptingAnswers, Question
+from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.providers.aws import BucketReport, UserReport
-    from dandiops.steps.context import Context
 
 KEY_VARS = "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"
 
@@ -37,16 +37,16 @@ class AwsSurvey:
     changes: list[Change] = field(default_factory=list)
 
 
-class AwsStep:
+class AwsStep(InitStep):
     name = "aws"
     title = "S3 bucket and the app's IAM user"
 
-    def __init__(self, answers: Answers | None = None, *, manage: bool = True):
+    def __init__(self, answers: Answers, *, manage: bool = True):
         self.answers = answers
         self.manage = manage
 
     def _ask(self, ctx: "Context", question: Question) -> str:
-        return (self.answers or PromptingAnswers(ctx)).ask(question)
+        return self.answers.ask(question)
 
     def bucket_name(self, ctx: "Context") -> str:
         return ctx.env.bucket or self._ask(ctx, Question("aws.bucket", "Dandiset bucket name"))
@@ -152,8 +152,8 @@ class AwsStep:
                                     f"IAM user {survey.user.name} owns the app's key {key}")
         details = survey.findings or [c.describe() for c in survey.changes]
         if not self.manage:
-            return Check(Status.FAILED, f"{len(details)} difference(s) from Terraform's resources",
-                         details + ["Terraform manages AWS here: fix the configuration in terraform_dir and apply"])
+            return Check(Status.FAILED, f"{len(details)} difference(s) from Terraform's resources", details,
+                         hint="Terraform manages AWS here: fix the configuration in terraform_dir and apply")
         return Check(Status.PENDING, f"{len(details)} difference(s) from what Terraform makes", details)
 
     def plan(self, ctx: "Context") -> list[Change]:

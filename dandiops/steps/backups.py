@@ -11,12 +11,14 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dandiops.app.questions import Question
 from dandiops.core.errors import UsageError
-from dandiops.steps.base import Change, Check, Status
+from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
+    from dandiops.app.questions import Answers
     from dandiops.providers.heroku_data import DatabaseAttachment
-    from dandiops.steps.context import Context
 
 DEFAULT_AT = "02:00"
 DEFAULT_TIMEZONE = "America/New_York"  # the runbook's "2am EST"
@@ -96,9 +98,9 @@ def validate_timezone(value: str) -> str:
 
 
 def database_of(ctx: "Context") -> "DatabaseAttachment":
-    from dandiops.providers.heroku_data import resolve_database
+    from dandiops.providers.heroku_data import database_attachment
 
-    return resolve_database(ctx.heroku(), ctx.env.heroku_app)
+    return database_attachment(ctx.heroku(), ctx.env.heroku_app)
 
 
 def protection_warning(database: dict, addon_name: str) -> str | None:
@@ -118,19 +120,39 @@ def describe_schedule(schedule: dict | None) -> str | None:
     return f"{int(schedule['hour']):02d}:00 {schedule['timezone']}"
 
 
-class BackupScheduleStep:
+BACKUP_AT = Question("backups.at", "Hour of the daily backup (HH:00)")
+BACKUP_TIMEZONE = Question("backups.timezone", "Time zone of the daily backup")
+
+
+class BackupScheduleStep(InitStep):
     """A daily backup of the DATABASE_URL database at one hour in one time zone."""
 
     name = "backups"
     title = "Daily database backups"
 
-    def __init__(self, when: ScheduleTime):
+    def __init__(self, when: ScheduleTime, *, missing_database_hint: str | None = None):
         self.when = when
+        self.missing_database_hint = missing_database_hint  # what to do, in the words of the caller's workflow
         self._attachment: DatabaseAttachment | None = None
 
+    @classmethod
+    def for_init(cls, answers: "Answers") -> "BackupScheduleStep":
+        """The runbook's schedule unless the answers file names another hour or zone (never asked)."""
+        when = parse_schedule_time(answers.known(BACKUP_AT) or DEFAULT_AT,
+                                   answers.known(BACKUP_TIMEZONE) or DEFAULT_TIMEZONE)
+        return cls(when, missing_database_hint="the infrastructure step attaches one; run "
+                                               "`dandiops init --only infrastructure`")
+
     def attachment(self, ctx: "Context") -> "DatabaseAttachment":
+        from dandiops.providers.heroku_data import NoDatabaseError
+
         if self._attachment is None:
-            self._attachment = database_of(ctx)
+            try:
+                self._attachment = database_of(ctx)
+            except NoDatabaseError as exc:
+                if self.missing_database_hint is None:
+                    raise
+                raise NoDatabaseError(exc.message, hint=self.missing_database_hint) from None
         return self._attachment
 
     def protection_warning(self, ctx: "Context") -> str | None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any, ClassVar, Protocol, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
+    from dandiops.app.questions import Answers, Question
 
 
 class Status(str, Enum):
@@ -20,7 +21,7 @@ class Status(str, Enum):
     APPLIED = "applied"  # changes were made
     FAILED = "failed"
     SKIPPED = "skipped"
-    UNAVAILABLE = "unavailable"  # the capability is not built or not configured here
+    UNAVAILABLE = "unavailable"  # a manual item the app cannot have (e.g. alerts on basic dynos)
     CONFIRMED = "confirmed"  # a manual item the operator confirmed
     MANUAL = "manual"  # a manual item not yet confirmed
 
@@ -55,7 +56,8 @@ class Change:
 class Check:
     status: Status
     summary: str
-    details: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # the findings
+    hint: str | None = None  # what to do about them, when the check failed
 
     @property
     def ok(self) -> bool:
@@ -63,11 +65,92 @@ class Check:
 
 
 class Step(Protocol):
-    name: ClassVar[str]
-    title: ClassVar[str]
+    """What commands and init call: check (read-only), plan (the changes), apply (idempotent)."""
+
+    name: str
+    title: str
 
     def check(self, ctx: "Context") -> Check: ...
 
     def plan(self, ctx: "Context") -> list[Change]: ...
 
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]: ...
+
+
+@runtime_checkable
+class InitStep(Step, Protocol):
+    """A step of `dandiops init`: what it asks, when it can be checked, whether its check is remembered.
+
+    Init steps subclass this explicitly and take its defaults: nothing asked, checked in order,
+    checked again on every run.
+    """
+
+    # Checked only once every step before it is done: its check runs the app's code in a one-off
+    # dyno, which would crash on config the earlier steps have yet to set.
+    needs_ready_app: bool = False
+    # Its check starts a one-off dyno (a write): once it passes, init's state file remembers it for
+    # this database add-on and later runs report it without a dyno (`--recheck STEP` checks again).
+    remembered: bool = False
+
+    def questions(self, ctx: "Context") -> list["Question"]:
+        """Every question a run of this step may ask, so a run without a terminal fails before any change."""
+        return []
+
+    def remembered_inputs(self) -> str:
+        """The answers a remembered check depends on besides the database: a changed one checks again."""
+        return ""
+
+
+class AnsweredStep(InitStep):
+    """A command's step whose inputs init takes as questions: the step is built once they are answered.
+
+    The inputs are asked when the step is about to act (in a terminal also when it is checked); a
+    dry run and a check without a terminal report them as unanswered instead of asking.
+    """
+
+    inputs: tuple["Question", ...] = ()  # what the step is built from
+    later: tuple["Question", ...] = ()  # asked by the built step itself, only when it writes
+
+    def __init__(self, answers: "Answers"):
+        self.answers = answers
+        self._built: Step | None = None
+
+    def build(self, ctx: "Context", values: list[Any]) -> Step:
+        raise NotImplementedError
+
+    def unanswered(self) -> Check:
+        """The check while the inputs are not answered."""
+        raise NotImplementedError
+
+    def placeholder_plan(self) -> list[Change]:
+        """A dry run's plan while the inputs are not answered."""
+        raise NotImplementedError
+
+    def questions(self, ctx: "Context") -> list["Question"]:
+        return [*self.inputs, *self.later]
+
+    def remembered_inputs(self) -> str:
+        return ":".join(self.answers.known(question) or "" for question in self.inputs)
+
+    def built(self, ctx: "Context", *, ask: bool) -> Step | None:
+        if self._built is None:
+            values = [self.answers.known(question) for question in self.inputs]
+            if None in values:
+                if not ask or self.answers.dry_run:
+                    return None
+                values = [self.answers.ask(question) for question in self.inputs]
+            self._built = self.build(ctx, values)
+        return self._built
+
+    def check(self, ctx: "Context") -> Check:
+        step = self.built(ctx, ask=self.answers.interactive)
+        return self.unanswered() if step is None else step.check(ctx)
+
+    def plan(self, ctx: "Context") -> list[Change]:
+        step = self.built(ctx, ask=True)
+        return self.placeholder_plan() if step is None else step.plan(ctx)
+
+    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
+        step = self.built(ctx, ask=True)
+        assert step is not None  # plan asked for the inputs: apply never runs in a dry run
+        return step.apply(ctx, changes)

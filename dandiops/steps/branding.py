@@ -17,7 +17,7 @@ from dandiops.archive.branding import LOGO_PATH
 from dandiops.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 BRANCH_PREFIX = "dandiops/logo-"
 USED_BY = ("web/src/components/AppBar/AppBar.vue", "web/src/views/HomeView/HomeView.vue")
@@ -119,28 +119,20 @@ class LogoPlan:
 
 def _read_logo(ctx: "Context", full_name: str, ref: str) -> tuple[bytes | None, str, int] | None:
     """(content, or None when too big to inline; blob sha; size) of the logo at `ref`, or None if absent."""
-    from github import UnknownObjectException
-
-    client = ctx.github()
-    repo = client.repo(full_name)
-    with client.calling(f"reading {LOGO_PATH} at {ref}", repo=full_name):
-        try:
-            found = repo.get_contents(LOGO_PATH, ref=ref)
-        except UnknownObjectException:
-            return None
-    if isinstance(found, list):
+    found = ctx.github().find_file(full_name, LOGO_PATH, ref)
+    if found is None:
+        return None
+    if found.kind != "file":
         raise UsageError(f"{LOGO_PATH} in {full_name} is a directory, not a file",
                          hint="the web app expects an SVG file there; fix the repository first")
-    content = found.decoded_content if found.encoding == "base64" else None
-    return content, found.sha, found.size
+    return found.content, found.sha, found.size
 
 
 def plan_logo(ctx: "Context", data: bytes, *, branch: str | None = None) -> LogoPlan:
     """Read the repository and decide what is left to do (no writes)."""
     full_name = ctx.env.require("github_repo")
     client = ctx.github()
-    repo = client.repo(full_name)
-    base = repo.default_branch
+    base = client.default_branch(full_name)
     branch = branch or default_branch_name(data)
     if branch == base:
         raise UsageError(f"--branch {branch} is the default branch of {full_name}",
@@ -186,7 +178,6 @@ def apply_logo(ctx: "Context", plan: LogoPlan, data: bytes) -> LogoPlan:
     """Do what the plan lists, in order; one audit line for the whole proposal."""
     client = ctx.github()
     full_name = plan.repo
-    repo = client.repo(full_name)
     done = plan.done
     try:
         if "create-branch" in plan.actions:
@@ -199,11 +190,8 @@ def apply_logo(ctx: "Context", plan: LogoPlan, data: bytes) -> LogoPlan:
         if "commit" in plan.actions:
             existing = plan.branch_file_sha if plan.branch_exists else (plan.current.sha if plan.current else None)
             message = f"{'Replace' if existing else 'Add'} the web app's logo ({LOGO_PATH})"
-            with client.calling(f"committing {LOGO_PATH} on {plan.branch}", repo=full_name, write=True):
-                if existing:
-                    repo.update_file(LOGO_PATH, message, data, existing, branch=plan.branch)
-                else:
-                    repo.create_file(LOGO_PATH, message, data, branch=plan.branch)
+            client.update_file(full_name, LOGO_PATH, message=message, content=data, sha=existing or None,
+                               branch=plan.branch, what=f"committing {LOGO_PATH} on {plan.branch}")
             done.append("commit")
         if "open-pull-request" in plan.actions:
             pull = client.create_pull(full_name, base=plan.base, head=plan.branch,

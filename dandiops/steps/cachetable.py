@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 from dandiops.archive.deployment import CACHE_TABLE
 from dandiops.archive.management import cachetable_command, cachetable_outcome
 from dandiops.core.errors import DandiopsError
-from dandiops.steps.base import Change, Check, Status
+from dandiops.steps.base import Change, Check, InitStep, Status
 from dandiops.steps.oneoff import DynoRun, run_in_dyno
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 
 def _failed(run: DynoRun, doing: str) -> DandiopsError:
@@ -21,9 +21,11 @@ def _failed(run: DynoRun, doing: str) -> DandiopsError:
     )
 
 
-class CacheTableStep:
+class CacheTableStep(InitStep):
     name = "cachetable"
     title = f"Database cache table {CACHE_TABLE}"
+    needs_ready_app = True  # createcachetable runs the app's code in a dyno
+    remembered = True
 
     def __init__(self) -> None:
         self._checked: Check | None = None  # each check costs a dyno: plan reuses the last one

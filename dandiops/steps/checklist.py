@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
-from dandiops.steps.base import Change, Check, Status
-from dandiops.steps.confirmations import Confirmations
-from dandiops.steps.questions import Answers, PromptingAnswers, Question
+from dandiops.app.confirmations import Confirmations
+from dandiops.app.questions import Answers, Question
+from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.core.settings import Environment
-    from dandiops.steps.context import Context
 
 
 def _api_origin(env: "Environment") -> str:
@@ -66,10 +66,10 @@ ITEMS = (
 )
 
 
-class ChecklistStep:
+class ChecklistStep(InitStep):
     """One manual item as a step: check reads the recorded confirmation; apply asks for it."""
 
-    def __init__(self, item: ChecklistItem, answers: Answers | None = None):
+    def __init__(self, item: ChecklistItem, answers: Answers):
         self.item = item
         self.name = item.name
         self.title = item.title
@@ -85,9 +85,6 @@ class ChecklistStep:
 
     def questions(self, ctx: "Context") -> list[Question]:
         return [self.question(ctx)]
-
-    def _answers(self, ctx: "Context") -> Answers:
-        return self.answers or PromptingAnswers(ctx)
 
     def confirmation(self, ctx: "Context") -> dict | None:
         store = Confirmations.for_context(ctx)
@@ -113,7 +110,7 @@ class ChecklistStep:
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         if not changes:
             return []
-        if not self._answers(ctx).ask(self.question(ctx)):
+        if not self.answers.ask(self.question(ctx)):
             return []  # not done yet: stays a manual item
         from dandiops.core.audit import operator_name
 
@@ -122,5 +119,5 @@ class ChecklistStep:
         return changes
 
 
-def checklist_steps(answers: Answers | None = None) -> list[ChecklistStep]:
+def checklist_steps(answers: Answers) -> list[ChecklistStep]:
     return [ChecklistStep(item, answers) for item in ITEMS]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from dandiops.archive.deployment import REQUIRED_CONFIG_VARS, is_secret_config_var, secret_config_values
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 
 def mask_app_secrets(ctx: "Context") -> None:

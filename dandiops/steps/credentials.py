@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from dandiops.core.errors import AuthError, DandiopsError, ExitCode
-from dandiops.steps.base import Change, Check, Status
-from dandiops.steps.integrations import GITHUB_PROVIDER, repository_access
-from dandiops.steps.optional import find_module, unavailable_reason
+from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
+    from dandiops.providers.github import TokenAccess
+
+NEEDED_SCOPES = ("repo", "workflow")
 
 
 @dataclass
@@ -45,14 +46,24 @@ def probe_aws(ctx: "Context") -> Probe:
     return Probe("AWS", Status.OK, f"{identity['arn']} (account {identity['account']})")
 
 
+def token_problems(access: "TokenAccess") -> list[str]:
+    """What keeps the token from releasing and from setting the deploy workflows' Actions secrets."""
+    found = []
+    if access.scopes is not None:
+        missing = [s for s in NEEDED_SCOPES if s not in access.scopes]
+        if missing:
+            found.append(f"the token lacks the {', '.join(missing)} scope(s)")
+    if access.permission != "admin":
+        found.append(f"the token's account has {access.permission} access; setting Actions secrets needs admin")
+    return found
+
+
 def probe_github(ctx: "Context") -> Probe:
     repo = ctx.env.github_repo
     if not repo:
         return Probe("GitHub", Status.SKIPPED, "no github_repo in dandiops.toml")
-    if find_module(GITHUB_PROVIDER) is None or not hasattr(ctx, "github"):
-        return Probe("GitHub", Status.UNAVAILABLE, unavailable_reason(GITHUB_PROVIDER, "checking GitHub access"))
-    access = repository_access(ctx)
-    problems = access.problems()
+    access = ctx.github().token_access(repo)
+    problems = token_problems(access)
     scopes = "fine-grained token" if access.scopes is None else "scopes " + (", ".join(access.scopes) or "none")
     detail = f"{access.permission} access to {repo}; {scopes}"
     if problems:
@@ -65,7 +76,7 @@ PROBES: tuple[tuple[str, Callable[["Context"], Probe]], ...] = (
     ("Heroku", probe_heroku), ("GitHub", probe_github), ("AWS", probe_aws))
 
 
-class CredentialsStep:
+class CredentialsStep(InitStep):
     name = "credentials"
     title = "Credentials (Heroku, GitHub, AWS)"
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dandiops.app.questions import Answers, Question
 from dandiops.archive.deployment import BEAT_PROCESS_TYPE, SCALED_PROCESS_TYPES
 from dandiops.archive.infrastructure import ProcessSpec, default_formation
 from dandiops.core.errors import UsageError
-from dandiops.steps.base import Change, Check, Status
-from dandiops.steps.questions import Answers, PromptingAnswers, Question
+from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 SIZES = ("eco", "basic", "standard-1x", "standard-2x", "performance-m", "performance-l", "performance-l-ram",
          "performance-xl", "performance-2xl")
@@ -47,15 +47,15 @@ def _validate(ptype: str):
     return check
 
 
-class FormationStep:
+class FormationStep(InitStep):
     name = "formation"
     title = "Formation (process types, sizes, counts)"
 
-    def __init__(self, answers: Answers | None = None):
+    def __init__(self, answers: Answers):
         self.answers = answers
 
     def desired(self, ctx: "Context") -> list[ProcessSpec]:
-        answers = self.answers or PromptingAnswers(ctx)
+        answers = self.answers
         specs = []
         for default in default_formation(ctx.env.production):
             question = Question(f"formation.{default.type}", f"Dynos for {default.type} (QUANTITY:SIZE)",
@@ -64,12 +64,14 @@ class FormationStep:
             specs.append(parse_process(default.type, chosen) if chosen else default)
         return specs
 
-    def _survey(self, ctx: "Context") -> tuple[list[Change], list[str]]:
+    def _survey(self, ctx: "Context") -> tuple[list[Change], list[str], list[str]]:
+        """(the changes, notes on what is there, the process types no release has declared yet)"""
         current = {f["type"]: f for f in ctx.heroku().formation(ctx.env.heroku_app)}
-        changes, notes = [], []
+        changes, notes, undeclared = [], [], []
         for spec in self.desired(ctx):
             item = current.get(spec.type)
             if item is None:
+                undeclared.append(spec.type)
                 notes.append(f"process type {spec.type} is not in the formation yet: it appears with the first "
                              "release whose Procfile declares it (deploy, then run `dandiops init --only formation`)")
                 continue
@@ -78,12 +80,11 @@ class FormationStep:
                 changes.append(Change(f"formation {spec.type}", "scale", before=before, after=spec.describe()))
         for ptype in sorted(set(current) - set(SCALED_PROCESS_TYPES)):
             notes.append(f"process type {ptype} is not one the archive defines (a stale Procfile entry?)")
-        return changes, notes
+        return changes, notes, undeclared
 
     def check(self, ctx: "Context") -> Check:
-        changes, notes = self._survey(ctx)
-        waiting = [n for n in notes if "not in the formation yet" in n]
-        if not changes and not waiting:
+        changes, notes, undeclared = self._survey(ctx)
+        if not changes and not undeclared:
             return Check(Status.OK, "web, worker and checksum-worker run at the expected sizes", notes)
         summary = f"{len(changes)} process type(s) to scale" if changes else "waiting for the first release"
         return Check(Status.PENDING, summary, [c.describe() for c in changes] + notes)

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from dandiops.archive.deployment import ALLOWED_HOSTS_VAR, CORS_ORIGINS_VAR
 from dandiops.archive.hosts import allows, normalize_host, normalize_origin, split_list
 from dandiops.core.errors import ConfigError, ConflictError, UsageError
-from dandiops.steps.base import Change, Check, Status
+from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 WRITE_ROUNDS = 5  # PATCH and read back at most this often before giving up on a contended var
 _CONFIG_VAR = "config var "
@@ -102,7 +102,7 @@ def refuse_losing_api_host(ctx: "Context", changes: list[Change]) -> None:
                 "api_url in dandiops.toml first)")
 
 
-class AllowedHostsStep:
+class AllowedHostsStep(InitStep):
     """Make DJANGO_ALLOWED_HOSTS and DJANGO_CORS_ALLOWED_ORIGINS include (or exclude) the given values."""
 
     name = "hosts"

@@ -15,23 +15,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dandiops.app.questions import Answers, Question
 from dandiops.archive.deployment import ADDON_SERVICES, BUILDPACKS
 from dandiops.archive.infrastructure import addon_plans
 from dandiops.core.errors import Aborted, DandiopsError, NotFoundError
-from dandiops.steps.base import Change, Check, Status
-from dandiops.steps.questions import Answers, PromptingAnswers, Question
+from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 VERSION_BUILDPACK, PYTHON_BUILDPACK = BUILDPACKS
 
 
-def infrastructure_step(ctx: "Context", answers: Answers | None = None):
+def infrastructure_step(ctx: "Context", answers: Answers) -> "HerokuBootstrapStep | TerraformStep":
     """The infrastructure step that fits the environment."""
     if ctx.env.terraform_dir:
-        return TerraformStep(answers or PromptingAnswers(ctx))
-    return HerokuBootstrapStep(answers or PromptingAnswers(ctx))
+        return TerraformStep(answers)
+    return HerokuBootstrapStep(answers)
 
 
 # --- Platform API bootstrap ----------------------------------------------------------------------
@@ -63,7 +63,7 @@ def buildpacks_in_order(current: list[str]) -> bool:
             and current.index(VERSION_BUILDPACK) < current.index(PYTHON_BUILDPACK))
 
 
-class HerokuBootstrapStep:
+class HerokuBootstrapStep(InitStep):
     name = "infrastructure"
     title = "Heroku app, buildpacks and add-ons"
 
@@ -87,7 +87,7 @@ class HerokuBootstrapStep:
             app = heroku.app(name)
         except NotFoundError:
             return AppSurvey(exists=False)
-        installations = heroku.get(f"/apps/{name}/buildpack-installations", what=f"reading buildpacks of {name}")
+        installations = heroku.buildpack_installations(name)
         addons = heroku.addons(name)
         return AppSurvey(
             exists=True, team=(app.get("team") or {}).get("name"), region=app["region"]["name"],
@@ -123,8 +123,9 @@ class HerokuBootstrapStep:
         survey = self.survey(ctx)
         conflicts = self._conflicts(ctx, survey) if survey.exists else []
         if conflicts:
-            return Check(Status.FAILED, conflicts[0], conflicts + [
-                "Heroku cannot move an app between teams or regions here: fix dandiops.toml or use a new app"])
+            return Check(Status.FAILED, conflicts[0], conflicts,
+                         hint="Heroku cannot move an app between teams or regions here: fix dandiops.toml or use "
+                              "a new app")
         changes = self._changes(ctx, survey)
         notes = [f"add-on {service} is on plan {plan}, Terraform's is {self.addon_plan(ctx, service)}"
                  for service, plan in survey.addons.items()
@@ -148,20 +149,14 @@ class HerokuBootstrapStep:
         done = []
         for change in changes:
             if change.target == f"app {name}":
-                if env.team:
-                    heroku.post("/teams/apps", {"name": name, "team": env.team, "region": env.region},
-                                what=f"creating app {name} in team {env.team}")
-                else:
-                    heroku.post("/apps", {"name": name, "region": env.region}, what=f"creating app {name}")
+                heroku.create_app(name, region=env.region, team=env.team)
                 ctx.record("app.create", team=env.team, region=env.region)
             elif change.target.startswith("buildpacks of "):
                 urls = change.after.split(", ")
-                heroku.put(f"/apps/{name}/buildpack-installations",
-                           {"updates": [{"buildpack": url} for url in urls]}, what=f"setting buildpacks of {name}")
+                heroku.set_buildpacks(name, urls)
                 ctx.record("buildpacks.set", buildpacks=urls)
             elif change.target.startswith("add-on "):
-                heroku.post(f"/apps/{name}/addons", {"plan": change.after},
-                            what=f"creating add-on {change.after} on {name}")
+                heroku.create_addon(name, change.after)
                 ctx.record("addon.create", plan=change.after)
             else:  # pragma: no cover - plan() makes only the kinds above
                 raise ValueError(f"unknown change {change.target}")
@@ -170,7 +165,7 @@ class HerokuBootstrapStep:
 
 
 # --- Terraform ---------------------------------------------------------------------------------
-class TerraformStep:
+class TerraformStep(InitStep):
     name = "infrastructure"
     title = "Terraform plan and apply"
 
@@ -229,7 +224,8 @@ class TerraformStep:
             return Check(Status.PENDING, result.summary or f"{len(result.changes)} change(s)",
                          [c.describe() for c in result.changes])
         details = result.errors or result.raw_output[-10:] or [f"terraform exited with {result.exit_code}"]
-        return Check(Status.FAILED, f"terraform plan failed: {details[0]}", details)
+        return Check(Status.FAILED, f"terraform plan failed: {details[0]}", details,
+                     hint=f"fix what Terraform reports in {ctx.env.terraform_dir}, then run `dandiops init` again")
 
     def plan(self, ctx: "Context") -> list[Change]:
         from dandiops.providers.terraform import CHANGES

@@ -15,8 +15,8 @@ from dandiops.core.errors import ConfigError, DandiopsError, UsageError
 from dandiops.core.names import check_duration
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.providers.dyno import OneOffDynos, TimeLimits
-    from dandiops.steps.context import Context
 
 START_TIMEOUT_SETTING = "DANDIOPS_DYNO_START_TIMEOUT"
 SILENCE_TIMEOUT_SETTING = "DANDIOPS_DYNO_SILENCE_TIMEOUT"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from dandiops.archive.deployment import BEAT_PROCESS_TYPE, PROCESS_TYPES, SCALED_PROCESS_TYPES
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 
 def gather_status(ctx: "Context") -> dict[str, Any]:

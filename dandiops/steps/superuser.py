@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from dandiops.app.questions import Question, placeholder
 from dandiops.archive.management import (
     REQUEST_VAR,
     SUPERUSER_EMAIL_VAR,
@@ -11,13 +12,13 @@ from dandiops.archive.management import (
     encode_request,
     superuser_command,
 )
-from dandiops.archive.users import validate_superuser_email
+from dandiops.archive.users import superuser_email_problem, validate_superuser_email
 from dandiops.core.errors import UsageError
-from dandiops.steps.base import Change, Check, Status
+from dandiops.steps.base import AnsweredStep, Change, Check, Status
 from dandiops.steps.oneoff import require_result, run_in_dyno
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 
 class SuperuserStep:
@@ -76,3 +77,31 @@ class SuperuserStep:
         result = require_result(run, what)
         result["dyno"] = run.dyno_name
         return result
+
+
+# --- for `dandiops init`: the same step with its email and password as questions ---------------------
+SUPERUSER_EMAIL = Question("superuser.email", "Email of the Django superuser (use one not tied to your GitHub "
+                                               "account)", validate=superuser_email_problem)
+SUPERUSER_PASSWORD = Question("superuser.password", "Password for the Django superuser", kind="secret",
+                              env_var="DJANGO_SUPERUSER_PASSWORD")
+
+
+class SuperuserInitStep(AnsweredStep):
+    """SuperuserStep with its email as a question; the password is asked only when a user is created."""
+
+    name = "superuser"
+    title = "Django superuser"
+    needs_ready_app = True
+    remembered = True
+    inputs = (SUPERUSER_EMAIL,)
+    later = (SUPERUSER_PASSWORD,)
+
+    def build(self, ctx: "Context", values: list[Any]) -> SuperuserStep:
+        [email] = values
+        return SuperuserStep(email, password=lambda: self.answers.ask(SUPERUSER_PASSWORD))
+
+    def unanswered(self) -> Check:
+        return Check(Status.PENDING, f"the superuser's email is not answered yet ({SUPERUSER_EMAIL.key})")
+
+    def placeholder_plan(self) -> list[Change]:
+        return [Change(f"superuser {placeholder(SUPERUSER_EMAIL)}", "create")]

@@ -15,7 +15,7 @@ from dandiops.core.errors import NotFoundError, UsageError
 from dandiops.steps.oneoff import require_result, run_in_dyno
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 
 @dataclass

@@ -1,28 +1,17 @@
-"""Where the wizard's answers come from: the answers file, the state file, the environment, a prompt.
+"""The answers file of `dandiops init`: YAML or TOML sections of the keys init's steps ask.
 
-Order for a non-secret question: the answers file (this run's explicit input), then what was
-answered at a prompt in an earlier run (the state file), then a prompt on a terminal; without a
-terminal, a missing answer is an error naming the key to add. Secret questions are answered from
-their environment variable (or .env) or a hidden prompt only: an answers file holding a secret is
-refused, and secret answers are never written anywhere.
+The file is read and checked here (never a secret, never an unknown key); dandiops.app.questions.Answers
+then answers each question from it first, before the state file and a prompt.
 """
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any
 
 from dandiops.archive.deployment import is_secret_config_var
 from dandiops.core.errors import ConfigError, UsageError
-from dandiops.steps.questions import Question, ask_prompter, placeholder
-
-if TYPE_CHECKING:
-    from dandiops.steps.context import Context
-    from dandiops.wizard.state import InitState
-
-TRUE_WORDS = {"true", "yes", "y", "on", "1", "done"}
-FALSE_WORDS = {"false", "no", "n", "off", "0"}
 
 
 def known_answer_keys() -> frozenset[str]:
@@ -97,96 +86,3 @@ def load_answers_file(path: str | Path) -> dict[str, Any]:
 def _looks_secret(key: str) -> bool:
     section, _, name = key.partition(".")
     return is_secret_config_var(name) or name.lower() in ("password", "secret", "token", "api_key")
-
-
-def as_bool(question: Question, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    word = str(value).strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise ConfigError(f"invalid answer for {question.key}: {value!r}", hint="answer true or false")
-
-
-class WizardAnswers:
-    def __init__(self, ctx: "Context", state: "InitState", *, file_answers: dict[str, Any] | None = None,
-                 interactive: bool = False, dry_run: bool = False, source: str = "the answers file"):
-        self.ctx = ctx
-        self.state = state
-        self.file_answers = dict(file_answers or {})
-        self.interactive = interactive
-        self.dry_run = dry_run
-        self.source = source
-
-    # --- the Answers protocol (dandiops.steps.questions) -------------------------------------
-    def known(self, question: Question) -> Any:
-        if question.secret:
-            if question.key in self.file_answers:
-                raise ConfigError(f"{self.source} holds the secret {question.key}; it must never hold secrets",
-                                 hint=f"remove it and set {question.env_var} in the environment or .env instead")
-            value = self.ctx.secrets.get(question.env_var) if question.env_var else None
-            if value:
-                self.ctx.secret_registry.add(value)
-                self._validate(question, value, f"${question.env_var}")
-            return value
-        if question.key in self.file_answers:
-            return self._validate(question, self.file_answers[question.key], self.source)
-        if question.remember and question.key in self.state.answers:
-            return self._validate(question, self.state.answers[question.key], f"the state file {self.state.path}")
-        return None
-
-    def ask(self, question: Question) -> Any:
-        value = self.known(question)
-        if value is not None:
-            return value
-        if self.dry_run:
-            return True if question.kind == "confirm" else placeholder(question)
-        if not self.interactive:
-            raise self.missing_error([question])
-        value = ask_prompter(self.ctx.prompter, question)
-        if question.secret:
-            self.ctx.secret_registry.add(value)
-        elif question.remember:
-            self.state.set_answer(question.key, value)  # saved now: Ctrl-C at the next prompt keeps it
-        return value
-
-    def remember(self, key: str, value: Any) -> None:
-        if not self.dry_run:
-            self.state.set_memo(key, value)
-
-    def recall(self, key: str) -> Any:
-        return self.state.memo.get(key)
-
-    # --- helpers -------------------------------------------------------------------------------
-    def _validate(self, question: Question, value: Any, where: str) -> Any:
-        if question.kind == "confirm":
-            return as_bool(question, value)
-        problem = question.check(value)
-        if problem:
-            shown = "(secret)" if question.secret else repr(value)
-            raise ConfigError(f"invalid answer for {question.key} in {where}: {shown}: {problem}",
-                             hint="correct it and run again")
-        return value.strip() if isinstance(value, str) and not question.secret else value
-
-    def unanswered(self, questions: Iterable[Question]) -> list[Question]:
-        found, seen = [], set()
-        for question in questions:
-            if question.key not in seen and self.known(question) is None:
-                seen.add(question.key)
-                found.append(question)
-        return found
-
-    def missing_error(self, questions: list[Question]) -> UsageError:
-        plain = [q for q in questions if not q.secret]
-        secret = [q for q in questions if q.secret]
-        names = ", ".join(q.key for q in questions)
-        hints = []
-        if plain:
-            example = "; ".join(f"{q.section}: {q.name}: ..." for q in plain[:3])
-            hints.append(f"add {', '.join(q.key for q in plain)} to the answers file (--answers FILE), e.g. {example}")
-        if secret:
-            hints.append("set " + ", ".join(f"{q.env_var} (for {q.key})" for q in secret)
-                         + " in the environment or .env beside dandiops.toml")
-        return UsageError(f"missing answer(s) and no terminal to ask on: {names}", hint="; ".join(hints))

@@ -8,24 +8,27 @@
 3. Each pending step plans (asking its questions) and applies; production asks once to confirm.
    --dry-run plans without asking or writing and reports the plans.
 A step that is already fine is never planned or applied, so a run on a finished deployment is
-reads only.
+reads only. Steps whose check starts a one-off dyno are checked that way once; afterwards the
+state file remembers the result for this database add-on (RememberedChecks), so re-running init
+starts no dyno and writes nothing (`--recheck STEP` checks with a dyno again).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Collection, NamedTuple, Sequence
 
 from dandiops.core.errors import DandiopsError, ExitCode, NotFoundError, UsageError
-from dandiops.steps.base import Change, Check, Status
+from dandiops.steps.base import Change, Check, InitStep, Status
 from dandiops.wizard.prompter import Interrupted
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
-    from dandiops.wizard.answers import WizardAnswers
+    from dandiops.app.context import Context
+    from dandiops.app.questions import Answers
     from dandiops.wizard.state import InitState
 
-DONE = {Status.OK, Status.APPLIED, Status.CONFIRMED, Status.SKIPPED, Status.UNAVAILABLE}
+DONE = {Status.OK, Status.APPLIED, Status.CONFIRMED, Status.SKIPPED}
 INFRASTRUCTURE = "infrastructure"
 
 
@@ -74,7 +77,7 @@ def validate_selection(names: Sequence[str], only: Sequence[str] = (), start: st
     return wanted
 
 
-def select_steps(steps: Sequence[Any], only: Sequence[str] = (), start: str | None = None) -> list[Any]:
+def select_steps(steps: Sequence[InitStep], only: Sequence[str] = (), start: str | None = None) -> list[InitStep]:
     names = [step.name for step in steps]
     wanted = validate_selection(names, only, start)
     if wanted:
@@ -84,14 +87,69 @@ def select_steps(steps: Sequence[Any], only: Sequence[str] = (), start: str | No
     return list(steps)
 
 
+class RememberedChecks:
+    """Checks that start a one-off dyno (a write), remembered in the state file once they pass.
+
+    A record holds the Postgres add-on behind DATABASE_URL and the answers the check depends on: a
+    new database, or a changed answer, checks with a dyno again.
+    """
+
+    def __init__(self, ctx: "Context", answers: "Answers", recheck: Collection[str] = ()):
+        self.ctx = ctx
+        self.answers = answers
+        self.recheck = set(recheck)
+        self._database: str | None = None
+
+    @staticmethod
+    def key(step: InitStep) -> str:
+        return f"dyno-check.{step.name}"
+
+    def database_changed(self) -> None:
+        """A step made changes: find the database again rather than trust what was read before."""
+        self._database = None
+
+    def fingerprint(self, step: InitStep) -> str:
+        if self._database is None:
+            from dandiops.providers.heroku_data import NoDatabaseError, database_attachment
+
+            try:
+                self._database = database_attachment(self.ctx.heroku(), self.ctx.env.heroku_app).addon_id
+            except NoDatabaseError:
+                self._database = "none"
+        inputs = step.remembered_inputs()
+        return f"{self._database}{':' + inputs if inputs else ''}"
+
+    def recall(self, step: InitStep) -> Check | None:
+        """The check from the state file alone (no dyno), or None when it must run."""
+        record = self.answers.recall(self.key(step))
+        if step.name in self.recheck or not record or record.get("fingerprint") != self.fingerprint(step):
+            return None
+        if not isinstance(record.get("at"), str):
+            return None  # an edited record: check again rather than trust it
+        return Check(Status.OK, f"done on {record['at']} for this database (remembered; --recheck "
+                                f"{step.name} checks again with a one-off dyno)")
+
+    def remember(self, step: InitStep) -> None:
+        self.answers.remember(self.key(step), {
+            "fingerprint": self.fingerprint(step),
+            "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+
+
+class Checked(NamedTuple):
+    check: Check | None
+    error: DandiopsError | None = None
+    waits_for_app: bool = False  # not checkable before the infrastructure step creates the app
+
+
 class Wizard:
-    def __init__(self, ctx: "Context", steps: Sequence[Any], answers: "WizardAnswers", state: "InitState", *,
-                 dry_run: bool = False):
+    def __init__(self, ctx: "Context", steps: Sequence[InitStep], answers: "Answers", state: "InitState", *,
+                 dry_run: bool = False, recheck: Collection[str] = ()):
         self.ctx = ctx
         self.steps = list(steps)
         self.answers = answers
         self.state = state
         self.dry_run = dry_run
+        self.remembered = RememberedChecks(ctx, answers, recheck)
         self._infrastructure_pending = False
         self._production_confirmed = False
 
@@ -99,28 +157,45 @@ class Wizard:
         self.ctx.reporter.step(message)
 
     # --- phase 1 ---------------------------------------------------------------------------------
-    def _check(self, step, infrastructure_pending: bool) -> tuple[Check | None, DandiopsError | None]:
+    def _check(self, step: InitStep, infrastructure_pending: bool) -> Checked:
         try:
-            return step.check(self.ctx), None
+            return Checked(self._checked(step))
         except NotFoundError as exc:
             if infrastructure_pending:
-                return Check(Status.PENDING, "after the infrastructure step creates the app"), None
-            return None, exc
+                return Checked(Check(Status.PENDING, "after the infrastructure step creates the app"),
+                               waits_for_app=True)
+            return Checked(None, exc)
         except Interrupted:
             raise
         except DandiopsError as exc:
-            return None, exc
+            return Checked(None, exc)
 
-    def _failed(self, result: WizardResult, step, check: Check | None, error: DandiopsError | None) -> WizardResult:
+    def _checked(self, step: InitStep) -> Check:
+        """The step's check; for a remembered step, the state file's record when it still holds."""
+        if not step.remembered:
+            return step.check(self.ctx)
+        remembered = self.remembered.recall(step)
+        if remembered is not None:
+            return remembered
+        if self.dry_run:
+            return Check(Status.PENDING, "not checked in a dry run: checking starts a one-off dyno")
+        check = step.check(self.ctx)
+        if check.ok:
+            self.remembered.remember(step)
+        return check
+
+    def _failed(self, result: WizardResult, step: InitStep, checked: Checked) -> WizardResult:
+        check, error = checked.check, checked.error
         if error is not None:
             result.outcomes.append(StepOutcome(step.name, step.title, Status.FAILED, error.message,
                                                [error.hint] if error.hint else []))
             result.error = error
         else:
             assert check is not None
-            result.outcomes.append(StepOutcome(step.name, step.title, Status.FAILED, check.summary, check.details))
+            result.outcomes.append(StepOutcome(step.name, step.title, Status.FAILED, check.summary,
+                                               check.details + ([check.hint] if check.hint else [])))
             result.error = DandiopsError(f"{step.name}: {check.summary}",
-                                         hint=_last_detail(check) or "fix it, then run `dandiops init` again",
+                                         hint=check.hint or "fix it, then run `dandiops init` again",
                                          exit_code=ExitCode.CHECK_FAILED)
         return self._finish(result, stopped_at=step)
 
@@ -133,9 +208,9 @@ class Wizard:
         try:
             for step in self.steps:
                 current = step.name
-                if getattr(step, "needs_ready_app", False) and earlier_pending:
+                if step.needs_ready_app and earlier_pending:
                     # e.g. a one-off dyno would crash on config the earlier steps have yet to set
-                    remembered = step.remembered_check(self.ctx) if hasattr(step, "remembered_check") else None
+                    remembered = self.remembered.recall(step) if step.remembered else None
                     if remembered is None:
                         checks[step.name] = Check(Status.PENDING, "checked once the steps before it are done")
                         deferred.add(step.name)
@@ -143,15 +218,15 @@ class Wizard:
                         checks[step.name] = remembered
                     continue
                 self._progress(f"{step.name}: checking")
-                check, error = self._check(step, self._infrastructure_pending)
-                if error is not None or check.status == Status.FAILED:
-                    return self._failed(result, step, check, error)
-                checks[step.name] = check
+                checked = self._check(step, self._infrastructure_pending)
+                if checked.check is None or checked.check.status == Status.FAILED:
+                    return self._failed(result, step, checked)
+                check = checks[step.name] = checked.check
                 if check.status == Status.PENDING:
                     earlier_pending = True
                     if step.name == INFRASTRUCTURE:
                         self._infrastructure_pending = True
-                    elif self._infrastructure_pending and check.summary.startswith("after the infrastructure"):
+                    elif checked.waits_for_app:
                         deferred.add(step.name)
 
             pending = [s for s in self.steps if checks[s.name].status in (Status.PENDING, Status.MANUAL)]
@@ -169,9 +244,10 @@ class Wizard:
                 check = checks[step.name]
                 if step.name in deferred and not self.dry_run:
                     self._progress(f"{step.name}: checking")
-                    check, error = self._check(step, False)
-                    if error is not None or check.status == Status.FAILED:
-                        return self._failed(result, step, check, error)
+                    checked = self._check(step, False)
+                    if checked.check is None or checked.check.status == Status.FAILED:
+                        return self._failed(result, step, checked)
+                    check = checked.check
                 if check.status not in (Status.PENDING, Status.MANUAL):
                     result.outcomes.append(StepOutcome(step.name, step.title, check.status, check.summary,
                                                        check.details))
@@ -192,7 +268,7 @@ class Wizard:
             self.state.mark_interrupted(None)
         return self._finish(result)
 
-    def _finish(self, result: WizardResult, stopped_at=None) -> WizardResult:
+    def _finish(self, result: WizardResult, stopped_at: InitStep | None = None) -> WizardResult:
         if stopped_at is not None:
             reported = {o.name for o in result.outcomes}
             for step in self.steps:
@@ -204,24 +280,26 @@ class Wizard:
         return result
 
     # --- phase 2 ---------------------------------------------------------------------------------
-    def _fail_fast(self, pending: list[Any]) -> None:
+    def _fail_fast(self, pending: list[InitStep]) -> None:
         questions = []
         for step in pending:
-            asks = getattr(step, "questions", None)
-            if asks is None:
-                continue
             try:
-                questions.extend(asks(self.ctx))
+                questions.extend(step.questions(self.ctx))
             except NotFoundError:
                 continue
         missing = self.answers.unanswered(questions)
         if missing:
             raise self.answers.missing_error(missing)
 
-    def _plan_and_apply(self, step, check: Check) -> tuple[StepOutcome, DandiopsError | None]:
+    def _plan(self, step: InitStep) -> list[Change]:
+        if step.remembered and self.dry_run:
+            return [Change(step.title, "check with a one-off dyno, then create if missing")]
+        return step.plan(self.ctx)
+
+    def _plan_and_apply(self, step: InitStep, check: Check) -> tuple[StepOutcome, DandiopsError | None]:
         self._progress(f"{step.name}: {'planning' if self.dry_run else 'applying'}")
         try:
-            changes = step.plan(self.ctx)
+            changes = self._plan(step)
             if self.dry_run:
                 detail = check.summary if changes else f"{check.summary} (nothing dandiops can change yet)"
                 return StepOutcome(step.name, step.title, check.status, detail, check.details, changes), None
@@ -231,6 +309,10 @@ class Wizard:
                 self.ctx.confirm_change("dandiops init")  # once, before the first remote change
                 self._production_confirmed = True
             applied = step.apply(self.ctx, changes)
+            if applied:
+                self.remembered.database_changed()
+            if step.remembered:
+                self.remembered.remember(step)
         except (Interrupted, KeyboardInterrupt):
             raise
         except NotFoundError as exc:
@@ -255,7 +337,3 @@ class Wizard:
         self.ctx.reporter.success(f"{step.name}: {detail}")
         return StepOutcome(step.name, step.title, status, detail, described, applied), None
 
-
-def _last_detail(check: Check) -> str | None:
-    """A check lists its findings, then what to do about them: the last detail is that hint."""
-    return check.details[-1] if check.details else None

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from dandiops.wizard.answers import WizardAnswers, load_answers_file
+from dandiops.app.questions import Answers
+from dandiops.wizard.answers import load_answers_file
 from dandiops.wizard.engine import Wizard, WizardResult, select_steps, validate_selection
 from dandiops.wizard.state import InitState, default_state_path
 from dandiops.wizard.steps import REMEMBERED_STEPS, STEP_NAMES, build_steps
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 
 def state_path_for(ctx: "Context", explicit: str | Path | None = None) -> Path:
@@ -52,11 +53,11 @@ def run_init(ctx: "Context", *, answers_file: str | Path | None = None, only: Se
                            secrets=ctx.secret_registry)
     if interactive is None:
         interactive = ctx.terminal.interactive
-    answers = WizardAnswers(ctx, state, file_answers=file_answers, interactive=interactive, dry_run=dry_run,
-                            source=f"answers file {answers_file}" if answers_file else "the answers file")
-    every_step = build_steps(ctx, answers, recheck=set(recheck))
+    answers = Answers(ctx, store=state, file_answers=file_answers, interactive=interactive, dry_run=dry_run,
+                      source=f"answers file {answers_file}" if answers_file else "the answers file")
+    every_step = build_steps(ctx, answers)
     steps = select_steps(every_step, only, start)
-    result = Wizard(ctx, steps, answers, state, dry_run=dry_run).run()
+    result = Wizard(ctx, steps, answers, state, dry_run=dry_run, recheck=recheck).run()
     selected = {step.name for step in steps}
     result.not_selected = [step.name for step in every_step if step.name not in selected]
     return result

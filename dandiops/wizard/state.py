@@ -63,6 +63,10 @@ class InitState:
         return self.data["memo"]
 
     @property
+    def description(self) -> str:
+        return f"the state file {self.path}"
+
+    @property
     def interrupted_at(self) -> str | None:
         return self.data.get("interrupted_at")
 

@@ -1,4 +1,4 @@
-"""The auth step's check/plan/apply, as `dandiops init` would drive it (answers from memory and the environment)."""
+"""The auth step's check/plan/apply, as `dandiops init` would drive it (answers from a file and the environment)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ SECRET = "f3c1a8d2e47b9c0d5a6e1f2b3c4d5e6f7a8b9c0d"
 
 @pytest.fixture
 def make_context(sandbox):
+    from dandiops.app.context import Context
     from dandiops.core.output import Terminal
-    from dandiops.steps.context import Context
     from dandiops.wizard.prompter import NonInteractivePrompter
 
     made = []
@@ -33,20 +33,18 @@ def make_context(sandbox):
 
 
 def answered(ctx):
-    from dandiops.steps.questions import PromptingAnswers
+    from dandiops.app.questions import Answers
 
-    answers = PromptingAnswers(ctx)
-    answers.remember("auth.github_client_id", "Iv1.5a1b2c3d4e5f6a7b")
-    answers.remember("auth.oauth_client_id", "Dk0zosgt1GAAKfN8LT4STJmLJXwMDPbYWYzfNtAl")
-    return answers
+    return Answers(ctx, file_answers={"auth.github_client_id": "Iv1.5a1b2c3d4e5f6a7b",
+                                      "auth.oauth_client_id": "Dk0zosgt1GAAKfN8LT4STJmLJXwMDPbYWYzfNtAl"})
 
 
 def test_check_plan_apply_then_check_is_ok(make_context, staging, audit_lines):
-    from dandiops.steps.auth import AuthWizardStep
+    from dandiops.steps.auth import AuthInitStep
     from dandiops.steps.base import Status
 
     ctx = make_context(DANDIOPS_GITHUB_CLIENT_SECRET=SECRET)
-    step = AuthWizardStep(answered(ctx))
+    step = AuthInitStep(answered(ctx))
     check = step.check(ctx)
     assert check.status is Status.PENDING
     changes = step.plan(ctx)  # the same read-only dyno's answer
@@ -60,19 +58,19 @@ def test_check_plan_apply_then_check_is_ok(make_context, staging, audit_lines):
     assert rows["social_apps"][0]["secret"] == SECRET
 
     again = make_context(DANDIOPS_GITHUB_CLIENT_SECRET=SECRET)
-    fresh = AuthWizardStep(answered(again))
+    fresh = AuthInitStep(answered(again))
     assert fresh.check(again).ok
     assert fresh.plan(again) == [] and fresh.apply(again, []) == []
     assert len(audit_lines()) == 3
 
 
 def test_unanswered_client_ids_are_pending_without_a_dyno(make_context, sandbox):
-    from dandiops.steps.auth import AuthWizardStep
+    from dandiops.steps.auth import AuthInitStep
     from dandiops.steps.base import Status
-    from dandiops.steps.questions import PromptingAnswers
+    from dandiops.app.questions import Answers
 
     ctx = make_context()
-    step = AuthWizardStep(PromptingAnswers(ctx))
+    step = AuthInitStep(Answers(ctx))
     check = step.check(ctx)
     assert check.status is Status.PENDING and "auth.github_client_id" in check.summary
     assert [q.key for q in step.questions(ctx)] == ["auth.github_client_id", "auth.oauth_client_id",

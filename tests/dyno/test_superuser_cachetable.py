@@ -223,9 +223,9 @@ def test_cachetable_dry_run_shows_the_sql_creates_nothing_and_has_the_fields_of_
 
 
 def test_cachetable_step_check_plan_apply(sandbox, staging, monkeypatch):
+    from dandiops.app.context import Context
     from dandiops.steps.base import Status
     from dandiops.steps.cachetable import CacheTableStep
-    from dandiops.steps.context import Context
 
     for key, value in sandbox.environment().items():
         monkeypatch.setenv(key, value)
@@ -240,8 +240,8 @@ def test_cachetable_step_check_plan_apply(sandbox, staging, monkeypatch):
 
 
 def test_superuser_step_check_plan_apply(sandbox, staging, monkeypatch):
+    from dandiops.app.context import Context
     from dandiops.steps.base import Status
-    from dandiops.steps.context import Context
     from dandiops.steps.superuser import SuperuserStep
 
     for key, value in sandbox.environment().items():

@@ -181,7 +181,7 @@ def test_malformed_retry_settings_are_exit_3(cli, monkeypatch, name, value):
 
 
 def test_retry_settings_in_dotenv_reach_the_heroku_client(sandbox, tmp_path, monkeypatch):
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
     for key, value in sandbox.environment().items():
         monkeypatch.setenv(key, value)
@@ -193,7 +193,7 @@ def test_retry_settings_in_dotenv_reach_the_heroku_client(sandbox, tmp_path, mon
 
 
 def test_a_bad_aws_region_is_exit_3(monkeypatch, sandbox):
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
     for key, value in sandbox.environment().items():
         monkeypatch.setenv(key, value)

@@ -52,8 +52,8 @@ class Scripted:
         from prompt_toolkit.input import create_pipe_input
         from prompt_toolkit.output import DummyOutput
 
+        from dandiops.app.context import Context
         from dandiops.core.output import Terminal
-        from dandiops.steps.context import Context
         from dandiops.wizard.prompter import NonInteractivePrompter, QuestionaryPrompter
 
         self._pipe_cm = None

@@ -8,6 +8,7 @@ import signal
 import pytest
 
 from dandiops.core.errors import UnavailableError
+from dandiops.app.questions import Answers
 from dandiops.steps.aws import AwsStep
 from dandiops.steps.base import Status
 from dandiops.wizard.init import run_init
@@ -135,12 +136,13 @@ def test_a_recorded_key_another_environment_holds_is_kept(scripted, aws, names, 
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         del prod_config[name]
     prod = scripted(env_name="production").ctx
-    step = AwsStep()
+    step = AwsStep(Answers(prod))
     step.apply(prod, step.plan(prod))
     made_for_production = prod_config["AWS_ACCESS_KEY_ID"]
     assert made_for_production in _recorded(sandbox, user)
 
-    check = AwsStep().check(scripted().ctx)
+    ctx = scripted().ctx
+    check = AwsStep(Answers(ctx)).check(ctx)
     assert check.status == Status.OK, check
     assert made_for_production in _keys(aws, user)
     assert _audited(sandbox, "aws.access-key.delete") == []

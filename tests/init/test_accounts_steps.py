@@ -1,4 +1,4 @@
-"""Credentials, GitHub Actions secrets, unavailable capabilities and the sandbox demo."""
+"""Credentials, GitHub Actions secrets, remembered dyno checks and the sandbox demo."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import json
 
 from dandiops.steps.base import Status
 from dandiops.steps.credentials import CredentialsStep
-from dandiops.steps.integrations import GitHubSecretsStep
+from dandiops.steps.github_secrets import GitHubSecretsStep
 from dandiops.wizard.init import run_init
-from dandiops.wizard.steps import UnavailableStep, dyno_step
 
 
 def test_credentials_name_who_each_key_belongs_to(scripted, writes):
@@ -54,16 +53,6 @@ def test_github_secrets_are_set_through_the_provider_never_echoed(scripted, gith
     shown = script.stdout.getvalue() + script.stderr.getvalue() + (sandbox.workdir / "audit.log").read_text()
     assert sandbox.heroku.api_key not in shown and "github.secret.set" in shown
     assert step.check(ctx).status == Status.OK
-
-
-def test_a_capability_that_is_not_installed_is_reported_unavailable(scripted):
-    ctx = scripted().ctx
-    step = dyno_step("cachetable", "dandiops.steps.not_built_yet", lambda module: None, answers=None, recheck=set())
-    assert isinstance(step, UnavailableStep)
-    check = step.check(ctx)
-    assert check.status == Status.UNAVAILABLE
-    assert "needs dandiops.steps.not_built_yet" in check.summary
-    assert step.plan(ctx) == [] and step.apply(ctx, []) == []
 
 
 def test_dyno_steps_are_remembered_per_database(scripted, staging_app, heroku_state, sandbox):

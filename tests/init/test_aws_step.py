@@ -7,6 +7,7 @@ import json
 import pytest
 
 from dandiops.archive.infrastructure import policy_findings
+from dandiops.app.questions import Answers
 from dandiops.steps.aws import AwsStep
 from dandiops.steps.base import Status
 
@@ -22,7 +23,7 @@ def names(sandbox):
 def test_seeded_bucket_and_user_pass(scripted, aws, writes):
     ctx = scripted().ctx
     before = writes()
-    check = AwsStep().check(ctx)
+    check = AwsStep(Answers(ctx)).check(ctx)
     assert check.status == Status.OK, check
     assert "versioned" in check.summary
     assert writes() == before
@@ -33,7 +34,7 @@ def test_bucket_without_versioning_fails_the_check_and_apply_enables_it(scripted
     s3 = aws.client("s3")
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
     ctx = scripted().ctx
-    step = AwsStep()
+    step = AwsStep(Answers(ctx))
     check = step.check(ctx)
     assert check.status == Status.PENDING
     assert any("versioning suspended" in line for line in check.details), check.details
@@ -52,7 +53,7 @@ def test_missing_iam_user_fails_the_check_and_apply_creates_user_key_and_config(
     iam.delete_user(UserName=user)
     script = scripted()
     ctx = script.ctx
-    step = AwsStep()
+    step = AwsStep(Answers(ctx))
     check = step.check(ctx)
     assert check.status == Status.PENDING
     assert f"IAM user {user} does not exist" in check.details
@@ -75,7 +76,8 @@ def test_missing_iam_user_fails_the_check_and_apply_creates_user_key_and_config(
 def test_app_key_that_belongs_to_someone_else_is_reported(scripted, aws, names, heroku_state):
     _, user, app = names
     heroku_state.find_app(app).config["AWS_ACCESS_KEY_ID"] = "AKIAOPERATORSOWNKEY0"
-    check = AwsStep().check(scripted().ctx)
+    ctx = scripted().ctx
+    check = AwsStep(Answers(ctx)).check(ctx)
     assert check.status == Status.PENDING
     assert any("AKIAOPERATORSOWNKEY0" in line and f"not an active key of {user}" in line for line in check.details)
 
@@ -89,7 +91,7 @@ def test_policy_and_public_access_drift(scripted, aws, names):
         {"Effect": "Allow", "Principal": "*", "Action": ["s3:Get*", "s3:List*"],
          "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]}))
     ctx = scripted().ctx
-    step = AwsStep()
+    step = AwsStep(Answers(ctx))
     check = step.check(ctx)
     assert check.status == Status.PENDING
     text = "\n".join(check.details)
@@ -107,7 +109,7 @@ def test_missing_bucket_is_created_as_terraform_makes_it(scripted, aws, sandbox,
                                                      'bucket = "dandi-sandbox-brand-new"')
     sandbox.config_path.write_text(config)
     ctx = scripted().ctx
-    step = AwsStep()
+    step = AwsStep(Answers(ctx))
     check = step.check(ctx)
     assert check.status == Status.PENDING and "bucket dandi-sandbox-brand-new does not exist" in check.details
     step.apply(ctx, step.plan(ctx))
@@ -120,11 +122,11 @@ def test_terraform_managed_environment_only_checks(scripted, aws, names, writes)
     bucket, _, _ = names
     aws.client("s3").put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
     ctx = scripted().ctx
-    step = AwsStep(manage=False)
+    step = AwsStep(Answers(ctx), manage=False)
     before = writes()
     check = step.check(ctx)
     assert check.status == Status.FAILED
-    assert "Terraform manages AWS here" in check.details[-1]
+    assert "Terraform manages AWS here" in check.hint
     assert step.plan(ctx) == []
     assert writes() == before
 

@@ -10,7 +10,7 @@ from dandiops.steps.app_config import RequiredConfigStep
 from dandiops.steps.base import Status
 from dandiops.steps.formation import FormationStep
 from dandiops.steps.infrastructure import HerokuBootstrapStep
-from dandiops.steps.questions import PromptingAnswers
+from dandiops.app.questions import Answers
 
 VERSION_BUILDPACK, PYTHON_BUILDPACK = BUILDPACKS
 
@@ -24,7 +24,7 @@ def test_bootstrap_makes_what_terraform_would(scripted, heroku_state, staging_ap
     name = staging_app.name
     _remove_app(heroku_state, name)
     ctx = scripted().ctx
-    step = HerokuBootstrapStep(PromptingAnswers(ctx))
+    step = HerokuBootstrapStep(Answers(ctx))
     check = step.check(ctx)
     assert check.status == Status.PENDING and check.summary == f"app {name} does not exist"
     changes = step.plan(ctx)
@@ -48,7 +48,7 @@ def test_bootstrap_makes_what_terraform_would(scripted, heroku_state, staging_ap
 def test_buildpacks_out_of_order_are_put_back_keeping_others(scripted, staging_app):
     staging_app.buildpacks = [PYTHON_BUILDPACK, "heroku/nodejs", VERSION_BUILDPACK]
     ctx = scripted().ctx
-    step = HerokuBootstrapStep(PromptingAnswers(ctx))
+    step = HerokuBootstrapStep(Answers(ctx))
     assert step.check(ctx).status == Status.PENDING
     step.apply(ctx, step.plan(ctx))
     assert staging_app.buildpacks == [VERSION_BUILDPACK, "heroku/nodejs", PYTHON_BUILDPACK]
@@ -59,7 +59,7 @@ def test_app_in_another_region_fails_without_changes(scripted, staging_app, writ
     staging_app.region = "eu"
     ctx = scripted().ctx
     before = writes()
-    check = HerokuBootstrapStep(PromptingAnswers(ctx)).check(ctx)
+    check = HerokuBootstrapStep(Answers(ctx)).check(ctx)
     assert check.status == Status.FAILED and "is in region eu" in check.summary
     assert writes() == before
 
@@ -67,7 +67,7 @@ def test_app_in_another_region_fails_without_changes(scripted, staging_app, writ
 def test_addon_plan_differences_are_noted_not_changed(scripted, staging_app):
     staging_app.addons[0].plan = "heroku-postgresql:standard-0"
     ctx = scripted().ctx
-    check = HerokuBootstrapStep(PromptingAnswers(ctx)).check(ctx)
+    check = HerokuBootstrapStep(Answers(ctx)).check(ctx)
     assert check.status == Status.OK
     assert any("heroku-postgresql:standard-0" in note for note in check.details)
 
@@ -76,7 +76,7 @@ def test_formation_scales_to_the_expected_sizes(scripted, staging_app):
     staging_app.formation["web"].quantity = 2
     staging_app.formation["checksum-worker"].size = "standard-1x"
     ctx = scripted().ctx
-    step = FormationStep(PromptingAnswers(ctx))
+    step = FormationStep(Answers(ctx))
     check = step.check(ctx)
     assert check.status == Status.PENDING
     changes = step.plan(ctx)
@@ -101,7 +101,7 @@ def test_formation_refuses_more_than_one_worker(cli, tmp_path, writes):
 def test_missing_process_type_waits_for_a_release(scripted, staging_app):
     del staging_app.formation["checksum-worker"]
     ctx = scripted().ctx
-    step = FormationStep(PromptingAnswers(ctx))
+    step = FormationStep(Answers(ctx))
     check = step.check(ctx)
     assert check.status == Status.PENDING and check.summary == "waiting for the first release"
     assert step.plan(ctx) == []
@@ -113,7 +113,7 @@ def test_config_vars_fixed_generated_and_known_values(scripted, staging_app, san
     staging_app.config["DJANGO_DANDI_INSTANCE_NAME"] = "dandi sandbox"
     script = scripted()
     ctx = script.ctx
-    step = RequiredConfigStep(PromptingAnswers(ctx))
+    step = RequiredConfigStep(Answers(ctx))
     check = step.check(ctx)
     assert check.status == Status.PENDING
     assert any("DJANGO_DANDI_INSTANCE_NAME='dandi sandbox' looks wrong" in note for note in check.details)
@@ -191,7 +191,7 @@ def test_without_a_team_the_app_is_personal(scripted, heroku_state, staging_app,
     sandbox.config_path.write_text(sandbox.config_path.read_text().replace('team = "dandi-sandbox"\n', "", 1))
     _remove_app(heroku_state, staging_app.name)
     ctx = scripted().ctx
-    step = HerokuBootstrapStep(PromptingAnswers(ctx))
+    step = HerokuBootstrapStep(Answers(ctx))
     changes = step.plan(ctx)
     assert changes[0].after == "your personal account, region us"
     step.apply(ctx, changes)

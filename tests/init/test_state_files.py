@@ -8,7 +8,7 @@ import multiprocessing
 import pytest
 
 from dandiops.core.errors import ConfigError
-from dandiops.steps.confirmations import Confirmations
+from dandiops.app.confirmations import Confirmations
 from dandiops.wizard.state import InitState
 
 WRITERS = 4

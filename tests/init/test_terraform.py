@@ -15,7 +15,7 @@ import pytest
 from dandiops.core.errors import Aborted
 from dandiops.steps.base import Status
 from dandiops.steps.infrastructure import TerraformStep
-from dandiops.steps.questions import PromptingAnswers
+from dandiops.app.questions import Answers
 
 FAKE = Path(__file__).with_name("fake_terraform") / "terraform"
 
@@ -45,7 +45,7 @@ def test_plan_apply_and_stream_with_the_fake(scripted, infra_dir, fake_terraform
     script = scripted()
     ctx = script.ctx
     ctx.yes = True
-    step = TerraformStep(PromptingAnswers(ctx))
+    step = TerraformStep(Answers(ctx))
     check = step.check(ctx)
     assert check.status == Status.PENDING
     assert check.summary == "Plan: 1 to add, 0 to change, 0 to destroy."
@@ -68,15 +68,16 @@ def test_plan_apply_and_stream_with_the_fake(scripted, infra_dir, fake_terraform
 def test_plan_errors_fail_the_check_with_the_diagnostic(scripted, infra_dir, fake_terraform, monkeypatch):
     monkeypatch.setenv("FAKE_TERRAFORM_FAIL", "1")
     ctx = scripted().ctx
-    check = TerraformStep(PromptingAnswers(ctx)).check(ctx)
+    check = TerraformStep(Answers(ctx)).check(ctx)
     assert check.status == Status.FAILED
     assert "Reference to undeclared input variable" in check.summary
     assert "(api.tf:2)" in check.details[0]
+    assert check.hint.startswith("fix what Terraform reports in ")
 
 
 def test_declining_the_apply_changes_nothing(scripted, infra_dir, fake_terraform):
     ctx = scripted(keys="n").ctx
-    step = TerraformStep(PromptingAnswers(ctx))
+    step = TerraformStep(Answers(ctx))
     assert step.check(ctx).status == Status.PENDING
     with pytest.raises(Aborted):
         step.apply(ctx, step.plan(ctx))

@@ -146,9 +146,9 @@ def test_a_damaged_confirmations_file_is_a_config_error(cli, sandbox):
 
 def test_the_operator_is_asked_on_a_terminal(sandbox, heroku_state):
     """The prompts, with a terminal that says it is one and scripted answers (the APIs are real)."""
+    from dandiops.app.context import Context
     from dandiops.core.output import Terminal
     from dandiops.steps import alerts
-    from dandiops.steps.context import Context
 
     class Answers:
         asked = []

@@ -22,9 +22,8 @@ def test_schedule_creates_the_runbook_default(cli, heroku_state, data_api, audit
     # the body the official CLI sends: the hour as two digits, the schedule named after the config var
     [post] = schedule_posts(heroku_state)
     assert post.body == {"hour": "02", "timezone": "America/New_York", "schedule_name": "DATABASE_URL"}
-    resolve = next(r for r in heroku_state.requests if r.path == "/actions/addon-attachments/resolve")
-    assert resolve.body["addon_attachment"] == "DATABASE_URL"
-    assert resolve.headers["Accept"].endswith("version=3.sdk")
+    # the database is found by reading: the schedule is the only request with a write method
+    assert [(r.method, r.path) for r in heroku_state.writes()] == [("POST", post.path)]
     [entry] = audit_lines()
     assert entry["action"] == "backups.schedule" and entry["detail"]["timezone"] == "America/New_York"
 

@@ -9,7 +9,8 @@ from dandiops.providers.heroku_data import (
     HerokuDataClient,
     continuous_protection,
     data_api_url_from_env,
-    resolve_database,
+    NoDatabaseError,
+    database_attachment,
 )
 from dandiops.providers.http import RetryPolicy
 
@@ -35,33 +36,33 @@ def test_base_url_comes_from_its_own_variable():
     assert data_api_url_from_env({"DANDIOPS_HEROKU_DATA_API_URL": "http://127.0.0.1:9/"}) == "http://127.0.0.1:9"
 
 
-def test_resolve_finds_the_postgres_add_on(platform, heroku_state):
-    attachment = resolve_database(platform, PRODUCTION)
+def test_the_postgres_add_on_attached_as_database_is_found_with_reads(platform, heroku_state):
+    attachment = database_attachment(platform, PRODUCTION)
     addon = next(a for a in heroku_state.apps[PRODUCTION].addons if a.service == "heroku-postgresql")
     assert (attachment.addon_id, attachment.attachment_name, attachment.schedule_name) == (
         addon.id, "DATABASE", "DATABASE_URL")
-    request = heroku_state.requests[-1]
-    assert request.body == {"app": PRODUCTION, "addon_attachment": "DATABASE_URL",
-                            "addon_service": "heroku-postgresql"}
+    assert [(r.method, r.path) for r in heroku_state.requests] == [
+        ("GET", f"/apps/{PRODUCTION}/addons"), ("GET", f"/apps/{PRODUCTION}/addon-attachments")]
 
 
-def test_resolve_tells_a_missing_app_from_a_missing_database(platform, heroku_state):
-    with pytest.raises(NotFoundError, match="app no-such-app not found"):
-        resolve_database(platform, "no-such-app")
+def test_a_missing_app_and_a_missing_database_are_told_apart(platform, heroku_state):
+    with pytest.raises(NotFoundError, match="app no-such-app not found") as missing_app:
+        database_attachment(platform, "no-such-app")
+    assert not isinstance(missing_app.value, NoDatabaseError)
     heroku_state.apps[STAGING].addons = []
-    with pytest.raises(NotFoundError, match="has no Heroku Postgres database"):
-        resolve_database(platform, STAGING)
+    with pytest.raises(NoDatabaseError, match="has no Heroku Postgres database"):
+        database_attachment(platform, STAGING)
 
 
 def test_continuous_protection_follows_the_plan_tier(platform, data):
-    production = data.database(resolve_database(platform, PRODUCTION).addon_id)
-    staging = data.database(resolve_database(platform, STAGING).addon_id)
+    production = data.database(database_attachment(platform, PRODUCTION).addon_id)
+    staging = data.database(database_attachment(platform, STAGING).addon_id)
     assert continuous_protection(production) is True
     assert continuous_protection(staging) is False
 
 
 def test_schedule_round_trip(platform, data):
-    addon_id = resolve_database(platform, STAGING).addon_id
+    addon_id = database_attachment(platform, STAGING).addon_id
     created = data.create_transfer_schedule(addon_id, hour=2, timezone="America/New_York",
                                             schedule_name="DATABASE_URL")
     assert (created["hour"], created["timezone"], created["days"][0]) == (2, "America/New_York", "Sunday")
@@ -73,7 +74,7 @@ def test_schedule_round_trip(platform, data):
 def test_the_stand_in_rejects_what_heroku_rejects(platform, data):
     from dandiops.core.errors import UsageError
 
-    addon_id = resolve_database(platform, STAGING).addon_id
+    addon_id = database_attachment(platform, STAGING).addon_id
     with pytest.raises(UsageError, match="Hour must be an integer"):
         data.post(f"/client/v11/databases/{addon_id}/transfer-schedules", {"hour": "24", "timezone": "UTC"})
     with pytest.raises(UsageError, match="Unknown timezone"):
@@ -83,7 +84,7 @@ def test_the_stand_in_rejects_what_heroku_rejects(platform, data):
 
 
 def test_reads_are_retried(data, platform, heroku_state):
-    addon_id = resolve_database(platform, STAGING).addon_id
+    addon_id = database_attachment(platform, STAGING).addon_id
     heroku_state.inject_fault(503, 1, path_prefix="/client/")
     assert data.transfer_schedules(addon_id) == []
     assert [r.status for r in heroku_state.requests if r.path.startswith("/client/")] == [503, 200]

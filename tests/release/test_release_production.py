@@ -91,8 +91,8 @@ class TypedAnswer:
 
 
 def _context(sandbox, prompter, monkeypatch):
+    from dandiops.app.context import Context
     from dandiops.core.output import Terminal
-    from dandiops.steps.context import Context
 
     environ = {**sandbox.environment(), "DANDIOPS_POLL_INTERVAL": "0.02", "DANDIOPS_GITHUB_WRITE_INTERVAL": "0"}
     for key, value in environ.items():

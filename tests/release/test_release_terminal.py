@@ -6,9 +6,9 @@ import io
 
 
 def test_live_view_on_a_terminal(sandbox, github, dispatchable, staging_app, monkeypatch):
+    from dandiops.app.context import Context
     from dandiops.cli.release import LiveObserver, _observer
     from dandiops.core.output import Terminal
-    from dandiops.steps.context import Context
     from dandiops.steps.release.trigger import Release, ReleaseRequest
 
     for key, value in sandbox.environment().items():

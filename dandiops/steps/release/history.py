@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from dandiops.steps.release.model import HerokuReleaseView, RunView
 
 if TYPE_CHECKING:
+    from dandiops.app.context import Context
     from dandiops.core.settings import Environment
-    from dandiops.steps.context import Context
 
 
 def environments_with_releases(ctx: "Context", name: str | None) -> list["Environment"]:

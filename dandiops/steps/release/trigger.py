@@ -43,7 +43,7 @@ from dandiops.steps.release.watch import (
 )
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 RELEASE_LABEL = "release"
 # SemVer's vMAJOR.MINOR.PATCH with an optional -pre-release, ASCII only: \d would also take other
@@ -124,7 +124,7 @@ class Release:
     def run(self) -> ReleaseOutcome:
         request = self.request
         workflow = self.gh.workflow(self.full_name, self.workflow_file)
-        default_branch = self.gh.repo(self.full_name).default_branch
+        default_branch = self.gh.default_branch(self.full_name)
         text, _ = self.gh.file(self.full_name, workflow.path, ref=default_branch)
         try:
             spec = parse_workflow(text, path=workflow.path)

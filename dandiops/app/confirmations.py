@@ -16,7 +16,7 @@ from dandiops.core.errors import ConfigError
 from dandiops.core.files import aside_command, atomic_write_text, file_lock
 
 if TYPE_CHECKING:
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 STATE_DIR = ".dandiops"  # beside dandiops.toml, where init keeps its state too
 FILE_NAME = "confirmations.json"

@@ -1,0 +1,2 @@
+"""What every step works with: the application object, the questions it asks and where answers come
+from, and the record of confirmed manual items. Same layer as steps/: imported by steps, wizard and cli."""
