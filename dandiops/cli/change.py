@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from dandiops.steps.base import Change
-    from dandiops.steps.context import Context
+    from dandiops.app.context import Context
 
 PlanT = TypeVar("PlanT")
 ResultT = TypeVar("ResultT")
