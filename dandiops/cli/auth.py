@@ -109,19 +109,16 @@ class AuthChange(Mutation[Optional[dict], dict]):
         wanted = self.step.wanted
         changes = to_changes(outcome["changes"])
         app_name = context.env.heroku_app
-        if dry_run:
-            if changes:
+        if not changes:
+            nothing = "nothing to change" if dry_run else "nothing changed"
+            reporter.success(f"sign-in is already set up on {app_name}; {nothing}")
+        else:
+            if dry_run:
                 reporter.info(f"would change {len(changes)} sign-in setting(s) on {app_name}:")
-                for change in changes:
-                    reporter.info(f"  {change.describe()}")
             else:
-                reporter.success(f"sign-in is already set up on {app_name}; nothing to change")
-        elif changes:
-            reporter.success(f"set up sign-in on {app_name}: {len(changes)} setting(s) changed")
+                reporter.success(f"set up sign-in on {app_name}: {len(changes)} setting(s) changed")
             for change in changes:
                 reporter.info(f"  {change.describe()}")
-        else:
-            reporter.success(f"sign-in is already set up on {app_name}; nothing changed")
         for warning in outcome["warnings"]:
             reporter.warn(warning)
         data = {

@@ -153,9 +153,10 @@ class DynoRun(Mutation[str, int]):
 
     def report(self, context, plan: str, result: Optional[int], *, dry_run: bool) -> Report:
         if dry_run:
-            context.reporter.info(
-                f"would start a one-off dyno on {context.env.heroku_app}" + (f" (size {self.size})" if self.size else "")
-                + f" running: {plan}" + (f" with env {', '.join(sorted(self.extra_env))}" if self.extra_env else ""))
+            size = f" (size {self.size})" if self.size else ""
+            extra_env = f" with env {', '.join(sorted(self.extra_env))}" if self.extra_env else ""
+            context.reporter.info(f"would start a one-off dyno on {context.env.heroku_app}{size} running: {plan}"
+                                  f"{extra_env}")
         return Report({"app": context.env.heroku_app, "exit_status": result})
 
     def conclude(self, context, plan: str, result: Optional[int], *, dry_run: bool) -> None:
