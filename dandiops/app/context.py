@@ -229,8 +229,6 @@ class Context:
             raise Aborted("confirmation did not match the app name; nothing was changed")
         self._confirmed = True
 
-    confirm_production = confirm_change  # the name most call sites still use
-
     def require_secret(self, name: str, hint: str) -> str:
         value = self.secrets.get(name)
         if not value:
