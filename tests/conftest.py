@@ -19,6 +19,15 @@ import typer.testing
 # changes within a run, so build it once.
 typer.testing._get_command = functools.lru_cache(maxsize=None)(typer.testing._get_command)
 
+# Property tests: no per-example deadline and no "too slow" check (a loaded 2-core CI machine is slow,
+# not wrong); in CI a fixed seed, so a run is repeatable.
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile("dandiops", deadline=None, derandomize=bool(os.environ.get("CI")),
+                                     suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("dandiops")
+
 pytest_plugins = ["sandbox_fixtures"]
 
 _CLEARED = ("HEROKU_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "DANDIOPS_ENV", "DANDIOPS_CONFIG",

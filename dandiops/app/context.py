@@ -161,7 +161,8 @@ class Context:
         if "aws" not in self._clients:
             from dandiops.providers.aws import AwsClient
 
-            endpoint = self.endpoint("AWS_ENDPOINT_URL", "https://aws.invalid") if self.setting("AWS_ENDPOINT_URL") else None
+            endpoint = (self.endpoint("AWS_ENDPOINT_URL", "https://aws.invalid") if self.setting("AWS_ENDPOINT_URL")
+                        else None)
             self._clients["aws"] = AwsClient(
                 endpoint_url=endpoint,
                 region=self.aws_region(),
@@ -227,8 +228,6 @@ class Context:
         if (answer or "").strip() != env.heroku_app:
             raise Aborted("confirmation did not match the app name; nothing was changed")
         self._confirmed = True
-
-    confirm_production = confirm_change  # the name most call sites still use
 
     def require_secret(self, name: str, hint: str) -> str:
         value = self.secrets.get(name)

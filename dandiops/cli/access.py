@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, carry_out, get_context
+from dandiops.cli.change import Report, StepMutation, carry_out
+from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+
+if TYPE_CHECKING:
+    from dandiops.steps.access import AccessStep
 
 app = typer.Typer(help="List, add and remove the people who can reach the Heroku app (the Access tab).",
                   no_args_is_help=True)
@@ -39,18 +43,24 @@ def list_access(ctx: typer.Context, env: EnvOption = None, json_output: JsonOpti
     context.reporter.result(data, human)
 
 
+class AccessChange(StepMutation):
+    step: AccessStep
+
+    def report(self, context, plan, result, *, dry_run: bool) -> Report:
+        self.report_changes(context, plan, result)
+        return Report({"app": context.env.heroku_app, "team": self.step.access(context).team,
+                       "changes": [c.to_dict() for c in plan]})
+
+
 def _change(ctx: typer.Context, env, json_output, dry_run, yes, *, add=(), remove=(), permissions=None) -> None:
     from dandiops.steps.access import AccessStep, parse_permissions
 
     step = AccessStep(add=add, remove=remove, permissions=parse_permissions(permissions))  # validates first
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
-    reporter = context.reporter
-    changes = step.plan(context)
     app_name = context.env.heroku_app
-    carry_out(context, changes, step.apply, dry_run=dry_run, confirm=f"changing who can reach {app_name}",
-              nothing=f"nothing to change: access to {app_name} is already as asked")
-    reporter.result({"app": app_name, "team": step.access(context).team, "dry_run": dry_run,
-                     "changes": [c.to_dict() for c in changes]})
+    carry_out(context, AccessChange(step, action=f"changing who can reach {app_name}",
+                                    nothing=f"nothing to change: access to {app_name} is already as asked"),
+              dry_run=dry_run)
 
 
 @app.command("add")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from dataclasses import dataclass
+from typing import Annotated, Any, Optional
 
 import typer
 
+from dandiops.cli.change import Mutation, Report, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
 
 
@@ -32,54 +34,92 @@ def alerts(
     Confirm each when done (asked on a terminal, else --confirm ID); .dandiops/confirmations.json keeps it.
     """
     from dandiops.core.errors import ExitCode, UsageError
-    from dandiops.steps import alerts as steps
+    from dandiops.steps.alerts import parse_confirm_ids
 
-    ids = steps.parse_confirm_ids(confirm)
+    ids = parse_confirm_ids(confirm)
     if check and (ids or dry_run):
         raise UsageError("--check only reads", hint="run --check on its own, then --confirm or --dry-run separately")
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
-    reporter = context.reporter
-    step = steps.AlertsStep()
-    report = step.report(context)
-    chosen = steps.select_items(report, ids)
-
-    if check:
-        pass
-    elif dry_run:
-        for change in report.changes:
-            reporter.info(f"would {change.describe()}")
-        for item in chosen:
-            reporter.info(f"would record as done: {item.title}")
-    else:
-        if report.changes:
-            context.confirm_production("changing alert settings")
-            step.apply(context, report.changes)
-            for change in report.changes:
-                reporter.success(change.describe())
-        steps.record_confirmations(context, chosen)
-
-    def human() -> None:
-        marks = {"confirmed": "[x]", "unavailable": "[-]"}
-        reporter.line(f"Alerts checklist for {report.app} (the dashboard only; confirm with --confirm ID):")
-        for item in report.checklist:
-            reporter.line(f"{marks.get(item.status, '[ ]')} {item.id}: {item.title}")
-            if item.status == "confirmed":
-                reporter.line(f"      confirmed {item.confirmed_at} by {item.confirmed_by}")
-            elif item.note:
-                reporter.line(f"      {item.note}")
-            else:
-                reporter.line(f"      {item.how}")
-                for link in item.links:
-                    reporter.line(f"      {link}")
-
-    reporter.result({**report.to_dict(), "dry_run": dry_run, "check": check}, human)
-    if not check and not dry_run:
-        done = steps.ask_for_confirmations(context, report)  # on a terminal only, after the links were shown
-        steps.record_confirmations(context, done)
-        for item in done:
-            reporter.success(f"recorded as done: {item.title}")
-    if check and (report.changes or report.unconfirmed):
-        reporter.error(f"alerts are not fully set up on {report.app}: "
-                       f"{len(report.changes)} change(s) pending, {len(report.unconfirmed)} item(s) not confirmed",
-                       hint=f"run `dandiops alerts -e {context.env.name}` and confirm each item when done")
+    change = AlertsChange(ids)
+    if not check:
+        carry_out(context, change, dry_run=dry_run)
+        return
+    plan = change.plan(context, dry_run=True)
+    report = change.report(context, plan, None, dry_run=False)
+    context.reporter.result({**report.data, "dry_run": False, "check": True}, report.human)
+    if plan.report.changes or plan.report.unconfirmed:
+        context.reporter.error(
+            f"alerts are not fully set up on {plan.report.app}: {len(plan.report.changes)} change(s) pending, "
+            f"{len(plan.report.unconfirmed)} item(s) not confirmed",
+            hint=f"run `dandiops alerts -e {context.env.name}` and confirm each item when done")
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
+
+
+@dataclass
+class AlertsPlan:
+    report: Any  # steps.alerts.AlertsReport: what the API would change, and the checklist
+    chosen: list  # the checklist items --confirm records as done
+
+
+class AlertsChange(Mutation[AlertsPlan, AlertsPlan]):
+    action = "changing alert settings"
+
+    def __init__(self, confirm_ids: list[str]):
+        self.confirm_ids = confirm_ids
+
+    def plan(self, context, *, dry_run: bool) -> AlertsPlan:
+        from dandiops.steps.alerts import AlertsStep, select_items
+
+        report = AlertsStep().report(context)
+        return AlertsPlan(report, select_items(report, self.confirm_ids))
+
+    def pending(self, plan: AlertsPlan) -> bool:
+        return bool(plan.report.changes or plan.chosen)
+
+    def asks_on_production(self, plan: AlertsPlan) -> bool:
+        return bool(plan.report.changes)  # recording a checklist item done changes nothing on Heroku
+
+    def apply(self, context, plan: AlertsPlan) -> AlertsPlan:
+        from dandiops.steps.alerts import AlertsStep, record_confirmations
+
+        if plan.report.changes:
+            AlertsStep().apply(context, plan.report.changes)
+            for change in plan.report.changes:
+                context.reporter.success(change.describe())
+        record_confirmations(context, plan.chosen)
+        return plan
+
+    def report(self, context, plan: AlertsPlan, result, *, dry_run: bool) -> Report:
+        reporter = context.reporter
+        report = plan.report
+        if dry_run:
+            for change in report.changes:
+                reporter.info(f"would {change.describe()}")
+            for item in plan.chosen:
+                reporter.info(f"would record as done: {item.title}")
+
+        def human() -> None:
+            marks = {"confirmed": "[x]", "unavailable": "[-]"}
+            reporter.line(f"Alerts checklist for {report.app} (the dashboard only; confirm with --confirm ID):")
+            for item in report.checklist:
+                reporter.line(f"{marks.get(item.status, '[ ]')} {item.id}: {item.title}")
+                if item.status == "confirmed":
+                    reporter.line(f"      confirmed {item.confirmed_at} by {item.confirmed_by}")
+                elif item.note:
+                    reporter.line(f"      {item.note}")
+                else:
+                    reporter.line(f"      {item.how}")
+                    for link in item.links:
+                        reporter.line(f"      {link}")
+
+        return Report({**report.to_dict(), "check": False}, human)
+
+    def conclude(self, context, plan: AlertsPlan, result, *, dry_run: bool) -> None:
+        from dandiops.steps.alerts import ask_for_confirmations, record_confirmations
+
+        if dry_run:
+            return
+        done = ask_for_confirmations(context, plan.report)  # on a terminal only, after the links were shown
+        record_confirmations(context, done)
+        for item in done:
+            context.reporter.success(f"recorded as done: {item.title}")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Optional
 
 import typer
 
+from dandiops.cli.change import Mutation, Report, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
 
 app = typer.Typer(help="Sign-in to the archive: GitHub login and the web app's OAuth application.",
@@ -77,49 +78,63 @@ def setup(
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
     step = AuthStep.from_environment(context, github_client_id=github_client_id, oauth_client_id=oauth_client_id,
                                      secret=_secret_source(context, github_client_secret_stdin))
-    if not dry_run:
-        step.read_secret(context)  # ask before confirming, so a prompt cannot interrupt a confirmed change
-        context.confirm_production("setting up sign-in")
-    result = step.setup(context, dry_run=dry_run)
-    _report(context, step, result, dry_run)
+    carry_out(context, AuthChange(step), dry_run=dry_run)
 
 
-def _report(context, step, result: dict[str, Any], dry_run: bool) -> None:
-    from dandiops.steps.auth import to_changes
+class AuthChange(Mutation[Optional[dict], dict]):
+    """One dyno plans and applies: a real run is not planned first, a dry run reads in a read-only dyno."""
 
-    reporter = context.reporter
-    wanted = step.wanted
-    changes = to_changes(result["changes"])
-    app_name = context.env.heroku_app
-    if dry_run:
-        if changes:
-            reporter.info(f"would change {len(changes)} sign-in setting(s) on {app_name}:")
+    action = "setting up sign-in"
+
+    def __init__(self, step):
+        self.step = step
+
+    def plan(self, context, *, dry_run: bool) -> Optional[dict]:
+        return self.step.setup(context, dry_run=True) if dry_run else None
+
+    def pending(self, plan: Optional[dict]) -> bool:
+        return plan is None or bool(plan["changes"])
+
+    def before_confirming(self, context, plan) -> None:
+        self.step.read_secret(context)
+
+    def apply(self, context, plan) -> dict:
+        return self.step.setup(context)
+
+    def report(self, context, plan, result, *, dry_run: bool) -> Report:
+        from dandiops.steps.auth import to_changes
+
+        reporter = context.reporter
+        outcome = result if result is not None else plan
+        wanted = self.step.wanted
+        changes = to_changes(outcome["changes"])
+        app_name = context.env.heroku_app
+        if not changes:
+            nothing = "nothing to change" if dry_run else "nothing changed"
+            reporter.success(f"sign-in is already set up on {app_name}; {nothing}")
+        else:
+            if dry_run:
+                reporter.info(f"would change {len(changes)} sign-in setting(s) on {app_name}:")
+            else:
+                reporter.success(f"set up sign-in on {app_name}: {len(changes)} setting(s) changed")
             for change in changes:
                 reporter.info(f"  {change.describe()}")
-        else:
-            reporter.success(f"sign-in is already set up on {app_name}; nothing to change")
-    elif changes:
-        reporter.success(f"set up sign-in on {app_name}: {len(changes)} setting(s) changed")
-        for change in changes:
-            reporter.info(f"  {change.describe()}")
-    else:
-        reporter.success(f"sign-in is already set up on {app_name}; nothing changed")
-    for warning in result["warnings"]:
-        reporter.warn(warning)
-    data = {
-        "app": app_name, "dry_run": dry_run, "changed": bool(changes) and not dry_run,
-        "changes": [change.to_dict() for change in changes],
-        "site": {"domain": wanted.site_domain, "name": wanted.site_name},
-        "github_app": {"client_id": wanted.github_client_id, "callback_url": wanted.callback_url,
-                       "secret_changed": result["social_app"]["secret_changed"]},
-        "oauth_application": {"client_id": wanted.oauth_client_id, "redirect_uris": result["oauth_application"]
-                              ["redirect_uris"]},
-        "warnings": result["warnings"], "dyno": result["dyno"],
-    }
+        for warning in outcome["warnings"]:
+            reporter.warn(warning)
+        data = {
+            "app": app_name, "changed": bool(changes) and not dry_run,
+            "changes": [change.to_dict() for change in changes],
+            "site": {"domain": wanted.site_domain, "name": wanted.site_name},
+            "github_app": {"client_id": wanted.github_client_id, "callback_url": wanted.callback_url,
+                           "secret_changed": outcome["social_app"]["secret_changed"]},
+            "oauth_application": {"client_id": wanted.oauth_client_id, "redirect_uris": outcome["oauth_application"]
+                                  ["redirect_uris"]},
+            "warnings": outcome["warnings"], "dyno": outcome["dyno"],
+        }
 
-    def human() -> None:
-        reporter.line(f"GitHub OAuth App callback URL: {wanted.callback_url}")
-        reporter.line(f"Web app OAuth client id (VITE_APP_OAUTH_CLIENT_ID): {wanted.oauth_client_id}")
-        reporter.line(f"Web app redirect URI: {wanted.redirect_uri}")
+        def human() -> None:
+            reporter.line(f"GitHub OAuth App callback URL: {wanted.callback_url}")
+            reporter.line(f"Web app OAuth client id (VITE_APP_OAUTH_CLIENT_ID): {wanted.oauth_client_id}")
+            reporter.line(f"Web app redirect URI: {wanted.redirect_uri}")
 
-    reporter.result(data, human)
+        return Report(data, human)

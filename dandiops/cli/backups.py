@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, carry_out, get_context
+from dandiops.cli.change import ChangeList, Report, StepMutation, carry_out
+from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+
+if TYPE_CHECKING:
+    from dandiops.steps.backups import BackupScheduleStep
 
 app = typer.Typer(help="Schedule daily Heroku Postgres backups and see the backups taken.", no_args_is_help=True)
 
@@ -46,37 +50,66 @@ def schedule(ctx: typer.Context, at: AtOption = None, tz: TzOption = None, env: 
 
     when = parse_schedule_time(at, tz)  # bad input fails here, before any request
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
-    reporter = context.reporter
     step = BackupScheduleStep(when)
-    changes = step.plan(context)
-    attachment = step.attachment(context)
-    warning = step.protection_warning(context)
-    if warning:
-        reporter.warn(warning)
-    carry_out(context, changes, step.apply, dry_run=dry_run,
-              confirm=f"scheduling backups of {attachment.addon_name}",
-              nothing=f"daily backups of {attachment.addon_name} already run at {when}",
-              done=lambda: reporter.success(f"daily backups of {attachment.addon_name} at {when}"))
-    reporter.result({"app": context.env.heroku_app, "database": attachment.addon_name,
-                     "schedule": attachment.schedule_name, "hour": when.hour, "timezone": when.timezone,
-                     "dry_run": dry_run, "changes": [c.to_dict() for c in changes],
-                     "continuous_protection_warning": warning})
+    database = step.attachment(context).addon_name
+    carry_out(context, ScheduleChange(step, when, action=f"scheduling backups of {database}",
+                                      nothing=f"daily backups of {database} already run at {when}"),
+              dry_run=dry_run)
+
+
+class ScheduleChange(StepMutation):
+    step: BackupScheduleStep
+
+    def __init__(self, step, when, *, action: str, nothing: str):
+        super().__init__(step, action=action, nothing=nothing)
+        self.when = when
+        self.warning: str | None = None
+
+    def plan(self, context, *, dry_run: bool):
+        changes = self.step.plan(context)
+        self.warning = self.step.protection_warning(context)
+        if self.warning:
+            context.reporter.warn(self.warning)
+        return changes
+
+    def report(self, context, plan, result, *, dry_run: bool) -> Report:
+        attachment = self.step.attachment(context)
+        if result is None:
+            self.report_changes(context, plan, result)
+        else:
+            context.reporter.success(f"daily backups of {attachment.addon_name} at {self.when}")
+        return Report({"app": context.env.heroku_app, "database": attachment.addon_name,
+                       "schedule": attachment.schedule_name, "hour": self.when.hour, "timezone": self.when.timezone,
+                       "changes": [c.to_dict() for c in plan], "continuous_protection_warning": self.warning})
 
 
 @app.command("unschedule")
 def unschedule(ctx: typer.Context, env: EnvOption = None, dry_run: DryRunOption = False, yes: YesOption = False,
                json_output: JsonOption = False) -> None:
     """Stop the daily backups of the DATABASE_URL database (backups already taken are kept)."""
-    from dandiops.steps import backups
-
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
-    reporter = context.reporter
-    attachment, schedules, changes = backups.unschedule_changes(context)
-    carry_out(context, changes, lambda ctx, _changes: backups.unschedule(ctx, attachment, schedules),
-              dry_run=dry_run, confirm=f"removing the backup schedule of {attachment.addon_name}",
-              nothing=f"no backup schedule for {attachment.addon_name}: nothing to remove")
-    reporter.result({"app": context.env.heroku_app, "database": attachment.addon_name, "dry_run": dry_run,
-                     "changes": [c.to_dict() for c in changes]})
+    carry_out(context, UnscheduleChange(), dry_run=dry_run)
+
+
+class UnscheduleChange(ChangeList):
+    def plan(self, context, *, dry_run: bool):
+        from dandiops.steps.backups import unschedule_changes
+
+        self.attachment, self.schedules, changes = unschedule_changes(context)
+        self.action = f"removing the backup schedule of {self.attachment.addon_name}"
+        self.nothing = f"no backup schedule for {self.attachment.addon_name}: nothing to remove"
+        return changes
+
+    def apply(self, context, plan):
+        from dandiops.steps.backups import unschedule
+
+        unschedule(context, self.attachment, self.schedules)
+        return plan
+
+    def report(self, context, plan, result, *, dry_run: bool) -> Report:
+        self.report_changes(context, plan, result)
+        return Report({"app": context.env.heroku_app, "database": self.attachment.addon_name,
+                       "changes": [c.to_dict() for c in plan]})
 
 
 @app.command("status")

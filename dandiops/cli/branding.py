@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
+from dandiops.cli.change import Mutation, Report, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
 
 app = typer.Typer(help="The web app's branding, changed through pull requests on the archive repository.",
@@ -40,50 +41,65 @@ def logo(
     current and the new file (size, sha, viewBox) and writes nothing.
     """
     from dandiops.archive.branding import validate_logo
-    from dandiops.steps.branding import apply_logo, plan_logo, validate_branch
+    from dandiops.steps.branding import validate_branch
 
     data = validate_logo(file)
     if branch is not None:
         validate_branch(branch)
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
-    reporter = context.reporter
-    with reporter.progress(f"reading {context.env.github_repo or 'the repository'}"):
-        plan = plan_logo(context, data, branch=branch)
-    changed = False
-    if plan.actions and not dry_run:
-        context.confirm_production("opening a pull request that replaces the logo")
-        plan = apply_logo(context, plan, data)
-        changed = True
-    _report(context, plan, dry_run=dry_run, changed=changed)
+    carry_out(context, LogoChange(data, branch), dry_run=dry_run)
 
 
-def _report(context, plan, *, dry_run: bool, changed: bool) -> None:
-    from dandiops.archive.branding import LOGO_PATH
+class LogoChange(Mutation[Any, Any]):
+    """The plan and the result are both a steps.branding plan: what is on the repository, and what is left to do."""
 
-    reporter = context.reporter
-    where = f"{plan.repo} ({plan.base})"
-    if plan.in_place:
-        reporter.success(f"this logo is already in place on {where}; nothing to change")
-    elif plan.status == "opened":
-        reporter.success(f"opened pull request #{plan.pull_number} on {plan.repo} from {plan.branch}")
-    elif plan.status == "updated":
-        reporter.success(f"committed the new logo on {plan.branch}; open pull request #{plan.pull_number} "
-                         "now proposes it")
-    elif plan.status == "proposed":
-        reporter.success(f"an open pull request already proposes this logo (#{plan.pull_number} from "
-                         f"{plan.branch}); nothing to change")
-    elif dry_run:
-        steps = {"create-branch": f"create branch {plan.branch} from {plan.base}",
-                 "commit": f"commit the new {LOGO_PATH} on {plan.branch}",
-                 "open-pull-request": f"open a pull request from {plan.branch} against {plan.base}"}
-        reporter.info("would " + ", then ".join(steps[action] for action in plan.actions))
-    data = {**plan.to_dict(), "dry_run": dry_run, "changed": changed}
+    action = "opening a pull request that replaces the logo"
 
-    def human() -> None:
-        reporter.line(f"{LOGO_PATH} on {where}")
-        reporter.line(f"  current: {plan.current.describe() if plan.current else 'none'}")
-        reporter.line(f"  new:     {plan.new.describe()}")
-        if plan.pull_url:
-            reporter.line(f"pull request: {plan.pull_url}")
+    def __init__(self, logo: bytes, branch: Optional[str]):
+        self.logo = logo
+        self.branch = branch
 
-    reporter.result(data, human)
+    def plan(self, context, *, dry_run: bool):
+        from dandiops.steps.branding import plan_logo
+
+        with context.reporter.progress(f"reading {context.env.github_repo or 'the repository'}"):
+            return plan_logo(context, self.logo, branch=self.branch)
+
+    def pending(self, plan) -> bool:
+        return bool(plan.actions)
+
+    def apply(self, context, plan):
+        from dandiops.steps.branding import apply_logo
+
+        return apply_logo(context, plan, self.logo)
+
+    def report(self, context, plan, result, *, dry_run: bool) -> Report:
+        from dandiops.archive.branding import LOGO_PATH
+
+        reporter = context.reporter
+        plan = plan if result is None else result
+        where = f"{plan.repo} ({plan.base})"
+        if plan.in_place:
+            reporter.success(f"this logo is already in place on {where}; nothing to change")
+        elif plan.status == "opened":
+            reporter.success(f"opened pull request #{plan.pull_number} on {plan.repo} from {plan.branch}")
+        elif plan.status == "updated":
+            reporter.success(f"committed the new logo on {plan.branch}; open pull request #{plan.pull_number} "
+                             "now proposes it")
+        elif plan.status == "proposed":
+            reporter.success(f"an open pull request already proposes this logo (#{plan.pull_number} from "
+                             f"{plan.branch}); nothing to change")
+        elif dry_run:
+            steps = {"create-branch": f"create branch {plan.branch} from {plan.base}",
+                     "commit": f"commit the new {LOGO_PATH} on {plan.branch}",
+                     "open-pull-request": f"open a pull request from {plan.branch} against {plan.base}"}
+            reporter.info("would " + ", then ".join(steps[action] for action in plan.actions))
+
+        def human() -> None:
+            reporter.line(f"{LOGO_PATH} on {where}")
+            reporter.line(f"  current: {plan.current.describe() if plan.current else 'none'}")
+            reporter.line(f"  new:     {plan.new.describe()}")
+            if plan.pull_url:
+                reporter.line(f"pull request: {plan.pull_url}")
+
+        return Report({**plan.to_dict(), "changed": result is not None}, human)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
+from dandiops.cli.change import Mutation, Report, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
 
 app = typer.Typer(help="The database cache table (dandi_cache_table).", no_args_is_help=True)
@@ -17,29 +20,47 @@ def register(root: typer.Typer) -> None:
 def create(ctx: typer.Context, env: EnvOption = None, dry_run: DryRunOption = False, yes: YesOption = False,
            json_output: JsonOption = False) -> None:
     """Run `createcachetable dandi_cache_table` in a one-off dyno; safe to repeat."""
-    from dandiops.archive.deployment import CACHE_TABLE
-    from dandiops.steps.base import Status
-    from dandiops.steps.cachetable import CacheTableStep
-
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
-    reporter = context.reporter
-    app_name = context.env.heroku_app
-    step = CacheTableStep()
-    if dry_run:
-        check = step.check(context)
-        if check.status == Status.OK:
+    carry_out(context, CacheTableChange(), dry_run=dry_run)
+
+
+class CacheTableChange(Mutation[Any, str]):
+    """createcachetable is safe to repeat: a real run is not checked first (a dyno each), a dry run is."""
+
+    def __init__(self) -> None:
+        from dandiops.archive.deployment import CACHE_TABLE
+
+        self.action = f"creating cache table {CACHE_TABLE}"
+
+    def plan(self, context, *, dry_run: bool):
+        from dandiops.steps.cachetable import CacheTableStep
+
+        return CacheTableStep().check(context) if dry_run else None
+
+    def pending(self, plan) -> bool:
+        return plan is None or not plan.ok
+
+    def apply(self, context, plan) -> str:
+        from dandiops.steps.cachetable import CacheTableStep
+
+        return CacheTableStep().create(context)
+
+    def report(self, context, plan, result, *, dry_run: bool) -> Report:
+        from dandiops.archive.deployment import CACHE_TABLE
+
+        reporter = context.reporter
+        app_name = context.env.heroku_app
+        exists = result == "exists" if plan is None else plan.ok
+        if dry_run and exists:
             reporter.success(f"cache table {CACHE_TABLE} already exists on {app_name}; nothing to do")
-        else:
+        elif dry_run:
             reporter.info(f"would create cache table {CACHE_TABLE} on {app_name}:")
-            for line in check.details:
+            for line in plan.details:
                 reporter.info(f"  {line}")
-        reporter.result({"app": app_name, "table": CACHE_TABLE, "dry_run": True,
-                         "exists": check.status == Status.OK, "sql": check.details})
-        return
-    context.confirm_production(f"creating cache table {CACHE_TABLE}")
-    outcome = step.create(context)
-    if outcome == "exists":
-        reporter.success(f"cache table {CACHE_TABLE} already exists on {app_name}; nothing changed")
-    else:
-        reporter.success(f"cache table {CACHE_TABLE} is in place on {app_name}")
-    reporter.result({"app": app_name, "table": CACHE_TABLE, "dry_run": False, "outcome": outcome})
+        elif exists:
+            reporter.success(f"cache table {CACHE_TABLE} already exists on {app_name}; nothing changed")
+        else:
+            reporter.success(f"cache table {CACHE_TABLE} is in place on {app_name}")
+        # the same fields either way: `sql` is what a dry run found missing, `outcome` what a real run did
+        return Report({"app": app_name, "table": CACHE_TABLE, "exists": exists,
+                       "sql": None if plan is None else plan.details, "outcome": result})

@@ -10,8 +10,13 @@ from dandiops.app.context import Context
 from dandiops.core.output import Terminal
 from dandiops.wizard.prompter import prompter_for
 
-# Declared without an envvar on purpose: DANDIOPS_ENV is read by the root option only, so the
-# precedence is `-e` after the command > `-e` before it > DANDIOPS_ENV > default_env.
+# The precedence is `-e` after the command > `-e` before it > DANDIOPS_ENV > default_env, so only
+# the root option reads DANDIOPS_ENV: a command's own would take it over a root -e.
+RootEnvOption = Annotated[
+    Optional[str],
+    typer.Option("--env", "-e", envvar="DANDIOPS_ENV", show_envvar=True, metavar="ENV",
+                 help="Environment from dandiops.toml; a -e after the command wins."),
+]
 EnvOption = Annotated[
     Optional[str],
     typer.Option("--env", "-e", metavar="ENV",
@@ -43,24 +48,3 @@ def get_context(ctx: typer.Context, *, env: str | None = None, json_mode: bool =
     options.context = context
     ctx.call_on_close(context.close)
     return context
-
-
-def carry_out(context: Context, changes: list, apply, *, dry_run: bool, confirm: str, nothing: str,
-              done=None) -> None:
-    """The one way a command acts on a plan: nothing to do, or print it (--dry-run), or confirm on
-    production, apply, and report each change (or call `done` to report it otherwise)."""
-    reporter = context.reporter
-    if not changes:
-        reporter.success(nothing)
-    elif dry_run:
-        context.announce(f"dry run of {confirm}")
-        for change in changes:
-            reporter.info(f"would {change.describe()}")
-    else:
-        context.confirm_production(confirm)
-        apply(context, changes)
-        if done is not None:
-            done()
-        else:
-            for change in changes:
-                reporter.success(change.describe())

@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, carry_out, get_context
+from dandiops.cli.change import Report, StepMutation, carry_out
+from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
 
 app = typer.Typer(help="Manage the hosts (DJANGO_ALLOWED_HOSTS) and CORS origins the API accepts.",
                   no_args_is_help=True)
@@ -43,7 +44,7 @@ def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, ad
 
     from dandiops.archive.hosts import origin_and_note
     from dandiops.core.errors import UsageError
-    from dandiops.steps.hosts import AllowedHostsStep, host_edit, origin_edit, refuse_losing_api_host
+    from dandiops.steps.hosts import AllowedHostsStep, host_edit, origin_edit
 
     if not hosts and not cors:
         raise UsageError("nothing to change", hint="name at least one HOST or pass --cors-origin ORIGIN")
@@ -56,25 +57,29 @@ def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, ad
     pairs = {"add": hosts or [], "remove": []} if adding else {"add": [], "remove": hosts or []}
     origin_pairs = {"add": origins, "remove": []} if adding else {"add": [], "remove": origins}
     step = AllowedHostsStep([host_edit(**pairs), origin_edit(**origin_pairs)])  # validates before any request
-    applied: list = []
-
-    def apply(context, changes) -> None:
-        applied.extend(step.apply(context, changes))
-
-    def report_final_values() -> None:  # the values read back, which may hold edits made at the same time
-        for change in applied:
-            context.reporter.success(change.describe())
-
     # the lock spans the read the plan is made from up to the read-back, so local edits never cross
     with contextlib.nullcontext() if dry_run else step.editing(context):
-        changes = step.plan(context)
-        if not adding and not force:
+        carry_out(context, HostsChange(step, refuse_api_host=not adding and not force), dry_run=dry_run)
+
+
+class HostsChange(StepMutation):
+    def __init__(self, step, *, refuse_api_host: bool):
+        super().__init__(step, action="changing allowed hosts",
+                         nothing="nothing to change: the hosts and origins are already as asked")
+        self.refuse_api_host = refuse_api_host
+
+    def plan(self, context, *, dry_run: bool):
+        from dandiops.steps.hosts import refuse_losing_api_host
+
+        changes = self.step.plan(context)
+        if self.refuse_api_host:
             refuse_losing_api_host(context, changes)
-        carry_out(context, changes, apply, dry_run=dry_run, confirm="changing allowed hosts",
-                  nothing="nothing to change: the hosts and origins are already as asked",
-                  done=report_final_values)
-    context.reporter.result({"app": context.env.heroku_app, "dry_run": dry_run,
-                             "changes": [c.to_dict() for c in (applied or changes)]})
+        return changes
+
+    def report(self, context, plan, result, *, dry_run: bool) -> Report:
+        # once applied: the values read back, which may hold edits made at the same time
+        self.report_changes(context, plan, result)
+        return Report({"app": context.env.heroku_app, "changes": [c.to_dict() for c in (result or plan)]})
 
 
 @app.command("add")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
+from dandiops.cli.change import Mutation, Report, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
 
 
@@ -46,44 +47,82 @@ def init(
     """
     import dataclasses
 
-    from dandiops.core.errors import ExitCode
-    from dandiops.wizard.init import run_init, state_path_for
-    from dandiops.wizard.prompter import Interrupted
-
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
     if non_interactive:
         # as if nobody were at the keyboard: prompts and production confirmations become errors
         context.terminal = dataclasses.replace(context.terminal, stdin_tty=False)
-    reporter = context.reporter
-    try:
-        result = run_init(context, answers_file=answers, only=only or (), start=start, dry_run=dry_run,
-                          interactive=context.terminal.interactive, state_file=state_file, recheck=recheck or ())
-    except Interrupted:
-        raise Interrupted("interrupted at a prompt",
-                          hint=f"the answers given so far are kept in {state_path_for(context, state_file)}; "
-                               "run `dandiops init` again to go on from there") from None
-    if result.resumed_from and not dry_run:
-        reporter.info(f"resumed: the previous init stopped at {result.resumed_from}; its answers were kept")
-    data = {"environment": context.env.name, "app": context.env.heroku_app,
-            "state_file": str(state_path_for(context, state_file)), **result.to_dict()}
-    reporter.result(data, lambda: render(reporter, result))
-    if result.error is not None:
-        raise result.error
-    if dry_run:
-        reporter.info("dry run: nothing was changed")
-        return
-    incomplete = result.incomplete
-    if incomplete:
-        reporter.warn(f"{len(incomplete)} step(s) still need attention: {', '.join(o.name for o in incomplete)}")
-        raise typer.Exit(int(ExitCode.CHECK_FAILED))
-    if result.not_selected:
-        ran = ", ".join(o.name for o in result.outcomes)
-        reporter.success(f"done on {context.env.name} ({context.env.heroku_app}): {ran}")
-        reporter.info(f"not run ({len(result.not_selected)} of {len(result.outcomes) + len(result.not_selected)} "
-                      f"steps): {', '.join(result.not_selected)}; run `dandiops init -e {context.env.name}` "
-                      "to check them all")
-        return
-    reporter.success(f"{context.env.name} ({context.env.heroku_app}) is set up")
+    carry_out(context, InitRun(answers_file=answers, only=only or (), start=start, state_file=state_file,
+                               recheck=recheck or ()), dry_run=dry_run)
+
+
+class InitRun(Mutation[Any, Any]):
+    """The wizard checks, plans and applies step by step, and confirms once before the first step
+    that changes something. A dry run checks and plans every step."""
+
+    action = "dandiops init"
+    confirms_midway = True
+
+    def __init__(self, *, answers_file: Optional[str], only, start: Optional[str], state_file: Optional[str],
+                 recheck):
+        self.answers_file = answers_file
+        self.only = only
+        self.start = start
+        self.state_file = state_file
+        self.recheck = recheck
+
+    def plan(self, context, *, dry_run: bool):
+        return self._run(context, dry_run=True) if dry_run else None
+
+    def apply(self, context, plan):
+        return self._run(context, dry_run=False)
+
+    def _run(self, context, *, dry_run: bool):
+        from dandiops.wizard.init import run_init, state_path_for
+        from dandiops.wizard.prompter import Interrupted
+
+        try:
+            return run_init(context, answers_file=self.answers_file, only=self.only, start=self.start, dry_run=dry_run,
+                            interactive=context.terminal.interactive, state_file=self.state_file,
+                            recheck=self.recheck)
+        except Interrupted:
+            raise Interrupted("interrupted at a prompt",
+                              hint=f"the answers given so far are kept in {state_path_for(context, self.state_file)}; "
+                                   "run `dandiops init` again to go on from there") from None
+
+    def report(self, context, plan, result, *, dry_run: bool) -> Report:
+        from dandiops.wizard.init import state_path_for
+
+        reporter = context.reporter
+        outcome = plan if result is None else result
+        if outcome.resumed_from and not dry_run:
+            reporter.info(f"resumed: the previous init stopped at {outcome.resumed_from}; its answers were kept")
+        return Report({"environment": context.env.name, "app": context.env.heroku_app,
+                       "state_file": str(state_path_for(context, self.state_file)), **outcome.to_dict()},
+                      lambda: render(reporter, outcome))
+
+    def conclude(self, context, plan, result, *, dry_run: bool) -> None:
+        from dandiops.core.errors import ExitCode
+
+        reporter = context.reporter
+        outcome = plan if result is None else result
+        env = context.env
+        if outcome.error is not None:
+            raise outcome.error
+        if dry_run:
+            reporter.info("dry run: nothing was changed")
+            return
+        incomplete = outcome.incomplete
+        if incomplete:
+            reporter.warn(f"{len(incomplete)} step(s) still need attention: {', '.join(o.name for o in incomplete)}")
+            raise typer.Exit(int(ExitCode.CHECK_FAILED))
+        if outcome.not_selected:
+            ran = ", ".join(o.name for o in outcome.outcomes)
+            reporter.success(f"done on {env.name} ({env.heroku_app}): {ran}")
+            reporter.info(f"not run ({len(outcome.not_selected)} of "
+                          f"{len(outcome.outcomes) + len(outcome.not_selected)} steps): "
+                          f"{', '.join(outcome.not_selected)}; run `dandiops init -e {env.name}` to check them all")
+            return
+        reporter.success(f"{env.name} ({env.heroku_app}) is set up")
 
 
 def render(reporter, result) -> None:

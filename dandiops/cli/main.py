@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 import traceback
 from typing import Annotated, Optional
@@ -10,29 +9,25 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
+import dandiops.cli.access
+import dandiops.cli.alerts
+import dandiops.cli.auth
+import dandiops.cli.backups
+import dandiops.cli.branding
+import dandiops.cli.cachetable
+import dandiops.cli.config
+import dandiops.cli.hosts
+import dandiops.cli.init
+import dandiops.cli.logs
+import dandiops.cli.release
+import dandiops.cli.run
+import dandiops.cli.sandbox
+import dandiops.cli.status
+import dandiops.cli.superuser
+import dandiops.cli.users
 from dandiops import __version__
-from dandiops.cli.common import RootOptions
+from dandiops.cli.common import RootEnvOption, RootOptions
 from dandiops.core.errors import DandiopsError, ExitCode
-
-# Each module exposes register(app). Kept as names so adding a group is one line.
-COMMAND_MODULES = (  # in runbook order, as `dandiops --help` lists them
-    "init",
-    "status",
-    "config",
-    "hosts",
-    "release",
-    "run",
-    "superuser",
-    "cachetable",
-    "users",
-    "auth",
-    "backups",
-    "logs",
-    "access",
-    "alerts",
-    "branding",
-    "sandbox",
-)
 
 
 class DandiopsGroup(TyperGroup):
@@ -108,19 +103,36 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    config: Annotated[Optional[str], typer.Option("--config", envvar="DANDIOPS_CONFIG", show_envvar=True,
-                                                  help="Path to dandiops.toml (default: found upward from here).")] = None,
-    env: Annotated[Optional[str], typer.Option("--env", "-e", envvar="DANDIOPS_ENV", show_envvar=True,
-                                               metavar="ENV",
-                                               help="Environment from dandiops.toml; a -e after the command wins.")] = None,
+    config: Annotated[Optional[str], typer.Option(
+        "--config", envvar="DANDIOPS_CONFIG", show_envvar=True,
+        help="Path to dandiops.toml (default: found upward from here).")] = None,
+    env: RootEnvOption = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
     ctx.obj = RootOptions(config=config, env=env)
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"dandiops.cli.{_name}").register(app)
+COMMAND_GROUPS = (  # in runbook order, as `dandiops --help` lists them
+    dandiops.cli.init,
+    dandiops.cli.status,
+    dandiops.cli.config,
+    dandiops.cli.hosts,
+    dandiops.cli.release,
+    dandiops.cli.run,
+    dandiops.cli.superuser,
+    dandiops.cli.cachetable,
+    dandiops.cli.users,
+    dandiops.cli.auth,
+    dandiops.cli.backups,
+    dandiops.cli.logs,
+    dandiops.cli.access,
+    dandiops.cli.alerts,
+    dandiops.cli.branding,
+    dandiops.cli.sandbox,
+)
+for group in COMMAND_GROUPS:
+    group.register(app)
 
 
 def _stdout_to_devnull() -> None:

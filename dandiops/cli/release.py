@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Optional
 
 import typer
 from typer.core import TyperGroup
 
+from dandiops.cli.change import Mutation, Report, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
 
-FIXED = ("staging", "production", "status", "list")
+# steps.release.trigger.DEFAULT_TIMEOUT, repeated: importing the release machinery would slow down every --help
+DEFAULT_TIMEOUT = 1800.0
 
 
 class ReleaseGroup(TyperGroup):
@@ -62,56 +65,105 @@ WaitOption = Annotated[bool, typer.Option(
     "--wait", help="With --pr: wait for the merge, the release it publishes, the run and the Heroku release.")]
 
 
+@dataclass(frozen=True)
+class ReleaseOptions:
+    """The options of `dandiops release ENV`; `staging` and `production` offer the ones their workflows take."""
+
+    ref: Optional[str] = None
+    rerun: bool = False
+    enable_dispatch: bool = False
+    tag: Optional[str] = None
+    pr: Optional[int] = None
+    wait: bool = False
+    detach: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+    dry_run: bool = False
+    yes: bool = False
+    json_output: bool = False
+
+    def request(self):
+        from dandiops.steps.release.trigger import ReleaseRequest
+
+        return ReleaseRequest(ref=self.ref, rerun=self.rerun, enable_dispatch=self.enable_dispatch, tag=self.tag,
+                              pr=self.pr, wait=self.wait, detach=self.detach, timeout=self.timeout,
+                              dry_run=self.dry_run)
+
+
 @app.command("staging")
 def staging(ctx: typer.Context, ref: RefOption = None, rerun: RerunOption = False,
             enable_dispatch: EnableDispatchOption = False, detach: DetachOption = False,
-            timeout: TimeoutOption = 1800.0, dry_run: DryRunOption = False, yes: YesOption = False,
+            timeout: TimeoutOption = DEFAULT_TIMEOUT, dry_run: DryRunOption = False, yes: YesOption = False,
             json_output: JsonOption = False) -> None:
     """Deploy staging: dispatch its workflow, or --rerun / --enable-dispatch when it has no workflow_dispatch."""
-    _release(ctx, "staging", locals())
+    _release(ctx, "staging", ReleaseOptions(ref=ref, rerun=rerun, enable_dispatch=enable_dispatch, detach=detach,
+                                            timeout=timeout, dry_run=dry_run, yes=yes, json_output=json_output))
 
 
 @app.command("production")
 def production(ctx: typer.Context, tag: TagOption = None, pr: PrOption = None, wait: WaitOption = False,
-               ref: RefOption = None, detach: DetachOption = False, timeout: TimeoutOption = 1800.0,
+               ref: RefOption = None, detach: DetachOption = False, timeout: TimeoutOption = DEFAULT_TIMEOUT,
                dry_run: DryRunOption = False, yes: YesOption = False, json_output: JsonOption = False) -> None:
     """Release production: --tag vX.Y.Z publishes a release now; --pr N releases N when it is merged.
 
     The operator confirms by typing the production app name unless --yes.
     """
-    _release(ctx, "production", locals())
+    _release(ctx, "production", ReleaseOptions(tag=tag, pr=pr, wait=wait, ref=ref, detach=detach, timeout=timeout,
+                                               dry_run=dry_run, yes=yes, json_output=json_output))
 
 
 @app.command("ENV", hidden=True)
 def any_environment(ctx: typer.Context, ref: RefOption = None, rerun: RerunOption = False,
                     enable_dispatch: EnableDispatchOption = False, tag: TagOption = None, pr: PrOption = None,
-                    wait: WaitOption = False, detach: DetachOption = False, timeout: TimeoutOption = 1800.0,
+                    wait: WaitOption = False, detach: DetachOption = False, timeout: TimeoutOption = DEFAULT_TIMEOUT,
                     dry_run: DryRunOption = False, yes: YesOption = False, json_output: JsonOption = False) -> None:
     """Release the environment ENV of dandiops.toml the way its workflow is triggered."""
-    _release(ctx, ctx.info_name, locals())
+    _release(ctx, ctx.info_name, ReleaseOptions(ref=ref, rerun=rerun, enable_dispatch=enable_dispatch, tag=tag, pr=pr,
+                                                wait=wait, detach=detach, timeout=timeout, dry_run=dry_run, yes=yes,
+                                                json_output=json_output))
 
 
-def _release(ctx: typer.Context, env_name: str, options: dict[str, Any]) -> None:
-    from dandiops.steps.release.trigger import Release, ReleaseRequest
+def _release(ctx: typer.Context, env_name: str, options: ReleaseOptions) -> None:
+    context = get_context(ctx, env=env_name, json_mode=options.json_output, yes=options.yes)
+    carry_out(context, ReleaseChange(options), dry_run=options.dry_run)
 
-    context = get_context(ctx, env=env_name, json_mode=options["json_output"], yes=options["yes"])
-    request = ReleaseRequest(ref=options.get("ref"), rerun=options.get("rerun", False),
-                             enable_dispatch=options.get("enable_dispatch", False), tag=options.get("tag"),
-                             pr=options.get("pr"), wait=options.get("wait", False), detach=options["detach"],
-                             timeout=options["timeout"], dry_run=options["dry_run"])
-    observer = _observer(context)
-    try:
-        outcome = Release(context, request, observer).run()
-    finally:
-        observer.done()
-    reporter = context.reporter
-    reporter.result(outcome.to_dict(), lambda: _show_outcome(context, outcome))
-    if outcome.problem is not None:
-        reporter.error(outcome.problem.message, outcome.problem.hint)
-        raise typer.Exit(int(outcome.exit_code))
-    if outcome.heroku_release is not None:
-        reporter.success(f"{outcome.app} is at v{outcome.heroku_release.version} "
-                         f"({(outcome.heroku_release.commit or '')[:8]})")
+
+class ReleaseChange(Mutation[Any, Any]):
+    """A release plans, confirms and triggers in one flow: what it confirms depends on what it reads (a
+    live run is followed, not re-run). A dry run goes through that flow up to the first write."""
+
+    action = "releasing"
+    confirms_midway = True
+
+    def __init__(self, options: ReleaseOptions):
+        self.options = options
+
+    def plan(self, context, *, dry_run: bool):
+        from dandiops.steps.release.trigger import Release
+
+        self.observer = _observer(context)
+        self.release = Release(context, self.options.request(), self.observer)  # checks the options first
+        return self._run() if dry_run else None
+
+    def apply(self, context, plan):
+        return self._run()
+
+    def _run(self):
+        try:
+            return self.release.run()
+        finally:
+            self.observer.done()
+
+    def report(self, context, plan, result, *, dry_run: bool) -> Report:
+        outcome = plan if result is None else result
+        return Report(outcome.to_dict(), lambda: _show_outcome(context, outcome))
+
+    def conclude(self, context, plan, result, *, dry_run: bool) -> None:
+        outcome = plan if result is None else result
+        if outcome.problem is not None:
+            raise outcome.problem
+        if outcome.heroku_release is not None:
+            context.reporter.success(f"{outcome.app} is at v{outcome.heroku_release.version} "
+                                     f"({(outcome.heroku_release.commit or '')[:8]})")
 
 
 def _show_outcome(context, outcome) -> None:
@@ -228,7 +280,8 @@ def status(ctx: typer.Context,
                                                                                      "github_repo).")] = None,
            env: EnvOption = None, json_output: JsonOption = False) -> None:
     """The latest deploy run and Heroku release of each environment."""
-    from dandiops.steps.release.history import environments_with_releases, status as env_status
+    from dandiops.steps.release.history import environments_with_releases
+    from dandiops.steps.release.history import status as env_status
 
     context = get_context(ctx, env=env_name or env, json_mode=json_output)
     environments = environments_with_releases(context, env_name or env)

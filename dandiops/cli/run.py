@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from dandiops.cli.change import Mutation, Report, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, ShowSecretsOption, get_context
 
 CommandArgument = Annotated[list[str], typer.Argument(
@@ -81,48 +82,83 @@ def run(
     dandiops ends quietly with 0, as `logs` does. A command that ends the shell itself (`exit 3`
     as the whole command line) leaves no exit status behind: run it as `sh -c 'exit 3'` instead.
     """
-    import sys
-
-    from dandiops.core.errors import DandiopsError, UsageError
-    from dandiops.steps.config_vars import mask_app_secrets
-    from dandiops.steps.oneoff import dyno_client, time_limits
+    from dandiops.core.errors import UsageError
+    from dandiops.steps.oneoff import time_limits
 
     if not any(arg.strip() for arg in command):
         raise UsageError("the command to run is empty",
                          hint="give it after --, e.g. dandiops run -- python manage.py showmigrations")
     extra_env = _dyno_env(dyno_env)
-    line = command_line(command)
     context = get_context(ctx, env=env)
     limits = time_limits(context, start_timeout=start_timeout, silence_timeout=silence_timeout, default_silence=None)
-    app_name = context.env.heroku_app
-    reporter = context.reporter
-    if dry_run:
-        reporter.info(f"would start a one-off dyno on {app_name}" + (f" (size {size})" if size else "")
-                      + f" running: {line}" + (f" with env {', '.join(sorted(extra_env))}" if extra_env else ""))
-        return
-    for value in extra_env.values():
-        context.secret_registry.add(value)  # values given for the dyno are treated as secrets in our output
-    if not show_secrets:
-        mask_app_secrets(context)
-    client = dyno_client(context, limits)
-    output = reporter.command_output(masked=not show_secrets)
-    started: dict = {}
-    try:
-        result = client.run(line, output=output.feed, env=extra_env, size=size, time_to_live=time_to_live,
-                            stdin=sys.stdin.buffer if context.terminal.stdin_tty else None,
-                            on_attached=started.update)
-    except BrokenPipeError:
-        # `dandiops run ... | head`: the reader has gone and the dyno was stopped; the entry point ends quietly.
-        context.record("dyno.run", "stopped", program=program_name(command), dyno=started.get("name"),
-                       reason="the reader of its output went away")
-        raise
-    except DandiopsError as exc:
+    carry_out(context, DynoRun(command, extra_env, size=size, time_to_live=time_to_live, limits=limits,
+                               show_secrets=show_secrets), dry_run=dry_run)
+
+
+class DynoRun(Mutation[str, int]):
+    """A one-off dyno is a change (it runs on the app, and is audited), but not one production asks
+    about: scripts run `dandiops run` there. Its output is the command's, so it has no --json."""
+
+    def __init__(self, command: list[str], extra_env: dict[str, str], *, size: Optional[str],
+                 time_to_live: Optional[int], limits, show_secrets: bool):
+        self.command = command
+        self.extra_env = extra_env
+        self.size = size
+        self.time_to_live = time_to_live
+        self.limits = limits
+        self.show_secrets = show_secrets
+        # the program only: the rest of the command line may hold secrets
+        self.action = f"running {program_name(command) or 'a command'} in a one-off dyno"
+
+    def plan(self, context, *, dry_run: bool) -> str:
+        return command_line(self.command)
+
+    def asks_on_production(self, plan: str) -> bool:
+        return False
+
+    def apply(self, context, plan: str) -> int:
+        import sys
+
+        from dandiops.core.errors import DandiopsError
+        from dandiops.steps.config_vars import mask_app_secrets
+        from dandiops.steps.oneoff import dyno_client
+
+        for value in self.extra_env.values():
+            context.secret_registry.add(value)  # values given for the dyno are treated as secrets in our output
+        if not self.show_secrets:
+            mask_app_secrets(context)
+        client = dyno_client(context, self.limits)
+        output = context.reporter.command_output(masked=not self.show_secrets)
+        program = program_name(self.command)
+        started: dict = {}
+        try:
+            result = client.run(plan, output=output.feed, env=self.extra_env, size=self.size,
+                                time_to_live=self.time_to_live,
+                                stdin=sys.stdin.buffer if context.terminal.stdin_tty else None,
+                                on_attached=started.update)
+        except BrokenPipeError:
+            # `dandiops run ... | head`: the reader has gone and the dyno was stopped; the entry point ends quietly.
+            context.record("dyno.run", "stopped", program=program, dyno=started.get("name"),
+                           reason="the reader of its output went away")
+            raise
+        except DandiopsError as exc:
+            output.close()
+            if started:
+                context.record("dyno.run", "failed", program=program, dyno=started.get("name"), error=exc.message)
+            raise
         output.close()
-        if started:
-            context.record("dyno.run", "failed", program=program_name(command), dyno=started.get("name"),
-                           error=exc.message)
-        raise
-    output.close()
-    context.record("dyno.run", "ok" if result.exit_status == 0 else "failed", program=program_name(command),
-                   dyno=result.dyno_name, exit_status=result.exit_status)
-    raise typer.Exit(result.exit_status)
+        context.record("dyno.run", "ok" if result.exit_status == 0 else "failed", program=program,
+                       dyno=result.dyno_name, exit_status=result.exit_status)
+        return result.exit_status
+
+    def report(self, context, plan: str, result: Optional[int], *, dry_run: bool) -> Report:
+        if dry_run:
+            size = f" (size {self.size})" if self.size else ""
+            extra_env = f" with env {', '.join(sorted(self.extra_env))}" if self.extra_env else ""
+            context.reporter.info(f"would start a one-off dyno on {context.env.heroku_app}{size} running: {plan}"
+                                  f"{extra_env}")
+        return Report({"app": context.env.heroku_app, "exit_status": result})
+
+    def conclude(self, context, plan: str, result: Optional[int], *, dry_run: bool) -> None:
+        if result is not None:
+            raise typer.Exit(result)

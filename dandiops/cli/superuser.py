@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Callable, Optional
 
 import typer
 
+from dandiops.cli.change import Mutation, Report, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
 
 app = typer.Typer(help="The Django admin superuser of the archive.", no_args_is_help=True)
@@ -76,38 +77,66 @@ def create(
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
     password = _password_source(context, email, password_stdin)
     step = SuperuserStep(email, password)  # validates the email before anything else
-    reporter = context.reporter
-    app_name = context.env.heroku_app
-    if dry_run:
-        found = step.lookup(context)
-        if found["exists"]:
-            reporter.success(f"{step.email} already exists on {app_name}; nothing to do")
-        else:
-            reporter.info(f"would create superuser {step.email} on {app_name} (createsuperuser --noinput "
-                          "in a one-off dyno)")
-        reporter.result({"app": app_name, "email": step.email, "dry_run": True, "exists": found["exists"],
-                         "created": False})
-        return
-    if verify_login:
-        context.env.require("api_url")
-    password()  # ask before confirming, so a prompt cannot interrupt a confirmed change
-    context.confirm_production(f"creating superuser {step.email}")
-    result = step.create(context)
-    if result["created"]:
-        reporter.success(f"created superuser {step.email} on {app_name}")
-    elif result.get("is_superuser"):
-        reporter.success(f"superuser {step.email} already exists on {app_name}; nothing changed")
-    else:
-        reporter.warn(f"{step.email} already exists on {app_name} but is not a superuser; nothing changed "
-                      "(grant it in the Django admin if intended)")
-    verified = None
-    if verify_login:
-        from dandiops.providers.archive_admin import verify_admin_login
+    carry_out(context, SuperuserChange(step, password, verify_login=verify_login), dry_run=dry_run)
 
-        api_url = context.env.require("api_url")
-        verify_admin_login(api_url, step.email, password())
-        verified = True
-        reporter.success(f"logged in to {api_url.rstrip('/')}/admin/ as {step.email}")
-    reporter.result({"app": app_name, "email": step.email, "dry_run": False, "exists": result["exists"],
-                     "created": result["created"], "is_superuser": result.get("is_superuser"),
-                     "dyno": result.get("dyno"), "login_verified": verified})
+
+class SuperuserChange(Mutation[Optional[dict], dict]):
+    """createsuperuser creates nothing when the user exists: a real run is not looked up first (a dyno
+    each), a dry run is. Reading back is logging in, with --verify-login."""
+
+    def __init__(self, step, password: Callable[[], str], *, verify_login: bool):
+        self.step = step
+        self.password = password
+        self.verify_login = verify_login
+        self.action = f"creating superuser {step.email}"
+
+    def plan(self, context, *, dry_run: bool) -> Optional[dict]:
+        if dry_run:
+            return self.step.lookup(context)
+        if self.verify_login:
+            context.env.require("api_url")
+        return None
+
+    def pending(self, plan: Optional[dict]) -> bool:
+        return plan is None or not plan["exists"]
+
+    def before_confirming(self, context, plan) -> None:
+        self.password()
+
+    def apply(self, context, plan) -> dict:
+        result = dict(self.step.create(context), login_verified=None)
+        self._say_what_create_did(context, result)  # now: the login check after it may fail
+        if self.verify_login:
+            from dandiops.providers.archive_admin import verify_admin_login
+
+            api_url = context.env.require("api_url")
+            verify_admin_login(api_url, self.step.email, self.password())
+            result["login_verified"] = True
+            context.reporter.success(f"logged in to {api_url.rstrip('/')}/admin/ as {self.step.email}")
+        return result
+
+    def _say_what_create_did(self, context, result: dict) -> None:
+        reporter = context.reporter
+        app_name = context.env.heroku_app
+        email = self.step.email
+        if result["created"]:
+            reporter.success(f"created superuser {email} on {app_name}")
+        elif result.get("is_superuser"):
+            reporter.success(f"superuser {email} already exists on {app_name}; nothing changed")
+        else:
+            reporter.warn(f"{email} already exists on {app_name} but is not a superuser; nothing changed "
+                          "(grant it in the Django admin if intended)")
+
+    def report(self, context, plan, result, *, dry_run: bool) -> Report:
+        reporter = context.reporter
+        app_name = context.env.heroku_app
+        email = self.step.email
+        found = plan if result is None else result
+        if dry_run and found["exists"]:
+            reporter.success(f"{email} already exists on {app_name}; nothing to do")
+        elif dry_run:
+            reporter.info(f"would create superuser {email} on {app_name} (createsuperuser --noinput in a one-off dyno)")
+        # the same fields either way; on a dry run `dyno` is the one that looked the user up
+        return Report({"app": app_name, "email": email, "exists": found["exists"],
+                       "created": bool(found.get("created")), "is_superuser": found.get("is_superuser"),
+                       "dyno": found.get("dyno"), "login_verified": found.get("login_verified")})

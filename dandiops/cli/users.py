@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
+from dandiops.cli.change import Mutation, Report, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
 
 app = typer.Typer(help="Archive users: list, show, approve and reject them (one one-off dyno per command).",
@@ -90,55 +91,76 @@ def show(ctx: typer.Context, email: Annotated[str, typer.Argument(help="The user
 def _change(ctx: typer.Context, action: str, *, emails, from_file, domain, reason, no_email, skip_missing, env,
             dry_run, yes, json_output) -> None:
     from dandiops.archive.users import read_email_file
-    from dandiops.core.errors import DandiopsError
-    from dandiops.core.output import printable
-    from dandiops.steps.users import UserChange, change_users
+    from dandiops.steps.users import UserChange
 
     change = UserChange.build(action, emails=list(emails or []),
                               file_emails=read_email_file(from_file) if from_file else None,
                               domain=domain, reason=reason, send_email=not no_email, skip_missing=skip_missing)
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
-    if not dry_run:
-        context.confirm_production(change.describe())
-    result = change_users(context, change, dry_run=dry_run)
-    _report(context, change, result)
-    failures = result["email_failures"]
-    if failures:
-        shown = ", ".join(printable(f["email"]) for f in failures[:10])
-        raise DandiopsError(f"{len(failures)} of the {action} emails could not be sent ({shown}): "
-                            f"{printable(failures[0]['error'])}",
-                            hint="the statuses are changed; check DJANGO_EMAIL_URL and tell those users yourself")
+    carry_out(context, UsersChange(change), dry_run=dry_run)
 
 
-def _report(context, change, result: dict[str, Any]) -> None:
-    reporter = context.reporter
-    past = "approved" if change.action == "approve" else "rejected"
-    skipped = result["unknown"] + result["ambiguous"]
-    data = {"app": context.env.heroku_app, "action": change.action, "dry_run": result["dry_run"],
-            "changed": result["changed"], "unchanged": result["unchanged"], "skipped": skipped,
-            "emails_sent": result["emails_sent"], "email_failures": result["email_failures"],
-            "dyno": result["dyno"]}
-    changed = [item["email"] for item in result["changed"]]
-    if result["dry_run"]:
-        if changed:
-            reporter.info(f"would {change.action} {len(changed)} user(s): {_some(changed)}"
-                          + ("" if change.send_email else " (no emails)"))
-        else:
-            reporter.info(f"nothing to {change.action}")
-    elif changed:
-        sent = f", {result['emails_sent']} email(s) sent" if change.send_email else ", no emails sent"
-        reporter.success(f"{past} {len(changed)} user(s){sent}: {_some(changed)}")
-    elif not result["unchanged"] and change.domain:
-        reporter.success(f"no pending users @{change.domain}; nothing changed")
-    new_reason = [item["email"] for item in result["changed"] if item["from"] == item["to"]]
-    if new_reason:
-        reporter.info(f"{'would replace' if result['dry_run'] else 'replaced'} the reason of {len(new_reason)} "
-                      f"user(s) rejected before: {_some(new_reason)}")
-    if result["unchanged"]:
-        reporter.info(f"already {past} (no change): {_some([item['email'] for item in result['unchanged']])}")
-    if skipped:
-        reporter.warn(f"skipped, not archive users: {_some(skipped)}")
-    reporter.result(data, lambda: None)
+class UsersChange(Mutation[Optional[dict], dict]):
+    """One dyno plans and applies in one transaction: a real run is not planned first, a dry run runs
+    the same program read-only."""
+
+    def __init__(self, change):
+        self.change = change
+        self.action = change.describe()
+
+    def plan(self, context, *, dry_run: bool) -> Optional[dict]:
+        from dandiops.steps.users import change_users
+
+        return change_users(context, self.change, dry_run=True) if dry_run else None
+
+    def pending(self, plan: Optional[dict]) -> bool:
+        return plan is None or bool(plan["changed"])
+
+    def apply(self, context, plan) -> dict:
+        from dandiops.steps.users import change_users
+
+        return change_users(context, self.change)
+
+    def report(self, context, plan, result, *, dry_run: bool) -> Report:
+        reporter = context.reporter
+        change = self.change
+        outcome = plan if result is None else result
+        past = "approved" if change.action == "approve" else "rejected"
+        skipped = outcome["unknown"] + outcome["ambiguous"]
+        changed = [item["email"] for item in outcome["changed"]]
+        if dry_run:
+            if changed:
+                reporter.info(f"would {change.action} {len(changed)} user(s): {_some(changed)}"
+                              + ("" if change.send_email else " (no emails)"))
+            else:
+                reporter.info(f"nothing to {change.action}")
+        elif changed:
+            sent = f", {outcome['emails_sent']} email(s) sent" if change.send_email else ", no emails sent"
+            reporter.success(f"{past} {len(changed)} user(s){sent}: {_some(changed)}")
+        elif not outcome["unchanged"] and change.domain:
+            reporter.success(f"no pending users @{change.domain}; nothing changed")
+        new_reason = [item["email"] for item in outcome["changed"] if item["from"] == item["to"]]
+        if new_reason:
+            reporter.info(f"{'would replace' if dry_run else 'replaced'} the reason of {len(new_reason)} "
+                          f"user(s) rejected before: {_some(new_reason)}")
+        if outcome["unchanged"]:
+            reporter.info(f"already {past} (no change): {_some([item['email'] for item in outcome['unchanged']])}")
+        if skipped:
+            reporter.warn(f"skipped, not archive users: {_some(skipped)}")
+        return Report({"app": context.env.heroku_app, "action": change.action, "changed": outcome["changed"],
+                       "unchanged": outcome["unchanged"], "skipped": skipped, "emails_sent": outcome["emails_sent"],
+                       "email_failures": outcome["email_failures"], "dyno": outcome["dyno"]})
+
+    def conclude(self, context, plan, result, *, dry_run: bool) -> None:
+        from dandiops.core.errors import DandiopsError
+        from dandiops.core.output import printable
+
+        failures = [] if result is None else result["email_failures"]
+        if failures:
+            shown = ", ".join(printable(f["email"]) for f in failures[:10])
+            raise DandiopsError(f"{len(failures)} of the {self.change.action} emails could not be sent ({shown}): "
+                                f"{printable(failures[0]['error'])}",
+                                hint="the statuses are changed; check DJANGO_EMAIL_URL and tell those users yourself")
 
 
 def _some(items: list[str], limit: int = 10) -> str:

@@ -18,9 +18,11 @@ from typing import Any, Callable, Protocol
 from flask import Flask, Response
 
 from dandiops.sandbox.heroku import seed as heroku_seed
-from dandiops.sandbox.heroku.api import _authorized, create_app, error, json_response
+from dandiops.sandbox.heroku.api import create_app
+from dandiops.sandbox.heroku.routing import authorized, error
 from dandiops.sandbox.heroku.state import HerokuState
 from dandiops.sandbox.server import ServerThread
+from dandiops.sandbox.standin import json_response
 
 
 class Component(Protocol):
@@ -214,7 +216,7 @@ def reset_route(sandbox: Sandbox) -> Callable[[Flask, HerokuState], None]:
     def install(app: Flask, state: HerokuState) -> None:
         @app.post("/_sandbox/reset")
         def reset_sandbox() -> Response:
-            if not _authorized(state):
+            if not authorized(state):
                 return error(401, "unauthorized", "Invalid credentials provided.")
             sandbox.reset()
             return json_response({"ok": True})

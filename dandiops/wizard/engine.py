@@ -306,7 +306,7 @@ class Wizard:
             if not changes:
                 return StepOutcome(step.name, step.title, check.status, check.summary, check.details), None
             if check.status == Status.PENDING and not self._production_confirmed:
-                self.ctx.confirm_production("dandiops init")  # once, before the first remote change
+                self.ctx.confirm_change("dandiops init")  # once, before the first remote change
                 self._production_confirmed = True
             applied = step.apply(self.ctx, changes)
             if applied:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Protocol, Sequence, Union
 
-from dandiops.core.errors import ExitCode, DandiopsError, UsageError
-
+from dandiops.core.errors import DandiopsError, ExitCode, UsageError
 
 # True when the answer is fine, else the message to show before asking again (questionary's convention)
 Validator = Callable[[str], Union[bool, str]]

@@ -80,7 +80,7 @@ def test_human_output_names_the_callback_url_and_hides_the_secret(cli, sandbox):
     assert SECRET not in result.stdout + result.stderr
 
 
-def test_dry_run_reports_the_plan_from_a_read_only_dyno(cli, staging, audit_lines, dyno_posts):
+def test_dry_run_names_the_app_and_reports_the_plan_from_a_read_only_dyno(cli, staging, audit_lines, dyno_posts):
     before = staging.fingerprint()
     result = cli(*SETUP, "--dry-run", "--json", env={"DANDIOPS_GITHUB_CLIENT_SECRET": SECRET})
     assert result.exit_code == 0, result
@@ -93,6 +93,7 @@ def test_dry_run_reports_the_plan_from_a_read_only_dyno(cli, staging, audit_line
         "target": "OAuth application redirect_uris", "action": "set", "before": "http://localhost:8085/",
         "after": "https://staging.dandi.test/", "secret": False}
     assert "would change" in result.stderr
+    assert f"dry run of setting up sign-in: environment staging, app {STAGING_APP}" in result.stderr
     assert staging.fingerprint() == before
     assert audit_lines() == []
     [post] = dyno_posts()

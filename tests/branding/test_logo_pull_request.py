@@ -104,9 +104,11 @@ def test_a_repository_without_a_logo_gets_one_added(cli, tmp_path, gh_state, rep
     assert repo.commits[repo.branch_sha(branch)].message == f"Add the web app's logo ({LOGO_PATH})"
 
 
-def test_dry_run_shows_the_difference_and_writes_nothing(cli, tmp_path, gh_state, repo, audit_lines):
+def test_dry_run_names_the_app_shows_the_difference_and_writes_nothing(cli, tmp_path, gh_state, repo, audit_lines):
     result = cli("branding", "logo", write(tmp_path, NEW_LOGO), "-e", "staging", "--dry-run")
     assert result.exit_code == 0, result
+    assert "dry run of opening a pull request that replaces the logo: environment staging, app " \
+           "dandi-sandbox-api-staging" in result.stderr
     old = on_branch(repo, "master")
     assert f"current: {len(old):,} bytes, sha {blob(old)[:10]}, viewBox \"0 0 3341 1341\"" in result.stdout
     assert f"new:     {len(NEW_LOGO):,} bytes, sha {blob(NEW_LOGO)[:10]}, viewBox \"0 0 400 160\"" in result.stdout

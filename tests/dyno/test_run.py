@@ -180,6 +180,22 @@ def test_an_untrusted_certificate_is_refused(heroku_client):
     assert "DANDIOPS_RENDEZVOUS_CA_FILE" in caught.value.hint
 
 
+def test_an_unwritable_audit_log_refuses_before_a_dyno_is_created(cli, heroku_state, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    result = cli("run", "-e", "staging", "--", "python", "manage.py", "migrate",
+                 env={"DANDIOPS_AUDIT_LOG": str(blocker / "audit.log")})
+    assert result.exit_code == 3, result
+    assert "audit log" in result.stderr and "nothing was changed" in result.stderr
+    assert heroku_state.writes() == []
+
+
+def test_run_on_production_names_the_app_and_needs_no_yes_without_a_terminal(cli):
+    result = cli("run", "-e", "production", "--", "true")
+    assert result.exit_code == 0, result
+    assert "running true in a one-off dyno: environment production, PRODUCTION app dandi-sandbox-api" in result.stderr
+
+
 def test_bad_dyno_env_is_refused_before_any_request(cli, heroku_state):
     result = cli("run", "-e", "staging", "--dyno-env", "NOT VALID=1", "--", "true")
     assert result.exit_code == 2, result

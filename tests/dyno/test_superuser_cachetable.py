@@ -177,14 +177,21 @@ def test_production_needs_confirmation(cli, heroku_state):
     assert heroku_state.writes() == []
 
 
-def test_superuser_dry_run_changes_nothing(cli, staging):
+def test_superuser_dry_run_creates_nothing_and_has_the_fields_of_a_real_run(cli, staging):
     result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--dry-run", "--json")
     assert result.exit_code == 0, result
-    assert result.json() == {"env": "staging", "app": STAGING_APP, "email": "admin@dandi.test", "dry_run": True, "exists": False,
-                             "created": False}
+    dry = result.json()
+    assert {key: dry[key] for key in ("env", "app", "email", "dry_run", "exists", "created", "login_verified")} == {
+        "env": "staging", "app": STAGING_APP, "email": "admin@dandi.test", "dry_run": True, "exists": False,
+        "created": False, "login_verified": None}
     assert "would create superuser admin@dandi.test" in result.stderr
+    assert f"dry run of creating superuser admin@dandi.test: environment staging, app {STAGING_APP}" in result.stderr
     assert staging.users() == {}
     assert audit_lines() == []
+    real = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin", "--json",
+               input=PASSWORD)
+    assert real.exit_code == 0, real
+    assert sorted(real.json()) == sorted(dry) and real.json()["dry_run"] is False
 
 
 # --- cache table ------------------------------------------------------------------------------
@@ -201,14 +208,18 @@ def test_cachetable_create_is_safe_to_repeat(cli, staging):
     assert [line["action"] for line in audit_lines()] == ["cachetable.create"]
 
 
-def test_cachetable_dry_run_shows_the_sql_and_creates_nothing(cli, staging):
+def test_cachetable_dry_run_shows_the_sql_creates_nothing_and_has_the_fields_of_a_real_run(cli, staging):
     result = cli("cachetable", "create", "-e", "staging", "--dry-run", "--json")
     assert result.exit_code == 0, result
     data = result.json()
-    assert data["exists"] is False and data["dry_run"] is True
+    assert data["exists"] is False and data["dry_run"] is True and data["outcome"] is None
     assert any(line.startswith('CREATE TABLE "dandi_cache_table"') for line in data["sql"])
+    assert f"dry run of creating cache table dandi_cache_table: environment staging, app {STAGING_APP}" in result.stderr
     assert not _table_exists(staging)
     assert audit_lines() == []
+    real = cli("cachetable", "create", "-e", "staging", "--json")
+    assert real.exit_code == 0, real
+    assert sorted(real.json()) == sorted(data) and real.json()["dry_run"] is False
 
 
 def test_cachetable_step_check_plan_apply(sandbox, staging, monkeypatch):

@@ -135,13 +135,14 @@ def test_domain_approves_only_pending_users_of_that_domain(cli, staging):
     assert users["user0@other.org"]["status"] == "PENDING"
 
 
-def test_dry_run_reports_and_changes_nothing(cli, staging):
+def test_dry_run_names_the_app_reports_and_changes_nothing(cli, staging):
     staging.seed_pending(2)
     result = cli("users", "approve", "-e", "staging", "user0@example.org", "user1@example.org", "--dry-run", "--json")
     assert result.exit_code == 0, result
     data = result.json()
     assert data["dry_run"] is True and len(data["changed"]) == 2 and data["emails_sent"] == 0
     assert "would approve 2 user(s): user0@example.org, user1@example.org" in result.stderr
+    assert f"dry run of approve 2 users: environment staging, app {STAGING_APP}" in result.stderr
     assert {u["status"] for u in staging.users().values()} == {"PENDING"}
     assert staging.messages() == []
     assert audit_lines() == []

@@ -84,11 +84,12 @@ def test_dry_run_prints_every_plan_and_writes_nothing(cli, sandbox, staging_app,
     assert not (sandbox.workdir / ".dandiops").exists()
 
 
-def test_dry_run_json_lists_changes(cli, staging_app, writes):
+def test_dry_run_json_lists_changes_and_names_the_app(cli, staging_app, writes):
     staging_app.config["DJANGO_ALLOWED_HOSTS"] = "old-api.example.org"
     before = writes()
     result = cli("-e", "staging", "init", "--dry-run", "--json", "--only", "hosts")
     assert result.exit_code == 0, result
+    assert "dry run of dandiops init: environment staging, app dandi-sandbox-api-staging" in result.stderr
     data = result.json()
     assert data["dry_run"] is True
     [hosts] = data["steps"]

@@ -54,9 +54,10 @@ def test_second_run_changes_nothing(cli, heroku_state):
     assert len(applied(heroku_state)) == 1
 
 
-def test_dry_run_writes_nothing(cli, heroku_state, sandbox, audit_lines):
+def test_dry_run_names_the_app_and_writes_nothing(cli, heroku_state, sandbox, audit_lines):
     result = cli("alerts", "-e", "staging", "--dry-run", "--confirm", "alert-recipients")
     assert result.exit_code == 0, result
+    assert f"dry run of changing alert settings: environment staging, app {STAGING}" in result.stderr
     assert "would enable app feature log-runtime-metrics" in result.stderr
     assert "would record as done: Who receives Heroku's alert emails" in result.stderr
     assert mutations(heroku_state) == []
@@ -76,6 +77,17 @@ def test_confirmations_are_recorded_beside_the_config(cli, sandbox, audit_lines)
     assert items(later)["threshold-alerts"]["status"] == "confirmed"
     assert items(later)["alert-recipients"]["status"] == "manual"
     assert [e["detail"] for e in audit_lines() if e["action"] == "alerts.confirm"] == [{"item": "threshold-alerts"}]
+
+
+def test_an_unwritable_audit_log_refuses_recording_a_checklist_item(cli, sandbox, tmp_path):
+    assert cli("alerts", "-e", "staging").exit_code == 0  # the API part done: only the checklist is left
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    result = cli("alerts", "-e", "staging", "--confirm", "alert-recipients",
+                 env={"DANDIOPS_AUDIT_LOG": str(blocker / "audit.log")})
+    assert result.exit_code == 3, result
+    assert "audit log" in result.stderr and "nothing was changed" in result.stderr
+    assert not confirmations_file(sandbox).exists()
 
 
 def test_check_fails_until_everything_is_done(cli, heroku_state):

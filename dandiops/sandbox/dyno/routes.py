@@ -10,59 +10,72 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from flask import Flask, request
+from flask import Flask, Response, current_app, request
 
 from dandiops.sandbox.dyno.runner import OneOffRunner
 from dandiops.sandbox.heroku import render
-from dandiops.sandbox.heroku.api import error, json_response, require_app
+from dandiops.sandbox.heroku.routing import app_blueprint, current_state, error, not_found
 from dandiops.sandbox.heroku.state import App, HerokuState
+from dandiops.sandbox.standin import json_response
 
 _ENV_NAME = re.compile(r"^\w+$")
 MAX_TIME_TO_LIVE = 86400
+
+
+RUNNER_KEY = "dandiops.heroku_oneoff_runner"
+blueprint = app_blueprint("oneoff_dynos", __name__)
 
 
 def dyno_routes(runner_for: Callable[[], OneOffRunner]) -> Callable[[Flask, HerokuState], None]:
     """The extension; `runner_for` returns the runner once the component has started it."""
 
     def install(app: Flask, state: HerokuState) -> None:
-        @app.post("/apps/<ident>/dynos")
-        def oneoff_create_dyno(ident):
-            found = require_app(state, ident)
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict):
-                return error(400, "bad_request", "Request body must be a JSON object.")
-            problem = _invalid(body)
-            if problem:
-                return error(422, "invalid_params", problem)
-            if found.current_release is None:
-                return error(409, "conflict", "No release is available for this app yet; try again shortly.")
-            size = str(body.get("size") or _default_size(found)).lower()
-            dyno = runner_for().create(
-                found, command=body["command"], env=body.get("env") or {}, size=size,
-                attach=bool(body.get("attach")), time_to_live=body.get("time_to_live"),
-                dyno_type=str(body.get("type") or "run"))
-            with state.lock:
-                return json_response(render.dyno(found, dyno), 201)
-
-        # Stopping and restarting a one-off dyno both end it: a one-off dyno is never restarted.
-        @app.post("/apps/<ident>/dynos/<dyno_ident>/actions/stop")
-        @app.delete("/apps/<ident>/dynos/<dyno_ident>")
-        def oneoff_stop_dyno(ident, dyno_ident):
-            found = require_app(state, ident)
-            with state.lock:
-                dyno = found.find_dyno(dyno_ident)
-            if dyno is None:
-                return error(404, "not_found", "Couldn't find that dyno.", resource="dyno")
-            runner_for().stop(found, dyno)
-            return json_response({}, 202)
-
-        @app.delete("/apps/<ident>/dynos")
-        def oneoff_restart_all(ident):
-            found = require_app(state, ident)
-            runner_for().stop_all(found)
-            return json_response({}, 202)
+        app.extensions[RUNNER_KEY] = runner_for
+        app.register_blueprint(blueprint)
 
     return install
+
+
+def runner() -> OneOffRunner:
+    runner_for: Callable[[], OneOffRunner] = current_app.extensions[RUNNER_KEY]
+    return runner_for()
+
+
+@blueprint.post("/dynos")
+def oneoff_create_dyno(app: App) -> Response:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return error(400, "bad_request", "Request body must be a JSON object.")
+    problem = _invalid(body)
+    if problem:
+        return error(422, "invalid_params", problem)
+    if app.current_release is None:
+        return error(409, "conflict", "No release is available for this app yet; try again shortly.")
+    size = str(body.get("size") or _default_size(app)).lower()
+    dyno = runner().create(
+        app, command=body["command"], env=body.get("env") or {}, size=size,
+        attach=bool(body.get("attach")), time_to_live=body.get("time_to_live"),
+        dyno_type=str(body.get("type") or "run"))
+    with current_state.lock:
+        return json_response(render.dyno(app, dyno), 201)
+
+
+# Stopping and restarting a one-off dyno both end it: a one-off dyno is never restarted.
+@blueprint.post("/dynos/<dyno_ident>/actions/stop")
+@blueprint.delete("/dynos/<dyno_ident>")
+def oneoff_stop_dyno(app: App, dyno_ident: str) -> Response:
+    with current_state.lock:
+        dyno = app.find_dyno(dyno_ident)
+    if dyno is None:
+        return not_found("dyno")
+    runner().stop(app, dyno)
+    return json_response({}, 202)
+
+
+@blueprint.delete("/dynos")
+def oneoff_restart_all(app: App) -> Response:
+    runner().stop_all(app)
+    return json_response({}, 202)
 
 
 def _default_size(app: App) -> str:

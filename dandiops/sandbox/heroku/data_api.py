@@ -15,11 +15,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Blueprint, Flask, Response, request
 
-from dandiops.sandbox.heroku.api import _authorized, json_response
+from dandiops.sandbox.heroku.routing import authorized, current_state
 from dandiops.sandbox.heroku.state import Addon, App, HerokuState
+from dandiops.sandbox.standin import base_url, current, json_response, resolving_blueprint
 
+EXTENSION_KEY = "dandiops.heroku_data_api"
 POSTGRES_SERVICE = "heroku-postgresql"
 WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 
@@ -90,7 +92,7 @@ class HerokuDataStandIn:
             self._numbers = itertools.count(1)
 
     # --- lookups -------------------------------------------------------------------------------
-    def _postgres(self, addon_id: str) -> tuple[App, Addon] | None:
+    def postgres_addon(self, addon_id: str) -> tuple[App, Addon] | None:
         assert self.state is not None
         with self.state.lock:
             for app in self.state.apps.values():
@@ -100,7 +102,7 @@ class HerokuDataStandIn:
         return None
 
     def database(self, addon_id: str) -> Database | None:
-        found = self._postgres(addon_id)
+        found = self.postgres_addon(addon_id)
         if found is None:
             return None
         app, _ = found
@@ -133,7 +135,7 @@ class HerokuDataStandIn:
 
     # --- rendering ---------------------------------------------------------------------------
     def render_database(self, database: Database, base_url: str) -> dict:
-        app, addon = self._postgres(database.addon_id)  # type: ignore[misc]
+        app, addon = self.postgres_addon(database.addon_id)  # type: ignore[misc]
         tier = plan_tier(addon.plan)
         plan_label = addon.plan.partition(":")[2].replace("-", " ").title()
         protection = "On" if has_continuous_protection(addon.plan) else "Off"
@@ -166,7 +168,7 @@ class HerokuDataStandIn:
         }
 
     def render_schedule(self, database: Database, schedule: Schedule, base_url: str) -> dict:
-        _, addon = self._postgres(database.addon_id)  # type: ignore[misc]
+        _, addon = self.postgres_addon(database.addon_id)  # type: ignore[misc]
         _, weeks, months = retention(addon.plan)
         return {
             "uuid": schedule.uuid,
@@ -181,7 +183,7 @@ class HerokuDataStandIn:
         }
 
     def render_transfer(self, database: Database, transfer: Transfer) -> dict:
-        _, addon = self._postgres(database.addon_id)  # type: ignore[misc]
+        _, addon = self.postgres_addon(database.addon_id)  # type: ignore[misc]
         keep, _, _ = retention(addon.plan)
         return {
             "uuid": transfer.uuid,
@@ -211,113 +213,117 @@ class HerokuDataStandIn:
     # --- routes -------------------------------------------------------------------------------
     def __call__(self, app: Flask, state: HerokuState) -> None:
         self.state = state
+        app.extensions[EXTENSION_KEY] = self
+        app.before_request(data_api_gate)
+        app.register_blueprint(databases_blueprint)
+        app.register_blueprint(apps_blueprint)
 
-        def base_url() -> str:
-            return request.host_url.rstrip("/")
 
-        def problem(status: int, ident: str, message: str) -> Response:
-            return json_response({"id": ident, "message": message}, status)
+current_data = current(EXTENSION_KEY, HerokuDataStandIn)
 
-        @app.before_request
-        def data_api_gate():
-            if not request.path.startswith("/client/"):
-                return None
-            fault = state.take_fault(request.method, request.path)
-            if fault and fault.status:
-                return problem(fault.status, "unavailable" if fault.status == 503 else "internal_server_error",
-                               f"injected fault {fault.status}")
-            if not _authorized(state):
-                return problem(401, "unauthorized", "Invalid credentials provided.")
-            return None
 
-        def find(addon_id: str) -> Database | Response:
-            database = self.database(addon_id)
-            if database is None:
-                return problem(404, "not_found", f"Couldn't find that database ({addon_id}).")
-            return database
+def data_api_gate() -> Response | None:
+    """The Platform API's gate skips /client/: the Data API checks faults and credentials itself."""
+    if not request.path.startswith("/client/"):
+        return None
+    fault = current_state.take_fault(request.method, request.path)
+    if fault and fault.status:
+        return problem(fault.status, "unavailable" if fault.status == 503 else "internal_server_error",
+                       f"injected fault {fault.status}")
+    if not authorized(current_state):
+        return problem(401, "unauthorized", "Invalid credentials provided.")
+    return None
 
-        @app.get("/client/v11/databases/<addon_id>")
-        def data_database(addon_id):
-            database = find(addon_id)
-            if isinstance(database, Response):
-                return database
-            return json_response(self.render_database(database, base_url()))
 
-        @app.get("/client/v11/databases/<addon_id>/transfer-schedules")
-        def data_list_schedules(addon_id):
-            database = find(addon_id)
-            if isinstance(database, Response):
-                return database
-            with self.lock:
-                return json_response([self.render_schedule(database, s, base_url()) for s in database.schedules])
+def problem(status: int, ident: str, message: str) -> Response:
+    return json_response({"id": ident, "message": message}, status)
 
-        @app.post("/client/v11/databases/<addon_id>/transfer-schedules")
-        def data_create_schedule(addon_id):
-            database = find(addon_id)
-            if isinstance(database, Response):
-                return database
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict):
-                return problem(422, "invalid_params", "Expected a JSON object.")
-            hour = _hour(body.get("hour"))
-            if hour is None:
-                return problem(422, "invalid_params", "Hour must be an integer between 0 and 23.")
-            timezone = body.get("timezone") or "UTC"
-            if not _known_zone(timezone):
-                return problem(422, "invalid_params", f"Unknown timezone: {timezone}.")
-            _, addon = self._postgres(addon_id)  # type: ignore[misc]
-            name = body.get("schedule_name") or f"{addon.attachment_name}_URL"
-            with self.lock:
-                # One schedule per name: posting again replaces the hour and zone, as the CLI relies on.
-                schedule = next((s for s in database.schedules if s.name == name), None)
-                if schedule is None:
-                    schedule = Schedule(name=name, hour=hour, timezone=timezone)
-                    database.schedules.append(schedule)
-                else:
-                    schedule.hour, schedule.timezone = hour, timezone
-                return json_response(self.render_schedule(database, schedule, base_url()), 201)
 
-        @app.delete("/client/v11/databases/<addon_id>/transfer-schedules/<schedule_id>")
-        def data_delete_schedule(addon_id, schedule_id):
-            database = find(addon_id)
-            if isinstance(database, Response):
-                return database
-            with self.lock:
-                schedule = next((s for s in database.schedules if s.uuid == schedule_id), None)
-                if schedule is None:
-                    return problem(404, "not_found", "Couldn't find that schedule.")
-                database.schedules.remove(schedule)
-                return json_response(self.render_schedule(database, schedule, base_url()))
+def resolve_database(view_args: dict[str, Any]) -> Response | None:
+    """The database named by <addon_id>, passed to the view as `database`; else the Data API's 404."""
+    addon_id = view_args.pop("addon_id")
+    database = current_data.database(addon_id)
+    if database is None:
+        return problem(404, "not_found", f"Couldn't find that database ({addon_id}).")
+    view_args["database"] = database
+    return None
 
-        @app.post("/client/v11/databases/<addon_id>/backups")
-        def data_capture(addon_id):
-            database = find(addon_id)
-            if isinstance(database, Response):
-                return database
-            transfer = self.capture(database)
-            return json_response(self.render_transfer(database, transfer), 201)
 
-        @app.get("/client/v11/databases/<addon_id>/transfers")
-        def data_database_transfers(addon_id):
-            database = find(addon_id)
-            if isinstance(database, Response):
-                return database
-            with self.lock:
-                return json_response([self.render_transfer(database, t) for t in database.transfers])
+databases_blueprint = resolving_blueprint("data_databases", __name__, "/client/v11/databases/<addon_id>",
+                                          resolve_database)
+apps_blueprint = Blueprint("data_apps", __name__, url_prefix="/client/v11/apps")
 
-        @app.get("/client/v11/apps/<ident>/transfers")
-        def data_app_transfers(ident):
-            found = state.find_app(ident)
-            if found is None:
-                return problem(404, "not_found", "Couldn't find that app.")
-            items = []
-            for addon in [a for a in found.addons if a.service == POSTGRES_SERVICE]:
-                database = self.database(addon.id)
-                if database is not None:
-                    with self.lock:
-                        items.extend(self.render_transfer(database, t) for t in database.transfers)
-            items.sort(key=lambda t: t["num"])
-            return json_response(items)
+
+@databases_blueprint.get("")
+def get_database(database: Database) -> Response:
+    return json_response(current_data.render_database(database, base_url()))
+
+
+@databases_blueprint.get("/transfer-schedules")
+def list_schedules(database: Database) -> Response:
+    with current_data.lock:
+        return json_response([current_data.render_schedule(database, s, base_url()) for s in database.schedules])
+
+
+@databases_blueprint.post("/transfer-schedules")
+def create_schedule(database: Database) -> Response:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return problem(422, "invalid_params", "Expected a JSON object.")
+    hour = _hour(body.get("hour"))
+    if hour is None:
+        return problem(422, "invalid_params", "Hour must be an integer between 0 and 23.")
+    timezone = body.get("timezone") or "UTC"
+    if not _known_zone(timezone):
+        return problem(422, "invalid_params", f"Unknown timezone: {timezone}.")
+    _, addon = current_data.postgres_addon(database.addon_id)  # type: ignore[misc]
+    name = body.get("schedule_name") or f"{addon.attachment_name}_URL"
+    with current_data.lock:
+        # One schedule per name: posting again replaces the hour and zone, as the CLI relies on.
+        schedule = next((s for s in database.schedules if s.name == name), None)
+        if schedule is None:
+            schedule = Schedule(name=name, hour=hour, timezone=timezone)
+            database.schedules.append(schedule)
+        else:
+            schedule.hour, schedule.timezone = hour, timezone
+        return json_response(current_data.render_schedule(database, schedule, base_url()), 201)
+
+
+@databases_blueprint.delete("/transfer-schedules/<schedule_id>")
+def delete_schedule(database: Database, schedule_id: str) -> Response:
+    with current_data.lock:
+        schedule = next((s for s in database.schedules if s.uuid == schedule_id), None)
+        if schedule is None:
+            return problem(404, "not_found", "Couldn't find that schedule.")
+        database.schedules.remove(schedule)
+        return json_response(current_data.render_schedule(database, schedule, base_url()))
+
+
+@databases_blueprint.post("/backups")
+def capture_backup(database: Database) -> Response:
+    transfer = current_data.capture(database)
+    return json_response(current_data.render_transfer(database, transfer), 201)
+
+
+@databases_blueprint.get("/transfers")
+def database_transfers(database: Database) -> Response:
+    with current_data.lock:
+        return json_response([current_data.render_transfer(database, t) for t in database.transfers])
+
+
+@apps_blueprint.get("/<ident>/transfers")
+def app_transfers(ident: str) -> Response:
+    found = current_state.find_app(ident)
+    if found is None:
+        return problem(404, "not_found", "Couldn't find that app.")
+    items: list[dict] = []
+    for addon in [a for a in found.addons if a.service == POSTGRES_SERVICE]:
+        database = current_data.database(addon.id)
+        if database is not None:
+            with current_data.lock:
+                items.extend(current_data.render_transfer(database, t) for t in database.transfers)
+    items.sort(key=lambda t: t["num"])
+    return json_response(items)
 
 
 def _hour(value: Any) -> int | None:

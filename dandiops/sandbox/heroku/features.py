@@ -11,11 +11,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from flask import Flask, request
+from flask import Blueprint, Flask, Response, abort, request
 
-from dandiops.sandbox.heroku.api import error, json_response, require_app
+from dandiops.sandbox.heroku.routing import app_blueprint, error, not_found
 from dandiops.sandbox.heroku.schema import example
-from dandiops.sandbox.heroku.state import HerokuState, new_id, now
+from dandiops.sandbox.heroku.state import App, HerokuState, new_id, now
+from dandiops.sandbox.standin import current, json_response
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ CATALOGUE = (
             "https://devcenter.heroku.com/articles/preboot", state="general"),
 )
 
+EXTENSION_KEY = "dandiops.heroku_app_features"
+
 
 class AppFeaturesStandIn:
     """A Heroku stand-in extension: call it with (flask_app, state) to add the app-feature routes."""
@@ -57,6 +60,15 @@ class AppFeaturesStandIn:
         with self.lock:
             return name in self.enabled.get(app_id, set())
 
+    def set_enabled(self, app_id: str, name: str, enabled: bool) -> None:
+        with self.lock:
+            names = self.enabled.setdefault(app_id, set())
+            if enabled:
+                names.add(name)
+            else:
+                names.discard(name)
+            self.updated_at[(app_id, name)] = now()
+
     def render(self, app_id: str, feature: Feature) -> dict:
         body = example("app-feature")
         stamp = self.updated_at.get((app_id, feature.name), "2026-01-05T12:00:00Z")
@@ -67,47 +79,49 @@ class AppFeaturesStandIn:
         return body
 
     def __call__(self, app: Flask, state: HerokuState) -> None:
-        def feature_or_error(name: str):
-            feature = next((f for f in CATALOGUE if name in (f.name, f.id)), None)
-            if feature is None:
-                return None, error(404, "not_found", "Couldn't find that feature.", resource="app-feature")
-            return feature, None
+        app.extensions[EXTENSION_KEY] = self
+        app.register_blueprint(account_blueprint)
+        app.register_blueprint(app_features_blueprint)
 
-        @app.get("/account/features")
-        def list_account_features():
-            return json_response([])
 
-        @app.get("/account/features/<name>")
-        def get_account_feature(name):
-            return error(404, "not_found", "Couldn't find that feature.", resource="account-feature")
+current_features = current(EXTENSION_KEY, AppFeaturesStandIn)
+account_blueprint = Blueprint("account_features", __name__)
+app_features_blueprint = app_blueprint("app_features", __name__)
 
-        @app.get("/apps/<ident>/features")
-        def list_app_features(ident):
-            found = require_app(state, ident)
-            return json_response([self.render(found.id, f) for f in CATALOGUE])
 
-        @app.get("/apps/<ident>/features/<name>")
-        def get_app_feature(ident, name):
-            found = require_app(state, ident)
-            feature, problem = feature_or_error(name)
-            if problem:
-                return problem
-            return json_response(self.render(found.id, feature))
+def feature_or_404(name: str) -> Feature:
+    """The catalogue's feature by name or id; an unknown one ends the request in Heroku's 404."""
+    feature = next((f for f in CATALOGUE if name in (f.name, f.id)), None)
+    if feature is None:
+        abort(not_found("app-feature", "Couldn't find that feature."))
+    return feature
 
-        @app.patch("/apps/<ident>/features/<name>")
-        def update_app_feature(ident, name):
-            found = require_app(state, ident)
-            feature, problem = feature_or_error(name)
-            if problem:
-                return problem
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict) or not isinstance(body.get("enabled"), bool):
-                return error(422, "invalid_params", "enabled must be true or false.")
-            with self.lock:
-                names = self.enabled.setdefault(found.id, set())
-                if body["enabled"]:
-                    names.add(feature.name)
-                else:
-                    names.discard(feature.name)
-                self.updated_at[(found.id, feature.name)] = now()
-            return json_response(self.render(found.id, feature))
+
+@account_blueprint.get("/account/features")
+def list_account_features() -> Response:
+    return json_response([])
+
+
+@account_blueprint.get("/account/features/<name>")
+def get_account_feature(name: str) -> Response:
+    return not_found("account-feature", "Couldn't find that feature.")
+
+
+@app_features_blueprint.get("/features")
+def list_app_features(app: App) -> Response:
+    return json_response([current_features.render(app.id, f) for f in CATALOGUE])
+
+
+@app_features_blueprint.get("/features/<name>")
+def get_app_feature(app: App, name: str) -> Response:
+    return json_response(current_features.render(app.id, feature_or_404(name)))
+
+
+@app_features_blueprint.patch("/features/<name>")
+def update_app_feature(app: App, name: str) -> Response:
+    feature = feature_or_404(name)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("enabled"), bool):
+        return error(422, "invalid_params", "enabled must be true or false.")
+    current_features.set_enabled(app.id, feature.name, body["enabled"])
+    return json_response(current_features.render(app.id, feature))

@@ -22,14 +22,16 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from flask import Flask, Response, request
+from flask import Blueprint, Flask, Response, request
 
-from dandiops.sandbox.heroku.api import error, json_response, require_app
+from dandiops.sandbox.heroku.routing import app_blueprint, error
 from dandiops.sandbox.heroku.schema import example
-from dandiops.sandbox.heroku.state import HerokuState, now
+from dandiops.sandbox.heroku.state import App, HerokuState, now
+from dandiops.sandbox.standin import current, json_response
 
 DEFAULT_LINES = 100
 MAX_LINES = 1500  # logplex serves at most this many lines of history
+EXTENSION_KEY = "dandiops.heroku_log_sessions"
 LINE = re.compile(r"^(?P<timestamp>\S+) (?P<source>[A-Za-z0-9_-]+)\[(?P<dyno>[^\]]+)\]: (?P<message>.*)$", re.S)
 
 
@@ -121,44 +123,44 @@ class LogSessionsStandIn:
     # --- routes ------------------------------------------------------------------------------
     def __call__(self, app: Flask, state: HerokuState) -> None:
         self.state = state
+        app.extensions[EXTENSION_KEY] = self
+        app.register_blueprint(sessions_blueprint)
+        app.register_blueprint(logplex_blueprint)
 
-        @app.post("/apps/<ident>/log-sessions")
-        def create_log_session(ident):
-            found = require_app(state, ident)
-            body = request.get_json(silent=True) or {}
-            if not isinstance(body, dict):
-                return error(422, "invalid_params", "Expected a JSON object.")
-            lines = body.get("lines", DEFAULT_LINES)
-            if isinstance(lines, str) and lines.isdigit():
-                lines = int(lines)
-            if isinstance(lines, bool) or not isinstance(lines, int) or lines < 0:
-                return error(422, "invalid_params", "lines must be a non-negative integer.")
-            source = body.get("source") or None
-            if source not in (None, "app", "heroku"):
-                return error(422, "invalid_params", "source must be app or heroku.")
-            # The schema names the filter dyno_name; the official CLI and heroku3 send dyno.
-            dyno = body.get("dyno_name") or body.get("dyno") or None
-            session = LogSession(app_name=found.name, lines=min(lines, MAX_LINES), tail=bool(body.get("tail")),
-                                 dyno=dyno, source=source)
-            with self._changed:
-                self.sessions[session.id] = session
-            rendered = example("log-session")
-            rendered.update(id=session.id, created_at=session.created_at, updated_at=session.created_at,
-                            logplex_url=f"{request.host_url.rstrip('/')}/sessions/{session.id}?srv={session.token}")
-            return json_response(rendered, 201)
+    def open_session(self, app: App) -> Response:
+        body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict):
+            return error(422, "invalid_params", "Expected a JSON object.")
+        lines = body.get("lines", DEFAULT_LINES)
+        if isinstance(lines, str) and lines.isdigit():
+            lines = int(lines)
+        if isinstance(lines, bool) or not isinstance(lines, int) or lines < 0:
+            return error(422, "invalid_params", "lines must be a non-negative integer.")
+        source = body.get("source") or None
+        if source not in (None, "app", "heroku"):
+            return error(422, "invalid_params", "source must be app or heroku.")
+        # The schema names the filter dyno_name; the official CLI and heroku3 send dyno.
+        dyno = body.get("dyno_name") or body.get("dyno") or None
+        session = LogSession(app_name=app.name, lines=min(lines, MAX_LINES), tail=bool(body.get("tail")),
+                             dyno=dyno, source=source)
+        with self._changed:
+            self.sessions[session.id] = session
+        rendered = example("log-session")
+        rendered.update(id=session.id, created_at=session.created_at, updated_at=session.created_at,
+                        logplex_url=f"{request.host_url.rstrip('/')}/sessions/{session.id}?srv={session.token}")
+        return json_response(rendered, 201)
 
-        @app.get("/sessions/<session_id>")
-        def logplex_stream(session_id):
-            session = self.sessions.get(session_id)
-            if session is None or request.args.get("srv") != session.token:
-                return Response("Not found\n", status=404, mimetype="text/plain")
-            event_stream = self.serve_event_stream and "text/event-stream" in request.headers.get("Accept", "")
-            connection = request.environ.get("werkzeug.socket")
-            with self._changed:
-                self.streams_served += 1
-            body = self._stream(session, event_stream, connection, self._take_drop())
-            mimetype = "text/event-stream" if event_stream else "text/plain"
-            return Response(body, mimetype=mimetype, headers={"Cache-Control": "no-cache"})
+    def serve_stream(self, session_id: str) -> Response:
+        session = self.sessions.get(session_id)
+        if session is None or request.args.get("srv") != session.token:
+            return Response("Not found\n", status=404, mimetype="text/plain")
+        event_stream = self.serve_event_stream and "text/event-stream" in request.headers.get("Accept", "")
+        connection = request.environ.get("werkzeug.socket")
+        with self._changed:
+            self.streams_served += 1
+        body = self._stream(session, event_stream, connection, self._take_drop())
+        mimetype = "text/event-stream" if event_stream else "text/plain"
+        return Response(body, mimetype=mimetype, headers={"Cache-Control": "no-cache"})
 
     # --- the stream ------------------------------------------------------------------------------
     def _stream(self, session: LogSession, event_stream: bool, connection, drop_after: int | None):
@@ -212,6 +214,21 @@ class LogSessionsStandIn:
                 last_write = time.monotonic()
             with self._changed:
                 self._changed.wait(self.poll_seconds)
+
+
+current_log_sessions = current(EXTENSION_KEY, LogSessionsStandIn)
+sessions_blueprint = app_blueprint("log_sessions", __name__)
+logplex_blueprint = Blueprint("logplex", __name__)
+
+
+@sessions_blueprint.post("/log-sessions")
+def create_log_session(app: App) -> Response:
+    return current_log_sessions.open_session(app)
+
+
+@logplex_blueprint.get("/sessions/<session_id>")
+def logplex_stream(session_id: str) -> Response:
+    return current_log_sessions.serve_stream(session_id)
 
 
 def _client_gone(connection) -> bool:

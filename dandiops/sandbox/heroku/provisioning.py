@@ -14,12 +14,13 @@ import re
 import secrets as random_secrets
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Blueprint, Flask, Response, request
 
 from dandiops.sandbox.heroku import render
-from dandiops.sandbox.heroku.api import error, json_response, require_app
+from dandiops.sandbox.heroku.routing import app_blueprint, current_state, error, not_found
 from dandiops.sandbox.heroku.seed import PROCFILE
 from dandiops.sandbox.heroku.state import Addon, App, Formation, HerokuState, Release
+from dandiops.sandbox.standin import base_url, current, json_body, json_response
 
 APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
 REGIONS = ("us", "eu")
@@ -27,6 +28,7 @@ STACKS = ("heroku-22", "heroku-24")
 DEFAULT_PLANS = {"heroku-postgresql": "essential-0", "cloudamqp": "lemur", "papertrail": "choklad"}
 ATTACHMENTS = {"heroku-postgresql": "DATABASE", "cloudamqp": "CLOUDAMQP", "papertrail": "PAPERTRAIL"}
 REGISTRY_PREFIX = "urn:buildpack:"
+EXTENSION_KEY = "dandiops.heroku_provisioning"
 
 
 def addon_config(service: str, app: App, database_dir: Path | None) -> dict[str, str]:
@@ -62,88 +64,9 @@ class ProvisioningStandIn:
     def __call__(self, app: Flask, state: HerokuState) -> None:
         self.state = state
         state.on_release.append(self.first_deploy)
-
-        def create(team: str | None, status_view: str):
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict):
-                return error(400, "bad_request", "Request body must be a JSON object.")
-            name = body.get("name") or f"sandbox-app-{random_secrets.token_hex(3)}"
-            region = body.get("region") or "us"
-            stack = body.get("stack") or "heroku-24"
-            if not isinstance(name, str) or not APP_NAME.match(name):
-                return error(422, "invalid_params", "Name must start with a letter, end with a letter or digit and "
-                                                    "can only contain lowercase letters, digits, and dashes.")
-            if region not in REGIONS:
-                return error(422, "invalid_params", f"Couldn't find that region ({region}).")
-            if stack not in STACKS:
-                return error(422, "invalid_params", f"Couldn't find that stack ({stack}).")
-            if team is not None and team not in state.teams:
-                return error(404, "not_found", "Couldn't find that team.", resource="team")
-            with state.lock:
-                if name in state.apps:
-                    return error(422, "invalid_params", f"Name {name} is already taken")
-                created = state.add_app(App(name=name, region=region, stack=stack, team=team,
-                                            owner_email=state.account_email))
-            state.create_release(created, "Initial release")
-            state.create_release(created, "Enable Logplex")
-            rendered = render.app(state, created, request.host_url.rstrip("/"))
-            return json_response(rendered if status_view == "app" else team_app(rendered), 201)
-
-        @app.post("/apps")
-        def create_app():
-            return create(None, "app")
-
-        @app.post("/teams/apps")
-        def create_team_app():
-            body = request.get_json(silent=True) or {}
-            team = body.get("team") if isinstance(body, dict) else None
-            if not team or body.get("personal"):
-                return create(None, "team-app")
-            return create(str(team), "team-app")
-
-        @app.get("/apps/<ident>/buildpack-installations")
-        def list_buildpacks(ident):
-            found = require_app(state, ident)
-            with state.lock:
-                return json_response([buildpack_json(i, b) for i, b in enumerate(found.buildpacks)])
-
-        @app.put("/apps/<ident>/buildpack-installations")
-        def put_buildpacks(ident):
-            found = require_app(state, ident)
-            body = request.get_json(silent=True)
-            updates = body.get("updates") if isinstance(body, dict) else None
-            if not isinstance(updates, list) or not all(isinstance(u, dict) and isinstance(u.get("buildpack"), str)
-                                                        and u["buildpack"] for u in updates):
-                return error(422, "invalid_params", "updates must be a list of objects with a buildpack.")
-            with state.lock:
-                found.buildpacks = [u["buildpack"].removeprefix(REGISTRY_PREFIX) for u in updates]
-                return json_response([buildpack_json(i, b) for i, b in enumerate(found.buildpacks)])
-
-        @app.post("/apps/<ident>/addons")
-        def create_addon(ident):
-            found = require_app(state, ident)
-            body = request.get_json(silent=True)
-            plan = body.get("plan") if isinstance(body, dict) else None
-            if not isinstance(plan, str) or not plan:
-                return error(422, "invalid_params", "Missing required params: plan")
-            service, _, plan_name = plan.partition(":")
-            if service not in DEFAULT_PLANS:
-                return error(422, "invalid_params",
-                             f"Couldn't find either the add-on service or the add-on plan of \"{plan}\".")
-            config = addon_config(service, found, self.database_dir)
-            with state.lock:
-                attachment = ATTACHMENTS[service]
-                if any(a.attachment_name == attachment for a in found.addons):
-                    attachment = f"HEROKU_POSTGRESQL_{random_secrets.token_hex(2).upper()}"
-                    config = {f"{attachment}_URL": v for v in config.values()}
-                addon = Addon(service, f"{service}:{plan_name or DEFAULT_PLANS[service]}",
-                              f"{service.removeprefix('heroku-')}-{random_secrets.token_hex(4)}",
-                              sorted(config), attachment)
-                found.addons.append(addon)
-                found.config.update(config)
-                rendered = render.addon(found, addon)
-            state.create_release(found, f"Attach {attachment} (@ref:{addon.name})")
-            return json_response(rendered, 201)
+        app.extensions[EXTENSION_KEY] = self
+        app.register_blueprint(creation_blueprint)
+        app.register_blueprint(per_app_blueprint)
 
     def first_deploy(self, app: App, release: Release) -> None:
         """The first deploy brings the Procfile: web starts at 1, other process types at 0."""
@@ -156,6 +79,102 @@ class ProvisioningStandIn:
                 if ptype != "release":
                     app.formation[ptype] = Formation(type=ptype, quantity=1 if ptype == "web" else 0,
                                                      size="basic", command=command)
+
+
+current_provisioning = current(EXTENSION_KEY, ProvisioningStandIn)
+creation_blueprint = Blueprint("provisioning", __name__)
+per_app_blueprint = app_blueprint("provisioning_app", __name__)
+
+
+@creation_blueprint.post("/apps")
+def create_personal_app() -> Response:
+    return new_app(None, "app")
+
+
+@creation_blueprint.post("/teams/apps")
+def create_team_app() -> Response:
+    body = json_body()
+    team = body.get("team") if isinstance(body, dict) else None
+    if not team or body.get("personal"):
+        return new_app(None, "team-app")
+    return new_app(str(team), "team-app")
+
+
+@per_app_blueprint.get("/buildpack-installations")
+def list_buildpacks(app: App) -> Response:
+    with current_state.lock:
+        return buildpacks_answer(app)
+
+
+@per_app_blueprint.put("/buildpack-installations")
+def put_buildpacks(app: App) -> Response:
+    body = request.get_json(silent=True)
+    updates = body.get("updates") if isinstance(body, dict) else None
+    if not isinstance(updates, list) or not all(isinstance(u, dict) and isinstance(u.get("buildpack"), str)
+                                                and u["buildpack"] for u in updates):
+        return error(422, "invalid_params", "updates must be a list of objects with a buildpack.")
+    with current_state.lock:
+        app.buildpacks = [u["buildpack"].removeprefix(REGISTRY_PREFIX) for u in updates]
+        return buildpacks_answer(app)
+
+
+@per_app_blueprint.post("/addons")
+def create_addon(app: App) -> Response:
+    body = request.get_json(silent=True)
+    plan = body.get("plan") if isinstance(body, dict) else None
+    if not isinstance(plan, str) or not plan:
+        return error(422, "invalid_params", "Missing required params: plan")
+    service, _, plan_name = plan.partition(":")
+    if service not in DEFAULT_PLANS:
+        return error(422, "invalid_params",
+                     f"Couldn't find either the add-on service or the add-on plan of \"{plan}\".")
+    config = addon_config(service, app, current_provisioning.database_dir)
+    with current_state.lock:
+        attachment = ATTACHMENTS[service]
+        if any(a.attachment_name == attachment for a in app.addons):
+            attachment = f"HEROKU_POSTGRESQL_{random_secrets.token_hex(2).upper()}"
+            config = {f"{attachment}_URL": v for v in config.values()}
+        addon = Addon(service, f"{service}:{plan_name or DEFAULT_PLANS[service]}",
+                      f"{service.removeprefix('heroku-')}-{random_secrets.token_hex(4)}",
+                      sorted(config), attachment)
+        app.addons.append(addon)
+        app.config.update(config)
+        rendered = render.addon(app, addon)
+    current_state.create_release(app, f"Attach {attachment} (@ref:{addon.name})")
+    return json_response(rendered, 201)
+
+
+def new_app(team: str | None, status_view: str) -> Response:
+    """A new app (personal when `team` is None), answered as an app or as a team-app."""
+    state = current_state
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return error(400, "bad_request", "Request body must be a JSON object.")
+    name = body.get("name") or f"sandbox-app-{random_secrets.token_hex(3)}"
+    region = body.get("region") or "us"
+    stack = body.get("stack") or "heroku-24"
+    if not isinstance(name, str) or not APP_NAME.match(name):
+        return error(422, "invalid_params", "Name must start with a letter, end with a letter or digit and "
+                                            "can only contain lowercase letters, digits, and dashes.")
+    if region not in REGIONS:
+        return error(422, "invalid_params", f"Couldn't find that region ({region}).")
+    if stack not in STACKS:
+        return error(422, "invalid_params", f"Couldn't find that stack ({stack}).")
+    if team is not None and team not in state.teams:
+        return not_found("team")
+    with state.lock:
+        if name in state.apps:
+            return error(422, "invalid_params", f"Name {name} is already taken")
+        created = state.add_app(App(name=name, region=region, stack=stack, team=team,
+                                    owner_email=state.account_email))
+    state.create_release(created, "Initial release")
+    state.create_release(created, "Enable Logplex")
+    rendered = render.app(state, created, base_url())
+    return json_response(rendered if status_view == "app" else team_app(rendered), 201)
+
+
+def buildpacks_answer(app: App) -> Response:
+    return json_response([buildpack_json(i, b) for i, b in enumerate(app.buildpacks)])
 
 
 def team_app(app_body: dict) -> dict:

@@ -8,11 +8,13 @@ the permission list the official CLI reads before `heroku access` prints a team 
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Blueprint, Flask, Response, request
 
 from dandiops.sandbox.heroku import render
-from dandiops.sandbox.heroku.api import error, json_response, require_app
-from dandiops.sandbox.heroku.state import HerokuState, now
+from dandiops.sandbox.heroku.routes.collaborators import collaborator_or_404
+from dandiops.sandbox.heroku.routing import TEAM_APP_PREFIX, app_blueprint, current_state, error
+from dandiops.sandbox.heroku.state import App, HerokuState, now
+from dandiops.sandbox.standin import json_response
 
 PERMISSIONS = ("view", "deploy", "operate", "manage")
 DESCRIPTIONS = {
@@ -22,25 +24,31 @@ DESCRIPTIONS = {
     "manage": "Can manage app access and settings",
 }
 
+permissions_blueprint = Blueprint("team_permissions", __name__)
+updates_blueprint = app_blueprint("team_collaborator_updates", __name__, url_prefix=TEAM_APP_PREFIX)
+
 
 def team_collaborator_updates(app: Flask, state: HerokuState) -> None:
-    @app.get("/teams/permissions")
-    def list_team_permissions():
-        return json_response([{"name": name, "description": DESCRIPTIONS[name]} for name in PERMISSIONS])
+    """The extension: the permission list and the permission update of a team app's collaborator."""
+    app.register_blueprint(permissions_blueprint)
+    app.register_blueprint(updates_blueprint)
 
-    @app.patch("/teams/apps/<ident>/collaborators/<who>")
-    def update_team_collaborator(ident, who):
-        found = require_app(state, ident)
-        if not found.team:
-            return error(422, "invalid_params", "App is not owned by a team.")
-        body = request.get_json(silent=True)
-        permissions = body.get("permissions") if isinstance(body, dict) else None
-        if not isinstance(permissions, list) or any(p not in PERMISSIONS for p in permissions):
-            return error(422, "invalid_params", f"permissions must be a list drawn from {', '.join(PERMISSIONS)}.")
-        with state.lock:
-            item = next((c for c in found.collaborators if who in (c.id, c.email, c.user_id)), None)
-            if item is None:
-                return error(404, "not_found", "Couldn't find that collaborator.", resource="collaborator")
-            item.permissions = [p for p in PERMISSIONS if p in set(permissions) | {"view"}]
-            item.updated_at = now()
-            return json_response(render.collaborator(found, item, team=True))
+
+@permissions_blueprint.get("/teams/permissions")
+def list_team_permissions() -> Response:
+    return json_response([{"name": name, "description": DESCRIPTIONS[name]} for name in PERMISSIONS])
+
+
+@updates_blueprint.patch("/collaborators/<who>")
+def update_team_collaborator(app: App, who: str) -> Response:
+    if not app.team:
+        return error(422, "invalid_params", "App is not owned by a team.")
+    body = request.get_json(silent=True)
+    permissions = body.get("permissions") if isinstance(body, dict) else None
+    if not isinstance(permissions, list) or any(p not in PERMISSIONS for p in permissions):
+        return error(422, "invalid_params", f"permissions must be a list drawn from {', '.join(PERMISSIONS)}.")
+    with current_state.lock:
+        item = collaborator_or_404(app, who)
+        item.permissions = [p for p in PERMISSIONS if p in set(permissions) | {"view"}]
+        item.updated_at = now()
+        return json_response(render.collaborator(app, item, team=True))

@@ -1,0 +1,91 @@
+"""What the GitHub stand-in's routes share: its state, GitHub's error answers, pagination, and the
+repository blueprint that resolves `/repos/<owner>/<name>` once.
+
+A repository blueprint's views receive the resolved `repo` in place of `owner` and `name`; an
+unknown repository is 404 before the view runs, and a write (POST, PUT, PATCH, DELETE) without one
+of the blueprint's scopes is the classic-token 403 GitHub answers. Both come after the app's gate
+(faults, credentials, rate limit).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import Blueprint, Response, g, request
+
+from dandiops.sandbox.github.state import ApiError, GitHubState, Repo
+from dandiops.sandbox.standin import base_url, current, json_response, resolving_blueprint
+
+STATE_KEY = "dandiops.github_state"
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+CLASSIC_WRITE_SCOPES = ("repo", "public_repo")
+
+current_state = current(STATE_KEY, GitHubState)
+
+
+def error(status: int, message: str, errors: list | None = None, headers: dict | None = None) -> Response:
+    # GitHub links its documentation here; the stand-in keeps every URL on its own host
+    body: dict[str, Any] = {"message": message, "documentation_url": base_url() + "/docs/rest",
+                            "status": str(status)}
+    if errors is not None:
+        body["errors"] = errors
+    return json_response(body, status, headers)
+
+
+def need_scope(*accepted: str) -> Response | None:
+    """Classic tokens: a write needs one of `accepted` scopes, as GitHub says in X-Accepted-OAuth-Scopes."""
+    if g.scopes is not None and not (set(accepted) & g.scopes):
+        return error(403, "Resource not accessible by personal access token",
+                     headers={"X-Accepted-OAuth-Scopes": ", ".join(accepted)})
+    return None
+
+
+def found_or_404(item: Any) -> Any:
+    if item is None:
+        raise ApiError(404, "Not Found")
+    return item
+
+
+def repo_or_404(owner: str, name: str) -> Repo:
+    found: Repo = found_or_404(current_state.find_repo(owner, name))
+    return found
+
+
+def repository_blueprint(name: str, import_name: str, *,
+                         write_scopes: tuple[str, ...] = CLASSIC_WRITE_SCOPES) -> Blueprint:
+    """A blueprint under /repos/<owner>/<name> whose views take `repo`; writes need one of `write_scopes`."""
+
+    def resolve(view_args: dict[str, Any]) -> Response | None:
+        view_args["repo"] = repo_or_404(view_args.pop("owner"), view_args.pop("name"))
+        return need_scope(*write_scopes) if request.method in WRITE_METHODS else None
+
+    return resolving_blueprint(name, import_name, "/repos/<owner>/<name>", resolve)
+
+
+def paginated(items: list, to_json: Callable[[Any], Any], *, key: str | None = None) -> Response:
+    """`per_page`/`page` pagination with GitHub's Link header; `key` wraps the page with a total_count."""
+    try:
+        per_page = max(1, min(100, int(request.args.get("per_page", 30))))
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        raise ApiError(422, "Validation Failed") from None
+    chunk = items[(page - 1) * per_page: page * per_page]
+    last = max(1, -(-len(items) // per_page))
+    url = base_url() + request.path
+
+    def page_url(number: int) -> str:
+        args = dict(request.args)
+        args["page"] = str(number)
+        args["per_page"] = str(per_page)
+        return url + "?" + "&".join(f"{k}={v}" for k, v in args.items())
+
+    links = []
+    if page < last:
+        links += [f'<{page_url(page + 1)}>; rel="next"', f'<{page_url(last)}>; rel="last"']
+    if page > 1:
+        links += [f'<{page_url(page - 1)}>; rel="prev"', f'<{page_url(1)}>; rel="first"']
+    headers = {"Link": ", ".join(links)} if links else {}
+    rendered = [to_json(item) for item in chunk]
+    if key is None:
+        return json_response(rendered, headers=headers)
+    return json_response({"total_count": len(items), key: rendered}, headers=headers)

@@ -1,0 +1,60 @@
+"""How commands are wired: registered by import, the shared options declared once, every change on one path."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import typer.main
+
+from dandiops.cli.main import app
+
+CLI = Path(__file__).resolve().parents[2] / "dandiops" / "cli"
+SHARED_FLAGS = ("--env", "--json", "--dry-run", "--yes")
+
+
+def _commands(command, path=()):
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, (*path, name))
+
+
+def test_the_shared_options_are_written_only_in_cli_common():
+    declared = []
+    for module in sorted(CLI.glob("*.py")):
+        if module.name == "common.py":
+            continue
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Constant) and node.value in SHARED_FLAGS:
+                declared.append(f"{module.name}:{node.lineno} {node.value}")
+    assert declared == []
+
+
+def test_each_shared_option_reads_the_same_on_every_command():
+    seen: dict[str, set] = {flag: set() for flag in SHARED_FLAGS}
+    root = typer.main.get_command(app)
+    for path, command in _commands(root):
+        for param in command.params:
+            for flag in SHARED_FLAGS:
+                if flag in param.opts and path:  # the root -e is the one that reads DANDIOPS_ENV
+                    seen[flag].add((tuple(param.opts), tuple(param.secondary_opts), param.help, param.envvar))
+    assert {flag: len(variants) for flag, variants in seen.items()} == {flag: 1 for flag in SHARED_FLAGS}
+
+
+def test_every_module_with_a_dry_run_hands_its_changes_to_carry_out_and_never_confirms_itself():
+    root = typer.main.get_command(app)
+    modules = {command.callback.__module__.rsplit(".", 1)[1] for _, command in _commands(root)
+               if command.callback is not None and any("--dry-run" in p.opts for p in command.params)}
+    assert modules == {"access", "alerts", "auth", "backups", "branding", "cachetable", "hosts", "init", "release",
+                       "run", "superuser", "users"}
+    for name in modules:
+        source = (CLI / f"{name}.py").read_text()
+        assert "carry_out(" in source, name
+        assert "confirm_change(" not in source and "prepare_change(" not in source, name
+
+
+def test_the_release_timeout_default_is_the_release_steps():
+    from dandiops.cli.release import DEFAULT_TIMEOUT
+    from dandiops.steps.release.trigger import DEFAULT_TIMEOUT as STEP_DEFAULT
+
+    assert DEFAULT_TIMEOUT == STEP_DEFAULT
