@@ -24,7 +24,8 @@ typer.testing._get_command = functools.lru_cache(maxsize=None)(typer.testing._ge
 
 # Property tests: no per-example deadline and no "too slow" check (a loaded 2-core CI machine is slow,
 # not wrong); in CI a fixed seed, so a run is repeatable.
-from hypothesis import HealthCheck, settings as hypothesis_settings  # noqa: E402
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 
 hypothesis_settings.register_profile("dandiops", deadline=None, derandomize=bool(os.environ.get("CI")),
                                      suppress_health_check=[HealthCheck.too_slow])

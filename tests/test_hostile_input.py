@@ -92,7 +92,8 @@ def _assert_handled(result, args) -> None:
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, shown
     if result.exit_code != 0:  # ours: one `error:` line (and a hint); click's usage errors: one "Error" box
         ours = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-        clicks = [line for line in result.stderr.splitlines() if "Error" in line and ("─" in line or line.startswith("Error:"))]
+        clicks = [line for line in result.stderr.splitlines()
+                  if "Error" in line and ("─" in line or line.startswith("Error:"))]
         assert len(ours) + len(clicks) == 1, shown
 
 

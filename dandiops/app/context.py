@@ -230,7 +230,8 @@ class Context:
         if "aws" not in self._clients:
             from dandiops.providers.aws import AwsClient
 
-            endpoint = self.endpoint("AWS_ENDPOINT_URL", "https://aws.invalid") if self.setting("AWS_ENDPOINT_URL") else None
+            endpoint = (self.endpoint("AWS_ENDPOINT_URL", "https://aws.invalid") if self.setting("AWS_ENDPOINT_URL")
+                        else None)
             self._clients["aws"] = AwsClient(
                 endpoint_url=endpoint,
                 region=self.aws_region(),

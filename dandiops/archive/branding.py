@@ -239,7 +239,7 @@ def check_svg(data: bytes) -> None:
 
     class Builder(TreeBuilder):
         # ElementTree drops processing instructions, but <?xml-stylesheet?> loads a style sheet
-        def __init__(self):
+        def __init__(self) -> None:
             super().__init__()
             self.processing_instructions: list[str] = []
 

@@ -82,7 +82,7 @@ def _principals(statement: dict) -> list[str]:
     if principal == "*":
         return ["*"]
     if isinstance(principal, dict):
-        found = []
+        found: list[str] = []
         for key, value in principal.items():
             found.extend("*" if v == "*" and key in ("AWS", "*") else v for v in _as_list(value))
         return found

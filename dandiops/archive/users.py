@@ -96,7 +96,8 @@ def read_email_file(path: str) -> list[str]:
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsageError(f"--from-file {path}: no such file", hint="give the path of a file with one email per line") from None
+        raise UsageError(f"--from-file {path}: no such file",
+                         hint="give the path of a file with one email per line") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"--from-file {path}: cannot read it ({exc})",
                          hint="give a UTF-8 text file with one email per line") from None

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from dandiops.steps.base import Change
     from dandiops.app.context import Context
+    from dandiops.steps.base import Change
 
 PlanT = TypeVar("PlanT")
 ResultT = TypeVar("ResultT")

@@ -103,8 +103,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    config: Annotated[Optional[str], typer.Option("--config", envvar="DANDIOPS_CONFIG", show_envvar=True,
-                                                  help="Path to dandiops.toml (default: found upward from here).")] = None,
+    config: Annotated[Optional[str], typer.Option(
+        "--config", envvar="DANDIOPS_CONFIG", show_envvar=True,
+        help="Path to dandiops.toml (default: found upward from here).")] = None,
     env: RootEnvOption = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,

@@ -280,7 +280,8 @@ def status(ctx: typer.Context,
                                                                                      "github_repo).")] = None,
            env: EnvOption = None, json_output: JsonOption = False) -> None:
     """The latest deploy run and Heroku release of each environment."""
-    from dandiops.steps.release.history import environments_with_releases, status as env_status
+    from dandiops.steps.release.history import environments_with_releases
+    from dandiops.steps.release.history import status as env_status
 
     context = get_context(ctx, env=env_name or env, json_mode=json_output, subject_of_result=False)
     environments = environments_with_releases(context, env_name or env)

@@ -94,7 +94,7 @@ def demo(
     from dandiops.core.errors import ConfigError
 
     try:
-        from dandiops.sandbox.demo import DEMO_ENV, demo_environment, demo_answers_path, quiet_rerun
+        from dandiops.sandbox.demo import DEMO_ENV, demo_answers_path, demo_environment, quiet_rerun
         from dandiops.sandbox.full import build_sandbox
     except ImportError as exc:
         raise ConfigError(f"the sandbox needs packages this installation lacks ({exc.name})",

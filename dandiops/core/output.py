@@ -132,8 +132,8 @@ class Reporter:
         self.out.print(text, markup=False)
 
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> None:
-        from rich.table import Table
         from rich import box
+        from rich.table import Table
         from rich.text import Text
 
         table = Table(title=title, box=box.SIMPLE_HEAD if self.terminal.stdout_tty else box.SIMPLE,

@@ -152,7 +152,8 @@ def load_settings(config: str | os.PathLike[str] | None = None, environ: Mapping
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text", hint="save it as UTF-8") from None
     except OSError as exc:
-        raise ConfigError(f"{path} cannot be read ({exc.strerror or exc})", hint="check the file's permissions") from None
+        raise ConfigError(f"{path} cannot be read ({exc.strerror or exc})",
+                          hint="check the file's permissions") from None
     unknown = sorted(set(data) - {"environments", "default_env"})
     if unknown:
         raise ConfigError(f"{path}: unknown top-level key(s) {', '.join(unknown)}",
@@ -177,8 +178,10 @@ def _check_value(key: str, value: Any) -> Any:
                                                     "starting with a letter)"),
         "github_repo": names.check_github_repo,
         "workflow": lambda v: names.check_pattern(v, names.WORKFLOW_FILE, "a workflow",
-                                                  "a file name in .github/workflows such as backend-staging-deploy.yml"),
-        "bucket": lambda v: names.check_pattern(v, names.S3_BUCKET, "a bucket", "an S3 bucket name such as my-dandisets"),
+                                                  "a file name in .github/workflows such as "
+                                                  "backend-staging-deploy.yml"),
+        "bucket": lambda v: names.check_pattern(v, names.S3_BUCKET, "a bucket",
+                                                "an S3 bucket name such as my-dandisets"),
         "team": lambda v: names.check_pattern(v, names.HEROKU_TEAM, "a Heroku team", "my-team"),
         "region": lambda v: names.check_pattern(v, names.HEROKU_REGION, "a Heroku region", "us or eu"),
         "iam_user": lambda v: names.check_pattern(v, names.IAM_USER, "an IAM user name", "dandi-api-staging"),

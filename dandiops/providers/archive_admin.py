@@ -7,8 +7,12 @@ and expect a session cookie and the admin index. Nothing here prints.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from dandiops.core.errors import AuthError, DandiopsError, ExitCode, UnavailableError
+
+if TYPE_CHECKING:
+    import httpx
 
 _CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
 
@@ -56,7 +60,7 @@ def verify_admin_login(api_url: str, username: str, password: str, *, timeout: f
                                ) from None
 
 
-def _expect_page(response, url: str) -> None:
+def _expect_page(response: "httpx.Response", url: str) -> None:
     status = response.status_code
     if status == 400:
         raise DandiopsError(f"{url} answered 400 Bad Request",

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from dandiops.core.errors import AuthError, ConfigError, ConflictError, DandiopsError, NotFoundError, UnavailableError
+from dandiops.providers.api_json import JsonObject
+
+if TYPE_CHECKING:
+    import boto3.session
+    from botocore.exceptions import ClientError
 
 _MISSING_CODES = {"404", "NoSuchBucket", "NoSuchEntity", "NoSuchBucketPolicy", "NoSuchPublicAccessBlockConfiguration"}
 _AUTH_CODES = {"AccessDenied", "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException",
@@ -49,25 +54,28 @@ class UserReport:
 class AwsClient:
     def __init__(self, *, endpoint_url: str | None = None, region: str | None = None,
                  access_key_id: str | None = None, secret_access_key: str | None = None,
-                 session_token: str | None = None, profile: str | None = None):
+                 session_token: str | None = None, profile: str | None = None) -> None:
         self.endpoint_url = endpoint_url or None
         self.region = region or "us-east-1"
-        self._credentials = {"aws_access_key_id": access_key_id, "aws_secret_access_key": secret_access_key,
-                             "aws_session_token": session_token}
+        # Empty means unset: boto3 then looks in its own chain (profile, environment, instance role).
+        self._access_key_id = access_key_id or None
+        self._secret_access_key = secret_access_key or None
+        self._session_token = session_token or None
         self._profile = profile
-        self._session = None
+        self._session: boto3.session.Session | None = None
         self._clients: dict[str, Any] = {}
 
     # --- clients -------------------------------------------------------------------------
-    def client(self, service: str):
+    def client(self, service: str) -> Any:
+        """The botocore client for `service` (untyped: each service's operations are named at run time)."""
         if service not in self._clients:
             import boto3
             from botocore.config import Config
 
             if self._session is None:
                 self._session = boto3.session.Session(
-                    profile_name=self._profile,
-                    **{k: v for k, v in self._credentials.items() if v},
+                    profile_name=self._profile, aws_access_key_id=self._access_key_id,
+                    aws_secret_access_key=self._secret_access_key, aws_session_token=self._session_token,
                     region_name=self.region)
             config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=10, read_timeout=30,
                             s3={"addressing_style": "path"} if self.endpoint_url else None)
@@ -79,20 +87,20 @@ class AwsClient:
             client.close()
         self._clients.clear()
 
-    def _call(self, service: str, operation: str, what: str, **params) -> dict:
+    def _call(self, service: str, operation: str, what: str, **params: Any) -> JsonObject:
         from botocore.exceptions import (
             ClientError,
             EndpointConnectionError,
             NoCredentialsError,
             NoRegionError,
             PartialCredentialsError,
+            ProfileNotFound,
         )
         from botocore.exceptions import ConnectionError as BotoConnectionError
-        from botocore.exceptions import ProfileNotFound
 
         try:
             client = self.client(service)
-            return getattr(client, operation)(**params)
+            return cast(JsonObject, getattr(client, operation)(**params))
         except (NoCredentialsError, PartialCredentialsError):
             raise ConfigError(f"no AWS credentials for {what}",
                               hint="set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the "
@@ -162,7 +170,7 @@ class AwsClient:
                    Policy=json.dumps(policy))
 
     def create_user(self, name: str) -> str:
-        return self._call("iam", "create_user", f"creating IAM user {name}", UserName=name)["User"]["Arn"]
+        return cast(str, self._call("iam", "create_user", f"creating IAM user {name}", UserName=name)["User"]["Arn"])
 
     def create_access_key(self, user: str) -> tuple[str, str]:
         """A new key pair for `user`: (access key id, secret). The secret is shown by AWS only now."""
@@ -175,7 +183,7 @@ class AwsClient:
                    UserName=user, AccessKeyId=key_id)
 
 
-def _client_error(exc, what: str) -> DandiopsError:
+def _client_error(exc: "ClientError", what: str) -> DandiopsError:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", ""))
     message = error.get("Message") or code

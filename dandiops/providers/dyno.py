@@ -27,7 +27,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Callable, Mapping
+from typing import IO, TYPE_CHECKING, Callable, Mapping, NotRequired, TypedDict, Unpack, cast
 from urllib.parse import urlsplit
 
 from dandiops.core.errors import (
@@ -40,6 +40,7 @@ from dandiops.core.errors import (
     UnavailableError,
     UsageError,
 )
+from dandiops.providers.api_json import JsonObject
 
 if TYPE_CHECKING:
     from dandiops.providers.heroku import HerokuClient
@@ -51,6 +52,27 @@ CREATE_RETRIES_ON_CONFLICT = 2  # what the official CLI does: the release may no
 EOT = b"\x04"
 
 Output = Callable[[str], None]
+
+
+class DynoCreateBody(TypedDict):
+    """POST /apps/{app}/dynos for a one-off `run` dyno."""
+
+    command: str
+    attach: bool
+    type: str
+    env: dict[str, str]
+    size: NotRequired[str]
+    time_to_live: NotRequired[int]
+    force_no_tty: NotRequired[bool]
+
+
+class DynoOptions(TypedDict, total=False):
+    """The choices `run` passes on to `create`."""
+
+    env: Mapping[str, str] | None
+    size: str | None
+    time_to_live: int | None
+    force_no_tty: bool | None
 
 
 @dataclass(frozen=True)
@@ -91,7 +113,7 @@ class ExitStatusMarker:
         return f'{command}\necho "{self.prefix}$?"'
 
     def in_command(self, command: str | None) -> bool:
-        return bool(command) and self.prefix in command
+        return command is not None and self.prefix in command
 
 
 class ExitStatusFilter:
@@ -176,7 +198,7 @@ class OneOffDynos:
     """Runs commands in one-off dynos of one app and reports their exit status."""
 
     def __init__(self, heroku: "HerokuClient", app: str, *, ca_file: str | None = None,
-                 limits: TimeLimits | None = None):
+                 limits: TimeLimits | None = None) -> None:
         self.heroku = heroku
         self.app = app
         self.limits = limits or TimeLimits()
@@ -185,9 +207,9 @@ class OneOffDynos:
     # --- Platform API ----------------------------------------------------------------------
     def create(self, command: str, *, env: Mapping[str, str] | None = None, size: str | None = None,
                time_to_live: int | None = None, attach: bool = True, force_no_tty: bool | None = True,
-               timeout: float | None = None) -> dict:
+               timeout: float | None = None) -> JsonObject:
         """POST the dyno; `timeout` (seconds) bounds each attempt. Only a 409 is tried again."""
-        body: dict = {"command": command, "attach": attach, "type": "run", "env": dict(env or {})}
+        body: DynoCreateBody = {"command": command, "attach": attach, "type": "run", "env": dict(env or {})}
         if size:
             body["size"] = size
         if time_to_live:
@@ -197,7 +219,7 @@ class OneOffDynos:
         what = f"starting a one-off dyno on {self.app}"
         for attempt in range(CREATE_RETRIES_ON_CONFLICT + 1):
             try:
-                return self.heroku.post(f"/apps/{self.app}/dynos", body, what=what, timeout=timeout)
+                return cast(JsonObject, self.heroku.post(f"/apps/{self.app}/dynos", body, what=what, timeout=timeout))
             except ConflictError:
                 if attempt == CREATE_RETRIES_ON_CONFLICT:
                     raise
@@ -210,7 +232,7 @@ class OneOffDynos:
     # --- run ---------------------------------------------------------------------------------
     def run(self, command: str, *, output: Output, env: Mapping[str, str] | None = None,
             size: str | None = None, time_to_live: int | None = None, stdin: IO[bytes] | None = None,
-            force_no_tty: bool | None = True, on_attached: Callable[[dict], None] | None = None) -> DynoResult:
+            force_no_tty: bool | None = True, on_attached: Callable[[JsonObject], None] | None = None) -> DynoResult:
         """Run `command`, streaming its output to `output`; returns its exit status.
 
         `stdin` (a binary stream) is forwarded to the dyno; its end is sent as EOT. The start
@@ -224,7 +246,8 @@ class OneOffDynos:
         return self.attach(dyno, marker=marker, output=output, stdin=stdin, on_attached=on_attached,
                            start_by=start_by)
 
-    def _create_or_stop(self, marker: ExitStatusMarker, command: str, start_by: _Deadline, **options) -> dict:
+    def _create_or_stop(self, marker: ExitStatusMarker, command: str, start_by: _Deadline,
+                        **options: Unpack[DynoOptions]) -> JsonObject:
         """Create the dyno; if the answer never comes, find the dyno by its marker and stop it.
 
         A create is not idempotent, so a lost answer is never retried: it is reconciled.
@@ -275,8 +298,9 @@ class OneOffDynos:
             return f"the dyno it had created ({', '.join(stopped)}) was stopped", None
         return f"{self.app} lists no dyno of this run", None
 
-    def attach(self, dyno: dict, *, marker: ExitStatusMarker, output: Output, stdin: IO[bytes] | None = None,
-               on_attached: Callable[[dict], None] | None = None, start_by: _Deadline | None = None) -> DynoResult:
+    def attach(self, dyno: JsonObject, *, marker: ExitStatusMarker, output: Output, stdin: IO[bytes] | None = None,
+               on_attached: Callable[[JsonObject], None] | None = None,
+               start_by: _Deadline | None = None) -> DynoResult:
         """Attach to a created dyno (its command wrapped by `marker`) until it ends.
 
         If the attach ends any other way than with the marker's exit status, the dyno is stopped
@@ -314,7 +338,7 @@ class OneOffDynos:
                 _close_quietly(conn)
         return DynoResult(exit_status=exit_status, dyno_id=dyno["id"], dyno_name=name)
 
-    def _stop_quietly(self, dyno: dict) -> str | None:
+    def _stop_quietly(self, dyno: JsonObject) -> str | None:
         """Stop `dyno`; None once it is stopped or already gone, else why the stop failed."""
         try:
             self.stop(dyno["id"])
@@ -324,7 +348,7 @@ class OneOffDynos:
             return exc.message
         return None
 
-    def _still_running(self, dyno: dict, why: str, problem: str, code: ExitCode) -> DandiopsError:
+    def _still_running(self, dyno: JsonObject, why: str, problem: str, code: ExitCode) -> DandiopsError:
         name = dyno.get("name")
         return DandiopsError(f"{why}, and stopping dyno {name} failed: {problem}",
                              hint=f"stop it yourself: heroku ps:stop {name} -a {self.app}", exit_code=code)

@@ -15,7 +15,7 @@ import itertools
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, TypedDict
 
 from dandiops.core.errors import (
     AuthError,
@@ -29,6 +29,16 @@ from dandiops.core.errors import (
 )
 from dandiops.providers.http import RetryPolicy
 
+if TYPE_CHECKING:
+    from github.GithubException import GithubException
+    from github.GithubObject import Opt
+    from github.GithubRetry import GithubRetry
+    from github.GitRelease import GitRelease
+    from github.PullRequest import PullRequest
+    from github.Repository import Repository
+    from github.Workflow import Workflow
+    from github.WorkflowRun import WorkflowRun
+
 DEFAULT_API_URL = "https://api.github.com"
 TOKEN_NAMES = ("GITHUB_TOKEN", "GH_TOKEN")
 TOKEN_HINT = ("set GITHUB_TOKEN (or GH_TOKEN) to a token with the `repo` and `workflow` scopes "
@@ -40,7 +50,7 @@ def api_url_from_env(environ: Mapping[str, str] = os.environ) -> str:
     return environ.get("DANDIOPS_GITHUB_API_URL", DEFAULT_API_URL).rstrip("/")
 
 
-def _retry(policy: RetryPolicy, max_rate_wait: float):
+def _retry(policy: RetryPolicy, max_rate_wait: float) -> "GithubRetry":
     from github.GithubRetry import GithubRetry
 
     class ReadOnlyRetry(GithubRetry):
@@ -52,6 +62,19 @@ def _retry(policy: RetryPolicy, max_rate_wait: float):
 
     return ReadOnlyRetry(total=max(0, policy.attempts - 1), backoff_factor=policy.base_delay,
                          backoff_max=policy.max_delay, max_rate_limit_wait=max_rate_wait)
+
+
+class JobStep(TypedDict):
+    name: str
+    number: int | None
+    status: str
+    conclusion: str | None
+
+
+class RateLimitSummary(TypedDict):
+    limit: int
+    remaining: int
+    reset: str  # ISO 8601
 
 
 @dataclass(frozen=True)
@@ -77,7 +100,7 @@ class JobState:
     name: str
     status: str
     conclusion: str | None
-    steps: list[dict] = field(default_factory=list)
+    steps: list[JobStep] = field(default_factory=list)
     html_url: str | None = None
 
 
@@ -107,7 +130,7 @@ def _seconds_setting(environ: Mapping[str, str], name: str, default: float) -> f
 class GitHubClient:
     def __init__(self, token: str | None, *, base_url: str | None = None, env_name: str | None = None,
                  retry: RetryPolicy | None = None, timeout: int = 15, write_interval: float | None = None,
-                 max_rate_wait: float | None = None, environ: Mapping[str, str] = os.environ):
+                 max_rate_wait: float | None = None, environ: Mapping[str, str] = os.environ) -> None:
         if not token:
             raise ConfigError("no GitHub token", hint=TOKEN_HINT)
         import github
@@ -125,7 +148,7 @@ class GitHubClient:
             seconds_between_writes=write_interval or None,  # PyGithub's guard against secondary limits
             user_agent="dandiops",
         )
-        self._repos: dict[str, Any] = {}
+        self._repos: dict[str, Repository] = {}
 
     def close(self) -> None:
         self._gh.close()
@@ -133,7 +156,7 @@ class GitHubClient:
     def __enter__(self) -> "GitHubClient":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # --- errors --------------------------------------------------------------------------
@@ -180,12 +203,14 @@ class GitHubClient:
         except (AssertionError, ValueError, BadAttributeException, IncompletableObject) as exc:
             # PyGithub asserts that the URLs in an answer stay on the API's host (so the token is never
             # sent elsewhere) and parses JSON bodies: an answer failing either is not GitHub's.
-            reason = "it names URLs on another host" if isinstance(exc, AssertionError) else "it is not what GitHub sends"
+            reason = ("it names URLs on another host" if isinstance(exc, AssertionError)
+                      else "it is not what GitHub sends")
             raise UnavailableError(f"GitHub answered unexpectedly while {what}: {reason}",
                                    hint="check DANDIOPS_GITHUB_API_URL and any proxy in between; nothing further "
                                         "was sent") from None
 
-    def _translate(self, exc, what: str, *, repo: str | None, workflow: str | None, write: bool) -> DandiopsError:
+    def _translate(self, exc: "GithubException", what: str, *, repo: str | None, workflow: str | None,
+                   write: bool) -> DandiopsError:
         status = exc.status
         data = exc.data if isinstance(exc.data, dict) else {}
         message = data.get("message") or exc.message or str(exc.data or "")
@@ -229,7 +254,7 @@ class GitHubClient:
         return DandiopsError(f"GitHub API error {status} while {what}: {message}", exit_code=ExitCode.FAILURE)
 
     # --- repository and files -----------------------------------------------------------
-    def repo(self, full_name: str):
+    def repo(self, full_name: str) -> "Repository":
         if full_name not in self._repos:
             with self.calling(f"reading repository {full_name}", repo=full_name):
                 self._repos[full_name] = self._gh.get_repo(full_name)
@@ -245,7 +270,8 @@ class GitHubClient:
             permissions = repo.permissions
             header = {k.lower(): v for k, v in (repo.raw_headers or {}).items()}.get("x-oauth-scopes")
         level = "admin" if permissions.admin else "push" if permissions.push else "pull"
-        scopes = None if header is None else [s.strip() for s in header.split(",") if s.strip()]
+        # PyGithub types header values as str | int; an HTTP header is text
+        scopes = None if header is None else [s.strip() for s in str(header).split(",") if s.strip()]
         return TokenAccess(level, scopes)
 
     def actions_secret_names(self, full_name: str) -> set[str]:
@@ -260,7 +286,7 @@ class GitHubClient:
         with self.calling(f"setting Actions secret {name} on {full_name}", repo=full_name, write=True):
             repo.create_secret(name, value, secret_type="actions")
 
-    def workflow(self, full_name: str, workflow_file: str):
+    def workflow(self, full_name: str, workflow_file: str) -> "Workflow":
         repo = self.repo(full_name)
         with self.calling(f"reading workflow {workflow_file}", repo=full_name, workflow=workflow_file):
             return repo.get_workflow(workflow_file)
@@ -303,7 +329,7 @@ class GitHubClient:
                 return None
 
     # --- runs ----------------------------------------------------------------------------
-    def dispatch(self, workflow, ref: str, inputs: Mapping[str, str] | None = None, *,
+    def dispatch(self, workflow: "Workflow", ref: str, inputs: Mapping[str, str] | None = None, *,
                  full_name: str) -> int | None:
         """Create a workflow_dispatch event; the run id when GitHub returns run details."""
         with self.calling(f"dispatching {workflow.path} on {ref}", repo=full_name, write=True):
@@ -311,28 +337,28 @@ class GitHubClient:
         run_id = getattr(result, "id", None)
         return int(run_id) if run_id else None
 
-    def runs(self, workflow, *, full_name: str, branch: str | None = None, event: str | None = None,
-             created_since: dt.datetime | None = None, limit: int = 10) -> list:
+    def runs(self, workflow: "Workflow", *, full_name: str, branch: str | None = None, event: str | None = None,
+             created_since: dt.datetime | None = None, limit: int = 10) -> list["WorkflowRun"]:
         from github.GithubObject import NotSet
 
-        created = NotSet
+        created: Opt[str] = NotSet
         if created_since is not None:
             created = ">=" + created_since.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         with self.calling(f"listing runs of {workflow.path}", repo=full_name):
             listing = workflow.get_runs(branch=branch or NotSet, event=event or NotSet, created=created)
             return list(itertools.islice(listing, limit)) if limit else list(listing)
 
-    def run(self, full_name: str, run_id: int):
+    def run(self, full_name: str, run_id: int) -> "WorkflowRun":
         repo = self.repo(full_name)
         with self.calling(f"reading run {run_id}", repo=full_name):
             return repo.get_workflow_run(run_id)
 
-    def refresh(self, run, *, full_name: str) -> bool:
+    def refresh(self, run: "WorkflowRun", *, full_name: str) -> bool:
         """Re-read a run with If-None-Match; False when GitHub answered 304 Not Modified."""
         with self.calling(f"reading run {run.id}", repo=full_name):
             return run.update()
 
-    def jobs(self, run, etag: str | None, *, full_name: str) -> tuple[list[JobState] | None, str | None]:
+    def jobs(self, run: "WorkflowRun", etag: str | None, *, full_name: str) -> tuple[list[JobState] | None, str | None]:
         """The run's jobs (latest attempt), or None when unchanged since `etag` (a free 304)."""
         from github import GithubException
 
@@ -355,7 +381,7 @@ class GitHubClient:
                 for j in data.get("jobs", [])]
         return jobs, new_etag
 
-    def rerun(self, run, *, full_name: str) -> None:
+    def rerun(self, run: "WorkflowRun", *, full_name: str) -> None:
         from github import GithubException
 
         with self.calling(f"re-running run {run.id}", repo=full_name, write=True):
@@ -364,31 +390,31 @@ class GitHubClient:
                 raise GithubException(status, json.loads(body) if body else None, headers)
 
     # --- releases, pull requests, branches -------------------------------------------------
-    def create_release(self, full_name: str, tag: str, *, target: str, name: str, body: str):
+    def create_release(self, full_name: str, tag: str, *, target: str, name: str, body: str) -> "GitRelease":
         repo = self.repo(full_name)
         with self.calling(f"publishing release {tag}", repo=full_name, write=True):
             return repo.create_git_release(tag, name=name, message=body, target_commitish=target,
                                            make_latest="true")
 
-    def releases(self, full_name: str, limit: int = 10) -> list:
+    def releases(self, full_name: str, limit: int = 10) -> list["GitRelease"]:
         repo = self.repo(full_name)
         with self.calling("listing releases", repo=full_name):
             return list(itertools.islice(repo.get_releases(), limit))
 
-    def pull(self, full_name: str, number: int):
+    def pull(self, full_name: str, number: int) -> "PullRequest":
         repo = self.repo(full_name)
         with self.calling(f"reading pull request #{number}", repo=full_name):
             return repo.get_pull(number)
 
-    def refresh_pull(self, pull, *, full_name: str) -> bool:
+    def refresh_pull(self, pull: "PullRequest", *, full_name: str) -> bool:
         with self.calling(f"reading pull request #{pull.number}", repo=full_name):
             return pull.update()
 
-    def add_label(self, pull, label: str, *, full_name: str) -> None:
+    def add_label(self, pull: "PullRequest", label: str, *, full_name: str) -> None:
         with self.calling(f"adding the label {label!r} to pull request #{pull.number}", repo=full_name, write=True):
             pull.add_to_labels(label)
 
-    def open_pulls(self, full_name: str, *, head: str, base: str) -> list:
+    def open_pulls(self, full_name: str, *, head: str, base: str) -> list["PullRequest"]:
         repo = self.repo(full_name)
         with self.calling("listing pull requests", repo=full_name):
             owner = full_name.split("/", 1)[0]
@@ -410,12 +436,12 @@ class GitHubClient:
                 result = repo.update_file(path, message, content, sha, branch=branch)
         return result["commit"].sha
 
-    def create_pull(self, full_name: str, *, base: str, head: str, title: str, body: str):
+    def create_pull(self, full_name: str, *, base: str, head: str, title: str, body: str) -> "PullRequest":
         repo = self.repo(full_name)
         with self.calling(f"opening a pull request from {head}", repo=full_name, write=True):
             return repo.create_pull(base=base, head=head, title=title, body=body)
 
-    def rate_limit(self) -> dict:
+    def rate_limit(self) -> RateLimitSummary:
         with self.calling("reading the rate limit"):
             core = self._gh.get_rate_limit().resources.core
         return {"limit": core.limit, "remaining": core.remaining, "reset": core.reset.isoformat()}

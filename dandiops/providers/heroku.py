@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NotRequired, TypedDict, Unpack, cast
 
 import httpx
 
@@ -20,16 +20,45 @@ from dandiops.core.errors import (
     ConflictError,
     DandiopsError,
     ExitCode,
-    NotFoundError,
     MaybeAppliedError,
+    NotFoundError,
     UnavailableError,
     UsageError,
 )
 from dandiops.core.names import path_segment
+from dandiops.providers.api_json import JsonObject
 from dandiops.providers.http import IDEMPOTENT_METHODS, RetryPolicy, send_with_retries
 
 DEFAULT_API_URL = "https://api.heroku.com"
 ACCEPT_V3 = "application/vnd.heroku+json; version=3"
+
+
+class RequestOptions(TypedDict, total=False):
+    """What `get`, `post` and the other verbs pass on to `request`."""
+
+    headers: Mapping[str, str] | None
+    what: str | None
+    timeout: float | None
+
+
+class DynoSizeName(TypedDict):
+    name: str
+
+
+class FormationUpdate(TypedDict):
+    """One entry of PATCH /apps/{app}/formation's `updates`."""
+
+    type: str
+    quantity: int
+    dyno_size: DynoSizeName
+
+
+class CollaboratorAddition(TypedDict):
+    """POST .../collaborators: what Heroku takes to add a collaborator (permissions on team apps only)."""
+
+    user: str
+    silent: bool
+    permissions: NotRequired[list[str]]
 
 
 def api_url_from_env(environ: Mapping[str, str] = os.environ) -> str:
@@ -41,7 +70,7 @@ class HerokuClient:
 
     def __init__(self, api_key: str | None, *, base_url: str | None = None, env_name: str | None = None,
                  retry: RetryPolicy | None = None, timeout: httpx.Timeout | None = None,
-                 transport: httpx.BaseTransport | None = None):
+                 transport: httpx.BaseTransport | None = None) -> None:
         if not api_key:
             raise ConfigError(
                 "no Heroku API key",
@@ -68,7 +97,7 @@ class HerokuClient:
     def __enter__(self) -> "HerokuClient":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # --- transport -----------------------------------------------------------------------
@@ -107,20 +136,20 @@ class HerokuClient:
                                 for phase, limit in (("connect", limits.connect), ("read", limits.read),
                                                      ("write", limits.write), ("pool", limits.pool))})
 
-    def get(self, path: str, **kw) -> Any:
-        return _json_body(self.request("GET", path, **kw))
+    def get(self, path: str, **options: Unpack[RequestOptions]) -> Any:
+        return _json_body(self.request("GET", path, **options))
 
-    def patch(self, path: str, body: Any, **kw) -> Any:
-        return _json_or_none(self.request("PATCH", path, json=body, **kw))
+    def patch(self, path: str, body: Any, **options: Unpack[RequestOptions]) -> Any:
+        return _json_or_none(self.request("PATCH", path, json=body, **options))
 
-    def post(self, path: str, body: Any = None, **kw) -> Any:
-        return _json_or_none(self.request("POST", path, json=body if body is not None else {}, **kw))
+    def post(self, path: str, body: Any = None, **options: Unpack[RequestOptions]) -> Any:
+        return _json_or_none(self.request("POST", path, json=body if body is not None else {}, **options))
 
-    def put(self, path: str, body: Any, **kw) -> Any:
-        return _json_or_none(self.request("PUT", path, json=body, **kw))
+    def put(self, path: str, body: Any, **options: Unpack[RequestOptions]) -> Any:
+        return _json_or_none(self.request("PUT", path, json=body, **options))
 
-    def delete(self, path: str, **kw) -> Any:
-        return _json_or_none(self.request("DELETE", path, **kw))
+    def delete(self, path: str, **options: Unpack[RequestOptions]) -> Any:
+        return _json_or_none(self.request("DELETE", path, **options))
 
     def paginate(self, path: str, *, range_header: str = "id ..; max=1000", what: str | None = None,
                  limit: int | None = None) -> list[Any]:
@@ -179,90 +208,105 @@ class HerokuClient:
             )
         if status >= 500:
             hint = ("the write was not retried: read the state (e.g. `dandiops status`) before running again"
-                    if method not in ("GET", "HEAD") else "Heroku kept failing; try again later or check status.heroku.com")
+                    if method not in ("GET", "HEAD")
+                    else "Heroku kept failing; try again later or check status.heroku.com")
             return UnavailableError(f"Heroku API error {status} on {action}: {remote_message}", hint=hint)
         return DandiopsError(f"Heroku API error {status} on {action}: {remote_message}", exit_code=ExitCode.FAILURE)
 
     # --- typed helpers -------------------------------------------------------------------
-    def account(self) -> dict:
-        return self.get("/account", what="reading the Heroku account")
+    # The answers are the API's JSON as sent: these state the shape Heroku's schema gives each route.
+    def _get_object(self, path: str, what: str) -> JsonObject:
+        return cast(JsonObject, self.get(path, what=what))
+
+    def _get_list(self, path: str, what: str) -> list[JsonObject]:
+        return cast(list[JsonObject], self.get(path, what=what))
+
+    def account(self) -> JsonObject:
+        return self._get_object("/account", "reading the Heroku account")
 
     def rate_limit_remaining(self) -> int:
         return int(self.get("/account/rate-limits")["remaining"])
 
-    def app(self, app: str) -> dict:
-        return self.get(f"/apps/{path_segment(app)}", what=f"reading app {app}")
+    def app(self, app: str) -> JsonObject:
+        return self._get_object(f"/apps/{path_segment(app)}", f"reading app {app}")
 
-    def create_app(self, app: str, *, region: str, team: str | None = None) -> dict:
+    def create_app(self, app: str, *, region: str, team: str | None = None) -> JsonObject:
         if team:
-            return self.post("/teams/apps", {"name": app, "team": team, "region": region},
-                             what=f"creating app {app} in team {team}")
-        return self.post("/apps", {"name": app, "region": region}, what=f"creating app {app}")
+            return cast(JsonObject, self.post("/teams/apps", {"name": app, "team": team, "region": region},
+                                              what=f"creating app {app} in team {team}"))
+        return cast(JsonObject, self.post("/apps", {"name": app, "region": region}, what=f"creating app {app}"))
 
-    def buildpack_installations(self, app: str) -> list[dict]:
-        return self.get(f"/apps/{path_segment(app)}/buildpack-installations", what=f"reading buildpacks of {app}")
+    def buildpack_installations(self, app: str) -> list[JsonObject]:
+        return self._get_list(f"/apps/{path_segment(app)}/buildpack-installations", f"reading buildpacks of {app}")
 
-    def set_buildpacks(self, app: str, urls: Iterable[str]) -> list[dict]:
+    def set_buildpacks(self, app: str, urls: Iterable[str]) -> list[JsonObject]:
         """Replace the app's buildpacks with `urls`, in this order."""
-        return self.put(f"/apps/{path_segment(app)}/buildpack-installations",
-                        {"updates": [{"buildpack": url} for url in urls]}, what=f"setting buildpacks of {app}")
+        return cast(list[JsonObject], self.put(f"/apps/{path_segment(app)}/buildpack-installations",
+                                               {"updates": [{"buildpack": url} for url in urls]},
+                                               what=f"setting buildpacks of {app}"))
 
-    def app_feature(self, app: str, feature: str) -> dict:
-        return self.get(f"/apps/{path_segment(app)}/features/{path_segment(feature)}",
-                        what=f"reading the {feature} feature of {app}")
+    def app_feature(self, app: str, feature: str) -> JsonObject:
+        return self._get_object(f"/apps/{path_segment(app)}/features/{path_segment(feature)}",
+                                f"reading the {feature} feature of {app}")
 
-    def enable_app_feature(self, app: str, feature: str) -> dict:
-        return self.patch(f"/apps/{path_segment(app)}/features/{path_segment(feature)}", {"enabled": True},
-                          what=f"enabling {feature} on {app}")
+    def enable_app_feature(self, app: str, feature: str) -> JsonObject:
+        return cast(JsonObject, self.patch(f"/apps/{path_segment(app)}/features/{path_segment(feature)}",
+                                           {"enabled": True}, what=f"enabling {feature} on {app}"))
 
     def config_vars(self, app: str) -> dict[str, str]:
-        return self.get(f"/apps/{path_segment(app)}/config-vars", what=f"reading config vars of {app}")
+        return cast(dict[str, str], self.get(f"/apps/{path_segment(app)}/config-vars",
+                                             what=f"reading config vars of {app}"))
 
     def update_config_vars(self, app: str, changes: Mapping[str, str | None]) -> dict[str, str]:
-        return self.patch(f"/apps/{path_segment(app)}/config-vars", dict(changes), what=f"updating config vars of {app}")
+        return cast(dict[str, str], self.patch(f"/apps/{path_segment(app)}/config-vars", dict(changes),
+                                               what=f"updating config vars of {app}"))
 
-    def formation(self, app: str) -> list[dict]:
-        return self.get(f"/apps/{path_segment(app)}/formation", what=f"reading the formation of {app}")
+    def formation(self, app: str) -> list[JsonObject]:
+        return self._get_list(f"/apps/{path_segment(app)}/formation", f"reading the formation of {app}")
 
-    def update_formation(self, app: str, updates: Iterable[Mapping[str, Any]]) -> list[dict]:
-        return self.patch(f"/apps/{path_segment(app)}/formation", {"updates": list(updates)},
-                          what=f"updating the formation of {app}")
+    def update_formation(self, app: str, updates: Iterable[FormationUpdate]) -> list[JsonObject]:
+        return cast(list[JsonObject], self.patch(f"/apps/{path_segment(app)}/formation", {"updates": list(updates)},
+                                                 what=f"updating the formation of {app}"))
 
-    def releases(self, app: str, *, limit: int = 10) -> list[dict]:
+    def releases(self, app: str, *, limit: int = 10) -> list[JsonObject]:
         """The newest releases first."""
         response = self.request("GET", f"/apps/{path_segment(app)}/releases",
                                 headers={"Range": f"version ..; max={limit}, order=desc"},
                                 what=f"reading releases of {app}")
-        return response.json()
+        return cast(list[JsonObject], response.json())
 
-    def release(self, app: str, id_or_version: str | int) -> dict:
-        return self.get(f"/apps/{path_segment(app)}/releases/{path_segment(str(id_or_version))}", what=f"reading release {id_or_version} of {app}")
+    def release(self, app: str, id_or_version: str | int) -> JsonObject:
+        return self._get_object(f"/apps/{path_segment(app)}/releases/{path_segment(str(id_or_version))}",
+                                f"reading release {id_or_version} of {app}")
 
-    def dynos(self, app: str) -> list[dict]:
-        return self.get(f"/apps/{path_segment(app)}/dynos", what=f"listing dynos of {app}")
+    def dynos(self, app: str) -> list[JsonObject]:
+        return self._get_list(f"/apps/{path_segment(app)}/dynos", f"listing dynos of {app}")
 
-    def addons(self, app: str) -> list[dict]:
-        return self.get(f"/apps/{path_segment(app)}/addons", what=f"listing add-ons of {app}")
+    def addons(self, app: str) -> list[JsonObject]:
+        return self._get_list(f"/apps/{path_segment(app)}/addons", f"listing add-ons of {app}")
 
-    def create_addon(self, app: str, plan: str) -> dict:
-        return self.post(f"/apps/{path_segment(app)}/addons", {"plan": plan}, what=f"creating add-on {plan} on {app}")
+    def create_addon(self, app: str, plan: str) -> JsonObject:
+        return cast(JsonObject, self.post(f"/apps/{path_segment(app)}/addons", {"plan": plan},
+                                          what=f"creating add-on {plan} on {app}"))
 
-    def addon_attachments(self, app: str) -> list[dict]:
-        return self.get(f"/apps/{path_segment(app)}/addon-attachments", what=f"listing add-on attachments of {app}")
+    def addon_attachments(self, app: str) -> list[JsonObject]:
+        return self._get_list(f"/apps/{path_segment(app)}/addon-attachments", f"listing add-on attachments of {app}")
 
     # Team apps take collaborators with permissions under /teams/apps; personal apps under /apps, without.
-    def collaborators(self, app: str, *, team: bool) -> list[dict]:
+    def collaborators(self, app: str, *, team: bool) -> list[JsonObject]:
         return self.paginate(_collaborators_path(app, team), what=f"listing collaborators of {app}")
 
-    def add_collaborator(self, app: str, email: str, *, team: bool, permissions: list[str] | None = None) -> dict:
-        body: dict[str, Any] = {"user": email, "silent": False}
+    def add_collaborator(self, app: str, email: str, *, team: bool,
+                         permissions: list[str] | None = None) -> JsonObject:
+        body: CollaboratorAddition = {"user": email, "silent": False}
         if team:
             body["permissions"] = list(permissions or [])
-        return self.post(_collaborators_path(app, team), body, what=f"adding {email} to {app}")
+        return cast(JsonObject, self.post(_collaborators_path(app, team), body, what=f"adding {email} to {app}"))
 
-    def set_collaborator_permissions(self, app: str, email: str, permissions: list[str]) -> dict:
-        return self.patch(f"{_collaborators_path(app, True)}/{path_segment(email)}", {"permissions": permissions},
-                          what=f"changing the permissions of {email} on {app}")
+    def set_collaborator_permissions(self, app: str, email: str, permissions: list[str]) -> JsonObject:
+        return cast(JsonObject, self.patch(f"{_collaborators_path(app, True)}/{path_segment(email)}",
+                                           {"permissions": permissions},
+                                           what=f"changing the permissions of {email} on {app}"))
 
     def remove_collaborator(self, app: str, email: str, *, team: bool) -> None:
         self.delete(f"{_collaborators_path(app, team)}/{path_segment(email)}", what=f"removing {email} from {app}")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 from dandiops.core.errors import NotFoundError
+from dandiops.providers.api_json import JsonObject
 from dandiops.providers.heroku import HerokuClient
 
 DEFAULT_DATA_API_URL = "https://api.data.heroku.com"
@@ -67,29 +68,29 @@ def database_attachment(heroku: HerokuClient, app: str, config_var: str = DATABA
 class HerokuDataClient(HerokuClient):
     url_setting = "DANDIOPS_HEROKU_DATA_API_URL"
 
-    def __init__(self, api_key: str | None, *, base_url: str | None = None, **kwargs: Any):
+    def __init__(self, api_key: str | None, *, base_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(api_key, base_url=base_url or data_api_url_from_env(), **kwargs)
 
-    def database(self, addon_id: str) -> dict:
-        return self.get(f"/client/v11/databases/{addon_id}", what="reading the database's details")
+    def database(self, addon_id: str) -> JsonObject:
+        return self._get_object(f"/client/v11/databases/{addon_id}", "reading the database's details")
 
-    def transfer_schedules(self, addon_id: str) -> list[dict]:
-        return self.get(f"/client/v11/databases/{addon_id}/transfer-schedules", what="reading the backup schedules")
+    def transfer_schedules(self, addon_id: str) -> list[JsonObject]:
+        return self._get_list(f"/client/v11/databases/{addon_id}/transfer-schedules", "reading the backup schedules")
 
-    def create_transfer_schedule(self, addon_id: str, *, hour: int, timezone: str, schedule_name: str) -> dict:
+    def create_transfer_schedule(self, addon_id: str, *, hour: int, timezone: str, schedule_name: str) -> JsonObject:
         """Create, or replace the schedule of the same name. The hour goes as two digits, as the CLI sends it."""
         body = {"hour": f"{hour:02d}", "timezone": timezone, "schedule_name": schedule_name}
-        return self.post(f"/client/v11/databases/{addon_id}/transfer-schedules", body,
-                         what="scheduling daily backups")
+        return cast(JsonObject, self.post(f"/client/v11/databases/{addon_id}/transfer-schedules", body,
+                                          what="scheduling daily backups"))
 
-    def delete_transfer_schedule(self, addon_id: str, schedule_id: str) -> dict | None:
-        return self.delete(f"/client/v11/databases/{addon_id}/transfer-schedules/{schedule_id}",
-                           what="removing the backup schedule")
+    def delete_transfer_schedule(self, addon_id: str, schedule_id: str) -> JsonObject | None:
+        path = f"/client/v11/databases/{addon_id}/transfer-schedules/{schedule_id}"
+        return cast(JsonObject | None, self.delete(path, what="removing the backup schedule"))
 
-    def transfers(self, app: str) -> list[dict]:
-        return self.get(f"/client/v11/apps/{app}/transfers", what=f"listing the transfers of {app}")
+    def transfers(self, app: str) -> list[JsonObject]:
+        return self._get_list(f"/client/v11/apps/{app}/transfers", f"listing the transfers of {app}")
 
-    def backups(self, app: str) -> list[dict]:
+    def backups(self, app: str) -> list[JsonObject]:
         """Backups are the transfers from pg_dump to storage (gof3r); restores and copies are left out."""
         return [t for t in self.transfers(app) if t.get("from_type") == "pg_dump" and t.get("to_type") == "gof3r"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NotRequired, TypedDict, cast
 
 import httpx
 
@@ -23,6 +23,15 @@ MAX_LINES = 1500  # logplex keeps at most this many lines of history
 SOURCES = ("app", "heroku")
 
 
+class LogSessionBody(TypedDict):
+    """POST /apps/{app}/log-sessions, as the official CLI sends it."""
+
+    lines: int
+    tail: bool
+    dyno: NotRequired[str]
+    source: NotRequired[str]
+
+
 @dataclass(frozen=True)
 class LogFilter:
     lines: int = DEFAULT_LINES
@@ -30,9 +39,9 @@ class LogFilter:
     dyno: str | None = None
     source: str | None = None
 
-    def session_body(self) -> dict:
+    def session_body(self) -> LogSessionBody:
         # The schema calls the dyno filter dyno_name; the official CLI sends dyno, which Heroku honours.
-        body: dict = {"lines": self.lines, "tail": self.tail}
+        body: LogSessionBody = {"lines": self.lines, "tail": self.tail}
         if self.dyno:
             body["dyno"] = self.dyno
         if self.source:
@@ -48,7 +57,7 @@ def open_session(heroku: HerokuClient, app: str, log_filter: LogFilter) -> str:
     """POST /apps/{app}/log-sessions; returns the logplex URL (it carries its own credential)."""
     session = heroku.post(f"/apps/{app}/log-sessions", log_filter.session_body(),
                           what=f"opening a log session for {app}")
-    return session["logplex_url"]
+    return cast(str, session["logplex_url"])
 
 
 def read_stream(http: httpx.Client, url: str) -> Iterator[str]:
@@ -76,7 +85,7 @@ def read_stream(http: httpx.Client, url: str) -> Iterator[str]:
 class _Printed:
     """The lines already yielded, to skip them when a new session replays its history."""
 
-    def __init__(self, size: int = MAX_LINES):
+    def __init__(self, size: int = MAX_LINES) -> None:
         self._order: deque[str] = deque(maxlen=size)
         self._counts: dict[str, int] = {}
         self.last_stamp: str | None = None

@@ -12,6 +12,7 @@ import os
 import random
 import time
 from dataclasses import dataclass
+from typing import Callable, Mapping
 
 import httpx
 
@@ -28,7 +29,7 @@ class RetryPolicy:
     max_delay: float = 8.0
 
     @classmethod
-    def from_env(cls, environ=os.environ) -> "RetryPolicy":
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "RetryPolicy":
         """DANDIOPS_RETRY_ATTEMPTS (a whole number from 1 to 20) and DANDIOPS_RETRY_BASE_DELAY
         (seconds, 0 to 60); a malformed value is a configuration error."""
         from dandiops.core.errors import ConfigError
@@ -57,14 +58,14 @@ class RetryPolicy:
                     seconds = math.nan
                 if math.isfinite(seconds) and seconds >= 0:
                     return min(seconds, 60.0)
-        backoff = min(self.max_delay, self.base_delay * (2**attempt)) * (0.5 + random.random() / 2)
+        backoff = min(self.max_delay, self.base_delay * (2.0**attempt)) * (0.5 + random.random() / 2)
         if response is not None and response.status_code == 429 and response.headers.get("RateLimit-Remaining") == "0":
             return max(backoff, RATE_TOKEN_SECONDS)  # retrying sooner would only be refused again
         return backoff
 
 
 def send_with_retries(client: httpx.Client, request: httpx.Request, policy: RetryPolicy, *,
-                      stream: bool = False, sleep=time.sleep) -> httpx.Response:
+                      stream: bool = False, sleep: Callable[[float], None] = time.sleep) -> httpx.Response:
     idempotent = request.method in IDEMPOTENT_METHODS
     last_error: Exception | None = None
     for attempt in range(policy.attempts):
@@ -86,4 +87,5 @@ def send_with_retries(client: httpx.Client, request: httpx.Request, policy: Retr
         if attempt == policy.attempts - 1:
             raise last_error
         sleep(policy.delay(attempt))
-    raise last_error  # pragma: no cover - the loop always returns or raises
+    assert last_error is not None  # pragma: no cover - the loop always returns or raises
+    raise last_error  # pragma: no cover

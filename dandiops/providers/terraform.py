@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from dandiops.core.errors import ConfigError, DandiopsError
+from dandiops.providers.api_json import JsonObject
 
 # plan -detailed-exitcode: 0 = no changes, 1 = error, 2 = changes present
 NO_CHANGES, ERROR, CHANGES = 0, 1, 2
@@ -52,7 +53,7 @@ def find_binary(environ: Mapping[str, str] = os.environ) -> str | None:
     return shutil.which("terraform") or shutil.which("tofu")
 
 
-def parse_event(line: str) -> dict | None:
+def parse_event(line: str) -> JsonObject | None:
     line = line.strip()
     if not line.startswith("{"):
         return None
@@ -63,7 +64,7 @@ def parse_event(line: str) -> dict | None:
     return event if isinstance(event, dict) and "type" in event else None
 
 
-def fold(result: RunResult, event: dict) -> tuple[str, str] | None:
+def fold(result: RunResult, event: JsonObject) -> tuple[str, str] | None:
     """Record `event` in `result`; return (level, message) when an operator should see it now."""
     kind = event["type"]
     message = str(event.get("@message", ""))
@@ -94,8 +95,8 @@ def fold(result: RunResult, event: dict) -> tuple[str, str] | None:
 
 
 class Terraform:
-    def __init__(self, directory: str | os.PathLike, *, binary: str | None = None,
-                 environ: Mapping[str, str] | None = None, on_progress: ProgressCallback | None = None):
+    def __init__(self, directory: str | os.PathLike[str], *, binary: str | None = None,
+                 environ: Mapping[str, str] | None = None, on_progress: ProgressCallback | None = None) -> None:
         self.directory = Path(directory).expanduser()
         self.environ = dict(os.environ if environ is None else environ)
         found = binary or find_binary(self.environ)
@@ -153,13 +154,13 @@ class Terraform:
             raise DandiopsError(f"terraform init failed in {self.directory}:\n{tail}",
                                 hint="fix what it reports (backend credentials, provider downloads), then run again")
 
-    def plan(self, plan_file: str | os.PathLike | None = None) -> RunResult:
+    def plan(self, plan_file: str | os.PathLike[str] | None = None) -> RunResult:
         args = ["plan", "-detailed-exitcode", "-input=false", "-json", "-lock-timeout=60s"]
         if plan_file:
             args.append(f"-out={plan_file}")
         return self.run(args)
 
-    def apply(self, plan_file: str | os.PathLike | None = None) -> RunResult:
+    def apply(self, plan_file: str | os.PathLike[str] | None = None) -> RunResult:
         args = ["apply", "-input=false", "-json", "-lock-timeout=60s"]
         args += [str(plan_file)] if plan_file else ["-auto-approve"]
         return self.run(args)

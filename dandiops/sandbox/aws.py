@@ -63,8 +63,8 @@ class RequestRecorder:
 
 
 def _recording_server(log: list[AwsRequest], lock: threading.Lock):
-    from moto.server import ThreadedMotoServer
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.server import ThreadedMotoServer
     from werkzeug.serving import make_server
 
     class RecordingMotoServer(ThreadedMotoServer):

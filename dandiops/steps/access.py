@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, TypedDict
 
 from dandiops.core.errors import NotFoundError, UsageError
+from dandiops.providers.api_json import JsonObject
 from dandiops.steps.base import Change, Check, Status
 
 if TYPE_CHECKING:
@@ -41,17 +42,23 @@ def parse_permissions(values: Iterable[str] | None) -> list[str] | None:
     return [p for p in PERMISSIONS if p in asked | {"view"}]
 
 
+class Collaborator(TypedDict):
+    email: str
+    role: str | None
+    permissions: list[str]  # in Heroku's order; empty on personal apps
+
+
 @dataclass
 class AppAccess:
     app: str
     team: str | None
-    collaborators: list[dict] = field(default_factory=list)
+    collaborators: list[Collaborator] = field(default_factory=list)
 
-    def find(self, email: str) -> dict | None:
+    def find(self, email: str) -> Collaborator | None:
         return next((c for c in self.collaborators if c["email"] == email), None)
 
 
-def _summary(item: dict, team: bool) -> dict:
+def _summary(item: JsonObject, team: bool) -> Collaborator:
     permissions = [p["name"] for p in item.get("permissions") or []] if team else []
     return {"email": item["user"]["email"].lower(), "role": item.get("role"),
             "permissions": [p for p in PERMISSIONS if p in permissions]}
@@ -118,6 +125,7 @@ class AccessStep:
         for change in changes:
             email = change.target.removeprefix("collaborator ")
             if change.action == "add":
+                assert change.after is not None  # plan() names every addition: permissions, or "collaborator"
                 try:
                     heroku.add_collaborator(access.app, email, team=bool(access.team),
                                             permissions=change.after.split(",") if access.team else None)
@@ -128,6 +136,7 @@ class AccessStep:
                              "(https://signup.heroku.com/) with that email, or use the email they signed up with",
                     ) from None
             elif change.action == "update":
+                assert change.after is not None  # plan() names the permissions of every update
                 heroku.set_collaborator_permissions(access.app, email, change.after.split(","))
             else:
                 heroku.remove_collaborator(access.app, email, team=bool(access.team))

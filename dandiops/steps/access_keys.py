@@ -17,18 +17,23 @@ import json
 import signal
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from dandiops.app.confirmations import STATE_DIR
 from dandiops.core.errors import ConfigError
 from dandiops.core.files import aside_command, atomic_write_text, file_lock
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from dandiops.app.context import Context
     from dandiops.providers.aws import AwsClient
 
 FILE_NAME = "created-keys.json"
 VERSION = 1
+
+# IAM user -> key id -> what was recorded about the key ("created_at", "env", "app", "by")
+KeyRecords = dict[str, dict[str, dict[str, str]]]
 
 
 class CreatedKeys:
@@ -50,7 +55,7 @@ class CreatedKeys:
         self._update(lambda users: users.setdefault(user, {}).__setitem__(key_id, entry))
 
     def forget(self, user: str, key_ids: set[str]) -> None:
-        def drop(users: dict[str, dict]) -> None:
+        def drop(users: KeyRecords) -> None:
             kept = {k: v for k, v in users.get(user, {}).items() if k not in key_ids}
             if kept:
                 users[user] = kept
@@ -59,7 +64,7 @@ class CreatedKeys:
 
         self._update(drop)
 
-    def _update(self, change) -> None:
+    def _update(self, change: Callable[[KeyRecords], None]) -> None:
         try:
             with file_lock(self.path):  # read, change, replace: another run's record is never lost
                 data = self._load()
@@ -123,7 +128,7 @@ def _interrupt_after(ctx: "Context") -> Iterator[None]:
         return
     held: list[int] = []
 
-    def hold(signum, frame) -> None:
+    def hold(signum: int, frame: FrameType | None) -> None:
         if held:
             raise KeyboardInterrupt
         held.append(signum)

@@ -9,7 +9,7 @@ a checklist with links, and recorded as done (beside dandiops.toml) when the ope
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from dandiops.app.confirmations import Confirmations
 from dandiops.core.errors import UsageError
@@ -36,7 +36,7 @@ class ManualItem:
     confirmed_at: str | None = None
     confirmed_by: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -50,7 +50,7 @@ class AlertsReport:
     def unconfirmed(self) -> list[ManualItem]:
         return [item for item in self.checklist if item.available and item.status != Status.CONFIRMED.value]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"app": self.app, "changes": [c.to_dict() for c in self.changes],
                 "checklist": [item.to_dict() for item in self.checklist]}
 

@@ -41,8 +41,8 @@ class VarSource:
     known: Callable[["Environment"], str | None] | None = None  # a fact from dandiops.toml
 
 
-def _question(name: str, message: str, *, kind: str = "text", default: str | None = None, validate=None,
-              env_var: str | None = None) -> Question:
+def _question(name: str, message: str, *, kind: str = "text", default: str | None = None,
+              validate: q.Validator | None = None, env_var: str | None = None) -> Question:
     return Question(f"config.{name}", message, kind=kind, default=default, validate=validate,
                     env_var=env_var or (name if kind == "secret" else None))
 
@@ -63,8 +63,8 @@ SOURCES: dict[str, VarSource] = {
                                             kind="secret",
                                             validate=q.url_with_scheme("smtp", "smtp+tls", "smtp+ssl", "submission",
                                                                        "consolemail", "dummymail"))),
-    "DJANGO_DEFAULT_FROM_EMAIL": VarSource(_question("DJANGO_DEFAULT_FROM_EMAIL", "Sender address of the archive's mail",
-                                                     validate=q.email)),
+    "DJANGO_DEFAULT_FROM_EMAIL": VarSource(_question("DJANGO_DEFAULT_FROM_EMAIL",
+                                                     "Sender address of the archive's mail", validate=q.email)),
     "DJANGO_DANDI_WEB_APP_URL": VarSource(_question("DJANGO_DANDI_WEB_APP_URL", "Web app URL", validate=q.https_url),
                                           known=lambda env: env.web_url.rstrip("/") if env.web_url else None),
     "DJANGO_DANDI_API_URL": VarSource(_question("DJANGO_DANDI_API_URL", "API origin (no /api suffix)",
@@ -115,7 +115,8 @@ class RequiredConfigStep(InitStep):
                 notes.append(f"{name}={value!r} looks wrong: {problem} (not changed)")
         module = config.get("DJANGO_SETTINGS_MODULE")
         if module and module != SETTINGS_MODULE:
-            notes.append(f"DJANGO_SETTINGS_MODULE is {module!r}; Heroku deployments use {SETTINGS_MODULE} (not changed)")
+            notes.append(f"DJANGO_SETTINGS_MODULE is {module!r}; Heroku deployments use {SETTINGS_MODULE} "
+                         "(not changed)")
         return notes
 
     def settable(self, missing: list[str]) -> list[str]:

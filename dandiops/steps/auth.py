@@ -146,7 +146,7 @@ class AuthStep:
 
 
 # --- for `dandiops init`: the same step with its inputs as questions ---------------------------------
-def _client_id_problem(option: str, max_length: int):
+def _client_id_problem(option: str, max_length: int) -> Callable[[str], str | None]:
     def problem(value: str) -> str | None:
         from dandiops.core.errors import UsageError
 

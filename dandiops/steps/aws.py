@@ -46,7 +46,8 @@ class AwsStep(InitStep):
         self.manage = manage
 
     def _ask(self, ctx: "Context", question: Question) -> str:
-        return self.answers.ask(question)
+        answer: str = self.answers.ask(question)
+        return answer
 
     def bucket_name(self, ctx: "Context") -> str:
         return ctx.env.bucket or self._ask(ctx, Question("aws.bucket", "Dandiset bucket name"))
@@ -184,6 +185,9 @@ class AwsStep(InitStep):
             ctx.record("aws.bucket.public-access-block", bucket=bucket)
         if f"policy of bucket {bucket}" in targets:
             user_arn = aws.user(user).arn
+            if user_arn is None:  # it existed, or was created above, a moment ago
+                raise NotFoundError(f"IAM user {user} is gone, so the bucket policy cannot grant it access",
+                                    hint="run `dandiops init --only aws` again to create it")
             aws.put_bucket_policy(bucket, bucket_policy(bucket, user_arn))
             ctx.record("aws.bucket.policy", bucket=bucket, user=user_arn)
         planned_deletions = [c.before for c in changes if c.action == "delete" and c.target.startswith("access key ")]

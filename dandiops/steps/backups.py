@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from dandiops.app.questions import Question
 from dandiops.core.errors import UsageError
+from dandiops.providers.api_json import JsonObject
 from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def database_of(ctx: "Context") -> "DatabaseAttachment":
     return database_attachment(ctx.heroku(), ctx.env.heroku_app)
 
 
-def protection_warning(database: dict, addon_name: str) -> str | None:
+def protection_warning(database: JsonObject, addon_name: str) -> str | None:
     """The official CLI's caution, in our words: with continuous protection, logical backups may not be needed."""
     from dandiops.providers.heroku_data import continuous_protection
 
@@ -114,7 +115,7 @@ def protection_warning(database: dict, addon_name: str) -> str | None:
             "https://devcenter.heroku.com/articles/heroku-postgres-data-safety-and-continuous-protection")
 
 
-def describe_schedule(schedule: dict | None) -> str | None:
+def describe_schedule(schedule: JsonObject | None) -> str | None:
     if not schedule:
         return None
     return f"{int(schedule['hour']):02d}:00 {schedule['timezone']}"
@@ -160,7 +161,7 @@ class BackupScheduleStep(InitStep):
         attachment = self.attachment(ctx)
         return protection_warning(ctx.heroku_data().database(attachment.addon_id), attachment.addon_name)
 
-    def current(self, ctx: "Context") -> dict | None:
+    def current(self, ctx: "Context") -> JsonObject | None:
         attachment = self.attachment(ctx)
         schedules = ctx.heroku_data().transfer_schedules(attachment.addon_id)
         return next((s for s in schedules if s.get("name") == attachment.schedule_name), None)
@@ -192,7 +193,7 @@ class BackupScheduleStep(InitStep):
         return changes
 
 
-def unschedule_changes(ctx: "Context") -> tuple["DatabaseAttachment", list[dict], list[Change]]:
+def unschedule_changes(ctx: "Context") -> tuple["DatabaseAttachment", list[JsonObject], list[Change]]:
     attachment = database_of(ctx)
     schedules = [s for s in ctx.heroku_data().transfer_schedules(attachment.addon_id)
                  if s.get("name") == attachment.schedule_name]
@@ -201,7 +202,7 @@ def unschedule_changes(ctx: "Context") -> tuple["DatabaseAttachment", list[dict]
     return attachment, schedules, changes
 
 
-def unschedule(ctx: "Context", attachment: "DatabaseAttachment", schedules: list[dict]) -> None:
+def unschedule(ctx: "Context", attachment: "DatabaseAttachment", schedules: list[JsonObject]) -> None:
     for schedule in schedules:
         ctx.heroku_data().delete_transfer_schedule(attachment.addon_id, schedule["uuid"])
         ctx.record("backups.unschedule", database=attachment.addon_name, schedule=schedule["name"])

@@ -10,7 +10,7 @@ count as confirmed once `dandiops alerts` has recorded the threshold alerts and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from dandiops.app.confirmations import Confirmations
@@ -86,7 +86,7 @@ class ChecklistStep(InitStep):
     def questions(self, ctx: "Context") -> list[Question]:
         return [self.question(ctx)]
 
-    def confirmation(self, ctx: "Context") -> dict | None:
+    def confirmation(self, ctx: "Context") -> dict[str, Any] | None:
         store = Confirmations.for_context(ctx)
         app = ctx.env.heroku_app
         if record := store.get(app, self.memo_key):

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from dandiops.archive.deployment import REQUIRED_CONFIG_VARS, is_secret_config_var, secret_config_values
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
+
+
+class RequiredVarState(TypedDict):
+    """One row of `dandiops config check`."""
+
+    name: str
+    set: bool
+    secret: bool
+    value: str | None  # None when the variable is secret or unset
+    provided_by: str | None
 
 
 def mask_app_secrets(ctx: "Context") -> None:
@@ -25,12 +35,12 @@ def mask_app_secrets(ctx: "Context") -> None:
         ctx.secret_registry.add(value)
 
 
-def required_config_report(ctx: "Context", config: dict[str, str] | None = None) -> list[dict]:
+def required_config_report(ctx: "Context", config: dict[str, str] | None = None) -> list[RequiredVarState]:
     if config is None:
         config = ctx.heroku().config_vars(ctx.env.heroku_app)
-    for value in secret_config_values(config):
-        ctx.secret_registry.add(value)
-    report = []
+    for secret_value in secret_config_values(config):
+        ctx.secret_registry.add(secret_value)
+    report: list[RequiredVarState] = []
     for var in REQUIRED_CONFIG_VARS:
         value = config.get(var.name)
         secret = var.secret or is_secret_config_var(var.name)

@@ -72,7 +72,8 @@ def probe_github(ctx: "Context") -> Probe:
     return Probe("GitHub", Status.OK, detail)
 
 
-PROBES: tuple[tuple[str, Callable[["Context"], Probe]], ...] = (
+Probes = tuple[tuple[str, Callable[["Context"], Probe]], ...]  # (service, probe)
+PROBES: Probes = (
     ("Heroku", probe_heroku), ("GitHub", probe_github), ("AWS", probe_aws))
 
 
@@ -80,7 +81,7 @@ class CredentialsStep(InitStep):
     name = "credentials"
     title = "Credentials (Heroku, GitHub, AWS)"
 
-    def __init__(self, probes=PROBES):
+    def __init__(self, probes: Probes = PROBES):
         self.probes = probes
 
     def probe_all(self, ctx: "Context") -> list[Probe]:

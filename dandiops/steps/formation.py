@@ -9,7 +9,7 @@ not created.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from dandiops.app.questions import Answers, Question
 from dandiops.archive.deployment import BEAT_PROCESS_TYPE, SCALED_PROCESS_TYPES
@@ -19,6 +19,7 @@ from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
+    from dandiops.providers.heroku import FormationUpdate
 
 SIZES = ("eco", "basic", "standard-1x", "standard-2x", "performance-m", "performance-l", "performance-l-ram",
          "performance-xl", "performance-2xl")
@@ -36,7 +37,7 @@ def parse_process(ptype: str, value: str) -> ProcessSpec:
     return spec
 
 
-def _validate(ptype: str):
+def _validate(ptype: str) -> Callable[[str], str | None]:
     def check(value: str) -> str | None:
         try:
             parse_process(ptype, value)
@@ -95,8 +96,9 @@ class FormationStep(InitStep):
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         if not changes:
             return []
-        updates = []
+        updates: list[FormationUpdate] = []
         for change in changes:
+            assert change.after is not None  # plan() gives every scaling its QUANTITY:SIZE
             spec = parse_process(change.target.removeprefix("formation "), change.after)
             updates.append({"type": spec.type, "quantity": spec.quantity, "dyno_size": {"name": spec.size}})
         ctx.heroku().update_formation(ctx.env.heroku_app, updates)

@@ -46,7 +46,8 @@ class GitHubSecretsStep(InitStep):
                 "HEROKU_API_KEY", hint=f"set {DEPLOY_KEY_ENV} (or HEROKU_API_KEY) to the key the deploys use")
         if ctx.env.heroku_email:
             return ctx.env.heroku_email
-        return ctx.heroku().account()["email"]
+        email: str = ctx.heroku().account()["email"]
+        return email
 
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         full_name = ctx.env.require("github_repo")

@@ -118,7 +118,8 @@ class AllowedHostsStep(InitStep):
         from urllib.parse import urlsplit
 
         env = ctx.env
-        hosts = [urlsplit(env.api_url).hostname] if env.api_url else []
+        host = urlsplit(env.api_url).hostname if env.api_url else None
+        hosts = [host] if host else []
         origins = [env.web_url.rstrip("/")] if env.web_url else []
         return cls([host_edit(add=hosts), origin_edit(add=origins)])
 

@@ -19,10 +19,12 @@ from dandiops.app.questions import Answers, Question
 from dandiops.archive.deployment import ADDON_SERVICES, BUILDPACKS
 from dandiops.archive.infrastructure import addon_plans
 from dandiops.core.errors import Aborted, DandiopsError, NotFoundError
+from dandiops.providers.api_json import JsonObject
 from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
+    from dandiops.providers.terraform import RunResult, Terraform
 
 VERSION_BUILDPACK, PYTHON_BUILDPACK = BUILDPACKS
 
@@ -44,11 +46,12 @@ class AppSurvey:
     addons: dict[str, str] = field(default_factory=dict)  # service -> plan name
 
 
-def buildpack_ident(installation: dict) -> str:
+def buildpack_ident(installation: JsonObject) -> str:
     """What the archive's list names: a registry name (heroku/python) or a git URL."""
-    url = installation["buildpack"]["url"]
+    url: str = installation["buildpack"]["url"]
     if url.startswith("urn:buildpack:"):
-        return installation["buildpack"].get("name") or url.removeprefix("urn:buildpack:")
+        name: str | None = installation["buildpack"].get("name")
+        return name or url.removeprefix("urn:buildpack:")
     return url
 
 
@@ -77,7 +80,8 @@ class HerokuBootstrapStep(InitStep):
     def addon_plan(self, ctx: "Context", service: str) -> str:
         """Terraform's plan for this size of environment unless the answers file names another."""
         question = self._plan_question(ctx, service)
-        chosen = self.answers.known(question) or question.default
+        assert question.default is not None  # _plan_question offers Terraform's plan
+        chosen: str = self.answers.known(question) or question.default
         return chosen if ":" in chosen else f"{service}:{chosen}"
 
     def survey(self, ctx: "Context") -> AppSurvey:
@@ -148,6 +152,7 @@ class HerokuBootstrapStep(InitStep):
         name = env.heroku_app
         done = []
         for change in changes:
+            assert change.after is not None  # plan() says what each change makes
             if change.target == f"app {name}":
                 heroku.create_app(name, region=env.region, team=env.team)
                 ctx.record("app.create", team=env.team, region=env.region)
@@ -171,13 +176,14 @@ class TerraformStep(InitStep):
 
     def __init__(self, answers: Answers):
         self.answers = answers
-        self._workspace: tempfile.TemporaryDirectory | None = None
+        self._workspace: tempfile.TemporaryDirectory[str] | None = None
         self._plan_file: Path | None = None
-        self._result = None
+        self._result: RunResult | None = None
 
-    def terraform(self, ctx: "Context", *, stream: bool):
+    def terraform(self, ctx: "Context", *, stream: bool) -> "Terraform":
         from dandiops.providers.terraform import Terraform
 
+        assert ctx.env.terraform_dir is not None  # infrastructure_step() picks this step only then
         directory = Path(ctx.env.terraform_dir).expanduser()
         if not directory.is_absolute():
             directory = ctx.settings.root / directory
@@ -191,7 +197,7 @@ class TerraformStep(InitStep):
         # Terraform's providers read HEROKU_API_KEY, HEROKU_EMAIL and AWS_* from the environment or .env.
         return Terraform(directory, environ=ctx.secrets.values, on_progress=progress)
 
-    def _plan(self, ctx: "Context"):
+    def _plan(self, ctx: "Context") -> "RunResult":
         from dandiops.providers.terraform import CHANGES, NO_CHANGES
 
         terraform = self.terraform(ctx, stream=False)
@@ -230,7 +236,11 @@ class TerraformStep(InitStep):
     def plan(self, ctx: "Context") -> list[Change]:
         from dandiops.providers.terraform import CHANGES
 
-        result = self._result if self._plan_file is not None else self._plan(ctx)
+        if self._plan_file is not None:
+            assert self._result is not None  # the _plan() that made the plan file kept its result
+            result = self._result
+        else:
+            result = self._plan(ctx)
         if result.exit_code not in (0, CHANGES):
             raise DandiopsError(f"terraform plan failed: {(result.errors or ['see above'])[0]}",
                                 hint=f"run `terraform plan` in {ctx.env.terraform_dir} to see the whole output")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from dandiops.archive.deployment import BEAT_PROCESS_TYPE, PROCESS_TYPES, SCALED_PROCESS_TYPES
 
@@ -11,24 +11,72 @@ if TYPE_CHECKING:
     from dandiops.app.context import Context
 
 
-def gather_status(ctx: "Context") -> dict[str, Any]:
+class AppSummary(TypedDict):
+    name: str
+    stack: str
+    region: str
+    team: str | None
+    web_url: str
+    maintenance: bool
+
+
+class ProcessSummary(TypedDict):
+    type: str
+    quantity: int | None
+    size: str | None
+    note: str
+
+
+class DynoSummary(TypedDict):
+    name: str
+    state: str
+    size: str
+    command: str
+    since: str
+
+
+class ReleaseSummary(TypedDict):
+    version: int
+    status: str
+    description: str
+    created_at: str
+    user: str
+
+
+class AddonSummary(TypedDict):
+    name: str
+    service: str
+    plan: str
+    state: str
+
+
+class StatusReport(TypedDict):
+    """`dandiops status --json`."""
+
+    app: AppSummary
+    processes: list[ProcessSummary]
+    dynos: list[DynoSummary]
+    last_release: ReleaseSummary | None
+    addons: list[AddonSummary]
+    warnings: list[str]
+
+
+def gather_status(ctx: "Context") -> StatusReport:
     heroku = ctx.heroku()
     name = ctx.env.heroku_app
-    reads = {
-        "app": lambda: heroku.app(name),
-        "formation": lambda: heroku.formation(name),
-        "dynos": lambda: heroku.dynos(name),
-        "releases": lambda: heroku.releases(name, limit=1),
-        "addons": lambda: heroku.addons(name),
-    }
-    with ThreadPoolExecutor(max_workers=len(reads)) as pool:
-        futures = {key: pool.submit(read) for key, read in reads.items()}
-        results = {key: future.result() for key, future in futures.items()}
+    with ThreadPoolExecutor(max_workers=5) as pool:  # one read each, side by side
+        app_read = pool.submit(heroku.app, name)
+        formation_read = pool.submit(heroku.formation, name)
+        dynos_read = pool.submit(heroku.dynos, name)
+        releases_read = pool.submit(heroku.releases, name, limit=1)
+        addons_read = pool.submit(heroku.addons, name)
+        app, formation_list, dynos, releases, addons = (app_read.result(), formation_read.result(),
+                                                        dynos_read.result(), releases_read.result(),
+                                                        addons_read.result())
 
-    app = results["app"]
-    formation = {f["type"]: f for f in results["formation"]}
+    formation = {f["type"]: f for f in formation_list}
     warnings: list[str] = []
-    processes = []
+    processes: list[ProcessSummary] = []
     for ptype in PROCESS_TYPES:
         item = formation.get(ptype)
         if ptype == "release":
@@ -51,18 +99,18 @@ def gather_status(ctx: "Context") -> dict[str, Any]:
     for ptype in extra:
         warnings.append(f"process type {ptype} is not one the archive defines (stale Procfile entry?)")
 
-    last = results["releases"][0] if results["releases"] else None
+    last = releases[0] if releases else None
     return {
         "app": {"name": app["name"], "stack": app["stack"]["name"], "region": app["region"]["name"],
                 "team": (app.get("team") or {}).get("name"), "web_url": app["web_url"],
                 "maintenance": app["maintenance"]},
         "processes": processes,
         "dynos": [{"name": d["name"], "state": d["state"], "size": d["size"], "command": d["command"],
-                   "since": d["updated_at"]} for d in results["dynos"]],
+                   "since": d["updated_at"]} for d in dynos],
         "last_release": None if last is None else {
             "version": last["version"], "status": last["status"], "description": last["description"],
             "created_at": last["created_at"], "user": last["user"]["email"]},
         "addons": [{"name": a["name"], "service": a["addon_service"]["name"], "plan": a["plan"]["name"],
-                    "state": a["state"]} for a in results["addons"]],
+                    "state": a["state"]} for a in addons],
         "warnings": warnings,
     }

@@ -69,7 +69,8 @@ class SuperuserStep:
             ctx.record("superuser.create", email=self.email, dyno=result.get("dyno"))
         return result
 
-    def _run(self, ctx: "Context", request: dict, *, what: str, password: str | None = None) -> dict[str, Any]:
+    def _run(self, ctx: "Context", request: dict[str, str], *, what: str,
+             password: str | None = None) -> dict[str, Any]:
         env = {REQUEST_VAR: encode_request(request), SUPERUSER_EMAIL_VAR: self.email}
         if password is not None:
             env[SUPERUSER_PASSWORD_VAR] = password

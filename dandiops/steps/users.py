@@ -81,7 +81,8 @@ def _run(ctx: "Context", request: dict[str, Any], what: str) -> dict[str, Any]:
 
 def list_users(ctx: "Context", status: str | None = None) -> list[dict[str, Any]]:
     what = f"listing {status.lower()} users" if status else "listing users"
-    return _run(ctx, {"action": "list", "status": status}, what)["users"]
+    users: list[dict[str, Any]] = _run(ctx, {"action": "list", "status": status}, what)["users"]
+    return users
 
 
 def show_user(ctx: "Context", email: str) -> dict[str, Any]:
@@ -92,7 +93,8 @@ def show_user(ctx: "Context", email: str) -> dict[str, Any]:
             raise NotFoundError(f"{email} matches more than one archive user",
                                 hint="look them up in the Django admin")
         raise NotFoundError(f"no archive user {email}", hint="check the spelling; `dandiops users list` shows all")
-    return result["user"]
+    user: dict[str, Any] = result["user"]
+    return user
 
 
 def change_users(ctx: "Context", change: UserChange, *, dry_run: bool = False) -> dict[str, Any]:

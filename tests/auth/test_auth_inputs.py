@@ -69,7 +69,7 @@ def test_production_needs_an_https_web_url(cli, sandbox, heroku_state, tmp_path)
     ("--oauth-client-id", "x" * 101, "the archive keeps at most 100"),
 ])
 def test_malformed_client_ids(cli, heroku_state, option, value, says):
-    ids = dict(zip(IDS[::2], IDS[1::2]))
+    ids = dict(zip(IDS[::2], IDS[1::2], strict=True))
     ids[option] = value
     result = cli("auth", "setup", "-e", "staging", *[item for pair in ids.items() for item in pair],
                  "--github-client-secret-stdin", input=SECRET)

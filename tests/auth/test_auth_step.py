@@ -65,9 +65,9 @@ def test_check_plan_apply_then_check_is_ok(make_context, staging, audit_lines):
 
 
 def test_unanswered_client_ids_are_pending_without_a_dyno(make_context, sandbox):
+    from dandiops.app.questions import Answers
     from dandiops.steps.auth import AuthInitStep
     from dandiops.steps.base import Status
-    from dandiops.app.questions import Answers
 
     ctx = make_context()
     step = AuthInitStep(Answers(ctx))

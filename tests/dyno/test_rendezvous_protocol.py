@@ -42,7 +42,7 @@ def test_filter_keeps_a_lone_u_ffff_that_is_not_the_marker():
 
 
 def test_filter_finds_the_marker_after_an_unfinished_line_with_a_u_ffff():
-    assert feed([f"odd \uFFFF".encode(), f"{MARK}4\n".encode()]) == ("odd \uFFFF", 4)
+    assert feed(["odd \uFFFF".encode(), f"{MARK}4\n".encode()]) == ("odd \uFFFF", 4)
 
 
 def test_filter_without_marker_reports_none():
@@ -92,7 +92,8 @@ def scripted(tmp_path, dynos):
         """A dyno dict whose attach URL leads to `handler`; its marker is MARKER."""
         secret = listener.new_secret()
         listener.register(secret, handler)
-        return {"id": "01234567-89ab-cdef-0123-456789abcdef", "name": "run.7", "attach_url": listener.attach_url(secret)}
+        return {"id": "01234567-89ab-cdef-0123-456789abcdef", "name": "run.7",
+                "attach_url": listener.attach_url(secret)}
 
     yield make
     listener.stop()

@@ -79,7 +79,7 @@ def test_simultaneous_removes_and_adds_all_hold(sandbox, heroku_state, tmp_path,
     with heroku_state.lock:
         heroku_state.apps[STAGING].config[var] = ",".join(kept + old)
     processes = []
-    for removed, added in zip(old, new):
+    for removed, added in zip(old, new, strict=True):
         processes.append(start(sandbox, tmp_path / "state", edit_args(kind, "remove", removed)))
         processes.append(start(sandbox, tmp_path / "state", edit_args(kind, "add", added)))
     outcomes = finish(processes)

@@ -18,7 +18,8 @@ HEROKU = REPO / "node_modules" / ".bin" / "heroku"
 MISSING = not HEROKU.exists() or not shutil.which("node")
 if MISSING and os.environ.get("DANDIOPS_REQUIRE_HEROKU_CLI"):
     raise RuntimeError("the official Heroku CLI is required here: run `npm ci` at the repository root")
-pytestmark = pytest.mark.skipif(MISSING, reason="the official Heroku CLI is not installed (run `npm ci` at the repository root)")
+pytestmark = pytest.mark.skipif(MISSING,
+                                reason="the official Heroku CLI is not installed (run `npm ci` at the repository root)")
 
 
 @pytest.fixture

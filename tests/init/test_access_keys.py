@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from dandiops.core.errors import UnavailableError
 from dandiops.app.questions import Answers
+from dandiops.core.errors import UnavailableError
 from dandiops.steps.aws import AwsStep
 from dandiops.steps.base import Status
 from dandiops.wizard.init import run_init

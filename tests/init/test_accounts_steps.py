@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
+
+import pytest
 
 from dandiops.steps.base import Status
 from dandiops.steps.credentials import CredentialsStep

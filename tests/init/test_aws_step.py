@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from dandiops.archive.infrastructure import policy_findings
 from dandiops.app.questions import Answers
+from dandiops.archive.infrastructure import policy_findings
+from dandiops.core.errors import NotFoundError
 from dandiops.steps.aws import AwsStep
 from dandiops.steps.base import Status
 
@@ -102,6 +103,24 @@ def test_policy_and_public_access_drift(scripted, aws, names):
     policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
     arn = aws.client("iam").get_user(UserName=user)["User"]["Arn"]
     assert policy_findings(policy, bucket, arn) == []
+
+
+def test_iam_user_deleted_after_the_plan_stops_the_policy_write_with_its_name(scripted, aws, names):
+    bucket, user, _ = names
+    s3 = aws.client("s3")
+    s3.delete_bucket_policy(Bucket=bucket)
+    ctx = scripted().ctx
+    step = AwsStep(Answers(ctx))
+    changes = step.plan(ctx)
+    assert f"policy of bucket {bucket}" in [c.target for c in changes]
+    iam = aws.client("iam")  # someone else removes the user between the plan and its apply
+    for key in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
+    iam.delete_user(UserName=user)
+    with pytest.raises(NotFoundError, match=f"IAM user {user} is gone"):
+        step.apply(ctx, changes)
+    with pytest.raises(s3.exceptions.ClientError, match="NoSuchBucketPolicy"):
+        s3.get_bucket_policy(Bucket=bucket)
 
 
 def test_missing_bucket_is_created_as_terraform_makes_it(scripted, aws, sandbox, tmp_path):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from init_helpers import DEMO_ANSWERS
+from dandiops.app.questions import Answers
 from dandiops.archive.deployment import BUILDPACKS, SETTINGS_MODULE
 from dandiops.steps.app_config import RequiredConfigStep
 from dandiops.steps.base import Status
 from dandiops.steps.formation import FormationStep
 from dandiops.steps.infrastructure import HerokuBootstrapStep
-from dandiops.app.questions import Answers
+
+from init_helpers import DEMO_ANSWERS
 
 VERSION_BUILDPACK, PYTHON_BUILDPACK = BUILDPACKS
 

@@ -7,8 +7,8 @@ import multiprocessing
 
 import pytest
 
-from dandiops.core.errors import ConfigError
 from dandiops.app.confirmations import Confirmations
+from dandiops.core.errors import ConfigError
 from dandiops.wizard.state import InitState
 
 WRITERS = 4

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from dandiops.app.questions import Answers
 from dandiops.core.errors import Aborted
 from dandiops.steps.base import Status
 from dandiops.steps.infrastructure import TerraformStep
-from dandiops.app.questions import Answers
 
 FAKE = Path(__file__).with_name("fake_terraform") / "terraform"
 

@@ -7,9 +7,9 @@ from dandiops.providers.heroku import HerokuClient
 from dandiops.providers.heroku_data import (
     DEFAULT_DATA_API_URL,
     HerokuDataClient,
+    NoDatabaseError,
     continuous_protection,
     data_api_url_from_env,
-    NoDatabaseError,
     database_attachment,
 )
 from dandiops.providers.http import RetryPolicy

@@ -9,9 +9,9 @@ import os
 
 import pytest
 
-from github_openapi import MISSING_REASON, check_records, load_checker
-
 from dandiops.sandbox.github.seed import FULL_NAME, PRODUCTION_WORKFLOW, STAGING_WORKFLOW
+
+from github_openapi import MISSING_REASON, check_records, load_checker
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def _exercise_every_endpoint(github, client):
 
     state, repo_state = github.state, github.repo
     client.get_rate_limit()
-    client.get_user().login
+    _ = client.get_user().login  # the user is lazy: reading a field sends GET /user
     repo = client.get_repo(FULL_NAME)
     assert repo.default_branch == "master"
     workflows = list(repo.get_workflows())

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-
 from dandiops.core.errors import ExitCode
-from dandiops.sandbox.github.seed import STAGING_WORKFLOW
+from dandiops.sandbox.github.seed import FULL_NAME, STAGING_WORKFLOW
 
 
 def _audit(sandbox):
@@ -155,6 +154,16 @@ def test_enable_dispatch_opens_a_pull_request(cli, gh_state, repo):
     assert again.exit_code == 0, again
     assert "already adds workflow_dispatch" in again.stderr
     assert len(gh_state.writes()) == writes
+
+
+def test_enable_dispatch_refuses_a_default_branch_gone_since_its_workflow_was_read(cli, gh_state, repo):
+    # The workflow file is read on master first; then the branch is gone when its head is looked up.
+    gh_state.inject_fault(404, methods={"GET"}, path_prefix=f"/repos/{FULL_NAME}/git/ref/heads/master")
+    result = cli("release", "staging", "--enable-dispatch")
+    assert result.exit_code == ExitCode.NOT_FOUND, result
+    assert "branch master not found" in result.stderr, result.stderr
+    assert gh_state.writes() == []
+    assert repo.branch_sha("dandiops/enable-dispatch-backend-staging-deploy") is None
 
 
 def test_enable_dispatch_without_workflow_scope(cli, gh_state, monkeypatch):

@@ -18,12 +18,11 @@ import json
 import os
 import zlib
 
+from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.exceptions import ValidationError
 from django.db import transaction
-
-from allauth.socialaccount.models import SocialApp
 from oauth2_provider.models import get_application_model
 
 RESULT_PREFIX = "DANDIOPS-RESULT "

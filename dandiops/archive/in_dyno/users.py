@@ -161,7 +161,7 @@ def _change(request):
             for item in UserMetadata.objects.select_for_update().filter(user_id__in=chunk):
                 metadata[item.user_id] = item
         to_change = []
-        for requested, found_user in found.items():
+        for found_user in found.values():
             user = users[found_user.id]
             current = metadata.get(user.id)
             if _status(current) == target_status and (action == "approve" or current.rejection_reason == reason):

@@ -84,8 +84,10 @@ def fault_answer(fault: Fault) -> Response | None:
                      headers={"Retry-After": fault.retry_after or "1"})
     if fault.status:
         headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-        return error(fault.status, "Server Error" if fault.status >= 500 else f"injected {fault.status}",
-                     headers=headers)
+        message = ("Server Error" if fault.status >= 500
+                   else "Not Found" if fault.status == 404  # GitHub's every 404; clients key on it
+                   else f"injected {fault.status}")
+        return error(fault.status, message, headers=headers)
     return None
 
 

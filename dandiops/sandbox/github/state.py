@@ -22,7 +22,8 @@ from typing import Any, Callable
 
 from nacl.public import PrivateKey, SealedBox
 
-from dandiops.archive.workflows import WorkflowError, WorkflowSpec, parse as parse_workflow
+from dandiops.archive.workflows import WorkflowError, WorkflowSpec
+from dandiops.archive.workflows import parse as parse_workflow
 from dandiops.sandbox.faults import Fault, FaultInjection
 
 WORKFLOW_DIR = ".github/workflows/"

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from dandiops.core.errors import DandiopsError, ExitCode
+from dandiops.providers.api_json import JsonObject
+
+if TYPE_CHECKING:
+    from github.WorkflowRun import WorkflowRun
+
+    from dandiops.providers.github import JobState
 
 COMPLETED = "completed"
 _DEPLOY_COMMIT = re.compile(r"\b([0-9a-f]{7,40})\b")
@@ -47,7 +53,7 @@ class RunView:
         return self.status == COMPLETED
 
     @classmethod
-    def from_run(cls, run, jobs=None) -> "RunView":
+    def from_run(cls, run: "WorkflowRun", jobs: list["JobState"] | None = None) -> "RunView":
         created = getattr(run, "created_at", None)
         return cls(
             id=run.id, number=run.run_number, attempt=run.run_attempt, workflow=run.path, event=run.event,
@@ -77,7 +83,7 @@ class HerokuReleaseView:
     created_at: str
 
     @classmethod
-    def from_api(cls, release: dict) -> "HerokuReleaseView":
+    def from_api(cls, release: JsonObject) -> "HerokuReleaseView":
         return cls(version=release["version"], status=release["status"], description=release["description"],
                    commit=deploy_commit(release["description"]), created_at=release["created_at"])
 
@@ -93,6 +99,14 @@ def deploy_commit(description: str) -> str | None:
     return match.group(1) if match else None
 
 
+class PullRequestSummary(TypedDict):
+    number: int
+    title: str
+    url: str
+    base: str
+    labels: list[str]
+
+
 @dataclass
 class ReleaseOutcome:
     env: str
@@ -106,7 +120,7 @@ class ReleaseOutcome:
     run: RunView | None = None
     heroku_release: HerokuReleaseView | None = None
     tag: str | None = None
-    pull_request: dict | None = None
+    pull_request: PullRequestSummary | None = None
     problem: DandiopsError | None = None
 
     @property

@@ -19,9 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
-from dandiops.archive.workflows import WorkflowError, WorkflowSpec, add_dispatch_trigger, parse as parse_workflow
+from dandiops.archive.workflows import WorkflowError, WorkflowSpec, add_dispatch_trigger
+from dandiops.archive.workflows import parse as parse_workflow
 from dandiops.core.errors import (
     ConflictError,
     DandiopsError,
@@ -32,7 +33,7 @@ from dandiops.core.errors import (
     UsageError,
 )
 from dandiops.core.names import check_duration
-from dandiops.steps.release.model import Observer, ReleaseOutcome, RunView
+from dandiops.steps.release.model import Observer, PullRequestSummary, ReleaseOutcome, RunView
 from dandiops.steps.release.watch import (
     POLL_INTERVAL_SETTING,
     Poller,
@@ -43,7 +44,15 @@ from dandiops.steps.release.watch import (
 )
 
 if TYPE_CHECKING:
+    from github.PullRequest import PullRequest
+    from github.Workflow import Workflow
+    from github.WorkflowRun import WorkflowRun
+
     from dandiops.app.context import Context
+    from dandiops.providers.heroku import HerokuClient
+
+# Looks on GitHub for a run (or a run's new attempt); None while it has not appeared.
+RunLook = Callable[[], "WorkflowRun | None"]
 
 RELEASE_LABEL = "release"
 # SemVer's vMAJOR.MINOR.PATCH with an optional -pre-release, ASCII only: \d would also take other
@@ -98,7 +107,7 @@ class ReleaseRequest:
 class Release:
     """One `dandiops release` for the Context's environment."""
 
-    def __init__(self, ctx: "Context", request: ReleaseRequest, observer: Observer):
+    def __init__(self, ctx: "Context", request: ReleaseRequest, observer: Observer) -> None:
         request.validate()
         self.ctx = ctx
         self.request = request
@@ -116,7 +125,7 @@ class Release:
         self.min_attempt = 1  # the run attempt to follow: a re-run's new attempt, not the one it repeats
 
     @property
-    def heroku(self):
+    def heroku(self) -> "HerokuClient":
         """Built on first use: opening a pull request (--enable-dispatch) needs no Heroku key."""
         return self.ctx.heroku()
 
@@ -142,7 +151,7 @@ class Release:
                 )
             if request.tag is not None:
                 run = self._publish_tag(workflow, request.tag)
-            else:
+            elif request.pr is not None:
                 run = self._label_pull(workflow, request.pr)
         elif request.rerun:
             run = self._rerun(workflow)
@@ -182,7 +191,7 @@ class Release:
         self._confirm(action)
         self.baseline = latest_version(self.heroku, self.app)
 
-    def _dispatch(self, workflow):
+    def _dispatch(self, workflow: "Workflow") -> "WorkflowRun | None":
         self.outcome.trigger = "dispatch"
         self._prepare_write(f"deploying {self.branch} with {self.workflow_file}")
         if self.request.dry_run:
@@ -192,16 +201,17 @@ class Release:
         known = {r.id for r in self.gh.runs(workflow, full_name=self.full_name, branch=self.branch,
                                             event="workflow_dispatch", created_since=since, limit=30)}
 
-        def new_run():
+        def new_run() -> "WorkflowRun | None":
             return self._new_run(workflow, event="workflow_dispatch", branch=self.branch, since=since, known=known)
 
         try:
             run_id = self.gh.dispatch(workflow, self.branch, full_name=self.full_name)
         except MaybeAppliedError as exc:
-            run = self._reconcile(exc, new_run, "release.dispatch", effect=f"a new run of {self.workflow_file}")
-            self.ctx.record("release.dispatch", workflow=self.workflow_file, ref=self.branch, run_id=run.id)
-            return self._found(run)
+            found = self._reconcile(exc, new_run, "release.dispatch", effect=f"a new run of {self.workflow_file}")
+            self.ctx.record("release.dispatch", workflow=self.workflow_file, ref=self.branch, run_id=found.id)
+            return self._found(found)
         self.ctx.record("release.dispatch", workflow=self.workflow_file, ref=self.branch, run_id=run_id)
+        run: WorkflowRun | None
         if run_id is not None:
             run = self.gh.run(self.full_name, run_id)
         else:
@@ -209,7 +219,7 @@ class Release:
             run = self._await(new_run, f"waiting for {self.workflow_file} to start on {self.branch}")
         return self._found(run)
 
-    def _rerun(self, workflow):
+    def _rerun(self, workflow: "Workflow") -> "WorkflowRun | None":
         self.outcome.trigger = "rerun"
         runs = self.gh.runs(workflow, full_name=self.full_name, branch=self.branch, limit=1)
         if not runs:
@@ -237,7 +247,7 @@ class Release:
             return None
         previous = latest.run_attempt or 1
 
-        def new_attempt():
+        def new_attempt() -> "WorkflowRun | None":
             self.gh.refresh(latest, full_name=self.full_name)
             return latest if (latest.run_attempt or 1) > previous else None
 
@@ -254,7 +264,7 @@ class Release:
         self.min_attempt = latest.run_attempt
         return self._found(latest)
 
-    def _publish_tag(self, workflow, tag: str):
+    def _publish_tag(self, workflow: "Workflow", tag: str) -> "WorkflowRun | None":
         self.outcome.trigger = "tag"
         self.outcome.tag = tag
         existing = self.gh.ref_sha(self.full_name, f"tags/{tag}")
@@ -277,7 +287,7 @@ class Release:
         self.ctx.record("release.tag", tag=tag, target=target, workflow=self.workflow_file)
         return self._found(self._find_new_run(workflow, event="release", branch=tag, since=since, known=set()))
 
-    def _label_pull(self, workflow, number: int):
+    def _label_pull(self, workflow: "Workflow", number: int) -> "WorkflowRun | None":
         self.outcome.trigger = "label"
         try:
             pull = self.gh.pull(self.full_name, number)
@@ -285,8 +295,9 @@ class Release:
             raise NotFoundError(f"pull request #{number} not found in {self.full_name}",
                                 hint="check the number on the repository's Pull requests page") from None
         labels = [label.name for label in pull.labels]
-        self.outcome.pull_request = {"number": pull.number, "title": pull.title, "url": pull.html_url,
-                                     "base": pull.base.ref, "labels": labels}
+        summary: PullRequestSummary = {"number": pull.number, "title": pull.title, "url": pull.html_url,
+                                       "base": pull.base.ref, "labels": labels}
+        self.outcome.pull_request = summary
         if pull.merged:
             raise ConflictError(f"pull request #{number} is already merged; labelling it now releases nothing",
                                 hint="release what is on the branch with --tag vX.Y.Z instead")
@@ -306,14 +317,14 @@ class Release:
                 return None
             self.gh.add_label(pull, RELEASE_LABEL, full_name=self.full_name)
             self.ctx.record("release.label", pull_request=number, label=RELEASE_LABEL)
-            self.outcome.pull_request["labels"] = labels + [RELEASE_LABEL]
+            summary["labels"] = labels + [RELEASE_LABEL]
         self.observer.info(f"#{number} will be released when it is merged: release.yml (auto shipit) then tags the "
                            f"next version and publishes a GitHub release, which runs {self.workflow_file}")
         if not self.request.wait:
             return None
         return self._wait_for_merge_release(workflow, pull)
 
-    def _wait_for_merge_release(self, workflow, pull):
+    def _wait_for_merge_release(self, workflow: "Workflow", pull: "PullRequest") -> "WorkflowRun | None":
         known = {release.id for release in self.gh.releases(self.full_name, limit=10)}
         while True:
             self.gh.refresh_pull(pull, full_name=self.full_name)
@@ -324,6 +335,7 @@ class Release:
                                     "released", hint="reopen and merge it, or use --tag")
             self.poller.wait(f"waiting for pull request #{pull.number} to be merged")
         self.observer.info(f"#{pull.number} was merged as {pull.merge_commit_sha[:7]}; waiting for its release")
+        assert pull.merged_at is not None  # GitHub sets it whenever `merged` is true
         since = pull.merged_at.astimezone(dt.timezone.utc) - CLOCK_SKEW
         while True:
             fresh = [r for r in self.gh.releases(self.full_name, limit=10)
@@ -337,7 +349,7 @@ class Release:
         self.observer.info(f"release {tag} published")
         return self._found(self._find_new_run(workflow, event="release", branch=tag, since=since, known=set()))
 
-    def _enable_dispatch(self, workflow, text: str, spec: WorkflowSpec, default_branch: str) -> None:
+    def _enable_dispatch(self, workflow: "Workflow", text: str, spec: WorkflowSpec, default_branch: str) -> None:
         self.outcome.trigger = "enable-dispatch"
         if spec.has_trigger("workflow_dispatch"):
             self.observer.info(f"{self.workflow_file} already declares workflow_dispatch; nothing to change")
@@ -360,6 +372,9 @@ class Release:
                                      f"open a pull request: {title}"]
             return
         head = self.gh.ref_sha(self.full_name, f"heads/{default_branch}")
+        if head is None:  # it held the workflow file a moment ago: deleted since
+            raise NotFoundError(f"branch {default_branch} not found in {self.full_name}",
+                                hint="check the repository's default branch and run again")
         if self.gh.ref_sha(self.full_name, f"heads/{branch}") is None:
             self.gh.create_branch(self.full_name, branch, head)
         current, blob = self.gh.file(self.full_name, workflow.path, ref=branch)
@@ -375,18 +390,20 @@ class Release:
                                      "base": default_branch, "labels": []}
 
     # --- finding and following the run ----------------------------------------------------------
-    def _new_run(self, workflow, *, event: str, branch: str, since: dt.datetime, known: set[int]):
+    def _new_run(self, workflow: "Workflow", *, event: str, branch: str, since: dt.datetime,
+                 known: set[int]) -> "WorkflowRun | None":
         """The earliest run of `workflow` created since `since` that is not in `known`, or None."""
         runs = self.gh.runs(workflow, full_name=self.full_name, branch=branch, event=event, created_since=since,
                             limit=30)
         new = [run for run in runs if run.id not in known]
         return min(new, key=lambda run: run.id) if new else None
 
-    def _find_new_run(self, workflow, *, event: str, branch: str, since: dt.datetime, known: set[int]):
+    def _find_new_run(self, workflow: "Workflow", *, event: str, branch: str, since: dt.datetime,
+                      known: set[int]) -> "WorkflowRun | None":
         return self._await(lambda: self._new_run(workflow, event=event, branch=branch, since=since, known=known),
                            f"waiting for {self.workflow_file} to start on {branch}")
 
-    def _await(self, look, what: str, *, looks: int | None = None):
+    def _await(self, look: RunLook, what: str, *, looks: int | None = None) -> "WorkflowRun | None":
         """Call `look` once per poll until it returns something; None after `looks` empty looks (or raise
         TimeoutExpired at the deadline)."""
         done = 0
@@ -397,7 +414,7 @@ class Release:
                 return found
             self.poller.wait(what)
 
-    def _reconcile(self, exc: MaybeAppliedError, look, action: str, *, effect: str):
+    def _reconcile(self, exc: MaybeAppliedError, look: RunLook, action: str, *, effect: str) -> "WorkflowRun":
         """After a write whose answer was lost: look on GitHub for its `effect` instead of sending it again
         (a second dispatch or re-run would deploy twice). Not found: the outcome stays unknown, and the
         command audits `action` as such."""
@@ -414,15 +431,15 @@ class Release:
         self.observer.info(f"GitHub did carry it out: run #{found.run_number}{attempt}")
         return found
 
-    def _found(self, run):
-        view = RunView.from_run(run) if getattr(run, "run_number", None) is not None else None
+    def _found(self, run: "WorkflowRun | None") -> "WorkflowRun | None":
+        view = RunView.from_run(run) if run is not None and run.run_number is not None else None
         if view is not None:
             self.outcome.run = view
         if self.request.detach and view is not None:
             self.outcome.detached = True
         return run
 
-    def _follow(self, run) -> ReleaseOutcome:
+    def _follow(self, run: "WorkflowRun") -> ReleaseOutcome:
         outcome = self.outcome
         try:
             final = watch_run(self.gh, self.full_name, run, poller=self.poller, observer=self.observer,

@@ -11,11 +11,17 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from dandiops.core.errors import ConfigError, TimeoutExpired
 from dandiops.core.names import check_duration
-from dandiops.steps.release.model import HerokuReleaseView, Observer, RunView, deploy_commit
+from dandiops.steps.release.model import HerokuReleaseView, JobView, Observer, RunView, StepView, deploy_commit
+
+if TYPE_CHECKING:
+    from github.WorkflowRun import WorkflowRun
+
+    from dandiops.providers.github import GitHubClient, JobState
+    from dandiops.providers.heroku import HerokuClient
 
 POLL_INTERVAL_SETTING = "DANDIOPS_POLL_INTERVAL"
 DEFAULT_POLL_INTERVAL = 3.0
@@ -100,17 +106,19 @@ def run_changes(before: RunView | None, after: RunView) -> list[str]:
     return lines
 
 
-def _state(item) -> str:
+def _state(item: StepView | JobView) -> str:
     return item.conclusion if item.status == "completed" and item.conclusion else item.status
 
 
-def watch_run(gh, full_name: str, run, *, poller: Poller, observer: Observer, min_attempt: int = 1,
-              last: RunView | None = None, on_view: Callable[[RunView], None] | None = None) -> RunView:
+def watch_run(gh: "GitHubClient", full_name: str, run: "WorkflowRun", *, poller: Poller, observer: Observer,
+              min_attempt: int = 1, last: RunView | None = None,
+              on_view: Callable[[RunView], None] | None = None) -> RunView:
     """Follow `run` until it completes (its attempt `min_attempt` or later); returns the final view.
 
     `on_view` sees every view, so a caller still knows the last state when the deadline passes.
     """
-    jobs, jobs_etag = None, None
+    jobs: list[JobState] | None = None
+    jobs_etag: str | None = None
     view = last
     while True:
         gh.refresh(run, full_name=full_name)
@@ -134,7 +142,7 @@ def watch_run(gh, full_name: str, run, *, poller: Poller, observer: Observer, mi
         poller.wait(f"waiting for {view.summary()}")
 
 
-def wait_for_heroku_release(heroku, app: str, *, baseline: int, commit: str | None, poller: Poller,
+def wait_for_heroku_release(heroku: "HerokuClient", app: str, *, baseline: int, commit: str | None, poller: Poller,
                             observer: Observer) -> HerokuReleaseView:
     """The first release of `app` newer than `baseline` that deploys `commit`, once its release phase ended."""
     seen: HerokuReleaseView | None = None
@@ -167,7 +175,8 @@ def _deploys(description: str, commit: str | None) -> bool:
     return commit.startswith(named) or named.startswith(commit)
 
 
-def latest_version(heroku, app: str) -> int:
+def latest_version(heroku: "HerokuClient", app: str) -> int:
     releases = heroku.releases(app, limit=1)
-    return releases[0]["version"] if releases else 0
+    version: int = releases[0]["version"] if releases else 0
+    return version
 
