@@ -1,18 +1,23 @@
-"""The application object every command and step receives.
+"""The objects every command and step receives: an Application and a Context per environment.
 
-It holds the chosen environment, settings, secrets, Reporter, Prompter and audit log, and builds
-API clients lazily so that a command pays only for the clients it uses.
+The Application is what one command run shares whatever environments it touches: the terminal, the
+Reporter (so a command that reports on several environments still writes one JSON document), the
+secret registry, the Prompter, --yes and the once-per-run announcement and confirmation. A Context
+holds the Application and what belongs to one environment: the settings, the chosen environment, its
+secrets, its audit log and API clients built lazily, so that a command pays only for the clients it
+uses. A Context reads (and sets) the application-wide attributes as its own: `ctx.reporter`.
 """
 
 from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import IO, TYPE_CHECKING, Any, Mapping
 
 from dandiops.core.audit import AuditLog, default_audit_path, operator_name
 from dandiops.core.errors import Aborted, ConfigError, UsageError
 from dandiops.core.output import Reporter, Terminal
+from dandiops.core.prompting import Prompter
 from dandiops.core.redact import SecretRegistry
 from dandiops.core.settings import SECRET_ENV_NAMES, Environment, Secrets, Settings, load_secrets, load_settings
 
@@ -23,24 +28,86 @@ if TYPE_CHECKING:
     from dandiops.providers.heroku_data import HerokuDataClient
 
 
-class Context:
-    def __init__(self, *, config_path: str | None = None, env_name: str | None = None, json_mode: bool = False,
-                 yes: bool = False, terminal: Terminal | None = None, environ: Mapping[str, str] | None = None,
-                 prompter: Any = None, stdout=None, stderr=None):
+class Application:
+    def __init__(self, *, config_path: str | None = None, json_mode: bool = False, yes: bool = False,
+                 terminal: Terminal | None = None, environ: Mapping[str, str] | None = None,
+                 prompter: Prompter | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None):
         self.environ = dict(os.environ if environ is None else environ)
         self.config_path = config_path
-        self.env_name = env_name
         self.yes = yes
         self.terminal = terminal or Terminal.detect(self.environ)
         self.secret_registry = SecretRegistry()
         self.reporter = Reporter(self.terminal, json_mode=json_mode, secrets=self.secret_registry,
                                  stdout=stdout, stderr=stderr)
         self._prompter = prompter
-        self._clients: dict[str, Any] = {}
-        self._announced = False
-        self._confirmed = False
+        self.announced = False
+        self.confirmed = False
         for name in SECRET_ENV_NAMES:
             self.secret_registry.add(self.environ.get(name))
+
+    @property
+    def prompter(self) -> Prompter:
+        if self._prompter is None:
+            raise RuntimeError("no Prompter was given to this Application")  # the CLI always injects one
+        return self._prompter
+
+    def context(self, env_name: str | None = None, *, subject_of_result: bool = True) -> "Context":
+        return Context(app=self, env_name=env_name, subject_of_result=subject_of_result)
+
+
+class Context:
+    """One environment's view of a command run.
+
+    subject_of_result=False is for a command that reports on several environments: choosing this
+    Context's environment must not label the one result (the Reporter's subject) with it."""
+
+    def __init__(self, *, app: Application | None = None, env_name: str | None = None,
+                 subject_of_result: bool = True, config_path: str | None = None, json_mode: bool = False,
+                 yes: bool = False, terminal: Terminal | None = None, environ: Mapping[str, str] | None = None,
+                 prompter: Prompter | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None):
+        if app is None:
+            app = Application(config_path=config_path, json_mode=json_mode, yes=yes, terminal=terminal,
+                              environ=environ, prompter=prompter, stdout=stdout, stderr=stderr)
+        elif (config_path, json_mode, yes, terminal, environ, prompter, stdout, stderr) != (
+                None, False, False, None, None, None, None, None):
+            raise TypeError("pass the application-wide options to the Application, not to a Context built from it")
+        self.app = app
+        self.env_name = env_name
+        self.subject_of_result = subject_of_result
+        self._clients: dict[str, Any] = {}
+
+    # --- the application-wide part, read through the Context ----------------------------
+    @property
+    def environ(self) -> dict[str, str]:
+        return self.app.environ
+
+    @property
+    def config_path(self) -> str | None:
+        return self.app.config_path
+
+    @property
+    def yes(self) -> bool:
+        return self.app.yes
+
+    @property
+    def terminal(self) -> Terminal:
+        return self.app.terminal
+
+    @terminal.setter
+    def terminal(self, terminal: Terminal) -> None:
+        self.app.terminal = terminal
+
+    @property
+    def reporter(self) -> Reporter:
+        return self.app.reporter
+
+    @property
+    def secret_registry(self) -> SecretRegistry:
+        return self.app.secret_registry
+
+    @property
+    def prompter(self) -> Prompter:
+        return self.app.prompter
 
     # --- configuration -------------------------------------------------------------------
     @cached_property
@@ -53,7 +120,8 @@ class Context:
     @cached_property
     def env(self) -> Environment:
         env = self.settings.environment(self.env_name)
-        self.reporter.subject = {"env": env.name, "app": env.heroku_app}
+        if self.subject_of_result:
+            self.reporter.subject = {"env": env.name, "app": env.heroku_app}
         return env
 
     @cached_property
@@ -105,6 +173,7 @@ class Context:
 
     @cached_property
     def audit(self) -> AuditLog:
+        # per environment, not application-wide: DANDIOPS_AUDIT_LOG may come from this environment's .env file
         path = self.environ.get("DANDIOPS_AUDIT_LOG") or self.secrets.get("DANDIOPS_AUDIT_LOG")
         return AuditLog(default_audit_path({"DANDIOPS_AUDIT_LOG": path} if path else self.environ),
                         self.secret_registry, operator_name(self.environ))
@@ -192,18 +261,12 @@ class Context:
                 close()
         self._clients.clear()
 
-    # --- prompting -----------------------------------------------------------------------
-    @property
-    def prompter(self):
-        if self._prompter is None:
-            raise RuntimeError("no Prompter was given to this Context")  # the CLI always injects one
-        return self._prompter
-
+    # --- announcing and confirming (once per command run) -------------------------------
     def announce(self, action: str) -> None:
         """Say once, on stderr, which environment and app this run changes."""
-        if self._announced:
+        if self.app.announced:
             return
-        self._announced = True
+        self.app.announced = True
         env = self.env
         kind = "PRODUCTION " if env.production else ""
         self.reporter.info(f"{action}: environment {env.name}, {kind}app {env.heroku_app}")
@@ -217,7 +280,7 @@ class Context:
         """prepare_change, then on production have the app name typed back (or --yes)."""
         env = self.env
         self.prepare_change(action)
-        if not env.production or self.yes or self._confirmed:
+        if not env.production or self.yes or self.app.confirmed:
             return
         if not self.terminal.interactive:
             raise UsageError(
@@ -227,7 +290,7 @@ class Context:
         answer = self.prompter.text(f"{action} on PRODUCTION. Type the app name ({env.heroku_app}) to continue:")
         if (answer or "").strip() != env.heroku_app:
             raise Aborted("confirmation did not match the app name; nothing was changed")
-        self._confirmed = True
+        self.app.confirmed = True
 
     def require_secret(self, name: str, hint: str) -> str:
         value = self.secrets.get(name)

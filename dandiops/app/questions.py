@@ -15,6 +15,7 @@ from dandiops.core.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
+    from dandiops.core.prompting import Prompter
 
 Validator = Callable[[str], "str | None"]  # returns what is wrong, or None when the value is fine
 TRUE_WORDS = {"true", "yes", "y", "on", "1", "done"}
@@ -196,7 +197,7 @@ class Answers:
         return UsageError(f"missing answer(s) and no terminal to ask on: {names}", hint="; ".join(hints))
 
 
-def ask_prompter(prompter, question: Question) -> Any:
+def ask_prompter(prompter: Prompter, question: Question) -> Any:
     """Put one question to a Prompter, re-asking (on a terminal) until the answer is valid."""
     flag = f"--answers FILE with {question.key}" if not question.secret else f"{question.env_var} in the environment"
     if question.kind == "confirm":

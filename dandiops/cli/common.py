@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from dandiops.app.context import Context
+from dandiops.app.context import Application, Context
 from dandiops.core.output import Terminal
 from dandiops.wizard.prompter import prompter_for
 
@@ -34,17 +34,23 @@ class RootOptions:
     def __init__(self, config: str | None, env: str | None):
         self.config = config
         self.env = env
-        self.context: Context | None = None
+        self.application: Application | None = None
+        self.context: Context | None = None  # the last one built: errors are audited and reported through it
 
 
-def get_context(ctx: typer.Context, *, env: str | None = None, json_mode: bool = False,
-                yes: bool = False) -> Context:
+def get_context(ctx: typer.Context, *, env: str | None = None, json_mode: bool = False, yes: bool = False,
+                subject_of_result: bool = True) -> Context:
+    """The Context for `env`. The command run's Application is built on the first call and shared by
+    every later one, so a command reporting on several environments has one Reporter (pass
+    subject_of_result=False for each of them: the result is not about any one)."""
     root = ctx.find_root()
     options: RootOptions = root.obj if isinstance(root.obj, RootOptions) else RootOptions(None, None)
     root.obj = options
-    terminal = Terminal.detect()
-    context = Context(config_path=options.config, env_name=env or options.env, json_mode=json_mode, yes=yes,
-                      terminal=terminal, prompter=prompter_for(terminal))
+    if options.application is None:
+        terminal = Terminal.detect()
+        options.application = Application(config_path=options.config, json_mode=json_mode, yes=yes,
+                                          terminal=terminal, prompter=prompter_for(terminal))
+    context = options.application.context(env or options.env, subject_of_result=subject_of_result)
     options.context = context
     ctx.call_on_close(context.close)
     return context

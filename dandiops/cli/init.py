@@ -77,8 +77,8 @@ class InitRun(Mutation[Any, Any]):
         return self._run(context, dry_run=False)
 
     def _run(self, context, *, dry_run: bool):
+        from dandiops.core.prompting import Interrupted
         from dandiops.wizard.init import run_init, state_path_for
-        from dandiops.wizard.prompter import Interrupted
 
         try:
             return run_init(context, answers_file=self.answers_file, only=self.only, start=self.start, dry_run=dry_run,

@@ -283,10 +283,11 @@ def status(ctx: typer.Context,
     from dandiops.steps.release.history import environments_with_releases
     from dandiops.steps.release.history import status as env_status
 
-    context = get_context(ctx, env=env_name or env, json_mode=json_output)
+    context = get_context(ctx, env=env_name or env, json_mode=json_output, subject_of_result=False)
     environments = environments_with_releases(context, env_name or env)
     # one Context per environment: its clients carry that environment's name into error hints
-    data = [env_status(get_context(ctx, env=environment.name, json_mode=json_output), environment)
+    data = [env_status(get_context(ctx, env=environment.name, json_mode=json_output, subject_of_result=False),
+                       environment)
             for environment in environments]
     reporter = context.reporter
 
@@ -314,8 +315,9 @@ def list_releases(ctx: typer.Context, env: EnvOption = None,
     """Recent deploy runs and Heroku releases side by side, paired by commit."""
     from dandiops.steps.release.history import environments_with_releases, history
 
-    context = get_context(ctx, env=env, json_mode=json_output)
-    data = [history(get_context(ctx, env=environment.name, json_mode=json_output), environment, limit=limit)
+    context = get_context(ctx, env=env, json_mode=json_output, subject_of_result=False)
+    data = [history(get_context(ctx, env=environment.name, json_mode=json_output, subject_of_result=False),
+                    environment, limit=limit)
             for environment in environments_with_releases(context, env)]
     reporter = context.reporter
 

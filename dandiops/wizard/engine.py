@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Collection, NamedTuple, Sequence
 
 from dandiops.core.errors import DandiopsError, ExitCode, NotFoundError, UsageError
+from dandiops.core.prompting import Interrupted
 from dandiops.steps.base import Change, Check, InitStep, Status
-from dandiops.wizard.prompter import Interrupted
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context

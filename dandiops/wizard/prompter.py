@@ -1,29 +1,14 @@
-"""Prompts behind one small interface: questionary on a terminal, an error naming the flag otherwise."""
+"""The Prompters the CLI gives a command: questionary on a terminal, an error naming the flag otherwise.
+
+The interface itself (Prompter, Validator, Interrupted) is dandiops.core.prompting, so that the layers
+below the wizard can type against it without importing questionary's side of it."""
 
 from __future__ import annotations
 
-from typing import Callable, Protocol, Sequence, Union
+from dandiops.core.errors import UsageError
+from dandiops.core.prompting import Interrupted, Prompter, Validator
 
-from dandiops.core.errors import DandiopsError, ExitCode, UsageError
-
-# True when the answer is fine, else the message to show before asking again (questionary's convention)
-Validator = Callable[[str], Union[bool, str]]
-
-
-class Prompter(Protocol):
-    def text(self, message: str, *, default: str | None = None, flag: str | None = None,
-             validate: Validator | None = None) -> str: ...
-
-    def password(self, message: str, *, flag: str | None = None, validate: Validator | None = None) -> str: ...
-
-    def confirm(self, message: str, *, default: bool = False, flag: str | None = None) -> bool: ...
-
-    def select(self, message: str, choices: Sequence[str], *, default: str | None = None,
-               flag: str | None = None) -> str: ...
-
-
-class Interrupted(DandiopsError):
-    exit_code = ExitCode.INTERRUPTED
+__all__ = ["Interrupted", "NonInteractivePrompter", "Prompter", "QuestionaryPrompter", "Validator", "prompter_for"]
 
 
 class QuestionaryPrompter:
