@@ -114,7 +114,7 @@ class Sandbox:
         self.heroku = HerokuComponent([*(heroku_extensions or []), reset_route(self)])
         self.components: list[Component] = [self.heroku, *(components or [])]
         self.config_path = self.workdir / "dandiops.toml"
-        self._files_at_start: set[str] | None = None  # the workdir's entries once started
+        self._kept_files: set[str] | None = None  # workdir entries a reset leaves: there at start, or ours
         self._reset_lock = threading.Lock()
 
     def start(self) -> "Sandbox":
@@ -128,7 +128,7 @@ class Sandbox:
                 component.stop()
             raise
         self.write_config()
-        self._files_at_start = {entry.name for entry in self.workdir.iterdir()}
+        self._kept_files = {entry.name for entry in self.workdir.iterdir()}
         return self
 
     def reset(self, *, database_urls: dict[str, str] | None = None) -> "Sandbox":
@@ -141,7 +141,7 @@ class Sandbox:
         `database_urls` ({environment: URL}) points apps at other databases until the next reset, as
         the constructor's argument does (PostgreSQL tests give staging a fresh database each time).
         """
-        if self._files_at_start is None:
+        if self._kept_files is None:
             raise RuntimeError("only a started sandbox can be reset")
         with self._reset_lock:
             for component in reversed(self.components):
@@ -154,12 +154,12 @@ class Sandbox:
         return self
 
     def _remove_files_made_since_start(self) -> None:
-        """Files the sandbox found in its workdir, or made while starting, stay; the apps' SQLite databases,
-        mail, dandiops' state and audit log, and whatever else came later go (SQLite databases come back
-        as copies of the migrated template before their app's first dyno, as after start)."""
-        assert self._files_at_start is not None
+        """Files the sandbox found in its workdir, made while starting or wrote as its env file stay; the
+        apps' SQLite databases, mail, dandiops' state and audit log, and whatever else came later go
+        (SQLite databases come back as copies of the migrated template before their app's first dyno)."""
+        assert self._kept_files is not None
         for entry in self.workdir.iterdir():
-            if entry.name in self._files_at_start:
+            if entry.name in self._kept_files:
                 continue
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry)
@@ -206,6 +206,8 @@ class Sandbox:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write("# dandiops sandbox: source this file or pass it to your shell (set -a; . FILE)\n")
             handle.write("\n".join(lines) + "\n")
+        if self._kept_files is not None and path.resolve().parent == self.workdir.resolve():
+            self._kept_files.add(path.name)  # what `sandbox serve` hands its clients outlives resets
         return path
 
 

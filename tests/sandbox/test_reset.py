@@ -308,3 +308,12 @@ def test_database_urls_given_to_a_reset_last_until_the_next_reset(sandbox, herok
     assert heroku_state.apps[STAGING].config["DATABASE_URL"] == elsewhere
     sandbox.reset()
     assert heroku_state.apps[STAGING].config["DATABASE_URL"] == f"sqlite:///{sandbox.workdir / 'staging.sqlite3'}"
+
+
+def test_an_env_file_written_into_the_workdir_stays_after_a_reset(sandbox):
+    env_file = sandbox.write_env_file(sandbox.workdir / ".env.sandbox")
+    written = env_file.read_text()
+    (sandbox.workdir / ".env").write_text("DANDIOPS_RETRY_ATTEMPTS=7\n")
+    sandbox.reset()
+    assert env_file.read_text() == written
+    assert not (sandbox.workdir / ".env").exists()
