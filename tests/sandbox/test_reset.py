@@ -79,13 +79,19 @@ def heroku_view(box) -> dict:
 
 
 def child_processes() -> list[str]:
-    """The command lines of this process's live children (one-off and web dynos run as children)."""
+    """The dynos (one-off and web) running as children of this process: their command lines.
+
+    A dyno's process has DYNO in its environment, as on Heroku; other children (a multiprocessing
+    helper some library started) are not the sandbox's."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            if fields[0] != "Z" and int(fields[1]) == os.getpid():
-                found.append((stat.parent / "cmdline").read_text().replace("\0", " ").strip())
+            if fields[0] == "Z" or int(fields[1]) != os.getpid():
+                continue
+            if not any(v.startswith(b"DYNO=") for v in (stat.parent / "environ").read_bytes().split(b"\0")):
+                continue
+            found.append((stat.parent / "cmdline").read_text().replace("\0", " ").strip())
         except (OSError, IndexError, ValueError):
             continue  # it ended while being read
     return sorted(found)
