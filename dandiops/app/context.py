@@ -89,6 +89,10 @@ class Context:
     def yes(self) -> bool:
         return self.app.yes
 
+    @yes.setter
+    def yes(self, yes: bool) -> None:
+        self.app.yes = yes
+
     @property
     def terminal(self) -> Terminal:
         return self.app.terminal
