@@ -1,11 +1,13 @@
 """Test-wide hooks and isolation; the sandbox fixtures (one sandbox per worker, reset before each
-test, and a CLI runner pointed at it) are in sandbox_fixtures.py.
+test, and a CLI runner pointed at it) are in helpers/sandbox_fixtures.py.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import sys
+from pathlib import Path
 
 # Typer reads these at import: plain, wide help output regardless of CI variables.
 os.environ["_TYPER_FORCE_DISABLE_TERMINAL"] = "1"
@@ -28,6 +30,9 @@ hypothesis_settings.register_profile("dandiops", deadline=None, derandomize=bool
                                      suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("dandiops")
 
+# Test folders mirror the code (core/, providers/, app/, archive/, wizard/, cli/, sandbox/); what several
+# folders share (fixtures, helpers, response checkers) lives in tests/helpers/, importable by module name.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
 pytest_plugins = ["sandbox_fixtures"]
 
 _CLEARED = ("HEROKU_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "DANDIOPS_ENV", "DANDIOPS_CONFIG",

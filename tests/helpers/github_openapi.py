@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-SPEC_PATH = (Path(__file__).resolve().parents[1] / "node_modules" / "@octokit" / "openapi" / "generated"
+SPEC_PATH = (Path(__file__).resolve().parents[2] / "node_modules" / "@octokit" / "openapi" / "generated"
              / "api.github.com.json")
 MISSING_REASON = (f"GitHub's OpenAPI description is not installed ({SPEC_PATH}); "
                   "run `npm ci --ignore-scripts` at the repository root to install @octokit/openapi")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-MINIATURE_ARCHIVE = Path(__file__).resolve().parents[2] / "dandiops" / "sandbox" / "archive"
+MINIATURE_ARCHIVE = Path(__file__).resolve().parents[3] / "dandiops" / "sandbox" / "archive"
 STEP_SECONDS = 0.02
 
 

@@ -8,7 +8,7 @@ a fresh PostgreSQL database instead of SQLite.
 
 Every response a test provoked is checked when it ends: the Heroku stand-in's against Heroku's
 published schema (strict: all properties required, none extra), the GitHub stand-in's against
-GitHub's OpenAPI description when it is installed (see tests/github_openapi.py).
+GitHub's OpenAPI description when it is installed (see tests/helpers/github_openapi.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-SHARED_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "reference" / "heroku" / "platform-api-schema.json"
+SHARED_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "reference" / "heroku" / "platform-api-schema.json"
 PG_URL_VAR = "DANDIOPS_TEST_DATABASE_URL"
 
 
