@@ -26,8 +26,9 @@ typer.testing._get_command = functools.lru_cache(maxsize=None)(typer.testing._ge
 from hypothesis import HealthCheck  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 
-hypothesis_settings.register_profile("dandiops", deadline=None, derandomize=bool(os.environ.get("CI")),
-                                     suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.register_profile(
+    "dandiops", deadline=None, derandomize=bool(os.environ.get("CI")), suppress_health_check=[HealthCheck.too_slow]
+)
 hypothesis_settings.load_profile("dandiops")
 
 # Test folders mirror the code (core/, providers/, app/, archive/, wizard/, cli/, sandbox/); what several
@@ -35,10 +36,25 @@ hypothesis_settings.load_profile("dandiops")
 sys.path.insert(0, str(Path(__file__).resolve().parent / "helpers"))
 pytest_plugins = ["sandbox_fixtures"]
 
-_CLEARED = ("HEROKU_API_KEY", "GITHUB_TOKEN", "GH_TOKEN", "DANDIOPS_ENV", "DANDIOPS_CONFIG",
-            "DANDIOPS_HEROKU_API_URL", "DANDIOPS_HEROKU_DATA_API_URL", "DANDIOPS_GITHUB_API_URL",
-            "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-            "GITHUB_ACTIONS", "FORCE_COLOR", "PY_COLORS", "DANDIOPS_AUDIT_LOG")
+_CLEARED = (
+    "HEROKU_API_KEY",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "DANDIOPS_ENV",
+    "DANDIOPS_CONFIG",
+    "DANDIOPS_HEROKU_API_URL",
+    "DANDIOPS_HEROKU_DATA_API_URL",
+    "DANDIOPS_GITHUB_API_URL",
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "GITHUB_ACTIONS",
+    "FORCE_COLOR",
+    "PY_COLORS",
+    "DANDIOPS_AUDIT_LOG",
+)
 
 
 def pytest_collection_modifyitems(items):
@@ -57,8 +73,9 @@ def _fast_tier_starts_no_stand_in(request, monkeypatch):
     from dandiops.sandbox.server import ServerThread
 
     def refuse(self):
-        raise RuntimeError("this test starts a sandbox stand-in: use the `sandbox` fixture or mark it "
-                           "`pytest.mark.sandbox`")
+        raise RuntimeError(
+            "this test starts a sandbox stand-in: use the `sandbox` fixture or mark it `pytest.mark.sandbox`"
+        )
 
     monkeypatch.setattr(ServerThread, "start", refuse)
 

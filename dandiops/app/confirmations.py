@@ -34,8 +34,10 @@ class Confirmations:
     def _load(self) -> dict[str, Any]:
         path = self.path
         if path.is_dir():
-            raise ConfigError(f"{path} is a folder, not the confirmations file",
-                              hint="move that folder away; dandiops keeps confirmed manual checks in that file")
+            raise ConfigError(
+                f"{path} is a folder, not the confirmations file",
+                hint="move that folder away; dandiops keeps confirmed manual checks in that file",
+            )
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -45,17 +47,22 @@ class Confirmations:
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise ConfigError(f"{path} cannot be read as JSON ({exc}); it was left as it is",
-                              hint=self._recovery()) from None
+            raise ConfigError(
+                f"{path} cannot be read as JSON ({exc}); it was left as it is", hint=self._recovery()
+            ) from None
         problems = _problems(data)
         if problems:
-            raise ConfigError(f"{path} is not a dandiops confirmations file: {'; '.join(problems)}; "
-                              "it was left as it is", hint=self._recovery())
+            raise ConfigError(
+                f"{path} is not a dandiops confirmations file: {'; '.join(problems)}; it was left as it is",
+                hint=self._recovery(),
+            )
         return data
 
     def _recovery(self) -> str:
-        return (f"fix it in an editor, or move it aside ({aside_command(self.path)}) and confirm the manual "
-                "items again (`dandiops alerts --confirm ITEM`, `dandiops init`)")
+        return (
+            f"fix it in an editor, or move it aside ({aside_command(self.path)}) and confirm the manual "
+            "items again (`dandiops alerts --confirm ITEM`, `dandiops init`)"
+        )
 
     def get(self, app: str, key: str) -> dict | None:
         return self._load()["apps"].get(app, {}).get(key)
@@ -70,8 +77,10 @@ class Confirmations:
                 # no secrets in here: readable by the team, which may commit it beside dandiops.toml
                 atomic_write_text(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n", mode=0o644)
         except OSError as exc:
-            raise ConfigError(f"{self.path} cannot be written ({exc.strerror or exc})",
-                              hint="check that the .dandiops folder beside dandiops.toml is writable") from None
+            raise ConfigError(
+                f"{self.path} cannot be written ({exc.strerror or exc})",
+                hint="check that the .dandiops folder beside dandiops.toml is writable",
+            ) from None
         return entry
 
 

@@ -29,16 +29,26 @@ if TYPE_CHECKING:
 
 
 class Application:
-    def __init__(self, *, config_path: str | None = None, json_mode: bool = False, yes: bool = False,
-                 terminal: Terminal | None = None, environ: Mapping[str, str] | None = None,
-                 prompter: Prompter | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None):
+    def __init__(
+        self,
+        *,
+        config_path: str | None = None,
+        json_mode: bool = False,
+        yes: bool = False,
+        terminal: Terminal | None = None,
+        environ: Mapping[str, str] | None = None,
+        prompter: Prompter | None = None,
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+    ):
         self.environ = dict(os.environ if environ is None else environ)
         self.config_path = config_path
         self.yes = yes
         self.terminal = terminal or Terminal.detect(self.environ)
         self.secret_registry = SecretRegistry()
-        self.reporter = Reporter(self.terminal, json_mode=json_mode, secrets=self.secret_registry,
-                                 stdout=stdout, stderr=stderr)
+        self.reporter = Reporter(
+            self.terminal, json_mode=json_mode, secrets=self.secret_registry, stdout=stdout, stderr=stderr
+        )
         self._prompter = prompter
         self.announced = False
         self.confirmed = False
@@ -61,15 +71,42 @@ class Context:
     subject_of_result=False is for a command that reports on several environments: choosing this
     Context's environment must not label the one result (the Reporter's subject) with it."""
 
-    def __init__(self, *, app: Application | None = None, env_name: str | None = None,
-                 subject_of_result: bool = True, config_path: str | None = None, json_mode: bool = False,
-                 yes: bool = False, terminal: Terminal | None = None, environ: Mapping[str, str] | None = None,
-                 prompter: Prompter | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None):
+    def __init__(
+        self,
+        *,
+        app: Application | None = None,
+        env_name: str | None = None,
+        subject_of_result: bool = True,
+        config_path: str | None = None,
+        json_mode: bool = False,
+        yes: bool = False,
+        terminal: Terminal | None = None,
+        environ: Mapping[str, str] | None = None,
+        prompter: Prompter | None = None,
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+    ):
         if app is None:
-            app = Application(config_path=config_path, json_mode=json_mode, yes=yes, terminal=terminal,
-                              environ=environ, prompter=prompter, stdout=stdout, stderr=stderr)
+            app = Application(
+                config_path=config_path,
+                json_mode=json_mode,
+                yes=yes,
+                terminal=terminal,
+                environ=environ,
+                prompter=prompter,
+                stdout=stdout,
+                stderr=stderr,
+            )
         elif (config_path, json_mode, yes, terminal, environ, prompter, stdout, stderr) != (
-                None, False, False, None, None, None, None, None):
+            None,
+            False,
+            False,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ):
             raise TypeError("pass the application-wide options to the Application, not to a Context built from it")
         self.app = app
         self.env_name = env_name
@@ -152,8 +189,15 @@ class Context:
             parts.port  # noqa: B018 - raises ValueError on a malformed port
         except ValueError:
             parts = None
-        if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query
-                or parts.fragment or not value.isascii() or any(c.isspace() for c in value)):
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or not value.isascii()
+            or any(c.isspace() for c in value)
+        ):
             raise ConfigError(f"{name} is not an http(s) URL", hint=f"fix or unset {name}, e.g. {default}")
         return value.rstrip("/")
 
@@ -164,9 +208,11 @@ class Context:
             if value is None:
                 continue
             if not value.isascii() or not value.isprintable() or value != value.strip():
-                raise ConfigError(f"{name} is malformed: it holds a line break, a space at either end, a control "
-                                  "or a non-ASCII character",
-                                  hint=f"set {name} again from the provider, without quotes or line breaks")
+                raise ConfigError(
+                    f"{name} is malformed: it holds a line break, a space at either end, a control "
+                    "or a non-ASCII character",
+                    hint=f"set {name} again from the provider, without quotes or line breaks",
+                )
             return value
         return None
 
@@ -179,8 +225,11 @@ class Context:
     def audit(self) -> AuditLog:
         # per environment, not application-wide: DANDIOPS_AUDIT_LOG may come from this environment's .env file
         path = self.environ.get("DANDIOPS_AUDIT_LOG") or self.secrets.get("DANDIOPS_AUDIT_LOG")
-        return AuditLog(default_audit_path({"DANDIOPS_AUDIT_LOG": path} if path else self.environ),
-                        self.secret_registry, operator_name(self.environ))
+        return AuditLog(
+            default_audit_path({"DANDIOPS_AUDIT_LOG": path} if path else self.environ),
+            self.secret_registry,
+            operator_name(self.environ),
+        )
 
     def record(self, action: str, result: str = "ok", **detail: Any) -> None:
         env = self.env
@@ -234,8 +283,9 @@ class Context:
         if "aws" not in self._clients:
             from dandiops.providers.aws import AwsClient
 
-            endpoint = (self.endpoint("AWS_ENDPOINT_URL", "https://aws.invalid") if self.setting("AWS_ENDPOINT_URL")
-                        else None)
+            endpoint = (
+                self.endpoint("AWS_ENDPOINT_URL", "https://aws.invalid") if self.setting("AWS_ENDPOINT_URL") else None
+            )
             self._clients["aws"] = AwsClient(
                 endpoint_url=endpoint,
                 region=self.aws_region(),
@@ -253,8 +303,10 @@ class Context:
             value = self.setting(name)
             if value is not None:
                 if not AWS_REGION.fullmatch(value):
-                    raise ConfigError(f"{name} is not an AWS region name",
-                                      hint=f"set {name} to a region such as us-east-2, or unset it")
+                    raise ConfigError(
+                        f"{name} is not an AWS region name",
+                        hint=f"set {name} to a region such as us-east-2, or unset it",
+                    )
                 return value
         return None
 

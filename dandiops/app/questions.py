@@ -115,9 +115,16 @@ class Answers:
     prompts and never stores.
     """
 
-    def __init__(self, ctx: "Context", *, store: AnswerStore | None = None,
-                 file_answers: Mapping[str, Any] | None = None, source: str = "the answers file",
-                 interactive: bool | None = None, dry_run: bool = False):
+    def __init__(
+        self,
+        ctx: "Context",
+        *,
+        store: AnswerStore | None = None,
+        file_answers: Mapping[str, Any] | None = None,
+        source: str = "the answers file",
+        interactive: bool | None = None,
+        dry_run: bool = False,
+    ):
         self.ctx = ctx
         self.store: AnswerStore = store if store is not None else RunMemory()
         self.file_answers = dict(file_answers or {})
@@ -129,8 +136,10 @@ class Answers:
         """The answer without asking, or None."""
         if question.secret:
             if question.key in self.file_answers:
-                raise ConfigError(f"{self.source} holds the secret {question.key}; it must never hold secrets",
-                                  hint=f"remove it and set {question.env_var} in the environment or .env instead")
+                raise ConfigError(
+                    f"{self.source} holds the secret {question.key}; it must never hold secrets",
+                    hint=f"remove it and set {question.env_var} in the environment or .env instead",
+                )
             value = self.ctx.secrets.get(question.env_var) if question.env_var else None
             if value:
                 self.ctx.secret_registry.add(value)
@@ -171,8 +180,9 @@ class Answers:
         problem = question.check(value)
         if problem:
             shown = "(secret)" if question.secret else repr(value)
-            raise ConfigError(f"invalid answer for {question.key} in {where}: {shown}: {problem}",
-                              hint="correct it and run again")
+            raise ConfigError(
+                f"invalid answer for {question.key} in {where}: {shown}: {problem}", hint="correct it and run again"
+            )
         return value.strip() if isinstance(value, str) and not question.secret else value
 
     def unanswered(self, questions: Iterable[Question]) -> list[Question]:
@@ -192,8 +202,11 @@ class Answers:
             example = "; ".join(f"{q.section}: {q.name}: ..." for q in plain[:3])
             hints.append(f"add {', '.join(q.key for q in plain)} to the answers file (--answers FILE), e.g. {example}")
         if secret:
-            hints.append("set " + ", ".join(f"{q.env_var} (for {q.key})" for q in secret)
-                         + " in the environment or .env beside dandiops.toml")
+            hints.append(
+                "set "
+                + ", ".join(f"{q.env_var} (for {q.key})" for q in secret)
+                + " in the environment or .env beside dandiops.toml"
+            )
         return UsageError(f"missing answer(s) and no terminal to ask on: {names}", hint="; ".join(hints))
 
 

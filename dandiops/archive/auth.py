@@ -33,25 +33,36 @@ def validate_client_id(value: str | None, option: str, *, max_length: int) -> st
     if value is None or not value.strip():
         raise UsageError(f"{option} is empty", hint=f"pass {option} ID; nothing was changed")
     if value != value.strip() or not _CLIENT_ID.match(value):
-        raise UsageError(f"{option} {value!r} is not a client id: only letters, digits and . _ ~ - are allowed",
-                         hint="copy the id exactly, without spaces or quotes; nothing was changed")
+        raise UsageError(
+            f"{option} {value!r} is not a client id: only letters, digits and . _ ~ - are allowed",
+            hint="copy the id exactly, without spaces or quotes; nothing was changed",
+        )
     if len(value) > max_length:
-        raise UsageError(f"{option} is {len(value)} characters; the archive keeps at most {max_length}",
-                         hint="check that you copied the client id, not something else; nothing was changed")
+        raise UsageError(
+            f"{option} is {len(value)} characters; the archive keeps at most {max_length}",
+            hint="check that you copied the client id, not something else; nothing was changed",
+        )
     return value
 
 
 def validate_client_secret(value: str | None, source: str) -> str:
     """The GitHub OAuth App's client secret; the message never includes it."""
     if not value:
-        raise UsageError(f"the GitHub client secret from {source} is empty",
-                         hint="give the secret of the GitHub OAuth App; nothing was changed")
+        raise UsageError(
+            f"the GitHub client secret from {source} is empty",
+            hint="give the secret of the GitHub OAuth App; nothing was changed",
+        )
     if value != value.strip() or any(c.isspace() for c in value):
-        raise UsageError(f"the GitHub client secret from {source} contains whitespace",
-                         hint="paste the secret exactly as GitHub shows it; nothing was changed")
+        raise UsageError(
+            f"the GitHub client secret from {source} contains whitespace",
+            hint="paste the secret exactly as GitHub shows it; nothing was changed",
+        )
     if len(value) > SOCIALAPP_FIELD_MAX:
-        raise UsageError(f"the GitHub client secret from {source} is {len(value)} characters; the archive keeps "
-                         f"at most {SOCIALAPP_FIELD_MAX}", hint="check that you copied the client secret")
+        raise UsageError(
+            f"the GitHub client secret from {source} is {len(value)} characters; the archive keeps "
+            f"at most {SOCIALAPP_FIELD_MAX}",
+            hint="check that you copied the client secret",
+        )
     return value
 
 
@@ -71,17 +82,23 @@ class AuthTargets:
         return {
             "site": {"domain": self.site_domain, "name": self.site_name},
             "github": {"provider": GITHUB_PROVIDER, "name": GITHUB_APP_NAME, "client_id": self.github_client_id},
-            "oauth": {"client_id": self.oauth_client_id, "redirect_uri": self.redirect_uri,
-                      "replaces": [DEVELOPMENT_REDIRECT_URI], "default_client_id": DEFAULT_OAUTH_CLIENT_ID,
-                      "name": WEB_APP_NAME},
+            "oauth": {
+                "client_id": self.oauth_client_id,
+                "redirect_uri": self.redirect_uri,
+                "replaces": [DEVELOPMENT_REDIRECT_URI],
+                "default_client_id": DEFAULT_OAUTH_CLIENT_ID,
+                "name": WEB_APP_NAME,
+            },
         }
 
 
 def _url(value: str, key: str, env_name: str):
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{key} of environment {env_name!r} is not an http(s) URL: {value!r}",
-                          hint=f"set `{key} = \"https://...\"` under [environments.{env_name}] in dandiops.toml")
+        raise ConfigError(
+            f"{key} of environment {env_name!r} is not an http(s) URL: {value!r}",
+            hint=f'set `{key} = "https://..."` under [environments.{env_name}] in dandiops.toml',
+        )
     return parts
 
 
@@ -90,14 +107,17 @@ def _host(parts) -> str:
     return f"{host}:{parts.port}" if parts.port else host
 
 
-def targets(*, env_name: str, api_url: str, web_url: str, production: bool, github_client_id: str,
-            oauth_client_id: str) -> AuthTargets:
+def targets(
+    *, env_name: str, api_url: str, web_url: str, production: bool, github_client_id: str, oauth_client_id: str
+) -> AuthTargets:
     api = _url(api_url, "api_url", env_name)
     web = _url(web_url, "web_url", env_name)
     if production and web.scheme != "https":
-        raise ConfigError(f"web_url of production environment {env_name!r} is {web_url!r}; the archive accepts "
-                          "only https redirect URIs in production",
-                          hint=f"set web_url under [environments.{env_name}] to the https address of the web app")
+        raise ConfigError(
+            f"web_url of production environment {env_name!r} is {web_url!r}; the archive accepts "
+            "only https redirect URIs in production",
+            hint=f"set web_url under [environments.{env_name}] to the https address of the web app",
+        )
     api_host = _host(api)
     return AuthTargets(
         site_domain=api_host,

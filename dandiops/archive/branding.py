@@ -24,16 +24,61 @@ XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
 # picture from a URL; foreignObject, iframe and the like, which embed another document; and the
 # animation elements (set, animate*), which can rewrite any attribute, href included, after the file
 # was checked.
-ALLOWED_ELEMENTS = frozenset({
-    "svg", "g", "defs", "symbol", "use", "title", "desc", "metadata", "style",
-    "path", "rect", "circle", "ellipse", "line", "polyline", "polygon",
-    "text", "tspan", "textPath",
-    "linearGradient", "radialGradient", "stop", "pattern", "clipPath", "mask", "marker",
-    "filter", "feBlend", "feColorMatrix", "feComponentTransfer", "feComposite", "feConvolveMatrix",
-    "feDiffuseLighting", "feDisplacementMap", "feDistantLight", "feDropShadow", "feFlood", "feFuncA",
-    "feFuncB", "feFuncG", "feFuncR", "feGaussianBlur", "feMerge", "feMergeNode", "feMorphology",
-    "feOffset", "fePointLight", "feSpecularLighting", "feSpotLight", "feTile", "feTurbulence",
-})
+ALLOWED_ELEMENTS = frozenset(
+    {
+        "svg",
+        "g",
+        "defs",
+        "symbol",
+        "use",
+        "title",
+        "desc",
+        "metadata",
+        "style",
+        "path",
+        "rect",
+        "circle",
+        "ellipse",
+        "line",
+        "polyline",
+        "polygon",
+        "text",
+        "tspan",
+        "textPath",
+        "linearGradient",
+        "radialGradient",
+        "stop",
+        "pattern",
+        "clipPath",
+        "mask",
+        "marker",
+        "filter",
+        "feBlend",
+        "feColorMatrix",
+        "feComponentTransfer",
+        "feComposite",
+        "feConvolveMatrix",
+        "feDiffuseLighting",
+        "feDisplacementMap",
+        "feDistantLight",
+        "feDropShadow",
+        "feFlood",
+        "feFuncA",
+        "feFuncB",
+        "feFuncG",
+        "feFuncR",
+        "feGaussianBlur",
+        "feMerge",
+        "feMergeNode",
+        "feMorphology",
+        "feOffset",
+        "fePointLight",
+        "feSpecularLighting",
+        "feSpotLight",
+        "feTile",
+        "feTurbulence",
+    }
+)
 _ELEMENT_REFUSED_BECAUSE = {
     "script": "it runs code",
     "handler": "it runs code",
@@ -54,65 +99,275 @@ _ELEMENT_REFUSED_BECAUSE = {
 }
 
 # Attributes with no styling or linking role: geometry, structure, gradient, filter and text layout.
-ALLOWED_ATTRIBUTES = frozenset({
-    "id", "class", "lang", "role", "aria-label", "aria-labelledby", "aria-describedby", "aria-hidden",
-    "focusable", "version", "baseProfile", "viewBox", "preserveAspectRatio", "type", "media", "title",
-    "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "fx", "fy", "fr", "width", "height",
-    "d", "points", "pathLength", "transform", "dx", "dy", "rotate", "textLength", "lengthAdjust",
-    "startOffset", "method", "spacing", "side",
-    "gradientUnits", "gradientTransform", "spreadMethod", "offset",
-    "patternUnits", "patternContentUnits", "patternTransform", "clipPathUnits", "maskUnits",
-    "maskContentUnits", "markerUnits", "markerWidth", "markerHeight", "refX", "refY", "orient",
-    "filterUnits", "primitiveUnits", "in", "in2", "result", "stdDeviation", "edgeMode", "mode",
-    "operator", "k1", "k2", "k3", "k4", "values", "tableValues", "slope", "intercept", "amplitude",
-    "exponent", "order", "kernelMatrix", "divisor", "bias", "targetX", "targetY", "preserveAlpha",
-    "surfaceScale", "diffuseConstant", "specularConstant", "specularExponent", "kernelUnitLength",
-    "scale", "xChannelSelector", "yChannelSelector", "radius", "baseFrequency", "numOctaves", "seed",
-    "stitchTiles", "azimuth", "elevation", "z", "pointsAtX", "pointsAtY", "pointsAtZ",
-    "limitingConeAngle",
-})
+ALLOWED_ATTRIBUTES = frozenset(
+    {
+        "id",
+        "class",
+        "lang",
+        "role",
+        "aria-label",
+        "aria-labelledby",
+        "aria-describedby",
+        "aria-hidden",
+        "focusable",
+        "version",
+        "baseProfile",
+        "viewBox",
+        "preserveAspectRatio",
+        "type",
+        "media",
+        "title",
+        "x",
+        "y",
+        "x1",
+        "y1",
+        "x2",
+        "y2",
+        "cx",
+        "cy",
+        "r",
+        "rx",
+        "ry",
+        "fx",
+        "fy",
+        "fr",
+        "width",
+        "height",
+        "d",
+        "points",
+        "pathLength",
+        "transform",
+        "dx",
+        "dy",
+        "rotate",
+        "textLength",
+        "lengthAdjust",
+        "startOffset",
+        "method",
+        "spacing",
+        "side",
+        "gradientUnits",
+        "gradientTransform",
+        "spreadMethod",
+        "offset",
+        "patternUnits",
+        "patternContentUnits",
+        "patternTransform",
+        "clipPathUnits",
+        "maskUnits",
+        "maskContentUnits",
+        "markerUnits",
+        "markerWidth",
+        "markerHeight",
+        "refX",
+        "refY",
+        "orient",
+        "filterUnits",
+        "primitiveUnits",
+        "in",
+        "in2",
+        "result",
+        "stdDeviation",
+        "edgeMode",
+        "mode",
+        "operator",
+        "k1",
+        "k2",
+        "k3",
+        "k4",
+        "values",
+        "tableValues",
+        "slope",
+        "intercept",
+        "amplitude",
+        "exponent",
+        "order",
+        "kernelMatrix",
+        "divisor",
+        "bias",
+        "targetX",
+        "targetY",
+        "preserveAlpha",
+        "surfaceScale",
+        "diffuseConstant",
+        "specularConstant",
+        "specularExponent",
+        "kernelUnitLength",
+        "scale",
+        "xChannelSelector",
+        "yChannelSelector",
+        "radius",
+        "baseFrequency",
+        "numOctaves",
+        "seed",
+        "stitchTiles",
+        "azimuth",
+        "elevation",
+        "z",
+        "pointsAtX",
+        "pointsAtY",
+        "pointsAtZ",
+        "limitingConeAngle",
+    }
+)
 # Browsers parse these with their CSS parser (escapes and url() included), so they are checked as CSS.
-PRESENTATION_ATTRIBUTES = frozenset({
-    "alignment-baseline", "baseline-shift", "clip", "clip-path", "clip-rule", "color",
-    "color-interpolation", "color-interpolation-filters", "color-rendering", "direction", "display",
-    "dominant-baseline", "enable-background", "fill", "fill-opacity", "fill-rule", "filter",
-    "flood-color", "flood-opacity", "font-family", "font-size", "font-size-adjust", "font-stretch",
-    "font-style", "font-variant", "font-weight", "glyph-orientation-horizontal",
-    "glyph-orientation-vertical", "image-rendering", "isolation", "kerning", "letter-spacing",
-    "lighting-color", "marker-end", "marker-mid", "marker-start", "mask", "mask-type",
-    "mix-blend-mode", "opacity", "overflow", "paint-order", "pointer-events", "shape-rendering",
-    "stop-color", "stop-opacity", "stroke", "stroke-dasharray", "stroke-dashoffset", "stroke-linecap",
-    "stroke-linejoin", "stroke-miterlimit", "stroke-opacity", "stroke-width", "text-anchor",
-    "text-decoration", "text-rendering", "transform-origin", "unicode-bidi", "vector-effect",
-    "visibility", "white-space", "word-spacing", "writing-mode",
-})
-_NAMESPACED_ATTRIBUTES = {(XML_NAMESPACE, "space"): "xml:space", (XML_NAMESPACE, "lang"): "xml:lang",
-                          (XLINK_NAMESPACE, "href"): "xlink:href"}
+PRESENTATION_ATTRIBUTES = frozenset(
+    {
+        "alignment-baseline",
+        "baseline-shift",
+        "clip",
+        "clip-path",
+        "clip-rule",
+        "color",
+        "color-interpolation",
+        "color-interpolation-filters",
+        "color-rendering",
+        "direction",
+        "display",
+        "dominant-baseline",
+        "enable-background",
+        "fill",
+        "fill-opacity",
+        "fill-rule",
+        "filter",
+        "flood-color",
+        "flood-opacity",
+        "font-family",
+        "font-size",
+        "font-size-adjust",
+        "font-stretch",
+        "font-style",
+        "font-variant",
+        "font-weight",
+        "glyph-orientation-horizontal",
+        "glyph-orientation-vertical",
+        "image-rendering",
+        "isolation",
+        "kerning",
+        "letter-spacing",
+        "lighting-color",
+        "marker-end",
+        "marker-mid",
+        "marker-start",
+        "mask",
+        "mask-type",
+        "mix-blend-mode",
+        "opacity",
+        "overflow",
+        "paint-order",
+        "pointer-events",
+        "shape-rendering",
+        "stop-color",
+        "stop-opacity",
+        "stroke",
+        "stroke-dasharray",
+        "stroke-dashoffset",
+        "stroke-linecap",
+        "stroke-linejoin",
+        "stroke-miterlimit",
+        "stroke-opacity",
+        "stroke-width",
+        "text-anchor",
+        "text-decoration",
+        "text-rendering",
+        "transform-origin",
+        "unicode-bidi",
+        "vector-effect",
+        "visibility",
+        "white-space",
+        "word-spacing",
+        "writing-mode",
+    }
+)
+_NAMESPACED_ATTRIBUTES = {
+    (XML_NAMESPACE, "space"): "xml:space",
+    (XML_NAMESPACE, "lang"): "xml:lang",
+    (XLINK_NAMESPACE, "href"): "xlink:href",
+}
 _REFERENCE_ATTRIBUTES = {"href", "xlink:href"}
 
 # CSS functions that compute a value from their arguments and fetch nothing. Not here: url() (checked
 # on its own), image-set(), image(), cross-fade() and src(), which take a bare string as a URL, and
 # expression(), attr(), env().
-ALLOWED_CSS_FUNCTIONS = frozenset({
-    "rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", "oklch", "color", "color-mix",
-    "light-dark", "calc", "min", "max", "clamp", "var",
-    "matrix", "matrix3d", "translate", "translatex", "translatey", "translatez", "translate3d", "scale",
-    "scalex", "scaley", "scalez", "scale3d", "rotate", "rotatex", "rotatey", "rotatez", "rotate3d",
-    "skew", "skewx", "skewy", "perspective",
-    "linear-gradient", "radial-gradient", "conic-gradient", "repeating-linear-gradient",
-    "repeating-radial-gradient", "repeating-conic-gradient",
-    "blur", "brightness", "contrast", "drop-shadow", "grayscale", "hue-rotate", "invert", "opacity",
-    "saturate", "sepia", "cubic-bezier", "steps",
-    "not", "is", "where", "has", "nth-child", "nth-last-child", "nth-of-type", "nth-last-of-type",
-    "lang", "dir",
-})
+ALLOWED_CSS_FUNCTIONS = frozenset(
+    {
+        "rgb",
+        "rgba",
+        "hsl",
+        "hsla",
+        "hwb",
+        "lab",
+        "lch",
+        "oklab",
+        "oklch",
+        "color",
+        "color-mix",
+        "light-dark",
+        "calc",
+        "min",
+        "max",
+        "clamp",
+        "var",
+        "matrix",
+        "matrix3d",
+        "translate",
+        "translatex",
+        "translatey",
+        "translatez",
+        "translate3d",
+        "scale",
+        "scalex",
+        "scaley",
+        "scalez",
+        "scale3d",
+        "rotate",
+        "rotatex",
+        "rotatey",
+        "rotatez",
+        "rotate3d",
+        "skew",
+        "skewx",
+        "skewy",
+        "perspective",
+        "linear-gradient",
+        "radial-gradient",
+        "conic-gradient",
+        "repeating-linear-gradient",
+        "repeating-radial-gradient",
+        "repeating-conic-gradient",
+        "blur",
+        "brightness",
+        "contrast",
+        "drop-shadow",
+        "grayscale",
+        "hue-rotate",
+        "invert",
+        "opacity",
+        "saturate",
+        "sepia",
+        "cubic-bezier",
+        "steps",
+        "not",
+        "is",
+        "where",
+        "has",
+        "nth-child",
+        "nth-last-child",
+        "nth-of-type",
+        "nth-last-of-type",
+        "lang",
+        "dir",
+    }
+)
 # @import, @font-face and @namespace fetch or redefine what the rest means; a dark-mode logo needs only @media.
 ALLOWED_CSS_AT_RULES = frozenset({"media"})
 
 _FRAGMENT = re.compile(r"#\S+")
 _XML_DECLARED_ENCODING = re.compile(r"""\A(?:\ufeff)?<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
-_PLAIN_SVG_HINT = ("run the logo through svgo, which removes editors' markup, or remove it by hand; "
-                   "docs/branding.md lists what a logo may contain")
+_PLAIN_SVG_HINT = (
+    "run the logo through svgo, which removes editors' markup, or remove it by hand; "
+    "docs/branding.md lists what a logo may contain"
+)
 
 
 class LogoRefused(Exception):
@@ -145,13 +400,16 @@ def _check_encoding(data: bytes) -> None:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise LogoRefused(f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                          "save the logo as UTF-8; a logo may use no other encoding") from None
+        raise LogoRefused(
+            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            "save the logo as UTF-8; a logo may use no other encoding",
+        ) from None
     declared = _XML_DECLARED_ENCODING.match(text)
     if declared and declared.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
-        raise LogoRefused(f'declares encoding="{_printable(declared.group(1))}" in its XML declaration; '
-                          "a logo must be UTF-8",
-                          'save the logo as UTF-8 and declare encoding="UTF-8" (or no encoding)')
+        raise LogoRefused(
+            f'declares encoding="{_printable(declared.group(1))}" in its XML declaration; a logo must be UTF-8',
+            'save the logo as UTF-8 and declare encoding="UTF-8" (or no encoding)',
+        )
 
 
 def _check_css(source: str, where: str) -> None:
@@ -171,8 +429,7 @@ def _check_css_tokens(tokens, where: str) -> None:
     while pending:
         token = pending.pop()
         if token.type == "error":
-            raise LogoRefused(f"has CSS in {where} that cannot be parsed ({token.message})",
-                              "fix or remove that CSS")
+            raise LogoRefused(f"has CSS in {where} that cannot be parsed ({token.message})", "fix or remove that CSS")
         if token.type == "url":
             _check_css_url(token.value, where)
         elif token.type == "function":
@@ -180,52 +437,67 @@ def _check_css_tokens(tokens, where: str) -> None:
                 arguments = [arg for arg in token.arguments if arg.type not in ("whitespace", "comment")]
                 target = arguments[0].value if len(arguments) == 1 and arguments[0].type == "string" else None
                 if target is None:
-                    raise LogoRefused(f"has a url() in {where} that is not one quoted reference",
-                                      "write url(#id) with the id of an element of this file")
+                    raise LogoRefused(
+                        f"has a url() in {where} that is not one quoted reference",
+                        "write url(#id) with the id of an element of this file",
+                    )
                 _check_css_url(target, where)
             elif token.lower_name not in ALLOWED_CSS_FUNCTIONS:
                 function = _printable(token.name)
-                raise LogoRefused(f"uses the CSS function {function}() in {where}, which a logo may not use",
-                                  f"remove {function}(); colours, calc(), transforms and gradients are fine")
+                raise LogoRefused(
+                    f"uses the CSS function {function}() in {where}, which a logo may not use",
+                    f"remove {function}(); colours, calc(), transforms and gradients are fine",
+                )
             else:
                 pending.extend(reversed(token.arguments))
         elif token.type == "at-keyword" and token.lower_value not in ALLOWED_CSS_AT_RULES:
             rule = _printable(token.value)
-            raise LogoRefused(f"has the CSS rule @{rule} in {where}, which a logo may not use",
-                              f"remove the @{rule} rule; only @media is allowed")
+            raise LogoRefused(
+                f"has the CSS rule @{rule} in {where}, which a logo may not use",
+                f"remove the @{rule} rule; only @media is allowed",
+            )
         elif token.type in ("() block", "[] block", "{} block"):
             pending.extend(reversed(token.content))
 
 
 def _check_css_url(url: str, where: str) -> None:
     if not _FRAGMENT.fullmatch(url):
-        raise LogoRefused(f"loads {_shown(url)} through url() in {where}; CSS in a logo may refer only to "
-                          "elements of the same file",
-                          "use url(#id) with the id of an element of this file, or remove it")
+        raise LogoRefused(
+            f"loads {_shown(url)} through url() in {where}; CSS in a logo may refer only to elements of the same file",
+            "use url(#id) with the id of an element of this file, or remove it",
+        )
 
 
 def _check_attribute(element_name: str, tag: str, value: str) -> None:
     namespace, local = _name_of(tag)
     name = _NAMESPACED_ATTRIBUTES.get((namespace, local)) if namespace else local
     if name is None:
-        raise LogoRefused(f"has an attribute {local}= from the namespace {_printable(namespace)} on <{element_name}>; "
-                          "a logo may use only SVG attributes without a prefix, xlink:href, xml:space and xml:lang",
-                          f"remove it; {_PLAIN_SVG_HINT}")
+        raise LogoRefused(
+            f"has an attribute {local}= from the namespace {_printable(namespace)} on <{element_name}>; "
+            "a logo may use only SVG attributes without a prefix, xlink:href, xml:space and xml:lang",
+            f"remove it; {_PLAIN_SVG_HINT}",
+        )
     if name in _REFERENCE_ATTRIBUTES:
         if not _FRAGMENT.fullmatch(value):
-            raise LogoRefused(f"references {_shown(value)} from {name}= on <{element_name}>; a logo may refer "
-                              "only to elements of the same file (#id)",
-                              "embed what it refers to in the file and refer to it as #id, or remove it")
+            raise LogoRefused(
+                f"references {_shown(value)} from {name}= on <{element_name}>; a logo may refer "
+                "only to elements of the same file (#id)",
+                "embed what it refers to in the file and refer to it as #id, or remove it",
+            )
     elif name == "style":
         _check_css(value, f"the style attribute of <{element_name}>")
     elif name in PRESENTATION_ATTRIBUTES:
         _check_css(value, f"{name}= on <{element_name}>")
     elif name.lower().startswith("on"):
-        raise LogoRefused(f"has an event attribute {name}= on <{element_name}>; event handlers run code",
-                          "remove event handler attributes (on*)")
+        raise LogoRefused(
+            f"has an event attribute {name}= on <{element_name}>; event handlers run code",
+            "remove event handler attributes (on*)",
+        )
     elif name not in ALLOWED_ATTRIBUTES and name not in _NAMESPACED_ATTRIBUTES.values():
-        raise LogoRefused(f"has an attribute {name}= on <{element_name}>, which is not among the SVG attributes "
-                          "a logo may use", f"remove it; {_PLAIN_SVG_HINT}")
+        raise LogoRefused(
+            f"has an attribute {name}= on <{element_name}>, which is not among the SVG attributes a logo may use",
+            f"remove it; {_PLAIN_SVG_HINT}",
+        )
 
 
 def check_svg(data: bytes) -> None:
@@ -253,34 +525,47 @@ def check_svg(data: bytes) -> None:
         parser.feed(data)
         root = parser.close()
     except (DefusedXmlException, ValueError) as exc:
-        raise LogoRefused(f"declares a DTD or entities ({type(exc).__name__}); they are not allowed in a logo",
-                          "remove the <!DOCTYPE ...> and any <!ENTITY ...> declarations") from None
+        raise LogoRefused(
+            f"declares a DTD or entities ({type(exc).__name__}); they are not allowed in a logo",
+            "remove the <!DOCTYPE ...> and any <!ENTITY ...> declarations",
+        ) from None
     except ParseError as exc:
         raise LogoRefused(f"is not well-formed XML: {exc}", "export the logo again as plain SVG") from None
     if builder.processing_instructions:
         target = builder.processing_instructions[0]
-        raise LogoRefused(f"has a processing instruction <?{target} ...?>; a logo may not have one "
-                          "(<?xml-stylesheet?> loads a style sheet from elsewhere)",
-                          f"remove <?{target} ...?> (the <?xml version=...?> declaration is fine)")
+        raise LogoRefused(
+            f"has a processing instruction <?{target} ...?>; a logo may not have one "
+            "(<?xml-stylesheet?> loads a style sheet from elsewhere)",
+            f"remove <?{target} ...?> (the <?xml version=...?> declaration is fine)",
+        )
     root_namespace, root_name = _name_of(root.tag)
     if root_name != "svg" or root_namespace not in ("", SVG_NAMESPACE):
-        raise LogoRefused(f"is not an SVG image: its root element is <{root_name}>",
-                          "the logo must be an .svg file whose root element is <svg>")
+        raise LogoRefused(
+            f"is not an SVG image: its root element is <{root_name}>",
+            "the logo must be an .svg file whose root element is <svg>",
+        )
     for element in root.iter():
         namespace, name = _name_of(element.tag)
         if namespace != root_namespace:
-            raise LogoRefused(f"contains a <{name}> element from the namespace {_printable(namespace) or '(none)'}; "
-                              "a logo may contain only SVG elements", f"remove it; {_PLAIN_SVG_HINT}")
+            raise LogoRefused(
+                f"contains a <{name}> element from the namespace {_printable(namespace) or '(none)'}; "
+                "a logo may contain only SVG elements",
+                f"remove it; {_PLAIN_SVG_HINT}",
+            )
         if name not in ALLOWED_ELEMENTS:
             because = _ELEMENT_REFUSED_BECAUSE.get(name, "it is not among the static SVG elements a logo may use")
-            raise LogoRefused(f"contains a <{name}> element; {because}",
-                              f"remove the <{name}> element; docs/branding.md lists the elements a logo may use")
+            raise LogoRefused(
+                f"contains a <{name}> element; {because}",
+                f"remove the <{name}> element; docs/branding.md lists the elements a logo may use",
+            )
         for attribute, value in element.attrib.items():
             _check_attribute(name, attribute, value)
         if name == "style":
             if len(element):
-                raise LogoRefused(f"has a <{_name_of(element[0].tag)[1]}> element inside <style>; a style sheet "
-                                  "holds only CSS text", "move the element out of <style>, or remove it")
+                raise LogoRefused(
+                    f"has a <{_name_of(element[0].tag)[1]}> element inside <style>; a style sheet holds only CSS text",
+                    "move the element out of <style>, or remove it",
+                )
             _check_css(element.text or "", "a <style> element")
 
 
@@ -291,8 +576,10 @@ def validate_logo(path: str | Path) -> bytes:
         raise UsageError(f"{path} does not exist or is not a file", hint="give the path of an .svg file")
     size = path.stat().st_size
     if size > MAX_LOGO_BYTES:
-        raise UsageError(f"{path} is {size:,} bytes; a logo may be at most {MAX_LOGO_BYTES:,} bytes (1 MiB)",
-                         hint="simplify or optimise the SVG (e.g. with svgo) and try again")
+        raise UsageError(
+            f"{path} is {size:,} bytes; a logo may be at most {MAX_LOGO_BYTES:,} bytes (1 MiB)",
+            hint="simplify or optimise the SVG (e.g. with svgo) and try again",
+        )
     data = path.read_bytes()
     try:
         check_svg(data)

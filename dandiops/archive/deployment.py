@@ -60,20 +60,26 @@ BUILD_TIME_VARS = ("SOURCE_VERSION",)
 
 SECRET_CONFIG_VARS = frozenset(
     {var.name for var in REQUIRED_CONFIG_VARS if var.secret}
-    | {"DJANGO_DANDI_DOI_API_PASSWORD", "DJANGO_SENTRY_DSN", "CLOUDAMQP_APIKEY", "PAPERTRAIL_API_TOKEN",
-       "DJANGO_SUPERUSER_PASSWORD"}
+    | {
+        "DJANGO_DANDI_DOI_API_PASSWORD",
+        "DJANGO_SENTRY_DSN",
+        "CLOUDAMQP_APIKEY",
+        "PAPERTRAIL_API_TOKEN",
+        "DJANGO_SUPERUSER_PASSWORD",
+    }
 )
 
 
 def is_secret_config_var(name: str) -> bool:
     upper = name.upper()
-    return upper in SECRET_CONFIG_VARS or any(
-        marker in upper for marker in ("SECRET", "PASSWORD", "TOKEN", "APIKEY", "API_KEY", "_URL_PASSWORD")
-    ) or upper.endswith("DATABASE_URL")
+    return (
+        upper in SECRET_CONFIG_VARS
+        or any(marker in upper for marker in ("SECRET", "PASSWORD", "TOKEN", "APIKEY", "API_KEY", "_URL_PASSWORD"))
+        or upper.endswith("DATABASE_URL")
+    )
 
 
 def secret_config_values(config: Mapping[str, str]) -> list[str]:
     """The config var values that are secrets: those of secret vars, and any URL holding a password
     (an add-on's second attachment, such as HEROKU_POSTGRESQL_COPPER_URL, has no secret name)."""
-    return [value for name, value in config.items()
-            if value and (is_secret_config_var(name) or url_password(value))]
+    return [value for name, value in config.items() if value and (is_secret_config_var(name) or url_password(value))]

@@ -24,10 +24,16 @@ class ProcessSpec:
         return f"{self.quantity}:{self.size}"
 
 
-PRODUCTION_FORMATION = (ProcessSpec("web", 3, "standard-2x"), ProcessSpec("worker", 1, "standard-2x"),
-                        ProcessSpec("checksum-worker", 1, "standard-2x"))
-STAGING_FORMATION = (ProcessSpec("web", 1, "basic"), ProcessSpec("worker", 1, "basic"),
-                     ProcessSpec("checksum-worker", 1, "basic"))
+PRODUCTION_FORMATION = (
+    ProcessSpec("web", 3, "standard-2x"),
+    ProcessSpec("worker", 1, "standard-2x"),
+    ProcessSpec("checksum-worker", 1, "standard-2x"),
+)
+STAGING_FORMATION = (
+    ProcessSpec("web", 1, "basic"),
+    ProcessSpec("worker", 1, "basic"),
+    ProcessSpec("checksum-worker", 1, "basic"),
+)
 
 
 def addon_plans(production: bool) -> dict[str, str]:
@@ -45,8 +51,12 @@ def default_iam_user(heroku_app: str) -> str:
 
 # --- the dandiset bucket (modules/dandiset_bucket/main.tf) -------------------------------------
 # Public access stays allowed: the archive serves public dandisets straight from the bucket.
-PUBLIC_ACCESS_BLOCK = {"BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
-                       "RestrictPublicBuckets": False}
+PUBLIC_ACCESS_BLOCK = {
+    "BlockPublicAcls": False,
+    "IgnorePublicAcls": False,
+    "BlockPublicPolicy": False,
+    "RestrictPublicBuckets": False,
+}
 EMBARGO_TAG_CONDITION = "s3:ExistingObjectTag/embargoed"
 
 
@@ -57,16 +67,38 @@ def bucket_policy(bucket: str, heroku_user_arn: str, embargo_reader_arns: Iterab
     return {
         "Version": "2008-10-17",
         "Statement": [
-            {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": ["s3:Get*", "s3:List*"],
-             "Resource": both},
-            {"Sid": "DenyEmbargoedObjects", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-             "Resource": f"{arn}/*",
-             "Condition": {"StringEquals": {EMBARGO_TAG_CONDITION: "true"},
-                           "ArnNotEquals": {"aws:PrincipalArn": [heroku_user_arn, *embargo_reader_arns]}}},
-            {"Sid": "HerokuUserFullAccess", "Effect": "Allow", "Principal": {"AWS": heroku_user_arn},
-             "Action": "s3:*", "Resource": both},
-            {"Sid": "PreventDeletionOfObjectVersions", "Effect": "Deny", "Principal": "*",
-             "Action": "s3:DeleteObjectVersion", "Resource": f"{arn}/*"},
+            {
+                "Sid": "PublicRead",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": ["s3:Get*", "s3:List*"],
+                "Resource": both,
+            },
+            {
+                "Sid": "DenyEmbargoedObjects",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": f"{arn}/*",
+                "Condition": {
+                    "StringEquals": {EMBARGO_TAG_CONDITION: "true"},
+                    "ArnNotEquals": {"aws:PrincipalArn": [heroku_user_arn, *embargo_reader_arns]},
+                },
+            },
+            {
+                "Sid": "HerokuUserFullAccess",
+                "Effect": "Allow",
+                "Principal": {"AWS": heroku_user_arn},
+                "Action": "s3:*",
+                "Resource": both,
+            },
+            {
+                "Sid": "PreventDeletionOfObjectVersions",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:DeleteObjectVersion",
+                "Resource": f"{arn}/*",
+            },
         ],
     }
 
@@ -90,8 +122,12 @@ def _principals(statement: dict) -> list[str]:
 
 
 def _grants(statement: dict, effect: str, principal: str, action: str, resource: str) -> bool:
-    return (statement.get("Effect") == effect and principal in _principals(statement)
-            and action in _as_list(statement.get("Action")) and resource in _as_list(statement.get("Resource")))
+    return (
+        statement.get("Effect") == effect
+        and principal in _principals(statement)
+        and action in _as_list(statement.get("Action"))
+        and resource in _as_list(statement.get("Resource"))
+    )
 
 
 def policy_findings(policy: dict | None, bucket: str, heroku_user_arn: str | None) -> list[str]:
@@ -101,11 +137,14 @@ def policy_findings(policy: dict | None, bucket: str, heroku_user_arn: str | Non
     arn = f"arn:aws:s3:::{bucket}"
     statements = _as_list(policy.get("Statement"))
     findings = []
-    if not any(_grants(s, "Allow", "*", "s3:Get*", f"{arn}/*") and "s3:List*" in _as_list(s.get("Action"))
-               for s in statements):
+    if not any(
+        _grants(s, "Allow", "*", "s3:Get*", f"{arn}/*") and "s3:List*" in _as_list(s.get("Action")) for s in statements
+    ):
         findings.append("no public s3:Get*/s3:List* statement: public dandisets would not be readable")
-    if not any(s.get("Effect") == "Deny" and EMBARGO_TAG_CONDITION in (s.get("Condition") or {}).get("StringEquals", {})
-               for s in statements):
+    if not any(
+        s.get("Effect") == "Deny" and EMBARGO_TAG_CONDITION in (s.get("Condition") or {}).get("StringEquals", {})
+        for s in statements
+    ):
         findings.append("no Deny on objects tagged embargoed=true: embargoed data would be public")
     if heroku_user_arn and not any(_grants(s, "Allow", heroku_user_arn, "s3:*", arn) for s in statements):
         findings.append(f"no s3:* statement for the app's IAM user {heroku_user_arn}")

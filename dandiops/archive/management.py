@@ -54,14 +54,14 @@ def parse_result(lines: Iterable[str]) -> dict[str, Any] | None:
         stripped = line.strip("\r\n")
         if stripped.startswith(RESULT_PREFIX):
             try:
-                result = json.loads(stripped[len(RESULT_PREFIX):])
+                result = json.loads(stripped[len(RESULT_PREFIX) :])
             except ValueError:
                 result = None
     return result
 
 
 def cachetable_outcome(lines: Iterable[str]) -> str | None:
-    """"exists" or "created" from `createcachetable -v 2` output (None when neither is said)."""
+    """ "exists" or "created" from `createcachetable -v 2` output (None when neither is said)."""
     text = "\n".join(lines)
     if f"Cache table '{CACHE_TABLE}' already exists." in text:
         return "exists"

@@ -14,8 +14,16 @@ from dandiops.core.errors import UsageError
 
 STATUSES = ("INCOMPLETE", "PENDING", "APPROVED", "REJECTED")
 # The real archive approves these on signup; everyone else waits as PENDING for an admin.
-AUTO_APPROVED_SUFFIXES = (".edu", "@alleninstitute.org", "@nih.gov", "@janelia.hhmi.org", "@ccf.org", ".ac.uk",
-                          ".mcgill.ca", "@epfl.ch")
+AUTO_APPROVED_SUFFIXES = (
+    ".edu",
+    "@alleninstitute.org",
+    "@nih.gov",
+    "@janelia.hhmi.org",
+    "@ccf.org",
+    ".ac.uk",
+    ".mcgill.ca",
+    "@epfl.ch",
+)
 REJECTION_REASON_MAX = 1000  # UserMetadata.rejection_reason max_length
 
 _LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
@@ -54,8 +62,10 @@ def validate_emails(values: Iterable[str], *, source: str = "arguments") -> list
             emails.append(value)
     if problems:
         shown = ", ".join(problems[:10]) + (f" and {len(problems) - 10} more" if len(problems) > 10 else "")
-        raise UsageError(f"invalid email address{'es' if len(problems) > 1 else ''} in {source}: {shown}",
-                         hint="fix or remove them; nothing was changed")
+        raise UsageError(
+            f"invalid email address{'es' if len(problems) > 1 else ''} in {source}: {shown}",
+            hint="fix or remove them; nothing was changed",
+        )
     return emails
 
 
@@ -75,8 +85,10 @@ def superuser_email_problem(value: str) -> str | None:
     if local != local.lower():
         # allauth lower-cases the address it is given, then matches it exactly against the stored
         # one; the archive stores the part before @ as typed.
-        return ("capital letters before @: the archive keeps that part as typed but signs in with the address "
-                "lower-cased and matched exactly, so this superuser could never log in")
+        return (
+            "capital letters before @: the archive keeps that part as typed but signs in with the address "
+            "lower-cased and matched exactly, so this superuser could never log in"
+        )
     return None
 
 
@@ -96,28 +108,35 @@ def read_email_file(path: str) -> list[str]:
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsageError(f"--from-file {path}: no such file",
-                         hint="give the path of a file with one email per line") from None
+        raise UsageError(
+            f"--from-file {path}: no such file", hint="give the path of a file with one email per line"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"--from-file {path}: cannot read it ({exc})",
-                         hint="give a UTF-8 text file with one email per line") from None
+        raise UsageError(
+            f"--from-file {path}: cannot read it ({exc})", hint="give a UTF-8 text file with one email per line"
+        ) from None
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
 def validate_domain(value: str) -> str:
     domain = value.strip().lower().lstrip("@")
     if not _DOMAIN.match(domain):
-        raise UsageError(f"invalid --domain {value!r}: not a domain name",
-                         hint="give the part after @, e.g. --domain example.org")
+        raise UsageError(
+            f"invalid --domain {value!r}: not a domain name", hint="give the part after @, e.g. --domain example.org"
+        )
     return domain
 
 
 def validate_reason(reason: str | None) -> str:
     if reason is None or not reason.strip():
-        raise UsageError("rejecting needs a reason: the archive sends it to the user and requires it",
-                         hint='pass --reason "TEXT"; nothing was changed')
+        raise UsageError(
+            "rejecting needs a reason: the archive sends it to the user and requires it",
+            hint='pass --reason "TEXT"; nothing was changed',
+        )
     reason = reason.strip()
     if len(reason) > REJECTION_REASON_MAX:
-        raise UsageError(f"the reason is {len(reason)} characters; the archive keeps at most {REJECTION_REASON_MAX}",
-                         hint="shorten it; nothing was changed")
+        raise UsageError(
+            f"the reason is {len(reason)} characters; the archive keeps at most {REJECTION_REASON_MAX}",
+            hint="shorten it; nothing was changed",
+        )
     return reason

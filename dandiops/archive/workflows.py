@@ -91,8 +91,9 @@ def parse(text: str, *, path: str = "workflow.yml") -> WorkflowSpec:
                 continue
             steps.append(StepSpec(name=_step_name(step, index), run=step.get("run"), uses=step.get("uses")))
         needs = job.get("needs") or ()
-        jobs.append(JobSpec(key=str(key), name=str(job.get("name") or key), steps=tuple(steps),
-                            needs=tuple(_list(needs))))
+        jobs.append(
+            JobSpec(key=str(key), name=str(job.get("name") or key), steps=tuple(steps), needs=tuple(_list(needs)))
+        )
     concurrency = data.get("concurrency")
     group, cancel = None, False
     if isinstance(concurrency, str):
@@ -100,8 +101,14 @@ def parse(text: str, *, path: str = "workflow.yml") -> WorkflowSpec:
     elif isinstance(concurrency, dict):
         group = concurrency.get("group")
         cancel = bool(concurrency.get("cancel-in-progress", False))
-    return WorkflowSpec(name=str(data.get("name") or path), triggers=triggers, jobs=tuple(jobs),
-                        concurrency_group=group, cancel_in_progress=cancel, env=dict(data.get("env") or {}))
+    return WorkflowSpec(
+        name=str(data.get("name") or path),
+        triggers=triggers,
+        jobs=tuple(jobs),
+        concurrency_group=group,
+        cancel_in_progress=cancel,
+        env=dict(data.get("env") or {}),
+    )
 
 
 def normalise_triggers(raw: Any) -> dict[str, Any]:
@@ -176,14 +183,16 @@ def add_dispatch_trigger(text: str) -> str:
             lines[index] = "on:\n" + block
             return "".join(lines)
         indent = "  "
-        for following in lines[index + 1:]:
+        for following in lines[index + 1 :]:
             if following.strip() and not following.lstrip().startswith("#"):
                 indent = following[: len(following) - len(following.lstrip())] or "  "
                 break
         insert_at = index + 1
-        while insert_at < len(lines) and (not lines[insert_at].strip()
-                                          or lines[insert_at].startswith(indent)
-                                          or lines[insert_at].lstrip().startswith("#")):
+        while insert_at < len(lines) and (
+            not lines[insert_at].strip()
+            or lines[insert_at].startswith(indent)
+            or lines[insert_at].lstrip().startswith("#")
+        ):
             insert_at += 1
         while insert_at > index + 1 and not lines[insert_at - 1].strip():
             insert_at -= 1

@@ -12,13 +12,20 @@ from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, 
 if TYPE_CHECKING:
     from dandiops.steps.access import AccessStep
 
-app = typer.Typer(help="List, add and remove the people who can reach the Heroku app (the Access tab).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="List, add and remove the people who can reach the Heroku app (the Access tab).", no_args_is_help=True
+)
 
 EmailArgument = Annotated[str, typer.Argument(help="The email of the person's Heroku account.", show_default=False)]
-PermissionsOption = Annotated[Optional[list[str]], typer.Option(
-    "--permissions", "-p", help="Team apps: view, deploy, operate, manage (comma-separated or repeated; view is "
-                                "always included). Default: view.")]
+PermissionsOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--permissions",
+        "-p",
+        help="Team apps: view, deploy, operate, manage (comma-separated or repeated; view is "
+        "always included). Default: view.",
+    ),
+]
 
 
 def register(root: typer.Typer) -> None:
@@ -48,8 +55,13 @@ class AccessChange(StepMutation):
 
     def report(self, context, plan, result, *, dry_run: bool) -> Report:
         self.report_changes(context, plan, result)
-        return Report({"app": context.env.heroku_app, "team": self.step.access(context).team,
-                       "changes": [c.to_dict() for c in plan]})
+        return Report(
+            {
+                "app": context.env.heroku_app,
+                "team": self.step.access(context).team,
+                "changes": [c.to_dict() for c in plan],
+            }
+        )
 
 
 def _change(ctx: typer.Context, env, json_output, dry_run, yes, *, add=(), remove=(), permissions=None) -> None:
@@ -58,14 +70,27 @@ def _change(ctx: typer.Context, env, json_output, dry_run, yes, *, add=(), remov
     step = AccessStep(add=add, remove=remove, permissions=parse_permissions(permissions))  # validates first
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
     app_name = context.env.heroku_app
-    carry_out(context, AccessChange(step, action=f"changing who can reach {app_name}",
-                                    nothing=f"nothing to change: access to {app_name} is already as asked"),
-              dry_run=dry_run)
+    carry_out(
+        context,
+        AccessChange(
+            step,
+            action=f"changing who can reach {app_name}",
+            nothing=f"nothing to change: access to {app_name} is already as asked",
+        ),
+        dry_run=dry_run,
+    )
 
 
 @app.command("add")
-def add(ctx: typer.Context, email: EmailArgument, permissions: PermissionsOption = None, env: EnvOption = None,
-        dry_run: DryRunOption = False, yes: YesOption = False, json_output: JsonOption = False) -> None:
+def add(
+    ctx: typer.Context,
+    email: EmailArgument,
+    permissions: PermissionsOption = None,
+    env: EnvOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    json_output: JsonOption = False,
+) -> None:
     """Give a Heroku account access to the app; on team apps, also set its permissions.
 
     Someone already there keeps their access; with --permissions, their permissions become exactly those.
@@ -74,7 +99,13 @@ def add(ctx: typer.Context, email: EmailArgument, permissions: PermissionsOption
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, email: EmailArgument, env: EnvOption = None, dry_run: DryRunOption = False,
-           yes: YesOption = False, json_output: JsonOption = False) -> None:
+def remove(
+    ctx: typer.Context,
+    email: EmailArgument,
+    env: EnvOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    json_output: JsonOption = False,
+) -> None:
     """Take away a Heroku account's access to the app (nothing to do if it has none)."""
     _change(ctx, env, json_output, dry_run, yes, remove=[email])

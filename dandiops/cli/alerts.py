@@ -17,11 +17,20 @@ def register(root: typer.Typer) -> None:
 
 def alerts(
     ctx: typer.Context,
-    confirm: Annotated[Optional[list[str]], typer.Option(
-        "--confirm", help="Record a checklist item as done (threshold-alerts, alert-recipients, papertrail-alerts, "
-                          "or all); repeatable.")] = None,
-    check: Annotated[bool, typer.Option(
-        "--check", help="Change nothing; exit 6 if a change is pending or a checklist item is not confirmed.")] = False,
+    confirm: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--confirm",
+            help="Record a checklist item as done (threshold-alerts, alert-recipients, papertrail-alerts, "
+            "or all); repeatable.",
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Change nothing; exit 6 if a change is pending or a checklist item is not confirmed."
+        ),
+    ] = False,
     env: EnvOption = None,
     dry_run: DryRunOption = False,
     yes: YesOption = False,
@@ -51,7 +60,8 @@ def alerts(
         context.reporter.error(
             f"alerts are not fully set up on {plan.report.app}: {len(plan.report.changes)} change(s) pending, "
             f"{len(plan.report.unconfirmed)} item(s) not confirmed",
-            hint=f"run `dandiops alerts -e {context.env.name}` and confirm each item when done")
+            hint=f"run `dandiops alerts -e {context.env.name}` and confirm each item when done",
+        )
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
 
 

@@ -9,8 +9,9 @@ import typer
 from dandiops.cli.change import Mutation, Report, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
 
-app = typer.Typer(help="Sign-in to the archive: GitHub login and the web app's OAuth application.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Sign-in to the archive: GitHub login and the web app's OAuth application.", no_args_is_help=True
+)
 
 SECRET_VAR = "DANDIOPS_GITHUB_CLIENT_SECRET"
 
@@ -31,8 +32,9 @@ def _secret_source(context, from_stdin: bool):
         from_env = context.secrets.get(SECRET_VAR)
         if from_env:
             return validate_client_secret(from_env, SECRET_VAR)
-        answer = context.prompter.password("Client secret of the GitHub OAuth App:",
-                                           flag=f"--github-client-secret-stdin or set {SECRET_VAR}")
+        answer = context.prompter.password(
+            "Client secret of the GitHub OAuth App:", flag=f"--github-client-secret-stdin or set {SECRET_VAR}"
+        )
         return validate_client_secret(answer, "the prompt")
 
     cached: list[str] = []
@@ -50,15 +52,27 @@ def _secret_source(context, from_stdin: bool):
 @app.command("setup")
 def setup(
     ctx: typer.Context,
-    github_client_id: Annotated[str, typer.Option(
-        "--github-client-id", help="Client ID of the GitHub OAuth App users sign in with.", show_default=False)],
-    oauth_client_id: Annotated[str, typer.Option(
-        "--oauth-client-id", help="Client ID of the web app's OAuth application: the frontend's "
-        "VITE_APP_OAUTH_CLIENT_ID.", show_default=False)],
-    github_client_secret_stdin: Annotated[bool, typer.Option(
-        "--github-client-secret-stdin",
-        help=f"Read the GitHub OAuth App's client secret from stdin (else {SECRET_VAR}, else a hidden prompt).")]
-    = False,
+    github_client_id: Annotated[
+        str,
+        typer.Option(
+            "--github-client-id", help="Client ID of the GitHub OAuth App users sign in with.", show_default=False
+        ),
+    ],
+    oauth_client_id: Annotated[
+        str,
+        typer.Option(
+            "--oauth-client-id",
+            help="Client ID of the web app's OAuth application: the frontend's VITE_APP_OAUTH_CLIENT_ID.",
+            show_default=False,
+        ),
+    ],
+    github_client_secret_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--github-client-secret-stdin",
+            help=f"Read the GitHub OAuth App's client secret from stdin (else {SECRET_VAR}, else a hidden prompt).",
+        ),
+    ] = False,
     env: EnvOption = None,
     dry_run: DryRunOption = False,
     yes: YesOption = False,
@@ -76,8 +90,12 @@ def setup(
     from dandiops.steps.auth import AuthStep
 
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
-    step = AuthStep.from_environment(context, github_client_id=github_client_id, oauth_client_id=oauth_client_id,
-                                     secret=_secret_source(context, github_client_secret_stdin))
+    step = AuthStep.from_environment(
+        context,
+        github_client_id=github_client_id,
+        oauth_client_id=oauth_client_id,
+        secret=_secret_source(context, github_client_secret_stdin),
+    )
     carry_out(context, AuthChange(step), dry_run=dry_run)
 
 
@@ -122,14 +140,21 @@ class AuthChange(Mutation[Optional[dict], dict]):
         for warning in outcome["warnings"]:
             reporter.warn(warning)
         data = {
-            "app": app_name, "changed": bool(changes) and not dry_run,
+            "app": app_name,
+            "changed": bool(changes) and not dry_run,
             "changes": [change.to_dict() for change in changes],
             "site": {"domain": wanted.site_domain, "name": wanted.site_name},
-            "github_app": {"client_id": wanted.github_client_id, "callback_url": wanted.callback_url,
-                           "secret_changed": outcome["social_app"]["secret_changed"]},
-            "oauth_application": {"client_id": wanted.oauth_client_id, "redirect_uris": outcome["oauth_application"]
-                                  ["redirect_uris"]},
-            "warnings": outcome["warnings"], "dyno": outcome["dyno"],
+            "github_app": {
+                "client_id": wanted.github_client_id,
+                "callback_url": wanted.callback_url,
+                "secret_changed": outcome["social_app"]["secret_changed"],
+            },
+            "oauth_application": {
+                "client_id": wanted.oauth_client_id,
+                "redirect_uris": outcome["oauth_application"]["redirect_uris"],
+            },
+            "warnings": outcome["warnings"],
+            "dyno": outcome["dyno"],
         }
 
         def human() -> None:

@@ -14,12 +14,23 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Schedule daily Heroku Postgres backups and see the backups taken.", no_args_is_help=True)
 
-AtOption = Annotated[Optional[str], typer.Option(
-    "--at", help="Hour of the daily backup, HH:00 on a 24-hour clock (a zone may follow, as in the Heroku CLI: "
-                 "'02:00 EST').", show_default="02:00")]
-TzOption = Annotated[Optional[str], typer.Option(
-    "--tz", help="IANA time zone of --at, e.g. America/New_York, Europe/Berlin, UTC.",
-    show_default="America/New_York")]
+AtOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--at",
+        help="Hour of the daily backup, HH:00 on a 24-hour clock (a zone may follow, as in the Heroku CLI: "
+        "'02:00 EST').",
+        show_default="02:00",
+    ),
+]
+TzOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--tz",
+        help="IANA time zone of --at, e.g. America/New_York, Europe/Berlin, UTC.",
+        show_default="America/New_York",
+    ),
+]
 
 
 def register(root: typer.Typer) -> None:
@@ -38,8 +49,15 @@ def _size(num_bytes) -> str:
 
 
 @app.command("schedule")
-def schedule(ctx: typer.Context, at: AtOption = None, tz: TzOption = None, env: EnvOption = None,
-             dry_run: DryRunOption = False, yes: YesOption = False, json_output: JsonOption = False) -> None:
+def schedule(
+    ctx: typer.Context,
+    at: AtOption = None,
+    tz: TzOption = None,
+    env: EnvOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    json_output: JsonOption = False,
+) -> None:
     """Back up the DATABASE_URL database daily at one hour (default 02:00 America/New_York).
 
     Creates the schedule or replaces its hour and zone; the time already set changes nothing.
@@ -52,9 +70,16 @@ def schedule(ctx: typer.Context, at: AtOption = None, tz: TzOption = None, env: 
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
     step = BackupScheduleStep(when)
     database = step.attachment(context).addon_name
-    carry_out(context, ScheduleChange(step, when, action=f"scheduling backups of {database}",
-                                      nothing=f"daily backups of {database} already run at {when}"),
-              dry_run=dry_run)
+    carry_out(
+        context,
+        ScheduleChange(
+            step,
+            when,
+            action=f"scheduling backups of {database}",
+            nothing=f"daily backups of {database} already run at {when}",
+        ),
+        dry_run=dry_run,
+    )
 
 
 class ScheduleChange(StepMutation):
@@ -78,14 +103,27 @@ class ScheduleChange(StepMutation):
             self.report_changes(context, plan, result)
         else:
             context.reporter.success(f"daily backups of {attachment.addon_name} at {self.when}")
-        return Report({"app": context.env.heroku_app, "database": attachment.addon_name,
-                       "schedule": attachment.schedule_name, "hour": self.when.hour, "timezone": self.when.timezone,
-                       "changes": [c.to_dict() for c in plan], "continuous_protection_warning": self.warning})
+        return Report(
+            {
+                "app": context.env.heroku_app,
+                "database": attachment.addon_name,
+                "schedule": attachment.schedule_name,
+                "hour": self.when.hour,
+                "timezone": self.when.timezone,
+                "changes": [c.to_dict() for c in plan],
+                "continuous_protection_warning": self.warning,
+            }
+        )
 
 
 @app.command("unschedule")
-def unschedule(ctx: typer.Context, env: EnvOption = None, dry_run: DryRunOption = False, yes: YesOption = False,
-               json_output: JsonOption = False) -> None:
+def unschedule(
+    ctx: typer.Context,
+    env: EnvOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    json_output: JsonOption = False,
+) -> None:
     """Stop the daily backups of the DATABASE_URL database (backups already taken are kept)."""
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
     carry_out(context, UnscheduleChange(), dry_run=dry_run)
@@ -108,8 +146,13 @@ class UnscheduleChange(ChangeList):
 
     def report(self, context, plan, result, *, dry_run: bool) -> Report:
         self.report_changes(context, plan, result)
-        return Report({"app": context.env.heroku_app, "database": self.attachment.addon_name,
-                       "changes": [c.to_dict() for c in plan]})
+        return Report(
+            {
+                "app": context.env.heroku_app,
+                "database": self.attachment.addon_name,
+                "changes": [c.to_dict() for c in plan],
+            }
+        )
 
 
 @app.command("status")
@@ -123,18 +166,25 @@ def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = 
 
     def human() -> None:
         database = data["database"]
-        reporter.line(f"{data['app']}  database {database['addon']} ({database['plan']})  continuous protection "
-                      + ("On" if database["continuous_protection"] else "Off"))
+        reporter.line(
+            f"{data['app']}  database {database['addon']} ({database['plan']})  continuous protection "
+            + ("On" if database["continuous_protection"] else "Off")
+        )
         if data["schedules"]:
-            reporter.table(["schedule", "daily at", "weeks kept", "months kept"],
-                           [(s["name"], s["at"], s["retain_weeks"], s["retain_months"]) for s in data["schedules"]],
-                           title="Backup schedule")
+            reporter.table(
+                ["schedule", "daily at", "weeks kept", "months kept"],
+                [(s["name"], s["at"], s["retain_weeks"], s["retain_months"]) for s in data["schedules"]],
+                title="Backup schedule",
+            )
         else:
             reporter.line("Backup schedule: none")
         latest = data["latest_backup"]
-        reporter.line("Latest backup: none" if latest is None else
-                      f"Latest backup: {latest['name']} {latest['status']}  {latest['created_at']}  "
-                      f"{_size(latest['size'])}  ({'scheduled' if latest['scheduled'] else 'manual'})")
+        reporter.line(
+            "Latest backup: none"
+            if latest is None
+            else f"Latest backup: {latest['name']} {latest['status']}  {latest['created_at']}  "
+            f"{_size(latest['size'])}  ({'scheduled' if latest['scheduled'] else 'manual'})"
+        )
 
     reporter.result(data, human)
     if not data["schedules"]:
@@ -157,8 +207,12 @@ def list_(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = F
         if not items:
             context.reporter.line("No backups yet.")
             return
-        context.reporter.table(["backup", "taken", "status", "size", "kind"],
-                               [(b["name"], b["created_at"], b["status"], _size(b["size"]),
-                                 "scheduled" if b["scheduled"] else "manual") for b in items])
+        context.reporter.table(
+            ["backup", "taken", "status", "size", "kind"],
+            [
+                (b["name"], b["created_at"], b["status"], _size(b["size"]), "scheduled" if b["scheduled"] else "manual")
+                for b in items
+            ],
+        )
 
     context.reporter.result({"app": context.env.heroku_app, "backups": items}, human)

@@ -10,8 +10,9 @@ import typer
 from dandiops.cli.change import Mutation, Report, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
 
-app = typer.Typer(help="The web app's branding, changed through pull requests on the archive repository.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The web app's branding, changed through pull requests on the archive repository.", no_args_is_help=True
+)
 
 
 def register(root: typer.Typer) -> None:
@@ -21,10 +22,13 @@ def register(root: typer.Typer) -> None:
 @app.command("logo")
 def logo(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="The new logo: a plain SVG file (at most 1 MiB).",
-                                         show_default=False, dir_okay=False)],
-    branch: Annotated[Optional[str], typer.Option(
-        "--branch", help="Branch to commit on (default: dandiops/logo-<first 8 of the file's git sha>).")] = None,
+    file: Annotated[
+        Path, typer.Argument(help="The new logo: a plain SVG file (at most 1 MiB).", show_default=False, dir_okay=False)
+    ],
+    branch: Annotated[
+        Optional[str],
+        typer.Option("--branch", help="Branch to commit on (default: dandiops/logo-<first 8 of the file's git sha>)."),
+    ] = None,
     env: EnvOption = None,
     dry_run: DryRunOption = False,
     yes: YesOption = False,
@@ -84,15 +88,20 @@ class LogoChange(Mutation[Any, Any]):
         elif plan.status == "opened":
             reporter.success(f"opened pull request #{plan.pull_number} on {plan.repo} from {plan.branch}")
         elif plan.status == "updated":
-            reporter.success(f"committed the new logo on {plan.branch}; open pull request #{plan.pull_number} "
-                             "now proposes it")
+            reporter.success(
+                f"committed the new logo on {plan.branch}; open pull request #{plan.pull_number} now proposes it"
+            )
         elif plan.status == "proposed":
-            reporter.success(f"an open pull request already proposes this logo (#{plan.pull_number} from "
-                             f"{plan.branch}); nothing to change")
+            reporter.success(
+                f"an open pull request already proposes this logo (#{plan.pull_number} from "
+                f"{plan.branch}); nothing to change"
+            )
         elif dry_run:
-            steps = {"create-branch": f"create branch {plan.branch} from {plan.base}",
-                     "commit": f"commit the new {LOGO_PATH} on {plan.branch}",
-                     "open-pull-request": f"open a pull request from {plan.branch} against {plan.base}"}
+            steps = {
+                "create-branch": f"create branch {plan.branch} from {plan.base}",
+                "commit": f"commit the new {LOGO_PATH} on {plan.branch}",
+                "open-pull-request": f"open a pull request from {plan.branch} against {plan.base}",
+            }
             reporter.info("would " + ", then ".join(steps[action] for action in plan.actions))
 
         def human() -> None:

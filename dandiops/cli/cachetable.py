@@ -17,8 +17,13 @@ def register(root: typer.Typer) -> None:
 
 
 @app.command("create")
-def create(ctx: typer.Context, env: EnvOption = None, dry_run: DryRunOption = False, yes: YesOption = False,
-           json_output: JsonOption = False) -> None:
+def create(
+    ctx: typer.Context,
+    env: EnvOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    json_output: JsonOption = False,
+) -> None:
     """Run `createcachetable dandi_cache_table` in a one-off dyno; safe to repeat."""
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
     carry_out(context, CacheTableChange(), dry_run=dry_run)
@@ -62,5 +67,12 @@ class CacheTableChange(Mutation[Any, str]):
         else:
             reporter.success(f"cache table {CACHE_TABLE} is in place on {app_name}")
         # the same fields either way: `sql` is what a dry run found missing, `outcome` what a real run did
-        return Report({"app": app_name, "table": CACHE_TABLE, "exists": exists,
-                       "sql": None if plan is None else plan.details, "outcome": result})
+        return Report(
+            {
+                "app": app_name,
+                "table": CACHE_TABLE,
+                "exists": exists,
+                "sql": None if plan is None else plan.details,
+                "outcome": result,
+            }
+        )

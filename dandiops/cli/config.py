@@ -6,8 +6,7 @@ import typer
 
 from dandiops.cli.common import EnvOption, JsonOption, get_context
 
-app = typer.Typer(help="Check the Heroku app's config vars against what the archive requires.",
-                  no_args_is_help=True)
+app = typer.Typer(help="Check the Heroku app's config vars against what the archive requires.", no_args_is_help=True)
 
 
 def register(root: typer.Typer) -> None:
@@ -28,13 +27,17 @@ def check(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = F
     missing = [row["name"] for row in report if not row["set"]]
 
     def human() -> None:
-        context.reporter.table(["config var", "status", "value"],
-                               [(r["name"], "set" if r["set"] else "MISSING", r["value"] or "") for r in report])
+        context.reporter.table(
+            ["config var", "status", "value"],
+            [(r["name"], "set" if r["set"] else "MISSING", r["value"] or "") for r in report],
+        )
 
     context.reporter.result({"app": context.env.heroku_app, "vars": report, "missing": missing}, human)
     if missing:
-        context.reporter.error(f"{len(missing)} required config var(s) missing: {', '.join(missing)}",
-                               hint=f"set them with `heroku config:set NAME=value -a {context.env.heroku_app}` "
-                                    "or run `dandiops init --only config-vars`")
+        context.reporter.error(
+            f"{len(missing)} required config var(s) missing: {', '.join(missing)}",
+            hint=f"set them with `heroku config:set NAME=value -a {context.env.heroku_app}` "
+            "or run `dandiops init --only config-vars`",
+        )
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
     context.reporter.success("every required config var is set")

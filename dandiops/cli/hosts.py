@@ -9,11 +9,16 @@ import typer
 from dandiops.cli.change import Report, StepMutation, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
 
-app = typer.Typer(help="Manage the hosts (DJANGO_ALLOWED_HOSTS) and CORS origins the API accepts.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Manage the hosts (DJANGO_ALLOWED_HOSTS) and CORS origins the API accepts.", no_args_is_help=True
+)
 
-CorsOption = Annotated[Optional[list[str]], typer.Option(
-    "--cors-origin", help="A CORS origin (scheme://host[:port]) for DJANGO_CORS_ALLOWED_ORIGINS; repeatable.")]
+CorsOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--cors-origin", help="A CORS origin (scheme://host[:port]) for DJANGO_CORS_ALLOWED_ORIGINS; repeatable."
+    ),
+]
 
 
 def register(root: typer.Typer) -> None:
@@ -38,8 +43,9 @@ def list_hosts(ctx: typer.Context, env: EnvOption = None, json_output: JsonOptio
     context.reporter.result(data, human)
 
 
-def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, adding: bool,
-          force: bool = False) -> None:
+def _edit(
+    ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, adding: bool, force: bool = False
+) -> None:
     import contextlib
 
     from dandiops.archive.hosts import origin_and_note
@@ -64,8 +70,11 @@ def _edit(ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, ad
 
 class HostsChange(StepMutation):
     def __init__(self, step, *, refuse_api_host: bool):
-        super().__init__(step, action="changing allowed hosts",
-                         nothing="nothing to change: the hosts and origins are already as asked")
+        super().__init__(
+            step,
+            action="changing allowed hosts",
+            nothing="nothing to change: the hosts and origins are already as asked",
+        )
         self.refuse_api_host = refuse_api_host
 
     def plan(self, context, *, dry_run: bool):
@@ -83,21 +92,33 @@ class HostsChange(StepMutation):
 
 
 @app.command("add")
-def add(ctx: typer.Context, hosts: Annotated[Optional[list[str]], typer.Argument(help="Host names to allow.")] = None,
-        cors_origin: CorsOption = None, env: EnvOption = None, dry_run: DryRunOption = False,
-        yes: YesOption = False, json_output: JsonOption = False) -> None:
+def add(
+    ctx: typer.Context,
+    hosts: Annotated[Optional[list[str]], typer.Argument(help="Host names to allow.")] = None,
+    cors_origin: CorsOption = None,
+    env: EnvOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    json_output: JsonOption = False,
+) -> None:
     """Add hosts (and CORS origins); entries already present are kept and not re-sent. A CORS origin's
     default port (:443 for https, :80 for http) is dropped, as browsers send it."""
     _edit(ctx, env, hosts, cors_origin, dry_run, yes, json_output, adding=True)
 
 
 @app.command("remove")
-def remove(ctx: typer.Context,
-           hosts: Annotated[Optional[list[str]], typer.Argument(help="Host names to stop allowing.")] = None,
-           cors_origin: CorsOption = None, env: EnvOption = None, dry_run: DryRunOption = False,
-           yes: YesOption = False, json_output: JsonOption = False,
-           force: Annotated[bool, typer.Option(
-               "--force", help="Remove the host of the environment's api_url too (the API then answers 400).")
-           ] = False) -> None:
+def remove(
+    ctx: typer.Context,
+    hosts: Annotated[Optional[list[str]], typer.Argument(help="Host names to stop allowing.")] = None,
+    cors_origin: CorsOption = None,
+    env: EnvOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    json_output: JsonOption = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Remove the host of the environment's api_url too (the API then answers 400)."),
+    ] = False,
+) -> None:
     """Remove hosts (and CORS origins); every other entry is kept."""
     _edit(ctx, env, hosts, cors_origin, dry_run, yes, json_output, adding=False, force=force)

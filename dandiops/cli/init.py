@@ -17,20 +17,39 @@ def register(root: typer.Typer) -> None:
 def init(
     ctx: typer.Context,
     env: EnvOption = None,
-    answers: Annotated[Optional[str], typer.Option(
-        "--answers", help="YAML or TOML file of answers (never secrets: those come from the environment).")] = None,
-    only: Annotated[Optional[list[str]], typer.Option(
-        "--only", help="Run only this step (repeatable, or comma-separated).", metavar="STEP")] = None,
-    start: Annotated[Optional[str], typer.Option(
-        "--from", help="Run this step and every step after it.", metavar="STEP")] = None,
-    non_interactive: Annotated[bool, typer.Option(
-        "--non-interactive", help="Never prompt: a missing answer is an error naming it.")] = False,
-    state_file: Annotated[Optional[str], typer.Option(
-        "--state-file", help="Where answers and confirmations are kept between runs "
-                             "(default: .dandiops/init-ENV.json beside dandiops.toml).")] = None,
-    recheck: Annotated[Optional[list[str]], typer.Option(
-        "--recheck", help="Check cachetable, superuser or auth again with a one-off dyno instead of trusting the "
-                          "state file (repeatable).", metavar="STEP")] = None,
+    answers: Annotated[
+        Optional[str],
+        typer.Option(
+            "--answers", help="YAML or TOML file of answers (never secrets: those come from the environment)."
+        ),
+    ] = None,
+    only: Annotated[
+        Optional[list[str]],
+        typer.Option("--only", help="Run only this step (repeatable, or comma-separated).", metavar="STEP"),
+    ] = None,
+    start: Annotated[
+        Optional[str], typer.Option("--from", help="Run this step and every step after it.", metavar="STEP")
+    ] = None,
+    non_interactive: Annotated[
+        bool, typer.Option("--non-interactive", help="Never prompt: a missing answer is an error naming it.")
+    ] = False,
+    state_file: Annotated[
+        Optional[str],
+        typer.Option(
+            "--state-file",
+            help="Where answers and confirmations are kept between runs "
+            "(default: .dandiops/init-ENV.json beside dandiops.toml).",
+        ),
+    ] = None,
+    recheck: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--recheck",
+            help="Check cachetable, superuser or auth again with a one-off dyno instead of trusting the "
+            "state file (repeatable).",
+            metavar="STEP",
+        ),
+    ] = None,
     dry_run: DryRunOption = False,
     yes: YesOption = False,
     json_output: JsonOption = False,
@@ -51,8 +70,11 @@ def init(
     if non_interactive:
         # as if nobody were at the keyboard: prompts and production confirmations become errors
         context.terminal = dataclasses.replace(context.terminal, stdin_tty=False)
-    carry_out(context, InitRun(answers_file=answers, only=only or (), start=start, state_file=state_file,
-                               recheck=recheck or ()), dry_run=dry_run)
+    carry_out(
+        context,
+        InitRun(answers_file=answers, only=only or (), start=start, state_file=state_file, recheck=recheck or ()),
+        dry_run=dry_run,
+    )
 
 
 class InitRun(Mutation[Any, Any]):
@@ -62,8 +84,7 @@ class InitRun(Mutation[Any, Any]):
     action = "dandiops init"
     confirms_midway = True
 
-    def __init__(self, *, answers_file: Optional[str], only, start: Optional[str], state_file: Optional[str],
-                 recheck):
+    def __init__(self, *, answers_file: Optional[str], only, start: Optional[str], state_file: Optional[str], recheck):
         self.answers_file = answers_file
         self.only = only
         self.start = start
@@ -81,13 +102,22 @@ class InitRun(Mutation[Any, Any]):
         from dandiops.wizard.init import run_init, state_path_for
 
         try:
-            return run_init(context, answers_file=self.answers_file, only=self.only, start=self.start, dry_run=dry_run,
-                            interactive=context.terminal.interactive, state_file=self.state_file,
-                            recheck=self.recheck)
+            return run_init(
+                context,
+                answers_file=self.answers_file,
+                only=self.only,
+                start=self.start,
+                dry_run=dry_run,
+                interactive=context.terminal.interactive,
+                state_file=self.state_file,
+                recheck=self.recheck,
+            )
         except Interrupted:
-            raise Interrupted("interrupted at a prompt",
-                              hint=f"the answers given so far are kept in {state_path_for(context, self.state_file)}; "
-                                   "run `dandiops init` again to go on from there") from None
+            raise Interrupted(
+                "interrupted at a prompt",
+                hint=f"the answers given so far are kept in {state_path_for(context, self.state_file)}; "
+                "run `dandiops init` again to go on from there",
+            ) from None
 
     def report(self, context, plan, result, *, dry_run: bool) -> Report:
         from dandiops.wizard.init import state_path_for
@@ -96,9 +126,15 @@ class InitRun(Mutation[Any, Any]):
         outcome = plan if result is None else result
         if outcome.resumed_from and not dry_run:
             reporter.info(f"resumed: the previous init stopped at {outcome.resumed_from}; its answers were kept")
-        return Report({"environment": context.env.name, "app": context.env.heroku_app,
-                       "state_file": str(state_path_for(context, self.state_file)), **outcome.to_dict()},
-                      lambda: render(reporter, outcome))
+        return Report(
+            {
+                "environment": context.env.name,
+                "app": context.env.heroku_app,
+                "state_file": str(state_path_for(context, self.state_file)),
+                **outcome.to_dict(),
+            },
+            lambda: render(reporter, outcome),
+        )
 
     def conclude(self, context, plan, result, *, dry_run: bool) -> None:
         from dandiops.core.errors import ExitCode
@@ -118,9 +154,11 @@ class InitRun(Mutation[Any, Any]):
         if outcome.not_selected:
             ran = ", ".join(o.name for o in outcome.outcomes)
             reporter.success(f"done on {env.name} ({env.heroku_app}): {ran}")
-            reporter.info(f"not run ({len(outcome.not_selected)} of "
-                          f"{len(outcome.outcomes) + len(outcome.not_selected)} steps): "
-                          f"{', '.join(outcome.not_selected)}; run `dandiops init -e {env.name}` to check them all")
+            reporter.info(
+                f"not run ({len(outcome.not_selected)} of "
+                f"{len(outcome.outcomes) + len(outcome.not_selected)} steps): "
+                f"{', '.join(outcome.not_selected)}; run `dandiops init -e {env.name}` to check them all"
+            )
             return
         reporter.success(f"{env.name} ({env.heroku_app}) is set up")
 
@@ -131,11 +169,17 @@ def render(reporter, result) -> None:
         for outcome in result.outcomes:
             if outcome.changes:
                 for index, change in enumerate(outcome.changes):
-                    rows.append((outcome.name if index == 0 else "", outcome.status.value if index == 0 else "",
-                                 change.describe()))
+                    rows.append(
+                        (
+                            outcome.name if index == 0 else "",
+                            outcome.status.value if index == 0 else "",
+                            change.describe(),
+                        )
+                    )
             else:
                 rows.append((outcome.name, outcome.status.value, outcome.detail))
         reporter.table(["step", "status", "plan"], rows, title="Plan (dry run: nothing is changed)")
         return
-    reporter.table(["step", "status", "detail"], [(o.name, o.status.value, o.detail) for o in result.outcomes],
-                   title="Summary")
+    reporter.table(
+        ["step", "status", "detail"], [(o.name, o.status.value, o.detail) for o in result.outcomes], title="Summary"
+    )

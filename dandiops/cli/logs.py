@@ -20,10 +20,14 @@ def register(root: typer.Typer) -> None:
 def logs(
     ctx: typer.Context,
     tail: Annotated[bool, typer.Option("--tail", "-t", help="Keep streaming new lines until Ctrl-C.")] = False,
-    dyno: Annotated[Optional[str], typer.Option(
-        "--dyno", "-d", help="Only this dyno (web.1) or process type (web, worker, release).")] = None,
-    source: Annotated[Optional[str], typer.Option(
-        "--source", "-s", help="app (the app's processes) or heroku (router, api, release events).")] = None,
+    dyno: Annotated[
+        Optional[str],
+        typer.Option("--dyno", "-d", help="Only this dyno (web.1) or process type (web, worker, release)."),
+    ] = None,
+    source: Annotated[
+        Optional[str],
+        typer.Option("--source", "-s", help="app (the app's processes) or heroku (router, api, release events)."),
+    ] = None,
     num: Annotated[int, typer.Option("--num", "-n", help="How many past lines to show first (0 to 1500).")] = 100,
     env: EnvOption = None,
     json_output: JsonOption = False,
@@ -41,18 +45,24 @@ def logs(
     from dandiops.providers.heroku_logs import MAX_LINES, SOURCES
 
     if not 0 <= num <= MAX_LINES:
-        raise UsageError(f"-n {num} is out of range", hint=f"ask for 0 to {MAX_LINES} lines (logplex keeps at most "
-                                                           f"{MAX_LINES})")
+        raise UsageError(
+            f"-n {num} is out of range", hint=f"ask for 0 to {MAX_LINES} lines (logplex keeps at most {MAX_LINES})"
+        )
     if source is not None and source not in SOURCES:
-        raise UsageError(f"--source {source!r} is not a log source",
-                         hint=f"use --source {' or --source '.join(SOURCES)}")
+        raise UsageError(
+            f"--source {source!r} is not a log source", hint=f"use --source {' or --source '.join(SOURCES)}"
+        )
     if json_output and tail:
-        raise UsageError("--json prints one document and cannot follow a stream",
-                         hint="drop --tail for a JSON snapshot, or drop --json to follow the stream")
+        raise UsageError(
+            "--json prints one document and cannot follow a stream",
+            hint="drop --tail for a JSON snapshot, or drop --json to follow the stream",
+        )
     if dyno is not None and not DYNO_FILTER.fullmatch(dyno):
-        raise UsageError(f"--dyno {dyno!r} is not a dyno or process type name",
-                         hint="give a process type (--dyno web) or a dyno (--dyno web.1, --dyno run.1234): letters, "
-                              "digits, '-' and '_', then optionally '.' and a number")
+        raise UsageError(
+            f"--dyno {dyno!r} is not a dyno or process type name",
+            hint="give a process type (--dyno web) or a dyno (--dyno web.1, --dyno run.1234): letters, "
+            "digits, '-' and '_', then optionally '.' and a number",
+        )
     context = get_context(ctx, env=env, json_mode=json_output)
     try:
         _stream(context, tail=tail, dyno=dyno, source=source, num=num, masked=not show_secrets)
@@ -87,8 +97,14 @@ def _stream(context, *, tail: bool, dyno: str | None, source: str | None, num: i
         lines = (mask_named_values(line, is_secret_config_var) for line in lines)
     if reporter.json_mode:
         collected = list(lines)
-        reporter.result({"app": app, "filter": {"dyno": dyno, "source": source, "lines": num},
-                         "lines": [_parse(line) for line in collected]}, masked=masked)
+        reporter.result(
+            {
+                "app": app,
+                "filter": {"dyno": dyno, "source": source, "lines": num},
+                "lines": [_parse(line) for line in collected],
+            },
+            masked=masked,
+        )
         return
     out = reporter.command_output(masked=masked)
     try:

@@ -53,8 +53,10 @@ class DandiopsGroup(TyperGroup):
         except Exception:
             reporter = _reporter(ctx)
             reporter.err.file.write(traceback.format_exc())
-            reporter.error("unexpected internal error (the traceback above has secrets masked)",
-                           "please report it with the command you ran")
+            reporter.error(
+                "unexpected internal error (the traceback above has secrets masked)",
+                "please report it with the command you ran",
+            )
             raise typer.Exit(int(ExitCode.FAILURE)) from None
 
 
@@ -103,12 +105,19 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    config: Annotated[Optional[str], typer.Option(
-        "--config", envvar="DANDIOPS_CONFIG", show_envvar=True,
-        help="Path to dandiops.toml (default: found upward from here).")] = None,
+    config: Annotated[
+        Optional[str],
+        typer.Option(
+            "--config",
+            envvar="DANDIOPS_CONFIG",
+            show_envvar=True,
+            help="Path to dandiops.toml (default: found upward from here).",
+        ),
+    ] = None,
     env: RootEnvOption = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     ctx.obj = RootOptions(config=config, env=env)
 

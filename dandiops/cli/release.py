@@ -35,10 +35,11 @@ class ReleaseGroup(TyperGroup):
 
 
 app = typer.Typer(
-    cls=ReleaseGroup, no_args_is_help=True,
+    cls=ReleaseGroup,
+    no_args_is_help=True,
     help="Release an environment through its GitHub Actions workflow, then wait for the Heroku release "
-         "it produces (including the release phase). `dandiops release ENV` works for any environment of "
-         "dandiops.toml; exit 0 only when the run and the release both succeeded.",
+    "it produces (including the release phase). `dandiops release ENV` works for any environment of "
+    "dandiops.toml; exit 0 only when the run and the release both succeeded.",
 )
 
 
@@ -46,23 +47,50 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="release")
 
 
-RefOption = Annotated[Optional[str], typer.Option(
-    "--ref", help="Branch to deploy (dispatch or re-run), or to tag with --tag. Default: the environment's branch.")]
-RerunOption = Annotated[bool, typer.Option(
-    "--rerun", help="Re-run the latest run on the branch (for workflows without workflow_dispatch).")]
-EnableDispatchOption = Annotated[bool, typer.Option(
-    "--enable-dispatch", help="Open a pull request that adds workflow_dispatch to the workflow; deploys nothing.")]
-DetachOption = Annotated[bool, typer.Option(
-    "--detach", help="Print the run (or the re-run's new attempt) and its URL once GitHub has it, and return.")]
-TimeoutOption = Annotated[float, typer.Option(
-    "--timeout", help="Seconds (more than 0) to wait for the run and the Heroku release before giving up (exit 8).")]
-TagOption = Annotated[Optional[str], typer.Option(
-    "--tag", help="Publish a GitHub release with this new tag (vX.Y.Z, or vX.Y.Z-rc.1); the production workflow "
-                  "runs on it.")]
-PrOption = Annotated[Optional[int], typer.Option(
-    "--pr", help="Add the `release` label to this open pull request; it is released when merged.")]
-WaitOption = Annotated[bool, typer.Option(
-    "--wait", help="With --pr: wait for the merge, the release it publishes, the run and the Heroku release.")]
+RefOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--ref", help="Branch to deploy (dispatch or re-run), or to tag with --tag. Default: the environment's branch."
+    ),
+]
+RerunOption = Annotated[
+    bool, typer.Option("--rerun", help="Re-run the latest run on the branch (for workflows without workflow_dispatch).")
+]
+EnableDispatchOption = Annotated[
+    bool,
+    typer.Option(
+        "--enable-dispatch", help="Open a pull request that adds workflow_dispatch to the workflow; deploys nothing."
+    ),
+]
+DetachOption = Annotated[
+    bool,
+    typer.Option(
+        "--detach", help="Print the run (or the re-run's new attempt) and its URL once GitHub has it, and return."
+    ),
+]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout", help="Seconds (more than 0) to wait for the run and the Heroku release before giving up (exit 8)."
+    ),
+]
+TagOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--tag",
+        help="Publish a GitHub release with this new tag (vX.Y.Z, or vX.Y.Z-rc.1); the production workflow runs on it.",
+    ),
+]
+PrOption = Annotated[
+    Optional[int],
+    typer.Option("--pr", help="Add the `release` label to this open pull request; it is released when merged."),
+]
+WaitOption = Annotated[
+    bool,
+    typer.Option(
+        "--wait", help="With --pr: wait for the merge, the release it publishes, the run and the Heroku release."
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -84,42 +112,115 @@ class ReleaseOptions:
     def request(self):
         from dandiops.steps.release.trigger import ReleaseRequest
 
-        return ReleaseRequest(ref=self.ref, rerun=self.rerun, enable_dispatch=self.enable_dispatch, tag=self.tag,
-                              pr=self.pr, wait=self.wait, detach=self.detach, timeout=self.timeout,
-                              dry_run=self.dry_run)
+        return ReleaseRequest(
+            ref=self.ref,
+            rerun=self.rerun,
+            enable_dispatch=self.enable_dispatch,
+            tag=self.tag,
+            pr=self.pr,
+            wait=self.wait,
+            detach=self.detach,
+            timeout=self.timeout,
+            dry_run=self.dry_run,
+        )
 
 
 @app.command("staging")
-def staging(ctx: typer.Context, ref: RefOption = None, rerun: RerunOption = False,
-            enable_dispatch: EnableDispatchOption = False, detach: DetachOption = False,
-            timeout: TimeoutOption = DEFAULT_TIMEOUT, dry_run: DryRunOption = False, yes: YesOption = False,
-            json_output: JsonOption = False) -> None:
+def staging(
+    ctx: typer.Context,
+    ref: RefOption = None,
+    rerun: RerunOption = False,
+    enable_dispatch: EnableDispatchOption = False,
+    detach: DetachOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    json_output: JsonOption = False,
+) -> None:
     """Deploy staging: dispatch its workflow, or --rerun / --enable-dispatch when it has no workflow_dispatch."""
-    _release(ctx, "staging", ReleaseOptions(ref=ref, rerun=rerun, enable_dispatch=enable_dispatch, detach=detach,
-                                            timeout=timeout, dry_run=dry_run, yes=yes, json_output=json_output))
+    _release(
+        ctx,
+        "staging",
+        ReleaseOptions(
+            ref=ref,
+            rerun=rerun,
+            enable_dispatch=enable_dispatch,
+            detach=detach,
+            timeout=timeout,
+            dry_run=dry_run,
+            yes=yes,
+            json_output=json_output,
+        ),
+    )
 
 
 @app.command("production")
-def production(ctx: typer.Context, tag: TagOption = None, pr: PrOption = None, wait: WaitOption = False,
-               ref: RefOption = None, detach: DetachOption = False, timeout: TimeoutOption = DEFAULT_TIMEOUT,
-               dry_run: DryRunOption = False, yes: YesOption = False, json_output: JsonOption = False) -> None:
+def production(
+    ctx: typer.Context,
+    tag: TagOption = None,
+    pr: PrOption = None,
+    wait: WaitOption = False,
+    ref: RefOption = None,
+    detach: DetachOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    json_output: JsonOption = False,
+) -> None:
     """Release production: --tag vX.Y.Z publishes a release now; --pr N releases N when it is merged.
 
     The operator confirms by typing the production app name unless --yes.
     """
-    _release(ctx, "production", ReleaseOptions(tag=tag, pr=pr, wait=wait, ref=ref, detach=detach, timeout=timeout,
-                                               dry_run=dry_run, yes=yes, json_output=json_output))
+    _release(
+        ctx,
+        "production",
+        ReleaseOptions(
+            tag=tag,
+            pr=pr,
+            wait=wait,
+            ref=ref,
+            detach=detach,
+            timeout=timeout,
+            dry_run=dry_run,
+            yes=yes,
+            json_output=json_output,
+        ),
+    )
 
 
 @app.command("ENV", hidden=True)
-def any_environment(ctx: typer.Context, ref: RefOption = None, rerun: RerunOption = False,
-                    enable_dispatch: EnableDispatchOption = False, tag: TagOption = None, pr: PrOption = None,
-                    wait: WaitOption = False, detach: DetachOption = False, timeout: TimeoutOption = DEFAULT_TIMEOUT,
-                    dry_run: DryRunOption = False, yes: YesOption = False, json_output: JsonOption = False) -> None:
+def any_environment(
+    ctx: typer.Context,
+    ref: RefOption = None,
+    rerun: RerunOption = False,
+    enable_dispatch: EnableDispatchOption = False,
+    tag: TagOption = None,
+    pr: PrOption = None,
+    wait: WaitOption = False,
+    detach: DetachOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    json_output: JsonOption = False,
+) -> None:
     """Release the environment ENV of dandiops.toml the way its workflow is triggered."""
-    _release(ctx, ctx.info_name, ReleaseOptions(ref=ref, rerun=rerun, enable_dispatch=enable_dispatch, tag=tag, pr=pr,
-                                                wait=wait, detach=detach, timeout=timeout, dry_run=dry_run, yes=yes,
-                                                json_output=json_output))
+    _release(
+        ctx,
+        ctx.info_name,
+        ReleaseOptions(
+            ref=ref,
+            rerun=rerun,
+            enable_dispatch=enable_dispatch,
+            tag=tag,
+            pr=pr,
+            wait=wait,
+            detach=detach,
+            timeout=timeout,
+            dry_run=dry_run,
+            yes=yes,
+            json_output=json_output,
+        ),
+    )
 
 
 def _release(ctx: typer.Context, env_name: str, options: ReleaseOptions) -> None:
@@ -162,8 +263,9 @@ class ReleaseChange(Mutation[Any, Any]):
         if outcome.problem is not None:
             raise outcome.problem
         if outcome.heroku_release is not None:
-            context.reporter.success(f"{outcome.app} is at v{outcome.heroku_release.version} "
-                                     f"({(outcome.heroku_release.commit or '')[:8]})")
+            context.reporter.success(
+                f"{outcome.app} is at v{outcome.heroku_release.version} ({(outcome.heroku_release.commit or '')[:8]})"
+            )
 
 
 def _show_outcome(context, outcome) -> None:
@@ -179,8 +281,10 @@ def _show_outcome(context, outcome) -> None:
         reporter.line(f"{outcome.run.summary()}  {outcome.run.url}")
     if outcome.heroku_release is not None:
         release = outcome.heroku_release
-        reporter.line(f"heroku {outcome.app} v{release.version} {release.status}  commit {release.commit or '-'}"
-                      f"  ({release.description})")
+        reporter.line(
+            f"heroku {outcome.app} v{release.version} {release.status}  commit {release.commit or '-'}"
+            f"  ({release.description})"
+        )
 
 
 def _observer(context):
@@ -213,8 +317,14 @@ class LineObserver:
 class LiveObserver:
     """Jobs and steps redrawn in place on a terminal."""
 
-    ICONS = {"success": "[green]✓[/green]", "failure": "[red]✗[/red]", "cancelled": "[yellow]⊘[/yellow]",
-             "skipped": "[dim]-[/dim]", "in_progress": "[cyan]…[/cyan]", "queued": "[dim]·[/dim]"}
+    ICONS = {
+        "success": "[green]✓[/green]",
+        "failure": "[red]✗[/red]",
+        "cancelled": "[yellow]⊘[/yellow]",
+        "skipped": "[dim]-[/dim]",
+        "in_progress": "[cyan]…[/cyan]",
+        "queued": "[dim]·[/dim]",
+    }
 
     def __init__(self, reporter):
         from rich.live import Live
@@ -231,17 +341,22 @@ class LiveObserver:
 
         table = Table.grid(padding=(0, 1))
         if self.run is not None:
-            table.add_row(Text.from_markup(self._icon(self.run.status, self.run.conclusion)),
-                          Text(f"{self.run.summary()}  {self.run.url or ''}"))
+            table.add_row(
+                Text.from_markup(self._icon(self.run.status, self.run.conclusion)),
+                Text(f"{self.run.summary()}  {self.run.url or ''}"),
+            )
             for job in self.run.jobs:
                 table.add_row(Text.from_markup(self._icon(job.status, job.conclusion)), Text(job.name, style="bold"))
                 for step in job.steps:
-                    table.add_row("", Text.from_markup(f"{self._icon(step.status, step.conclusion)} ")
-                                  + Text(step.name))
+                    table.add_row(
+                        "", Text.from_markup(f"{self._icon(step.status, step.conclusion)} ") + Text(step.name)
+                    )
         if self.release is not None:
             state = {"succeeded": "success", "failed": "failure"}.get(self.release.status, "in_progress")
-            table.add_row(Text.from_markup(self._icon("completed" if state != "in_progress" else state, state)),
-                          Text(f"heroku v{self.release.version} {self.release.status} ({self.release.description})"))
+            table.add_row(
+                Text.from_markup(self._icon("completed" if state != "in_progress" else state, state)),
+                Text(f"heroku v{self.release.version} {self.release.status} ({self.release.description})"),
+            )
         return table
 
     def _icon(self, status, conclusion) -> str:
@@ -275,10 +390,14 @@ class LiveObserver:
 
 
 @app.command("status")
-def status(ctx: typer.Context,
-           env_name: Annotated[Optional[str], typer.Argument(metavar="[ENV]", help="Environment (default: all with a "
-                                                                                     "github_repo).")] = None,
-           env: EnvOption = None, json_output: JsonOption = False) -> None:
+def status(
+    ctx: typer.Context,
+    env_name: Annotated[
+        Optional[str], typer.Argument(metavar="[ENV]", help="Environment (default: all with a github_repo).")
+    ] = None,
+    env: EnvOption = None,
+    json_output: JsonOption = False,
+) -> None:
     """The latest deploy run and Heroku release of each environment."""
     from dandiops.steps.release.history import environments_with_releases
     from dandiops.steps.release.history import status as env_status
@@ -286,39 +405,54 @@ def status(ctx: typer.Context,
     context = get_context(ctx, env=env_name or env, json_mode=json_output, subject_of_result=False)
     environments = environments_with_releases(context, env_name or env)
     # one Context per environment: its clients carry that environment's name into error hints
-    data = [env_status(get_context(ctx, env=environment.name, json_mode=json_output, subject_of_result=False),
-                       environment)
-            for environment in environments]
+    data = [
+        env_status(get_context(ctx, env=environment.name, json_mode=json_output, subject_of_result=False), environment)
+        for environment in environments
+    ]
     reporter = context.reporter
 
     def human() -> None:
         rows = []
         for item in data:
             run, release = item["last_run"], item["last_release"]
-            rows.append((
-                item["env"], item["app"],
-                "-" if run is None else f"#{run['number']} {run['conclusion'] or run['status']} {run['branch']} "
-                                        f"@ {(run['sha'] or '')[:7]}",
-                "-" if release is None else f"v{release['version']} {release['status']} "
-                                            f"{(release['commit'] or '')[:8]}",
-                "deploying" if item["deploying"] else "",
-            ))
+            rows.append(
+                (
+                    item["env"],
+                    item["app"],
+                    "-"
+                    if run is None
+                    else f"#{run['number']} {run['conclusion'] or run['status']} {run['branch']} "
+                    f"@ {(run['sha'] or '')[:7]}",
+                    "-"
+                    if release is None
+                    else f"v{release['version']} {release['status']} {(release['commit'] or '')[:8]}",
+                    "deploying" if item["deploying"] else "",
+                )
+            )
         reporter.table(["env", "app", "last run", "last release", ""], rows)
 
     reporter.result({"environments": data}, human)
 
 
 @app.command("list")
-def list_releases(ctx: typer.Context, env: EnvOption = None,
-                  limit: Annotated[int, typer.Option("--limit", min=1, max=100, help="How many of each.")] = 10,
-                  json_output: JsonOption = False) -> None:
+def list_releases(
+    ctx: typer.Context,
+    env: EnvOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100, help="How many of each.")] = 10,
+    json_output: JsonOption = False,
+) -> None:
     """Recent deploy runs and Heroku releases side by side, paired by commit."""
     from dandiops.steps.release.history import environments_with_releases, history
 
     context = get_context(ctx, env=env, json_mode=json_output, subject_of_result=False)
-    data = [history(get_context(ctx, env=environment.name, json_mode=json_output, subject_of_result=False),
-                    environment, limit=limit)
-            for environment in environments_with_releases(context, env)]
+    data = [
+        history(
+            get_context(ctx, env=environment.name, json_mode=json_output, subject_of_result=False),
+            environment,
+            limit=limit,
+        )
+        for environment in environments_with_releases(context, env)
+    ]
     reporter = context.reporter
 
     def human() -> None:
@@ -326,17 +460,22 @@ def list_releases(ctx: typer.Context, env: EnvOption = None,
             rows = []
             for row in item["rows"]:
                 run, release = row["run"], row["heroku_release"]
-                rows.append((
-                    "" if run is None else f"#{run['number']}",
-                    "" if run is None else run["event"],
-                    "" if run is None else (run["conclusion"] or run["status"]),
-                    "" if run is None else f"{run['branch']} @ {(run['sha'] or '')[:7]}",
-                    "" if run is None else run["created_at"],
-                    "" if release is None else f"v{release['version']}",
-                    "" if release is None else release["status"],
-                    "" if release is None else release["description"],
-                ))
-            reporter.table(["run", "event", "result", "commit", "started", "release", "status", "description"],
-                           rows, title=f"{item['env']}: {item['workflow']} -> {item['app']}")
+                rows.append(
+                    (
+                        "" if run is None else f"#{run['number']}",
+                        "" if run is None else run["event"],
+                        "" if run is None else (run["conclusion"] or run["status"]),
+                        "" if run is None else f"{run['branch']} @ {(run['sha'] or '')[:7]}",
+                        "" if run is None else run["created_at"],
+                        "" if release is None else f"v{release['version']}",
+                        "" if release is None else release["status"],
+                        "" if release is None else release["description"],
+                    )
+                )
+            reporter.table(
+                ["run", "event", "result", "commit", "started", "release", "status", "description"],
+                rows,
+                title=f"{item['env']}: {item['workflow']} -> {item['app']}",
+            )
 
     reporter.result({"environments": data}, human)

@@ -9,10 +9,15 @@ import typer
 from dandiops.cli.change import Mutation, Report, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, ShowSecretsOption, get_context
 
-CommandArgument = Annotated[list[str], typer.Argument(
-    metavar="-- CMD [ARGS]...",
-    help="The command. Several arguments are quoted so each arrives intact; a single argument is "
-         "run as a shell command line (pipes, $VARS, &&).", show_default=False)]
+CommandArgument = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="-- CMD [ARGS]...",
+        help="The command. Several arguments are quoted so each arrives intact; a single argument is "
+        "run as a shell command line (pipes, $VARS, &&).",
+        show_default=False,
+    ),
+]
 
 
 def register(root: typer.Typer) -> None:
@@ -48,8 +53,10 @@ def _dyno_env(values: list[str] | None) -> dict[str, str]:
         name, sep, content = value.partition("=")
         if not sep or not re.fullmatch(r"\w+", name):
             # the name only: the value may be a secret
-            raise UsageError(f"invalid --dyno-env name {name!r}" if sep else "--dyno-env has no '=' between NAME "
-                             "and VALUE", hint="use --dyno-env NAME=VALUE (NAME: letters, digits, _)")
+            raise UsageError(
+                f"invalid --dyno-env name {name!r}" if sep else "--dyno-env has no '=' between NAME and VALUE",
+                hint="use --dyno-env NAME=VALUE (NAME: letters, digits, _)",
+            )
         env[name] = content
     return env
 
@@ -58,19 +65,30 @@ def run(
     ctx: typer.Context,
     command: CommandArgument,
     env: EnvOption = None,
-    size: Annotated[Optional[str], typer.Option("--size", help="Dyno size, e.g. standard-2x (default: Heroku's).")]
-    = None,
-    dyno_env: Annotated[Optional[list[str]], typer.Option(
-        "--dyno-env", help="NAME=VALUE added to the dyno's environment; repeatable.")] = None,
-    time_to_live: Annotated[Optional[int], typer.Option(
-        "--time-to-live", min=1, max=86400, help="Seconds after which Heroku ends the dyno.")] = None,
+    size: Annotated[
+        Optional[str], typer.Option("--size", help="Dyno size, e.g. standard-2x (default: Heroku's).")
+    ] = None,
+    dyno_env: Annotated[
+        Optional[list[str]], typer.Option("--dyno-env", help="NAME=VALUE added to the dyno's environment; repeatable.")
+    ] = None,
+    time_to_live: Annotated[
+        Optional[int],
+        typer.Option("--time-to-live", min=1, max=86400, help="Seconds after which Heroku ends the dyno."),
+    ] = None,
     # The range is checked with the DANDIOPS_DYNO_* settings', so both say the same thing.
-    start_timeout: Annotated[Optional[float], typer.Option(
-        "--start-timeout", help="Seconds from the create request until the dyno is attached "
-                                "(default: 120; 0 = no limit).")] = None,
-    silence_timeout: Annotated[Optional[float], typer.Option(
-        "--silence-timeout", help="Stop the dyno after this many seconds without output "
-                                  "(default: no limit).")] = None,
+    start_timeout: Annotated[
+        Optional[float],
+        typer.Option(
+            "--start-timeout",
+            help="Seconds from the create request until the dyno is attached (default: 120; 0 = no limit).",
+        ),
+    ] = None,
+    silence_timeout: Annotated[
+        Optional[float],
+        typer.Option(
+            "--silence-timeout", help="Stop the dyno after this many seconds without output (default: no limit)."
+        ),
+    ] = None,
     dry_run: DryRunOption = False,
     show_secrets: ShowSecretsOption = False,
 ) -> None:
@@ -86,21 +104,33 @@ def run(
     from dandiops.steps.oneoff import time_limits
 
     if not any(arg.strip() for arg in command):
-        raise UsageError("the command to run is empty",
-                         hint="give it after --, e.g. dandiops run -- python manage.py showmigrations")
+        raise UsageError(
+            "the command to run is empty", hint="give it after --, e.g. dandiops run -- python manage.py showmigrations"
+        )
     extra_env = _dyno_env(dyno_env)
     context = get_context(ctx, env=env)
     limits = time_limits(context, start_timeout=start_timeout, silence_timeout=silence_timeout, default_silence=None)
-    carry_out(context, DynoRun(command, extra_env, size=size, time_to_live=time_to_live, limits=limits,
-                               show_secrets=show_secrets), dry_run=dry_run)
+    carry_out(
+        context,
+        DynoRun(command, extra_env, size=size, time_to_live=time_to_live, limits=limits, show_secrets=show_secrets),
+        dry_run=dry_run,
+    )
 
 
 class DynoRun(Mutation[str, int]):
     """A one-off dyno is a change (it runs on the app, and is audited), but not one production asks
     about: scripts run `dandiops run` there. Its output is the command's, so it has no --json."""
 
-    def __init__(self, command: list[str], extra_env: dict[str, str], *, size: Optional[str],
-                 time_to_live: Optional[int], limits, show_secrets: bool):
+    def __init__(
+        self,
+        command: list[str],
+        extra_env: dict[str, str],
+        *,
+        size: Optional[str],
+        time_to_live: Optional[int],
+        limits,
+        show_secrets: bool,
+    ):
         self.command = command
         self.extra_env = extra_env
         self.size = size
@@ -132,14 +162,24 @@ class DynoRun(Mutation[str, int]):
         program = program_name(self.command)
         started: dict = {}
         try:
-            result = client.run(plan, output=output.feed, env=self.extra_env, size=self.size,
-                                time_to_live=self.time_to_live,
-                                stdin=sys.stdin.buffer if context.terminal.stdin_tty else None,
-                                on_attached=started.update)
+            result = client.run(
+                plan,
+                output=output.feed,
+                env=self.extra_env,
+                size=self.size,
+                time_to_live=self.time_to_live,
+                stdin=sys.stdin.buffer if context.terminal.stdin_tty else None,
+                on_attached=started.update,
+            )
         except BrokenPipeError:
             # `dandiops run ... | head`: the reader has gone and the dyno was stopped; the entry point ends quietly.
-            context.record("dyno.run", "stopped", program=program, dyno=started.get("name"),
-                           reason="the reader of its output went away")
+            context.record(
+                "dyno.run",
+                "stopped",
+                program=program,
+                dyno=started.get("name"),
+                reason="the reader of its output went away",
+            )
             raise
         except DandiopsError as exc:
             output.close()
@@ -147,16 +187,22 @@ class DynoRun(Mutation[str, int]):
                 context.record("dyno.run", "failed", program=program, dyno=started.get("name"), error=exc.message)
             raise
         output.close()
-        context.record("dyno.run", "ok" if result.exit_status == 0 else "failed", program=program,
-                       dyno=result.dyno_name, exit_status=result.exit_status)
+        context.record(
+            "dyno.run",
+            "ok" if result.exit_status == 0 else "failed",
+            program=program,
+            dyno=result.dyno_name,
+            exit_status=result.exit_status,
+        )
         return result.exit_status
 
     def report(self, context, plan: str, result: Optional[int], *, dry_run: bool) -> Report:
         if dry_run:
             size = f" (size {self.size})" if self.size else ""
             extra_env = f" with env {', '.join(sorted(self.extra_env))}" if self.extra_env else ""
-            context.reporter.info(f"would start a one-off dyno on {context.env.heroku_app}{size} running: {plan}"
-                                  f"{extra_env}")
+            context.reporter.info(
+                f"would start a one-off dyno on {context.env.heroku_app}{size} running: {plan}{extra_env}"
+            )
         return Report({"app": context.env.heroku_app, "exit_status": result})
 
     def conclude(self, context, plan: str, result: Optional[int], *, dry_run: bool) -> None:

@@ -6,8 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 
-app = typer.Typer(help="Run local stand-ins for Heroku, GitHub and AWS to rehearse the runbook offline.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Run local stand-ins for Heroku, GitHub and AWS to rehearse the runbook offline.", no_args_is_help=True
+)
 
 
 def register(root: typer.Typer) -> None:
@@ -32,13 +33,21 @@ def _parse_app_dirs(values: list[str] | None) -> dict[str, str]:
 
 @app.command("serve")
 def serve(
-    env_file: Annotated[str, typer.Option("--env-file", help="Where to write the KEY=VALUE file clients need.")]
-    = ".env.sandbox",
-    workdir: Annotated[Optional[str], typer.Option("--workdir", help="Folder for the sandbox's state "
-                                                   "(default: a new temporary folder).")] = None,
-    app_dir: Annotated[Optional[list[str]], typer.Option(
-        "--app-dir", help="APP=PATH: run APP's dynos in PATH (a real archive checkout) instead of the "
-                          "miniature archive; repeatable.")] = None,
+    env_file: Annotated[
+        str, typer.Option("--env-file", help="Where to write the KEY=VALUE file clients need.")
+    ] = ".env.sandbox",
+    workdir: Annotated[
+        Optional[str],
+        typer.Option("--workdir", help="Folder for the sandbox's state (default: a new temporary folder)."),
+    ] = None,
+    app_dir: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--app-dir",
+            help="APP=PATH: run APP's dynos in PATH (a real archive checkout) instead of the "
+            "miniature archive; repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Run the stand-ins in the foreground until Ctrl-C or SIGTERM.
 
@@ -76,8 +85,12 @@ def serve(
 
 @app.command("demo")
 def demo(
-    workdir: Annotated[Optional[str], typer.Option("--workdir", help="Keep the sandbox's files here (default: a "
-                                                   "temporary folder, removed afterwards).")] = None,
+    workdir: Annotated[
+        Optional[str],
+        typer.Option(
+            "--workdir", help="Keep the sandbox's files here (default: a temporary folder, removed afterwards)."
+        ),
+    ] = None,
 ) -> None:
     """Rehearse the runbook offline: a fresh sandbox, `init` with bundled answers, then `status`.
 
@@ -97,8 +110,10 @@ def demo(
         from dandiops.sandbox.demo import DEMO_ENV, demo_answers_path, demo_environment, quiet_rerun
         from dandiops.sandbox.full import build_sandbox
     except ImportError as exc:
-        raise ConfigError(f"the sandbox needs packages this installation lacks ({exc.name})",
-                          hint="install them with `pip install 'dandiops[sandbox]'`") from None
+        raise ConfigError(
+            f"the sandbox needs packages this installation lacks ({exc.name})",
+            hint="install them with `pip install 'dandiops[sandbox]'`",
+        ) from None
     from dandiops.cli.main import app as root_app
 
     folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dandiops-demo-"))
@@ -110,16 +125,25 @@ def demo(
             answers = demo_answers_path()
             typer.echo(f"\n$ dandiops -e {DEMO_ENV} init --non-interactive --answers {answers}", err=True)
             started = time.monotonic()
-            code = root_app(["-e", DEMO_ENV, "init", "--non-interactive", "--answers", str(answers)],
-                            prog_name="dandiops", standalone_mode=False) or 0
+            code = (
+                root_app(
+                    ["-e", DEMO_ENV, "init", "--non-interactive", "--answers", str(answers)],
+                    prog_name="dandiops",
+                    standalone_mode=False,
+                )
+                or 0
+            )
             first = time.monotonic() - started
             typer.echo(f"(init took {first:.1f} s)", err=True)
             typer.echo(f"\n$ dandiops -e {DEMO_ENV} status", err=True)
             status_code = root_app(["-e", DEMO_ENV, "status"], prog_name="dandiops", standalone_mode=False) or 0
             if code == 0:
                 rerun = quiet_rerun(sandbox, answers)
-                typer.echo(f"\nre-ran init on the finished deployment: {rerun.writes} write request(s) to "
-                           f"Heroku, GitHub and AWS, {rerun.seconds:.2f} s", err=True)
+                typer.echo(
+                    f"\nre-ran init on the finished deployment: {rerun.writes} write request(s) to "
+                    f"Heroku, GitHub and AWS, {rerun.seconds:.2f} s",
+                    err=True,
+                )
     finally:
         sandbox.stop()
         if workdir is None:

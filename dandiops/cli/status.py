@@ -21,23 +21,36 @@ def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = 
 
     def human() -> None:
         app = data["app"]
-        reporter.line(f"{app['name']}  stack {app['stack']}  region {app['region']}"
-                      + (f"  team {app['team']}" if app["team"] else "")
-                      + ("  MAINTENANCE MODE" if app["maintenance"] else ""))
-        reporter.table(["process", "dynos", "size", "note"],
-                       [(p["type"], "-" if p["quantity"] is None else p["quantity"], p["size"] or "-", p["note"])
-                        for p in data["processes"]], title="Formation")
+        reporter.line(
+            f"{app['name']}  stack {app['stack']}  region {app['region']}"
+            + (f"  team {app['team']}" if app["team"] else "")
+            + ("  MAINTENANCE MODE" if app["maintenance"] else "")
+        )
+        reporter.table(
+            ["process", "dynos", "size", "note"],
+            [
+                (p["type"], "-" if p["quantity"] is None else p["quantity"], p["size"] or "-", p["note"])
+                for p in data["processes"]
+            ],
+            title="Formation",
+        )
         if data["dynos"]:
-            reporter.table(["dyno", "state", "size", "since"],
-                           [(d["name"], d["state"], d["size"], d["since"]) for d in data["dynos"]], title="Dynos")
+            reporter.table(
+                ["dyno", "state", "size", "since"],
+                [(d["name"], d["state"], d["size"], d["since"]) for d in data["dynos"]],
+                title="Dynos",
+            )
         else:
             reporter.line("Dynos: none running")
         release = data["last_release"]
         if release:
-            reporter.line(f"Last release: v{release['version']} {release['status']}  {release['description']}"
-                          f"  ({release['created_at']} by {release['user']})")
-        reporter.table(["add-on", "plan", "state"], [(a["name"], a["plan"], a["state"]) for a in data["addons"]],
-                       title="Add-ons")
+            reporter.line(
+                f"Last release: v{release['version']} {release['status']}  {release['description']}"
+                f"  ({release['created_at']} by {release['user']})"
+            )
+        reporter.table(
+            ["add-on", "plan", "state"], [(a["name"], a["plan"], a["state"]) for a in data["addons"]], title="Add-ons"
+        )
 
     reporter.result(data, human)
     for warning in data["warnings"]:

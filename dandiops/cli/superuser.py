@@ -28,8 +28,11 @@ def _password_source(context, email: str, from_stdin: bool):
         if from_stdin:
             value = sys.stdin.readline().rstrip("\r\n")
             if not value:
-                raise UsageError("--password-stdin: stdin held no password", hint="pipe the password in, e.g. "
-                                 "`printf %s \"$PW\" | dandiops superuser create --email E --password-stdin`")
+                raise UsageError(
+                    "--password-stdin: stdin held no password",
+                    hint="pipe the password in, e.g. "
+                    '`printf %s "$PW" | dandiops superuser create --email E --password-stdin`',
+                )
             return value
         from_env = context.secrets.get(PASSWORD_VAR)
         if from_env:
@@ -55,13 +58,19 @@ def _password_source(context, email: str, from_stdin: bool):
 @app.command("create")
 def create(
     ctx: typer.Context,
-    email: Annotated[str, typer.Option("--email", help="The superuser's email, which is also the username.",
-                                       show_default=False)],
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help=f"Read the password from stdin (else {PASSWORD_VAR}, else a hidden prompt).")]
-    = False,
-    verify_login: Annotated[bool, typer.Option(
-        "--verify-login", help="Then log in at {api_url}/admin/ with it, as the runbook's final test.")] = False,
+    email: Annotated[
+        str, typer.Option("--email", help="The superuser's email, which is also the username.", show_default=False)
+    ],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help=f"Read the password from stdin (else {PASSWORD_VAR}, else a hidden prompt)."
+        ),
+    ] = False,
+    verify_login: Annotated[
+        bool,
+        typer.Option("--verify-login", help="Then log in at {api_url}/admin/ with it, as the runbook's final test."),
+    ] = False,
     env: EnvOption = None,
     dry_run: DryRunOption = False,
     yes: YesOption = False,
@@ -124,8 +133,10 @@ class SuperuserChange(Mutation[Optional[dict], dict]):
         elif result.get("is_superuser"):
             reporter.success(f"superuser {email} already exists on {app_name}; nothing changed")
         else:
-            reporter.warn(f"{email} already exists on {app_name} but is not a superuser; nothing changed "
-                          "(grant it in the Django admin if intended)")
+            reporter.warn(
+                f"{email} already exists on {app_name} but is not a superuser; nothing changed "
+                "(grant it in the Django admin if intended)"
+            )
 
     def report(self, context, plan, result, *, dry_run: bool) -> Report:
         reporter = context.reporter
@@ -137,6 +148,14 @@ class SuperuserChange(Mutation[Optional[dict], dict]):
         elif dry_run:
             reporter.info(f"would create superuser {email} on {app_name} (createsuperuser --noinput in a one-off dyno)")
         # the same fields either way; on a dry run `dyno` is the one that looked the user up
-        return Report({"app": app_name, "email": email, "exists": found["exists"],
-                       "created": bool(found.get("created")), "is_superuser": found.get("is_superuser"),
-                       "dyno": found.get("dyno"), "login_verified": found.get("login_verified")})
+        return Report(
+            {
+                "app": app_name,
+                "email": email,
+                "exists": found["exists"],
+                "created": bool(found.get("created")),
+                "is_superuser": found.get("is_superuser"),
+                "dyno": found.get("dyno"),
+                "login_verified": found.get("login_verified"),
+            }
+        )

@@ -10,8 +10,9 @@ import typer
 from dandiops.cli.change import Mutation, Report, carry_out
 from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
 
-app = typer.Typer(help="Archive users: list, show, approve and reject them (one one-off dyno per command).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Archive users: list, show, approve and reject them (one one-off dyno per command).", no_args_is_help=True
+)
 
 
 class StatusChoice(str, Enum):
@@ -21,13 +22,17 @@ class StatusChoice(str, Enum):
     incomplete = "incomplete"
 
 
-EmailsArgument = Annotated[Optional[list[str]], typer.Argument(help="Users' emails (their usernames).",
-                                                               show_default=False)]
-FromFileOption = Annotated[Optional[str], typer.Option(
-    "--from-file", help="A file with one email per line (blank lines and # comments skipped).")]
+EmailsArgument = Annotated[
+    Optional[list[str]], typer.Argument(help="Users' emails (their usernames).", show_default=False)
+]
+FromFileOption = Annotated[
+    Optional[str],
+    typer.Option("--from-file", help="A file with one email per line (blank lines and # comments skipped)."),
+]
 NoEmailOption = Annotated[bool, typer.Option("--no-email", help="Do not send the approval/rejection email.")]
-SkipMissingOption = Annotated[bool, typer.Option(
-    "--skip-missing", help="Apply to the users that exist even if some emails are unknown.")]
+SkipMissingOption = Annotated[
+    bool, typer.Option("--skip-missing", help="Apply to the users that exist even if some emails are unknown.")
+]
 
 
 def register(root: typer.Typer) -> None:
@@ -35,10 +40,14 @@ def register(root: typer.Typer) -> None:
 
 
 @app.command("list")
-def list_users(ctx: typer.Context,
-               status: Annotated[Optional[StatusChoice], typer.Option("--status", case_sensitive=False,
-                                                                      help="Only users with this status.")] = None,
-               env: EnvOption = None, json_output: JsonOption = False) -> None:
+def list_users(
+    ctx: typer.Context,
+    status: Annotated[
+        Optional[StatusChoice], typer.Option("--status", case_sensitive=False, help="Only users with this status.")
+    ] = None,
+    env: EnvOption = None,
+    json_output: JsonOption = False,
+) -> None:
     """List users with their approval status."""
     from dandiops.core.output import printable
     from dandiops.steps.users import list_users as read_users
@@ -51,18 +60,30 @@ def list_users(ctx: typer.Context,
         if not users:
             reporter.line("no users" + (f" with status {status.value}" if status else ""))
             return
-        reporter.table(["email", "status", "active", "admin", "joined"],
-                       [(printable(u["email"] or u["username"]), u["status"] or "-", "yes" if u["is_active"] else "no",
-                         "superuser" if u["is_superuser"] else ("staff" if u["is_staff"] else ""),
-                         (u["date_joined"] or "")[:10]) for u in users])
+        reporter.table(
+            ["email", "status", "active", "admin", "joined"],
+            [
+                (
+                    printable(u["email"] or u["username"]),
+                    u["status"] or "-",
+                    "yes" if u["is_active"] else "no",
+                    "superuser" if u["is_superuser"] else ("staff" if u["is_staff"] else ""),
+                    (u["date_joined"] or "")[:10],
+                )
+                for u in users
+            ],
+        )
 
-    reporter.result({"app": context.env.heroku_app, "status": status.value if status else None, "users": users},
-                    human)
+    reporter.result({"app": context.env.heroku_app, "status": status.value if status else None, "users": users}, human)
 
 
 @app.command("show")
-def show(ctx: typer.Context, email: Annotated[str, typer.Argument(help="The user's email.", show_default=False)],
-         env: EnvOption = None, json_output: JsonOption = False) -> None:
+def show(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The user's email.", show_default=False)],
+    env: EnvOption = None,
+    json_output: JsonOption = False,
+) -> None:
     """Show one user: status, active, names, rejection reason, questionnaire answers."""
     from dandiops.archive.users import validate_emails
     from dandiops.core.output import printable
@@ -74,11 +95,17 @@ def show(ctx: typer.Context, email: Annotated[str, typer.Argument(help="The user
     reporter = context.reporter
 
     def human() -> None:
-        rows = [("email", user["email"]), ("username", user["username"]), ("status", user["status"] or "-"),
-                ("active", "yes" if user["is_active"] else "no"),
-                ("name", f"{user['first_name']} {user['last_name']}".strip() or "-"),
-                ("staff", "yes" if user["is_staff"] else "no"), ("superuser", "yes" if user["is_superuser"] else "no"),
-                ("joined", user["date_joined"]), ("last login", user["last_login"] or "never")]
+        rows = [
+            ("email", user["email"]),
+            ("username", user["username"]),
+            ("status", user["status"] or "-"),
+            ("active", "yes" if user["is_active"] else "no"),
+            ("name", f"{user['first_name']} {user['last_name']}".strip() or "-"),
+            ("staff", "yes" if user["is_staff"] else "no"),
+            ("superuser", "yes" if user["is_superuser"] else "no"),
+            ("joined", user["date_joined"]),
+            ("last login", user["last_login"] or "never"),
+        ]
         if user["rejection_reason"]:
             rows.append(("rejection reason", user["rejection_reason"]))
         for question, answer in (user["questionnaire_form"] or {}).items():
@@ -88,14 +115,33 @@ def show(ctx: typer.Context, email: Annotated[str, typer.Argument(help="The user
     reporter.result({"app": context.env.heroku_app, "user": user}, human)
 
 
-def _change(ctx: typer.Context, action: str, *, emails, from_file, domain, reason, no_email, skip_missing, env,
-            dry_run, yes, json_output) -> None:
+def _change(
+    ctx: typer.Context,
+    action: str,
+    *,
+    emails,
+    from_file,
+    domain,
+    reason,
+    no_email,
+    skip_missing,
+    env,
+    dry_run,
+    yes,
+    json_output,
+) -> None:
     from dandiops.archive.users import read_email_file
     from dandiops.steps.users import UserChange
 
-    change = UserChange.build(action, emails=list(emails or []),
-                              file_emails=read_email_file(from_file) if from_file else None,
-                              domain=domain, reason=reason, send_email=not no_email, skip_missing=skip_missing)
+    change = UserChange.build(
+        action,
+        emails=list(emails or []),
+        file_emails=read_email_file(from_file) if from_file else None,
+        domain=domain,
+        reason=reason,
+        send_email=not no_email,
+        skip_missing=skip_missing,
+    )
     context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
     carry_out(context, UsersChange(change), dry_run=dry_run)
 
@@ -130,8 +176,10 @@ class UsersChange(Mutation[Optional[dict], dict]):
         changed = [item["email"] for item in outcome["changed"]]
         if dry_run:
             if changed:
-                reporter.info(f"would {change.action} {len(changed)} user(s): {_some(changed)}"
-                              + ("" if change.send_email else " (no emails)"))
+                reporter.info(
+                    f"would {change.action} {len(changed)} user(s): {_some(changed)}"
+                    + ("" if change.send_email else " (no emails)")
+                )
             else:
                 reporter.info(f"nothing to {change.action}")
         elif changed:
@@ -141,15 +189,26 @@ class UsersChange(Mutation[Optional[dict], dict]):
             reporter.success(f"no pending users @{change.domain}; nothing changed")
         new_reason = [item["email"] for item in outcome["changed"] if item["from"] == item["to"]]
         if new_reason:
-            reporter.info(f"{'would replace' if dry_run else 'replaced'} the reason of {len(new_reason)} "
-                          f"user(s) rejected before: {_some(new_reason)}")
+            reporter.info(
+                f"{'would replace' if dry_run else 'replaced'} the reason of {len(new_reason)} "
+                f"user(s) rejected before: {_some(new_reason)}"
+            )
         if outcome["unchanged"]:
             reporter.info(f"already {past} (no change): {_some([item['email'] for item in outcome['unchanged']])}")
         if skipped:
             reporter.warn(f"skipped, not archive users: {_some(skipped)}")
-        return Report({"app": context.env.heroku_app, "action": change.action, "changed": outcome["changed"],
-                       "unchanged": outcome["unchanged"], "skipped": skipped, "emails_sent": outcome["emails_sent"],
-                       "email_failures": outcome["email_failures"], "dyno": outcome["dyno"]})
+        return Report(
+            {
+                "app": context.env.heroku_app,
+                "action": change.action,
+                "changed": outcome["changed"],
+                "unchanged": outcome["unchanged"],
+                "skipped": skipped,
+                "emails_sent": outcome["emails_sent"],
+                "email_failures": outcome["email_failures"],
+                "dyno": outcome["dyno"],
+            }
+        )
 
     def conclude(self, context, plan, result, *, dry_run: bool) -> None:
         from dandiops.core.errors import DandiopsError
@@ -158,9 +217,11 @@ class UsersChange(Mutation[Optional[dict], dict]):
         failures = [] if result is None else result["email_failures"]
         if failures:
             shown = ", ".join(printable(f["email"]) for f in failures[:10])
-            raise DandiopsError(f"{len(failures)} of the {self.change.action} emails could not be sent ({shown}): "
-                                f"{printable(failures[0]['error'])}",
-                                hint="the statuses are changed; check DJANGO_EMAIL_URL and tell those users yourself")
+            raise DandiopsError(
+                f"{len(failures)} of the {self.change.action} emails could not be sent ({shown}): "
+                f"{printable(failures[0]['error'])}",
+                hint="the statuses are changed; check DJANGO_EMAIL_URL and tell those users yourself",
+            )
 
 
 def _some(items: list[str], limit: int = 10) -> str:
@@ -168,27 +229,69 @@ def _some(items: list[str], limit: int = 10) -> str:
     from dandiops.core.output import printable
 
     return ", ".join(printable(item) for item in items[:limit]) + (
-        f" and {len(items) - limit} more" if len(items) > limit else "")
+        f" and {len(items) - limit} more" if len(items) > limit else ""
+    )
 
 
 @app.command("approve")
-def approve(ctx: typer.Context, emails: EmailsArgument = None, from_file: FromFileOption = None,
-            domain: Annotated[Optional[str], typer.Option(
-                "--domain", help="Approve every PENDING user whose email is @DOMAIN.")] = None,
-            no_email: NoEmailOption = False, skip_missing: SkipMissingOption = False, env: EnvOption = None,
-            dry_run: DryRunOption = False, yes: YesOption = False, json_output: JsonOption = False) -> None:
+def approve(
+    ctx: typer.Context,
+    emails: EmailsArgument = None,
+    from_file: FromFileOption = None,
+    domain: Annotated[
+        Optional[str], typer.Option("--domain", help="Approve every PENDING user whose email is @DOMAIN.")
+    ] = None,
+    no_email: NoEmailOption = False,
+    skip_missing: SkipMissingOption = False,
+    env: EnvOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    json_output: JsonOption = False,
+) -> None:
     """Approve users as the admin dashboard does: status APPROVED, active, approval email."""
-    _change(ctx, "approve", emails=emails, from_file=from_file, domain=domain, reason=None, no_email=no_email,
-            skip_missing=skip_missing, env=env, dry_run=dry_run, yes=yes, json_output=json_output)
+    _change(
+        ctx,
+        "approve",
+        emails=emails,
+        from_file=from_file,
+        domain=domain,
+        reason=None,
+        no_email=no_email,
+        skip_missing=skip_missing,
+        env=env,
+        dry_run=dry_run,
+        yes=yes,
+        json_output=json_output,
+    )
 
 
 @app.command("reject")
-def reject(ctx: typer.Context, emails: EmailsArgument = None,
-           reason: Annotated[Optional[str], typer.Option(
-               "--reason", help="Why (required; sent to the user and kept as rejection_reason).")] = None,
-           from_file: FromFileOption = None, no_email: NoEmailOption = False,
-           skip_missing: SkipMissingOption = False, env: EnvOption = None, dry_run: DryRunOption = False,
-           yes: YesOption = False, json_output: JsonOption = False) -> None:
+def reject(
+    ctx: typer.Context,
+    emails: EmailsArgument = None,
+    reason: Annotated[
+        Optional[str], typer.Option("--reason", help="Why (required; sent to the user and kept as rejection_reason).")
+    ] = None,
+    from_file: FromFileOption = None,
+    no_email: NoEmailOption = False,
+    skip_missing: SkipMissingOption = False,
+    env: EnvOption = None,
+    dry_run: DryRunOption = False,
+    yes: YesOption = False,
+    json_output: JsonOption = False,
+) -> None:
     """Reject users as the admin dashboard does: status REJECTED, inactive, rejection email with the reason."""
-    _change(ctx, "reject", emails=emails, from_file=from_file, domain=None, reason=reason, no_email=no_email,
-            skip_missing=skip_missing, env=env, dry_run=dry_run, yes=yes, json_output=json_output)
+    _change(
+        ctx,
+        "reject",
+        emails=emails,
+        from_file=from_file,
+        domain=None,
+        reason=reason,
+        no_email=no_email,
+        skip_missing=skip_missing,
+        env=env,
+        dry_run=dry_run,
+        yes=yes,
+        json_output=json_output,
+    )

@@ -59,4 +59,3 @@ def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-

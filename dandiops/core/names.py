@@ -51,8 +51,14 @@ def check_github_repo(value: object) -> str:
 
 
 def check_branch(value: object) -> str:
-    if (not isinstance(value, str) or not value or not is_ascii_printable(value) or value.startswith(("-", "/", "."))
-            or value.endswith(("/", ".", ".lock")) or _GIT_REF_FORBIDDEN.search(value)):
+    if (
+        not isinstance(value, str)
+        or not value
+        or not is_ascii_printable(value)
+        or value.startswith(("-", "/", "."))
+        or value.endswith(("/", ".", ".lock"))
+        or _GIT_REF_FORBIDDEN.search(value)
+    ):
         raise ValueError("a branch must be a git branch name such as master or release")
     return value
 
@@ -83,8 +89,10 @@ def check_public_url(value: object) -> CheckedUrl:
     if not host:
         raise ValueError("it must name a host")
     if parts.scheme != "https":
-        raise ValueError("it must use https: the archive's heroku_production settings redirect http to "
-                         "https and browsers refuse its secure cookies over http")
+        raise ValueError(
+            "it must use https: the archive's heroku_production settings redirect http to "
+            "https and browsers refuse its secure cookies over http"
+        )
     dropped = port == DEFAULT_PORTS[parts.scheme]
     netloc = host if port is None or dropped else f"{host}:{port}"
     if ":" in host:  # an IPv6 literal keeps its brackets
@@ -95,8 +103,13 @@ def check_public_url(value: object) -> CheckedUrl:
 
 def check_duration(value: float, option: str, *, allow_zero: bool = False, maximum: float | None = None) -> float:
     """A finite, positive number of seconds (or zero where allowed), at most `maximum` if given."""
-    if (math.isnan(value) or math.isinf(value) or value < 0 or (value == 0 and not allow_zero)
-            or (maximum is not None and value > maximum)):
+    if (
+        math.isnan(value)
+        or math.isinf(value)
+        or value < 0
+        or (value == 0 and not allow_zero)
+        or (maximum is not None and value > maximum)
+    ):
         wanted = "zero or more" if allow_zero else "more than zero"
         most = f" and at most {maximum:g}" if maximum is not None else ""
         raise ValueError(f"{option} must be a finite number of seconds, {wanted}{most}")

@@ -51,8 +51,15 @@ class Terminal:
 
 
 class Reporter:
-    def __init__(self, terminal: Terminal, *, json_mode: bool = False, secrets: SecretRegistry | None = None,
-                 stdout: IO[str] | None = None, stderr: IO[str] | None = None):
+    def __init__(
+        self,
+        terminal: Terminal,
+        *,
+        json_mode: bool = False,
+        secrets: SecretRegistry | None = None,
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+    ):
         from rich.console import Console
 
         self.terminal = terminal
@@ -63,10 +70,20 @@ class Reporter:
         err = RedactingStream(stderr or sys.stderr, self.secrets)
         no_color = not terminal.color
         # RedactingStream is a text stream in all but name: it has what Console uses (write, flush, isatty)
-        self.out = Console(file=cast(IO[str], out), no_color=no_color, highlight=False, soft_wrap=True,
-                           force_terminal=terminal.stdout_tty and terminal.color)
-        self.err = Console(file=cast(IO[str], err), no_color=no_color, highlight=False, soft_wrap=True,
-                           force_terminal=terminal.stderr_tty and terminal.color)
+        self.out = Console(
+            file=cast(IO[str], out),
+            no_color=no_color,
+            highlight=False,
+            soft_wrap=True,
+            force_terminal=terminal.stdout_tty and terminal.color,
+        )
+        self.err = Console(
+            file=cast(IO[str], err),
+            no_color=no_color,
+            highlight=False,
+            soft_wrap=True,
+            force_terminal=terminal.stderr_tty and terminal.color,
+        )
         self._json_emitted = False
         # {"env": ..., "app": ...} once the command has chosen its environment; every JSON result carries it
         self.subject: dict[str, Any] = {}
@@ -136,8 +153,13 @@ class Reporter:
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(title=title, box=box.SIMPLE_HEAD if self.terminal.stdout_tty else box.SIMPLE,
-                      title_justify="left", show_edge=False, pad_edge=False)
+        table = Table(
+            title=title,
+            box=box.SIMPLE_HEAD if self.terminal.stdout_tty else box.SIMPLE,
+            title_justify="left",
+            show_edge=False,
+            pad_edge=False,
+        )
         for column in columns:
             table.add_column(column, overflow="fold")
         for row in rows:  # cells are data, never markup, like every other message
@@ -156,8 +178,9 @@ def printable(value: object) -> str:
     the text cannot move the cursor, retitle the window or forge a line of output. Rich markup
     needs no escaping here: the Reporter prints messages and table cells as plain text.
     """
-    return _CONTROL_CHARACTERS.sub(lambda found: _NAMED_ESCAPES.get(found.group())
-                                   or f"\\x{ord(found.group()):02x}", str(value))
+    return _CONTROL_CHARACTERS.sub(
+        lambda found: _NAMED_ESCAPES.get(found.group()) or f"\\x{ord(found.group()):02x}", str(value)
+    )
 
 
 def _escape(text: str) -> str:

@@ -12,15 +12,17 @@ Validator = Callable[[str], Union[bool, str]]
 
 
 class Prompter(Protocol):
-    def text(self, message: str, *, default: str | None = None, flag: str | None = None,
-             validate: Validator | None = None) -> str: ...
+    def text(
+        self, message: str, *, default: str | None = None, flag: str | None = None, validate: Validator | None = None
+    ) -> str: ...
 
     def password(self, message: str, *, flag: str | None = None, validate: Validator | None = None) -> str: ...
 
     def confirm(self, message: str, *, default: bool = False, flag: str | None = None) -> bool: ...
 
-    def select(self, message: str, choices: Sequence[str], *, default: str | None = None,
-               flag: str | None = None) -> str: ...
+    def select(
+        self, message: str, choices: Sequence[str], *, default: str | None = None, flag: str | None = None
+    ) -> str: ...
 
 
 class Interrupted(DandiopsError):

@@ -204,7 +204,7 @@ class StreamRedactor:
         registry = self._registry
         assert registry is not None  # feed() and close() pass text through when there is none
         if len(masked) > self._written:
-            self._write(masked[self._written:])
+            self._write(masked[self._written :])
             self._written = len(masked)
         # Masking after whitespace does not depend on what came before it, so the window can start
         # afresh at the last whitespace of the settled text: that keeps it about a line long.

@@ -79,7 +79,7 @@ class Environment:
         if not value:
             raise ConfigError(
                 f"environment {self.name!r} has no {key}",
-                hint=f"add `{key} = \"...\"` under [environments.{self.name}] in dandiops.toml",
+                hint=f'add `{key} = "..."` under [environments.{self.name}] in dandiops.toml',
             )
         return value
 
@@ -152,19 +152,24 @@ def load_settings(config: str | os.PathLike[str] | None = None, environ: Mapping
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text", hint="save it as UTF-8") from None
     except OSError as exc:
-        raise ConfigError(f"{path} cannot be read ({exc.strerror or exc})",
-                          hint="check the file's permissions") from None
+        raise ConfigError(
+            f"{path} cannot be read ({exc.strerror or exc})", hint="check the file's permissions"
+        ) from None
     unknown = sorted(set(data) - {"environments", "default_env"})
     if unknown:
-        raise ConfigError(f"{path}: unknown top-level key(s) {', '.join(unknown)}",
-                          hint="dandiops.toml holds `default_env` and [environments.NAME] tables only")
+        raise ConfigError(
+            f"{path}: unknown top-level key(s) {', '.join(unknown)}",
+            hint="dandiops.toml holds `default_env` and [environments.NAME] tables only",
+        )
     notices: list[str] = []
     environments = _parse_environments(path, data, notices)
     default_env = data.get("default_env")
     if default_env is not None and (not isinstance(default_env, str) or default_env not in environments):
         names = ", ".join(sorted(environments)) or "none"
-        raise ConfigError(f"{path}: default_env must name a defined environment (defined: {names})",
-                          hint='write e.g. default_env = "staging"')
+        raise ConfigError(
+            f"{path}: default_env must name a defined environment (defined: {names})",
+            hint='write e.g. default_env = "staging"',
+        )
     return Settings(path=path, environments=environments, default_env=default_env, notices=tuple(notices))
 
 
@@ -173,15 +178,19 @@ def _check_value(key: str, value: Any) -> Any:
     from dandiops.core import names
 
     checks = {
-        "heroku_app": lambda v: names.check_pattern(v, names.HEROKU_APP, "a Heroku app name",
-                                                    "my-dandi-api (3-30 lower-case letters, digits and dashes, "
-                                                    "starting with a letter)"),
+        "heroku_app": lambda v: names.check_pattern(
+            v,
+            names.HEROKU_APP,
+            "a Heroku app name",
+            "my-dandi-api (3-30 lower-case letters, digits and dashes, starting with a letter)",
+        ),
         "github_repo": names.check_github_repo,
-        "workflow": lambda v: names.check_pattern(v, names.WORKFLOW_FILE, "a workflow",
-                                                  "a file name in .github/workflows such as "
-                                                  "backend-staging-deploy.yml"),
-        "bucket": lambda v: names.check_pattern(v, names.S3_BUCKET, "a bucket",
-                                                "an S3 bucket name such as my-dandisets"),
+        "workflow": lambda v: names.check_pattern(
+            v, names.WORKFLOW_FILE, "a workflow", "a file name in .github/workflows such as backend-staging-deploy.yml"
+        ),
+        "bucket": lambda v: names.check_pattern(
+            v, names.S3_BUCKET, "a bucket", "an S3 bucket name such as my-dandisets"
+        ),
         "team": lambda v: names.check_pattern(v, names.HEROKU_TEAM, "a Heroku team", "my-team"),
         "region": lambda v: names.check_pattern(v, names.HEROKU_REGION, "a Heroku region", "us or eu"),
         "iam_user": lambda v: names.check_pattern(v, names.IAM_USER, "an IAM user name", "dandi-api-staging"),
@@ -201,19 +210,23 @@ def _parse_environments(path: Path, data: Mapping[str, Any], notices: list[str])
     environments = {}
     for name, table in tables.items():
         if not names.ENVIRONMENT_NAME.fullmatch(name):
-            raise ConfigError(f"{path}: environment name {name!r} is not allowed",
-                              hint="use letters, digits, dashes and underscores, e.g. [environments.staging]")
+            raise ConfigError(
+                f"{path}: environment name {name!r} is not allowed",
+                hint="use letters, digits, dashes and underscores, e.g. [environments.staging]",
+            )
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: environments.{name} must be a table", hint=f"use [environments.{name}]")
         if "heroku_app" not in table:
             raise ConfigError(
                 f"{path}: environment {name!r} has no heroku_app",
-                hint=f"add `heroku_app = \"your-app\"` under [environments.{name}]",
+                hint=f'add `heroku_app = "your-app"` under [environments.{name}]',
             )
         unknown = sorted(set(table) - set(_ENV_KEYS))
         if unknown:
-            raise ConfigError(f"{path}: environments.{name} has unknown key(s) {', '.join(unknown)}",
-                              hint=f"known keys: {', '.join(sorted(_ENV_KEYS))}")
+            raise ConfigError(
+                f"{path}: environments.{name} has unknown key(s) {', '.join(unknown)}",
+                hint=f"known keys: {', '.join(sorted(_ENV_KEYS))}",
+            )
         known: dict[str, Any] = {}
         for key, value in table.items():
             expected = _ENV_KEYS[key]
@@ -226,14 +239,18 @@ def _parse_environments(path: Path, data: Mapping[str, Any], notices: list[str])
                 if key in ("api_url", "web_url"):
                     checked = names.check_public_url(value)
                     if checked.dropped_port:
-                        notices.append(f"environments.{name}.{key}: the default port is dropped ({checked.url}), "
-                                       "as browsers send it")
+                        notices.append(
+                            f"environments.{name}.{key}: the default port is dropped ({checked.url}), "
+                            "as browsers send it"
+                        )
                     value = checked.url
                 else:
                     value = _check_value(key, value)
             except ValueError as exc:
-                raise ConfigError(f"{path}: environments.{name}.{key} is not valid: {exc}",
-                                  hint=f"fix {key} under [environments.{name}] in dandiops.toml") from None
+                raise ConfigError(
+                    f"{path}: environments.{name}.{key} is not valid: {exc}",
+                    hint=f"fix {key} under [environments.{name}] in dandiops.toml",
+                ) from None
             known[key] = value
         environments[name] = Environment(name=name, **known)
     return environments
@@ -275,8 +292,9 @@ def load_secrets(root: Path, env_name: str | None, environ: Mapping[str, str] | 
         except UnicodeDecodeError:
             raise ConfigError(f"{file} is not UTF-8 text", hint=f"save {file} as UTF-8") from None
         except OSError as exc:
-            raise ConfigError(f"{file} cannot be read ({exc.strerror or exc})",
-                              hint=f"check the permissions of {file}") from None
+            raise ConfigError(
+                f"{file} cannot be read ({exc.strerror or exc})", hint=f"check the permissions of {file}"
+            ) from None
         merged.update({k: v for k, v in values.items() if v is not None})
     merged.update(environ)
     return Secrets(values=merged, warnings=warnings)

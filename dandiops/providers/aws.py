@@ -19,8 +19,16 @@ if TYPE_CHECKING:
     from botocore.exceptions import ClientError
 
 _MISSING_CODES = {"404", "NoSuchBucket", "NoSuchEntity", "NoSuchBucketPolicy", "NoSuchPublicAccessBlockConfiguration"}
-_AUTH_CODES = {"AccessDenied", "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException",
-               "ExpiredToken", "InvalidAccessKeyId", "403", "AuthFailure"}
+_AUTH_CODES = {
+    "AccessDenied",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+    "ExpiredToken",
+    "InvalidAccessKeyId",
+    "403",
+    "AuthFailure",
+}
 
 
 @dataclass
@@ -52,9 +60,16 @@ class UserReport:
 
 
 class AwsClient:
-    def __init__(self, *, endpoint_url: str | None = None, region: str | None = None,
-                 access_key_id: str | None = None, secret_access_key: str | None = None,
-                 session_token: str | None = None, profile: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        session_token: str | None = None,
+        profile: str | None = None,
+    ) -> None:
         self.endpoint_url = endpoint_url or None
         self.region = region or "us-east-1"
         # Empty means unset: boto3 then looks in its own chain (profile, environment, instance role).
@@ -74,11 +89,18 @@ class AwsClient:
 
             if self._session is None:
                 self._session = boto3.session.Session(
-                    profile_name=self._profile, aws_access_key_id=self._access_key_id,
-                    aws_secret_access_key=self._secret_access_key, aws_session_token=self._session_token,
-                    region_name=self.region)
-            config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=10, read_timeout=30,
-                            s3={"addressing_style": "path"} if self.endpoint_url else None)
+                    profile_name=self._profile,
+                    aws_access_key_id=self._access_key_id,
+                    aws_secret_access_key=self._secret_access_key,
+                    aws_session_token=self._session_token,
+                    region_name=self.region,
+                )
+            config = Config(
+                retries={"mode": "standard", "max_attempts": 4},
+                connect_timeout=10,
+                read_timeout=30,
+                s3={"addressing_style": "path"} if self.endpoint_url else None,
+            )
             self._clients[service] = self._session.client(service, endpoint_url=self.endpoint_url, config=config)
         return self._clients[service]
 
@@ -102,17 +124,21 @@ class AwsClient:
             client = self.client(service)
             return cast(JsonObject, getattr(client, operation)(**params))
         except (NoCredentialsError, PartialCredentialsError):
-            raise ConfigError(f"no AWS credentials for {what}",
-                              hint="set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the "
-                                   "environment or .env beside dandiops.toml") from None
+            raise ConfigError(
+                f"no AWS credentials for {what}",
+                hint="set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the "
+                "environment or .env beside dandiops.toml",
+            ) from None
         except ProfileNotFound as exc:
             raise ConfigError(f"AWS profile not found ({exc})", hint="check AWS_PROFILE") from None
         except NoRegionError:
             raise ConfigError(f"no AWS region for {what}", hint="set AWS_DEFAULT_REGION") from None
         except (EndpointConnectionError, BotoConnectionError):
             where = self.endpoint_url or "AWS"
-            raise UnavailableError(f"could not reach {where} while {what}",
-                                   hint="check your network, or AWS_ENDPOINT_URL if you use a local stand-in") from None
+            raise UnavailableError(
+                f"could not reach {where} while {what}",
+                hint="check your network, or AWS_ENDPOINT_URL if you use a local stand-in",
+            ) from None
         except ClientError as exc:
             raise _client_error(exc, what) from None
 
@@ -128,8 +154,9 @@ class AwsClient:
             return BucketReport(name, exists=False)
         versioning = self._call("s3", "get_bucket_versioning", f"reading versioning of bucket {name}", Bucket=name)
         try:
-            block = self._call("s3", "get_public_access_block", f"reading the public access block of {name}",
-                               Bucket=name)["PublicAccessBlockConfiguration"]
+            block = self._call(
+                "s3", "get_public_access_block", f"reading the public access block of {name}", Bucket=name
+            )["PublicAccessBlockConfiguration"]
         except NotFoundError:
             block = None
         try:
@@ -137,8 +164,9 @@ class AwsClient:
             policy = json.loads(raw)
         except NotFoundError:
             policy = None
-        return BucketReport(name, exists=True, versioning=versioning.get("Status"), public_access_block=block,
-                            policy=policy)
+        return BucketReport(
+            name, exists=True, versioning=versioning.get("Status"), public_access_block=block, policy=policy
+        )
 
     def user(self, name: str) -> UserReport:
         try:
@@ -146,9 +174,15 @@ class AwsClient:
         except NotFoundError:
             return UserReport(name, exists=False)
         keys = self._call("iam", "list_access_keys", f"listing access keys of IAM user {name}", UserName=name)
-        return UserReport(name, exists=True, arn=data["Arn"], access_keys=[
-            AccessKey(k["AccessKeyId"], k["Status"], str(k.get("CreateDate", "")))
-            for k in keys.get("AccessKeyMetadata", [])])
+        return UserReport(
+            name,
+            exists=True,
+            arn=data["Arn"],
+            access_keys=[
+                AccessKey(k["AccessKeyId"], k["Status"], str(k.get("CreateDate", "")))
+                for k in keys.get("AccessKeyMetadata", [])
+            ],
+        )
 
     # --- writes (never retried blindly: botocore retries only throttling and 5xx) ---------
     def create_bucket(self, name: str) -> None:
@@ -158,29 +192,46 @@ class AwsClient:
         self._call("s3", "create_bucket", f"creating bucket {name}", **params)
 
     def enable_versioning(self, name: str) -> None:
-        self._call("s3", "put_bucket_versioning", f"enabling versioning on {name}", Bucket=name,
-                   VersioningConfiguration={"Status": "Enabled"})
+        self._call(
+            "s3",
+            "put_bucket_versioning",
+            f"enabling versioning on {name}",
+            Bucket=name,
+            VersioningConfiguration={"Status": "Enabled"},
+        )
 
     def put_public_access_block(self, name: str, block: dict[str, bool]) -> None:
-        self._call("s3", "put_public_access_block", f"setting the public access block of {name}", Bucket=name,
-                   PublicAccessBlockConfiguration=dict(block))
+        self._call(
+            "s3",
+            "put_public_access_block",
+            f"setting the public access block of {name}",
+            Bucket=name,
+            PublicAccessBlockConfiguration=dict(block),
+        )
 
     def put_bucket_policy(self, name: str, policy: dict[str, Any]) -> None:
-        self._call("s3", "put_bucket_policy", f"setting the policy of bucket {name}", Bucket=name,
-                   Policy=json.dumps(policy))
+        self._call(
+            "s3", "put_bucket_policy", f"setting the policy of bucket {name}", Bucket=name, Policy=json.dumps(policy)
+        )
 
     def create_user(self, name: str) -> str:
         return cast(str, self._call("iam", "create_user", f"creating IAM user {name}", UserName=name)["User"]["Arn"])
 
     def create_access_key(self, user: str) -> tuple[str, str]:
         """A new key pair for `user`: (access key id, secret). The secret is shown by AWS only now."""
-        key = self._call("iam", "create_access_key", f"creating an access key for IAM user {user}",
-                         UserName=user)["AccessKey"]
+        key = self._call("iam", "create_access_key", f"creating an access key for IAM user {user}", UserName=user)[
+            "AccessKey"
+        ]
         return key["AccessKeyId"], key["SecretAccessKey"]
 
     def delete_access_key(self, user: str, key_id: str) -> None:
-        self._call("iam", "delete_access_key", f"deleting access key {key_id} of IAM user {user}",
-                   UserName=user, AccessKeyId=key_id)
+        self._call(
+            "iam",
+            "delete_access_key",
+            f"deleting access key {key_id} of IAM user {user}",
+            UserName=user,
+            AccessKeyId=key_id,
+        )
 
 
 def _client_error(exc: "ClientError", what: str) -> DandiopsError:
@@ -190,11 +241,16 @@ def _client_error(exc: "ClientError", what: str) -> DandiopsError:
     if code in _MISSING_CODES:
         return NotFoundError(f"{what}: not found ({message})", hint="check the name in dandiops.toml")
     if code in _AUTH_CODES:
-        return AuthError(f"AWS refused {what}: {message}",
-                         hint="check the AWS credentials and that their IAM policy allows this action")
+        return AuthError(
+            f"AWS refused {what}: {message}",
+            hint="check the AWS credentials and that their IAM policy allows this action",
+        )
     if code in ("LimitExceeded", "EntityAlreadyExists", "BucketAlreadyExists", "BucketAlreadyOwnedByYou"):
-        hint = ("an IAM user has at most two access keys: delete an unused one (`aws iam delete-access-key`)"
-                if code == "LimitExceeded" else "read the current state and run again")
+        hint = (
+            "an IAM user has at most two access keys: delete an unused one (`aws iam delete-access-key`)"
+            if code == "LimitExceeded"
+            else "read the current state and run again"
+        )
         return ConflictError(f"AWS refused {what}: {message}", hint=hint)
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
     if status >= 500 or code in ("Throttling", "SlowDown", "ServiceUnavailable"):

@@ -45,7 +45,7 @@ from dandiops.providers.api_json import JsonObject
 if TYPE_CHECKING:
     from dandiops.providers.heroku import HerokuClient
 
-MARKER_PREFIX = "\uFFFF heroku-command-exit-status"
+MARKER_PREFIX = "\uffff heroku-command-exit-status"
 BANNER = "rendezvous"
 CA_FILE_VAR = "DANDIOPS_RENDEZVOUS_CA_FILE"
 CREATE_RETRIES_ON_CONFLICT = 2  # what the official CLI does: the release may not be visible yet
@@ -151,7 +151,7 @@ class ExitStatusFilter:
         out: list[str] = []
         position = 0
         while True:
-            start = text.find("\uFFFF", position)
+            start = text.find("\uffff", position)
             if start < 0:
                 out.append(text[position:])
                 break
@@ -164,7 +164,7 @@ class ExitStatusFilter:
                 self._held = text[start:]
                 break
             else:
-                out.append("\uFFFF")
+                out.append("\uffff")
                 position = start + 1
         chunk = "".join(out)
         if chunk:
@@ -189,25 +189,36 @@ def ssl_context(ca_file: str | None = None) -> ssl.SSLContext:
         try:
             context.load_verify_locations(cafile=ca_file)
         except (OSError, ssl.SSLError) as exc:
-            raise UsageError(f"cannot load the rendezvous CA file {ca_file}: {exc}",
-                             hint=f"point {CA_FILE_VAR} at a PEM certificate file, or unset it") from None
+            raise UsageError(
+                f"cannot load the rendezvous CA file {ca_file}: {exc}",
+                hint=f"point {CA_FILE_VAR} at a PEM certificate file, or unset it",
+            ) from None
     return context
 
 
 class OneOffDynos:
     """Runs commands in one-off dynos of one app and reports their exit status."""
 
-    def __init__(self, heroku: "HerokuClient", app: str, *, ca_file: str | None = None,
-                 limits: TimeLimits | None = None) -> None:
+    def __init__(
+        self, heroku: "HerokuClient", app: str, *, ca_file: str | None = None, limits: TimeLimits | None = None
+    ) -> None:
         self.heroku = heroku
         self.app = app
         self.limits = limits or TimeLimits()
         self._tls = ssl_context(ca_file)
 
     # --- Platform API ----------------------------------------------------------------------
-    def create(self, command: str, *, env: Mapping[str, str] | None = None, size: str | None = None,
-               time_to_live: int | None = None, attach: bool = True, force_no_tty: bool | None = True,
-               timeout: float | None = None) -> JsonObject:
+    def create(
+        self,
+        command: str,
+        *,
+        env: Mapping[str, str] | None = None,
+        size: str | None = None,
+        time_to_live: int | None = None,
+        attach: bool = True,
+        force_no_tty: bool | None = True,
+        timeout: float | None = None,
+    ) -> JsonObject:
         """POST the dyno; `timeout` (seconds) bounds each attempt. Only a 409 is tried again."""
         body: DynoCreateBody = {"command": command, "attach": attach, "type": "run", "env": dict(env or {})}
         if size:
@@ -226,13 +237,23 @@ class OneOffDynos:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def stop(self, dyno_id: str) -> None:
-        self.heroku.post(f"/apps/{self.app}/dynos/{dyno_id}/actions/stop", {},
-                         what=f"stopping dyno {dyno_id} of {self.app}")
+        self.heroku.post(
+            f"/apps/{self.app}/dynos/{dyno_id}/actions/stop", {}, what=f"stopping dyno {dyno_id} of {self.app}"
+        )
 
     # --- run ---------------------------------------------------------------------------------
-    def run(self, command: str, *, output: Output, env: Mapping[str, str] | None = None,
-            size: str | None = None, time_to_live: int | None = None, stdin: IO[bytes] | None = None,
-            force_no_tty: bool | None = True, on_attached: Callable[[JsonObject], None] | None = None) -> DynoResult:
+    def run(
+        self,
+        command: str,
+        *,
+        output: Output,
+        env: Mapping[str, str] | None = None,
+        size: str | None = None,
+        time_to_live: int | None = None,
+        stdin: IO[bytes] | None = None,
+        force_no_tty: bool | None = True,
+        on_attached: Callable[[JsonObject], None] | None = None,
+    ) -> DynoResult:
         """Run `command`, streaming its output to `output`; returns its exit status.
 
         `stdin` (a binary stream) is forwarded to the dyno; its end is sent as EOT. The start
@@ -241,13 +262,14 @@ class OneOffDynos:
         """
         marker = ExitStatusMarker.new()
         start_by = _Deadline(self.limits.start)
-        dyno = self._create_or_stop(marker, command, start_by, env=env, size=size, time_to_live=time_to_live,
-                                    force_no_tty=force_no_tty)
-        return self.attach(dyno, marker=marker, output=output, stdin=stdin, on_attached=on_attached,
-                           start_by=start_by)
+        dyno = self._create_or_stop(
+            marker, command, start_by, env=env, size=size, time_to_live=time_to_live, force_no_tty=force_no_tty
+        )
+        return self.attach(dyno, marker=marker, output=output, stdin=stdin, on_attached=on_attached, start_by=start_by)
 
-    def _create_or_stop(self, marker: ExitStatusMarker, command: str, start_by: _Deadline,
-                        **options: Unpack[DynoOptions]) -> JsonObject:
+    def _create_or_stop(
+        self, marker: ExitStatusMarker, command: str, start_by: _Deadline, **options: Unpack[DynoOptions]
+    ) -> JsonObject:
         """Create the dyno; if the answer never comes, find the dyno by its marker and stop it.
 
         A create is not idempotent, so a lost answer is never retried: it is reconciled.
@@ -256,8 +278,11 @@ class OneOffDynos:
             return self.create(marker.wrap(command), timeout=max(start_by.remaining(), 0.001), **options)
         except KeyboardInterrupt:
             outcome, in_doubt = self._stop_created_by(marker)
-            raise DandiopsError(f"interrupted while starting a one-off dyno on {self.app}; {outcome}", hint=in_doubt,
-                                exit_code=ExitCode.INTERRUPTED) from None
+            raise DandiopsError(
+                f"interrupted while starting a one-off dyno on {self.app}; {outcome}",
+                hint=in_doubt,
+                exit_code=ExitCode.INTERRUPTED,
+            ) from None
         except UnavailableError as exc:
             # No answer, or one (5xx, 429) that does not say whether the dyno exists: look before leaving.
             outcome, in_doubt = self._stop_created_by(marker)
@@ -272,16 +297,22 @@ class OneOffDynos:
             if start_by.passed():
                 raise TimeoutExpired(
                     f"the dyno did not start within {self.limits.start:g} s (Heroku had not answered the create); "
-                    f"{outcome}", hint="if a dyno of this run appears later, nobody attaches to it, so its command "
-                    "never starts and Heroku ends it; retry, or allow longer with --start-timeout") from None
-            raise UnavailableError(message, hint="the create was not retried and no dyno of this run is left: "
-                                   "running the command again is safe") from None
+                    f"{outcome}",
+                    hint="if a dyno of this run appears later, nobody attaches to it, so its command "
+                    "never starts and Heroku ends it; retry, or allow longer with --start-timeout",
+                ) from None
+            raise UnavailableError(
+                message,
+                hint="the create was not retried and no dyno of this run is left: running the command again is safe",
+            ) from None
 
     def _stop_created_by(self, marker: ExitStatusMarker) -> tuple[str, str | None]:
         """Stop the dyno whose command carries `marker`; returns what happened and, if that is in doubt,
         what the operator should do."""
-        check = (f"see `heroku ps -a {self.app}` and stop a dyno running your command with "
-                 f"`heroku ps:stop NAME -a {self.app}`")
+        check = (
+            f"see `heroku ps -a {self.app}` and stop a dyno running your command with "
+            f"`heroku ps:stop NAME -a {self.app}`"
+        )
         try:
             listed = self.heroku.dynos(self.app)
         except DandiopsError as exc:
@@ -298,9 +329,16 @@ class OneOffDynos:
             return f"the dyno it had created ({', '.join(stopped)}) was stopped", None
         return f"{self.app} lists no dyno of this run", None
 
-    def attach(self, dyno: JsonObject, *, marker: ExitStatusMarker, output: Output, stdin: IO[bytes] | None = None,
-               on_attached: Callable[[JsonObject], None] | None = None,
-               start_by: _Deadline | None = None) -> DynoResult:
+    def attach(
+        self,
+        dyno: JsonObject,
+        *,
+        marker: ExitStatusMarker,
+        output: Output,
+        stdin: IO[bytes] | None = None,
+        on_attached: Callable[[JsonObject], None] | None = None,
+        start_by: _Deadline | None = None,
+    ) -> DynoResult:
         """Attach to a created dyno (its command wrapped by `marker`) until it ends.
 
         If the attach ends any other way than with the marker's exit status, the dyno is stopped
@@ -312,8 +350,10 @@ class OneOffDynos:
         try:
             attach_url = dyno.get("attach_url")
             if not attach_url:
-                raise DandiopsError(f"Heroku gave dyno {name} no attach URL, so its output cannot be streamed",
-                                    hint="retry; if it persists, check status.heroku.com")
+                raise DandiopsError(
+                    f"Heroku gave dyno {name} no attach URL, so its output cannot be streamed",
+                    hint="retry; if it persists, check status.heroku.com",
+                )
             conn = self._connect(attach_url, name, start_by)
             early_output = self._wait_for_banner(conn, name, start_by)
             if on_attached:
@@ -350,15 +390,20 @@ class OneOffDynos:
 
     def _still_running(self, dyno: JsonObject, why: str, problem: str, code: ExitCode) -> DandiopsError:
         name = dyno.get("name")
-        return DandiopsError(f"{why}, and stopping dyno {name} failed: {problem}",
-                             hint=f"stop it yourself: heroku ps:stop {name} -a {self.app}", exit_code=code)
+        return DandiopsError(
+            f"{why}, and stopping dyno {name} failed: {problem}",
+            hint=f"stop it yourself: heroku ps:stop {name} -a {self.app}",
+            exit_code=code,
+        )
 
     def _connect(self, attach_url: str, name: str, start_by: _Deadline) -> ssl.SSLSocket:
         """TCP and TLS to the rendezvous host, both within the start limit."""
         parts = urlsplit(attach_url)
         if parts.scheme != "rendezvous" or not parts.hostname:
-            raise DandiopsError(f"dyno {name} has an attach URL dandiops cannot use ({parts.scheme}://)",
-                                hint="only rendezvous:// dynos (Cedar) can be attached; use `heroku run` for others")
+            raise DandiopsError(
+                f"dyno {name} has an attach URL dandiops cannot use ({parts.scheme}://)",
+                hint="only rendezvous:// dynos (Cedar) can be attached; use `heroku run` for others",
+            )
         host, port = parts.hostname, parts.port or 5000
         remaining = start_by.remaining()
         if remaining <= 0:
@@ -368,11 +413,15 @@ class OneOffDynos:
         except TimeoutError:
             if start_by.passed():
                 raise self._start_timeout(name) from None
-            raise UnavailableError(f"could not connect to dyno {name} at {host}:{port}: timed out",
-                                   hint="check that your network allows outgoing TLS on that port") from None
+            raise UnavailableError(
+                f"could not connect to dyno {name} at {host}:{port}: timed out",
+                hint="check that your network allows outgoing TLS on that port",
+            ) from None
         except OSError as exc:
-            raise UnavailableError(f"could not connect to dyno {name} at {host}:{port}: {exc}",
-                                   hint="check that your network allows outgoing TLS on that port") from None
+            raise UnavailableError(
+                f"could not connect to dyno {name} at {host}:{port}: {exc}",
+                hint="check that your network allows outgoing TLS on that port",
+            ) from None
         remaining = start_by.remaining()
         if remaining <= 0:
             raw.close()
@@ -384,15 +433,19 @@ class OneOffDynos:
             conn.sendall(secret.encode() + b"\r\n")
         except ssl.SSLCertVerificationError as exc:
             raw.close()
-            raise UnavailableError(f"the certificate of {host}:{port} was not trusted: {exc.verify_message}",
-                                   hint=f"behind a TLS-inspecting proxy, set {CA_FILE_VAR} to its CA file") from None
+            raise UnavailableError(
+                f"the certificate of {host}:{port} was not trusted: {exc.verify_message}",
+                hint=f"behind a TLS-inspecting proxy, set {CA_FILE_VAR} to its CA file",
+            ) from None
         except TimeoutError:
             raw.close()
             raise self._start_timeout(name) from None
         except OSError as exc:
             raw.close()
-            raise UnavailableError(f"TLS to dyno {name} at {host}:{port} failed: {exc}",
-                                   hint="retry; check that your network allows outgoing TLS") from None
+            raise UnavailableError(
+                f"TLS to dyno {name} at {host}:{port} failed: {exc}",
+                hint="retry; check that your network allows outgoing TLS",
+            ) from None
         return conn
 
     def _wait_for_banner(self, conn: ssl.SSLSocket, name: str, start_by: _Deadline) -> bytes:
@@ -410,20 +463,30 @@ class OneOffDynos:
             except (OSError, ssl.SSLError):
                 chunk = b""
             if not chunk:
-                raise DandiopsError(f"dyno {name} ended before it started (the connection closed)",
-                                    hint=f"it may have been stopped or failed to boot; see `heroku logs -a {self.app} "
-                                    f"--dyno {name}`")
+                raise DandiopsError(
+                    f"dyno {name} ended before it started (the connection closed)",
+                    hint=f"it may have been stopped or failed to boot; see `heroku logs -a {self.app} --dyno {name}`",
+                )
             data += chunk
         first, _, rest = data.partition(b"\n")
         return rest if first.strip() == BANNER.encode() else data  # no banner: it is all output
 
     def _start_timeout(self, name: str) -> TimeoutExpired:
-        return TimeoutExpired(f"dyno {name} did not start within {self.limits.start:g} s; it was stopped",
-                              hint="Heroku may be slow to boot dynos right now (status.heroku.com); "
-                              "retry, or allow longer with --start-timeout")
+        return TimeoutExpired(
+            f"dyno {name} did not start within {self.limits.start:g} s; it was stopped",
+            hint="Heroku may be slow to boot dynos right now (status.heroku.com); "
+            "retry, or allow longer with --start-timeout",
+        )
 
-    def _stream(self, conn: ssl.SSLSocket, name: str, output: Output, stdin: IO[bytes] | None,
-                early_output: bytes, marker: ExitStatusMarker) -> int:
+    def _stream(
+        self,
+        conn: ssl.SSLSocket,
+        name: str,
+        output: Output,
+        stdin: IO[bytes] | None,
+        early_output: bytes,
+        marker: ExitStatusMarker,
+    ) -> int:
         filtered = ExitStatusFilter(output, marker)
         filtered.feed(early_output)
         conn.settimeout(self.limits.connect)
@@ -440,7 +503,8 @@ class OneOffDynos:
                     if not ready:
                         raise TimeoutExpired(
                             f"dyno {name} printed nothing for {silence:g} s; it was stopped",
-                            hint="if the command is quiet on purpose, allow longer with --silence-timeout")
+                            hint="if the command is quiet on purpose, allow longer with --silence-timeout",
+                        )
                 try:
                     with lock:
                         chunk = conn.recv(65536)

@@ -41,8 +41,10 @@ if TYPE_CHECKING:
 
 DEFAULT_API_URL = "https://api.github.com"
 TOKEN_NAMES = ("GITHUB_TOKEN", "GH_TOKEN")
-TOKEN_HINT = ("set GITHUB_TOKEN (or GH_TOKEN) to a token with the `repo` and `workflow` scopes "
-              "(fine-grained: Actions, Contents and Pull requests read/write on the repository)")
+TOKEN_HINT = (
+    "set GITHUB_TOKEN (or GH_TOKEN) to a token with the `repo` and `workflow` scopes "
+    "(fine-grained: Actions, Contents and Pull requests read/write on the repository)"
+)
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -60,8 +62,12 @@ def _retry(policy: RetryPolicy, max_rate_wait: float) -> "GithubRetry":
             kwargs.setdefault("allowed_methods", _READ_METHODS)
             super().__init__(**kwargs)
 
-    return ReadOnlyRetry(total=max(0, policy.attempts - 1), backoff_factor=policy.base_delay,
-                         backoff_max=policy.max_delay, max_rate_limit_wait=max_rate_wait)
+    return ReadOnlyRetry(
+        total=max(0, policy.attempts - 1),
+        backoff_factor=policy.base_delay,
+        backoff_max=policy.max_delay,
+        max_rate_limit_wait=max_rate_wait,
+    )
 
 
 class JobStep(TypedDict):
@@ -128,9 +134,18 @@ def _seconds_setting(environ: Mapping[str, str], name: str, default: float) -> f
 
 
 class GitHubClient:
-    def __init__(self, token: str | None, *, base_url: str | None = None, env_name: str | None = None,
-                 retry: RetryPolicy | None = None, timeout: int = 15, write_interval: float | None = None,
-                 max_rate_wait: float | None = None, environ: Mapping[str, str] = os.environ) -> None:
+    def __init__(
+        self,
+        token: str | None,
+        *,
+        base_url: str | None = None,
+        env_name: str | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: int = 15,
+        write_interval: float | None = None,
+        max_rate_wait: float | None = None,
+        environ: Mapping[str, str] = os.environ,
+    ) -> None:
         if not token:
             raise ConfigError("no GitHub token", hint=TOKEN_HINT)
         import github
@@ -142,7 +157,9 @@ class GitHubClient:
         if max_rate_wait is None:
             max_rate_wait = _seconds_setting(environ, "DANDIOPS_GITHUB_MAX_RATE_WAIT", 60.0)
         self._gh = github.Github(
-            base_url=self.base_url, auth=github.Auth.Token(token), timeout=timeout,
+            base_url=self.base_url,
+            auth=github.Auth.Token(token),
+            timeout=timeout,
             retry=_retry(retry or RetryPolicy.from_env(environ), max_rate_wait),
             seconds_between_requests=None,
             seconds_between_writes=write_interval or None,  # PyGithub's guard against secondary limits
@@ -161,8 +178,9 @@ class GitHubClient:
 
     # --- errors --------------------------------------------------------------------------
     @contextlib.contextmanager
-    def calling(self, what: str, *, repo: str | None = None, workflow: str | None = None,
-                write: bool = False) -> Iterator[None]:
+    def calling(
+        self, what: str, *, repo: str | None = None, workflow: str | None = None, write: bool = False
+    ) -> Iterator[None]:
         """Run PyGithub calls, turning their failures into DandiopsErrors about `what`."""
         import requests
         from github import BadAttributeException, GithubException, IncompletableObject, RateLimitExceededException
@@ -176,18 +194,23 @@ class GitHubClient:
             raise UnavailableError(
                 f"GitHub API rate limit reached while {what}; it would take {exc.wait:.0f} s to reset",
                 hint="wait for the reset (`dandiops release status` shows the state meanwhile) or use "
-                     "another token; raise DANDIOPS_GITHUB_MAX_RATE_WAIT to wait longer",
+                "another token; raise DANDIOPS_GITHUB_MAX_RATE_WAIT to wait longer",
             ) from None
         except RateLimitExceededException as exc:
             raise UnavailableError(
                 f"GitHub API rate limit reached while {what}{_reset_note(exc.headers)}",
-                hint=("nothing was changed; run again after the reset" if write
-                      else "wait for the reset and run again"),
+                hint=(
+                    "nothing was changed; run again after the reset" if write else "wait for the reset and run again"
+                ),
             ) from None
         except GithubException as exc:
             raise self._translate(exc, what, repo=repo, workflow=workflow, write=write) from None
-        except (requests.exceptions.RetryError, requests.exceptions.ConnectionError,
-                requests.exceptions.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+        except (
+            requests.exceptions.RetryError,
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
             if write and _answer_lost(exc):
                 raise MaybeAppliedError(
                     f"the connection to the GitHub API was lost while {what} ({type(exc).__name__}): "
@@ -195,22 +218,29 @@ class GitHubClient:
                     hint="see the current state with `dandiops release status` (or on GitHub) before running again",
                     action=f"github: {what}",
                 ) from None
-            hint = ("the write was not retried: check the state (e.g. `dandiops release status`) before running "
-                    "again" if write else "check your network or DANDIOPS_GITHUB_API_URL, or try again later")
-            raise UnavailableError(f"could not reach the GitHub API at {self.base_url} while {what} "
-                                   f"({type(exc).__name__})", hint=hint) from None
+            hint = (
+                "the write was not retried: check the state (e.g. `dandiops release status`) before running again"
+                if write
+                else "check your network or DANDIOPS_GITHUB_API_URL, or try again later"
+            )
+            raise UnavailableError(
+                f"could not reach the GitHub API at {self.base_url} while {what} ({type(exc).__name__})", hint=hint
+            ) from None
 
         except (AssertionError, ValueError, BadAttributeException, IncompletableObject) as exc:
             # PyGithub asserts that the URLs in an answer stay on the API's host (so the token is never
             # sent elsewhere) and parses JSON bodies: an answer failing either is not GitHub's.
-            reason = ("it names URLs on another host" if isinstance(exc, AssertionError)
-                      else "it is not what GitHub sends")
-            raise UnavailableError(f"GitHub answered unexpectedly while {what}: {reason}",
-                                   hint="check DANDIOPS_GITHUB_API_URL and any proxy in between; nothing further "
-                                        "was sent") from None
+            reason = (
+                "it names URLs on another host" if isinstance(exc, AssertionError) else "it is not what GitHub sends"
+            )
+            raise UnavailableError(
+                f"GitHub answered unexpectedly while {what}: {reason}",
+                hint="check DANDIOPS_GITHUB_API_URL and any proxy in between; nothing further was sent",
+            ) from None
 
-    def _translate(self, exc: "GithubException", what: str, *, repo: str | None, workflow: str | None,
-                   write: bool) -> DandiopsError:
+    def _translate(
+        self, exc: "GithubException", what: str, *, repo: str | None, workflow: str | None, write: bool
+    ) -> DandiopsError:
         status = exc.status
         data = exc.data if isinstance(exc.data, dict) else {}
         message = data.get("message") or exc.message or str(exc.data or "")
@@ -226,10 +256,12 @@ class GitHubClient:
                     f"the GitHub token lacks the scope needed for {what}: needs one of `{accepted}`"
                     + (f", has `{has}`" if has is not None else ""),
                     hint="add the scope to the token (Settings > Developer settings > Personal access tokens) "
-                         "or use one with the `repo` and `workflow` scopes",
+                    "or use one with the `repo` and `workflow` scopes",
                 )
-            return AuthError(f"GitHub refused {what}: {message}",
-                             hint="the token's account needs write access to the repository; " + TOKEN_HINT)
+            return AuthError(
+                f"GitHub refused {what}: {message}",
+                hint="the token's account needs write access to the repository; " + TOKEN_HINT,
+            )
         if status == 404:
             if workflow:
                 return NotFoundError(
@@ -240,16 +272,21 @@ class GitHubClient:
                 return NotFoundError(
                     f"{what}: {repo} has no such thing, or the repository is not visible to this token",
                     hint=f"check `github_repo`{env} in dandiops.toml; GitHub answers 404 for private "
-                         "repositories the token cannot read",
+                    "repositories the token cannot read",
                 )
             return NotFoundError(f"{what}: not found ({message})", hint="check the name you gave")
         if status in (409, 422):
             details = "; ".join(_error_detail(item) for item in data.get("errors") or [] if item)
-            return ConflictError(f"GitHub refused {what}: {message}" + (f" ({details})" if details else ""),
-                                 hint="read the current state and try again")
+            return ConflictError(
+                f"GitHub refused {what}: {message}" + (f" ({details})" if details else ""),
+                hint="read the current state and try again",
+            )
         if status >= 500:
-            hint = ("the write was not retried: check the state (e.g. `dandiops release status`) before running "
-                    "again" if write else "GitHub kept failing; try again later or check githubstatus.com")
+            hint = (
+                "the write was not retried: check the state (e.g. `dandiops release status`) before running again"
+                if write
+                else "GitHub kept failing; try again later or check githubstatus.com"
+            )
             return UnavailableError(f"GitHub API error {status} while {what}: {message}", hint=hint)
         return DandiopsError(f"GitHub API error {status} while {what}: {message}", exit_code=ExitCode.FAILURE)
 
@@ -314,8 +351,12 @@ class GitHubClient:
                 return None
         if isinstance(found, list):
             return RepoFile("dir")
-        return RepoFile("file", sha=found.sha, size=found.size,
-                        content=found.decoded_content if found.encoding == "base64" else None)
+        return RepoFile(
+            "file",
+            sha=found.sha,
+            size=found.size,
+            content=found.decoded_content if found.encoding == "base64" else None,
+        )
 
     def ref_sha(self, full_name: str, ref: str) -> str | None:
         """The commit a ref (heads/BRANCH or tags/TAG) points at, or None when it does not exist."""
@@ -329,16 +370,25 @@ class GitHubClient:
                 return None
 
     # --- runs ----------------------------------------------------------------------------
-    def dispatch(self, workflow: "Workflow", ref: str, inputs: Mapping[str, str] | None = None, *,
-                 full_name: str) -> int | None:
+    def dispatch(
+        self, workflow: "Workflow", ref: str, inputs: Mapping[str, str] | None = None, *, full_name: str
+    ) -> int | None:
         """Create a workflow_dispatch event; the run id when GitHub returns run details."""
         with self.calling(f"dispatching {workflow.path} on {ref}", repo=full_name, write=True):
             result = workflow.create_dispatch(ref, inputs=dict(inputs or {}), throw=True, return_run_details=True)
         run_id = getattr(result, "id", None)
         return int(run_id) if run_id else None
 
-    def runs(self, workflow: "Workflow", *, full_name: str, branch: str | None = None, event: str | None = None,
-             created_since: dt.datetime | None = None, limit: int = 10) -> list["WorkflowRun"]:
+    def runs(
+        self,
+        workflow: "Workflow",
+        *,
+        full_name: str,
+        branch: str | None = None,
+        event: str | None = None,
+        created_since: dt.datetime | None = None,
+        limit: int = 10,
+    ) -> list["WorkflowRun"]:
         from github.GithubObject import NotSet
 
         created: Opt[str] = NotSet
@@ -366,7 +416,8 @@ class GitHubClient:
         headers = {"If-None-Match": etag} if etag else {}
         with self.calling(f"reading jobs of run {run.id}", repo=full_name):
             status, response_headers, body = requester.requestJson(
-                "GET", f"{run.jobs_url}", parameters={"per_page": 100, "filter": "latest"}, headers=headers)
+                "GET", f"{run.jobs_url}", parameters={"per_page": 100, "filter": "latest"}, headers=headers
+            )
             if status == 304:
                 return None, etag
             if status >= 400:
@@ -374,11 +425,24 @@ class GitHubClient:
                 raise GithubException(status, data, response_headers)
         data = json.loads(body)
         new_etag = {k.lower(): v for k, v in response_headers.items()}.get("etag")
-        jobs = [JobState(name=j["name"], status=j["status"], conclusion=j.get("conclusion"),
-                         steps=[{"name": s["name"], "number": s.get("number"), "status": s["status"],
-                                 "conclusion": s.get("conclusion")} for s in j.get("steps") or []],
-                         html_url=j.get("html_url"))
-                for j in data.get("jobs", [])]
+        jobs = [
+            JobState(
+                name=j["name"],
+                status=j["status"],
+                conclusion=j.get("conclusion"),
+                steps=[
+                    {
+                        "name": s["name"],
+                        "number": s.get("number"),
+                        "status": s["status"],
+                        "conclusion": s.get("conclusion"),
+                    }
+                    for s in j.get("steps") or []
+                ],
+                html_url=j.get("html_url"),
+            )
+            for j in data.get("jobs", [])
+        ]
         return jobs, new_etag
 
     def rerun(self, run: "WorkflowRun", *, full_name: str) -> None:
@@ -393,8 +457,7 @@ class GitHubClient:
     def create_release(self, full_name: str, tag: str, *, target: str, name: str, body: str) -> "GitRelease":
         repo = self.repo(full_name)
         with self.calling(f"publishing release {tag}", repo=full_name, write=True):
-            return repo.create_git_release(tag, name=name, message=body, target_commitish=target,
-                                           make_latest="true")
+            return repo.create_git_release(tag, name=name, message=body, target_commitish=target, make_latest="true")
 
     def releases(self, full_name: str, limit: int = 10) -> list["GitRelease"]:
         repo = self.repo(full_name)
@@ -425,8 +488,17 @@ class GitHubClient:
         with self.calling(f"creating branch {branch}", repo=full_name, write=True):
             repo.create_git_ref(f"refs/heads/{branch}", sha)
 
-    def update_file(self, full_name: str, path: str, *, message: str, content: str | bytes, sha: str | None,
-                    branch: str, what: str | None = None) -> str:
+    def update_file(
+        self,
+        full_name: str,
+        path: str,
+        *,
+        message: str,
+        content: str | bytes,
+        sha: str | None,
+        branch: str,
+        what: str | None = None,
+    ) -> str:
         """Commit new content for `path` on `branch` (a new file when `sha` is None); returns the commit sha."""
         repo = self.repo(full_name)
         with self.calling(what or f"updating {path} on {branch}", repo=full_name, write=True):

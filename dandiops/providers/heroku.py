@@ -68,9 +68,16 @@ def api_url_from_env(environ: Mapping[str, str] = os.environ) -> str:
 class HerokuClient:
     url_setting = "DANDIOPS_HEROKU_API_URL"  # named in hints; the Data API client overrides it
 
-    def __init__(self, api_key: str | None, *, base_url: str | None = None, env_name: str | None = None,
-                 retry: RetryPolicy | None = None, timeout: httpx.Timeout | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        api_key: str | None,
+        *,
+        base_url: str | None = None,
+        env_name: str | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         if not api_key:
             raise ConfigError(
                 "no Heroku API key",
@@ -101,12 +108,24 @@ class HerokuClient:
         self.close()
 
     # --- transport -----------------------------------------------------------------------
-    def request(self, method: str, path: str, *, json: Any = None, headers: Mapping[str, str] | None = None,
-                what: str | None = None, timeout: float | None = None) -> httpx.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        what: str | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
         """`timeout` (seconds) shortens the client's own limits for this request, e.g. to fit a deadline."""
-        request = self._http.build_request(method, path, json=json, headers=headers,
-                                           timeout=self._capped_timeout(timeout) if timeout is not None
-                                           else httpx.USE_CLIENT_DEFAULT)
+        request = self._http.build_request(
+            method,
+            path,
+            json=json,
+            headers=headers,
+            timeout=self._capped_timeout(timeout) if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
         try:
             response = send_with_retries(self._http, request, self.retry)
         except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
@@ -132,9 +151,17 @@ class HerokuClient:
 
     def _capped_timeout(self, seconds: float) -> httpx.Timeout:
         limits = self._http.timeout
-        return httpx.Timeout(**{phase: seconds if limit is None else min(limit, seconds)
-                                for phase, limit in (("connect", limits.connect), ("read", limits.read),
-                                                     ("write", limits.write), ("pool", limits.pool))})
+        return httpx.Timeout(
+            **{
+                phase: seconds if limit is None else min(limit, seconds)
+                for phase, limit in (
+                    ("connect", limits.connect),
+                    ("read", limits.read),
+                    ("write", limits.write),
+                    ("pool", limits.pool),
+                )
+            }
+        )
 
     def get(self, path: str, **options: Unpack[RequestOptions]) -> Any:
         return _json_body(self.request("GET", path, **options))
@@ -151,8 +178,9 @@ class HerokuClient:
     def delete(self, path: str, **options: Unpack[RequestOptions]) -> Any:
         return _json_or_none(self.request("DELETE", path, **options))
 
-    def paginate(self, path: str, *, range_header: str = "id ..; max=1000", what: str | None = None,
-                 limit: int | None = None) -> list[Any]:
+    def paginate(
+        self, path: str, *, range_header: str = "id ..; max=1000", what: str | None = None, limit: int | None = None
+    ) -> list[Any]:
         """GET every page of a list, following Next-Range on 206."""
         items: list[Any] = []
         header = range_header
@@ -160,8 +188,10 @@ class HerokuClient:
             response = self.request("GET", path, headers={"Range": header}, what=what)
             page = _json_body(response)
             if not isinstance(page, list):
-                raise UnavailableError(f"Heroku answered GET {path} with something other than a list",
-                                       hint=f"check {self.url_setting}: it must point at the Heroku Platform API")
+                raise UnavailableError(
+                    f"Heroku answered GET {path} with something other than a list",
+                    hint=f"check {self.url_setting}: it must point at the Heroku Platform API",
+                )
             items.extend(page)
             next_range = response.headers.get("Next-Range")
             if response.status_code != 206 or not next_range or (limit and len(items) >= limit):
@@ -207,9 +237,11 @@ class HerokuClient:
                 hint="wait a minute and run again; the limit refills at about 75 requests a minute",
             )
         if status >= 500:
-            hint = ("the write was not retried: read the state (e.g. `dandiops status`) before running again"
-                    if method not in ("GET", "HEAD")
-                    else "Heroku kept failing; try again later or check status.heroku.com")
+            hint = (
+                "the write was not retried: read the state (e.g. `dandiops status`) before running again"
+                if method not in ("GET", "HEAD")
+                else "Heroku kept failing; try again later or check status.heroku.com"
+            )
             return UnavailableError(f"Heroku API error {status} on {action}: {remote_message}", hint=hint)
         return DandiopsError(f"Heroku API error {status} on {action}: {remote_message}", exit_code=ExitCode.FAILURE)
 
@@ -232,8 +264,14 @@ class HerokuClient:
 
     def create_app(self, app: str, *, region: str, team: str | None = None) -> JsonObject:
         if team:
-            return cast(JsonObject, self.post("/teams/apps", {"name": app, "team": team, "region": region},
-                                              what=f"creating app {app} in team {team}"))
+            return cast(
+                JsonObject,
+                self.post(
+                    "/teams/apps",
+                    {"name": app, "team": team, "region": region},
+                    what=f"creating app {app} in team {team}",
+                ),
+            )
         return cast(JsonObject, self.post("/apps", {"name": app, "region": region}, what=f"creating app {app}"))
 
     def buildpack_installations(self, app: str) -> list[JsonObject]:
@@ -241,43 +279,69 @@ class HerokuClient:
 
     def set_buildpacks(self, app: str, urls: Iterable[str]) -> list[JsonObject]:
         """Replace the app's buildpacks with `urls`, in this order."""
-        return cast(list[JsonObject], self.put(f"/apps/{path_segment(app)}/buildpack-installations",
-                                               {"updates": [{"buildpack": url} for url in urls]},
-                                               what=f"setting buildpacks of {app}"))
+        return cast(
+            list[JsonObject],
+            self.put(
+                f"/apps/{path_segment(app)}/buildpack-installations",
+                {"updates": [{"buildpack": url} for url in urls]},
+                what=f"setting buildpacks of {app}",
+            ),
+        )
 
     def app_feature(self, app: str, feature: str) -> JsonObject:
-        return self._get_object(f"/apps/{path_segment(app)}/features/{path_segment(feature)}",
-                                f"reading the {feature} feature of {app}")
+        return self._get_object(
+            f"/apps/{path_segment(app)}/features/{path_segment(feature)}", f"reading the {feature} feature of {app}"
+        )
 
     def enable_app_feature(self, app: str, feature: str) -> JsonObject:
-        return cast(JsonObject, self.patch(f"/apps/{path_segment(app)}/features/{path_segment(feature)}",
-                                           {"enabled": True}, what=f"enabling {feature} on {app}"))
+        return cast(
+            JsonObject,
+            self.patch(
+                f"/apps/{path_segment(app)}/features/{path_segment(feature)}",
+                {"enabled": True},
+                what=f"enabling {feature} on {app}",
+            ),
+        )
 
     def config_vars(self, app: str) -> dict[str, str]:
-        return cast(dict[str, str], self.get(f"/apps/{path_segment(app)}/config-vars",
-                                             what=f"reading config vars of {app}"))
+        return cast(
+            dict[str, str], self.get(f"/apps/{path_segment(app)}/config-vars", what=f"reading config vars of {app}")
+        )
 
     def update_config_vars(self, app: str, changes: Mapping[str, str | None]) -> dict[str, str]:
-        return cast(dict[str, str], self.patch(f"/apps/{path_segment(app)}/config-vars", dict(changes),
-                                               what=f"updating config vars of {app}"))
+        return cast(
+            dict[str, str],
+            self.patch(f"/apps/{path_segment(app)}/config-vars", dict(changes), what=f"updating config vars of {app}"),
+        )
 
     def formation(self, app: str) -> list[JsonObject]:
         return self._get_list(f"/apps/{path_segment(app)}/formation", f"reading the formation of {app}")
 
     def update_formation(self, app: str, updates: Iterable[FormationUpdate]) -> list[JsonObject]:
-        return cast(list[JsonObject], self.patch(f"/apps/{path_segment(app)}/formation", {"updates": list(updates)},
-                                                 what=f"updating the formation of {app}"))
+        return cast(
+            list[JsonObject],
+            self.patch(
+                f"/apps/{path_segment(app)}/formation",
+                {"updates": list(updates)},
+                what=f"updating the formation of {app}",
+            ),
+        )
 
     def releases(self, app: str, *, limit: int = 10) -> list[JsonObject]:
         """The newest releases first."""
-        response = self.request("GET", f"/apps/{path_segment(app)}/releases",
-                                headers={"Range": f"version ..; max={limit}, order=desc"},
-                                what=f"reading releases of {app}")
+        response = self.request(
+            "GET",
+            f"/apps/{path_segment(app)}/releases",
+            headers={"Range": f"version ..; max={limit}, order=desc"},
+            what=f"reading releases of {app}",
+        )
         return cast(list[JsonObject], response.json())
 
     def release(self, app: str, id_or_version: str | int) -> JsonObject:
-        return self._get_object(f"/apps/{path_segment(app)}/releases/{path_segment(str(id_or_version))}",
-                                f"reading release {id_or_version} of {app}")
+        return self._get_object(
+            f"/apps/{path_segment(app)}/releases/{path_segment(str(id_or_version))}",
+            f"reading release {id_or_version} of {app}",
+        )
 
     def dynos(self, app: str) -> list[JsonObject]:
         return self._get_list(f"/apps/{path_segment(app)}/dynos", f"listing dynos of {app}")
@@ -286,8 +350,10 @@ class HerokuClient:
         return self._get_list(f"/apps/{path_segment(app)}/addons", f"listing add-ons of {app}")
 
     def create_addon(self, app: str, plan: str) -> JsonObject:
-        return cast(JsonObject, self.post(f"/apps/{path_segment(app)}/addons", {"plan": plan},
-                                          what=f"creating add-on {plan} on {app}"))
+        return cast(
+            JsonObject,
+            self.post(f"/apps/{path_segment(app)}/addons", {"plan": plan}, what=f"creating add-on {plan} on {app}"),
+        )
 
     def addon_attachments(self, app: str) -> list[JsonObject]:
         return self._get_list(f"/apps/{path_segment(app)}/addon-attachments", f"listing add-on attachments of {app}")
@@ -296,17 +362,21 @@ class HerokuClient:
     def collaborators(self, app: str, *, team: bool) -> list[JsonObject]:
         return self.paginate(_collaborators_path(app, team), what=f"listing collaborators of {app}")
 
-    def add_collaborator(self, app: str, email: str, *, team: bool,
-                         permissions: list[str] | None = None) -> JsonObject:
+    def add_collaborator(self, app: str, email: str, *, team: bool, permissions: list[str] | None = None) -> JsonObject:
         body: CollaboratorAddition = {"user": email, "silent": False}
         if team:
             body["permissions"] = list(permissions or [])
         return cast(JsonObject, self.post(_collaborators_path(app, team), body, what=f"adding {email} to {app}"))
 
     def set_collaborator_permissions(self, app: str, email: str, permissions: list[str]) -> JsonObject:
-        return cast(JsonObject, self.patch(f"{_collaborators_path(app, True)}/{path_segment(email)}",
-                                           {"permissions": permissions},
-                                           what=f"changing the permissions of {email} on {app}"))
+        return cast(
+            JsonObject,
+            self.patch(
+                f"{_collaborators_path(app, True)}/{path_segment(email)}",
+                {"permissions": permissions},
+                what=f"changing the permissions of {email} on {app}",
+            ),
+        )
 
     def remove_collaborator(self, app: str, email: str, *, team: bool) -> None:
         self.delete(f"{_collaborators_path(app, team)}/{path_segment(email)}", what=f"removing {email} from {app}")

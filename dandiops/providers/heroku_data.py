@@ -53,16 +53,18 @@ def database_attachment(heroku: HerokuClient, app: str, config_var: str = DATABA
     the add-on listing's own NotFoundError."""
     postgres = {a["id"] for a in heroku.addons(app) if a["addon_service"]["name"] == POSTGRES_SERVICE}
     wanted = config_var.removesuffix("_URL")
-    chosen = next((a for a in heroku.addon_attachments(app) if a["name"] == wanted and a["addon"]["id"] in postgres),
-                  None)
+    chosen = next(
+        (a for a in heroku.addon_attachments(app) if a["name"] == wanted and a["addon"]["id"] in postgres), None
+    )
     if chosen is None:
         raise NoDatabaseError(
             f"app {app} has no Heroku Postgres database attached as {config_var}",
             hint=f"attach one (`heroku addons:create heroku-postgresql:essential-0 -a {app}`, or the "
-                 "heroku_addon in Terraform) and run this again",
+            "heroku_addon in Terraform) and run this again",
         )
-    return DatabaseAttachment(app=app, addon_id=chosen["addon"]["id"], addon_name=chosen["addon"]["name"],
-                              attachment_name=chosen["name"])
+    return DatabaseAttachment(
+        app=app, addon_id=chosen["addon"]["id"], addon_name=chosen["addon"]["name"], attachment_name=chosen["name"]
+    )
 
 
 class HerokuDataClient(HerokuClient):
@@ -80,8 +82,10 @@ class HerokuDataClient(HerokuClient):
     def create_transfer_schedule(self, addon_id: str, *, hour: int, timezone: str, schedule_name: str) -> JsonObject:
         """Create, or replace the schedule of the same name. The hour goes as two digits, as the CLI sends it."""
         body = {"hour": f"{hour:02d}", "timezone": timezone, "schedule_name": schedule_name}
-        return cast(JsonObject, self.post(f"/client/v11/databases/{addon_id}/transfer-schedules", body,
-                                          what="scheduling daily backups"))
+        return cast(
+            JsonObject,
+            self.post(f"/client/v11/databases/{addon_id}/transfer-schedules", body, what="scheduling daily backups"),
+        )
 
     def delete_transfer_schedule(self, addon_id: str, schedule_id: str) -> JsonObject | None:
         path = f"/client/v11/databases/{addon_id}/transfer-schedules/{schedule_id}"

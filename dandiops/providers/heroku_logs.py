@@ -55,8 +55,9 @@ class StreamDropped(Exception):
 
 def open_session(heroku: HerokuClient, app: str, log_filter: LogFilter) -> str:
     """POST /apps/{app}/log-sessions; returns the logplex URL (it carries its own credential)."""
-    session = heroku.post(f"/apps/{app}/log-sessions", log_filter.session_body(),
-                          what=f"opening a log session for {app}")
+    session = heroku.post(
+        f"/apps/{app}/log-sessions", log_filter.session_body(), what=f"opening a log session for {app}"
+    )
     return cast(str, session["logplex_url"])
 
 
@@ -113,14 +114,23 @@ def _stamp(line: str) -> str | None:
     return head if len(head) >= 20 and head[4:5] == "-" and head[10:11] == "T" else None
 
 
-def follow(heroku: HerokuClient, app: str, log_filter: LogFilter, *, http: httpx.Client | None = None,
-           on_reconnect: Callable[[str], None] | None = None) -> Iterator[str]:
+def follow(
+    heroku: HerokuClient,
+    app: str,
+    log_filter: LogFilter,
+    *,
+    http: httpx.Client | None = None,
+    on_reconnect: Callable[[str], None] | None = None,
+) -> Iterator[str]:
     """The app's log lines, each once, reopening the session once after a dropped stream."""
     own = http is None
     if http is None:
         # A tail may stay quiet for long: no read timeout then. The logplex URL needs no API key.
-        http = httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0, read=None if log_filter.tail else 60.0),
-                            headers={"User-Agent": f"dandiops/{__version__}"}, follow_redirects=True)
+        http = httpx.Client(
+            timeout=httpx.Timeout(30.0, connect=10.0, read=None if log_filter.tail else 60.0),
+            headers={"User-Agent": f"dandiops/{__version__}"},
+            follow_redirects=True,
+        )
     printed = _Printed()
     may_reconnect = True
     resuming = False
@@ -142,7 +152,7 @@ def follow(heroku: HerokuClient, app: str, log_filter: LogFilter, *, http: httpx
                     raise UnavailableError(
                         f"{exc} again after reconnecting, before any new line arrived",
                         hint=f"check your network and run the command again (`heroku logs -a {app}` reads the "
-                             "same stream)",
+                        "same stream)",
                     ) from None
                 may_reconnect = False
                 resuming = True

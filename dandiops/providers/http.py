@@ -37,15 +37,19 @@ class RetryPolicy:
         raw_attempts = environ.get("DANDIOPS_RETRY_ATTEMPTS", str(cls.attempts)).strip()
         raw_base = environ.get("DANDIOPS_RETRY_BASE_DELAY", str(cls.base_delay)).strip()
         if not (raw_attempts.isascii() and raw_attempts.isdigit() and 1 <= int(raw_attempts) <= 20):
-            raise ConfigError("DANDIOPS_RETRY_ATTEMPTS must be a whole number from 1 to 20",
-                              hint="fix or unset it in the environment or .env")
+            raise ConfigError(
+                "DANDIOPS_RETRY_ATTEMPTS must be a whole number from 1 to 20",
+                hint="fix or unset it in the environment or .env",
+            )
         try:
             base = float(raw_base)
         except ValueError:
             base = math.nan
         if not 0 <= base <= 60:  # also refuses nan
-            raise ConfigError("DANDIOPS_RETRY_BASE_DELAY must be a number of seconds from 0 to 60",
-                              hint="fix or unset it in the environment or .env")
+            raise ConfigError(
+                "DANDIOPS_RETRY_BASE_DELAY must be a number of seconds from 0 to 60",
+                hint="fix or unset it in the environment or .env",
+            )
         return cls(attempts=int(raw_attempts), base_delay=base)
 
     def delay(self, attempt: int, response: httpx.Response | None = None) -> float:
@@ -64,8 +68,14 @@ class RetryPolicy:
         return backoff
 
 
-def send_with_retries(client: httpx.Client, request: httpx.Request, policy: RetryPolicy, *,
-                      stream: bool = False, sleep: Callable[[float], None] = time.sleep) -> httpx.Response:
+def send_with_retries(
+    client: httpx.Client,
+    request: httpx.Request,
+    policy: RetryPolicy,
+    *,
+    stream: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> httpx.Response:
     idempotent = request.method in IDEMPOTENT_METHODS
     last_error: Exception | None = None
     for attempt in range(policy.attempts):

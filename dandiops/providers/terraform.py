@@ -24,8 +24,16 @@ NO_CHANGES, ERROR, CHANGES = 0, 1, 2
 
 ProgressCallback = Callable[[str, str], None]  # (level, message)
 
-_STREAMED_TYPES = {"planned_change", "apply_start", "apply_progress", "apply_complete", "apply_errored",
-                   "change_summary", "resource_drift", "outputs"}
+_STREAMED_TYPES = {
+    "planned_change",
+    "apply_start",
+    "apply_progress",
+    "apply_complete",
+    "apply_errored",
+    "change_summary",
+    "resource_drift",
+    "outputs",
+}
 
 
 @dataclass(frozen=True)
@@ -95,19 +103,27 @@ def fold(result: RunResult, event: JsonObject) -> tuple[str, str] | None:
 
 
 class Terraform:
-    def __init__(self, directory: str | os.PathLike[str], *, binary: str | None = None,
-                 environ: Mapping[str, str] | None = None, on_progress: ProgressCallback | None = None) -> None:
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        binary: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
         self.directory = Path(directory).expanduser()
         self.environ = dict(os.environ if environ is None else environ)
         found = binary or find_binary(self.environ)
         if not found:
-            raise ConfigError("terraform is not installed (needed because the environment names terraform_dir)",
-                              hint="install Terraform >= 1.5 or OpenTofu and put it on PATH, or set "
-                                   "DANDIOPS_TERRAFORM to its path")
+            raise ConfigError(
+                "terraform is not installed (needed because the environment names terraform_dir)",
+                hint="install Terraform >= 1.5 or OpenTofu and put it on PATH, or set DANDIOPS_TERRAFORM to its path",
+            )
         if not self.directory.is_dir():
-            raise ConfigError(f"terraform_dir {self.directory} is not a directory",
-                              hint="point terraform_dir in dandiops.toml at your dandi-infrastructure "
-                                   "checkout's terraform folder")
+            raise ConfigError(
+                f"terraform_dir {self.directory} is not a directory",
+                hint="point terraform_dir in dandiops.toml at your dandi-infrastructure checkout's terraform folder",
+            )
         self.binary = found
         self.on_progress = on_progress or (lambda level, message: None)
 
@@ -120,11 +136,19 @@ class Terraform:
         """Run terraform with `args` (which include -json), streaming events as they arrive."""
         command = [self.binary, f"-chdir={self.directory}", *args]
         try:
-            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, env=self._env(), text=True, bufsize=1)
+            process = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self._env(),
+                text=True,
+                bufsize=1,
+            )
         except OSError as exc:
-            raise ConfigError(f"could not run {self.binary}: {exc.strerror}",
-                              hint="check DANDIOPS_TERRAFORM or the terraform on PATH") from None
+            raise ConfigError(
+                f"could not run {self.binary}: {exc.strerror}", hint="check DANDIOPS_TERRAFORM or the terraform on PATH"
+            ) from None
         result = RunResult(exit_code=-1)
         assert process.stdout is not None
         try:
@@ -151,8 +175,10 @@ class Terraform:
         result = self.run(["init", "-input=false", "-no-color"])
         if result.exit_code != 0:
             tail = "\n".join(result.raw_output[-15:])
-            raise DandiopsError(f"terraform init failed in {self.directory}:\n{tail}",
-                                hint="fix what it reports (backend credentials, provider downloads), then run again")
+            raise DandiopsError(
+                f"terraform init failed in {self.directory}:\n{tail}",
+                hint="fix what it reports (backend credentials, provider downloads), then run again",
+            )
 
     def plan(self, plan_file: str | os.PathLike[str] | None = None) -> RunResult:
         args = ["plan", "-detailed-exitcode", "-input=false", "-json", "-lock-timeout=60s"]

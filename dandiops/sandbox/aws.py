@@ -153,8 +153,12 @@ class AwsComponent:
         return f"http://{host}:{port}"
 
     def environment(self) -> dict[str, str]:
-        return {"AWS_ENDPOINT_URL": self.url, "AWS_ACCESS_KEY_ID": self.access_key_id,
-                "AWS_SECRET_ACCESS_KEY": self.secret_access_key, "AWS_DEFAULT_REGION": REGION}
+        return {
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_ACCESS_KEY_ID": self.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+            "AWS_DEFAULT_REGION": REGION,
+        }
 
     def environment_settings(self, env_name: str) -> dict[str, Any]:
         return {"iam_user": self.users[env_name]} if env_name in self.users else {}
@@ -203,8 +207,9 @@ def _seed_session():
     if _session is None:
         import boto3
 
-        _session = boto3.session.Session(aws_access_key_id="AKIASANDBOXSEED", aws_secret_access_key="sandbox-seed",
-                                         region_name=REGION)
+        _session = boto3.session.Session(
+            aws_access_key_id="AKIASANDBOXSEED", aws_secret_access_key="sandbox-seed", region_name=REGION
+        )
     return _session
 
 
@@ -213,15 +218,31 @@ def make_dandiset_bucket(s3, bucket: str, user_arn: str) -> None:
     location = {"LocationConstraint": REGION}
     for name in (bucket, f"{bucket}-logs", f"{bucket}-inventory"):
         s3.create_bucket(Bucket=name, CreateBucketConfiguration=location)
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
-        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=dict(PUBLIC_ACCESS_BLOCK))
-    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
-        "AllowedOrigins": ["*"], "AllowedMethods": ["PUT", "POST", "GET", "HEAD", "DELETE"],
-        "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}]})
+    s3.put_bucket_cors(
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": ["*"],
+                    "AllowedMethods": ["PUT", "POST", "GET", "HEAD", "DELETE"],
+                    "AllowedHeaders": ["*"],
+                    "ExposeHeaders": ["ETag"],
+                    "MaxAgeSeconds": 3000,
+                }
+            ]
+        },
+    )
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={
-        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    )
     import json
 
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(bucket_policy(bucket, user_arn)))

@@ -18,10 +18,25 @@ if TYPE_CHECKING:
 
 DEMO_ENV = "staging"
 # The operator's own settings must not leak into the sandbox run (their keys, their endpoints).
-_ISOLATED = ("DANDIOPS_ENV", "DANDIOPS_CONFIG", "DANDIOPS_HEROKU_API_URL", "DANDIOPS_HEROKU_DATA_API_URL",
-             "DANDIOPS_GITHUB_API_URL", "DANDIOPS_AUDIT_LOG", "HEROKU_API_KEY", "GITHUB_TOKEN", "GH_TOKEN",
-             "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-             "AWS_DEFAULT_REGION", "AWS_REGION", "DANDIOPS_DEPLOY_HEROKU_API_KEY")
+_ISOLATED = (
+    "DANDIOPS_ENV",
+    "DANDIOPS_CONFIG",
+    "DANDIOPS_HEROKU_API_URL",
+    "DANDIOPS_HEROKU_DATA_API_URL",
+    "DANDIOPS_GITHUB_API_URL",
+    "DANDIOPS_AUDIT_LOG",
+    "HEROKU_API_KEY",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "DANDIOPS_DEPLOY_HEROKU_API_KEY",
+)
 
 
 def demo_answers_path() -> Path:
@@ -74,9 +89,15 @@ def quiet_rerun(sandbox: "Sandbox", answers: str | Path | None = None, env_name:
     before = write_requests(sandbox)
     terminal = Terminal(stdin_tty=False, stdout_tty=False, stderr_tty=False, color=False, ci=True)
     started = time.monotonic()
-    context = Context(config_path=str(sandbox.config_path), env_name=env_name, terminal=terminal,
-                      environ={**os.environ, **sandbox.environment()}, prompter=NonInteractivePrompter(),
-                      stdout=io.StringIO(), stderr=io.StringIO())
+    context = Context(
+        config_path=str(sandbox.config_path),
+        env_name=env_name,
+        terminal=terminal,
+        environ={**os.environ, **sandbox.environment()},
+        prompter=NonInteractivePrompter(),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
     try:
         result = run_init(context, answers_file=answers, interactive=False)
     finally:

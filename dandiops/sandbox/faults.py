@@ -33,17 +33,36 @@ class FaultInjection:
     lock: threading.RLock
     faults: list[Fault]
 
-    def inject_fault(self, status: int, count: int = 1, *, delay: float = 0.0, methods: set[str] | None = None,
-                     path_prefix: str | None = None, retry_after: str | None = None, kind: str | None = None,
-                     reset_in: float = 0.0) -> None:
+    def inject_fault(
+        self,
+        status: int,
+        count: int = 1,
+        *,
+        delay: float = 0.0,
+        methods: set[str] | None = None,
+        path_prefix: str | None = None,
+        retry_after: str | None = None,
+        kind: str | None = None,
+        reset_in: float = 0.0,
+    ) -> None:
         """Fail the next `count` matching requests with `status` (0 = only delay them).
 
         GitHub only: kind="primary" answers like an exhausted rate limit (403, X-RateLimit-Remaining 0,
         reset after `reset_in` seconds); kind="secondary" like a secondary rate limit (403 with Retry-After).
         """
         with self.lock:
-            self.faults.append(Fault(status, count, delay, frozenset(methods) if methods else None, path_prefix,
-                                     retry_after, kind, reset_in))
+            self.faults.append(
+                Fault(
+                    status,
+                    count,
+                    delay,
+                    frozenset(methods) if methods else None,
+                    path_prefix,
+                    retry_after,
+                    kind,
+                    reset_in,
+                )
+            )
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self.lock:

@@ -17,8 +17,9 @@ from dandiops.sandbox.heroku.provisioning import ProvisioningStandIn
 from dandiops.sandbox.runtime import Sandbox
 
 
-def build_sandbox(workdir: Path, *, app_dirs: dict[str, str] | None = None,
-                  database_urls: dict[str, str] | None = None) -> Sandbox:
+def build_sandbox(
+    workdir: Path, *, app_dirs: dict[str, str] | None = None, database_urls: dict[str, str] | None = None
+) -> Sandbox:
     heroku_extensions: list = []
     heroku_extensions += operations_extensions()  # Data API, log sessions, app features, team access
     components: list = []
@@ -28,5 +29,10 @@ def build_sandbox(workdir: Path, *, app_dirs: dict[str, str] | None = None,
     components.append(GitHubComponent())  # dandi-archive fork whose deploys release to the Heroku apps
     heroku_extensions.append(ProvisioningStandIn(workdir))  # create apps, buildpacks, add-ons (init's bootstrap)
     components.append(AwsComponent())  # moto for S3, IAM and STS, seeded as Terraform makes them
-    return Sandbox(workdir, app_dirs=app_dirs, database_urls=database_urls, components=components,
-                   heroku_extensions=heroku_extensions)
+    return Sandbox(
+        workdir,
+        app_dirs=app_dirs,
+        database_urls=database_urls,
+        components=components,
+        heroku_extensions=heroku_extensions,
+    )

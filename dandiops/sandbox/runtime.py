@@ -103,9 +103,15 @@ class HerokuComponent:
 class Sandbox:
     ENVIRONMENTS = ("staging", "production")
 
-    def __init__(self, workdir: str | os.PathLike, *, app_dirs: dict[str, str] | None = None,
-                 database_urls: dict[str, str] | None = None, components: list[Component] | None = None,
-                 heroku_extensions: list | None = None):
+    def __init__(
+        self,
+        workdir: str | os.PathLike,
+        *,
+        app_dirs: dict[str, str] | None = None,
+        database_urls: dict[str, str] | None = None,
+        components: list[Component] | None = None,
+        heroku_extensions: list | None = None,
+    ):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.app_dirs = dict(app_dirs or {})
@@ -177,8 +183,7 @@ class Sandbox:
         self.stop()
 
     def environment(self) -> dict[str, str]:
-        values = {"DANDIOPS_CONFIG": str(self.config_path),
-                  "DANDIOPS_AUDIT_LOG": str(self.workdir / "audit.log")}
+        values = {"DANDIOPS_CONFIG": str(self.config_path), "DANDIOPS_AUDIT_LOG": str(self.workdir / "audit.log")}
         for component in self.components:
             values.update(component.environment())
         return values

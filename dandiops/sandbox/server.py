@@ -14,8 +14,9 @@ class ServerThread:
         self._server = make_server(host, port, wsgi_app, threaded=True)
         self.host = host
         self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name=f"sandbox:{self.port}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name=f"sandbox:{self.port}", daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -79,10 +79,16 @@ def injected_fault_answer(state: FaultInjection, answer: Callable[[Fault], Respo
 def inject_requested_fault(state: FaultInjection) -> Response:
     """POST /_sandbox/faults: fail or delay the next matching requests as the JSON body says."""
     body = json_body()
-    state.inject_fault(int(body.get("status", 500)), int(body.get("count", 1)), delay=float(body.get("delay", 0)),
-                       methods=set(body["methods"]) if body.get("methods") else None,
-                       path_prefix=body.get("path_prefix"), kind=body.get("kind"),
-                       retry_after=body.get("retry_after"), reset_in=float(body.get("reset_in", 0)))
+    state.inject_fault(
+        int(body.get("status", 500)),
+        int(body.get("count", 1)),
+        delay=float(body.get("delay", 0)),
+        methods=set(body["methods"]) if body.get("methods") else None,
+        path_prefix=body.get("path_prefix"),
+        kind=body.get("kind"),
+        retry_after=body.get("retry_after"),
+        reset_in=float(body.get("reset_in", 0)),
+    )
     return json_response({"ok": True})
 
 

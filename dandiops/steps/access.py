@@ -25,8 +25,10 @@ _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]+$")
 def normalize_email(value: str) -> str:
     email = value.strip().lower()  # Heroku account emails are case-insensitive
     if not _EMAIL.match(email):
-        raise UsageError(f"{value!r} is not an email address",
-                         hint="give the email of the person's Heroku account, e.g. maintainer@example.org")
+        raise UsageError(
+            f"{value!r} is not an email address",
+            hint="give the email of the person's Heroku account, e.g. maintainer@example.org",
+        )
     return email
 
 
@@ -37,8 +39,10 @@ def parse_permissions(values: Iterable[str] | None) -> list[str] | None:
     asked = {part.strip().lower() for value in values for part in value.split(",") if part.strip()}
     unknown = sorted(asked - set(PERMISSIONS))
     if unknown:
-        raise UsageError(f"unknown permission {', '.join(unknown)}",
-                         hint=f"choose from {', '.join(PERMISSIONS)} (comma-separated or repeated)")
+        raise UsageError(
+            f"unknown permission {', '.join(unknown)}",
+            hint=f"choose from {', '.join(PERMISSIONS)} (comma-separated or repeated)",
+        )
     return [p for p in PERMISSIONS if p in asked | {"view"}]
 
 
@@ -60,8 +64,11 @@ class AppAccess:
 
 def _summary(item: JsonObject, team: bool) -> Collaborator:
     permissions = [p["name"] for p in item.get("permissions") or []] if team else []
-    return {"email": item["user"]["email"].lower(), "role": item.get("role"),
-            "permissions": [p for p in PERMISSIONS if p in permissions]}
+    return {
+        "email": item["user"]["email"].lower(),
+        "role": item.get("role"),
+        "permissions": [p for p in PERMISSIONS if p in permissions],
+    }
 
 
 def read_access(ctx: "Context") -> AppAccess:
@@ -94,23 +101,41 @@ class AccessStep:
     def plan(self, ctx: "Context") -> list[Change]:
         access = self.access(ctx)
         if self.permissions and not access.team:
-            raise UsageError(f"{access.app} is a personal app: its collaborators have no separate permissions",
-                             hint="leave out --permissions")
+            raise UsageError(
+                f"{access.app} is a personal app: its collaborators have no separate permissions",
+                hint="leave out --permissions",
+            )
         wanted = self.permissions or ["view"]
         changes = []
         for email in self.add:
             current = access.find(email)
             if current is None:
-                changes.append(Change(target=f"collaborator {email}", action="add",
-                                      after=",".join(wanted) if access.team else "collaborator"))
+                changes.append(
+                    Change(
+                        target=f"collaborator {email}",
+                        action="add",
+                        after=",".join(wanted) if access.team else "collaborator",
+                    )
+                )
             elif access.team and self.permissions and current["permissions"] != wanted:
-                changes.append(Change(target=f"collaborator {email}", action="update",
-                                      before=",".join(current["permissions"]), after=",".join(wanted)))
+                changes.append(
+                    Change(
+                        target=f"collaborator {email}",
+                        action="update",
+                        before=",".join(current["permissions"]),
+                        after=",".join(wanted),
+                    )
+                )
         for email in self.remove:
             current = access.find(email)
             if current is not None:
-                changes.append(Change(target=f"collaborator {email}", action="remove",
-                                      before=",".join(current["permissions"]) or current["role"]))
+                changes.append(
+                    Change(
+                        target=f"collaborator {email}",
+                        action="remove",
+                        before=",".join(current["permissions"]) or current["role"],
+                    )
+                )
         return changes
 
     def check(self, ctx: "Context") -> Check:
@@ -127,13 +152,17 @@ class AccessStep:
             if change.action == "add":
                 assert change.after is not None  # plan() names every addition: permissions, or "collaborator"
                 try:
-                    heroku.add_collaborator(access.app, email, team=bool(access.team),
-                                            permissions=change.after.split(",") if access.team else None)
+                    heroku.add_collaborator(
+                        access.app,
+                        email,
+                        team=bool(access.team),
+                        permissions=change.after.split(",") if access.team else None,
+                    )
                 except NotFoundError:
                     raise NotFoundError(
                         f"no Heroku account uses {email}, so it cannot be added to {access.app}",
                         hint="Heroku adds only people who have signed up: ask them to create an account "
-                             "(https://signup.heroku.com/) with that email, or use the email they signed up with",
+                        "(https://signup.heroku.com/) with that email, or use the email they signed up with",
                     ) from None
             elif change.action == "update":
                 assert change.after is not None  # plan() names the permissions of every update

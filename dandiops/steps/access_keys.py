@@ -71,16 +71,21 @@ class CreatedKeys:
                 change(data["users"])
                 atomic_write_text(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n", mode=0o600)
         except OSError as exc:
-            raise ConfigError(f"{self.path} cannot be written ({exc.strerror or exc})",
-                              hint="check that the .dandiops folder beside dandiops.toml is writable") from None
+            raise ConfigError(
+                f"{self.path} cannot be written ({exc.strerror or exc})",
+                hint="check that the .dandiops folder beside dandiops.toml is writable",
+            ) from None
 
     def _load(self) -> dict[str, Any]:
         path = self.path
-        hint = (f"fix it in an editor, or move it aside ({aside_command(path)}); until then dandiops neither "
-                "creates nor deletes access keys, and keys it recorded creating are not cleaned up without it")
+        hint = (
+            f"fix it in an editor, or move it aside ({aside_command(path)}); until then dandiops neither "
+            "creates nor deletes access keys, and keys it recorded creating are not cleaned up without it"
+        )
         if path.is_dir():
-            raise ConfigError(f"{path} is a folder, not the record of access keys dandiops created",
-                              hint="move that folder away")
+            raise ConfigError(
+                f"{path} is a folder, not the record of access keys dandiops created", hint="move that folder away"
+            )
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -92,11 +97,17 @@ class CreatedKeys:
         except ValueError as exc:
             raise ConfigError(f"{path} cannot be read as JSON ({exc}); it was left as it is", hint=hint) from None
         users = data.get("users") if isinstance(data, dict) else None
-        if (not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(users, dict)
-                or not all(isinstance(keys, dict) and all(isinstance(e, dict) for e in keys.values())
-                           for keys in users.values())):
-            raise ConfigError(f"{path} is not a dandiops record of created access keys; it was left as it is",
-                              hint=hint)
+        if (
+            not isinstance(data, dict)
+            or data.get("version") != VERSION
+            or not isinstance(users, dict)
+            or not all(
+                isinstance(keys, dict) and all(isinstance(e, dict) for e in keys.values()) for keys in users.values()
+            )
+        ):
+            raise ConfigError(
+                f"{path} is not a dandiops record of created access keys; it was left as it is", hint=hint
+            )
         return data
 
 
@@ -132,8 +143,9 @@ def _interrupt_after(ctx: "Context") -> Iterator[None]:
         if held:
             raise KeyboardInterrupt
         held.append(signum)
-        ctx.reporter.warn("Ctrl-C: finishing the access key AWS is creating so that its id is recorded "
-                          "(Ctrl-C again stops at once)")
+        ctx.reporter.warn(
+            "Ctrl-C: finishing the access key AWS is creating so that its id is recorded (Ctrl-C again stops at once)"
+        )
 
     previous = signal.signal(signal.SIGINT, hold)
     try:

@@ -51,8 +51,11 @@ class AlertsReport:
         return [item for item in self.checklist if item.available and item.status != Status.CONFIRMED.value]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"app": self.app, "changes": [c.to_dict() for c in self.changes],
-                "checklist": [item.to_dict() for item in self.checklist]}
+        return {
+            "app": self.app,
+            "changes": [c.to_dict() for c in self.changes],
+            "checklist": [item.to_dict() for item in self.checklist],
+        }
 
 
 def parse_confirm_ids(values: Iterable[str] | None) -> list[str]:
@@ -60,8 +63,9 @@ def parse_confirm_ids(values: Iterable[str] | None) -> list[str]:
     ids = [value.strip() for value in values or [] if value.strip()]
     unknown = sorted(set(ids) - set(MANUAL_ITEM_IDS) - {"all"})
     if unknown:
-        raise UsageError(f"unknown checklist item {', '.join(unknown)}",
-                         hint=f"choose from {', '.join(MANUAL_ITEM_IDS)}, or all")
+        raise UsageError(
+            f"unknown checklist item {', '.join(unknown)}", hint=f"choose from {', '.join(MANUAL_ITEM_IDS)}, or all"
+        )
     return ids
 
 
@@ -74,8 +78,9 @@ class AlertsStep:
         feature = ctx.heroku().app_feature(app, RUNTIME_METRICS_FEATURE)
         if feature.get("enabled"):
             return []
-        return [Change(target=f"app feature {RUNTIME_METRICS_FEATURE}", action="enable", before="disabled",
-                       after="enabled")]
+        return [
+            Change(target=f"app feature {RUNTIME_METRICS_FEATURE}", action="enable", before="disabled", after="enabled")
+        ]
 
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         app = ctx.env.heroku_app
@@ -98,30 +103,36 @@ class AlertsStep:
                 id="threshold-alerts",
                 title="Threshold alerts on the web dynos' response time and failed requests",
                 how="Dashboard, the app, Metrics, Configure Alerts: alert on response time and on failed "
-                    "requests (5xx), with email notification.",
+                "requests (5xx), with email notification.",
                 links=[f"https://dashboard.heroku.com/apps/{app}/metrics/web", threshold_docs],
                 available=alerts_possible,
-                note=None if alerts_possible else
-                f"Heroku offers threshold alerts on Standard and Performance dynos; web runs on {web_size}",
+                note=None
+                if alerts_possible
+                else f"Heroku offers threshold alerts on Standard and Performance dynos; web runs on {web_size}",
             ),
             ManualItem(
                 id="alert-recipients",
                 title="Who receives Heroku's alert emails",
                 how="Access tab: the people who must hear about incidents are on the app; in the alert "
-                    "settings, pick them (or a shared address or PagerDuty) as recipients.",
+                "settings, pick them (or a shared address or PagerDuty) as recipients.",
                 links=[f"https://dashboard.heroku.com/apps/{app}/access", threshold_docs],
             ),
         ]
         papertrail = next((a for a in addons if a["addon_service"]["name"] == "papertrail"), None)
         if papertrail is not None:
-            items.append(ManualItem(
-                id="papertrail-alerts",
-                title="Papertrail alerts on Heroku error codes",
-                how='In Papertrail, save a search such as `"at=error" OR "Error R14" OR "Error R15"` and '
+            items.append(
+                ManualItem(
+                    id="papertrail-alerts",
+                    title="Papertrail alerts on Heroku error codes",
+                    how='In Papertrail, save a search such as `"at=error" OR "Error R14" OR "Error R15"` and '
                     "attach an email alert to it.",
-                links=[papertrail["web_url"], "https://devcenter.heroku.com/articles/papertrail",
-                       "https://devcenter.heroku.com/articles/error-codes"],
-            ))
+                    links=[
+                        papertrail["web_url"],
+                        "https://devcenter.heroku.com/articles/papertrail",
+                        "https://devcenter.heroku.com/articles/error-codes",
+                    ],
+                )
+            )
         store = Confirmations.for_context(ctx)
         for item in items:
             if not item.available:
@@ -155,11 +166,11 @@ def select_items(report: AlertsReport, ids: list[str]) -> list[ManualItem]:
     for ident in ids:
         item = by_id.get(ident)
         if item is None:
-            raise UsageError(f"checklist item {ident} does not apply to {report.app}",
-                             hint=f"this app's items: {', '.join(by_id)}")
+            raise UsageError(
+                f"checklist item {ident} does not apply to {report.app}", hint=f"this app's items: {', '.join(by_id)}"
+            )
         if not item.available:
-            raise UsageError(f"checklist item {ident} cannot be done on {report.app}: {item.note}",
-                             hint="leave it out")
+            raise UsageError(f"checklist item {ident} cannot be done on {report.app}: {item.note}", hint="leave it out")
         if item.status != Status.CONFIRMED.value and item not in chosen:
             chosen.append(item)
     return chosen

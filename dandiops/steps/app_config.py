@@ -41,48 +41,91 @@ class VarSource:
     known: Callable[["Environment"], str | None] | None = None  # a fact from dandiops.toml
 
 
-def _question(name: str, message: str, *, kind: str = "text", default: str | None = None,
-              validate: q.Validator | None = None, env_var: str | None = None) -> Question:
-    return Question(f"config.{name}", message, kind=kind, default=default, validate=validate,
-                    env_var=env_var or (name if kind == "secret" else None))
+def _question(
+    name: str,
+    message: str,
+    *,
+    kind: str = "text",
+    default: str | None = None,
+    validate: q.Validator | None = None,
+    env_var: str | None = None,
+) -> Question:
+    return Question(
+        f"config.{name}",
+        message,
+        kind=kind,
+        default=default,
+        validate=validate,
+        env_var=env_var or (name if kind == "secret" else None),
+    )
 
 
 SOURCES: dict[str, VarSource] = {
-    "AWS_DEFAULT_REGION": VarSource(_question("AWS_DEFAULT_REGION", "AWS region of the dandiset bucket",
-                                              default="us-east-2")),
+    "AWS_DEFAULT_REGION": VarSource(
+        _question("AWS_DEFAULT_REGION", "AWS region of the dandiset bucket", default="us-east-2")
+    ),
     "AWS_ACCESS_KEY_ID": VarSource(_question("AWS_ACCESS_KEY_ID", "Access key id of the app's IAM user")),
-    "AWS_SECRET_ACCESS_KEY": VarSource(_question("AWS_SECRET_ACCESS_KEY", "Secret access key of the app's IAM user",
-                                                 kind="secret", env_var=APP_AWS_SECRET_ENV)),
-    "DJANGO_STORAGE_BUCKET_NAME": VarSource(_question("DJANGO_STORAGE_BUCKET_NAME", "Dandiset bucket name"),
-                                            known=lambda env: env.bucket),
-    "DJANGO_DANDI_DEV_EMAIL": VarSource(_question("DJANGO_DANDI_DEV_EMAIL",
-                                                  "Developer email (bcc on unembargo failures)", validate=q.email)),
-    "DJANGO_DANDI_ADMIN_EMAIL": VarSource(_question("DJANGO_DANDI_ADMIN_EMAIL",
-                                                    "Admin email (receives new-user reviews)", validate=q.email)),
-    "DJANGO_EMAIL_URL": VarSource(_question("DJANGO_EMAIL_URL", "Outgoing mail URL (smtp+tls://user:pass@host:587)",
-                                            kind="secret",
-                                            validate=q.url_with_scheme("smtp", "smtp+tls", "smtp+ssl", "submission",
-                                                                       "consolemail", "dummymail"))),
-    "DJANGO_DEFAULT_FROM_EMAIL": VarSource(_question("DJANGO_DEFAULT_FROM_EMAIL",
-                                                     "Sender address of the archive's mail", validate=q.email)),
-    "DJANGO_DANDI_WEB_APP_URL": VarSource(_question("DJANGO_DANDI_WEB_APP_URL", "Web app URL", validate=q.https_url),
-                                          known=lambda env: env.web_url.rstrip("/") if env.web_url else None),
-    "DJANGO_DANDI_API_URL": VarSource(_question("DJANGO_DANDI_API_URL", "API origin (no /api suffix)",
-                                                validate=q.https_url),
-                                      known=lambda env: env.api_url.rstrip("/") if env.api_url else None),
-    "DJANGO_DANDI_JUPYTERHUB_URL": VarSource(_question("DJANGO_DANDI_JUPYTERHUB_URL", "JupyterHub URL",
-                                                       validate=q.https_url)),
-    "DJANGO_DANDI_INSTANCE_NAME": VarSource(_question("DJANGO_DANDI_INSTANCE_NAME", "Instance name (e.g. DANDI-CLONE)",
-                                                      validate=q.pattern(r"[A-Z][-A-Z]*", "DANDI-SANDBOX"))),
-    "DJANGO_DANDI_INSTANCE_IDENTIFIER": VarSource(_question("DJANGO_DANDI_INSTANCE_IDENTIFIER",
-                                                            "Instance identifier (RRID:...)",
-                                                            validate=q.pattern(r"RRID:\S+", "RRID:SCR_017571"))),
-    "DJANGO_DANDI_DOI_API_PREFIX": VarSource(_question("DJANGO_DANDI_DOI_API_PREFIX", "DOI prefix (10.NNNN)",
-                                                       validate=q.pattern(r"10\.\d{4,}", "10.80507"))),
+    "AWS_SECRET_ACCESS_KEY": VarSource(
+        _question(
+            "AWS_SECRET_ACCESS_KEY",
+            "Secret access key of the app's IAM user",
+            kind="secret",
+            env_var=APP_AWS_SECRET_ENV,
+        )
+    ),
+    "DJANGO_STORAGE_BUCKET_NAME": VarSource(
+        _question("DJANGO_STORAGE_BUCKET_NAME", "Dandiset bucket name"), known=lambda env: env.bucket
+    ),
+    "DJANGO_DANDI_DEV_EMAIL": VarSource(
+        _question("DJANGO_DANDI_DEV_EMAIL", "Developer email (bcc on unembargo failures)", validate=q.email)
+    ),
+    "DJANGO_DANDI_ADMIN_EMAIL": VarSource(
+        _question("DJANGO_DANDI_ADMIN_EMAIL", "Admin email (receives new-user reviews)", validate=q.email)
+    ),
+    "DJANGO_EMAIL_URL": VarSource(
+        _question(
+            "DJANGO_EMAIL_URL",
+            "Outgoing mail URL (smtp+tls://user:pass@host:587)",
+            kind="secret",
+            validate=q.url_with_scheme("smtp", "smtp+tls", "smtp+ssl", "submission", "consolemail", "dummymail"),
+        )
+    ),
+    "DJANGO_DEFAULT_FROM_EMAIL": VarSource(
+        _question("DJANGO_DEFAULT_FROM_EMAIL", "Sender address of the archive's mail", validate=q.email)
+    ),
+    "DJANGO_DANDI_WEB_APP_URL": VarSource(
+        _question("DJANGO_DANDI_WEB_APP_URL", "Web app URL", validate=q.https_url),
+        known=lambda env: env.web_url.rstrip("/") if env.web_url else None,
+    ),
+    "DJANGO_DANDI_API_URL": VarSource(
+        _question("DJANGO_DANDI_API_URL", "API origin (no /api suffix)", validate=q.https_url),
+        known=lambda env: env.api_url.rstrip("/") if env.api_url else None,
+    ),
+    "DJANGO_DANDI_JUPYTERHUB_URL": VarSource(
+        _question("DJANGO_DANDI_JUPYTERHUB_URL", "JupyterHub URL", validate=q.https_url)
+    ),
+    "DJANGO_DANDI_INSTANCE_NAME": VarSource(
+        _question(
+            "DJANGO_DANDI_INSTANCE_NAME",
+            "Instance name (e.g. DANDI-CLONE)",
+            validate=q.pattern(r"[A-Z][-A-Z]*", "DANDI-SANDBOX"),
+        )
+    ),
+    "DJANGO_DANDI_INSTANCE_IDENTIFIER": VarSource(
+        _question(
+            "DJANGO_DANDI_INSTANCE_IDENTIFIER",
+            "Instance identifier (RRID:...)",
+            validate=q.pattern(r"RRID:\S+", "RRID:SCR_017571"),
+        )
+    ),
+    "DJANGO_DANDI_DOI_API_PREFIX": VarSource(
+        _question("DJANGO_DANDI_DOI_API_PREFIX", "DOI prefix (10.NNNN)", validate=q.pattern(r"10\.\d{4,}", "10.80507"))
+    ),
 }
 # What existing values must look like (a value set by hand can be wrong; it is reported, not changed)
-FORMATS = {name: source.question.validate for name, source in SOURCES.items()
-           if source.question and source.question.validate}
+FORMATS = {
+    name: source.question.validate for name, source in SOURCES.items() if source.question and source.question.validate
+}
 
 
 class RequiredConfigStep(InitStep):
@@ -101,8 +144,7 @@ class RequiredConfigStep(InitStep):
         return config
 
     def missing(self, config: dict[str, str]) -> list[str]:
-        return [var.name for var in REQUIRED_CONFIG_VARS
-                if not config.get(var.name) and var.name != ALLOWED_HOSTS_VAR]
+        return [var.name for var in REQUIRED_CONFIG_VARS if not config.get(var.name) and var.name != ALLOWED_HOSTS_VAR]
 
     def _notes(self, config: dict[str, str]) -> list[str]:
         notes = []
@@ -115,8 +157,9 @@ class RequiredConfigStep(InitStep):
                 notes.append(f"{name}={value!r} looks wrong: {problem} (not changed)")
         module = config.get("DJANGO_SETTINGS_MODULE")
         if module and module != SETTINGS_MODULE:
-            notes.append(f"DJANGO_SETTINGS_MODULE is {module!r}; Heroku deployments use {SETTINGS_MODULE} "
-                         "(not changed)")
+            notes.append(
+                f"DJANGO_SETTINGS_MODULE is {module!r}; Heroku deployments use {SETTINGS_MODULE} (not changed)"
+            )
         return notes
 
     def settable(self, missing: list[str]) -> list[str]:

@@ -33,8 +33,11 @@ if TYPE_CHECKING:
     from dandiops.app.context import Context
 
 # Audit actions, one per object a run changed.
-AUDIT_ACTIONS = {"site": "auth.site.set", "social_app": "auth.github-app.set",
-                 "oauth_application": "auth.oauth-application.set"}
+AUDIT_ACTIONS = {
+    "site": "auth.site.set",
+    "social_app": "auth.github-app.set",
+    "oauth_application": "auth.oauth-application.set",
+}
 
 
 def secret_check(secret: str) -> dict[str, str]:
@@ -53,8 +56,11 @@ def to_changes(items: list[dict[str, Any]]) -> list[Change]:
         elif item.get("secret"):
             changes.append(Change(target=f"{item['target']} {item['field']}", action="set", secret=True))
         else:
-            changes.append(Change(target=f"{item['target']} {item['field']}", action="set",
-                                  before=item["before"], after=item["after"]))
+            changes.append(
+                Change(
+                    target=f"{item['target']} {item['field']}", action="set", before=item["before"], after=item["after"]
+                )
+            )
     return changes
 
 
@@ -70,15 +76,21 @@ class AuthStep:
         self._read: dict[str, Any] | None = None
 
     @classmethod
-    def from_environment(cls, ctx: "Context", *, github_client_id: str, oauth_client_id: str,
-                         secret: Callable[[], str]) -> "AuthStep":
+    def from_environment(
+        cls, ctx: "Context", *, github_client_id: str, oauth_client_id: str, secret: Callable[[], str]
+    ) -> "AuthStep":
         """Validates the ids and the environment's api_url and web_url; raises before any request."""
         github_client_id = validate_client_id(github_client_id, "--github-client-id", max_length=SOCIALAPP_FIELD_MAX)
         oauth_client_id = validate_client_id(oauth_client_id, "--oauth-client-id", max_length=OAUTH_CLIENT_ID_MAX)
         env = ctx.env
-        wanted = targets(env_name=env.name, api_url=env.require("api_url"), web_url=env.require("web_url"),
-                         production=env.production, github_client_id=github_client_id,
-                         oauth_client_id=oauth_client_id)
+        wanted = targets(
+            env_name=env.name,
+            api_url=env.require("api_url"),
+            web_url=env.require("web_url"),
+            production=env.production,
+            github_client_id=github_client_id,
+            oauth_client_id=oauth_client_id,
+        )
         return cls(wanted, secret)
 
     # --- the dyno ------------------------------------------------------------------------------
@@ -100,8 +112,10 @@ class AuthStep:
         result["dyno"] = run.dyno_name
         if result.get("refused"):
             admin = f"{ctx.env.require('api_url').rstrip('/')}/admin/"
-            raise ConflictError(f"{what} changed nothing: {result['refused']}",
-                                hint=f"resolve it in the Django admin ({admin}), then run the command again")
+            raise ConflictError(
+                f"{what} changed nothing: {result['refused']}",
+                hint=f"resolve it in the Django admin ({admin}), then run the command again",
+            )
         if apply:
             self._record(ctx, result)
         return result
@@ -113,8 +127,11 @@ class AuthStep:
                 detail = {"fields": fields, "dyno": result["dyno"]}
                 detail.update({"site_domain": self.wanted.site_domain} if key == "site" else {})
                 detail.update({"client_id": self.wanted.github_client_id} if key == "social_app" else {})
-                detail.update({"client_id": self.wanted.oauth_client_id,
-                               "redirect_uri": self.wanted.redirect_uri} if key == "oauth_application" else {})
+                detail.update(
+                    {"client_id": self.wanted.oauth_client_id, "redirect_uri": self.wanted.redirect_uri}
+                    if key == "oauth_application"
+                    else {}
+                )
                 ctx.record(action, **detail)
 
     def setup(self, ctx: "Context", *, dry_run: bool = False) -> dict[str, Any]:
@@ -132,8 +149,11 @@ class AuthStep:
         changes = to_changes(result["changes"])
         if not changes:
             return Check(Status.OK, f"sign-in is set up for {self.wanted.site_domain}", result["warnings"])
-        return Check(Status.PENDING, f"{len(changes)} sign-in setting(s) to change",
-                     [change.describe() for change in changes] + result["warnings"])
+        return Check(
+            Status.PENDING,
+            f"{len(changes)} sign-in setting(s) to change",
+            [change.describe() for change in changes] + result["warnings"],
+        )
 
     def plan(self, ctx: "Context") -> list[Change]:
         return to_changes(self.read(ctx)["changes"])
@@ -159,13 +179,20 @@ def _client_id_problem(option: str, max_length: int) -> Callable[[str], str | No
     return problem
 
 
-GITHUB_CLIENT_ID = Question("auth.github_client_id", "Client ID of the GitHub OAuth App users sign in with",
-                            validate=_client_id_problem("auth.github_client_id", SOCIALAPP_FIELD_MAX))
-OAUTH_CLIENT_ID = Question("auth.oauth_client_id", "Client ID of the web app's OAuth application "
-                           "(the frontend's VITE_APP_OAUTH_CLIENT_ID)", default=DEFAULT_OAUTH_CLIENT_ID,
-                           validate=_client_id_problem("auth.oauth_client_id", OAUTH_CLIENT_ID_MAX))
-GITHUB_CLIENT_SECRET = Question("auth.github_client_secret", "Client secret of the GitHub OAuth App", kind="secret",
-                                env_var=CLIENT_SECRET_VAR)
+GITHUB_CLIENT_ID = Question(
+    "auth.github_client_id",
+    "Client ID of the GitHub OAuth App users sign in with",
+    validate=_client_id_problem("auth.github_client_id", SOCIALAPP_FIELD_MAX),
+)
+OAUTH_CLIENT_ID = Question(
+    "auth.oauth_client_id",
+    "Client ID of the web app's OAuth application (the frontend's VITE_APP_OAUTH_CLIENT_ID)",
+    default=DEFAULT_OAUTH_CLIENT_ID,
+    validate=_client_id_problem("auth.oauth_client_id", OAUTH_CLIENT_ID_MAX),
+)
+GITHUB_CLIENT_SECRET = Question(
+    "auth.github_client_secret", "Client secret of the GitHub OAuth App", kind="secret", env_var=CLIENT_SECRET_VAR
+)
 
 
 class AuthInitStep(AnsweredStep):
@@ -181,12 +208,16 @@ class AuthInitStep(AnsweredStep):
     def build(self, ctx: "Context", values: list[Any]) -> AuthStep:
         github_client_id, oauth_client_id = values
         return AuthStep.from_environment(
-            ctx, github_client_id=github_client_id, oauth_client_id=oauth_client_id,
-            secret=lambda: validate_client_secret(self.answers.ask(GITHUB_CLIENT_SECRET), GITHUB_CLIENT_SECRET.key))
+            ctx,
+            github_client_id=github_client_id,
+            oauth_client_id=oauth_client_id,
+            secret=lambda: validate_client_secret(self.answers.ask(GITHUB_CLIENT_SECRET), GITHUB_CLIENT_SECRET.key),
+        )
 
     def unanswered(self) -> Check:
-        return Check(Status.PENDING, f"the client ids are not answered yet ({GITHUB_CLIENT_ID.key}, "
-                                     f"{OAUTH_CLIENT_ID.key})")
+        return Check(
+            Status.PENDING, f"the client ids are not answered yet ({GITHUB_CLIENT_ID.key}, {OAUTH_CLIENT_ID.key})"
+        )
 
     def placeholder_plan(self) -> list[Change]:
         return [Change(f"sign-in with {placeholder(GITHUB_CLIENT_ID)}", "set up")]

@@ -53,8 +53,9 @@ class AwsStep(InitStep):
         return ctx.env.bucket or self._ask(ctx, Question("aws.bucket", "Dandiset bucket name"))
 
     def user_name(self, ctx: "Context") -> str:
-        return ctx.env.iam_user or self._ask(ctx, Question(
-            "aws.iam_user", "IAM user the app uses for S3", default=default_iam_user(ctx.env.heroku_app)))
+        return ctx.env.iam_user or self._ask(
+            ctx, Question("aws.iam_user", "IAM user the app uses for S3", default=default_iam_user(ctx.env.heroku_app))
+        )
 
     def questions(self, ctx: "Context") -> list[Question]:
         found = []
@@ -79,16 +80,19 @@ class AwsStep(InitStep):
             add(Change(f"bucket {bucket_name}", "create", after=aws.region))
         if bucket.versioning != "Enabled":
             if bucket.exists:
-                survey.findings.append(f"bucket {bucket_name} has versioning "
-                                       f"{(bucket.versioning or 'never enabled').lower()}: deleted or overwritten "
-                                       "files could not be recovered")
+                survey.findings.append(
+                    f"bucket {bucket_name} has versioning "
+                    f"{(bucket.versioning or 'never enabled').lower()}: deleted or overwritten "
+                    "files could not be recovered"
+                )
             add(Change(f"versioning of bucket {bucket_name}", "enable", before=bucket.versioning, after="Enabled"))
         if bucket.public_access_block != PUBLIC_ACCESS_BLOCK:
             if bucket.exists:
                 blocking = sorted(k for k, v in (bucket.public_access_block or {}).items() if v)
                 survey.findings.append(
-                    f"bucket {bucket_name} public access block " + (f"blocks {', '.join(blocking)}" if blocking else
-                                                                    "is not set as Terraform sets it (all off)"))
+                    f"bucket {bucket_name} public access block "
+                    + (f"blocks {', '.join(blocking)}" if blocking else "is not set as Terraform sets it (all off)")
+                )
             add(Change(f"public access block of bucket {bucket_name}", "set", after="all four settings off"))
         # a user created now gets this ARN, so a policy naming it is already right
         user_arn = user.arn or f"arn:aws:iam::{aws.caller_identity()['account']}:user/{user_name}"
@@ -102,8 +106,9 @@ class AwsStep(InitStep):
         if self.manage and user.exists:
             orphans, unverified = self.orphaned_keys(ctx, user, app_key_id)
             for key_id in orphans:
-                survey.findings.append(f"access key {key_id} of IAM user {user_name} was created by dandiops "
-                                       "and is in no config var")
+                survey.findings.append(
+                    f"access key {key_id} of IAM user {user_name} was created by dandiops and is in no config var"
+                )
                 add(Change(f"access key {key_id} of IAM user {user_name}", "delete", before=key_id))
             survey.findings.extend(unverified)
         active = user.active_keys
@@ -141,20 +146,29 @@ class AwsStep(InitStep):
             except DandiopsError as exc:
                 unread.append(f"{app} ({exc.message})")
         if unread:
-            return [], [f"access key(s) {', '.join(candidates)} of IAM user {user.name}, created by dandiops, kept: "
-                        f"could not read the config vars of {', '.join(unread)} to see whether they hold them"]
+            return [], [
+                f"access key(s) {', '.join(candidates)} of IAM user {user.name}, created by dandiops, kept: "
+                f"could not read the config vars of {', '.join(unread)} to see whether they hold them"
+            ]
         return [k for k in candidates if k not in held], []
 
     def check(self, ctx: "Context") -> Check:
         survey = self.survey(ctx)
         if not survey.findings and not survey.changes:
             key = survey.app_key_id or "?"
-            return Check(Status.OK, f"bucket {survey.bucket.name} versioned and public-read with Terraform's policy; "
-                                    f"IAM user {survey.user.name} owns the app's key {key}")
+            return Check(
+                Status.OK,
+                f"bucket {survey.bucket.name} versioned and public-read with Terraform's policy; "
+                f"IAM user {survey.user.name} owns the app's key {key}",
+            )
         details = survey.findings or [c.describe() for c in survey.changes]
         if not self.manage:
-            return Check(Status.FAILED, f"{len(details)} difference(s) from Terraform's resources", details,
-                         hint="Terraform manages AWS here: fix the configuration in terraform_dir and apply")
+            return Check(
+                Status.FAILED,
+                f"{len(details)} difference(s) from Terraform's resources",
+                details,
+                hint="Terraform manages AWS here: fix the configuration in terraform_dir and apply",
+            )
         return Check(Status.PENDING, f"{len(details)} difference(s) from what Terraform makes", details)
 
     def plan(self, ctx: "Context") -> list[Change]:
@@ -166,8 +180,10 @@ class AwsStep(InitStep):
         if not changes:
             return []
         if not self.manage:
-            raise DandiopsError("AWS resources are managed by Terraform in this environment",
-                                hint="change them in terraform_dir and run `dandiops init --only infrastructure`")
+            raise DandiopsError(
+                "AWS resources are managed by Terraform in this environment",
+                hint="change them in terraform_dir and run `dandiops init --only infrastructure`",
+            )
         aws = ctx.aws()
         bucket, user = self.bucket_name(ctx), self.user_name(ctx)
         targets = {change.target for change in changes}
@@ -186,8 +202,10 @@ class AwsStep(InitStep):
         if f"policy of bucket {bucket}" in targets:
             user_arn = aws.user(user).arn
             if user_arn is None:  # it existed, or was created above, a moment ago
-                raise NotFoundError(f"IAM user {user} is gone, so the bucket policy cannot grant it access",
-                                    hint="run `dandiops init --only aws` again to create it")
+                raise NotFoundError(
+                    f"IAM user {user} is gone, so the bucket policy cannot grant it access",
+                    hint="run `dandiops init --only aws` again to create it",
+                )
             aws.put_bucket_policy(bucket, bucket_policy(bucket, user_arn))
             ctx.record("aws.bucket.policy", bucket=bucket, user=user_arn)
         planned_deletions = [c.before for c in changes if c.action == "delete" and c.target.startswith("access key ")]
@@ -199,8 +217,10 @@ class AwsStep(InitStep):
             try:
                 ctx.heroku().update_config_vars(app, {"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret})
             except (DandiopsError, KeyboardInterrupt):
-                ctx.reporter.warn(f"access key {key_id} of IAM user {user} may not have reached the config vars of "
-                                  f"{app}; the next `dandiops init` deletes it unless a config var holds it")
+                ctx.reporter.warn(
+                    f"access key {key_id} of IAM user {user} may not have reached the config vars of "
+                    f"{app}; the next `dandiops init` deletes it unless a config var holds it"
+                )
                 raise
             ctx.record("config-vars.set", keys=["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"])
         return changes

@@ -25,12 +25,20 @@ DEFAULT_AT = "02:00"
 DEFAULT_TIMEZONE = "America/New_York"  # the runbook's "2am EST"
 # The zone abbreviations the official CLI accepts after the hour (pg:backups:schedule --at).
 ZONE_ABBREVIATIONS = {
-    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
-    "MST": "America/Boise", "MDT": "America/Boise",
-    "CST": "America/Chicago", "CDT": "America/Chicago",
-    "EST": "America/New_York", "EDT": "America/New_York",
-    "Z": "UTC", "UTC": "UTC", "GMT": "Europe/London", "BST": "Europe/London",
-    "CET": "Europe/Paris", "CEST": "Europe/Paris",
+    "PST": "America/Los_Angeles",
+    "PDT": "America/Los_Angeles",
+    "MST": "America/Boise",
+    "MDT": "America/Boise",
+    "CST": "America/Chicago",
+    "CDT": "America/Chicago",
+    "EST": "America/New_York",
+    "EDT": "America/New_York",
+    "Z": "UTC",
+    "UTC": "UTC",
+    "GMT": "Europe/London",
+    "BST": "Europe/London",
+    "CET": "Europe/Paris",
+    "CEST": "Europe/Paris",
 }
 _AT = re.compile(r"^(?P<hour>\d{1,2}):(?P<minute>\d{2})(?:\s+(?P<zone>\S+))?$")
 
@@ -49,18 +57,20 @@ def parse_schedule_time(at: str | None, tz: str | None = None) -> ScheduleTime:
     text = (DEFAULT_AT if at is None else at).strip()
     match = _AT.match(text)
     if not match:
-        raise UsageError(f"--at {at!r} is not a time of day",
-                         hint="give the hour as HH:00 on a 24-hour clock, e.g. --at 02:00 or --at 23:00")
+        raise UsageError(
+            f"--at {at!r} is not a time of day",
+            hint="give the hour as HH:00 on a 24-hour clock, e.g. --at 02:00 or --at 23:00",
+        )
     hour, minute = int(match["hour"]), int(match["minute"])
     if hour > 23 or minute > 59:
         raise UsageError(f"--at {at!r} is not a time of day", hint="the hour runs from 00:00 to 23:00")
     if minute != 0:
-        raise UsageError(f"--at {at!r}: Heroku runs scheduled backups on the hour",
-                         hint=f"use --at {hour:02d}:00")
+        raise UsageError(f"--at {at!r}: Heroku runs scheduled backups on the hour", hint=f"use --at {hour:02d}:00")
     zone_in_at = match["zone"]
     if zone_in_at and tz and _zone_name(zone_in_at) != _zone_name(tz):
-        raise UsageError(f"--at names the zone {zone_in_at} and --tz names {tz}",
-                         hint="give the time zone once, with --tz")
+        raise UsageError(
+            f"--at names the zone {zone_in_at} and --tz names {tz}", hint="give the time zone once, with --tz"
+        )
     zone = tz if tz is not None else (zone_in_at or DEFAULT_TIMEZONE)  # an empty --tz is refused, not defaulted
     return ScheduleTime(hour=hour, timezone=validate_timezone(zone))
 
@@ -81,8 +91,10 @@ def validate_timezone(value: str) -> str:
     if not name:
         raise UsageError("the time zone is empty", hint="use an IANA time zone name such as America/New_York or UTC")
     if name.lower() in _MACHINE_ZONES:
-        raise UsageError(f"{value!r} names this machine's zone, not a zone Heroku can schedule in",
-                         hint="name the zone itself, such as America/New_York, Europe/Berlin or UTC")
+        raise UsageError(
+            f"{value!r} names this machine's zone, not a zone Heroku can schedule in",
+            hint="name the zone itself, such as America/New_York, Europe/Berlin or UTC",
+        )
     known = available_timezones()
     if known and name in known:
         return name
@@ -93,8 +105,11 @@ def validate_timezone(value: str) -> str:
         except (ZoneInfoNotFoundError, ValueError):
             pass
     close = sorted(z for z in known if z.lower() == name.lower() or z.lower().endswith("/" + name.lower()))
-    hint = (f"did you mean {close[0]}?" if close
-            else "use an IANA time zone name such as America/New_York, Europe/Berlin or UTC")
+    hint = (
+        f"did you mean {close[0]}?"
+        if close
+        else "use an IANA time zone name such as America/New_York, Europe/Berlin or UTC"
+    )
     raise UsageError(f"unknown time zone {value!r}", hint=hint)
 
 
@@ -110,9 +125,11 @@ def protection_warning(database: JsonObject, addon_name: str) -> str | None:
 
     if not continuous_protection(database):
         return None
-    return (f"continuous protection is On for {addon_name}: Heroku already keeps physical backups for rollback "
-            "and fork, and logical backups (these) of databases over about 20 GB are likely to fail; see "
-            "https://devcenter.heroku.com/articles/heroku-postgres-data-safety-and-continuous-protection")
+    return (
+        f"continuous protection is On for {addon_name}: Heroku already keeps physical backups for rollback "
+        "and fork, and logical backups (these) of databases over about 20 GB are likely to fail; see "
+        "https://devcenter.heroku.com/articles/heroku-postgres-data-safety-and-continuous-protection"
+    )
 
 
 def describe_schedule(schedule: JsonObject | None) -> str | None:
@@ -139,10 +156,13 @@ class BackupScheduleStep(InitStep):
     @classmethod
     def for_init(cls, answers: "Answers") -> "BackupScheduleStep":
         """The runbook's schedule unless the answers file names another hour or zone (never asked)."""
-        when = parse_schedule_time(answers.known(BACKUP_AT) or DEFAULT_AT,
-                                   answers.known(BACKUP_TIMEZONE) or DEFAULT_TIMEZONE)
-        return cls(when, missing_database_hint="the infrastructure step attaches one; run "
-                                               "`dandiops init --only infrastructure`")
+        when = parse_schedule_time(
+            answers.known(BACKUP_AT) or DEFAULT_AT, answers.known(BACKUP_TIMEZONE) or DEFAULT_TIMEZONE
+        )
+        return cls(
+            when,
+            missing_database_hint="the infrastructure step attaches one; run `dandiops init --only infrastructure`",
+        )
 
     def attachment(self, ctx: "Context") -> "DatabaseAttachment":
         from dandiops.providers.heroku_data import NoDatabaseError
@@ -171,9 +191,14 @@ class BackupScheduleStep(InitStep):
         existing = self.current(ctx)
         if existing and int(existing["hour"]) == self.when.hour and existing["timezone"] == self.when.timezone:
             return []
-        return [Change(target=f"backup schedule {attachment.schedule_name} ({attachment.addon_name})",
-                       action="replace" if existing else "create", before=describe_schedule(existing),
-                       after=str(self.when))]
+        return [
+            Change(
+                target=f"backup schedule {attachment.schedule_name} ({attachment.addon_name})",
+                action="replace" if existing else "create",
+                before=describe_schedule(existing),
+                after=str(self.when),
+            )
+        ]
 
     def check(self, ctx: "Context") -> Check:
         changes = self.plan(ctx)
@@ -185,20 +210,38 @@ class BackupScheduleStep(InitStep):
         if not changes:
             return []
         attachment = self.attachment(ctx)
-        ctx.heroku_data().create_transfer_schedule(attachment.addon_id, hour=self.when.hour,
-                                                  timezone=self.when.timezone,
-                                                  schedule_name=attachment.schedule_name)
-        ctx.record("backups.schedule", database=attachment.addon_name, schedule=attachment.schedule_name,
-                   hour=self.when.hour, timezone=self.when.timezone, replaced=changes[0].before)
+        ctx.heroku_data().create_transfer_schedule(
+            attachment.addon_id,
+            hour=self.when.hour,
+            timezone=self.when.timezone,
+            schedule_name=attachment.schedule_name,
+        )
+        ctx.record(
+            "backups.schedule",
+            database=attachment.addon_name,
+            schedule=attachment.schedule_name,
+            hour=self.when.hour,
+            timezone=self.when.timezone,
+            replaced=changes[0].before,
+        )
         return changes
 
 
 def unschedule_changes(ctx: "Context") -> tuple["DatabaseAttachment", list[JsonObject], list[Change]]:
     attachment = database_of(ctx)
-    schedules = [s for s in ctx.heroku_data().transfer_schedules(attachment.addon_id)
-                 if s.get("name") == attachment.schedule_name]
-    changes = [Change(target=f"backup schedule {s['name']} ({attachment.addon_name})", action="remove",
-                      before=describe_schedule(s)) for s in schedules]
+    schedules = [
+        s
+        for s in ctx.heroku_data().transfer_schedules(attachment.addon_id)
+        if s.get("name") == attachment.schedule_name
+    ]
+    changes = [
+        Change(
+            target=f"backup schedule {s['name']} ({attachment.addon_name})",
+            action="remove",
+            before=describe_schedule(s),
+        )
+        for s in schedules
+    ]
     return attachment, schedules, changes
 
 
@@ -219,15 +262,32 @@ def backup_status(ctx: "Context") -> dict[str, Any]:
     latest = max(backups, key=lambda t: t.get("num") or 0) if backups else None
     return {
         "app": ctx.env.heroku_app,
-        "database": {"addon": attachment.addon_name, "attachment": attachment.attachment_name,
-                     "plan": (info_value(database, "Plan") or [database.get("plan")])[0],
-                     "continuous_protection": continuous_protection(database)},
-        "schedules": [{"name": s["name"], "at": describe_schedule(s), "hour": int(s["hour"]),
-                       "timezone": s["timezone"], "retain_weeks": s.get("retain_weeks"),
-                       "retain_months": s.get("retain_months")} for s in schedules],
-        "latest_backup": None if latest is None else {
-            "name": backup_name(latest), "status": transfer_status(latest), "created_at": latest.get("created_at"),
-            "size": latest.get("processed_bytes"), "scheduled": bool(latest.get("schedule"))},
+        "database": {
+            "addon": attachment.addon_name,
+            "attachment": attachment.attachment_name,
+            "plan": (info_value(database, "Plan") or [database.get("plan")])[0],
+            "continuous_protection": continuous_protection(database),
+        },
+        "schedules": [
+            {
+                "name": s["name"],
+                "at": describe_schedule(s),
+                "hour": int(s["hour"]),
+                "timezone": s["timezone"],
+                "retain_weeks": s.get("retain_weeks"),
+                "retain_months": s.get("retain_months"),
+            }
+            for s in schedules
+        ],
+        "latest_backup": None
+        if latest is None
+        else {
+            "name": backup_name(latest),
+            "status": transfer_status(latest),
+            "created_at": latest.get("created_at"),
+            "size": latest.get("processed_bytes"),
+            "scheduled": bool(latest.get("schedule")),
+        },
         "warning": protection_warning(database, attachment.addon_name),
     }
 
@@ -238,7 +298,16 @@ def list_backups(ctx: "Context") -> list[dict[str, Any]]:
 
     database_of(ctx)
     backups = sorted(ctx.heroku_data().backups(ctx.env.heroku_app), key=lambda t: t.get("num") or 0, reverse=True)
-    return [{"name": backup_name(t), "status": transfer_status(t), "created_at": t.get("created_at"),
-             "finished_at": t.get("finished_at"), "size": t.get("processed_bytes"),
-             "database": t.get("from_name"), "scheduled": bool(t.get("schedule")), "uuid": t.get("uuid")}
-            for t in backups]
+    return [
+        {
+            "name": backup_name(t),
+            "status": transfer_status(t),
+            "created_at": t.get("created_at"),
+            "finished_at": t.get("finished_at"),
+            "size": t.get("processed_bytes"),
+            "database": t.get("from_name"),
+            "scheduled": bool(t.get("schedule")),
+            "uuid": t.get("uuid"),
+        }
+        for t in backups
+    ]

@@ -45,8 +45,10 @@ def validate_branch(name: str) -> str:
     elif ".." in name or "//" in name or "@{" in name or any(part.startswith(".") for part in name.split("/")):
         problem = "it contains .., //, @{ or a part starting with ."
     if problem:
-        raise UsageError(f"--branch {name!r} is not a valid branch name: {problem}",
-                         hint=f"use letters, digits, - _ . and /, e.g. {BRANCH_PREFIX}new; nothing was changed")
+        raise UsageError(
+            f"--branch {name!r} is not a valid branch name: {problem}",
+            hint=f"use letters, digits, - _ . and /, e.g. {BRANCH_PREFIX}new; nothing was changed",
+        )
     return name
 
 
@@ -111,10 +113,18 @@ class LogoPlan:
         return "pending"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"repo": self.repo, "base": self.base, "path": LOGO_PATH, "branch": self.branch,
-                "current": asdict(self.current) if self.current else None, "new": asdict(self.new),
-                "status": self.status, "actions": list(self.actions), "done": list(self.done),
-                "pull_request": {"number": self.pull_number, "url": self.pull_url} if self.pull_url else None}
+        return {
+            "repo": self.repo,
+            "base": self.base,
+            "path": LOGO_PATH,
+            "branch": self.branch,
+            "current": asdict(self.current) if self.current else None,
+            "new": asdict(self.new),
+            "status": self.status,
+            "actions": list(self.actions),
+            "done": list(self.done),
+            "pull_request": {"number": self.pull_number, "url": self.pull_url} if self.pull_url else None,
+        }
 
 
 def _read_logo(ctx: "Context", full_name: str, ref: str) -> tuple[bytes | None, str, int] | None:
@@ -123,8 +133,10 @@ def _read_logo(ctx: "Context", full_name: str, ref: str) -> tuple[bytes | None, 
     if found is None:
         return None
     if found.kind != "file":
-        raise UsageError(f"{LOGO_PATH} in {full_name} is a directory, not a file",
-                         hint="the web app expects an SVG file there; fix the repository first")
+        raise UsageError(
+            f"{LOGO_PATH} in {full_name} is a directory, not a file",
+            hint="the web app expects an SVG file there; fix the repository first",
+        )
     return found.content, found.sha, found.size
 
 
@@ -135,8 +147,10 @@ def plan_logo(ctx: "Context", data: bytes, *, branch: str | None = None) -> Logo
     base = client.default_branch(full_name)
     branch = branch or default_branch_name(data)
     if branch == base:
-        raise UsageError(f"--branch {branch} is the default branch of {full_name}",
-                         hint="the logo is proposed through a pull request from another branch; pick another name")
+        raise UsageError(
+            f"--branch {branch} is the default branch of {full_name}",
+            hint="the logo is proposed through a pull request from another branch; pick another name",
+        )
     current = _read_logo(ctx, full_name, base)
     current_file = None
     if current is not None:
@@ -167,11 +181,14 @@ def _pull_body(plan: LogoPlan) -> str:
 
     used = " and ".join(f"`{path}`" for path in USED_BY)
     verb = "Replaces" if plan.current else "Adds"
-    return (f"{verb} `{LOGO_PATH}`, the logo the web app shows in {used}.\n\n"
-            "| | size | sha | viewBox |\n|---|---|---|---|\n"
-            + (row("current", plan.current) if plan.current else "") + row("new", plan.new)
-            + "\nThe new file was checked before it was committed: well-formed SVG, no scripts, no event "
-            "handlers, no external references, at most 1 MiB.\n")
+    return (
+        f"{verb} `{LOGO_PATH}`, the logo the web app shows in {used}.\n\n"
+        "| | size | sha | viewBox |\n|---|---|---|---|\n"
+        + (row("current", plan.current) if plan.current else "")
+        + row("new", plan.new)
+        + "\nThe new file was checked before it was committed: well-formed SVG, no scripts, no event "
+        "handlers, no external references, at most 1 MiB.\n"
+    )
 
 
 def apply_logo(ctx: "Context", plan: LogoPlan, data: bytes) -> LogoPlan:
@@ -183,28 +200,55 @@ def apply_logo(ctx: "Context", plan: LogoPlan, data: bytes) -> LogoPlan:
         if "create-branch" in plan.actions:
             base_sha = client.ref_sha(full_name, f"heads/{plan.base}")
             if base_sha is None:
-                raise UsageError(f"the default branch {plan.base} of {full_name} has no commit",
-                                 hint="push a first commit to the repository")
+                raise UsageError(
+                    f"the default branch {plan.base} of {full_name} has no commit",
+                    hint="push a first commit to the repository",
+                )
             client.create_branch(full_name, plan.branch, base_sha)
             done.append("create-branch")
         if "commit" in plan.actions:
             existing = plan.branch_file_sha if plan.branch_exists else (plan.current.sha if plan.current else None)
             message = f"{'Replace' if existing else 'Add'} the web app's logo ({LOGO_PATH})"
-            client.update_file(full_name, LOGO_PATH, message=message, content=data, sha=existing or None,
-                               branch=plan.branch, what=f"committing {LOGO_PATH} on {plan.branch}")
+            client.update_file(
+                full_name,
+                LOGO_PATH,
+                message=message,
+                content=data,
+                sha=existing or None,
+                branch=plan.branch,
+                what=f"committing {LOGO_PATH} on {plan.branch}",
+            )
             done.append("commit")
         if "open-pull-request" in plan.actions:
-            pull = client.create_pull(full_name, base=plan.base, head=plan.branch,
-                                      title=f"{'Replace' if plan.current else 'Add'} the web app's logo",
-                                      body=_pull_body(plan))
+            pull = client.create_pull(
+                full_name,
+                base=plan.base,
+                head=plan.branch,
+                title=f"{'Replace' if plan.current else 'Add'} the web app's logo",
+                body=_pull_body(plan),
+            )
             plan.pull_number, plan.pull_url = pull.number, pull.html_url
             done.append("open-pull-request")
     except Exception as exc:
         if done:
-            ctx.record("branding.logo", "failed", repo=full_name, branch=plan.branch, sha=plan.new.sha, done=done,
-                       error=getattr(exc, "message", type(exc).__name__))
+            ctx.record(
+                "branding.logo",
+                "failed",
+                repo=full_name,
+                branch=plan.branch,
+                sha=plan.new.sha,
+                done=done,
+                error=getattr(exc, "message", type(exc).__name__),
+            )
         raise
-    ctx.record("branding.logo", repo=full_name, branch=plan.branch, base=plan.base, sha=plan.new.sha, done=done,
-               pull_request=plan.pull_url)
+    ctx.record(
+        "branding.logo",
+        repo=full_name,
+        branch=plan.branch,
+        base=plan.base,
+        sha=plan.new.sha,
+        done=done,
+        pull_request=plan.pull_url,
+    )
     plan.actions = []
     return plan

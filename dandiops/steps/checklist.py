@@ -39,30 +39,45 @@ class ChecklistItem:
 
 ITEMS = (
     ChecklistItem(
-        "email-alerts", "Heroku email alerts",
-        lambda env: f"In the Heroku dashboard, open {env.heroku_app} > Metrics > Configure Alerts and turn on "
-                    "email alerts for response time and failed requests; add the people to notify "
-                    "(`dandiops alerts` lists what else to set up and turns on runtime metrics).",
-        also_confirmed_by=("alerts.threshold-alerts", "alerts.alert-recipients")),
+        "email-alerts",
+        "Heroku email alerts",
+        lambda env: (
+            f"In the Heroku dashboard, open {env.heroku_app} > Metrics > Configure Alerts and turn on "
+            "email alerts for response time and failed requests; add the people to notify "
+            "(`dandiops alerts` lists what else to set up and turns on runtime metrics)."
+        ),
+        also_confirmed_by=("alerts.threshold-alerts", "alerts.alert-recipients"),
+    ),
     ChecklistItem(
-        "heroku-access", "Heroku access for the team",
-        lambda env: f"In the Heroku dashboard, open {env.heroku_app} > Access and give every maintainer the "
-                    "permissions they need (view, deploy, operate; manage only for admins); "
-                    "`dandiops access list` shows who has access now, `dandiops access add` grants it."
-                    + (f" Team: {env.team}." if env.team else "")),
+        "heroku-access",
+        "Heroku access for the team",
+        lambda env: (
+            f"In the Heroku dashboard, open {env.heroku_app} > Access and give every maintainer the "
+            "permissions they need (view, deploy, operate; manage only for admins); "
+            "`dandiops access list` shows who has access now, `dandiops access add` grants it."
+            + (f" Team: {env.team}." if env.team else "")
+        ),
+    ),
     ChecklistItem(
-        "netlify-site", "Netlify site for the web app",
-        lambda env: "In Netlify, import the archive repository with base directory web, build command "
-                    "`git fetch --tags && npm run build`, publish directory dist; set VITE_APP_DANDI_API_ROOT="
-                    f"{_api_origin(env)}/api/, VITE_APP_OAUTH_API_ROOT={_api_origin(env)}/oauth/ and "
-                    "VITE_APP_OAUTH_CLIENT_ID"
-                    + (f"; the site serves {env.web_url}." if env.web_url else ".")),
+        "netlify-site",
+        "Netlify site for the web app",
+        lambda env: (
+            "In Netlify, import the archive repository with base directory web, build command "
+            "`git fetch --tags && npm run build`, publish directory dist; set VITE_APP_DANDI_API_ROOT="
+            f"{_api_origin(env)}/api/, VITE_APP_OAUTH_API_ROOT={_api_origin(env)}/oauth/ and "
+            "VITE_APP_OAUTH_CLIENT_ID" + (f"; the site serves {env.web_url}." if env.web_url else ".")
+        ),
+    ),
     ChecklistItem(
-        "github-oauth-app", "GitHub OAuth app for sign-in",
-        lambda env: "In the GitHub organization's Settings > Developer settings > OAuth Apps, create an app "
-                    f"with callback URL {_api_origin(env)}/accounts/github/login/callback/, then store its "
-                    "client id and secret in the archive with `dandiops auth setup` (or as a GitHub Social "
-                    f"application in the Django admin, {_api_origin(env)}/admin/)."),
+        "github-oauth-app",
+        "GitHub OAuth app for sign-in",
+        lambda env: (
+            "In the GitHub organization's Settings > Developer settings > OAuth Apps, create an app "
+            f"with callback URL {_api_origin(env)}/accounts/github/login/callback/, then store its "
+            "client id and secret in the archive with `dandiops auth setup` (or as a GitHub Social "
+            f"application in the Django admin, {_api_origin(env)}/admin/)."
+        ),
+    ),
 )
 
 
@@ -80,8 +95,12 @@ class ChecklistStep(InitStep):
         return f"checklist.{self.item.name}"
 
     def question(self, ctx: "Context") -> Question:
-        return Question(self.memo_key, f"{self.item.title}: {self.item.instructions(ctx.env)}\n  Done?",
-                        kind="confirm", remember=False)
+        return Question(
+            self.memo_key,
+            f"{self.item.title}: {self.item.instructions(ctx.env)}\n  Done?",
+            kind="confirm",
+            remember=False,
+        )
 
     def questions(self, ctx: "Context") -> list[Question]:
         return [self.question(ctx)]

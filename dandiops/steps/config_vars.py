@@ -29,8 +29,11 @@ def mask_app_secrets(ctx: "Context") -> None:
     try:
         config = ctx.heroku().config_vars(app)
     except AuthError as exc:
-        raise AuthError(exc.message, hint="dandiops reads the config vars to mask their secret values: ask for "
-                        "access to them, or pass --show-secrets to see the output unmasked") from None
+        raise AuthError(
+            exc.message,
+            hint="dandiops reads the config vars to mask their secret values: ask for "
+            "access to them, or pass --show-secrets to see the output unmasked",
+        ) from None
     for value in secret_config_values(config):
         ctx.secret_registry.add(value)
 
@@ -44,11 +47,13 @@ def required_config_report(ctx: "Context", config: dict[str, str] | None = None)
     for var in REQUIRED_CONFIG_VARS:
         value = config.get(var.name)
         secret = var.secret or is_secret_config_var(var.name)
-        report.append({
-            "name": var.name,
-            "set": bool(value),
-            "secret": secret,
-            "value": None if secret or not value else value,
-            "provided_by": var.provided_by,
-        })
+        report.append(
+            {
+                "name": var.name,
+                "set": bool(value),
+                "secret": secret,
+                "value": None if secret or not value else value,
+                "provided_by": var.provided_by,
+            }
+        )
     return report

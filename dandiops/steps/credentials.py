@@ -36,8 +36,12 @@ def probe_heroku(ctx: "Context") -> Probe:
     detail = f"signed in as {account['email']}"
     expected = ctx.env.heroku_email
     if expected and expected != account["email"]:
-        return Probe("Heroku", Status.OK, detail + f"; heroku_email in dandiops.toml says {expected}",
-                     "the deploy workflows use HEROKU_EMAIL; make sure it matches the key's account")
+        return Probe(
+            "Heroku",
+            Status.OK,
+            detail + f"; heroku_email in dandiops.toml says {expected}",
+            "the deploy workflows use HEROKU_EMAIL; make sure it matches the key's account",
+        )
     return Probe("Heroku", Status.OK, detail)
 
 
@@ -73,8 +77,7 @@ def probe_github(ctx: "Context") -> Probe:
 
 
 Probes = tuple[tuple[str, Callable[["Context"], Probe]], ...]  # (service, probe)
-PROBES: Probes = (
-    ("Heroku", probe_heroku), ("GitHub", probe_github), ("AWS", probe_aws))
+PROBES: Probes = (("Heroku", probe_heroku), ("GitHub", probe_github), ("AWS", probe_aws))
 
 
 class CredentialsStep(InitStep):
@@ -100,10 +103,12 @@ class CredentialsStep(InitStep):
         if failed:
             first = failed[0]
             code = first.error.exit_code if first.error else ExitCode.CHECK_FAILED
-            raise DandiopsError("; ".join(f"{p.service}: {p.detail}" for p in failed),
-                                hint="; ".join(p.hint for p in failed if p.hint) or None, exit_code=code)
-        return Check(Status.OK, "; ".join(f"{p.service} {p.status.value}" for p in probes),
-                     [p.line() for p in probes])
+            raise DandiopsError(
+                "; ".join(f"{p.service}: {p.detail}" for p in failed),
+                hint="; ".join(p.hint for p in failed if p.hint) or None,
+                exit_code=code,
+            )
+        return Check(Status.OK, "; ".join(f"{p.service} {p.status.value}" for p in probes), [p.line() for p in probes])
 
     def plan(self, ctx: "Context") -> list[Change]:
         return []  # credentials are the operator's to fix; the check says how

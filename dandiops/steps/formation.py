@@ -21,19 +21,33 @@ if TYPE_CHECKING:
     from dandiops.app.context import Context
     from dandiops.providers.heroku import FormationUpdate
 
-SIZES = ("eco", "basic", "standard-1x", "standard-2x", "performance-m", "performance-l", "performance-l-ram",
-         "performance-xl", "performance-2xl")
+SIZES = (
+    "eco",
+    "basic",
+    "standard-1x",
+    "standard-2x",
+    "performance-m",
+    "performance-l",
+    "performance-l-ram",
+    "performance-xl",
+    "performance-2xl",
+)
 
 
 def parse_process(ptype: str, value: str) -> ProcessSpec:
     quantity, sep, size = value.strip().partition(":")
     if not sep or not quantity.isdigit() or size.lower() not in SIZES:
-        raise UsageError(f"invalid formation answer for {ptype}: {value!r}",
-                         hint=f"use QUANTITY:SIZE, e.g. 1:basic; sizes: {', '.join(SIZES)}")
+        raise UsageError(
+            f"invalid formation answer for {ptype}: {value!r}",
+            hint=f"use QUANTITY:SIZE, e.g. 1:basic; sizes: {', '.join(SIZES)}",
+        )
     spec = ProcessSpec(ptype, int(quantity), size.lower())
     if ptype == BEAT_PROCESS_TYPE and spec.quantity > 1:
-        raise UsageError(f"{ptype} cannot run {spec.quantity} dynos: celery beat runs inside it, so every extra "
-                         "dyno would run each scheduled task again", hint=f"use 1:{spec.size}")
+        raise UsageError(
+            f"{ptype} cannot run {spec.quantity} dynos: celery beat runs inside it, so every extra "
+            "dyno would run each scheduled task again",
+            hint=f"use 1:{spec.size}",
+        )
     return spec
 
 
@@ -59,8 +73,12 @@ class FormationStep(InitStep):
         answers = self.answers
         specs = []
         for default in default_formation(ctx.env.production):
-            question = Question(f"formation.{default.type}", f"Dynos for {default.type} (QUANTITY:SIZE)",
-                                default=default.describe(), validate=_validate(default.type))
+            question = Question(
+                f"formation.{default.type}",
+                f"Dynos for {default.type} (QUANTITY:SIZE)",
+                default=default.describe(),
+                validate=_validate(default.type),
+            )
             chosen = answers.known(question)
             specs.append(parse_process(default.type, chosen) if chosen else default)
         return specs
@@ -73,8 +91,10 @@ class FormationStep(InitStep):
             item = current.get(spec.type)
             if item is None:
                 undeclared.append(spec.type)
-                notes.append(f"process type {spec.type} is not in the formation yet: it appears with the first "
-                             "release whose Procfile declares it (deploy, then run `dandiops init --only formation`)")
+                notes.append(
+                    f"process type {spec.type} is not in the formation yet: it appears with the first "
+                    "release whose Procfile declares it (deploy, then run `dandiops init --only formation`)"
+                )
                 continue
             before = f"{item['quantity']}:{str(item['size']).lower()}"
             if before != spec.describe():
@@ -102,6 +122,5 @@ class FormationStep(InitStep):
             spec = parse_process(change.target.removeprefix("formation "), change.after)
             updates.append({"type": spec.type, "quantity": spec.quantity, "dyno_size": {"name": spec.size}})
         ctx.heroku().update_formation(ctx.env.heroku_app, updates)
-        ctx.record("formation.scale", updates={u["type"]: f"{u['quantity']}:{u['dyno_size']['name']}"
-                                               for u in updates})
+        ctx.record("formation.scale", updates={u["type"]: f"{u['quantity']}:{u['dyno_size']['name']}" for u in updates})
         return changes

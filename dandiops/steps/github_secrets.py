@@ -37,13 +37,13 @@ class GitHubSecretsStep(InitStep):
 
     def plan(self, ctx: "Context") -> list[Change]:
         existing = self.existing(ctx)
-        return [Change(f"Actions secret {name}", "set", secret=True) for name in DEPLOY_SECRETS
-                if name not in existing]
+        return [Change(f"Actions secret {name}", "set", secret=True) for name in DEPLOY_SECRETS if name not in existing]
 
     def value(self, ctx: "Context", name: str) -> str:
         if name == "HEROKU_API_KEY":
             return ctx.secrets.get(DEPLOY_KEY_ENV) or ctx.require_secret(
-                "HEROKU_API_KEY", hint=f"set {DEPLOY_KEY_ENV} (or HEROKU_API_KEY) to the key the deploys use")
+                "HEROKU_API_KEY", hint=f"set {DEPLOY_KEY_ENV} (or HEROKU_API_KEY) to the key the deploys use"
+            )
         if ctx.env.heroku_email:
             return ctx.env.heroku_email
         email: str = ctx.heroku().account()["email"]

@@ -50,8 +50,9 @@ class ListEdit:
 
 
 def host_edit(add: Iterable[str] = (), remove: Iterable[str] = ()) -> ListEdit:
-    return ListEdit(ALLOWED_HOSTS_VAR, [normalize_host(h) for h in add], [normalize_host(h) for h in remove],
-                    ignore_case=True)
+    return ListEdit(
+        ALLOWED_HOSTS_VAR, [normalize_host(h) for h in add], [normalize_host(h) for h in remove], ignore_case=True
+    )
 
 
 def origin_edit(add: Iterable[str] = (), remove: Iterable[str] = ()) -> ListEdit:
@@ -61,8 +62,10 @@ def origin_edit(add: Iterable[str] = (), remove: Iterable[str] = ()) -> ListEdit
 def current_lists(ctx: "Context") -> dict[str, list[str]]:
     """The allowed hosts and CORS origins the app has now."""
     config = ctx.heroku().config_vars(ctx.env.heroku_app)
-    return {"allowed_hosts": split_list(config.get(ALLOWED_HOSTS_VAR)),
-            "cors_allowed_origins": split_list(config.get(CORS_ORIGINS_VAR))}
+    return {
+        "allowed_hosts": split_list(config.get(ALLOWED_HOSTS_VAR)),
+        "cors_allowed_origins": split_list(config.get(CORS_ORIGINS_VAR)),
+    }
 
 
 def app_lock_path(app: str) -> Path:
@@ -82,8 +85,10 @@ def app_lock(app: str) -> Iterator[None]:
         try:
             held.enter_context(file_lock(path))
         except OSError as exc:
-            raise ConfigError(f"could not take the lock {path}.lock for app {app}: {exc.strerror}",
-                              hint="make that folder writable, or point XDG_STATE_HOME at one that is") from None
+            raise ConfigError(
+                f"could not take the lock {path}.lock for app {app}: {exc.strerror}",
+                hint="make that folder writable, or point XDG_STATE_HOME at one that is",
+            ) from None
         yield
 
 
@@ -93,13 +98,18 @@ def refuse_losing_api_host(ctx: "Context", changes: list[Change]) -> None:
 
     api_host = urlsplit(ctx.env.api_url).hostname if ctx.env.api_url else None
     for change in changes:
-        if api_host and change.target == f"{_CONFIG_VAR}{ALLOWED_HOSTS_VAR}" \
-                and allows(split_list(change.before), api_host) and not allows(split_list(change.after), api_host):
+        if (
+            api_host
+            and change.target == f"{_CONFIG_VAR}{ALLOWED_HOSTS_VAR}"
+            and allows(split_list(change.before), api_host)
+            and not allows(split_list(change.after), api_host)
+        ):
             raise UsageError(
                 f"refusing to stop allowing {api_host}, the host of api_url of environment {ctx.env.name}: "
                 f"without it in {ALLOWED_HOSTS_VAR} the API answers 400 Bad Request to every request",
                 hint="pass --force to remove it anyway (when the API moves, add its new host and change "
-                "api_url in dandiops.toml first)")
+                "api_url in dandiops.toml first)",
+            )
 
 
 class AllowedHostsStep(InitStep):
@@ -168,8 +178,10 @@ class AllowedHostsStep(InitStep):
             changes = [change for edit in edits if (change := edit.change(config.get(edit.var))) is not None]
             if not changes or attempt == WRITE_ROUNDS - 1:
                 break
-            ctx.reporter.info(f"{', '.join(_var(c) for c in changes)} changed while this edit was written "
-                              "(another edit at the same time); merging this edit into the new value")
+            ctx.reporter.info(
+                f"{', '.join(_var(c) for c in changes)} changed while this edit was written "
+                "(another edit at the same time); merging this edit into the new value"
+            )
             time.sleep(backoff.delay(attempt))  # random, so that two writers stop meeting in step
         final = {var: config.get(var, "") for var in before}
         if changes:
@@ -179,10 +191,12 @@ class AllowedHostsStep(InitStep):
                 f"{names} kept changing: after {WRITE_ROUNDS} writes this edit still does not hold "
                 f"(now {', '.join(repr(final[_var(c)]) for c in changes)})",
                 hint="another process or machine is editing the same config var; check it with "
-                "`dandiops hosts list` and run the command again")
+                "`dandiops hosts list` and run the command again",
+            )
         ctx.record("config-vars.set", keys=sorted(before), values=final)
-        return [Change(target=f"{_CONFIG_VAR}{var}", action="set", before=before[var], after=final[var])
-                for var in before]
+        return [
+            Change(target=f"{_CONFIG_VAR}{var}", action="set", before=before[var], after=final[var]) for var in before
+        ]
 
 
 def _var(change: Change) -> str:

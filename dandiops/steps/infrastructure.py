@@ -62,8 +62,11 @@ def desired_buildpacks(current: list[str]) -> list[str]:
 
 
 def buildpacks_in_order(current: list[str]) -> bool:
-    return (VERSION_BUILDPACK in current and PYTHON_BUILDPACK in current
-            and current.index(VERSION_BUILDPACK) < current.index(PYTHON_BUILDPACK))
+    return (
+        VERSION_BUILDPACK in current
+        and PYTHON_BUILDPACK in current
+        and current.index(VERSION_BUILDPACK) < current.index(PYTHON_BUILDPACK)
+    )
 
 
 class HerokuBootstrapStep(InitStep):
@@ -94,16 +97,21 @@ class HerokuBootstrapStep(InitStep):
         installations = heroku.buildpack_installations(name)
         addons = heroku.addons(name)
         return AppSurvey(
-            exists=True, team=(app.get("team") or {}).get("name"), region=app["region"]["name"],
+            exists=True,
+            team=(app.get("team") or {}).get("name"),
+            region=app["region"]["name"],
             buildpacks=[buildpack_ident(item) for item in sorted(installations, key=lambda i: i["ordinal"])],
-            addons={a["addon_service"]["name"]: a["plan"]["name"] for a in addons})
+            addons={a["addon_service"]["name"]: a["plan"]["name"] for a in addons},
+        )
 
     def _conflicts(self, ctx: "Context", survey: AppSurvey) -> list[str]:
         env = ctx.env
         problems = []
         if env.team and survey.team != env.team:
-            problems.append(f"app {env.heroku_app} belongs to {survey.team or 'a personal account'}, "
-                            f"dandiops.toml says team {env.team}")
+            problems.append(
+                f"app {env.heroku_app} belongs to {survey.team or 'a personal account'}, "
+                f"dandiops.toml says team {env.team}"
+            )
         if survey.region and survey.region != env.region:
             problems.append(f"app {env.heroku_app} is in region {survey.region}, dandiops.toml says {env.region}")
         return problems
@@ -115,9 +123,14 @@ class HerokuBootstrapStep(InitStep):
             owner = f"team {env.team}" if env.team else "your personal account"
             changes.append(Change(f"app {env.heroku_app}", "create", after=f"{owner}, region {env.region}"))
         if not buildpacks_in_order(survey.buildpacks):
-            changes.append(Change(f"buildpacks of {env.heroku_app}", "set",
-                                  before=", ".join(survey.buildpacks) if survey.exists else None,
-                                  after=", ".join(desired_buildpacks(survey.buildpacks))))
+            changes.append(
+                Change(
+                    f"buildpacks of {env.heroku_app}",
+                    "set",
+                    before=", ".join(survey.buildpacks) if survey.exists else None,
+                    after=", ".join(desired_buildpacks(survey.buildpacks)),
+                )
+            )
         for service in ADDON_SERVICES:
             if service not in survey.addons:
                 changes.append(Change(f"add-on {service}", "create", after=self.addon_plan(ctx, service)))
@@ -127,17 +140,23 @@ class HerokuBootstrapStep(InitStep):
         survey = self.survey(ctx)
         conflicts = self._conflicts(ctx, survey) if survey.exists else []
         if conflicts:
-            return Check(Status.FAILED, conflicts[0], conflicts,
-                         hint="Heroku cannot move an app between teams or regions here: fix dandiops.toml or use "
-                              "a new app")
+            return Check(
+                Status.FAILED,
+                conflicts[0],
+                conflicts,
+                hint="Heroku cannot move an app between teams or regions here: fix dandiops.toml or use a new app",
+            )
         changes = self._changes(ctx, survey)
-        notes = [f"add-on {service} is on plan {plan}, Terraform's is {self.addon_plan(ctx, service)}"
-                 for service, plan in survey.addons.items()
-                 if service in ADDON_SERVICES and plan != self.addon_plan(ctx, service)]
+        notes = [
+            f"add-on {service} is on plan {plan}, Terraform's is {self.addon_plan(ctx, service)}"
+            for service, plan in survey.addons.items()
+            if service in ADDON_SERVICES and plan != self.addon_plan(ctx, service)
+        ]
         if not changes:
             return Check(Status.OK, "app, buildpacks and add-ons are in place", notes)
-        summary = (f"app {ctx.env.heroku_app} does not exist" if not survey.exists
-                   else f"{len(changes)} change(s) to make")
+        summary = (
+            f"app {ctx.env.heroku_app} does not exist" if not survey.exists else f"{len(changes)} change(s) to make"
+        )
         return Check(Status.PENDING, summary, [c.describe() for c in changes] + notes)
 
     def plan(self, ctx: "Context") -> list[Change]:
@@ -227,11 +246,18 @@ class TerraformStep(InitStep):
         if result.exit_code == NO_CHANGES:
             return Check(Status.OK, "terraform plan: no changes")
         if result.exit_code == CHANGES:
-            return Check(Status.PENDING, result.summary or f"{len(result.changes)} change(s)",
-                         [c.describe() for c in result.changes])
+            return Check(
+                Status.PENDING,
+                result.summary or f"{len(result.changes)} change(s)",
+                [c.describe() for c in result.changes],
+            )
         details = result.errors or result.raw_output[-10:] or [f"terraform exited with {result.exit_code}"]
-        return Check(Status.FAILED, f"terraform plan failed: {details[0]}", details,
-                     hint=f"fix what Terraform reports in {ctx.env.terraform_dir}, then run `dandiops init` again")
+        return Check(
+            Status.FAILED,
+            f"terraform plan failed: {details[0]}",
+            details,
+            hint=f"fix what Terraform reports in {ctx.env.terraform_dir}, then run `dandiops init` again",
+        )
 
     def plan(self, ctx: "Context") -> list[Change]:
         from dandiops.providers.terraform import CHANGES
@@ -242,14 +268,20 @@ class TerraformStep(InitStep):
         else:
             result = self._plan(ctx)
         if result.exit_code not in (0, CHANGES):
-            raise DandiopsError(f"terraform plan failed: {(result.errors or ['see above'])[0]}",
-                                hint=f"run `terraform plan` in {ctx.env.terraform_dir} to see the whole output")
+            raise DandiopsError(
+                f"terraform plan failed: {(result.errors or ['see above'])[0]}",
+                hint=f"run `terraform plan` in {ctx.env.terraform_dir} to see the whole output",
+            )
         return [Change(target=c.address, action=c.action) for c in result.changes]
 
     def confirmation(self, ctx: "Context", count: int | None = None) -> Question:
         what = f"{count} Terraform change(s)" if count is not None else "the Terraform changes"
-        return Question("infrastructure.terraform_apply", f"Apply {what} in {ctx.env.terraform_dir}?",
-                        kind="confirm", remember=False)
+        return Question(
+            "infrastructure.terraform_apply",
+            f"Apply {what} in {ctx.env.terraform_dir}?",
+            kind="confirm",
+            remember=False,
+        )
 
     def questions(self, ctx: "Context") -> list[Question]:
         return [] if ctx.yes else [self.confirmation(ctx)]
@@ -260,8 +292,10 @@ class TerraformStep(InitStep):
         if not ctx.yes:
             if not self.answers.ask(self.confirmation(ctx, len(changes))):
                 self.discard()
-                raise Aborted("Terraform changes were not applied; nothing was changed",
-                              hint="review them with `dandiops init --dry-run`, then run again and confirm")
+                raise Aborted(
+                    "Terraform changes were not applied; nothing was changed",
+                    hint="review them with `dandiops init --dry-run`, then run again and confirm",
+                )
         if self._plan_file is None:
             self._plan(ctx)
         terraform = self.terraform(ctx, stream=True)
@@ -271,8 +305,9 @@ class TerraformStep(InitStep):
             self.discard()
         if result.exit_code != 0:
             ctx.record("terraform.apply", "failed", errors=result.errors[:5])
-            raise DandiopsError(f"terraform apply failed: {(result.errors or result.raw_output[-1:] or ['?'])[0]}",
-                                hint="fix what Terraform reports, then run `dandiops init` again (it re-plans)")
+            raise DandiopsError(
+                f"terraform apply failed: {(result.errors or result.raw_output[-1:] or ['?'])[0]}",
+                hint="fix what Terraform reports, then run `dandiops init` again (it re-plans)",
+            )
         ctx.record("terraform.apply", summary=result.summary, changes=len(changes))
         return changes
-

@@ -68,8 +68,7 @@ class LineCollector:
             self._echo(line + "\n")
 
 
-def _seconds(ctx: "Context", setting: str, option: str, value: float | None,
-             default: float | None) -> float | None:
+def _seconds(ctx: "Context", setting: str, option: str, value: float | None, default: float | None) -> float | None:
     """A time limit from `option` (a bad one is exit 2), else the `setting` (exit 3), else `default`;
     None means no limit."""
     if value is not None:
@@ -93,8 +92,13 @@ def _limit(seconds: float, name: str, error: type[DandiopsError], example: str) 
     return seconds if seconds > 0 else None
 
 
-def time_limits(ctx: "Context", *, start_timeout: float | None = None, silence_timeout: float | None = None,
-                default_silence: float | None = DEFAULT_SILENCE_TIMEOUT) -> "TimeLimits":
+def time_limits(
+    ctx: "Context",
+    *,
+    start_timeout: float | None = None,
+    silence_timeout: float | None = None,
+    default_silence: float | None = DEFAULT_SILENCE_TIMEOUT,
+) -> "TimeLimits":
     """The dyno time limits from the options given, else the settings; a limit of 0 means none."""
     from dandiops.providers.dyno import TimeLimits
 
@@ -107,8 +111,9 @@ def dyno_client(ctx: "Context", limits: "TimeLimits | None" = None) -> "OneOffDy
     """A one-off dyno client for the environment's app."""
     from dandiops.providers.dyno import CA_FILE_VAR, OneOffDynos
 
-    return OneOffDynos(ctx.heroku(), ctx.env.heroku_app, ca_file=ctx.setting(CA_FILE_VAR),
-                       limits=limits or time_limits(ctx))
+    return OneOffDynos(
+        ctx.heroku(), ctx.env.heroku_app, ca_file=ctx.setting(CA_FILE_VAR), limits=limits or time_limits(ctx)
+    )
 
 
 def stderr_echo(ctx: "Context") -> Callable[[str], None]:
@@ -121,8 +126,9 @@ def stderr_echo(ctx: "Context") -> Callable[[str], None]:
     return echo
 
 
-def run_in_dyno(ctx: "Context", command: str, *, env: Mapping[str, str] | None = None, echo: bool = True,
-                what: str) -> DynoRun:
+def run_in_dyno(
+    ctx: "Context", command: str, *, env: Mapping[str, str] | None = None, echo: bool = True, what: str
+) -> DynoRun:
     """Run `command` in a one-off dyno, collecting its output lines."""
     collector = LineCollector(stderr_echo(ctx) if echo else None)
     ctx.reporter.step(f"{what}: one-off dyno on {ctx.env.heroku_app}")
@@ -137,7 +143,8 @@ def require_result(run: DynoRun, what: str) -> dict[str, Any]:
         tail = run.output(10)
         raise DandiopsError(
             f"{what} failed in dyno {run.dyno_name}: the command exited with status {run.exit_status}"
-            + (" without a result" if result is None else "") + (f"; its last output:\n{tail}" if tail else ""),
+            + (" without a result" if result is None else "")
+            + (f"; its last output:\n{tail}" if tail else ""),
             hint="read the error above; if the app's code or database is not ready, deploy and release first",
         )
     return result

@@ -70,9 +70,13 @@ def gather_status(ctx: "Context") -> StatusReport:
         dynos_read = pool.submit(heroku.dynos, name)
         releases_read = pool.submit(heroku.releases, name, limit=1)
         addons_read = pool.submit(heroku.addons, name)
-        app, formation_list, dynos, releases, addons = (app_read.result(), formation_read.result(),
-                                                        dynos_read.result(), releases_read.result(),
-                                                        addons_read.result())
+        app, formation_list, dynos, releases, addons = (
+            app_read.result(),
+            formation_read.result(),
+            dynos_read.result(),
+            releases_read.result(),
+            addons_read.result(),
+        )
 
     formation = {f["type"]: f for f in formation_list}
     warnings: list[str] = []
@@ -92,8 +96,10 @@ def gather_status(ctx: "Context") -> StatusReport:
             warnings.append(f"{ptype} is scaled to 0")
         if ptype == BEAT_PROCESS_TYPE and item["quantity"] > 1:
             note = "celery beat runs in every worker dyno"
-            warnings.append(f"{ptype} has {item['quantity']} dynos: celery beat runs inside it, so scheduled "
-                            f"tasks run {item['quantity']} times; scale it to 1")
+            warnings.append(
+                f"{ptype} has {item['quantity']} dynos: celery beat runs inside it, so scheduled "
+                f"tasks run {item['quantity']} times; scale it to 1"
+            )
         processes.append({"type": ptype, "quantity": item["quantity"], "size": item["size"], "note": note})
     extra = sorted(set(formation) - set(SCALED_PROCESS_TYPES))
     for ptype in extra:
@@ -101,16 +107,37 @@ def gather_status(ctx: "Context") -> StatusReport:
 
     last = releases[0] if releases else None
     return {
-        "app": {"name": app["name"], "stack": app["stack"]["name"], "region": app["region"]["name"],
-                "team": (app.get("team") or {}).get("name"), "web_url": app["web_url"],
-                "maintenance": app["maintenance"]},
+        "app": {
+            "name": app["name"],
+            "stack": app["stack"]["name"],
+            "region": app["region"]["name"],
+            "team": (app.get("team") or {}).get("name"),
+            "web_url": app["web_url"],
+            "maintenance": app["maintenance"],
+        },
         "processes": processes,
-        "dynos": [{"name": d["name"], "state": d["state"], "size": d["size"], "command": d["command"],
-                   "since": d["updated_at"]} for d in dynos],
-        "last_release": None if last is None else {
-            "version": last["version"], "status": last["status"], "description": last["description"],
-            "created_at": last["created_at"], "user": last["user"]["email"]},
-        "addons": [{"name": a["name"], "service": a["addon_service"]["name"], "plan": a["plan"]["name"],
-                    "state": a["state"]} for a in addons],
+        "dynos": [
+            {
+                "name": d["name"],
+                "state": d["state"],
+                "size": d["size"],
+                "command": d["command"],
+                "since": d["updated_at"],
+            }
+            for d in dynos
+        ],
+        "last_release": None
+        if last is None
+        else {
+            "version": last["version"],
+            "status": last["status"],
+            "description": last["description"],
+            "created_at": last["created_at"],
+            "user": last["user"]["email"],
+        },
+        "addons": [
+            {"name": a["name"], "service": a["addon_service"]["name"], "plan": a["plan"]["name"], "state": a["state"]}
+            for a in addons
+        ],
         "warnings": warnings,
     }

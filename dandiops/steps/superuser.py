@@ -41,8 +41,11 @@ class SuperuserStep:
         if not found["exists"]:
             return Check(Status.PENDING, f"no user {self.email} yet")
         if not found.get("is_superuser"):
-            return Check(Status.OK, f"{self.email} exists but is not a superuser",
-                         ["dandiops leaves existing users alone; grant it in the Django admin if intended"])
+            return Check(
+                Status.OK,
+                f"{self.email} exists but is not a superuser",
+                ["dandiops leaves existing users alone; grant it in the Django admin if intended"],
+            )
         return Check(Status.OK, f"superuser {self.email} exists")
 
     def plan(self, ctx: "Context") -> list[Change]:
@@ -69,8 +72,9 @@ class SuperuserStep:
             ctx.record("superuser.create", email=self.email, dyno=result.get("dyno"))
         return result
 
-    def _run(self, ctx: "Context", request: dict[str, str], *, what: str,
-             password: str | None = None) -> dict[str, Any]:
+    def _run(
+        self, ctx: "Context", request: dict[str, str], *, what: str, password: str | None = None
+    ) -> dict[str, Any]:
         env = {REQUEST_VAR: encode_request(request), SUPERUSER_EMAIL_VAR: self.email}
         if password is not None:
             env[SUPERUSER_PASSWORD_VAR] = password
@@ -81,10 +85,14 @@ class SuperuserStep:
 
 
 # --- for `dandiops init`: the same step with its email and password as questions ---------------------
-SUPERUSER_EMAIL = Question("superuser.email", "Email of the Django superuser (use one not tied to your GitHub "
-                                               "account)", validate=superuser_email_problem)
-SUPERUSER_PASSWORD = Question("superuser.password", "Password for the Django superuser", kind="secret",
-                              env_var="DJANGO_SUPERUSER_PASSWORD")
+SUPERUSER_EMAIL = Question(
+    "superuser.email",
+    "Email of the Django superuser (use one not tied to your GitHub account)",
+    validate=superuser_email_problem,
+)
+SUPERUSER_PASSWORD = Question(
+    "superuser.password", "Password for the Django superuser", kind="secret", env_var="DJANGO_SUPERUSER_PASSWORD"
+)
 
 
 class SuperuserInitStep(AnsweredStep):

@@ -30,9 +30,17 @@ class UserChange:
     skip_missing: bool = False
 
     @classmethod
-    def build(cls, action: str, *, emails: list[str], file_emails: list[str] | None = None,
-              domain: str | None = None, reason: str | None = None, send_email: bool = True,
-              skip_missing: bool = False) -> "UserChange":
+    def build(
+        cls,
+        action: str,
+        *,
+        emails: list[str],
+        file_emails: list[str] | None = None,
+        domain: str | None = None,
+        reason: str | None = None,
+        send_email: bool = True,
+        skip_missing: bool = False,
+    ) -> "UserChange":
         """Validate everything up front; raises UsageError and changes nothing on bad input."""
         if action not in ("approve", "reject"):
             raise ValueError(action)
@@ -45,30 +53,47 @@ class UserChange:
             valid = validate_emails(valid + validate_emails(file_emails, source="--from-file"))
         if domain is not None:
             if valid:
-                raise UsageError("--domain approves every pending user of a domain; it does not mix with emails",
-                                 hint="run it on its own, then approve the individual emails separately")
+                raise UsageError(
+                    "--domain approves every pending user of a domain; it does not mix with emails",
+                    hint="run it on its own, then approve the individual emails separately",
+                )
             domain = validate_domain(domain)
         elif not valid:
-            raise UsageError(f"no users to {action}",
-                             hint="name EMAIL arguments or pass --from-file PATH"
-                             + (" or --domain DOMAIN" if action == "approve" else ""))
-        change = cls(action=action, emails=valid, domain=domain, reason=reason, send_email=send_email,
-                     skip_missing=skip_missing)
+            raise UsageError(
+                f"no users to {action}",
+                hint="name EMAIL arguments or pass --from-file PATH"
+                + (" or --domain DOMAIN" if action == "approve" else ""),
+            )
+        change = cls(
+            action=action, emails=valid, domain=domain, reason=reason, send_email=send_email, skip_missing=skip_missing
+        )
         if len(change.encoded(dry_run=False)) > MAX_REQUEST_CHARS:
-            raise UsageError(f"{len(valid)} emails are too many for one dyno's environment",
-                             hint="split the file into smaller batches (a few thousand emails each)")
+            raise UsageError(
+                f"{len(valid)} emails are too many for one dyno's environment",
+                hint="split the file into smaller batches (a few thousand emails each)",
+            )
         return change
 
     def request(self, *, dry_run: bool) -> dict[str, Any]:
-        return {"action": self.action, "emails": self.emails, "domain": self.domain, "reason": self.reason,
-                "send_email": self.send_email, "skip_missing": self.skip_missing, "dry_run": dry_run}
+        return {
+            "action": self.action,
+            "emails": self.emails,
+            "domain": self.domain,
+            "reason": self.reason,
+            "send_email": self.send_email,
+            "skip_missing": self.skip_missing,
+            "dry_run": dry_run,
+        }
 
     def encoded(self, *, dry_run: bool) -> str:
         return encode_request(self.request(dry_run=dry_run))
 
     def describe(self) -> str:
-        who = f"every pending user @{self.domain}" if self.domain else (
-            self.emails[0] if len(self.emails) == 1 else f"{len(self.emails)} users")
+        who = (
+            f"every pending user @{self.domain}"
+            if self.domain
+            else (self.emails[0] if len(self.emails) == 1 else f"{len(self.emails)} users")
+        )
         return f"{self.action} {who}"
 
 
@@ -90,8 +115,7 @@ def show_user(ctx: "Context", email: str) -> dict[str, Any]:
     result = _run(ctx, {"action": "show", "email": email}, f"looking up {email}")
     if result["user"] is None:
         if result.get("ambiguous"):
-            raise NotFoundError(f"{email} matches more than one archive user",
-                                hint="look them up in the Django admin")
+            raise NotFoundError(f"{email} matches more than one archive user", hint="look them up in the Django admin")
         raise NotFoundError(f"no archive user {email}", hint="check the spelling; `dandiops users list` shows all")
     user: dict[str, Any] = result["user"]
     return user
@@ -104,12 +128,19 @@ def change_users(ctx: "Context", change: UserChange, *, dry_run: bool = False) -
     if missing and not change.skip_missing:
         shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
         detail = "not archive users" if not result["ambiguous"] else "not archive users or match several users"
-        raise NotFoundError(f"{len(missing)} of the emails are {detail}: {shown}; nothing was changed",
-                            hint="fix them, or pass --skip-missing to apply the rest")
+        raise NotFoundError(
+            f"{len(missing)} of the emails are {detail}: {shown}; nothing was changed",
+            hint="fix them, or pass --skip-missing to apply the rest",
+        )
     if result["applied"]:
         unsent = {failure["email"] for failure in result["email_failures"]}
         for item in result["changed"]:
-            ctx.record(f"user.{change.action}", email=item["email"], previous_status=item["from"],
-                       email_sent=change.send_email and item["email"] not in unsent, dyno=result["dyno"],
-                       **({"reason": change.reason} if change.reason else {}))
+            ctx.record(
+                f"user.{change.action}",
+                email=item["email"],
+                previous_status=item["from"],
+                email_sent=change.send_email and item["email"] not in unsent,
+                dyno=result["dyno"],
+                **({"reason": change.reason} if change.reason else {}),
+            )
     return result

@@ -24,8 +24,16 @@ def known_answer_keys() -> frozenset[str]:
     keys |= {f"formation.{ptype}" for ptype in SCALED_PROCESS_TYPES}
     keys |= {f"addons.{service}" for service in ADDON_SERVICES}
     keys |= {f"checklist.{item.name}" for item in ITEMS}
-    keys |= {"superuser.email", "backups.at", "backups.timezone", "aws.bucket", "aws.iam_user",
-             "auth.github_client_id", "auth.oauth_client_id", "infrastructure.terraform_apply"}
+    keys |= {
+        "superuser.email",
+        "backups.at",
+        "backups.timezone",
+        "aws.bucket",
+        "aws.iam_user",
+        "auth.github_client_id",
+        "auth.oauth_client_id",
+        "infrastructure.terraform_apply",
+    }
     return frozenset(keys)
 
 
@@ -36,15 +44,18 @@ def load_answers_file(path: str | Path) -> dict[str, Any]:
     whose content is wrong is a configuration error (exit 3) naming what to fix."""
     path = Path(path)
     if not path.is_file():
-        raise UsageError(f"answers file {path} does not exist" + (" (it is a folder)" if path.is_dir() else ""),
-                         hint="check the path given to --answers")
+        raise UsageError(
+            f"answers file {path} does not exist" + (" (it is a folder)" if path.is_dir() else ""),
+            hint="check the path given to --answers",
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"answers file {path} is not UTF-8 text", hint="save it as UTF-8") from None
     except OSError as exc:
-        raise ConfigError(f"answers file {path} cannot be read ({exc.strerror or exc})",
-                          hint="check the file's permissions") from None
+        raise ConfigError(
+            f"answers file {path} cannot be read ({exc.strerror or exc})", hint="check the file's permissions"
+        ) from None
     if path.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(text)
@@ -59,27 +70,36 @@ def load_answers_file(path: str | Path) -> dict[str, Any]:
         except yaml.YAMLError as exc:
             raise ConfigError(f"answers file {path} is not valid YAML: {exc}", hint="fix the line it names") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"answers file {path} must hold sections (config:, checklist:, ...)",
-                          hint="see docs/init.md for the layout")
+        raise ConfigError(
+            f"answers file {path} must hold sections (config:, checklist:, ...)", hint="see docs/init.md for the layout"
+        )
     flat: dict[str, Any] = {}
     for section, values in data.items():
         if not isinstance(values, dict):
-            raise ConfigError(f"answers file {path}: {section} must be a section of name: value pairs",
-                              hint=f"write `{section}:` followed by indented `name: value` lines")
+            raise ConfigError(
+                f"answers file {path}: {section} must be a section of name: value pairs",
+                hint=f"write `{section}:` followed by indented `name: value` lines",
+            )
         for name, value in values.items():
             if isinstance(value, (dict, list)) or value is None:
-                raise ConfigError(f"answers file {path}: {section}.{name} must be a single value",
-                                  hint="give a string, number or true/false")
+                raise ConfigError(
+                    f"answers file {path}: {section}.{name} must be a single value",
+                    hint="give a string, number or true/false",
+                )
             flat[f"{section}.{name}"] = value if isinstance(value, bool) else str(value)
     secrets = sorted(key for key in flat if _looks_secret(key))
     if secrets:
-        raise ConfigError(f"answers file {path} holds secret values ({', '.join(secrets)}); it must never hold secrets",
-                          hint="remove them and set them as environment variables (or in .env.ENV, mode 600), "
-                               "or answer them at the hidden prompt")
+        raise ConfigError(
+            f"answers file {path} holds secret values ({', '.join(secrets)}); it must never hold secrets",
+            hint="remove them and set them as environment variables (or in .env.ENV, mode 600), "
+            "or answer them at the hidden prompt",
+        )
     unknown = sorted(set(flat) - known_answer_keys())
     if unknown:
-        raise ConfigError(f"answers file {path} has unknown keys: {', '.join(unknown)}",
-                          hint="check their spelling; docs/init.md lists every section and key init asks")
+        raise ConfigError(
+            f"answers file {path} has unknown keys: {', '.join(unknown)}",
+            hint="check their spelling; docs/init.md lists every section and key init asks",
+        )
     return flat
 
 

@@ -42,8 +42,14 @@ class StepOutcome:
     changes: list[Change] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"step": self.name, "title": self.title, "status": self.status.value, "detail": self.detail,
-                "details": list(self.details), "changes": [c.to_dict() for c in self.changes]}
+        return {
+            "step": self.name,
+            "title": self.title,
+            "status": self.status.value,
+            "detail": self.detail,
+            "details": list(self.details),
+            "changes": [c.to_dict() for c in self.changes],
+        }
 
 
 @dataclass
@@ -59,11 +65,16 @@ class WizardResult:
         return [o for o in self.outcomes if o.status not in DONE]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"dry_run": self.dry_run, "resumed_from": self.resumed_from,
-                "steps": [o.to_dict() for o in self.outcomes],
-                "ran": [o.name for o in self.outcomes], "not_run": list(self.not_selected),
-                "error": None if self.error is None else {"message": self.error.message, "hint": self.error.hint,
-                                                          "exit_code": int(self.error.exit_code)}}
+        return {
+            "dry_run": self.dry_run,
+            "resumed_from": self.resumed_from,
+            "steps": [o.to_dict() for o in self.outcomes],
+            "ran": [o.name for o in self.outcomes],
+            "not_run": list(self.not_selected),
+            "error": None
+            if self.error is None
+            else {"message": self.error.message, "hint": self.error.hint, "exit_code": int(self.error.exit_code)},
+        }
 
 
 def validate_selection(names: Sequence[str], only: Sequence[str] = (), start: str | None = None) -> list[str]:
@@ -83,7 +94,7 @@ def select_steps(steps: Sequence[InitStep], only: Sequence[str] = (), start: str
     if wanted:
         return [step for step in steps if step.name in wanted]
     if start:
-        return list(steps[names.index(start):])
+        return list(steps[names.index(start) :])
     return list(steps)
 
 
@@ -126,13 +137,20 @@ class RememberedChecks:
             return None
         if not isinstance(record.get("at"), str):
             return None  # an edited record: check again rather than trust it
-        return Check(Status.OK, f"done on {record['at']} for this database (remembered; --recheck "
-                                f"{step.name} checks again with a one-off dyno)")
+        return Check(
+            Status.OK,
+            f"done on {record['at']} for this database (remembered; --recheck "
+            f"{step.name} checks again with a one-off dyno)",
+        )
 
     def remember(self, step: InitStep) -> None:
-        self.answers.remember(self.key(step), {
-            "fingerprint": self.fingerprint(step),
-            "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+        self.answers.remember(
+            self.key(step),
+            {
+                "fingerprint": self.fingerprint(step),
+                "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            },
+        )
 
 
 class Checked(NamedTuple):
@@ -142,8 +160,16 @@ class Checked(NamedTuple):
 
 
 class Wizard:
-    def __init__(self, ctx: "Context", steps: Sequence[InitStep], answers: "Answers", state: "InitState", *,
-                 dry_run: bool = False, recheck: Collection[str] = ()):
+    def __init__(
+        self,
+        ctx: "Context",
+        steps: Sequence[InitStep],
+        answers: "Answers",
+        state: "InitState",
+        *,
+        dry_run: bool = False,
+        recheck: Collection[str] = (),
+    ):
         self.ctx = ctx
         self.steps = list(steps)
         self.answers = answers
@@ -162,8 +188,9 @@ class Wizard:
             return Checked(self._checked(step))
         except NotFoundError as exc:
             if infrastructure_pending:
-                return Checked(Check(Status.PENDING, "after the infrastructure step creates the app"),
-                               waits_for_app=True)
+                return Checked(
+                    Check(Status.PENDING, "after the infrastructure step creates the app"), waits_for_app=True
+                )
             return Checked(None, exc)
         except Interrupted:
             raise
@@ -187,16 +214,26 @@ class Wizard:
     def _failed(self, result: WizardResult, step: InitStep, checked: Checked) -> WizardResult:
         check, error = checked.check, checked.error
         if error is not None:
-            result.outcomes.append(StepOutcome(step.name, step.title, Status.FAILED, error.message,
-                                               [error.hint] if error.hint else []))
+            result.outcomes.append(
+                StepOutcome(step.name, step.title, Status.FAILED, error.message, [error.hint] if error.hint else [])
+            )
             result.error = error
         else:
             assert check is not None
-            result.outcomes.append(StepOutcome(step.name, step.title, Status.FAILED, check.summary,
-                                               check.details + ([check.hint] if check.hint else [])))
-            result.error = DandiopsError(f"{step.name}: {check.summary}",
-                                         hint=check.hint or "fix it, then run `dandiops init` again",
-                                         exit_code=ExitCode.CHECK_FAILED)
+            result.outcomes.append(
+                StepOutcome(
+                    step.name,
+                    step.title,
+                    Status.FAILED,
+                    check.summary,
+                    check.details + ([check.hint] if check.hint else []),
+                )
+            )
+            result.error = DandiopsError(
+                f"{step.name}: {check.summary}",
+                hint=check.hint or "fix it, then run `dandiops init` again",
+                exit_code=ExitCode.CHECK_FAILED,
+            )
         return self._finish(result, stopped_at=step)
 
     def run(self) -> WizardResult:
@@ -234,8 +271,12 @@ class Wizard:
                 try:
                     self._fail_fast(pending)
                 except DandiopsError as exc:
-                    result.outcomes = [StepOutcome(s.name, s.title, checks[s.name].status, checks[s.name].summary,
-                                                   checks[s.name].details) for s in self.steps]
+                    result.outcomes = [
+                        StepOutcome(
+                            s.name, s.title, checks[s.name].status, checks[s.name].summary, checks[s.name].details
+                        )
+                        for s in self.steps
+                    ]
                     result.error = exc
                     return self._finish(result)
 
@@ -249,8 +290,9 @@ class Wizard:
                         return self._failed(result, step, checked)
                     check = checked.check
                 if check.status not in (Status.PENDING, Status.MANUAL):
-                    result.outcomes.append(StepOutcome(step.name, step.title, check.status, check.summary,
-                                                       check.details))
+                    result.outcomes.append(
+                        StepOutcome(step.name, step.title, check.status, check.summary, check.details)
+                    )
                     continue
                 outcome, error = self._plan_and_apply(step, check)
                 result.outcomes.append(outcome)
@@ -273,8 +315,9 @@ class Wizard:
             reported = {o.name for o in result.outcomes}
             for step in self.steps:
                 if step.name not in reported:
-                    result.outcomes.append(StepOutcome(step.name, step.title, Status.SKIPPED,
-                                                       f"not reached: stopped at {stopped_at.name}"))
+                    result.outcomes.append(
+                        StepOutcome(step.name, step.title, Status.SKIPPED, f"not reached: stopped at {stopped_at.name}")
+                    )
         if not self.dry_run:
             self.state.save()
         return result
@@ -317,10 +360,10 @@ class Wizard:
             raise
         except NotFoundError as exc:
             if self.dry_run and self._infrastructure_pending:
-                return StepOutcome(step.name, step.title, Status.PENDING,
-                                   "planned once the infrastructure step has created the app"), None
-            return StepOutcome(step.name, step.title, Status.FAILED, exc.message,
-                               [exc.hint] if exc.hint else []), exc
+                return StepOutcome(
+                    step.name, step.title, Status.PENDING, "planned once the infrastructure step has created the app"
+                ), None
+            return StepOutcome(step.name, step.title, Status.FAILED, exc.message, [exc.hint] if exc.hint else []), exc
         except DandiopsError as exc:
             outcome = StepOutcome(step.name, step.title, Status.FAILED, exc.message, [exc.hint] if exc.hint else [])
             return outcome, exc
@@ -336,4 +379,3 @@ class Wizard:
             detail = f"{len(described)} changes: " + "; ".join(described)
         self.ctx.reporter.success(f"{step.name}: {detail}")
         return StepOutcome(step.name, step.title, status, detail, described, applied), None
-

@@ -30,31 +30,50 @@ def check_state_file_option(path: Path, env_name: str) -> None:
         raise UsageError(f"--state-file {path} is a folder", hint=f"name a file, e.g. {example}")
     folder = next((p for p in path.parents if p.exists()), None)
     if folder is not None and not folder.is_dir():
-        raise UsageError(f"--state-file {path}: {folder} is a file, not a folder",
-                         hint="name a file in an existing folder, or in one dandiops can create")
+        raise UsageError(
+            f"--state-file {path}: {folder} is a file, not a folder",
+            hint="name a file in an existing folder, or in one dandiops can create",
+        )
 
 
-def run_init(ctx: "Context", *, answers_file: str | Path | None = None, only: Sequence[str] = (),
-             start: str | None = None, dry_run: bool = False, interactive: bool | None = None,
-             state_file: str | Path | None = None, recheck: Sequence[str] = ()) -> WizardResult:
+def run_init(
+    ctx: "Context",
+    *,
+    answers_file: str | Path | None = None,
+    only: Sequence[str] = (),
+    start: str | None = None,
+    dry_run: bool = False,
+    interactive: bool | None = None,
+    state_file: str | Path | None = None,
+    recheck: Sequence[str] = (),
+) -> WizardResult:
     """Run the runbook's steps for ctx.env. Raises UsageError for bad input before anything runs."""
     from dandiops.core.errors import UsageError
 
     for name in recheck:
         if name not in REMEMBERED_STEPS:
-            raise UsageError(f"--recheck {name}: only {', '.join(REMEMBERED_STEPS)} are remembered between runs",
-                             hint="other steps are checked on every run")
+            raise UsageError(
+                f"--recheck {name}: only {', '.join(REMEMBERED_STEPS)} are remembered between runs",
+                hint="other steps are checked on every run",
+            )
     validate_selection(STEP_NAMES, only, start)
     file_answers = load_answers_file(answers_file) if answers_file else {}
     env = ctx.env  # fails early, with the config error, when the environment is not defined
     if state_file:
         check_state_file_option(state_path_for(ctx, state_file), env.name)
-    state = InitState.load(state_path_for(ctx, state_file), environment=env.name, app=env.heroku_app,
-                           secrets=ctx.secret_registry)
+    state = InitState.load(
+        state_path_for(ctx, state_file), environment=env.name, app=env.heroku_app, secrets=ctx.secret_registry
+    )
     if interactive is None:
         interactive = ctx.terminal.interactive
-    answers = Answers(ctx, store=state, file_answers=file_answers, interactive=interactive, dry_run=dry_run,
-                      source=f"answers file {answers_file}" if answers_file else "the answers file")
+    answers = Answers(
+        ctx,
+        store=state,
+        file_answers=file_answers,
+        interactive=interactive,
+        dry_run=dry_run,
+        source=f"answers file {answers_file}" if answers_file else "the answers file",
+    )
     every_step = build_steps(ctx, answers)
     steps = select_steps(every_step, only, start)
     result = Wizard(ctx, steps, answers, state, dry_run=dry_run, recheck=recheck).run()

@@ -35,8 +35,15 @@ def _now() -> str:
 
 
 def _fresh(environment: str, app: str) -> dict[str, Any]:
-    return {"version": VERSION, "environment": environment, "app": app, "answers": {}, "memo": {},
-            "interrupted_at": None, "updated_at": None}
+    return {
+        "version": VERSION,
+        "environment": environment,
+        "app": app,
+        "answers": {},
+        "memo": {},
+        "interrupted_at": None,
+        "updated_at": None,
+    }
 
 
 class InitState:
@@ -106,8 +113,10 @@ class InitState:
                     merged["updated_at"] = _now()
                     atomic_write_text(self.path, json.dumps(merged, indent=2, sort_keys=True) + "\n", mode=0o600)
         except OSError as exc:
-            raise ConfigError(f"the init state file {self.path} cannot be written ({exc.strerror or exc})",
-                              hint="check that its folder exists and is writable, or pass --state-file PATH") from None
+            raise ConfigError(
+                f"the init state file {self.path} cannot be written ({exc.strerror or exc})",
+                hint="check that its folder exists and is writable, or pass --state-file PATH",
+            ) from None
         self.data = merged
         self._changes.clear()
 
@@ -125,26 +134,36 @@ class InitState:
         """The file's content, None when there is none yet; a ConfigError when it cannot be trusted."""
         path = self.path
         if path.is_dir():
-            raise ConfigError(f"the init state file {path} is a folder",
-                              hint="move that folder away, or pass --state-file with the path of a file")
+            raise ConfigError(
+                f"the init state file {path} is a folder",
+                hint="move that folder away, or pass --state-file with the path of a file",
+            )
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"the init state file {path} cannot be read ({exc})",
-                              hint="check its permissions; it was left as it is") from None
+            raise ConfigError(
+                f"the init state file {path} cannot be read ({exc})", hint="check its permissions; it was left as it is"
+            ) from None
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise ConfigError(f"the init state file {path} is not valid JSON ({exc}); it was left as it is",
-                              hint=_recovery(path, _answer_keys_in(text))) from None
+            raise ConfigError(
+                f"the init state file {path} is not valid JSON ({exc}); it was left as it is",
+                hint=_recovery(path, _answer_keys_in(text)),
+            ) from None
         problems = _problems(data)
         if problems:
-            held = sorted(data.get("answers", {})) if isinstance(data, dict) and isinstance(
-                data.get("answers"), dict) else _answer_keys_in(text)
-            raise ConfigError(f"the init state file {path} cannot be used: {'; '.join(problems)}; "
-                              "it was left as it is", hint=_recovery(path, held))
+            held = (
+                sorted(data.get("answers", {}))
+                if isinstance(data, dict) and isinstance(data.get("answers"), dict)
+                else _answer_keys_in(text)
+            )
+            raise ConfigError(
+                f"the init state file {path} cannot be used: {'; '.join(problems)}; it was left as it is",
+                hint=_recovery(path, held),
+            )
         return data
 
 
@@ -172,8 +191,9 @@ def _problems(data: Any) -> list[str]:
             continue
         for key, value in values.items():
             if section == "answers" and not isinstance(value, (str, bool)):
-                problems.append(f"answers.{key} is a {_kind(value)} (answers are text or true/false; "
-                                "write it in double quotes)")
+                problems.append(
+                    f"answers.{key} is a {_kind(value)} (answers are text or true/false; write it in double quotes)"
+                )
             elif section == "memo" and not isinstance(value, dict):
                 problems.append(f"memo.{key} is a {_kind(value)} (expected an object)")
     return problems
@@ -192,12 +212,15 @@ def _answer_keys_in(text: str) -> list[str]:
     keys: set[str] = set()
     for start in re.finditer(r'"answers"\s*:\s*\{', text):
         end = text.find("}", start.end())
-        body = text[start.end(): end if end != -1 else len(text)]
+        body = text[start.end() : end if end != -1 else len(text)]
         keys.update(re.findall(r'"((?:[^"\\\n]|\\.)+)"\s*:', body))
     return sorted(keys)
 
 
 def _recovery(path: Path, answer_keys: list[str]) -> str:
-    held = (f"the answers it holds are then asked again: {', '.join(answer_keys)}" if answer_keys
-            else "no answers could be read from it")
+    held = (
+        f"the answers it holds are then asked again: {', '.join(answer_keys)}"
+        if answer_keys
+        else "no answers could be read from it"
+    )
     return f"fix it in an editor, or move it aside and run init again: {aside_command(path)}; {held}"

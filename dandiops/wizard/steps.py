@@ -13,9 +13,23 @@ if TYPE_CHECKING:
     from dandiops.app.questions import Answers
     from dandiops.steps.base import InitStep
 
-STEP_NAMES = ("credentials", "infrastructure", "aws", "config-vars", "hosts", "formation", "cachetable",
-              "superuser", "backups", "github-secrets", "email-alerts", "heroku-access", "netlify-site",
-              "github-oauth-app", "auth")
+STEP_NAMES = (
+    "credentials",
+    "infrastructure",
+    "aws",
+    "config-vars",
+    "hosts",
+    "formation",
+    "cachetable",
+    "superuser",
+    "backups",
+    "github-secrets",
+    "email-alerts",
+    "heroku-access",
+    "netlify-site",
+    "github-oauth-app",
+    "auth",
+)
 
 # The steps whose check is remembered in the state file (`remembered = True`): what --recheck accepts.
 REMEMBERED_STEPS = ("cachetable", "superuser", "auth")

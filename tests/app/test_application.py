@@ -33,8 +33,10 @@ def _two_environment_command(built: list):
     @app.command()
     def report(ctx: typer.Context, json_output: JsonOption = False) -> None:
         context = get_context(ctx, json_mode=json_output, subject_of_result=False)
-        per_env = [get_context(ctx, env=name, json_mode=json_output, subject_of_result=False)
-                   for name in ("staging", "production")]
+        per_env = [
+            get_context(ctx, env=name, json_mode=json_output, subject_of_result=False)
+            for name in ("staging", "production")
+        ]
         built.extend(per_env)
         data = [{"env": c.env.name, "app": c.env.heroku_app} for c in per_env]
         context.reporter.result({"environments": data})
@@ -53,8 +55,9 @@ def test_a_command_on_two_environments_builds_one_application_and_two_contexts(t
     assert staging.reporter is production.reporter and staging.prompter is production.prompter
     assert (staging.env.name, production.env.name) == ("staging", "production")
     # the one JSON document is about both environments, so it is labelled with neither
-    assert json.loads(result.stdout) == {"environments": [{"env": "staging", "app": "my-staging"},
-                                                          {"env": "production", "app": "my-prod"}]}
+    assert json.loads(result.stdout) == {
+        "environments": [{"env": "staging", "app": "my-staging"}, {"env": "production", "app": "my-prod"}]
+    }
 
 
 def test_a_context_built_the_old_way_has_its_own_application():
@@ -66,13 +69,15 @@ def test_a_context_built_the_old_way_has_its_own_application():
 
 def test_the_layers_below_the_wizard_import_nothing_from_it():
     root = Path(__file__).resolve().parents[2]
-    code = ("import importlib, pkgutil, sys\n"
-            "import dandiops\n"
-            "for name in ('core', 'providers', 'archive', 'app', 'steps'):\n"
-            "    package = importlib.import_module('dandiops.' + name)\n"
-            "    for module in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
-            "        if '.in_dyno' not in module.name:  # runs inside a dyno, under Django\n"
-            "            importlib.import_module(module.name)\n"
-            "print(sorted(m for m in sys.modules if m.startswith('dandiops.wizard') or m == 'questionary'))\n")
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import dandiops\n"
+        "for name in ('core', 'providers', 'archive', 'app', 'steps'):\n"
+        "    package = importlib.import_module('dandiops.' + name)\n"
+        "    for module in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
+        "        if '.in_dyno' not in module.name:  # runs inside a dyno, under Django\n"
+        "            importlib.import_module(module.name)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('dandiops.wizard') or m == 'questionary'))\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -16,8 +16,9 @@ def test_list_shows_team_collaborators_and_permissions(cli, heroku_state):
     assert result.exit_code == 0, result
     data = result.json()
     assert data["team"] == "dandi-sandbox"
-    assert data["collaborators"] == [{"email": "operator@example.org", "role": "admin",
-                                      "permissions": ["view", "deploy", "operate", "manage"]}]
+    assert data["collaborators"] == [
+        {"email": "operator@example.org", "role": "admin", "permissions": ["view", "deploy", "operate", "manage"]}
+    ]
     assert any(r.path == f"/teams/apps/{STAGING}/collaborators" for r in heroku_state.requests)
     human = cli("access", "list", "-e", "staging")
     assert "operator@example.org" in human.stdout and "view,deploy,operate,manage" in human.stdout
@@ -64,7 +65,9 @@ def test_remove_and_remove_again(cli, heroku_state):
     assert MAINTAINER not in collaborators(heroku_state)
     assert second.json()["changes"] == []
     assert [(r.method, r.path) for r in applied(heroku_state)][-1] == (
-        "DELETE", f"/teams/apps/{STAGING}/collaborators/{MAINTAINER}")
+        "DELETE",
+        f"/teams/apps/{STAGING}/collaborators/{MAINTAINER}",
+    )
 
 
 @pytest.mark.parametrize("args", [["add", MAINTAINER, "-p", "deploy"], ["remove", "operator@example.org"]])
@@ -83,20 +86,24 @@ def test_unknown_collaborator_email_is_a_clear_error_and_changes_nothing(cli, he
     before = collaborators(heroku_state)
     result = cli("access", "add", "nobody@example.org", "-e", "staging")
     assert result.exit_code == 5, result
-    assert "no Heroku account uses nobody@example.org, so it cannot be added to dandi-sandbox-api-staging" \
-        in result.stderr
+    assert (
+        "no Heroku account uses nobody@example.org, so it cannot be added to dandi-sandbox-api-staging" in result.stderr
+    )
     assert "https://signup.heroku.com/" in result.stderr
     assert applied(heroku_state) == []
     assert collaborators(heroku_state) == before
     assert audit_lines() == []
 
 
-@pytest.mark.parametrize("args, message", [
-    (["add", "not-an-email"], "'not-an-email' is not an email address"),
-    (["add", "two@one.org,three@one.org"], "is not an email address"),
-    (["remove", "@dandi.test"], "'@dandi.test' is not an email address"),
-    (["add", MAINTAINER, "-p", "deploy,admin"], "unknown permission admin"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["add", "not-an-email"], "'not-an-email' is not an email address"),
+        (["add", "two@one.org,three@one.org"], "is not an email address"),
+        (["remove", "@dandi.test"], "'@dandi.test' is not an email address"),
+        (["add", MAINTAINER, "-p", "deploy,admin"], "unknown permission admin"),
+    ],
+)
 def test_bad_input_is_refused_before_any_request(cli, heroku_state, args, message):
     result = cli("access", *args, "-e", "staging")
     assert result.exit_code == 2, result

@@ -23,8 +23,7 @@ def test_enables_runtime_metrics_and_lists_the_checklist(cli, heroku_state, app_
     data = result.json()
     assert [(c["target"], c["action"]) for c in data["changes"]] == [(f"app feature {FEATURE}", "enable")]
     [patch] = applied(heroku_state)
-    assert (patch.method, patch.path, patch.body) == ("PATCH", f"/apps/{STAGING}/features/{FEATURE}",
-                                                      {"enabled": True})
+    assert (patch.method, patch.path, patch.body) == ("PATCH", f"/apps/{STAGING}/features/{FEATURE}", {"enabled": True})
     assert app_features.is_enabled(heroku_state.apps[STAGING].id, FEATURE)
     checklist = items(result)
     assert list(checklist) == ["threshold-alerts", "alert-recipients", "papertrail-alerts"]
@@ -83,8 +82,14 @@ def test_an_unwritable_audit_log_refuses_recording_a_checklist_item(cli, sandbox
     assert cli("alerts", "-e", "staging").exit_code == 0  # the API part done: only the checklist is left
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    result = cli("alerts", "-e", "staging", "--confirm", "alert-recipients",
-                 env={"DANDIOPS_AUDIT_LOG": str(blocker / "audit.log")})
+    result = cli(
+        "alerts",
+        "-e",
+        "staging",
+        "--confirm",
+        "alert-recipients",
+        env={"DANDIOPS_AUDIT_LOG": str(blocker / "audit.log")},
+    )
     assert result.exit_code == 3, result
     assert "audit log" in result.stderr and "nothing was changed" in result.stderr
     assert not confirmations_file(sandbox).exists()
@@ -102,10 +107,13 @@ def test_check_fails_until_everything_is_done(cli, heroku_state):
     assert "[-] threshold-alerts" in after.stdout and "[x] alert-recipients" in after.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--confirm", "pagerduty"], "unknown checklist item pagerduty"),
-    (["--check", "--confirm", "all"], "--check only reads"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--confirm", "pagerduty"], "unknown checklist item pagerduty"),
+        (["--check", "--confirm", "all"], "--check only reads"),
+    ],
+)
 def test_bad_input_is_refused_before_any_request(cli, heroku_state, args, message):
     result = cli("alerts", "-e", "staging", *args)
     assert result.exit_code == 2, result
@@ -158,8 +166,9 @@ def test_the_operator_is_asked_on_a_terminal(sandbox, heroku_state):
             return "alert emails" in message
 
     terminal = Terminal(stdin_tty=True, stdout_tty=True, stderr_tty=True, color=False, ci=False)
-    context = Context(env_name="staging", terminal=terminal, prompter=Answers(),
-                      environ={**sandbox.environment(), "NO_COLOR": "1"})
+    context = Context(
+        env_name="staging", terminal=terminal, prompter=Answers(), environ={**sandbox.environment(), "NO_COLOR": "1"}
+    )
     try:
         report = alerts.AlertsStep().report(context)
         done = alerts.ask_for_confirmations(context, report)

@@ -55,13 +55,16 @@ def test_dry_run_writes_nothing(cli, heroku_state, data_api, audit_lines):
     assert audit_lines() == []
 
 
-@pytest.mark.parametrize("at, message", [
-    ("2am", "--at '2am' is not a time of day"),
-    ("25:00", "--at '25:00' is not a time of day"),
-    ("02:30", "Heroku runs scheduled backups on the hour"),
-    ("0200", "--at '0200' is not a time of day"),
-    ("", "--at '' is not a time of day"),
-])
+@pytest.mark.parametrize(
+    "at, message",
+    [
+        ("2am", "--at '2am' is not a time of day"),
+        ("25:00", "--at '25:00' is not a time of day"),
+        ("02:30", "Heroku runs scheduled backups on the hour"),
+        ("0200", "--at '0200' is not a time of day"),
+        ("", "--at '' is not a time of day"),
+    ],
+)
 def test_malformed_time_is_refused_before_any_request(cli, heroku_state, at, message):
     result = cli("backups", "schedule", "-e", "staging", "--at", at)
     assert result.exit_code == 2, result
@@ -69,11 +72,14 @@ def test_malformed_time_is_refused_before_any_request(cli, heroku_state, at, mes
     assert heroku_state.requests == []
 
 
-@pytest.mark.parametrize("tz, hint", [
-    ("Mars/Olympus_Mons", "IANA time zone name"),
-    ("america/new_york", "did you mean America/New_York?"),
-    ("../../etc/passwd", "IANA time zone name"),
-])
+@pytest.mark.parametrize(
+    "tz, hint",
+    [
+        ("Mars/Olympus_Mons", "IANA time zone name"),
+        ("america/new_york", "did you mean America/New_York?"),
+        ("../../etc/passwd", "IANA time zone name"),
+    ],
+)
 def test_unknown_time_zone_is_refused_before_any_request(cli, heroku_state, tz, hint):
     result = cli("backups", "schedule", "-e", "staging", "--tz", tz)
     assert result.exit_code == 2, result
@@ -146,8 +152,10 @@ def test_list_shows_backups_newest_first(cli, data_api):
     result = cli("backups", "list", "-e", "staging", "--json")
     assert result.exit_code == 0, result
     backups = result.json()["backups"]
-    assert [(b["name"], b["status"], b["scheduled"]) for b in backups] == [("b002", "failed", False),
-                                                                            ("b001", "completed", False)]
+    assert [(b["name"], b["status"], b["scheduled"]) for b in backups] == [
+        ("b002", "failed", False),
+        ("b001", "completed", False),
+    ]
     human = cli("backups", "list", "-e", "staging")
     assert "b001" in human.stdout and "b002" in human.stdout
     # the other app's backups are not listed
@@ -167,11 +175,14 @@ def test_unschedule_removes_and_is_idempotent(cli, heroku_state, data_api):
     assert len([r for r in applied(heroku_state) if r.method == "DELETE"]) == 1
 
 
-@pytest.mark.parametrize("tz, message", [
-    ("", "the time zone is empty"),
-    ("localtime", "names this machine's zone"),
-    ("posixrules", "names this machine's zone"),
-])
+@pytest.mark.parametrize(
+    "tz, message",
+    [
+        ("", "the time zone is empty"),
+        ("localtime", "names this machine's zone"),
+        ("posixrules", "names this machine's zone"),
+    ],
+)
 def test_an_empty_or_machine_time_zone_is_refused_before_any_request(cli, heroku_state, tz, message):
     result = cli("backups", "schedule", "-e", "staging", "--tz", tz)
     assert result.exit_code == 2, result

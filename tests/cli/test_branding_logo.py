@@ -8,8 +8,10 @@ import pytest
 import tomli_w
 
 LOGO_PATH = "web/src/assets/logo.svg"
-NEW_LOGO = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 160"><rect width="400" height="160" '
-            b'fill="#123456"/><circle cx="80" cy="80" r="60" fill="#fc0"/></svg>\n')
+NEW_LOGO = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 160"><rect width="400" height="160" '
+    b'fill="#123456"/><circle cx="80" cy="80" r="60" fill="#fc0"/></svg>\n'
+)
 OTHER_LOGO = NEW_LOGO.replace(b"#fc0", b"#0cf")
 
 
@@ -54,10 +56,16 @@ def test_opens_a_pull_request_that_replaces_the_logo(cli, tmp_path, gh_state, re
     assert commit.message == f"Replace the web app's logo ({LOGO_PATH})"
     assert commit.parents == [master_before]
     assert [(w.method, w.path.rsplit("/", 1)[-1]) for w in gh_state.writes()] == [
-        ("POST", "refs"), ("PUT", "logo.svg"), ("POST", "pulls")]
+        ("POST", "refs"),
+        ("PUT", "logo.svg"),
+        ("POST", "pulls"),
+    ]
     [line] = audit_lines()
     assert (line["action"], line["result"], line["detail"]["pull_request"]) == (
-        "branding.logo", "ok", data["pull_request"]["url"])
+        "branding.logo",
+        "ok",
+        data["pull_request"]["url"],
+    )
 
 
 def test_human_output_prints_the_pull_request_url(cli, tmp_path, repo):
@@ -107,11 +115,13 @@ def test_a_repository_without_a_logo_gets_one_added(cli, tmp_path, gh_state, rep
 def test_dry_run_names_the_app_shows_the_difference_and_writes_nothing(cli, tmp_path, gh_state, repo, audit_lines):
     result = cli("branding", "logo", write(tmp_path, NEW_LOGO), "-e", "staging", "--dry-run")
     assert result.exit_code == 0, result
-    assert "dry run of opening a pull request that replaces the logo: environment staging, app " \
-           "dandi-sandbox-api-staging" in result.stderr
+    assert (
+        "dry run of opening a pull request that replaces the logo: environment staging, app "
+        "dandi-sandbox-api-staging" in result.stderr
+    )
     old = on_branch(repo, "master")
-    assert f"current: {len(old):,} bytes, sha {blob(old)[:10]}, viewBox \"0 0 3341 1341\"" in result.stdout
-    assert f"new:     {len(NEW_LOGO):,} bytes, sha {blob(NEW_LOGO)[:10]}, viewBox \"0 0 400 160\"" in result.stdout
+    assert f'current: {len(old):,} bytes, sha {blob(old)[:10]}, viewBox "0 0 3341 1341"' in result.stdout
+    assert f'new:     {len(NEW_LOGO):,} bytes, sha {blob(NEW_LOGO)[:10]}, viewBox "0 0 400 160"' in result.stdout
     assert "would create branch dandiops/logo-" in result.stderr and "then open a pull request" in result.stderr
     assert gh_state.writes() == [] and audit_lines() == []
 
@@ -120,8 +130,16 @@ def test_a_new_file_on_an_existing_branch_is_committed_to_its_open_pull_request(
     first = cli("branding", "logo", write(tmp_path, NEW_LOGO), "-e", "staging", "--branch", "brand/new-logo")
     assert first.exit_code == 0, first
     writes = len(gh_state.writes())
-    second = cli("branding", "logo", write(tmp_path, OTHER_LOGO, "other.svg"), "-e", "staging",
-                 "--branch", "brand/new-logo", "--json")
+    second = cli(
+        "branding",
+        "logo",
+        write(tmp_path, OTHER_LOGO, "other.svg"),
+        "-e",
+        "staging",
+        "--branch",
+        "brand/new-logo",
+        "--json",
+    )
     assert second.exit_code == 0, second
     assert (second.json()["status"], second.json()["done"]) == ("updated", ["commit"])
     assert on_branch(repo, "brand/new-logo") == OTHER_LOGO and len(repo.pulls) == 1
@@ -156,21 +174,32 @@ def test_production_asks_for_confirmation_before_writing(cli, tmp_path, gh_state
 
 
 # --- bad input: nothing is asked of GitHub, or at least nothing is written ------------------------
-@pytest.mark.parametrize("data, says", [
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is not UTF-8 text"),
-    (b"<html><body>logo</body></html>", "not an SVG image"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>', "<script> element"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg"><rect onclick="steal()"/></svg>', "event attribute onclick="),
-    (NEW_LOGO[:-7] + b"<!--" + b"x" * (1024 * 1024) + b"--></svg>\n", "a logo may be at most 1,048,576 bytes"),
-    (NEW_LOGO[:-7] + b'<use href="#r"><set attributeName="href" to="javascript:alert(1)"/></use></svg>\n',
-     "<set> element"),
-    (NEW_LOGO[:-7] + b'<rect id="r"><animate attributeName="fill" to="red" dur="1s"/></rect></svg>\n',
-     "<animate> element"),
-    (NEW_LOGO[:-7] + b'<form xmlns="http://www.w3.org/1999/xhtml" action="https://evil.example/"/></svg>\n',
-     "<form> element from the namespace http://www.w3.org/1999/xhtml"),
-    (NEW_LOGO[:-7] + b'<style>rect{fill:\\75 rl(https://evil.example/p.svg#p)}</style></svg>\n',
-     "loads 'https://evil.example/p.svg#p' through url() in a <style> element"),
-])
+@pytest.mark.parametrize(
+    "data, says",
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is not UTF-8 text"),
+        (b"<html><body>logo</body></html>", "not an SVG image"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>', "<script> element"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"><rect onclick="steal()"/></svg>', "event attribute onclick="),
+        (NEW_LOGO[:-7] + b"<!--" + b"x" * (1024 * 1024) + b"--></svg>\n", "a logo may be at most 1,048,576 bytes"),
+        (
+            NEW_LOGO[:-7] + b'<use href="#r"><set attributeName="href" to="javascript:alert(1)"/></use></svg>\n',
+            "<set> element",
+        ),
+        (
+            NEW_LOGO[:-7] + b'<rect id="r"><animate attributeName="fill" to="red" dur="1s"/></rect></svg>\n',
+            "<animate> element",
+        ),
+        (
+            NEW_LOGO[:-7] + b'<form xmlns="http://www.w3.org/1999/xhtml" action="https://evil.example/"/></svg>\n',
+            "<form> element from the namespace http://www.w3.org/1999/xhtml",
+        ),
+        (
+            NEW_LOGO[:-7] + b"<style>rect{fill:\\75 rl(https://evil.example/p.svg#p)}</style></svg>\n",
+            "loads 'https://evil.example/p.svg#p' through url() in a <style> element",
+        ),
+    ],
+)
 def test_unacceptable_files_are_refused_before_any_request(cli, tmp_path, gh_state, data, says):
     result = cli("branding", "logo", write(tmp_path, data, "candidate.svg"), "-e", "staging")
     assert result.exit_code == 2, result
@@ -212,8 +241,9 @@ def test_a_repository_that_does_not_exist(cli, sandbox, tmp_path, gh_state):
 
 
 def test_a_rejected_token(cli, tmp_path, gh_state):
-    result = cli("branding", "logo", write(tmp_path, NEW_LOGO), "-e", "staging",
-                 env={"GITHUB_TOKEN": "ghp_" + "0" * 36})
+    result = cli(
+        "branding", "logo", write(tmp_path, NEW_LOGO), "-e", "staging", env={"GITHUB_TOKEN": "ghp_" + "0" * 36}
+    )
     assert result.exit_code == 4, result
     assert "GitHub rejected the token" in result.stderr and "GITHUB_TOKEN" in result.stderr
     assert "ghp_" + "0" * 36 not in result.stdout + result.stderr

@@ -43,10 +43,25 @@ def test_each_shared_option_reads_the_same_on_every_command():
 
 def test_every_module_with_a_dry_run_hands_its_changes_to_carry_out_and_never_confirms_itself():
     root = typer.main.get_command(app)
-    modules = {command.callback.__module__.rsplit(".", 1)[1] for _, command in _commands(root)
-               if command.callback is not None and any("--dry-run" in p.opts for p in command.params)}
-    assert modules == {"access", "alerts", "auth", "backups", "branding", "cachetable", "hosts", "init", "release",
-                       "run", "superuser", "users"}
+    modules = {
+        command.callback.__module__.rsplit(".", 1)[1]
+        for _, command in _commands(root)
+        if command.callback is not None and any("--dry-run" in p.opts for p in command.params)
+    }
+    assert modules == {
+        "access",
+        "alerts",
+        "auth",
+        "backups",
+        "branding",
+        "cachetable",
+        "hosts",
+        "init",
+        "release",
+        "run",
+        "superuser",
+        "users",
+    }
     for name in modules:
         source = (CLI / f"{name}.py").read_text()
         assert "carry_out(" in source, name

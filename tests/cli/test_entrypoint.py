@@ -13,8 +13,14 @@ HEAVY = ("github", "boto3", "botocore", "questionary", "django", "httpx", "flask
 
 
 def run(*args, env=None, timeout=60, **kw):
-    return subprocess.run([sys.executable, "-m", "dandiops", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})}, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "dandiops", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        **kw,
+    )
 
 
 def test_version_and_help():
@@ -27,10 +33,12 @@ def test_version_and_help():
 
 
 def test_help_imports_no_heavy_module():
-    code = ("import sys; sys.argv=['dandiops','--help']\n"
-            "from dandiops.cli.main import app\n"
-            "try:\n    app(prog_name='dandiops')\nexcept SystemExit:\n    pass\n"
-            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)")
+    code = (
+        "import sys; sys.argv=['dandiops','--help']\n"
+        "from dandiops.cli.main import app\n"
+        "try:\n    app(prog_name='dandiops')\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stderr.strip().splitlines()[-1] == "[]"
 
@@ -71,8 +79,13 @@ def test_installed_console_script_runs_against_the_sandbox(sandbox):
     script = Path(sys.executable).with_name("dandiops")
     if not script.exists():
         pytest.skip("the dandiops console script is not installed in this environment")
-    result = subprocess.run([str(script), "status", "-e", "staging", "--json"], capture_output=True, text=True,
-                            env={**os.environ, **sandbox.environment()}, timeout=60)
+    result = subprocess.run(
+        [str(script), "status", "-e", "staging", "--json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **sandbox.environment()},
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["app"]["name"] == "dandi-sandbox-api-staging"
     assert sandbox.heroku.api_key not in result.stdout + result.stderr
@@ -81,18 +94,31 @@ def test_installed_console_script_runs_against_the_sandbox(sandbox):
 @pytest.mark.sandbox
 def test_sandbox_serve_writes_env_file_and_stops_on_sigterm(tmp_path):
     env_file = tmp_path / "sandbox.env"
-    process = subprocess.Popen([sys.executable, "-m", "dandiops", "sandbox", "serve", "--env-file", str(env_file),
-                                "--workdir", str(tmp_path / "box")],
-                               stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dandiops",
+            "sandbox",
+            "serve",
+            "--env-file",
+            str(env_file),
+            "--workdir",
+            str(tmp_path / "box"),
+        ],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         ready = process.stderr.readline()
         assert ready.startswith("sandbox ready:"), ready
-        values = dict(line.split("=", 1) for line in env_file.read_text().splitlines()
-                      if line and not line.startswith("#"))
+        values = dict(
+            line.split("=", 1) for line in env_file.read_text().splitlines() if line and not line.startswith("#")
+        )
         assert {"HEROKU_API_KEY", "DANDIOPS_HEROKU_API_URL", "DANDIOPS_CONFIG"} <= set(values)
         assert oct(env_file.stat().st_mode & 0o777) == "0o600"
-        result = run("status", "-e", "production", "--json",
-                     env={k: v.strip("'") for k, v in values.items()})
+        result = run("status", "-e", "production", "--json", env={k: v.strip("'") for k, v in values.items()})
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["app"]["name"] == "dandi-sandbox-api"
     finally:

@@ -4,8 +4,9 @@ import tomllib
 
 
 def test_unknown_app_names_the_setting_to_fix(cli, sandbox, heroku_state, tmp_path):
-    config = sandbox.config_path.read_text().replace('heroku_app = "dandi-sandbox-api-staging"',
-                                                     'heroku_app = "no-such-app"')
+    config = sandbox.config_path.read_text().replace(
+        'heroku_app = "dandi-sandbox-api-staging"', 'heroku_app = "no-such-app"'
+    )
     sandbox.config_path.write_text(config)
     result = cli("status", "-e", "staging")
     assert result.exit_code == 5, result

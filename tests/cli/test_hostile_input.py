@@ -21,9 +21,14 @@ from dandiops.core.errors import ExitCode
 
 EXIT_CODES = {int(code) for code in ExitCode}
 # No shrinking: a failure is reported as generated, so a run stays bounded in time.
-FUZZ = settings(max_examples=8, deadline=None, derandomize=True, database=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 CONFIG = """\
 default_env = "staging"
@@ -45,9 +50,37 @@ bucket = "fuzz-dandisets"
 """
 
 # Values people and scripts really pass by mistake, mixed with generated text.
-AWKWARD = ["", " ", "-", "--", "nan", "inf", "-inf", "-1", "0", "1e309", "999.1.1.1", "http://[x", "../x", "a,b",
-           "web;rm", "[/bold]x", "\x1b[31mred", "x" * 300, "café", "\n", "v1.2.3\n", "٣.٢.١", "localtime",
-           "folder", "not-utf8.txt", "missing.txt", "https://web.example.org:443", "staging", "production"]
+AWKWARD = [
+    "",
+    " ",
+    "-",
+    "--",
+    "nan",
+    "inf",
+    "-inf",
+    "-1",
+    "0",
+    "1e309",
+    "999.1.1.1",
+    "http://[x",
+    "../x",
+    "a,b",
+    "web;rm",
+    "[/bold]x",
+    "\x1b[31mred",
+    "x" * 300,
+    "café",
+    "\n",
+    "v1.2.3\n",
+    "٣.٢.١",
+    "localtime",
+    "folder",
+    "not-utf8.txt",
+    "missing.txt",
+    "https://web.example.org:443",
+    "staging",
+    "production",
+]
 VALUES = st.one_of(st.sampled_from(AWKWARD), st.text(max_size=40).filter(lambda v: "\x00" not in v))
 
 
@@ -65,11 +98,19 @@ def offline(tmp_path, monkeypatch):
     (tmp_path / "not-utf8.txt").write_bytes(b"caf\xe9\n")
     refused = _refused_url()
     environment = {
-        "HEROKU_API_KEY": "fuzz-heroku-key", "GITHUB_TOKEN": "fuzz-github-token",
-        "AWS_ACCESS_KEY_ID": "AKIAFUZZ", "AWS_SECRET_ACCESS_KEY": "fuzz-aws-secret", "AWS_DEFAULT_REGION": "us-east-2",
-        "DANDIOPS_HEROKU_API_URL": refused, "DANDIOPS_HEROKU_DATA_API_URL": refused,
-        "DANDIOPS_GITHUB_API_URL": refused, "AWS_ENDPOINT_URL": refused, "AWS_MAX_ATTEMPTS": "1",
-        "DANDIOPS_RETRY_ATTEMPTS": "1", "DANDIOPS_RETRY_BASE_DELAY": "0", "DANDIOPS_TERRAFORM": str(tmp_path / "none"),
+        "HEROKU_API_KEY": "fuzz-heroku-key",
+        "GITHUB_TOKEN": "fuzz-github-token",
+        "AWS_ACCESS_KEY_ID": "AKIAFUZZ",
+        "AWS_SECRET_ACCESS_KEY": "fuzz-aws-secret",
+        "AWS_DEFAULT_REGION": "us-east-2",
+        "DANDIOPS_HEROKU_API_URL": refused,
+        "DANDIOPS_HEROKU_DATA_API_URL": refused,
+        "DANDIOPS_GITHUB_API_URL": refused,
+        "AWS_ENDPOINT_URL": refused,
+        "AWS_MAX_ATTEMPTS": "1",
+        "DANDIOPS_RETRY_ATTEMPTS": "1",
+        "DANDIOPS_RETRY_BASE_DELAY": "0",
+        "DANDIOPS_TERRAFORM": str(tmp_path / "none"),
     }
     for key, value in environment.items():
         monkeypatch.setenv(key, value)
@@ -92,8 +133,11 @@ def _assert_handled(result, args) -> None:
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, shown
     if result.exit_code != 0:  # ours: one `error:` line (and a hint); click's usage errors: one "Error" box
         ours = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-        clicks = [line for line in result.stderr.splitlines()
-                  if "Error" in line and ("─" in line or line.startswith("Error:"))]
+        clicks = [
+            line
+            for line in result.stderr.splitlines()
+            if "Error" in line and ("─" in line or line.startswith("Error:"))
+        ]
         assert len(ours) + len(clicks) == 1, shown
 
 
@@ -110,8 +154,9 @@ def _commands():
         else:
             yield path, command
 
-    return [(path, command) for path, command in walk(typer.main.get_command(app), [])
-            if path[0] != "sandbox"]  # sandbox serve/demo start servers; they have their own tests
+    return [
+        (path, command) for path, command in walk(typer.main.get_command(app), []) if path[0] != "sandbox"
+    ]  # sandbox serve/demo start servers; they have their own tests
 
 
 COMMANDS = _commands()
@@ -137,10 +182,30 @@ def test_every_option_of_every_command_fails_cleanly(offline, path, command, dat
     _assert_handled(_invoke(args), args)
 
 
-TOML_VALUES = st.one_of(st.text(max_size=30), st.integers(), st.booleans(), st.floats(allow_nan=False),
-                        st.lists(st.text(max_size=5), max_size=2), st.sampled_from(AWKWARD))
-ENV_KEYS = ("heroku_app", "github_repo", "workflow", "api_url", "web_url", "bucket", "production", "team", "region",
-            "heroku_email", "iam_user", "terraform_dir", "branch", "unknown_key")
+TOML_VALUES = st.one_of(
+    st.text(max_size=30),
+    st.integers(),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.lists(st.text(max_size=5), max_size=2),
+    st.sampled_from(AWKWARD),
+)
+ENV_KEYS = (
+    "heroku_app",
+    "github_repo",
+    "workflow",
+    "api_url",
+    "web_url",
+    "bucket",
+    "production",
+    "team",
+    "region",
+    "heroku_email",
+    "iam_user",
+    "terraform_dir",
+    "branch",
+    "unknown_key",
+)
 
 
 def _toml_value(value) -> str:
@@ -165,13 +230,25 @@ def test_every_key_of_dandiops_toml_fails_cleanly(offline, key, value):
         _assert_handled(_invoke(args), args)
 
 
-ANSWER_KEYS = st.sampled_from(["superuser.email", "backups.at", "backups.timezone", "formation.web",
-                               "checklist.email-alerts", "config.DJANGO_DANDI_DEV_EMAIL", "aws.bucket", "bogus.key"])
+ANSWER_KEYS = st.sampled_from(
+    [
+        "superuser.email",
+        "backups.at",
+        "backups.timezone",
+        "formation.web",
+        "checklist.email-alerts",
+        "config.DJANGO_DANDI_DEV_EMAIL",
+        "aws.bucket",
+        "bogus.key",
+    ]
+)
 
 
 @settings(FUZZ, max_examples=5)
-@given(answers=st.dictionaries(ANSWER_KEYS, st.one_of(VALUES, st.booleans(), st.integers()), max_size=4),
-       suffix=st.sampled_from([".yaml", ".toml"]))
+@given(
+    answers=st.dictionaries(ANSWER_KEYS, st.one_of(VALUES, st.booleans(), st.integers()), max_size=4),
+    suffix=st.sampled_from([".yaml", ".toml"]),
+)
 def test_answers_files_fail_cleanly(offline, answers, suffix):
     sections: dict[str, dict] = {}
     for key, value in answers.items():
@@ -179,40 +256,72 @@ def test_answers_files_fail_cleanly(offline, answers, suffix):
         sections.setdefault(section, {})[name] = value
     path = offline / f"answers{suffix}"
     if suffix == ".toml":
-        path.write_text("\n".join(f"[{section}]\n" + "\n".join(f'"{name}" = {_toml_value(value)}'
-                                                             for name, value in values.items())
-                                  for section, values in sections.items()) + "\n")
+        path.write_text(
+            "\n".join(
+                f"[{section}]\n" + "\n".join(f'"{name}" = {_toml_value(value)}' for name, value in values.items())
+                for section, values in sections.items()
+            )
+            + "\n"
+        )
     else:
         path.write_text(json.dumps(sections))  # JSON is YAML
     args = ["init", "-e", "staging", "--dry-run", "--non-interactive", "--answers", str(path)]
     _assert_handled(_invoke(args), args)
 
 
-STATE_VALUES = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=10)),
-                            lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                    st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-                            max_leaves=6)
+STATE_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=10)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=6,
+)
 
 
 @FUZZ
-@given(field=st.sampled_from(["version", "environment", "app", "answers", "memo", "interrupted_at", "updated_at"]),
-       value=STATE_VALUES)
+@given(
+    field=st.sampled_from(["version", "environment", "app", "answers", "memo", "interrupted_at", "updated_at"]),
+    value=STATE_VALUES,
+)
 def test_state_files_fail_cleanly(offline, field, value):
-    state = {"version": 1, "environment": "staging", "app": "fuzz-api-staging", "answers": {}, "memo": {},
-             "interrupted_at": None, "updated_at": None, field: value}
+    state = {
+        "version": 1,
+        "environment": "staging",
+        "app": "fuzz-api-staging",
+        "answers": {},
+        "memo": {},
+        "interrupted_at": None,
+        "updated_at": None,
+        field: value,
+    }
     path = offline / "state.json"
     path.write_text(json.dumps(state))
-    for args in (["init", "-e", "staging", "--dry-run", "--state-file", str(path)],
-                 ["init", "-e", "staging", "--dry-run", "--state-file", str(offline / "folder")]):
+    for args in (
+        ["init", "-e", "staging", "--dry-run", "--state-file", str(path)],
+        ["init", "-e", "staging", "--dry-run", "--state-file", str(offline / "folder")],
+    ):
         _assert_handled(_invoke(args), args)
 
 
-SETTINGS_ENV = ("DANDIOPS_ENV", "DANDIOPS_CONFIG", "DANDIOPS_RETRY_ATTEMPTS", "DANDIOPS_RETRY_BASE_DELAY",
-                "DANDIOPS_GITHUB_WRITE_INTERVAL", "DANDIOPS_GITHUB_MAX_RATE_WAIT", "DANDIOPS_POLL_INTERVAL",
-                "DANDIOPS_DYNO_START_TIMEOUT", "DANDIOPS_DYNO_SILENCE_TIMEOUT", "DANDIOPS_CONNECT_TO",
-                "DANDIOPS_AUDIT_LOG", "DANDIOPS_OPERATOR", "DANDIOPS_HEROKU_API_URL", "DANDIOPS_GITHUB_API_URL",
-                "AWS_ENDPOINT_URL", "DANDIOPS_RENDEZVOUS_CA_FILE", "HEROKU_API_KEY", "GITHUB_TOKEN",
-                "AWS_DEFAULT_REGION")
+SETTINGS_ENV = (
+    "DANDIOPS_ENV",
+    "DANDIOPS_CONFIG",
+    "DANDIOPS_RETRY_ATTEMPTS",
+    "DANDIOPS_RETRY_BASE_DELAY",
+    "DANDIOPS_GITHUB_WRITE_INTERVAL",
+    "DANDIOPS_GITHUB_MAX_RATE_WAIT",
+    "DANDIOPS_POLL_INTERVAL",
+    "DANDIOPS_DYNO_START_TIMEOUT",
+    "DANDIOPS_DYNO_SILENCE_TIMEOUT",
+    "DANDIOPS_CONNECT_TO",
+    "DANDIOPS_AUDIT_LOG",
+    "DANDIOPS_OPERATOR",
+    "DANDIOPS_HEROKU_API_URL",
+    "DANDIOPS_GITHUB_API_URL",
+    "AWS_ENDPOINT_URL",
+    "DANDIOPS_RENDEZVOUS_CA_FILE",
+    "HEROKU_API_KEY",
+    "GITHUB_TOKEN",
+    "AWS_DEFAULT_REGION",
+)
 
 
 @FUZZ
@@ -226,8 +335,11 @@ def test_settings_from_the_environment_and_dotenv_fail_cleanly(offline, name, va
     else:
         dotenv.unlink(missing_ok=True)
         env = {name: value}
-    for args in (["hosts", "add", "x.example.org", "-e", "staging", "--dry-run"],
-                 ["release", "status", "staging"], ["run", "-e", "staging", "--dry-run", "--", "true"]):
+    for args in (
+        ["hosts", "add", "x.example.org", "-e", "staging", "--dry-run"],
+        ["release", "status", "staging"],
+        ["run", "-e", "staging", "--dry-run", "--", "true"],
+    ):
         _assert_handled(_invoke(args, env=env), args)
 
 

@@ -16,8 +16,12 @@ def patches(state):
 def test_list_shows_hosts_and_origins(cli, heroku_state):
     result = cli("hosts", "list", "-e", "staging", "--json")
     assert result.exit_code == 0, result
-    assert result.json() == {"env": "staging", "app": STAGING, "allowed_hosts": ["api.staging.dandi.test"],
-                             "cors_allowed_origins": ["https://staging.dandi.test"]}
+    assert result.json() == {
+        "env": "staging",
+        "app": STAGING,
+        "allowed_hosts": ["api.staging.dandi.test"],
+        "cors_allowed_origins": ["https://staging.dandi.test"],
+    }
 
 
 def test_add_merges_and_patches_only_that_key(cli, heroku_state):
@@ -48,7 +52,9 @@ def test_remove_keeps_other_entries(cli, heroku_state):
 def test_cors_origin_is_managed_alongside(cli, heroku_state):
     result = cli("hosts", "add", "--cors-origin", "https://preview.example.org", "-e", "staging", "--json")
     assert result.exit_code == 0, result
-    assert config(heroku_state)["DJANGO_CORS_ALLOWED_ORIGINS"] == "https://staging.dandi.test,https://preview.example.org"
+    assert (
+        config(heroku_state)["DJANGO_CORS_ALLOWED_ORIGINS"] == "https://staging.dandi.test,https://preview.example.org"
+    )
     [patch] = patches(heroku_state)
     assert list(patch.body) == ["DJANGO_CORS_ALLOWED_ORIGINS"]
     assert result.json()["changes"][0]["target"] == "config var DJANGO_CORS_ALLOWED_ORIGINS"
@@ -63,24 +69,27 @@ def test_dry_run_writes_nothing(cli, heroku_state):
     assert config(heroku_state) == before
 
 
-@pytest.mark.parametrize("bad, says", [
-    ("https://api.example.org", "not URLs"),
-    ("api.example.org/admin", "has no path"),
-    ("api.example.org:8000", "have no port"),
-    ("api example.org", "whitespace"),
-    ("*.example.org", "leading dot"),
-    ("bad_host!.org", "not a valid host name"),
-    ("api.example.org.", "trailing dot"),
-    (".example.org.", "trailing dot"),
-    ("a" * 64 + ".example.org", "over the limit of 63"),
-    (".".join(["a" * 63] * 4), "over the limit of 253"),
-    ("999.1.1.1", "looks like an IPv4 address"),
-    ("1.2.3", "looks like an IPv4 address"),
-    ("10.0.0.01", "looks like an IPv4 address"),
-    ("a.example.org,b.example.org", "comma-separated"),
-    ("2001:db8::1", "in brackets"),
-    ("[2001:db8::zz]", "not an IPv6 address"),
-])
+@pytest.mark.parametrize(
+    "bad, says",
+    [
+        ("https://api.example.org", "not URLs"),
+        ("api.example.org/admin", "has no path"),
+        ("api.example.org:8000", "have no port"),
+        ("api example.org", "whitespace"),
+        ("*.example.org", "leading dot"),
+        ("bad_host!.org", "not a valid host name"),
+        ("api.example.org.", "trailing dot"),
+        (".example.org.", "trailing dot"),
+        ("a" * 64 + ".example.org", "over the limit of 63"),
+        (".".join(["a" * 63] * 4), "over the limit of 253"),
+        ("999.1.1.1", "looks like an IPv4 address"),
+        ("1.2.3", "looks like an IPv4 address"),
+        ("10.0.0.01", "looks like an IPv4 address"),
+        ("a.example.org,b.example.org", "comma-separated"),
+        ("2001:db8::1", "in brackets"),
+        ("[2001:db8::zz]", "not an IPv6 address"),
+    ],
+)
 def test_bad_hosts_are_refused_before_any_request(cli, heroku_state, bad, says):
     result = cli("hosts", "add", bad, "-e", "staging")
     assert result.exit_code == 2, result
@@ -88,18 +97,21 @@ def test_bad_hosts_are_refused_before_any_request(cli, heroku_state, bad, says):
     assert heroku_state.requests == []
 
 
-@pytest.mark.parametrize("bad, says", [
-    ("example.org", "needs a scheme"),
-    ("https://example.org/", "no path"),
-    ("https://example.org/app", "no path"),
-    ("https://a.example.org,https://b.example.org", "comma-separated"),
-    ("https://999.1.1.1", "looks like an IPv4 address"),
-    ("https://example.org.", "trailing dot"),
-    ("https://" + "a" * 64 + ".example.org", "over the limit of 63"),
-    ("https://" + ".".join(["a" * 63] * 4), "over the limit of 253"),
-    ("https://bad_host!.org", "not a valid host name"),
-    ("https://example.org:0", "bad port"),
-])
+@pytest.mark.parametrize(
+    "bad, says",
+    [
+        ("example.org", "needs a scheme"),
+        ("https://example.org/", "no path"),
+        ("https://example.org/app", "no path"),
+        ("https://a.example.org,https://b.example.org", "comma-separated"),
+        ("https://999.1.1.1", "looks like an IPv4 address"),
+        ("https://example.org.", "trailing dot"),
+        ("https://" + "a" * 64 + ".example.org", "over the limit of 63"),
+        ("https://" + ".".join(["a" * 63] * 4), "over the limit of 253"),
+        ("https://bad_host!.org", "not a valid host name"),
+        ("https://example.org:0", "bad port"),
+    ],
+)
 def test_bad_cors_origins_are_refused(cli, heroku_state, bad, says):
     result = cli("hosts", "add", "--cors-origin", bad, "-e", "staging")
     assert result.exit_code == 2, result
@@ -108,8 +120,15 @@ def test_bad_cors_origins_are_refused(cli, heroku_state, bad, says):
 
 
 @pytest.mark.parametrize("option", [[], ["--cors-origin"]])
-@pytest.mark.parametrize("bad", ["https://admin:s3cr3t-pw@example.org", "https://admin:s3cr3t-pw@example.org/app",
-                                 "admin:s3cr3t-pw@example.org", "https://admin:s3cr3t-pw@example.org, https://b.org"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "https://admin:s3cr3t-pw@example.org",
+        "https://admin:s3cr3t-pw@example.org/app",
+        "admin:s3cr3t-pw@example.org",
+        "https://admin:s3cr3t-pw@example.org, https://b.org",
+    ],
+)
 def test_user_info_is_refused_without_echoing_the_password(cli, heroku_state, option, bad):
     result = cli("hosts", "add", *option, bad, "-e", "staging")
     assert result.exit_code == 2, result
@@ -146,8 +165,10 @@ def test_each_change_appends_one_audit_line_with_the_final_value(cli, heroku_sta
     [entry] = audit_lines()
     assert entry["action"] == "config-vars.set" and entry["env"] == "staging" and entry["app"] == STAGING
     assert entry["result"] == "ok"
-    assert entry["detail"] == {"keys": ["DJANGO_ALLOWED_HOSTS"],
-                               "values": {"DJANGO_ALLOWED_HOSTS": "api.staging.dandi.test,new.example.org"}}
+    assert entry["detail"] == {
+        "keys": ["DJANGO_ALLOWED_HOSTS"],
+        "values": {"DJANGO_ALLOWED_HOSTS": "api.staging.dandi.test,new.example.org"},
+    }
     assert set(entry) == {"time", "operator", "env", "app", "action", "result", "detail"}
 
 
@@ -212,16 +233,20 @@ def test_init_merges_its_host_into_a_value_overwritten_meanwhile(cli, heroku_sta
     after_each_release(heroku_state, lambda value: "old-api.example.org,other.example.org", times=1)
     result = cli("-e", "staging", "init", "--non-interactive", "--only", "hosts", "--json")
     assert result.exit_code == 0, result
-    assert config(heroku_state)["DJANGO_ALLOWED_HOSTS"] == \
-        "old-api.example.org,other.example.org,api.staging.dandi.test"
+    assert (
+        config(heroku_state)["DJANGO_ALLOWED_HOSTS"] == "old-api.example.org,other.example.org,api.staging.dandi.test"
+    )
 
 
-@pytest.mark.parametrize("entries, removed", [
-    ("api.staging.dandi.test,keep.example.org", ["api.staging.dandi.test"]),
-    ("API.staging.dandi.test", ["api.staging.dandi.test"]),
-    (".dandi.test,keep.example.org", [".dandi.test"]),
-    ("*,api.staging.dandi.test", ["*", "api.staging.dandi.test"]),
-])
+@pytest.mark.parametrize(
+    "entries, removed",
+    [
+        ("api.staging.dandi.test,keep.example.org", ["api.staging.dandi.test"]),
+        ("API.staging.dandi.test", ["api.staging.dandi.test"]),
+        (".dandi.test,keep.example.org", [".dandi.test"]),
+        ("*,api.staging.dandi.test", ["*", "api.staging.dandi.test"]),
+    ],
+)
 def test_removing_what_lets_the_api_host_in_is_refused_without_force(cli, heroku_state, entries, removed):
     config(heroku_state)["DJANGO_ALLOWED_HOSTS"] = entries
     result = cli("hosts", "remove", *removed, "-e", "staging")
@@ -233,11 +258,14 @@ def test_removing_what_lets_the_api_host_in_is_refused_without_force(cli, heroku
     assert not set(removed) & set(config(heroku_state)["DJANGO_ALLOWED_HOSTS"].lower().split(","))
 
 
-@pytest.mark.parametrize("entries, removed", [
-    ("*,api.staging.dandi.test", "api.staging.dandi.test"),
-    (".dandi.test,api.staging.dandi.test", ".dandi.test"),
-    ("old-api.example.org", "old-api.example.org"),  # the API host was not allowed before either
-])
+@pytest.mark.parametrize(
+    "entries, removed",
+    [
+        ("*,api.staging.dandi.test", "api.staging.dandi.test"),
+        (".dandi.test,api.staging.dandi.test", ".dandi.test"),
+        ("old-api.example.org", "old-api.example.org"),  # the API host was not allowed before either
+    ],
+)
 def test_removing_while_the_api_host_stays_allowed_needs_no_force(cli, heroku_state, entries, removed):
     config(heroku_state)["DJANGO_ALLOWED_HOSTS"] = entries
     result = cli("hosts", "remove", removed, "-e", "staging")
@@ -245,11 +273,14 @@ def test_removing_while_the_api_host_stays_allowed_needs_no_force(cli, heroku_st
     assert removed not in config(heroku_state)["DJANGO_ALLOWED_HOSTS"].split(",")
 
 
-@pytest.mark.parametrize("given, stored, port", [
-    ("https://preview.example.org:443", "https://preview.example.org", ":443"),
-    ("http://preview.example.org:80", "http://preview.example.org", ":80"),
-    ("https://PREVIEW.example.org:0443", "https://preview.example.org", ":443"),
-])
+@pytest.mark.parametrize(
+    "given, stored, port",
+    [
+        ("https://preview.example.org:443", "https://preview.example.org", ":443"),
+        ("http://preview.example.org:80", "http://preview.example.org", ":80"),
+        ("https://PREVIEW.example.org:0443", "https://preview.example.org", ":443"),
+    ],
+)
 def test_a_default_port_is_dropped_from_a_cors_origin_saying_so(cli, heroku_state, given, stored, port):
     result = cli("hosts", "add", "--cors-origin", given, "-e", "staging")
     assert result.exit_code == 0, result

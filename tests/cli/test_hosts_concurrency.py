@@ -28,8 +28,13 @@ def edit_args(kind: str, command: str, value: str) -> list[str]:
 
 def start(sandbox, state_home, args: list[str]) -> subprocess.Popen:
     env = {**os.environ, **sandbox.environment(), "XDG_STATE_HOME": str(state_home)}
-    return subprocess.Popen([sys.executable, "-m", "dandiops", *args, "-e", "staging", "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "dandiops", *args, "-e", "staging", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def finish(processes: list[subprocess.Popen]) -> list[tuple[int, str, str]]:

@@ -29,7 +29,7 @@ def app_lines(heroku_state):
     """A few lines as dynos and the router print them, after the seeded release events."""
     log(heroku_state, "GET /api/dandisets/ 200", dyno="web.1")
     log(heroku_state, "celery@worker ready", dyno="worker.1")
-    log(heroku_state, "at=info method=GET path=\"/api/\" status=200", source="heroku", dyno="router")
+    log(heroku_state, 'at=info method=GET path="/api/" status=200', source="heroku", dyno="router")
     log(heroku_state, "GET /api/info/ 200", dyno="web.2")
     return list(heroku_state.log_lines[STAGING])
 
@@ -57,14 +57,17 @@ def test_plain_line_bodies_are_read_too(cli, heroku_state, log_service, app_line
     assert result.stdout.splitlines() == app_lines[-3:]
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--source", "app"], ["GET /api/dandisets/ 200", "celery@worker ready", "GET /api/info/ 200"]),
-    (["--source", "heroku", "--dyno", "router"], ["at=info method=GET path=\"/api/\" status=200"]),
-    (["--dyno", "web"], ["GET /api/dandisets/ 200", "GET /api/info/ 200"]),
-    (["--dyno", "web.2"], ["GET /api/info/ 200"]),
-    (["-n", "1"], ["GET /api/info/ 200"]),
-    (["-n", "0"], []),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--source", "app"], ["GET /api/dandisets/ 200", "celery@worker ready", "GET /api/info/ 200"]),
+        (["--source", "heroku", "--dyno", "router"], ['at=info method=GET path="/api/" status=200']),
+        (["--dyno", "web"], ["GET /api/dandisets/ 200", "GET /api/info/ 200"]),
+        (["--dyno", "web.2"], ["GET /api/info/ 200"]),
+        (["-n", "1"], ["GET /api/info/ 200"]),
+        (["-n", "0"], []),
+    ],
+)
 def test_filters_and_line_counts(cli, heroku_state, app_lines, args, expected):
     result = cli("logs", "-e", "staging", *args)
     assert result.exit_code == 0, result
@@ -86,14 +89,17 @@ def test_json_gives_one_document_of_parsed_lines(cli, app_lines):
     assert line["line"] == app_lines[2]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["-n", "1501"], "-n 1501 is out of range"),
-    (["-n", "-1"], "-n -1 is out of range"),
-    (["--json", "--tail"], "--json prints one document and cannot follow a stream"),
-    (["--dyno", "web 1"], "is not a dyno or process type name"),
-    (["--dyno", "web;rm"], "is not a dyno or process type name"),
-    (["--dyno", "$(id)"], "is not a dyno or process type name"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-n", "1501"], "-n 1501 is out of range"),
+        (["-n", "-1"], "-n -1 is out of range"),
+        (["--json", "--tail"], "--json prints one document and cannot follow a stream"),
+        (["--dyno", "web 1"], "is not a dyno or process type name"),
+        (["--dyno", "web;rm"], "is not a dyno or process type name"),
+        (["--dyno", "$(id)"], "is not a dyno or process type name"),
+    ],
+)
 def test_bad_options_are_refused_before_any_request(cli, heroku_state, args, message):
     result = cli("logs", "-e", "staging", *args)
     assert result.exit_code == 2, result
@@ -131,8 +137,9 @@ def test_tail_follows_new_lines_until_the_stream_ends(cli, heroku_state, log_ser
 
 
 @pytest.mark.parametrize("event_stream", [True, False], ids=["event-stream", "plain"])
-def test_a_dropped_stream_is_reopened_once_without_repeating_lines(cli, heroku_state, log_service, app_lines,
-                                                                   event_stream):
+def test_a_dropped_stream_is_reopened_once_without_repeating_lines(
+    cli, heroku_state, log_service, app_lines, event_stream
+):
     log_service.serve_event_stream = event_stream
     log_service.drop_next_stream(after_lines=3)
     result = cli("logs", "-e", "staging")
@@ -181,8 +188,13 @@ def test_a_second_drop_before_any_new_line_gives_up(cli, heroku_state, log_servi
 
 def test_ctrl_c_ends_a_tail_with_130_and_no_traceback(sandbox, log_service):
     env = {**os.environ, **sandbox.environment()}
-    process = subprocess.Popen([sys.executable, "-m", "dandiops", "logs", "--tail", "-e", "staging"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dandiops", "logs", "--tail", "-e", "staging"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         shown = [process.stdout.readline(), process.stdout.readline()]
         assert "Release v1 created" in shown[0] and "Release v2 created" in shown[1]
@@ -200,8 +212,13 @@ def test_ctrl_c_ends_a_tail_with_130_and_no_traceback(sandbox, log_service):
 def test_a_reader_that_goes_away_ends_a_tail_quietly(sandbox, heroku_state, log_service):
     """`dandiops logs --tail | head -2`: once head has gone, the next line ends dandiops with 0."""
     env = {**os.environ, **sandbox.environment()}
-    process = subprocess.Popen([sys.executable, "-m", "dandiops", "logs", "--tail", "-e", "staging"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dandiops", "logs", "--tail", "-e", "staging"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert "Release v1 created" in process.stdout.readline()
         assert log_service.wait_until_tailing(1)
@@ -230,8 +247,12 @@ def secret_lines(heroku_state):
 def test_secrets_in_log_lines_are_masked(cli, secret_lines):
     result = cli("logs", "-e", "staging", "-n", "4")
     assert result.exit_code == 0, result
-    assert printed(result) == ["settings: SECRET_KEY ***", "connecting to ***", "smtp login mailer/*** refused",
-                               "EXTRA_TOKEN=***"]
+    assert printed(result) == [
+        "settings: SECRET_KEY ***",
+        "connecting to ***",
+        "smtp login mailer/*** refused",
+        "EXTRA_TOKEN=***",
+    ]
     data = cli("logs", "-e", "staging", "-n", "4", "--json").json()
     assert [line["message"] for line in data["lines"]] == printed(result)
     assert secret_lines["DJANGO_SECRET_KEY"] not in result.stdout + str(data)

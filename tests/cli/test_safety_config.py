@@ -23,6 +23,7 @@ def _edit_config(sandbox, old: str, new: str) -> None:
 
 # --- which environment -------------------------------------------------------------------------
 
+
 def test_dash_e_after_the_command_beats_dandiops_env(cli, monkeypatch):
     monkeypatch.setenv("DANDIOPS_ENV", "production")
     result = cli("hosts", "add", "x.example.org", "-e", "staging", "--dry-run", "--json")
@@ -59,6 +60,7 @@ def test_a_mutation_names_its_environment_and_app_on_stderr(cli, heroku_state):
 
 # --- names from dandiops.toml ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("app_name", ["../account", "a?b", "", "Upper-Case", "x", "a" * 31, "ends-with-"])
 def test_a_bad_heroku_app_name_is_a_config_error_and_sends_nothing(cli, sandbox, heroku_state, app_name):
     _edit_config(sandbox, f'heroku_app = "{STAGING}"', f"heroku_app = {json.dumps(app_name)}")
@@ -79,12 +81,15 @@ def test_a_bad_github_repo_is_a_config_error(cli, sandbox, repo):
     assert "github_repo is not valid" in result.stderr and "owner/name" in result.stderr
 
 
-@pytest.mark.parametrize(("url", "why"), [
-    ("not a url", "https URL"),
-    ("http://api.staging.dandi.test", "must use https"),
-    ("https://user:pw@api.staging.dandi.test", "user info"),
-    ("https://api.staging.dandi.test/?x=1", "query"),
-])
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("not a url", "https URL"),
+        ("http://api.staging.dandi.test", "must use https"),
+        ("https://user:pw@api.staging.dandi.test", "user info"),
+        ("https://api.staging.dandi.test/?x=1", "query"),
+    ],
+)
 def test_a_bad_api_url_is_a_config_error_before_any_request(cli, sandbox, heroku_state, url, why):
     _edit_config(sandbox, 'api_url = "https://api.staging.dandi.test"', f"api_url = {json.dumps(url)}")
     result = cli("hosts", "add", "x.example.org", "-e", "staging")
@@ -98,22 +103,27 @@ def test_a_default_port_in_web_url_is_dropped_saying_so(tmp_path):
     from dandiops.core.settings import load_settings
 
     path = tmp_path / "dandiops.toml"
-    path.write_text('[environments.staging]\nheroku_app = "my-app"\nweb_url = "https://Web.Example.org:443/"\n'
-                    'api_url = "https://api.example.org:8443"\n')
+    path.write_text(
+        '[environments.staging]\nheroku_app = "my-app"\nweb_url = "https://Web.Example.org:443/"\n'
+        'api_url = "https://api.example.org:8443"\n'
+    )
     settings = load_settings(path)
     assert settings.environments["staging"].web_url == "https://web.example.org"
     assert settings.environments["staging"].api_url == "https://api.example.org:8443"
     assert any("default port is dropped" in notice and "web_url" in notice for notice in settings.notices)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('default_env = ["a"]\n[environments.staging]\nheroku_app = "my-app"\n', "default_env must name"),
-    ('default_env = "qa"\n[environments.staging]\nheroku_app = "my-app"\n', "default_env must name"),
-    ('[environments.staging]\nheroku_app = "my-app"\nheroku_ap = "typo"\n', "unknown key(s) heroku_ap"),
-    ('[environments."../x"]\nheroku_app = "my-app"\n', "environment name '../x' is not allowed"),
-    ('[environments.staging]\nheroku_app = "my-app"\nbranch = "a..b"\n', "branch is not valid"),
-    ('[environments.staging]\nheroku_app = "my-app"\nbucket = "Bad_Bucket"\n', "bucket is not valid"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('default_env = ["a"]\n[environments.staging]\nheroku_app = "my-app"\n', "default_env must name"),
+        ('default_env = "qa"\n[environments.staging]\nheroku_app = "my-app"\n', "default_env must name"),
+        ('[environments.staging]\nheroku_app = "my-app"\nheroku_ap = "typo"\n', "unknown key(s) heroku_ap"),
+        ('[environments."../x"]\nheroku_app = "my-app"\n', "environment name '../x' is not allowed"),
+        ('[environments.staging]\nheroku_app = "my-app"\nbranch = "a..b"\n', "branch is not valid"),
+        ('[environments.staging]\nheroku_app = "my-app"\nbucket = "Bad_Bucket"\n', "bucket is not valid"),
+    ],
+)
 def test_malformed_dandiops_toml_values_are_config_errors(tmp_path, text, message):
     from dandiops.core.settings import load_settings
 
@@ -149,6 +159,7 @@ def test_app_names_are_percent_encoded_in_request_paths():
 
 # --- credentials and settings from the environment ---------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["HEROKU_API_KEY", "GITHUB_TOKEN"])
 @pytest.mark.parametrize("value", ["abc\ndef-secret-part", "abc\rdef-secret-part", "tökén-secret-part"])
 def test_a_malformed_credential_is_exit_3_and_never_echoed(cli, heroku_state, monkeypatch, name, value):
@@ -170,9 +181,15 @@ def test_a_malformed_endpoint_override_is_exit_3(cli, monkeypatch, value):
     assert "DANDIOPS_HEROKU_API_URL is not an http(s) URL" in result.stderr
 
 
-@pytest.mark.parametrize(("name", "value"), [("DANDIOPS_RETRY_ATTEMPTS", "abc"), ("DANDIOPS_RETRY_ATTEMPTS", "0"),
-                                             ("DANDIOPS_RETRY_BASE_DELAY", "nan"),
-                                             ("DANDIOPS_RETRY_BASE_DELAY", "-1")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DANDIOPS_RETRY_ATTEMPTS", "abc"),
+        ("DANDIOPS_RETRY_ATTEMPTS", "0"),
+        ("DANDIOPS_RETRY_BASE_DELAY", "nan"),
+        ("DANDIOPS_RETRY_BASE_DELAY", "-1"),
+    ],
+)
 def test_malformed_retry_settings_are_exit_3(cli, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     result = cli("status", "-e", "staging")
@@ -213,6 +230,7 @@ def test_a_retry_after_that_is_negative_or_not_a_number_falls_back_to_backoff(he
 
 # --- changes that cannot be recorded, answers that were lost -----------------------------------
 
+
 def test_an_unwritable_audit_log_refuses_before_changing_anything(cli, heroku_state, monkeypatch, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
@@ -246,6 +264,7 @@ def test_an_html_answer_to_a_read_is_reported_not_a_traceback(cli, heroku_state)
 
 
 # --- init --only -------------------------------------------------------------------------------
+
 
 def test_answers_file_with_unknown_keys_names_them(tmp_path):
     from dandiops.wizard.answers import load_answers_file

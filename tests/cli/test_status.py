@@ -11,8 +11,9 @@ def test_status_warns_about_beat_duplication_and_stale_process_types(cli, heroku
 
     app = heroku_state.apps["dandi-sandbox-api-staging"]
     app.formation["worker"].quantity = 2
-    app.formation["analytics-worker"] = Formation(type="analytics-worker", quantity=1, size="basic",
-                                                  command="celery worker -Q s3-log-processing")
+    app.formation["analytics-worker"] = Formation(
+        type="analytics-worker", quantity=1, size="basic", command="celery worker -Q s3-log-processing"
+    )
     result = cli("status", "-e", "staging", "--json")
     assert result.exit_code == 0, result
     data = result.json()
@@ -30,7 +31,13 @@ def test_status_reads_concurrently_and_only_reads(cli, heroku_state):
     assert "dandi-sandbox-api  stack heroku-24  region us  team dandi-sandbox" in result.stdout
     assert "heroku-postgresql:standard-0" in result.stdout and "Last release: v2 succeeded" in result.stdout
     paths = sorted(r.path for r in heroku_state.requests)
-    assert paths == sorted(["/apps/dandi-sandbox-api", "/apps/dandi-sandbox-api/formation",
-                            "/apps/dandi-sandbox-api/dynos", "/apps/dandi-sandbox-api/releases",
-                            "/apps/dandi-sandbox-api/addons"])
+    assert paths == sorted(
+        [
+            "/apps/dandi-sandbox-api",
+            "/apps/dandi-sandbox-api/formation",
+            "/apps/dandi-sandbox-api/dynos",
+            "/apps/dandi-sandbox-api/releases",
+            "/apps/dandi-sandbox-api/addons",
+        ]
+    )
     assert heroku_state.writes() == []

@@ -39,11 +39,14 @@ def test_config_is_found_upward(tmp_path, monkeypatch):
     assert settings.environment("production").deploy_workflow == "prod.yml"
 
 
-@pytest.mark.parametrize("text, says", [
-    ("[environments.x]\nheroku_app = 3\n", "must be a str"),
-    ("[environments.x]\napi_url = 'https://x'\n", "has no heroku_app"),
-    ("[environments\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("[environments.x]\nheroku_app = 3\n", "must be a str"),
+        ("[environments.x]\napi_url = 'https://x'\n", "has no heroku_app"),
+        ("[environments\n", "not valid TOML"),
+    ],
+)
 def test_bad_config_is_a_config_error(tmp_path, text, says):
     path = tmp_path / "dandiops.toml"
     path.write_text(text)
@@ -70,8 +73,9 @@ def test_secrets_precedence_and_permission_warning(tmp_path):
 def test_reporter_masks_secrets_everywhere():
     registry = SecretRegistry(["s3cr3t-value"])
     out, err = io.StringIO(), io.StringIO()
-    reporter = Reporter(Terminal(False, False, False, False, False), json_mode=True, secrets=registry,
-                        stdout=out, stderr=err)
+    reporter = Reporter(
+        Terminal(False, False, False, False, False), json_mode=True, secrets=registry, stdout=out, stderr=err
+    )
     reporter.info("token is s3cr3t-value")
     reporter.error("failed with s3cr3t-value", hint="s3cr3t-value")
     reporter.result({"nested": ["x s3cr3t-value y"]})

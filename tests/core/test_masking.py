@@ -31,8 +31,11 @@ def test_text_holding_no_secret_is_returned_unchanged(secrets, text):
 
 
 @settings(max_examples=300)
-@given(secrets=st.lists(st.one_of(long_secrets, short_secrets), min_size=1, max_size=3),
-       pieces=st.lists(texts, max_size=6), inserted=st.lists(st.integers(0, 2), max_size=4))
+@given(
+    secrets=st.lists(st.one_of(long_secrets, short_secrets), min_size=1, max_size=3),
+    pieces=st.lists(texts, max_size=6),
+    inserted=st.lists(st.integers(0, 2), max_size=4),
+)
 def test_text_in_pieces_is_masked_as_if_it_came_whole(secrets, pieces, inserted):
     for index in inserted:  # put whole secrets in, across piece boundaries too
         pieces = pieces + [secrets[index % len(secrets)][:3], secrets[index % len(secrets)][3:]]
@@ -45,16 +48,19 @@ def test_text_in_pieces_is_masked_as_if_it_came_whole(secrets, pieces, inserted)
     assert "".join(written) == registry.redact("".join(pieces))
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("created superuser short@dandi.test", "created superuser short@dandi.test"),
-    ("shortcut", "shortcut"),
-    ("DJANGO_SUPERUSER_PASSWORD=short", "DJANGO_SUPERUSER_PASSWORD=***"),
-    ("password: short", "password: ***"),
-    ("smtp+tls://mailer:short@smtp.dandi.test:587", "smtp+tls://mailer:***@smtp.dandi.test:587"),
-    ('{"password": "short"}', '{"password": "***"}'),
-    ("it is short, isn't it", "it is ***, isn't it"),
-    ("'short'", "'***'"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("created superuser short@dandi.test", "created superuser short@dandi.test"),
+        ("shortcut", "shortcut"),
+        ("DJANGO_SUPERUSER_PASSWORD=short", "DJANGO_SUPERUSER_PASSWORD=***"),
+        ("password: short", "password: ***"),
+        ("smtp+tls://mailer:short@smtp.dandi.test:587", "smtp+tls://mailer:***@smtp.dandi.test:587"),
+        ('{"password": "short"}', '{"password": "***"}'),
+        ("it is short, isn't it", "it is ***, isn't it"),
+        ("'short'", "'***'"),
+    ],
+)
 def test_a_short_secret_is_masked_only_where_it_stands_as_a_value(text, expected):
     assert SecretRegistry(["short"]).redact(text) == expected
 
@@ -66,14 +72,16 @@ def test_a_secret_of_eight_characters_is_masked_inside_other_text():
 def test_a_whole_string_equal_to_a_short_secret_is_masked_in_data():
     data = {"email": "short@dandi.test", "password": "short", "list": ["short", "a short one"]}
     assert SecretRegistry(["short"]).redact_data(data) == {
-        "email": "short@dandi.test", "password": "***", "list": ["***", "a *** one"]}
+        "email": "short@dandi.test",
+        "password": "***",
+        "list": ["***", "a *** one"],
+    }
 
 
 def test_the_password_of_a_registered_url_is_masked_on_its_own():
     registry = SecretRegistry(["postgres://app:p%40ss-word-42@db.example.org:5432/dandi"])
     assert registry.redact("password p%40ss-word-42 or p@ss-word-42") == "password *** or ***"
-    assert registry.redact("DATABASE_URL=postgres://app:p%40ss-word-42@db.example.org:5432/dandi") == \
-        "DATABASE_URL=***"
+    assert registry.redact("DATABASE_URL=postgres://app:p%40ss-word-42@db.example.org:5432/dandi") == "DATABASE_URL=***"
 
 
 def test_a_secret_split_across_pieces_is_held_back_until_decided():

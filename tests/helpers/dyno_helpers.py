@@ -18,8 +18,9 @@ def archive_shell(app, code: str, env: dict | None = None) -> list[str]:
 
     database.ensure_migrated(app)
     lines: list[str] = []
-    status = executor.run_to_completion(app, f"python manage.py shell -v 0 -c {shlex.quote(code)}", env,
-                                        dyno_name="test.1", on_line=lines.append)
+    status = executor.run_to_completion(
+        app, f"python manage.py shell -v 0 -c {shlex.quote(code)}", env, dyno_name="test.1", on_line=lines.append
+    )
     assert status == 0, "\n".join(lines)
     return lines
 
@@ -110,5 +111,10 @@ def dyno_sandbox(workdir, database_urls=None, app_dirs=None):
     from dandiops.sandbox.runtime import Sandbox
 
     dynos = DynoComponent()
-    return Sandbox(workdir, database_urls=database_urls, app_dirs=app_dirs, components=[dynos, ArchiveWebComponent()],
-                   heroku_extensions=[dynos.heroku_extension])
+    return Sandbox(
+        workdir,
+        database_urls=database_urls,
+        app_dirs=app_dirs,
+        components=[dynos, ArchiveWebComponent()],
+        heroku_extensions=[dynos.heroku_extension],
+    )

@@ -15,10 +15,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-SPEC_PATH = (Path(__file__).resolve().parents[2] / "node_modules" / "@octokit" / "openapi" / "generated"
-             / "api.github.com.json")
-MISSING_REASON = (f"GitHub's OpenAPI description is not installed ({SPEC_PATH}); "
-                  "run `npm ci --ignore-scripts` at the repository root to install @octokit/openapi")
+SPEC_PATH = (
+    Path(__file__).resolve().parents[2] / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
+)
+MISSING_REASON = (
+    f"GitHub's OpenAPI description is not installed ({SPEC_PATH}); "
+    "run `npm ci --ignore-scripts` at the repository root to install @octokit/openapi"
+)
 _GREEDY_PARAMS = {"path", "ref"}
 
 
@@ -39,8 +42,9 @@ class OpenApiChecker:
             params = template.count("{")
             for method, operation in item.items():
                 if method in ("get", "post", "put", "patch", "delete"):
-                    routes.append((params, -len(template), method.upper(), re.compile(regex + "$"), template,
-                                   operation))
+                    routes.append(
+                        (params, -len(template), method.upper(), re.compile(regex + "$"), template, operation)
+                    )
         routes.sort(key=lambda r: (r[0], r[1]))
         self.routes = routes
 
@@ -86,10 +90,14 @@ class OpenApiChecker:
             return [] if body in (None, "", {}) else [f"{method} {template} {status}: declared without a body"]
         root = {**schema, "components": self.components}
         validator = OAS30Validator(root, format_checker=oas30_format_checker)
-        problems = [f"{method} {template} {status}: {'/'.join(map(str, e.absolute_path)) or '<root>'}: "
-                    f"{e.message[:300]}" for e in validator.iter_errors(body)]
-        problems += [f"{method} {template} {status}: {where}: property not in GitHub's description"
-                     for where in self.undeclared(schema, body, "")]
+        problems = [
+            f"{method} {template} {status}: {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message[:300]}"
+            for e in validator.iter_errors(body)
+        ]
+        problems += [
+            f"{method} {template} {status}: {where}: property not in GitHub's description"
+            for where in self.undeclared(schema, body, "")
+        ]
         return problems
 
     def undeclared(self, schema: dict, data: Any, where: str) -> list[str]:

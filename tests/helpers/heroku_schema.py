@@ -15,6 +15,8 @@ def schema_problems(state, validator) -> list[str]:
     for record in state.requests:
         if record.status >= 300 or record.response is None or record.path.startswith(UNSCHEMED_PREFIXES):
             continue
-        problems.extend(f"{record.method} {record.path}: {problem}"
-                        for problem in validator.errors(record.method, record.path, record.response))
+        problems.extend(
+            f"{record.method} {record.path}: {problem}"
+            for problem in validator.errors(record.method, record.path, record.response)
+        )
     return problems

@@ -10,12 +10,9 @@ READ_ONLY_POSTS = ("/actions/addon-attachments/resolve",)
 
 def mutations(state) -> list:
     """Every request that could have changed something remote (reads sent as POST left out)."""
-    return [r for r in state.writes()
-            if r.path not in READ_ONLY_POSTS and not r.path.endswith("/log-sessions")]
+    return [r for r in state.writes() if r.path not in READ_ONLY_POSTS and not r.path.endswith("/log-sessions")]
 
 
 def applied(state) -> list:
     """The mutations the stand-in accepted."""
     return [r for r in mutations(state) if r.status < 400]
-
-

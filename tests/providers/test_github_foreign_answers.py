@@ -19,9 +19,15 @@ class _ForeignUrls(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 - the name http.server calls
         type(self).seen.append(self.path)
-        body = json.dumps({"id": 1, "name": "dandi-archive", "full_name": "org/dandi-archive",
-                           "url": "https://evil.example/repos/org/dandi-archive",
-                           "owner": {"login": "org", "url": "https://evil.example/users/org"}}).encode()
+        body = json.dumps(
+            {
+                "id": 1,
+                "name": "dandi-archive",
+                "full_name": "org/dandi-archive",
+                "url": "https://evil.example/repos/org/dandi-archive",
+                "owner": {"login": "org", "url": "https://evil.example/users/org"},
+            }
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

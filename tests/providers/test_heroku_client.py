@@ -54,8 +54,9 @@ def test_read_timeout_is_retried_for_reads(sandbox, heroku_state):
     import time
 
     heroku_state.inject_fault(0, 1, delay=0.5)
-    with HerokuClient(sandbox.heroku.api_key, base_url=sandbox.heroku.url, retry=FAST,
-                      timeout=httpx.Timeout(0.2)) as slow:
+    with HerokuClient(
+        sandbox.heroku.api_key, base_url=sandbox.heroku.url, retry=FAST, timeout=httpx.Timeout(0.2)
+    ) as slow:
         assert slow.account()["email"]
     deadline = time.monotonic() + 5  # the stand-in records the delayed request once it has answered it
     while len(heroku_state.requests) < 2 and time.monotonic() < deadline:
@@ -81,8 +82,9 @@ def test_pagination_follows_next_range(client, heroku_state):
     assert [r.status for r in heroku_state.requests] == [206, 206, 200]
 
 
-@pytest.mark.parametrize("header", ["version ..; max=2, order=desc", "version ..; order=desc,max=2",
-                                    "version ..; order=desc,max=2;"])
+@pytest.mark.parametrize(
+    "header", ["version ..; max=2, order=desc", "version ..; order=desc,max=2", "version ..; order=desc,max=2;"]
+)
 def test_range_separators_seen_in_the_wild(client, heroku_state, header):
     response = client.request("GET", "/apps/dandi-sandbox-api/releases", headers={"Range": header})
     assert response.status_code == 200
@@ -99,11 +101,13 @@ def test_errors_are_mapped(sandbox, client):
 
 
 def test_formation_accepts_string_quantity_and_size(client, heroku_state):
-    result = client.update_formation("dandi-sandbox-api-staging",
-                                     [{"type": "web", "quantity": "2", "size": "Standard-1X"}])
+    result = client.update_formation(
+        "dandi-sandbox-api-staging", [{"type": "web", "quantity": "2", "size": "Standard-1X"}]
+    )
     assert result[0]["quantity"] == 2 and result[0]["size"] == "Standard-1X"
-    client.update_formation("dandi-sandbox-api-staging", [{"type": "web", "quantity": 1,
-                                                           "dyno_size": {"name": "basic"}}])
+    client.update_formation(
+        "dandi-sandbox-api-staging", [{"type": "web", "quantity": 1, "dyno_size": {"name": "basic"}}]
+    )
     assert heroku_state.apps["dandi-sandbox-api-staging"].formation["web"].size == "basic"
 
 

@@ -40,9 +40,14 @@ def test_the_postgres_add_on_attached_as_database_is_found_with_reads(platform, 
     attachment = database_attachment(platform, PRODUCTION)
     addon = next(a for a in heroku_state.apps[PRODUCTION].addons if a.service == "heroku-postgresql")
     assert (attachment.addon_id, attachment.attachment_name, attachment.schedule_name) == (
-        addon.id, "DATABASE", "DATABASE_URL")
+        addon.id,
+        "DATABASE",
+        "DATABASE_URL",
+    )
     assert [(r.method, r.path) for r in heroku_state.requests] == [
-        ("GET", f"/apps/{PRODUCTION}/addons"), ("GET", f"/apps/{PRODUCTION}/addon-attachments")]
+        ("GET", f"/apps/{PRODUCTION}/addons"),
+        ("GET", f"/apps/{PRODUCTION}/addon-attachments"),
+    ]
 
 
 def test_a_missing_app_and_a_missing_database_are_told_apart(platform, heroku_state):
@@ -63,8 +68,7 @@ def test_continuous_protection_follows_the_plan_tier(platform, data):
 
 def test_schedule_round_trip(platform, data):
     addon_id = database_attachment(platform, STAGING).addon_id
-    created = data.create_transfer_schedule(addon_id, hour=2, timezone="America/New_York",
-                                            schedule_name="DATABASE_URL")
+    created = data.create_transfer_schedule(addon_id, hour=2, timezone="America/New_York", schedule_name="DATABASE_URL")
     assert (created["hour"], created["timezone"], created["days"][0]) == (2, "America/New_York", "Sunday")
     assert [s["uuid"] for s in data.transfer_schedules(addon_id)] == [created["uuid"]]
     data.delete_transfer_schedule(addon_id, created["uuid"])

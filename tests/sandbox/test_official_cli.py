@@ -18,14 +18,21 @@ HEROKU = REPO / "node_modules" / ".bin" / "heroku"
 MISSING = not HEROKU.exists() or not shutil.which("node")
 if MISSING and os.environ.get("DANDIOPS_REQUIRE_HEROKU_CLI"):
     raise RuntimeError("the official Heroku CLI is required here: run `npm ci` at the repository root")
-pytestmark = pytest.mark.skipif(MISSING,
-                                reason="the official Heroku CLI is not installed (run `npm ci` at the repository root)")
+pytestmark = pytest.mark.skipif(
+    MISSING, reason="the official Heroku CLI is not installed (run `npm ci` at the repository root)"
+)
 
 
 @pytest.fixture
 def heroku(sandbox, tmp_path):
-    env = {**os.environ, "HEROKU_HOST": sandbox.heroku.url, "HEROKU_API_KEY": sandbox.heroku.api_key,
-           "DISABLE_TELEMETRY": "true", "HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "HEROKU_HOST": sandbox.heroku.url,
+        "HEROKU_API_KEY": sandbox.heroku.api_key,
+        "DISABLE_TELEMETRY": "true",
+        "HOME": str(tmp_path / "home"),
+        "NO_COLOR": "1",
+    }
 
     def run(*args):
         result = subprocess.run([str(HEROKU), *args], capture_output=True, text=True, env=env, timeout=120)

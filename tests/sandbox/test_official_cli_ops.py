@@ -17,20 +17,29 @@ from ops_helpers import PRODUCTION
 
 HEROKU = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "heroku"
 
-pytestmark = pytest.mark.skipif(not HEROKU.exists() or not shutil.which("node"),
-                                reason="the official Heroku CLI is not installed (run `npm ci` at the repository root)")
+pytestmark = pytest.mark.skipif(
+    not HEROKU.exists() or not shutil.which("node"),
+    reason="the official Heroku CLI is not installed (run `npm ci` at the repository root)",
+)
 
 
 @pytest.fixture
 def heroku(sandbox, tmp_path):
     # HEROKU_DATA_HOST is only a host name: the CLI takes the scheme and port from HEROKU_HOST.
-    env = {**os.environ, "HEROKU_HOST": sandbox.heroku.url, "HEROKU_DATA_HOST": "127.0.0.1",
-           "HEROKU_API_KEY": sandbox.heroku.api_key, "DISABLE_TELEMETRY": "true",
-           "HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "HEROKU_HOST": sandbox.heroku.url,
+        "HEROKU_DATA_HOST": "127.0.0.1",
+        "HEROKU_API_KEY": sandbox.heroku.api_key,
+        "DISABLE_TELEMETRY": "true",
+        "HOME": str(tmp_path / "home"),
+        "NO_COLOR": "1",
+    }
 
     def run(*args):
-        result = subprocess.run([str(HEROKU), *args, "-a", PRODUCTION], capture_output=True, text=True, env=env,
-                                timeout=120)
+        result = subprocess.run(
+            [str(HEROKU), *args, "-a", PRODUCTION], capture_output=True, text=True, env=env, timeout=120
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout
 

@@ -15,8 +15,15 @@ import httpx
 import pytest
 
 STAGING = "dandi-sandbox-api-staging"
-RANDOM_CONFIG_VARS = {"CLOUDAMQP_URL", "CLOUDAMQP_APIKEY", "PAPERTRAIL_API_TOKEN", "DJANGO_SECRET_KEY",
-                      "DJANGO_EMAIL_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+RANDOM_CONFIG_VARS = {
+    "CLOUDAMQP_URL",
+    "CLOUDAMQP_APIKEY",
+    "PAPERTRAIL_API_TOKEN",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_EMAIL_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+}
 LOG_STAMP = re.compile(r"^\S+ ")
 
 
@@ -44,8 +51,10 @@ def heroku_view(box) -> dict:
     workdir = str(box.workdir)
     apps = {}
     for app in state.apps.values():
-        config = {key: ("<random>" if key in RANDOM_CONFIG_VARS else value.replace(workdir, "<workdir>"))
-                  for key, value in app.config.items()}
+        config = {
+            key: ("<random>" if key in RANDOM_CONFIG_VARS else value.replace(workdir, "<workdir>"))
+            for key, value in app.config.items()
+        }
         apps[app.name] = {
             "settings": (app.region, app.stack, app.team, app.owner_email, app.app_dir, app.acm, app.maintenance),
             "config": config,
@@ -70,11 +79,18 @@ def heroku_view(box) -> dict:
         "requests": len(state.requests),
         "rate_remaining": state.rate_remaining,
         "release_hooks": hook_names(state.on_release),
-        "backups": {db.app_name: ([(s.name, s.hour, s.timezone) for s in db.schedules], len(db.transfers))
-                    for db in data_api.databases.values()},
+        "backups": {
+            db.app_name: ([(s.name, s.hour, s.timezone) for s in db.schedules], len(db.transfers))
+            for db in data_api.databases.values()
+        },
         "features": {names.get(app_id, app_id): sorted(on) for app_id, on in features.enabled.items() if on},
-        "log_sessions": (len(logs.sessions), logs.streams_served, len(logs._drops), logs.serve_event_stream,
-                         logs.tail_seconds),
+        "log_sessions": (
+            len(logs.sessions),
+            logs.streams_served,
+            len(logs._drops),
+            logs.serve_event_stream,
+            logs.tail_seconds,
+        ),
     }
 
 
@@ -110,8 +126,10 @@ def dyno_view(box) -> dict:
         "start_delay": runner.start_delay,
         "rendezvous_faults": listener.faults,
         "rendezvous_handlers": len(listener._handlers),
-        "web": {env: (router.app is box.heroku.state.find_app(router.app.name), router._process)
-                for env, router in web.routers.items()},
+        "web": {
+            env: (router.app is box.heroku.state.find_app(router.app.name), router._process)
+            for env, router in web.routers.items()
+        },
     }
 
 
@@ -130,8 +148,10 @@ def github_view(box) -> dict:
             "releases": [r.tag_name for r in repo.releases],
             "secrets": sorted(repo.secrets),
             "workflows": sorted((w.path, w.name) for w in repo.workflows.values()),
-            "runs": sorted((r.workflow.path, r.run_number, r.event, r.status, r.conclusion, r.run_attempt)
-                           for r in repo.runs.values()),
+            "runs": sorted(
+                (r.workflow.path, r.run_number, r.event, r.status, r.conclusion, r.run_attempt)
+                for r in repo.runs.values()
+            ),
         }
     return {
         "repos": repos,
@@ -164,8 +184,10 @@ def aws_view(box) -> dict:
             "versioning": s3.get_bucket_versioning(Bucket=bucket).get("Status"),
             "cors": cors,
         }
-    users = {u["UserName"]: len(iam.list_access_keys(UserName=u["UserName"])["AccessKeyMetadata"])
-             for u in iam.list_users()["Users"]}
+    users = {
+        u["UserName"]: len(iam.list_access_keys(UserName=u["UserName"])["AccessKeyMetadata"])
+        for u in iam.list_users()["Users"]
+    }
     return {"buckets": buckets, "users": users, "iam_users": aws.users, "requests": requests_before}
 
 
@@ -175,8 +197,13 @@ def sandbox_view(box) -> dict:
 
 
 def fresh_view(box) -> dict:
-    return {"heroku": heroku_view(box), "dynos": dyno_view(box), "github": github_view(box),
-            "aws": aws_view(box), "sandbox": sandbox_view(box)}
+    return {
+        "heroku": heroku_view(box),
+        "dynos": dyno_view(box),
+        "github": github_view(box),
+        "aws": aws_view(box),
+        "sandbox": sandbox_view(box),
+    }
 
 
 def change_every_part(box, tmp_path) -> None:
@@ -187,11 +214,16 @@ def change_every_part(box, tmp_path) -> None:
     from dandiops.sandbox.github.state import RunPace
 
     env = box.environment()
-    heroku = httpx.Client(base_url=env["DANDIOPS_HEROKU_API_URL"],
-                          headers={"Authorization": f"Bearer {env['HEROKU_API_KEY']}",
-                                   "Accept": "application/vnd.heroku+json; version=3"})
-    github = httpx.Client(base_url=env["DANDIOPS_GITHUB_API_URL"],
-                          headers={"Authorization": f"token {env['GITHUB_TOKEN']}"})
+    heroku = httpx.Client(
+        base_url=env["DANDIOPS_HEROKU_API_URL"],
+        headers={
+            "Authorization": f"Bearer {env['HEROKU_API_KEY']}",
+            "Accept": "application/vnd.heroku+json; version=3",
+        },
+    )
+    github = httpx.Client(
+        base_url=env["DANDIOPS_GITHUB_API_URL"], headers={"Authorization": f"token {env['GITHUB_TOKEN']}"}
+    )
     state = box.heroku.state
     with heroku, github:
         # Heroku: config vars, formation, people, a new app with an add-on and buildpacks, features,
@@ -202,12 +234,17 @@ def change_every_part(box, tmp_path) -> None:
         assert heroku.post(f"/teams/apps/{STAGING}/collaborators", json={"user": "curator@dandi.test"}).is_success
         assert heroku.post("/apps", json={"name": "left-over-app"}).status_code == 201
         assert heroku.post("/apps/left-over-app/addons", json={"plan": "heroku-postgresql"}).status_code == 201
-        assert heroku.put("/apps/left-over-app/buildpack-installations",
-                          json={"updates": [{"buildpack": "heroku/nodejs"}]}).is_success
+        assert heroku.put(
+            "/apps/left-over-app/buildpack-installations", json={"updates": [{"buildpack": "heroku/nodejs"}]}
+        ).is_success
         assert heroku.patch(f"/apps/{STAGING}/features/preboot", json={"enabled": True}).is_success
         database = extension(box, "HerokuDataStandIn").database_of(STAGING)
-        assert heroku.post(f"/client/v11/databases/{database.addon_id}/transfer-schedules",
-                           json={"hour": 2, "timezone": "UTC"}).status_code == 201
+        assert (
+            heroku.post(
+                f"/client/v11/databases/{database.addon_id}/transfer-schedules", json={"hour": 2, "timezone": "UTC"}
+            ).status_code
+            == 201
+        )
         assert heroku.post(f"/client/v11/databases/{database.addon_id}/backups").status_code == 201
         assert heroku.post(f"/apps/{STAGING}/log-sessions", json={"tail": False}).status_code == 201
         logs = extension(box, "LogSessionsStandIn")
@@ -218,8 +255,13 @@ def change_every_part(box, tmp_path) -> None:
         state.on_release.append(lambda app, release: None)
         assert heroku.post("/_sandbox/faults", json={"status": 503, "count": 5, "path_prefix": "/account"}).is_success
         # one-off dynos: one running and printing, one waiting for its client; a slow boot, a stalled listener
-        assert heroku.post(f"/apps/{STAGING}/dynos", json={
-            "command": "while true; do echo tick; sleep 0.05; done", "attach": False}).status_code == 201
+        assert (
+            heroku.post(
+                f"/apps/{STAGING}/dynos",
+                json={"command": "while true; do echo tick; sleep 0.05; done", "attach": False},
+            ).status_code
+            == 201
+        )
         assert heroku.post(f"/apps/{STAGING}/dynos", json={"command": "echo hi", "attach": True}).status_code == 201
         dynos = component(box, "DynoComponent")
         wait_until(lambda: any(line.endswith("tick") for line in state.log_lines[STAGING]))
@@ -239,14 +281,20 @@ def change_every_part(box, tmp_path) -> None:
         gh = component(box, "GitHubComponent")
         gh.state.script_next_run(hold=True)
         assert github.post(f"/_sandbox/repos/{FULL_NAME}/push", json={"files": {"dandiapi/x.py": "x"}}).is_success
-        assert github.post(f"/repos/{FULL_NAME}/git/refs", json={
-            "ref": "refs/heads/topic", "sha": gh.repo.branch_sha("master")}).status_code == 201
-        assert github.post(f"/_sandbox/repos/{FULL_NAME}/push", json={
-            "branch": "topic", "files": {"README.md": "topic"}}).is_success
+        assert (
+            github.post(
+                f"/repos/{FULL_NAME}/git/refs", json={"ref": "refs/heads/topic", "sha": gh.repo.branch_sha("master")}
+            ).status_code
+            == 201
+        )
+        assert github.post(
+            f"/_sandbox/repos/{FULL_NAME}/push", json={"branch": "topic", "files": {"README.md": "topic"}}
+        ).is_success
         pull = github.post(f"/repos/{FULL_NAME}/pulls", json={"title": "Topic", "head": "topic", "base": "master"})
         assert pull.status_code == 201
-        assert github.post(f"/repos/{FULL_NAME}/issues/{pull.json()['number']}/labels",
-                           json={"labels": ["release", "brand-new"]}).is_success
+        assert github.post(
+            f"/repos/{FULL_NAME}/issues/{pull.json()['number']}/labels", json={"labels": ["release", "brand-new"]}
+        ).is_success
         assert github.post(f"/repos/{FULL_NAME}/releases", json={"tag_name": "v9.9.9"}).status_code == 201
         set_staging_dispatch(gh.state, gh.repo)
         gh.state.tokens["ghp_left_over"] = {"repo"}

@@ -20,14 +20,16 @@ def test_build_sandbox_installs_the_operations_extensions(tmp_path):
             assert isinstance(installed(box, kind), kind)
         env = box.environment()
         assert env["DANDIOPS_HEROKU_DATA_API_URL"]
-        headers = {"Authorization": f"Bearer {env['HEROKU_API_KEY']}",
-                   "Accept": "application/vnd.heroku+json; version=3"}
+        headers = {
+            "Authorization": f"Bearer {env['HEROKU_API_KEY']}",
+            "Accept": "application/vnd.heroku+json; version=3",
+        }
         addon = box.heroku.state.apps["dandi-sandbox-api"].addons[0]
-        database = httpx.get(f"{env['DANDIOPS_HEROKU_DATA_API_URL']}/client/v11/databases/{addon.id}",
-                             headers=headers)
+        database = httpx.get(f"{env['DANDIOPS_HEROKU_DATA_API_URL']}/client/v11/databases/{addon.id}", headers=headers)
         assert database.status_code == 200 and database.json()["addon_id"] == addon.id
-        session = httpx.post(f"{box.heroku.url}/apps/dandi-sandbox-api/log-sessions", json={"lines": 1},
-                             headers=headers)
+        session = httpx.post(
+            f"{box.heroku.url}/apps/dandi-sandbox-api/log-sessions", json={"lines": 1}, headers=headers
+        )
         assert session.status_code == 201
         assert httpx.get(session.json()["logplex_url"]).text.count("\n") == 1
     finally:

@@ -55,9 +55,15 @@ class Scripted:
             prompter = NonInteractivePrompter()
         terminal = Terminal(stdin_tty=interactive, stdout_tty=False, stderr_tty=interactive, color=False, ci=False)
         self.stdout, self.stderr = io.StringIO(), io.StringIO()
-        self.ctx = Context(config_path=str(sandbox.config_path), env_name=env_name, terminal=terminal,
-                           environ={**os.environ, **sandbox.environment()}, prompter=prompter,
-                           stdout=self.stdout, stderr=self.stderr)
+        self.ctx = Context(
+            config_path=str(sandbox.config_path),
+            env_name=env_name,
+            terminal=terminal,
+            environ={**os.environ, **sandbox.environment()},
+            prompter=prompter,
+            stdout=self.stdout,
+            stderr=self.stderr,
+        )
 
     def close(self):
         self.ctx.close()

@@ -53,6 +53,7 @@ def _app_without_key(heroku_state, app, aws, user, *, keep_user_keys=False):
 
 def _ctrl_c_at_the_config_var_patch(ctx, app):
     """Ctrl-C right after AWS made the key: the PATCH that would hand it to the app is never sent."""
+
     def interrupt(request):
         if request.method == "PATCH" and request.url.path == f"/apps/{app}/config-vars":
             raise KeyboardInterrupt
@@ -74,7 +75,8 @@ def _stop_first_run(how, script, heroku_state, app):
 
 @pytest.mark.parametrize("how", ["ctrl-c", "failed-patch"])
 def test_a_key_a_stopped_run_created_is_deleted_by_the_next_and_one_active_key_remains(
-        how, scripted, aws, names, heroku_state, sandbox, writes):
+    how, scripted, aws, names, heroku_state, sandbox, writes
+):
     user, app = names
     config = _app_without_key(heroku_state, app, aws, user)
     first = scripted()
@@ -153,7 +155,8 @@ def test_ctrl_c_while_aws_creates_the_key_waits_until_its_id_is_recorded(scripte
     config = _app_without_key(heroku_state, app, aws, user)
     script = scripted()
     script.ctx.aws().client("iam").meta.events.register(
-        "after-call.iam.CreateAccessKey", lambda **_: signal.raise_signal(signal.SIGINT))
+        "after-call.iam.CreateAccessKey", lambda **_: signal.raise_signal(signal.SIGINT)
+    )
     with pytest.raises(KeyboardInterrupt):
         run_init(script.ctx, only=["aws"])
     [created] = _keys(aws, user)

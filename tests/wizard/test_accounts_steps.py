@@ -45,8 +45,10 @@ def test_github_secrets_are_set_through_the_provider_never_echoed(scripted, gith
     check = step.check(ctx)
     assert check.status == Status.PENDING and "HEROKU_API_KEY, HEROKU_EMAIL" in check.summary
     changes = step.plan(ctx)
-    assert [c.describe() for c in changes] == ["set Actions secret HEROKU_API_KEY (secret value hidden)",
-                                              "set Actions secret HEROKU_EMAIL (secret value hidden)"]
+    assert [c.describe() for c in changes] == [
+        "set Actions secret HEROKU_API_KEY (secret value hidden)",
+        "set Actions secret HEROKU_EMAIL (secret value hidden)",
+    ]
     step.apply(ctx, changes)
     assert github.state.open_secret(repo, "HEROKU_API_KEY") == sandbox.heroku.api_key
     assert github.state.open_secret(repo, "HEROKU_EMAIL") == "operator@example.org"
@@ -81,8 +83,7 @@ def test_sandbox_demo_runs_init_and_status_with_no_account(monkeypatch, tmp_path
 
     monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
     monkeypatch.setenv("HEROKU_API_KEY", "the-operators-real-key-must-not-be-used")
-    result = CliRunner().invoke(app, ["sandbox", "demo", "--workdir", str(tmp_path / "demo")],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(app, ["sandbox", "demo", "--workdir", str(tmp_path / "demo")], catch_exceptions=False)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "Summary" in result.stdout and "Formation" in result.stdout  # init's summary, then status
     assert "re-ran init on the finished deployment: 0 write request(s)" in result.stderr

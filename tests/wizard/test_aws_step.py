@@ -59,8 +59,11 @@ def test_missing_iam_user_fails_the_check_and_apply_creates_user_key_and_config(
     assert check.status == Status.PENDING
     assert f"IAM user {user} does not exist" in check.details
     changes = step.plan(ctx)
-    assert [c.target for c in changes] == [f"IAM user {user}", f"access key of IAM user {user}",
-                                           "config vars AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"]
+    assert [c.target for c in changes] == [
+        f"IAM user {user}",
+        f"access key of IAM user {user}",
+        "config vars AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY",
+    ]
     assert all(c.to_dict()["after"] is None for c in changes if c.secret)
     step.apply(ctx, changes)
     [key] = iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
@@ -86,11 +89,31 @@ def test_app_key_that_belongs_to_someone_else_is_reported(scripted, aws, names, 
 def test_policy_and_public_access_drift(scripted, aws, names):
     bucket, user, _ = names
     s3 = aws.client("s3")
-    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
-        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": "*", "Action": ["s3:Get*", "s3:List*"],
-         "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}]}))
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_policy(
+        Bucket=bucket,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": ["s3:Get*", "s3:List*"],
+                        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                    }
+                ],
+            }
+        ),
+    )
     ctx = scripted().ctx
     step = AwsStep(Answers(ctx))
     check = step.check(ctx)
@@ -124,8 +147,9 @@ def test_iam_user_deleted_after_the_plan_stops_the_policy_write_with_its_name(sc
 
 
 def test_missing_bucket_is_created_as_terraform_makes_it(scripted, aws, sandbox, tmp_path):
-    config = sandbox.config_path.read_text().replace('bucket = "dandi-sandbox-staging-dandisets"',
-                                                     'bucket = "dandi-sandbox-brand-new"')
+    config = sandbox.config_path.read_text().replace(
+        'bucket = "dandi-sandbox-staging-dandisets"', 'bucket = "dandi-sandbox-brand-new"'
+    )
     sandbox.config_path.write_text(config)
     ctx = scripted().ctx
     step = AwsStep(Answers(ctx))

@@ -28,8 +28,15 @@ def context(tmp_path):
     config = tmp_path / "dandiops.toml"
     config.write_text(CONFIG)
     terminal = Terminal(stdin_tty=False, stdout_tty=False, stderr_tty=False, color=False, ci=False)
-    ctx = Context(config_path=str(config), env_name="staging", terminal=terminal, environ={},
-                  prompter=NonInteractivePrompter(), stdout=io.StringIO(), stderr=io.StringIO())
+    ctx = Context(
+        config_path=str(config),
+        env_name="staging",
+        terminal=terminal,
+        environ={},
+        prompter=NonInteractivePrompter(),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
     yield ctx
     ctx.close()
 
@@ -38,8 +45,9 @@ def run(ctx, steps):
     from dandiops.app.questions import Answers
     from dandiops.wizard.state import InitState
 
-    state = InitState.load(ctx.settings.root / ".dandiops" / "init-staging.json", environment="staging",
-                           app=ctx.env.heroku_app)
+    state = InitState.load(
+        ctx.settings.root / ".dandiops" / "init-staging.json", environment="staging", app=ctx.env.heroku_app
+    )
     return Wizard(ctx, steps, Answers(ctx, store=state), state).run()
 
 
@@ -63,9 +71,13 @@ class Fixed(InitStep):
 
 
 def test_an_unavailable_outcome_leaves_init_incomplete():
-    result = WizardResult([StepOutcome("credentials", "Credentials", Status.OK, "fine"),
-                           StepOutcome("backups", "Daily database backups", Status.UNAVAILABLE, "not here")],
-                          dry_run=False)
+    result = WizardResult(
+        [
+            StepOutcome("credentials", "Credentials", Status.OK, "fine"),
+            StepOutcome("backups", "Daily database backups", Status.UNAVAILABLE, "not here"),
+        ],
+        dry_run=False,
+    )
     assert [outcome.name for outcome in result.incomplete] == ["backups"]
 
 
@@ -84,14 +96,23 @@ def test_every_init_step_declares_the_step_contract(context):
 
 def test_a_failed_check_stops_init_with_its_hint(context):
     later = Fixed("later", Check(Status.PENDING, "something to set"))
-    failing = Fixed("failing", Check(Status.FAILED, "the app is in the wrong region", ["region eu, not us"],
-                                     hint="fix dandiops.toml or use a new app"))
+    failing = Fixed(
+        "failing",
+        Check(
+            Status.FAILED,
+            "the app is in the wrong region",
+            ["region eu, not us"],
+            hint="fix dandiops.toml or use a new app",
+        ),
+    )
     result = run(context, [failing, later])
     assert result.error is not None and result.error.hint == "fix dandiops.toml or use a new app"
     assert result.error.message == "failing: the app is in the wrong region"
     outcome = result.outcomes[0]
-    assert (outcome.status, outcome.details) == (Status.FAILED, ["region eu, not us",
-                                                                  "fix dandiops.toml or use a new app"])
+    assert (outcome.status, outcome.details) == (
+        Status.FAILED,
+        ["region eu, not us", "fix dandiops.toml or use a new app"],
+    )
     assert result.outcomes[1].status == Status.SKIPPED and later.applied == []
 
 

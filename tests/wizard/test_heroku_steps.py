@@ -34,13 +34,13 @@ def test_bootstrap_makes_what_terraform_would(scripted, heroku_state, staging_ap
         (f"buildpacks of {name}", f"{VERSION_BUILDPACK}, {PYTHON_BUILDPACK}"),
         ("add-on heroku-postgresql", "heroku-postgresql:essential-1"),
         ("add-on cloudamqp", "cloudamqp:tiger"),
-        ("add-on papertrail", "papertrail:fixa")]
+        ("add-on papertrail", "papertrail:fixa"),
+    ]
     step.apply(ctx, changes)
     app = heroku_state.find_app(name)
     assert app.team == "dandi-sandbox" and app.region == "us"
     assert app.buildpacks == list(BUILDPACKS)
-    assert sorted(a.plan for a in app.addons) == ["cloudamqp:tiger", "heroku-postgresql:essential-1",
-                                                  "papertrail:fixa"]
+    assert sorted(a.plan for a in app.addons) == ["cloudamqp:tiger", "heroku-postgresql:essential-1", "papertrail:fixa"]
     assert {"DATABASE_URL", "CLOUDAMQP_URL", "PAPERTRAIL_API_TOKEN"} <= set(app.config)
     assert not app.formation  # process types arrive with the first deploy
     assert step.check(ctx).status == Status.OK
@@ -82,7 +82,9 @@ def test_formation_scales_to_the_expected_sizes(scripted, staging_app):
     assert check.status == Status.PENDING
     changes = step.plan(ctx)
     assert [(c.target, c.before, c.after) for c in changes] == [
-        ("formation web", "2:basic", "1:basic"), ("formation checksum-worker", "1:standard-1x", "1:basic")]
+        ("formation web", "2:basic", "1:basic"),
+        ("formation checksum-worker", "1:standard-1x", "1:basic"),
+    ]
     step.apply(ctx, changes)
     assert staging_app.formation["web"].quantity == 1
     assert staging_app.formation["checksum-worker"].size == "basic"
@@ -120,9 +122,11 @@ def test_config_vars_fixed_generated_and_known_values(scripted, staging_app, san
     assert any("DJANGO_DANDI_INSTANCE_NAME='dandi sandbox' looks wrong" in note for note in check.details)
     changes = step.plan(ctx)
     described = [c.describe() for c in changes]
-    assert described == [f"set config var DJANGO_SETTINGS_MODULE: {SETTINGS_MODULE!r}",
-                         "set config var DJANGO_SECRET_KEY (secret value hidden)",
-                         "set config var DJANGO_DANDI_WEB_APP_URL: 'https://staging.dandi.test'"]
+    assert described == [
+        f"set config var DJANGO_SETTINGS_MODULE: {SETTINGS_MODULE!r}",
+        "set config var DJANGO_SECRET_KEY (secret value hidden)",
+        "set config var DJANGO_DANDI_WEB_APP_URL: 'https://staging.dandi.test'",
+    ]
     step.apply(ctx, changes)
     secret_key = staging_app.config["DJANGO_SECRET_KEY"]
     assert len(secret_key) >= 50
@@ -140,26 +144,41 @@ def test_bootstrap_from_nothing_then_first_deploy(cli, heroku_state, staging_app
     monkeypatch.setenv("DJANGO_EMAIL_URL", "smtp+tls://mailer:s3cret-mail-pw@smtp.example.org:587")
 
     before = writes()
-    plan = cli("-e", "staging", "init", "--dry-run", "--non-interactive", "--answers", str(DEMO_ANSWERS),
-               "--only", steps, "--json")
+    plan = cli(
+        "-e",
+        "staging",
+        "init",
+        "--dry-run",
+        "--non-interactive",
+        "--answers",
+        str(DEMO_ANSWERS),
+        "--only",
+        steps,
+        "--json",
+    )
     assert plan.exit_code == 0, plan
     planned = {s["step"]: s for s in plan.json()["steps"]}
     assert planned["infrastructure"]["changes"][0]["target"] == f"app {name}"
     assert "once the infrastructure step has created the app" in planned["formation"]["detail"]
     assert writes() == before
 
-    first = cli("-e", "staging", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS), "--only", steps,
-                "--json")
+    first = cli("-e", "staging", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS), "--only", steps, "--json")
     assert first.exit_code == 6, first  # the formation waits for the first deploy
     statuses = {s["step"]: s["status"] for s in first.json()["steps"]}
-    assert statuses == {"infrastructure": "applied", "aws": "applied", "config-vars": "applied",
-                        "hosts": "applied", "formation": "pending"}
+    assert statuses == {
+        "infrastructure": "applied",
+        "aws": "applied",
+        "config-vars": "applied",
+        "hosts": "applied",
+        "formation": "pending",
+    }
     assert "s3cret-mail-pw" not in first.stdout + first.stderr
     app = heroku_state.find_app(name)
     assert app.config["DJANGO_EMAIL_URL"].endswith("@smtp.example.org:587")
     assert app.config["DJANGO_DANDI_ADMIN_EMAIL"] == "admin@dandi.test"  # from the answers file
     assert app.config["AWS_ACCESS_KEY_ID"] in [
-        k["AccessKeyId"] for k in aws.client("iam").list_access_keys(UserName=f"{name}-heroku")["AccessKeyMetadata"]]
+        k["AccessKeyId"] for k in aws.client("iam").list_access_keys(UserName=f"{name}-heroku")["AccessKeyMetadata"]
+    ]
 
     heroku_state.create_release(app, "Deploy 3e3c3c9c", commit="3e3c3c9c")  # what a first deploy brings
     assert {t: f.quantity for t, f in app.formation.items()} == {"web": 1, "worker": 0, "checksum-worker": 0}
@@ -173,17 +192,25 @@ def test_bootstrap_from_nothing_then_first_deploy(cli, heroku_state, staging_app
     assert writes() == before
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"name": "Bad_Name", "team": "dandi-sandbox"}, "Name must start with a letter"),
-    ({"name": "dandi-sandbox-api", "team": "dandi-sandbox"}, "is already taken"),
-    ({"name": "fresh-app", "team": "dandi-sandbox", "region": "mars"}, "Couldn't find that region"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"name": "Bad_Name", "team": "dandi-sandbox"}, "Name must start with a letter"),
+        ({"name": "dandi-sandbox-api", "team": "dandi-sandbox"}, "is already taken"),
+        ({"name": "fresh-app", "team": "dandi-sandbox", "region": "mars"}, "Couldn't find that region"),
+    ],
+)
 def test_stand_in_refuses_bad_app_creation(sandbox, body, message):
     import httpx
 
-    response = httpx.post(f"{sandbox.heroku.url}/teams/apps", json=body,
-                          headers={"Accept": "application/vnd.heroku+json; version=3",
-                                   "Authorization": f"Bearer {sandbox.heroku.api_key}"})
+    response = httpx.post(
+        f"{sandbox.heroku.url}/teams/apps",
+        json=body,
+        headers={
+            "Accept": "application/vnd.heroku+json; version=3",
+            "Authorization": f"Bearer {sandbox.heroku.api_key}",
+        },
+    )
     assert response.status_code == 422
     assert message in response.json()["message"]
 

@@ -6,8 +6,23 @@ import json
 
 from init_helpers import DEMO_ANSWERS, SUPERUSER_PASSWORD, confirmations
 
-STEPS = ["credentials", "infrastructure", "aws", "config-vars", "hosts", "formation", "cachetable", "superuser",
-         "backups", "github-secrets", "email-alerts", "heroku-access", "netlify-site", "github-oauth-app", "auth"]
+STEPS = [
+    "credentials",
+    "infrastructure",
+    "aws",
+    "config-vars",
+    "hosts",
+    "formation",
+    "cachetable",
+    "superuser",
+    "backups",
+    "github-secrets",
+    "email-alerts",
+    "heroku-access",
+    "netlify-site",
+    "github-oauth-app",
+    "auth",
+]
 
 
 def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, aws, github, writes):
@@ -19,8 +34,7 @@ def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, a
     assert SUPERUSER_PASSWORD not in first.stdout + first.stderr
     audit = (sandbox.workdir / "audit.log").read_text()
     actions = [json.loads(line)["action"] for line in audit.splitlines()]
-    for action in ("cachetable.create", "superuser.create", "backups.schedule", "auth.site.set",
-                   "checklist.confirm"):
+    for action in ("cachetable.create", "superuser.create", "backups.schedule", "auth.site.set", "checklist.confirm"):
         assert action in actions
     assert SUPERUSER_PASSWORD not in audit
     state = json.loads((sandbox.workdir / ".dandiops" / "init-staging.json").read_text())
@@ -37,7 +51,10 @@ def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, a
     report = second.json()
     assert [s["step"] for s in report["steps"]] == STEPS
     assert {s["step"]: s["status"] for s in report["steps"]} == {
-        **{name: "ok" for name in STEPS[:10]}, **{name: "confirmed" for name in STEPS[10:14]}, "auth": "ok"}
+        **{name: "ok" for name in STEPS[:10]},
+        **{name: "confirmed" for name in STEPS[10:14]},
+        "auth": "ok",
+    }
     assert writes() == counts
     # the logs themselves: reads only, and reads did happen on every stand-in
     heroku_methods = {r.method for r in heroku_state.requests[heroku_before:]}
@@ -49,8 +66,9 @@ def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, a
 
     # --recheck: the remembered cache table is checked with a dyno again, and nothing else is written
     before = len(heroku_state.requests)
-    third = cli("-e", "staging", "init", "--non-interactive", "--only", "cachetable", "--recheck", "cachetable",
-                "--json")
+    third = cli(
+        "-e", "staging", "init", "--non-interactive", "--only", "cachetable", "--recheck", "cachetable", "--json"
+    )
     assert third.exit_code == 0, third
     assert third.json()["steps"][0]["status"] == "ok"
     writes_now = [(r.method, r.path) for r in heroku_state.requests[before:] if r.method != "GET"]
@@ -58,8 +76,17 @@ def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, a
 
 
 def test_first_run_statuses(cli):
-    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS), "--json",
-                 "--only", "hosts,formation,github-secrets,email-alerts")
+    result = cli(
+        "-e",
+        "staging",
+        "init",
+        "--non-interactive",
+        "--answers",
+        str(DEMO_ANSWERS),
+        "--json",
+        "--only",
+        "hosts,formation,github-secrets,email-alerts",
+    )
     assert result.exit_code == 0, result
     statuses = {s["step"]: s["status"] for s in result.json()["steps"]}
     assert statuses == {"hosts": "ok", "formation": "ok", "github-secrets": "ok", "email-alerts": "confirmed"}
@@ -103,7 +130,7 @@ def test_only_and_from_select_steps(cli, writes):
     assert result.exit_code == 0, result
     assert [s["step"] for s in result.json()["steps"]] == ["credentials", "formation"]
     result = cli("-e", "staging", "init", "--from", "github-secrets", "--dry-run", "--json")
-    assert [s["step"] for s in result.json()["steps"]] == STEPS[STEPS.index("github-secrets"):]
+    assert [s["step"] for s in result.json()["steps"]] == STEPS[STEPS.index("github-secrets") :]
 
 
 def test_unknown_step_is_a_usage_error_that_changes_nothing(cli, writes):
@@ -124,8 +151,12 @@ def test_non_interactive_fails_fast_naming_every_missing_answer(cli, staging_app
     before = writes()
     result = cli("-e", "staging", "init", "--non-interactive")
     assert result.exit_code == 2, result
-    for key in ("config.DJANGO_DANDI_ADMIN_EMAIL", "config.DJANGO_EMAIL_URL", "superuser.email",
-                "checklist.email-alerts"):
+    for key in (
+        "config.DJANGO_DANDI_ADMIN_EMAIL",
+        "config.DJANGO_EMAIL_URL",
+        "superuser.email",
+        "checklist.email-alerts",
+    ):
         assert key in result.stderr
     assert "set DJANGO_EMAIL_URL" in result.stderr  # a secret is named by its variable, never asked in a file
     assert writes() == before  # nothing at all was changed, although hosts had a change to make
@@ -171,8 +202,17 @@ def test_invalid_and_missing_answers_files(cli, tmp_path, writes):
 def test_toml_answers_file_works_like_yaml(cli, tmp_path):
     answers = tmp_path / "answers.toml"
     answers.write_text('[checklist]\nemail-alerts = true\nheroku-access = "yes"\n')
-    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(answers),
-                 "--only", "email-alerts,heroku-access", "--json")
+    result = cli(
+        "-e",
+        "staging",
+        "init",
+        "--non-interactive",
+        "--answers",
+        str(answers),
+        "--only",
+        "email-alerts,heroku-access",
+        "--json",
+    )
     assert result.exit_code == 0, result
     assert [s["status"] for s in result.json()["steps"]] == ["confirmed", "confirmed"]
 
@@ -208,8 +248,9 @@ def test_fail_fast_still_reports_every_check(cli, staging_app):
 
 
 def test_email_alerts_confirmed_through_dandiops_alerts_count_for_init(cli, tmp_path):
-    confirmed = cli("alerts", "-e", "production", "--yes", "--confirm", "threshold-alerts",
-                    "--confirm", "alert-recipients")  # threshold alerts need Standard dynos, as production has
+    confirmed = cli(
+        "alerts", "-e", "production", "--yes", "--confirm", "threshold-alerts", "--confirm", "alert-recipients"
+    )  # threshold alerts need Standard dynos, as production has
     assert confirmed.exit_code == 0, confirmed
     result = cli("-e", "production", "init", "--non-interactive", "--only", "email-alerts", "--json")
     assert result.exit_code == 0, result
@@ -227,25 +268,27 @@ def test_recheck_accepts_every_remembered_step(cli, writes):
 
 def test_first_run_checks_each_dyno_step_with_one_dyno(cli, heroku_state):
     """check and plan share one look (a dyno each is slow on Heroku): check, then create."""
-    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS),
-                 "--only", "cachetable,superuser")
+    result = cli(
+        "-e", "staging", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS), "--only", "cachetable,superuser"
+    )
     assert result.exit_code == 0, result
-    dynos = [r.body["command"] for r in heroku_state.requests
-             if r.method == "POST" and r.path.endswith("/dynos")]
+    dynos = [r.body["command"] for r in heroku_state.requests if r.method == "POST" and r.path.endswith("/dynos")]
     assert len(dynos) == 4, dynos  # cachetable: check, create; superuser: look up, create
 
 
 def test_only_reports_the_steps_it_ran_and_those_it_did_not(cli, tmp_path):
     answers = tmp_path / "answers.toml"
     answers.write_text('[checklist]\nemail-alerts = true\nheroku-access = "yes"\n')
-    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(answers),
-                 "--only", "email-alerts,heroku-access")
+    result = cli(
+        "-e", "staging", "init", "--non-interactive", "--answers", str(answers), "--only", "email-alerts,heroku-access"
+    )
     assert result.exit_code == 0, result
     assert "is set up" not in result.stderr
     assert "done on staging" in result.stderr and "email-alerts, heroku-access" in result.stderr
     assert "not run (13 of 15 steps)" in result.stderr and "credentials" in result.stderr
-    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(answers),
-                 "--only", "email-alerts", "--json")
+    result = cli(
+        "-e", "staging", "init", "--non-interactive", "--answers", str(answers), "--only", "email-alerts", "--json"
+    )
     assert result.exit_code == 0, result
     data = result.json()
     assert data["ran"] == ["email-alerts"] and "heroku-access" in data["not_run"] and len(data["not_run"]) == 14

@@ -28,7 +28,8 @@ def test_missing_config_vars_are_asked_and_secrets_hidden(scripted, staging_app,
     [outcome] = result.outcomes
     assert outcome.status == Status.APPLIED
     assert _patches(heroku_state, staging_app.name) == [
-        {"DJANGO_DANDI_ADMIN_EMAIL": "admin@example.org", "DJANGO_EMAIL_URL": mail_url}]
+        {"DJANGO_DANDI_ADMIN_EMAIL": "admin@example.org", "DJANGO_EMAIL_URL": mail_url}
+    ]
     state = (sandbox.workdir / ".dandiops" / "init-staging.json").read_text()
     assert json.loads(state)["answers"] == {"config.DJANGO_DANDI_ADMIN_EMAIL": "admin@example.org"}
     assert "pipe-typed-secret" not in state  # secrets are never remembered
@@ -62,7 +63,8 @@ def test_ctrl_c_keeps_the_answers_and_the_next_init_resumes(scripted, staging_ap
     assert result.error is None, result.error
     assert result.resumed_from == "config-vars"
     assert _patches(heroku_state, staging_app.name) == [
-        {"DJANGO_DANDI_ADMIN_EMAIL": "admin@example.org", "DJANGO_DANDI_JUPYTERHUB_URL": "https://hub.example.org/"}]
+        {"DJANGO_DANDI_ADMIN_EMAIL": "admin@example.org", "DJANGO_DANDI_JUPYTERHUB_URL": "https://hub.example.org/"}
+    ]
     assert json.loads(state_path.read_text())["interrupted_at"] is None
 
 
@@ -81,7 +83,6 @@ def test_checklist_declined_at_a_prompt_stays_manual(scripted):
     result = run_init(scripted(keys="n").ctx, only=["github-oauth-app"])
     assert [o.status for o in result.outcomes] == [Status.MANUAL]
     assert result.incomplete
-
 
 
 def test_state_file_never_holds_a_known_secret(tmp_path):

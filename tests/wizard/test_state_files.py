@@ -32,8 +32,10 @@ def test_concurrent_writers_keep_every_entry_of_both_files(tmp_path):
     state_path, confirmations_path = tmp_path / ".dandiops" / "init-staging.json", tmp_path / ".dandiops" / "c.json"
     spawn = multiprocessing.get_context("spawn")
     start = spawn.Barrier(WRITERS)
-    writers = [spawn.Process(target=_write_both, args=(str(state_path), str(confirmations_path), n, start))
-               for n in range(WRITERS)]
+    writers = [
+        spawn.Process(target=_write_both, args=(str(state_path), str(confirmations_path), n, start))
+        for n in range(WRITERS)
+    ]
     for process in writers:
         process.start()
     for process in writers:
@@ -55,8 +57,10 @@ def test_a_state_object_loaded_earlier_keeps_answers_saved_since(tmp_path):
     second.set_answer("superuser.email", "root@example.org")
     second.mark_interrupted("superuser")
     on_disk = json.loads(path.read_text())
-    assert on_disk["answers"] == {"config.DJANGO_DANDI_ADMIN_EMAIL": "admin@example.org",
-                                  "superuser.email": "root@example.org"}
+    assert on_disk["answers"] == {
+        "config.DJANGO_DANDI_ADMIN_EMAIL": "admin@example.org",
+        "superuser.email": "root@example.org",
+    }
     assert on_disk["interrupted_at"] == "superuser"
     assert second.answers["config.DJANGO_DANDI_ADMIN_EMAIL"] == "admin@example.org"
 
@@ -86,8 +90,14 @@ def _state_path(tmp_path):
 
 def test_two_documents_in_the_state_file_exit_3_naming_the_file_and_its_answers(init_cli, tmp_path):
     path = _state_path(tmp_path)
-    document = {"version": 1, "environment": "staging", "app": APP, "memo": {}, "interrupted_at": None,
-                "answers": {"config.DJANGO_DANDI_ADMIN_EMAIL": "admin@example.org", "superuser.email": "r@x.org"}}
+    document = {
+        "version": 1,
+        "environment": "staging",
+        "app": APP,
+        "memo": {},
+        "interrupted_at": None,
+        "answers": {"config.DJANGO_DANDI_ADMIN_EMAIL": "admin@example.org", "superuser.email": "r@x.org"},
+    }
     text = json.dumps(document, indent=2) + "\n" + json.dumps(document, indent=2) + "\n"
     path.write_text(text)
     result = init_cli()
@@ -99,14 +109,19 @@ def test_two_documents_in_the_state_file_exit_3_naming_the_file_and_its_answers(
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("change, named", [
-    ({"answers": ["config.DJANGO_DANDI_ADMIN_EMAIL"]}, "answers is a list (expected an object)"),
-    ({"answers": {"config.DJANGO_DANDI_DOI_API_PREFIX": 10.80507}},
-     "answers.config.DJANGO_DANDI_DOI_API_PREFIX is a number"),
-    ({"memo": {"dyno-check.cachetable": "done"}}, "memo.dyno-check.cachetable is a text (expected an object)"),
-    ({"interrupted_at": 3}, "interrupted_at is a number (expected text)"),
-    ({"version": 7}, "written by a newer dandiops (state file version 7)"),
-])
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        ({"answers": ["config.DJANGO_DANDI_ADMIN_EMAIL"]}, "answers is a list (expected an object)"),
+        (
+            {"answers": {"config.DJANGO_DANDI_DOI_API_PREFIX": 10.80507}},
+            "answers.config.DJANGO_DANDI_DOI_API_PREFIX is a number",
+        ),
+        ({"memo": {"dyno-check.cachetable": "done"}}, "memo.dyno-check.cachetable is a text (expected an object)"),
+        ({"interrupted_at": 3}, "interrupted_at is a number (expected text)"),
+        ({"version": 7}, "written by a newer dandiops (state file version 7)"),
+    ],
+)
 def test_a_state_file_with_values_of_the_wrong_type_exits_3_naming_them(init_cli, tmp_path, change, named):
     path = _state_path(tmp_path)
     text = json.dumps({"version": 1, "environment": "staging", "app": APP, "answers": {}, "memo": {}, **change})
@@ -143,18 +158,25 @@ def test_a_folder_where_the_default_state_file_goes_exits_3(init_cli, tmp_path):
 
 
 # --- the confirmations file -------------------------------------------------------------------------
-@pytest.mark.parametrize("text, named", [
-    ('{"version": 1, "apps": {}}{"version": 1, "apps": {}}', "cannot be read as JSON"),
-    (json.dumps({"version": 1, "apps": {APP: ["checklist.netlify-site"]}}), f"apps.{APP} is not an object"),
-    (json.dumps({"version": 1, "apps": {APP: {"checklist.netlify-site": True}}}),
-     f"apps.{APP}.checklist.netlify-site is not an object of text values"),
-])
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ('{"version": 1, "apps": {}}{"version": 1, "apps": {}}', "cannot be read as JSON"),
+        (json.dumps({"version": 1, "apps": {APP: ["checklist.netlify-site"]}}), f"apps.{APP} is not an object"),
+        (
+            json.dumps({"version": 1, "apps": {APP: {"checklist.netlify-site": True}}}),
+            f"apps.{APP}.checklist.netlify-site is not an object of text values",
+        ),
+    ],
+)
 def test_an_unusable_confirmations_file_is_a_config_error_and_is_left_alone(tmp_path, text, named):
     path = tmp_path / "confirmations.json"
     path.write_text(text)
     store = Confirmations(path)
-    for attempt in (lambda: store.get(APP, "checklist.netlify-site"),
-                    lambda: store.confirm(APP, "checklist.netlify-site", "operator")):
+    for attempt in (
+        lambda: store.get(APP, "checklist.netlify-site"),
+        lambda: store.confirm(APP, "checklist.netlify-site", "operator"),
+    ):
         with pytest.raises(ConfigError) as caught:
             attempt()
         assert str(path) in caught.value.message and named in caught.value.message

@@ -26,7 +26,8 @@ def infra_dir(sandbox, tmp_path):
     folder = tmp_path / "infrastructure"
     folder.mkdir()
     text = sandbox.config_path.read_text().replace(
-        "[environments.staging]\n", f"[environments.staging]\nterraform_dir = \"{folder}\"\n")
+        "[environments.staging]\n", f'[environments.staging]\nterraform_dir = "{folder}"\n'
+    )
     sandbox.config_path.write_text(text)
     return folder
 
@@ -115,8 +116,9 @@ def test_real_terraform_with_terraform_data(cli, infra_dir, monkeypatch, tmp_pat
     assert dry.exit_code == 0, dry
     [planned] = dry.json()["steps"]
     assert planned["status"] == "pending"
-    assert planned["changes"] == [{"target": "terraform_data.app", "action": "create", "before": None,
-                                   "after": None, "secret": False}]
+    assert planned["changes"] == [
+        {"target": "terraform_data.app", "action": "create", "before": None, "after": None, "secret": False}
+    ]
     applied = cli("-e", "staging", "init", "--only", "infrastructure", "--yes", "--json")
     assert applied.exit_code == 0, applied
     assert applied.json()["steps"][0]["status"] == "applied"

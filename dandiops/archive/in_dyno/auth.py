@@ -42,8 +42,13 @@ def _matches_secret(stored, check):
 
 
 def _change(changes, target, field, before, after, secret=False):
-    item = {"object": target[0], "target": target[1], "field": field, "before": None if secret else before,
-            "after": None if secret else after}
+    item = {
+        "object": target[0],
+        "target": target[1],
+        "field": field,
+        "before": None if secret else before,
+        "after": None if secret else after,
+    }
     if secret:
         item["secret"] = True
     changes.append(item)
@@ -53,9 +58,11 @@ def _site(wanted, changes, apply):
     site_id = settings.SITE_ID
     clash = Site.objects.filter(domain__iexact=wanted["domain"]).exclude(pk=site_id).first()
     if clash is not None:
-        raise Refused(f"Site {clash.pk} ({clash.name}) already has the domain {clash.domain}, so Site {site_id} "
-                      "(the one SITE_ID names) cannot take it; change or delete Site "
-                      f"{clash.pk} in the Django admin (Sites)")
+        raise Refused(
+            f"Site {clash.pk} ({clash.name}) already has the domain {clash.domain}, so Site {site_id} "
+            "(the one SITE_ID names) cannot take it; change or delete Site "
+            f"{clash.pk} in the Django admin (Sites)"
+        )
     target = ("site", f"Site {site_id}")
     site = Site.objects.filter(pk=site_id).first()
     created = site is None
@@ -69,8 +76,14 @@ def _site(wanted, changes, apply):
         setattr(site, name, wanted[name])
     if apply and (created or fields):
         site.save()
-    return site, {"id": site_id, "domain": wanted["domain"], "name": wanted["name"], "before": before,
-                  "created": created, "changed": created or bool(fields)}
+    return site, {
+        "id": site_id,
+        "domain": wanted["domain"],
+        "name": wanted["name"],
+        "before": before,
+        "created": created,
+        "changed": created or bool(fields),
+    }
 
 
 def _social_app(wanted, site, site_exists, secret_check, secret, changes, warnings, apply):
@@ -78,12 +91,16 @@ def _social_app(wanted, site, site_exists, secret_check, secret, changes, warnin
     apps = list(SocialApp.objects.filter(provider=provider).order_by("pk"))
     on_site = [app for app in apps if site_exists and app.sites.filter(pk=site.pk).exists()]
     if len(on_site) > 1:
-        raise Refused(f"{len(on_site)} {provider} social applications are attached to Site {site.pk} "
-                      f"(ids {', '.join(str(app.pk) for app in on_site)}); allauth needs exactly one. Delete the "
-                      "extra ones in the Django admin (Social applications)")
+        raise Refused(
+            f"{len(on_site)} {provider} social applications are attached to Site {site.pk} "
+            f"(ids {', '.join(str(app.pk) for app in on_site)}); allauth needs exactly one. Delete the "
+            "extra ones in the Django admin (Social applications)"
+        )
     if not on_site and len(apps) > 1:
-        raise Refused(f"{len(apps)} {provider} social applications exist and none is attached to Site {site.pk}; "
-                      "dandiops cannot tell which to use. Keep one in the Django admin (Social applications)")
+        raise Refused(
+            f"{len(apps)} {provider} social applications exist and none is attached to Site {site.pk}; "
+            "dandiops cannot tell which to use. Keep one in the Django admin (Social applications)"
+        )
     app = on_site[0] if on_site else (apps[0] if apps else None)
     created = app is None
     target = ("social_app", f"social application {provider}")
@@ -93,8 +110,10 @@ def _social_app(wanted, site, site_exists, secret_check, secret, changes, warnin
     before = None if created else {"id": app.pk, "client_id": app.client_id}
     others = [other for other in apps if other is not app]
     if others:
-        warnings.append(f"{len(others)} other {provider} social application(s) are not attached to Site "
-                        f"{site.pk} and are not used for sign-in")
+        warnings.append(
+            f"{len(others)} other {provider} social application(s) are not attached to Site "
+            f"{site.pk} and are not used for sign-in"
+        )
     changed = created
     if app.client_id != wanted["client_id"]:
         _change(changes, target, "client_id", None if created else app.client_id, wanted["client_id"])
@@ -114,8 +133,15 @@ def _social_app(wanted, site, site_exists, secret_check, secret, changes, warnin
             app.save()
         if not attached:
             app.sites.add(site)
-    return {"id": app.pk, "client_id": wanted["client_id"], "before": before, "created": created,
-            "secret_changed": secret_changed, "attached": not attached, "changed": changed or not attached}
+    return {
+        "id": app.pk,
+        "client_id": wanted["client_id"],
+        "before": before,
+        "created": created,
+        "secret_changed": secret_changed,
+        "attached": not attached,
+        "changed": changed or not attached,
+    }
 
 
 def _oauth_application(wanted, changes, warnings, apply):
@@ -133,8 +159,10 @@ def _oauth_application(wanted, changes, warnings, apply):
         app = Application(name=wanted["name"], client_id=wanted["client_id"], client_secret="", redirect_uris="")
         _change(changes, target, "created", None, None)
     elif default is not None and default.pk != app.pk:
-        warnings.append(f"the default OAuth application {wanted['default_client_id']} (migration 0028) still "
-                        f"exists beside {wanted['client_id']}; delete it in the Django admin if nothing uses it")
+        warnings.append(
+            f"the default OAuth application {wanted['default_client_id']} (migration 0028) still "
+            f"exists beside {wanted['client_id']}; delete it in the Django admin if nothing uses it"
+        )
     before = None if created else {"id": app.pk, "client_id": app.client_id, "redirect_uris": app.redirect_uris}
     uris = app.redirect_uris.split()
     kept = [uri for uri in uris if uri not in wanted["replaces"]]
@@ -162,9 +190,16 @@ def _oauth_application(wanted, changes, warnings, apply):
         raise Refused("the OAuth application would be invalid: " + "; ".join(exc.messages)) from None
     if apply and (created or fields):
         app.save()
-    return {"id": app.pk, "client_id": wanted["client_id"], "name": app.name, "redirect_uris": kept,
-            "before": before, "created": created, "replaced_default": replaced_default,
-            "changed": created or bool(fields)}
+    return {
+        "id": app.pk,
+        "client_id": wanted["client_id"],
+        "name": app.name,
+        "redirect_uris": kept,
+        "before": before,
+        "created": created,
+        "replaced_default": replaced_default,
+        "changed": created or bool(fields),
+    }
 
 
 def _main():
@@ -179,8 +214,9 @@ def _main():
             changes, warnings = result["changes"], result["warnings"]
             site_exists = Site.objects.filter(pk=settings.SITE_ID).exists()
             site, result["site"] = _site(request["site"], changes, apply)
-            result["social_app"] = _social_app(request["github"], site, site_exists, request["secret_check"],
-                                               secret, changes, warnings, apply)
+            result["social_app"] = _social_app(
+                request["github"], site, site_exists, request["secret_check"], secret, changes, warnings, apply
+            )
             result["oauth_application"] = _oauth_application(request["oauth"], changes, warnings, apply)
             if not apply:
                 transaction.set_rollback(True)  # a plan writes nothing, whatever happened above

@@ -30,15 +30,24 @@ def _main():
     existing = _existing(email)
     result = {"email": email, "exists": existing is not None, "created": False}
     if existing is not None:
-        result.update(username=existing.username, is_superuser=existing.is_superuser,
-                      is_staff=existing.is_staff, is_active=existing.is_active)
+        result.update(
+            username=existing.username,
+            is_superuser=existing.is_superuser,
+            is_staff=existing.is_staff,
+            is_active=existing.is_active,
+        )
     elif request.get("mode") == "create":
         # The project's own createsuperuser (the archive's override: APPROVED metadata, email as
         # username), non-interactive: the password comes from DJANGO_SUPERUSER_PASSWORD.
         call_command("createsuperuser", interactive=False, email=email, verbosity=0)
         created = _existing(email)
-        result.update(created=True, username=created.username, is_superuser=created.is_superuser,
-                      is_staff=created.is_staff, is_active=created.is_active)
+        result.update(
+            created=True,
+            username=created.username,
+            is_superuser=created.is_superuser,
+            is_staff=created.is_staff,
+            is_active=created.is_active,
+        )
     print("\n" + RESULT_PREFIX + json.dumps(result), flush=True)
 
 

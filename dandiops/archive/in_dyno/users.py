@@ -39,7 +39,7 @@ def _respond(result):
 def _chunks(items):
     items = list(items)
     for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
+        yield items[start : start + CHUNK]
 
 
 def _metadata_by_user(user_ids):
@@ -82,7 +82,8 @@ def _find(emails):
     by_username, by_email = {}, {}
     for chunk in _chunks(sorted(wanted)):
         users = User.objects.annotate(lower_username=Lower("username"), lower_email=Lower("email")).filter(
-            Q(lower_username__in=chunk) | Q(lower_email__in=chunk))
+            Q(lower_username__in=chunk) | Q(lower_email__in=chunk)
+        )
         for user in users:
             if user.lower_username in wanted:
                 by_username.setdefault(user.lower_username, []).append(user)
@@ -127,15 +128,21 @@ def _show(request):
     if not found:
         return {"user": None, "unknown": unknown, "ambiguous": ambiguous}
     user = next(iter(found.values()))
-    return {"user": _describe(user, _metadata_by_user([user.id]).get(user.id), full=True),
-            "unknown": [], "ambiguous": []}
+    return {
+        "user": _describe(user, _metadata_by_user([user.id]).get(user.id), full=True),
+        "unknown": [],
+        "ambiguous": [],
+    }
 
 
 def _targets(request):
     if request.get("domain"):
         suffix = "@" + request["domain"].lower()
-        users = list(User.objects.filter(email__iendswith=suffix, metadata__status=UserMetadata.Status.PENDING)
-                     .order_by("date_joined", "id"))
+        users = list(
+            User.objects.filter(email__iendswith=suffix, metadata__status=UserMetadata.Status.PENDING).order_by(
+                "date_joined", "id"
+            )
+        )
         return {user.email: user for user in users}, [], []
     return _find(request["emails"])
 
@@ -145,9 +152,17 @@ def _change(request):
     target_status = UserMetadata.Status.APPROVED if action == "approve" else UserMetadata.Status.REJECTED
     reason = request.get("reason") or ""
     found, unknown, ambiguous = _targets(request)
-    result = {"action": action, "dry_run": bool(request.get("dry_run")), "applied": False, "changed": [],
-              "unchanged": [], "unknown": unknown, "ambiguous": ambiguous, "emails_sent": 0,
-              "email_failures": []}
+    result = {
+        "action": action,
+        "dry_run": bool(request.get("dry_run")),
+        "applied": False,
+        "changed": [],
+        "unchanged": [],
+        "unknown": unknown,
+        "ambiguous": ambiguous,
+        "emails_sent": 0,
+        "email_failures": [],
+    }
     if (unknown or ambiguous) and not request.get("skip_missing"):
         return result  # nothing changes unless told to apply the rest
     ids = [user.id for user in found.values()]
@@ -184,8 +199,9 @@ def _change(request):
         result["applied"] = True
     if request.get("send_email", True):
         accounts = _social_accounts([user.id for user, _ in to_change])
-        send = (archive_mail.send_approved_user_message if action == "approve"
-                else archive_mail.send_rejected_user_message)
+        send = (
+            archive_mail.send_approved_user_message if action == "approve" else archive_mail.send_rejected_user_message
+        )
         for user, _ in to_change:
             try:
                 send(user, accounts.get(user.id))

@@ -38,7 +38,7 @@ def sqlite_path(app: App) -> Path | None:
     parts = urlsplit(url)
     if parts.scheme != "sqlite":
         return None
-    raw = unquote(url[len("sqlite://"):])
+    raw = unquote(url[len("sqlite://") :])
     if raw.startswith("/"):
         raw = raw[1:]  # sqlite:///relative or sqlite:////absolute
     path = Path(raw)
@@ -62,8 +62,12 @@ def ensure_migrated(app: App, on_line: Callable[[str], None] | None = None) -> N
                 shutil.copyfile(_migrated_template(app), path)
         else:
             lines: list[str] = []
-            status = executor.run_to_completion(app, release_command(app), dyno_name="release.1",
-                                                on_line=lambda line: (lines.append(line), on_line and on_line(line)))
+            status = executor.run_to_completion(
+                app,
+                release_command(app),
+                dyno_name="release.1",
+                on_line=lambda line: (lines.append(line), on_line and on_line(line)),
+            )
             if status != 0:
                 raise ReleasePhaseFailed(f"release command exited with status {status}:\n" + "\n".join(lines[-20:]))
         _ready.add(app.id)
@@ -78,11 +82,16 @@ def _migrated_template(app: App) -> Path:
         atexit.register(shutil.rmtree, folder, True)
         path = folder / "migrated.sqlite3"
         lines: list[str] = []
-        status = executor.run_to_completion(app, f"{DEFAULT_RELEASE_COMMAND} --noinput",
-                                            {"DATABASE_URL": f"sqlite:///{path}"}, dyno_name="release.1",
-                                            on_line=lines.append)
+        status = executor.run_to_completion(
+            app,
+            f"{DEFAULT_RELEASE_COMMAND} --noinput",
+            {"DATABASE_URL": f"sqlite:///{path}"},
+            dyno_name="release.1",
+            on_line=lines.append,
+        )
         if status != 0:
-            raise ReleasePhaseFailed("migrating the miniature archive's template database failed:\n"
-                                     + "\n".join(lines[-20:]))
+            raise ReleasePhaseFailed(
+                "migrating the miniature archive's template database failed:\n" + "\n".join(lines[-20:])
+            )
         _template = path
         return path

@@ -26,8 +26,13 @@ def mail_directory(workdir: str | os.PathLike, app: App) -> Path:
     return Path(workdir) / "mail" / app.name
 
 
-def dyno_environment(app: App, extra: Mapping[str, str] | None = None, *, dyno_name: str = "run.1",
-                     mail_dir: str | os.PathLike | None = None) -> dict[str, str]:
+def dyno_environment(
+    app: App,
+    extra: Mapping[str, str] | None = None,
+    *,
+    dyno_name: str = "run.1",
+    mail_dir: str | os.PathLike | None = None,
+) -> dict[str, str]:
     """What a process in a dyno sees: the app's config vars plus what the platform sets.
 
     `extra` is the per-dyno env of a one-off dyno (POST /dynos `env`), layered over the config vars.
@@ -40,8 +45,9 @@ def dyno_environment(app: App, extra: Mapping[str, str] | None = None, *, dyno_n
         "DYNO": dyno_name,
         "PORT": "5000",
         "PYTHONUNBUFFERED": "1",
-        "SOURCE_VERSION": (app.current_release.commit if app.current_release and app.current_release.commit
-                           else "0000000"),
+        "SOURCE_VERSION": (
+            app.current_release.commit if app.current_release and app.current_release.commit else "0000000"
+        ),
         "LANG": "C.UTF-8",
     }
     if mail_dir is not None:
@@ -51,8 +57,15 @@ def dyno_environment(app: App, extra: Mapping[str, str] | None = None, *, dyno_n
     return env
 
 
-def start(app: App, command: str, extra_env: Mapping[str, str] | None = None, *, dyno_name: str = "run.1",
-          stdin=subprocess.DEVNULL, mail_dir: str | os.PathLike | None = None) -> subprocess.Popen:
+def start(
+    app: App,
+    command: str,
+    extra_env: Mapping[str, str] | None = None,
+    *,
+    dyno_name: str = "run.1",
+    stdin=subprocess.DEVNULL,
+    mail_dir: str | os.PathLike | None = None,
+) -> subprocess.Popen:
     """Start `command` under bash -c with stdout and stderr merged, as Heroku does."""
     return subprocess.Popen(
         ["bash", "-c", command],
@@ -65,9 +78,15 @@ def start(app: App, command: str, extra_env: Mapping[str, str] | None = None, *,
     )
 
 
-def run_to_completion(app: App, command: str, extra_env: Mapping[str, str] | None = None, *,
-                      dyno_name: str = "release.1", on_line: Callable[[str], None] | None = None,
-                      mail_dir: str | os.PathLike | None = None) -> int:
+def run_to_completion(
+    app: App,
+    command: str,
+    extra_env: Mapping[str, str] | None = None,
+    *,
+    dyno_name: str = "release.1",
+    on_line: Callable[[str], None] | None = None,
+    mail_dir: str | os.PathLike | None = None,
+) -> int:
     """Run `command` and wait; each output line goes to `on_line`. Returns the exit status."""
     process = start(app, command, extra_env, dyno_name=dyno_name, mail_dir=mail_dir)
     assert process.stdout is not None

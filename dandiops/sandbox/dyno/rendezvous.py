@@ -50,8 +50,10 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
         .not_valid_after(start + dt.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                    x509.DNSName("localhost")]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False,
+        )
         # It is its own trust anchor, so it must be allowed to act as a CA.
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
@@ -62,8 +64,11 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+        handle.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
     return cert_path, key_path
 
 
@@ -86,8 +91,9 @@ class RendezvousListener(FaultInjection):
         self._socket = socket.create_server((self.host, 0))
         self.port = self._socket.getsockname()[1]
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._accept_loop, args=(self._socket, self._stopping),
-                                        name=f"rendezvous:{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._accept_loop, args=(self._socket, self._stopping), name=f"rendezvous:{self.port}", daemon=True
+        )
 
     def start(self) -> "RendezvousListener":
         self._thread.start()

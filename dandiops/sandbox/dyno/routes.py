@@ -53,9 +53,14 @@ def oneoff_create_dyno(app: App) -> Response:
         return error(409, "conflict", "No release is available for this app yet; try again shortly.")
     size = str(body.get("size") or _default_size(app)).lower()
     dyno = runner().create(
-        app, command=body["command"], env=body.get("env") or {}, size=size,
-        attach=bool(body.get("attach")), time_to_live=body.get("time_to_live"),
-        dyno_type=str(body.get("type") or "run"))
+        app,
+        command=body["command"],
+        env=body.get("env") or {},
+        size=size,
+        attach=bool(body.get("attach")),
+        time_to_live=body.get("time_to_live"),
+        dyno_type=str(body.get("type") or "run"),
+    )
     with current_state.lock:
         return json_response(render.dyno(app, dyno), 201)
 

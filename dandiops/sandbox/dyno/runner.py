@@ -47,13 +47,28 @@ class OneOffRunner:
         self._closed = threading.Event()
 
     # --- lifecycle -----------------------------------------------------------------------
-    def create(self, app: App, *, command: str, env: Mapping[str, str], size: str, attach: bool,
-               time_to_live: int | None, dyno_type: str = "run") -> Dyno:
+    def create(
+        self,
+        app: App,
+        *,
+        command: str,
+        env: Mapping[str, str],
+        size: str,
+        attach: bool,
+        time_to_live: int | None,
+        dyno_type: str = "run",
+    ) -> Dyno:
         release = app.current_release
         with self.state.lock:
             name = f"{dyno_type}.{next(app.run_counter)}"
-            dyno = Dyno(name=name, type=dyno_type, command=command, size=size,
-                        release_version=release.version if release else 0, release_id=release.id if release else "")
+            dyno = Dyno(
+                name=name,
+                type=dyno_type,
+                command=command,
+                size=size,
+                release_version=release.version if release else 0,
+                release_id=release.id if release else "",
+            )
             app.dynos[name] = dyno
         self._log(app, dyno, f"Starting process with command `{command}`", source="heroku")
         dyno.stop = lambda: self.stop(app, dyno)
@@ -67,8 +82,9 @@ class OneOffRunner:
         else:
             with self._lock:
                 self._running += 1
-            threading.Thread(target=self._detached, args=(app, dyno, dict(env)), daemon=True,
-                             name=f"dyno:{name}").start()
+            threading.Thread(
+                target=self._detached, args=(app, dyno, dict(env)), daemon=True, name=f"dyno:{name}"
+            ).start()
         if time_to_live:
             self._after(time_to_live, self.stop, app, dyno)
         return dyno
@@ -139,8 +155,14 @@ class OneOffRunner:
         with self._lock:
             if dyno.id in self._stopped or self._closed.is_set():
                 return None
-            process = executor.start(app, dyno.command, env, dyno_name=dyno.name, stdin=stdin,
-                                     mail_dir=executor.mail_directory(self.workdir, app))
+            process = executor.start(
+                app,
+                dyno.command,
+                env,
+                dyno_name=dyno.name,
+                stdin=stdin,
+                mail_dir=executor.mail_directory(self.workdir, app),
+            )
             self._processes[dyno.id] = process
         with self.state.lock:
             dyno.state = "up"

@@ -28,10 +28,23 @@ if TYPE_CHECKING:
 
 WEB_DYNO = "web.1"
 BOOT_TIMEOUT = 60.0
-_HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-               "transfer-encoding", "upgrade", "content-length", "content-encoding", "host"}
-_APP_ERROR = (b"<!DOCTYPE html><html><head><title>Application Error</title></head><body>"
-              b"<p>An error occurred in the application and your page could not be served.</p></body></html>")
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+    "content-encoding",
+    "host",
+}
+_APP_ERROR = (
+    b"<!DOCTYPE html><html><head><title>Application Error</title></head><body>"
+    b"<p>An error occurred in the application and your page could not be served.</p></body></html>"
+)
 
 
 class _RouterServer:
@@ -42,8 +55,12 @@ class _RouterServer:
 
         self._server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"router:{self._server.server_port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"router:{self._server.server_port}",
+            daemon=True,
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -106,24 +123,32 @@ class WebRouter:
         with self._lock:
             if self._process is not None and self._process.poll() is None and self._port:
                 return self._port
-            self._log("Starting process with command `gunicorn --config gunicorn.conf.py dandiapi.wsgi`",
-                      source="heroku")
+            self._log(
+                "Starting process with command `gunicorn --config gunicorn.conf.py dandiapi.wsgi`", source="heroku"
+            )
             try:
                 database.ensure_migrated(self.app, on_line=self._log)
             except database.ReleasePhaseFailed as exc:
                 self._log(str(exc).splitlines()[0], source="heroku")
             command = f"{shlex.quote(sys.executable)} -m dandiops.sandbox.dyno.webserver dandiapi.wsgi:application"
-            process = executor.start(self.app, command, {"PORT": "0"}, dyno_name=WEB_DYNO,
-                                     mail_dir=executor.mail_directory(self.workdir, self.app))
+            process = executor.start(
+                self.app,
+                command,
+                {"PORT": "0"},
+                dyno_name=WEB_DYNO,
+                mail_dir=executor.mail_directory(self.workdir, self.app),
+            )
             ready = threading.Event()
             found: list[int] = []
-            threading.Thread(target=self._drain, args=(process, ready, found, self.app), daemon=True,
-                             name=f"web:{self.app.name}").start()
+            threading.Thread(
+                target=self._drain, args=(process, ready, found, self.app), daemon=True, name=f"web:{self.app.name}"
+            ).start()
             if not ready.wait(BOOT_TIMEOUT) or not found:
                 if process.poll() is None:
                     process.kill()
-                self._log("Error R10 (Boot timeout) or H10 (App crashed): the web process did not start",
-                          source="heroku")
+                self._log(
+                    "Error R10 (Boot timeout) or H10 (App crashed): the web process did not start", source="heroku"
+                )
                 return None
             self._process, self._port = process, found[0]
             self._log("State changed from starting to up", source="heroku")
@@ -155,17 +180,22 @@ class WebRouter:
             start_response("503 Service Unavailable", [("Content-Type", "text/html; charset=utf-8")])
             return [_APP_ERROR]
         api_host = self._api_host(environ.get("HTTP_HOST", ""))
-        headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items()
-                   if key.startswith("HTTP_") and key[5:].replace("_", "-").lower() not in _HOP_BY_HOP}
+        headers = {
+            key[5:].replace("_", "-").title(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_") and key[5:].replace("_", "-").lower() not in _HOP_BY_HOP
+        }
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = environ["CONTENT_TYPE"]
-        headers.update({
-            "Host": api_host,
-            "X-Forwarded-For": environ.get("REMOTE_ADDR", "127.0.0.1"),
-            "X-Forwarded-Proto": environ.get("wsgi.url_scheme", "http"),
-            "X-Forwarded-Port": str(environ.get("SERVER_PORT", "")),
-            "X-Request-Id": str(uuid.uuid4()),
-        })
+        headers.update(
+            {
+                "Host": api_host,
+                "X-Forwarded-For": environ.get("REMOTE_ADDR", "127.0.0.1"),
+                "X-Forwarded-Proto": environ.get("wsgi.url_scheme", "http"),
+                "X-Forwarded-Port": str(environ.get("SERVER_PORT", "")),
+                "X-Request-Id": str(uuid.uuid4()),
+            }
+        )
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
@@ -176,8 +206,9 @@ class WebRouter:
 
             self._client = httpx.Client(timeout=60.0, follow_redirects=False)  # made on first use: it costs
         try:
-            response = self._client.request(environ["REQUEST_METHOD"], f"http://127.0.0.1:{port}{path}",
-                                            headers=headers, content=body)
+            response = self._client.request(
+                environ["REQUEST_METHOD"], f"http://127.0.0.1:{port}{path}", headers=headers, content=body
+            )
         except Exception:  # the dyno died mid-request: Heroku's H13
             self._stop_web()
             start_response("503 Service Unavailable", [("Content-Type", "text/html; charset=utf-8")])
@@ -199,7 +230,7 @@ def _local_location(location: str, api_host: str, router_url: str) -> str:
     for scheme in ("https://", "http://"):
         prefix = f"{scheme}{api_host}"
         if location.startswith(prefix):
-            return router_url + location[len(prefix):]
+            return router_url + location[len(prefix) :]
     return location
 
 

@@ -41,11 +41,19 @@ class HerokuDeploys:
         app = self.heroku.find_app(match.group(1))
         if app is None:
             return " ▸    Couldn't find that app."
-        release = self.heroku.create_release(app, f"Deploy {run.head_sha[:8]}", status="pending",
-                                             commit=run.head_sha,
-                                             user_email=state.open_secret(run.repo, "HEROKU_EMAIL"))
-        thread = threading.Thread(target=run_release_phase, args=(self.heroku, app, release),
-                                  name=f"release-phase:{app.name}:v{release.version}", daemon=True)
+        release = self.heroku.create_release(
+            app,
+            f"Deploy {run.head_sha[:8]}",
+            status="pending",
+            commit=run.head_sha,
+            user_email=state.open_secret(run.repo, "HEROKU_EMAIL"),
+        )
+        thread = threading.Thread(
+            target=run_release_phase,
+            args=(self.heroku, app, release),
+            name=f"release-phase:{app.name}:v{release.version}",
+            daemon=True,
+        )
         self.release_threads.append(thread)
         thread.start()
         return None
@@ -71,8 +79,9 @@ def run_release_phase(heroku: "HerokuState", app: "App", release: "Release") -> 
     if command:
         heroku.log(app, f"Starting process with command `{command}`", source="heroku", dyno="release.1")
         try:
-            status = run_to_completion(app, command, {"SOURCE_VERSION": release.commit or ""},
-                                       dyno_name="release.1", on_line=keep)
+            status = run_to_completion(
+                app, command, {"SOURCE_VERSION": release.commit or ""}, dyno_name="release.1", on_line=keep
+            )
         except Exception as exc:  # the dyno could not start at all: the release fails, as on Heroku
             keep(f"release phase could not start: {exc}")
             status = 1
@@ -81,8 +90,9 @@ def run_release_phase(heroku: "HerokuState", app: "App", release: "Release") -> 
         release.output = lines
         release.status = "succeeded" if status == 0 else "failed"
         release.updated_at = now()
-    heroku.log(app, f"Release v{release.version} {'succeeded' if status == 0 else 'failed'}", source="heroku",
-               dyno="api")
+    heroku.log(
+        app, f"Release v{release.version} {'succeeded' if status == 0 else 'failed'}", source="heroku", dyno="api"
+    )
 
 
 def reset_release_branch(state: GitHubState, run: Run, job: Job, step) -> str | None:
@@ -110,7 +120,12 @@ def auto_shipit(state: GitHubState, run: Run, job: Job, step) -> str | None:
     assert sha is not None
     changelog = (repo.file(sha, "CHANGELOG.md") or b"").decode()
     entry = f"# {tag}\n\n- {merged.title} (#{merged.number})\n\n"
-    commit = state.commit_files(repo, repo.default_branch, {"CHANGELOG.md": (entry + changelog).encode()},
-                                "Update CHANGELOG.md [skip ci]", author=("dandibot", "dandibot@mit.edu"))
+    commit = state.commit_files(
+        repo,
+        repo.default_branch,
+        {"CHANGELOG.md": (entry + changelog).encode()},
+        "Update CHANGELOG.md [skip ci]",
+        author=("dandibot", "dandibot@mit.edu"),
+    )
     state.create_release(repo, tag, target=commit.sha, name=tag, body=entry.strip(), author="dandibot")
     return None

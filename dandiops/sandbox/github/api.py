@@ -74,19 +74,27 @@ def gate() -> Response | None:
 def fault_answer(fault: Fault) -> Response | None:
     """GitHub's answer to an injected fault; None for a fault that only delays."""
     if fault.kind == "primary":
-        return error(403, f"API rate limit exceeded for user ID {current_state.user_id}. If you reach out to "
-                     "GitHub Support for help, please include the request ID.",
-                     headers={"X-RateLimit-Remaining": "0",
-                              "X-RateLimit-Reset": str(int(time.time() + fault.reset_in))})
+        return error(
+            403,
+            f"API rate limit exceeded for user ID {current_state.user_id}. If you reach out to "
+            "GitHub Support for help, please include the request ID.",
+            headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time() + fault.reset_in))},
+        )
     if fault.kind == "secondary":
-        return error(fault.status or 403, "You have exceeded a secondary rate limit. Please wait a few "
-                     "minutes before you try again.",
-                     headers={"Retry-After": fault.retry_after or "1"})
+        return error(
+            fault.status or 403,
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            headers={"Retry-After": fault.retry_after or "1"},
+        )
     if fault.status:
         headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-        message = ("Server Error" if fault.status >= 500
-                   else "Not Found" if fault.status == 404  # GitHub's every 404; clients key on it
-                   else f"injected {fault.status}")
+        message = (
+            "Server Error"
+            if fault.status >= 500
+            else "Not Found"
+            if fault.status == 404  # GitHub's every 404; clients key on it
+            else f"injected {fault.status}"
+        )
         return error(fault.status, message, headers=headers)
     return None
 
@@ -94,8 +102,12 @@ def fault_answer(fault: Fault) -> Response | None:
 def finish(response: Response) -> Response:
     control = request.path.startswith(CONTROL_PREFIX)
     counted = request.path not in UNCOUNTED and not control
-    if (request.method == "GET" and response.status_code == 200 and response.mimetype == "application/json"
-            and not control):
+    if (
+        request.method == "GET"
+        and response.status_code == 200
+        and response.mimetype == "application/json"
+        and not control
+    ):
         etag = 'W/"' + hashlib.sha256(response.get_data()).hexdigest() + '"'
         response.headers["ETag"] = etag
         if etag in [value.strip() for value in request.headers.get("If-None-Match", "").split(",")]:
@@ -132,6 +144,14 @@ def record(response: Response) -> None:
     if response.status_code != 304 and response.mimetype == "application/json" and not response.direct_passthrough:
         sent = json.loads(response.get_data() or b"null")
     with current_state.lock:
-        current_state.requests.append(RequestRecord(
-            request.method, request.path, request.query_string.decode(), response.status_code,
-            {k: v for k, v in request.headers.items() if k.lower() in RECORDED_HEADERS}, body, sent))
+        current_state.requests.append(
+            RequestRecord(
+                request.method,
+                request.path,
+                request.query_string.decode(),
+                response.status_code,
+                {k: v for k, v in request.headers.items() if k.lower() in RECORDED_HEADERS},
+                body,
+                sent,
+            )
+        )

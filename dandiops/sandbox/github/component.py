@@ -39,11 +39,17 @@ def _seconds(name: str, default: float) -> float:
 class GitHubComponent:
     def __init__(self, *, staging_dispatch: bool | None = None, pace: RunPace | None = None):
         self.token = "ghp_sandbox" + random_secrets.token_hex(16)
-        self.staging_dispatch = _flag("DANDIOPS_SANDBOX_STAGING_DISPATCH") if staging_dispatch is None \
-            else staging_dispatch
-        self.state = GitHubState(self.token, pace=pace or RunPace(
-            queue_seconds=_seconds("DANDIOPS_SANDBOX_QUEUE_SECONDS", 2.0),
-            step_seconds=_seconds("DANDIOPS_SANDBOX_STEP_SECONDS", 1.5)))
+        self.staging_dispatch = (
+            _flag("DANDIOPS_SANDBOX_STAGING_DISPATCH") if staging_dispatch is None else staging_dispatch
+        )
+        self.state = GitHubState(
+            self.token,
+            pace=pace
+            or RunPace(
+                queue_seconds=_seconds("DANDIOPS_SANDBOX_QUEUE_SECONDS", 2.0),
+                step_seconds=_seconds("DANDIOPS_SANDBOX_STEP_SECONDS", 1.5),
+            ),
+        )
         self.server: ServerThread | None = None
         self.repo: Repo | None = None
         self.deploys: actions.HerokuDeploys | None = None
@@ -58,10 +64,17 @@ class GitHubComponent:
         heroku = sandbox.heroku
         for env_name in sandbox.ENVIRONMENTS:
             self._apps[env_name] = heroku.environment_settings(env_name)["heroku_app"]
-        self.repo = seed.seed(self.state, staging_app=self._apps["staging"], production_app=self._apps["production"],
-                              staging_dispatch=self.staging_dispatch,
-                              secrets={"HEROKU_API_KEY": heroku.api_key, "HEROKU_EMAIL": heroku.state.account_email,
-                                       "GH_TOKEN": self.token})
+        self.repo = seed.seed(
+            self.state,
+            staging_app=self._apps["staging"],
+            production_app=self._apps["production"],
+            staging_dispatch=self.staging_dispatch,
+            secrets={
+                "HEROKU_API_KEY": heroku.api_key,
+                "HEROKU_EMAIL": heroku.state.account_email,
+                "GH_TOKEN": self.token,
+            },
+        )
         # after the seed: the fork's history was deployed before the sandbox began
         self.deploys = actions.HerokuDeploys(heroku.state)
         self.state.step_effects += [self.deploys, actions.reset_release_branch, actions.auto_shipit]

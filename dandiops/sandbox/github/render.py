@@ -34,23 +34,47 @@ def _node_id(kind: str, ident: int | str) -> str:
 def user(base: str, login: str, user_id: int = 583231, kind: str = "User") -> dict:
     api = f"{base}/users/{login}"
     return {
-        "login": login, "id": user_id, "node_id": _node_id(kind, user_id),
-        "avatar_url": f"{base}/avatars/{login}", "gravatar_id": "", "url": api, "html_url": f"{base}/{login}",
-        "followers_url": f"{api}/followers", "following_url": f"{api}/following{{/other_user}}",
-        "gists_url": f"{api}/gists{{/gist_id}}", "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
-        "subscriptions_url": f"{api}/subscriptions", "organizations_url": f"{api}/orgs",
-        "repos_url": f"{api}/repos", "events_url": f"{api}/events{{/privacy}}",
-        "received_events_url": f"{api}/received_events", "type": kind, "site_admin": False,
+        "login": login,
+        "id": user_id,
+        "node_id": _node_id(kind, user_id),
+        "avatar_url": f"{base}/avatars/{login}",
+        "gravatar_id": "",
+        "url": api,
+        "html_url": f"{base}/{login}",
+        "followers_url": f"{api}/followers",
+        "following_url": f"{api}/following{{/other_user}}",
+        "gists_url": f"{api}/gists{{/gist_id}}",
+        "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{api}/subscriptions",
+        "organizations_url": f"{api}/orgs",
+        "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events{{/privacy}}",
+        "received_events_url": f"{api}/received_events",
+        "type": kind,
+        "site_admin": False,
         "user_view_type": "public",
     }
 
 
 def account(base: str, state: GitHubState) -> dict:
     """The authenticated user (GET /user), as a public user."""
-    return {**user(base, state.login, state.user_id), "name": "Sandbox Operator", "company": None, "blog": "",
-            "location": None, "email": None, "hireable": None, "bio": None, "twitter_username": None,
-            "public_repos": len(state.repos), "public_gists": 0, "followers": 0, "following": 0,
-            "created_at": EPOCH, "updated_at": EPOCH}
+    return {
+        **user(base, state.login, state.user_id),
+        "name": "Sandbox Operator",
+        "company": None,
+        "blog": "",
+        "location": None,
+        "email": None,
+        "hireable": None,
+        "bio": None,
+        "twitter_username": None,
+        "public_repos": len(state.repos),
+        "public_gists": 0,
+        "followers": 0,
+        "following": 0,
+        "created_at": EPOCH,
+        "updated_at": EPOCH,
+    }
 
 
 def repository(base: str, state: GitHubState, repo: Repo) -> dict:
@@ -58,48 +82,102 @@ def repository(base: str, state: GitHubState, repo: Repo) -> dict:
     html = f"{base}/{repo.full_name}"
     open_pulls = sum(1 for p in repo.pulls.values() if p.state == "open")
     return {
-        "id": repo.id, "node_id": _node_id("Repository", repo.id), "name": repo.name, "full_name": repo.full_name,
-        "private": repo.private, "owner": user(base, repo.owner, 9001, "Organization"), "html_url": html,
-        "description": repo.description, "fork": False, "url": api,
-        "forks_url": f"{api}/forks", "keys_url": f"{api}/keys{{/key_id}}",
-        "collaborators_url": f"{api}/collaborators{{/collaborator}}", "teams_url": f"{api}/teams",
-        "hooks_url": f"{api}/hooks", "issue_events_url": f"{api}/issues/events{{/number}}",
-        "events_url": f"{api}/events", "assignees_url": f"{api}/assignees{{/user}}",
-        "branches_url": f"{api}/branches{{/branch}}", "tags_url": f"{api}/tags",
-        "blobs_url": f"{api}/git/blobs{{/sha}}", "git_tags_url": f"{api}/git/tags{{/sha}}",
-        "git_refs_url": f"{api}/git/refs{{/sha}}", "trees_url": f"{api}/git/trees{{/sha}}",
-        "statuses_url": f"{api}/statuses/{{sha}}", "languages_url": f"{api}/languages",
-        "stargazers_url": f"{api}/stargazers", "contributors_url": f"{api}/contributors",
-        "subscribers_url": f"{api}/subscribers", "subscription_url": f"{api}/subscription",
-        "commits_url": f"{api}/commits{{/sha}}", "git_commits_url": f"{api}/git/commits{{/sha}}",
-        "comments_url": f"{api}/comments{{/number}}", "issue_comment_url": f"{api}/issues/comments{{/number}}",
-        "contents_url": f"{api}/contents/{{+path}}", "compare_url": f"{api}/compare/{{base}}...{{head}}",
-        "merges_url": f"{api}/merges", "archive_url": f"{api}/{{archive_format}}{{/ref}}",
-        "downloads_url": f"{api}/downloads", "issues_url": f"{api}/issues{{/number}}",
-        "pulls_url": f"{api}/pulls{{/number}}", "milestones_url": f"{api}/milestones{{/number}}",
+        "id": repo.id,
+        "node_id": _node_id("Repository", repo.id),
+        "name": repo.name,
+        "full_name": repo.full_name,
+        "private": repo.private,
+        "owner": user(base, repo.owner, 9001, "Organization"),
+        "html_url": html,
+        "description": repo.description,
+        "fork": False,
+        "url": api,
+        "forks_url": f"{api}/forks",
+        "keys_url": f"{api}/keys{{/key_id}}",
+        "collaborators_url": f"{api}/collaborators{{/collaborator}}",
+        "teams_url": f"{api}/teams",
+        "hooks_url": f"{api}/hooks",
+        "issue_events_url": f"{api}/issues/events{{/number}}",
+        "events_url": f"{api}/events",
+        "assignees_url": f"{api}/assignees{{/user}}",
+        "branches_url": f"{api}/branches{{/branch}}",
+        "tags_url": f"{api}/tags",
+        "blobs_url": f"{api}/git/blobs{{/sha}}",
+        "git_tags_url": f"{api}/git/tags{{/sha}}",
+        "git_refs_url": f"{api}/git/refs{{/sha}}",
+        "trees_url": f"{api}/git/trees{{/sha}}",
+        "statuses_url": f"{api}/statuses/{{sha}}",
+        "languages_url": f"{api}/languages",
+        "stargazers_url": f"{api}/stargazers",
+        "contributors_url": f"{api}/contributors",
+        "subscribers_url": f"{api}/subscribers",
+        "subscription_url": f"{api}/subscription",
+        "commits_url": f"{api}/commits{{/sha}}",
+        "git_commits_url": f"{api}/git/commits{{/sha}}",
+        "comments_url": f"{api}/comments{{/number}}",
+        "issue_comment_url": f"{api}/issues/comments{{/number}}",
+        "contents_url": f"{api}/contents/{{+path}}",
+        "compare_url": f"{api}/compare/{{base}}...{{head}}",
+        "merges_url": f"{api}/merges",
+        "archive_url": f"{api}/{{archive_format}}{{/ref}}",
+        "downloads_url": f"{api}/downloads",
+        "issues_url": f"{api}/issues{{/number}}",
+        "pulls_url": f"{api}/pulls{{/number}}",
+        "milestones_url": f"{api}/milestones{{/number}}",
         "notifications_url": f"{api}/notifications{{?since,all,participating}}",
-        "labels_url": f"{api}/labels{{/name}}", "releases_url": f"{api}/releases{{/id}}",
+        "labels_url": f"{api}/labels{{/name}}",
+        "releases_url": f"{api}/releases{{/id}}",
         "deployments_url": f"{api}/deployments",
-        "created_at": repo.created_at, "updated_at": repo.updated_at, "pushed_at": repo.pushed_at,
+        "created_at": repo.created_at,
+        "updated_at": repo.updated_at,
+        "pushed_at": repo.pushed_at,
         "git_url": f"{base.replace('http', 'git', 1)}/{repo.full_name}.git",
         "ssh_url": f"{base.replace('http', 'ssh', 1)}/{repo.full_name}.git",
-        "clone_url": f"{html}.git", "svn_url": html, "homepage": None, "size": 10240,
-        "stargazers_count": 0, "watchers_count": 0, "language": "Python", "has_issues": True,
-        "has_projects": False, "has_downloads": True, "has_wiki": False, "has_pages": False,
-        "has_discussions": False, "forks_count": 0, "mirror_url": None, "archived": False, "disabled": False,
-        "open_issues_count": open_pulls, "license": None, "allow_forking": True, "is_template": False,
-        "web_commit_signoff_required": False, "topics": [], "visibility": "private" if repo.private else "public",
-        "forks": 0, "open_issues": open_pulls, "watchers": 0, "default_branch": repo.default_branch,
+        "clone_url": f"{html}.git",
+        "svn_url": html,
+        "homepage": None,
+        "size": 10240,
+        "stargazers_count": 0,
+        "watchers_count": 0,
+        "language": "Python",
+        "has_issues": True,
+        "has_projects": False,
+        "has_downloads": True,
+        "has_wiki": False,
+        "has_pages": False,
+        "has_discussions": False,
+        "forks_count": 0,
+        "mirror_url": None,
+        "archived": False,
+        "disabled": False,
+        "open_issues_count": open_pulls,
+        "license": None,
+        "allow_forking": True,
+        "is_template": False,
+        "web_commit_signoff_required": False,
+        "topics": [],
+        "visibility": "private" if repo.private else "public",
+        "forks": 0,
+        "open_issues": open_pulls,
+        "watchers": 0,
+        "default_branch": repo.default_branch,
         "permissions": {"admin": True, "maintain": True, "push": True, "triage": True, "pull": True},
-        "network_count": 0, "subscribers_count": 1,
+        "network_count": 0,
+        "subscribers_count": 1,
     }
 
 
 def workflow(base: str, repo: Repo, item: Workflow) -> dict:
     api = f"{base}/repos/{repo.full_name}/actions/workflows/{item.id}"
     return {
-        "id": item.id, "node_id": _node_id("Workflow", item.id), "name": item.name, "path": item.path,
-        "state": "active", "created_at": item.created_at, "updated_at": item.updated_at, "url": api,
+        "id": item.id,
+        "node_id": _node_id("Workflow", item.id),
+        "name": item.name,
+        "path": item.path,
+        "state": "active",
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+        "url": api,
         "html_url": f"{base}/{repo.full_name}/blob/{repo.default_branch}/{item.path}",
         "badge_url": f"{base}/{repo.full_name}/workflows/{item.name.replace(' ', '%20')}/badge.svg",
     }
@@ -112,7 +190,10 @@ def _minimal_repo(base: str, state: GitHubState, repo: Repo) -> dict:
 
 def _commit_summary(commit: Commit) -> dict:
     return {
-        "id": commit.sha, "tree_id": commit.sha[::-1], "message": commit.message, "timestamp": commit.timestamp,
+        "id": commit.sha,
+        "tree_id": commit.sha[::-1],
+        "message": commit.message,
+        "timestamp": commit.timestamp,
         "author": {"name": commit.author_name, "email": commit.author_email},
         "committer": {"name": commit.author_name, "email": commit.author_email},
     }
@@ -124,83 +205,148 @@ def run(base: str, state: GitHubState, item: Run) -> dict:
     commit = repo.commits[item.head_sha]
     repo_body = _minimal_repo(base, state, repo)
     return {
-        "id": item.id, "name": item.workflow.name, "node_id": _node_id("WorkflowRun", item.id),
-        "head_branch": item.head_branch, "head_sha": item.head_sha, "path": item.workflow.path,
-        "display_title": item.display_title, "run_number": item.run_number, "event": item.event,
-        "status": item.status, "conclusion": item.conclusion, "workflow_id": item.workflow.id,
-        "check_suite_id": item.id + 1, "check_suite_node_id": _node_id("CheckSuite", item.id + 1),
-        "url": api, "html_url": f"{base}/{repo.full_name}/actions/runs/{item.id}",
-        "pull_requests": [], "created_at": item.created_at, "updated_at": item.updated_at,
-        "actor": user(base, item.actor, state.user_id), "triggering_actor": user(base, item.actor, state.user_id),
-        "run_attempt": item.run_attempt, "referenced_workflows": [],
+        "id": item.id,
+        "name": item.workflow.name,
+        "node_id": _node_id("WorkflowRun", item.id),
+        "head_branch": item.head_branch,
+        "head_sha": item.head_sha,
+        "path": item.workflow.path,
+        "display_title": item.display_title,
+        "run_number": item.run_number,
+        "event": item.event,
+        "status": item.status,
+        "conclusion": item.conclusion,
+        "workflow_id": item.workflow.id,
+        "check_suite_id": item.id + 1,
+        "check_suite_node_id": _node_id("CheckSuite", item.id + 1),
+        "url": api,
+        "html_url": f"{base}/{repo.full_name}/actions/runs/{item.id}",
+        "pull_requests": [],
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+        "actor": user(base, item.actor, state.user_id),
+        "triggering_actor": user(base, item.actor, state.user_id),
+        "run_attempt": item.run_attempt,
+        "referenced_workflows": [],
         "run_started_at": item.run_started_at or item.created_at,
-        "jobs_url": f"{api}/jobs", "logs_url": f"{api}/logs",
+        "jobs_url": f"{api}/jobs",
+        "logs_url": f"{api}/logs",
         "check_suite_url": f"{base}/repos/{repo.full_name}/check-suites/{item.id + 1}",
-        "artifacts_url": f"{api}/artifacts", "cancel_url": f"{api}/cancel", "rerun_url": f"{api}/rerun",
+        "artifacts_url": f"{api}/artifacts",
+        "cancel_url": f"{api}/cancel",
+        "rerun_url": f"{api}/rerun",
         "previous_attempt_url": f"{api}/attempts/{item.run_attempt - 1}" if item.run_attempt > 1 else None,
         "workflow_url": f"{base}/repos/{repo.full_name}/actions/workflows/{item.workflow.id}",
-        "head_commit": _commit_summary(commit), "repository": repo_body, "head_repository": repo_body,
+        "head_commit": _commit_summary(commit),
+        "repository": repo_body,
+        "head_repository": repo_body,
     }
 
 
 def job(base: str, state: GitHubState, item_run: Run, item: Job) -> dict:
     repo = item_run.repo
     return {
-        "id": item.id, "run_id": item_run.id, "workflow_name": item_run.workflow.name,
-        "head_branch": item_run.head_branch, "run_url": f"{base}/repos/{repo.full_name}/actions/runs/{item_run.id}",
-        "run_attempt": item.run_attempt, "node_id": _node_id("CheckRun", item.id), "head_sha": item_run.head_sha,
+        "id": item.id,
+        "run_id": item_run.id,
+        "workflow_name": item_run.workflow.name,
+        "head_branch": item_run.head_branch,
+        "run_url": f"{base}/repos/{repo.full_name}/actions/runs/{item_run.id}",
+        "run_attempt": item.run_attempt,
+        "node_id": _node_id("CheckRun", item.id),
+        "head_sha": item_run.head_sha,
         "url": f"{base}/repos/{repo.full_name}/actions/jobs/{item.id}",
         "html_url": f"{base}/{repo.full_name}/actions/runs/{item_run.id}/job/{item.id}",
-        "status": item.status, "conclusion": item.conclusion, "created_at": item.created_at,
-        "started_at": item.started_at or item.created_at, "completed_at": item.completed_at, "name": item.name,
-        "steps": [{"name": s.name, "status": s.status, "conclusion": s.conclusion, "number": s.number,
-                   "started_at": s.started_at, "completed_at": s.completed_at} for s in item.steps],
+        "status": item.status,
+        "conclusion": item.conclusion,
+        "created_at": item.created_at,
+        "started_at": item.started_at or item.created_at,
+        "completed_at": item.completed_at,
+        "name": item.name,
+        "steps": [
+            {
+                "name": s.name,
+                "status": s.status,
+                "conclusion": s.conclusion,
+                "number": s.number,
+                "started_at": s.started_at,
+                "completed_at": s.completed_at,
+            }
+            for s in item.steps
+        ],
         "check_run_url": f"{base}/repos/{repo.full_name}/check-runs/{item.id}",
-        "labels": ["ubuntu-latest"], "runner_id": 1 if item.runner_name else None,
-        "runner_name": item.runner_name, "runner_group_id": 1 if item.runner_name else None,
+        "labels": ["ubuntu-latest"],
+        "runner_id": 1 if item.runner_name else None,
+        "runner_name": item.runner_name,
+        "runner_group_id": 1 if item.runner_name else None,
         "runner_group_name": "GitHub Actions" if item.runner_name else None,
     }
 
 
 def label(base: str, repo: Repo, item: Label) -> dict:
-    return {"id": item.id, "node_id": _node_id("Label", item.id),
-            "url": f"{base}/repos/{repo.full_name}/labels/{item.name}", "name": item.name,
-            "description": item.description, "color": item.color, "default": item.default}
+    return {
+        "id": item.id,
+        "node_id": _node_id("Label", item.id),
+        "url": f"{base}/repos/{repo.full_name}/labels/{item.name}",
+        "name": item.name,
+        "description": item.description,
+        "color": item.color,
+        "default": item.default,
+    }
 
 
 def release(base: str, state: GitHubState, repo: Repo, item: GhRelease) -> dict:
     api = f"{base}/repos/{repo.full_name}/releases/{item.id}"
     return {
-        "url": api, "html_url": f"{base}/{repo.full_name}/releases/tag/{item.tag_name}",
+        "url": api,
+        "html_url": f"{base}/{repo.full_name}/releases/tag/{item.tag_name}",
         "assets_url": f"{api}/assets",
         "upload_url": f"{base}/repos/{repo.full_name}/releases/{item.id}/assets{{?name,label}}",
         "tarball_url": f"{base}/repos/{repo.full_name}/tarball/{item.tag_name}",
         "zipball_url": f"{base}/repos/{repo.full_name}/zipball/{item.tag_name}",
-        "id": item.id, "node_id": _node_id("Release", item.id), "tag_name": item.tag_name,
-        "target_commitish": item.target_commitish, "name": item.name, "body": item.body, "draft": item.draft,
-        "prerelease": item.prerelease, "immutable": False, "created_at": item.created_at,
-        "published_at": item.published_at, "updated_at": item.published_at or item.created_at,
-        "author": user(base, item.author, state.user_id), "assets": [],
+        "id": item.id,
+        "node_id": _node_id("Release", item.id),
+        "tag_name": item.tag_name,
+        "target_commitish": item.target_commitish,
+        "name": item.name,
+        "body": item.body,
+        "draft": item.draft,
+        "prerelease": item.prerelease,
+        "immutable": False,
+        "created_at": item.created_at,
+        "published_at": item.published_at,
+        "updated_at": item.published_at or item.created_at,
+        "author": user(base, item.author, state.user_id),
+        "assets": [],
     }
 
 
 def tag(base: str, repo: Repo, name: str, sha: str) -> dict:
-    return {"name": name, "node_id": _node_id("Ref", name),
-            "commit": {"sha": sha, "url": f"{base}/repos/{repo.full_name}/commits/{sha}"},
-            "zipball_url": f"{base}/repos/{repo.full_name}/zipball/refs/tags/{name}",
-            "tarball_url": f"{base}/repos/{repo.full_name}/tarball/refs/tags/{name}"}
+    return {
+        "name": name,
+        "node_id": _node_id("Ref", name),
+        "commit": {"sha": sha, "url": f"{base}/repos/{repo.full_name}/commits/{sha}"},
+        "zipball_url": f"{base}/repos/{repo.full_name}/zipball/refs/tags/{name}",
+        "tarball_url": f"{base}/repos/{repo.full_name}/tarball/refs/tags/{name}",
+    }
 
 
 def git_ref(base: str, repo: Repo, ref: str, sha: str) -> dict:
-    return {"ref": ref, "node_id": _node_id("Ref", ref), "url": f"{base}/repos/{repo.full_name}/git/{ref}",
-            "object": {"type": "commit", "sha": sha, "url": f"{base}/repos/{repo.full_name}/git/commits/{sha}"}}
+    return {
+        "ref": ref,
+        "node_id": _node_id("Ref", ref),
+        "url": f"{base}/repos/{repo.full_name}/git/{ref}",
+        "object": {"type": "commit", "sha": sha, "url": f"{base}/repos/{repo.full_name}/git/commits/{sha}"},
+    }
 
 
 def _content_links(base: str, repo: Repo, path: str, sha: str, ref: str) -> dict[str, Any]:
     api = f"{base}/repos/{repo.full_name}/contents/{path}?ref={ref}"
-    return {"url": api, "git_url": f"{base}/repos/{repo.full_name}/git/blobs/{sha}",
-            "html_url": f"{base}/{repo.full_name}/blob/{ref}/{path}",
-            "download_url": f"{base}/{repo.full_name}/raw/{ref}/{path}"}
+    return {
+        "url": api,
+        "git_url": f"{base}/repos/{repo.full_name}/git/blobs/{sha}",
+        "html_url": f"{base}/{repo.full_name}/blob/{ref}/{path}",
+        "download_url": f"{base}/{repo.full_name}/raw/{ref}/{path}",
+    }
 
 
 def content_file(base: str, repo: Repo, path: str, content: bytes, ref: str) -> dict:
@@ -209,18 +355,33 @@ def content_file(base: str, repo: Repo, path: str, content: bytes, ref: str) -> 
     sha = blob_sha(content)
     links = _content_links(base, repo, path, sha, ref)
     encoded = base64.b64encode(content).decode()
-    wrapped = "\n".join(encoded[i:i + 60] for i in range(0, len(encoded), 60)) + "\n"
-    return {"type": "file", "encoding": "base64", "size": len(content), "name": path.rsplit("/", 1)[-1],
-            "path": path, "content": wrapped, "sha": sha, **links,
-            "_links": {"self": links["url"], "git": links["git_url"], "html": links["html_url"]}}
+    wrapped = "\n".join(encoded[i : i + 60] for i in range(0, len(encoded), 60)) + "\n"
+    return {
+        "type": "file",
+        "encoding": "base64",
+        "size": len(content),
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "content": wrapped,
+        "sha": sha,
+        **links,
+        "_links": {"self": links["url"], "git": links["git_url"], "html": links["html_url"]},
+    }
 
 
 def content_entry(base: str, repo: Repo, path: str, kind: str, sha: str, size: int, ref: str) -> dict:
     links = _content_links(base, repo, path, sha, ref)
     if kind == "dir":
         links["download_url"] = None
-    return {"type": kind, "size": size, "name": path.rsplit("/", 1)[-1], "path": path, "sha": sha, **links,
-            "_links": {"self": links["url"], "git": links["git_url"], "html": links["html_url"]}}
+    return {
+        "type": kind,
+        "size": size,
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "sha": sha,
+        **links,
+        "_links": {"self": links["url"], "git": links["git_url"], "html": links["html_url"]},
+    }
 
 
 def file_commit(base: str, repo: Repo, path: str, content: bytes, commit: Commit, branch: str) -> dict:
@@ -231,17 +392,36 @@ def file_commit(base: str, repo: Repo, path: str, content: bytes, commit: Commit
     api = f"{base}/repos/{repo.full_name}"
     person = {"date": commit.timestamp, "name": commit.author_name, "email": commit.author_email}
     return {
-        "content": {"name": path.rsplit("/", 1)[-1], "path": path, "sha": sha, "size": len(content), **links,
-                    "type": "file", "_links": {"self": links["url"], "git": links["git_url"],
-                                               "html": links["html_url"]}},
-        "commit": {"sha": commit.sha, "node_id": _node_id("Commit", commit.sha),
-                   "url": f"{api}/git/commits/{commit.sha}", "html_url": f"{base}/{repo.full_name}/commit/{commit.sha}",
-                   "author": person, "committer": person, "message": commit.message,
-                   "tree": {"url": f"{api}/git/trees/{commit.sha[::-1]}", "sha": commit.sha[::-1]},
-                   "parents": [{"url": f"{api}/git/commits/{p}", "html_url": f"{base}/{repo.full_name}/commit/{p}",
-                                "sha": p} for p in commit.parents],
-                   "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None,
-                                    "verified_at": None}},
+        "content": {
+            "name": path.rsplit("/", 1)[-1],
+            "path": path,
+            "sha": sha,
+            "size": len(content),
+            **links,
+            "type": "file",
+            "_links": {"self": links["url"], "git": links["git_url"], "html": links["html_url"]},
+        },
+        "commit": {
+            "sha": commit.sha,
+            "node_id": _node_id("Commit", commit.sha),
+            "url": f"{api}/git/commits/{commit.sha}",
+            "html_url": f"{base}/{repo.full_name}/commit/{commit.sha}",
+            "author": person,
+            "committer": person,
+            "message": commit.message,
+            "tree": {"url": f"{api}/git/trees/{commit.sha[::-1]}", "sha": commit.sha[::-1]},
+            "parents": [
+                {"url": f"{api}/git/commits/{p}", "html_url": f"{base}/{repo.full_name}/commit/{p}", "sha": p}
+                for p in commit.parents
+            ],
+            "verification": {
+                "verified": False,
+                "reason": "unsigned",
+                "signature": None,
+                "payload": None,
+                "verified_at": None,
+            },
+        },
     }
 
 
@@ -256,39 +436,78 @@ def pull(base: str, state: GitHubState, repo: Repo, item: Pull, *, full: bool = 
 
     def side(ref: str) -> dict:
         sha = repo.branch_sha(ref) or item.merge_commit_sha or ""
-        return {"label": f"{repo.owner}:{ref}", "ref": ref, "sha": sha, "user": user(base, repo.owner, 9001,
-                                                                                        "Organization"),
-                "repo": repo_body}
+        return {
+            "label": f"{repo.owner}:{ref}",
+            "ref": ref,
+            "sha": sha,
+            "user": user(base, repo.owner, 9001, "Organization"),
+            "repo": repo_body,
+        }
 
     body = {
-        "url": f"{api}/pulls/{item.number}", "id": item.id, "node_id": _node_id("PullRequest", item.id),
-        "html_url": html, "diff_url": f"{html}.diff", "patch_url": f"{html}.patch",
-        "issue_url": f"{api}/issues/{item.number}", "commits_url": f"{api}/pulls/{item.number}/commits",
+        "url": f"{api}/pulls/{item.number}",
+        "id": item.id,
+        "node_id": _node_id("PullRequest", item.id),
+        "html_url": html,
+        "diff_url": f"{html}.diff",
+        "patch_url": f"{html}.patch",
+        "issue_url": f"{api}/issues/{item.number}",
+        "commits_url": f"{api}/pulls/{item.number}/commits",
         "review_comments_url": f"{api}/pulls/{item.number}/comments",
         "review_comment_url": f"{api}/pulls/comments{{/number}}",
         "comments_url": f"{api}/issues/{item.number}/comments",
         "statuses_url": f"{api}/statuses/{repo.branch_sha(item.head_ref) or item.merge_commit_sha or ''}",
-        "number": item.number, "state": item.state, "locked": False, "title": item.title, "user": author,
-        "body": item.body, "labels": [label(base, repo, repo.labels[name]) for name in item.labels],
-        "milestone": None, "active_lock_reason": None, "created_at": item.created_at, "updated_at": item.updated_at,
-        "closed_at": item.closed_at, "merged_at": item.merged_at, "merge_commit_sha": item.merge_commit_sha,
-        "assignee": None, "assignees": [], "requested_reviewers": [], "requested_teams": [],
-        "head": side(item.head_ref), "base": side(item.base_ref),
-        "_links": {"self": {"href": f"{api}/pulls/{item.number}"}, "html": {"href": html},
-                   "issue": {"href": f"{api}/issues/{item.number}"},
-                   "comments": {"href": f"{api}/issues/{item.number}/comments"},
-                   "review_comments": {"href": f"{api}/pulls/{item.number}/comments"},
-                   "review_comment": {"href": f"{api}/pulls/comments{{/number}}"},
-                   "commits": {"href": f"{api}/pulls/{item.number}/commits"},
-                   "statuses": {"href": f"{api}/statuses/{repo.branch_sha(item.head_ref) or ''}"}},
-        "author_association": "MEMBER", "auto_merge": None, "draft": False,
+        "number": item.number,
+        "state": item.state,
+        "locked": False,
+        "title": item.title,
+        "user": author,
+        "body": item.body,
+        "labels": [label(base, repo, repo.labels[name]) for name in item.labels],
+        "milestone": None,
+        "active_lock_reason": None,
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+        "closed_at": item.closed_at,
+        "merged_at": item.merged_at,
+        "merge_commit_sha": item.merge_commit_sha,
+        "assignee": None,
+        "assignees": [],
+        "requested_reviewers": [],
+        "requested_teams": [],
+        "head": side(item.head_ref),
+        "base": side(item.base_ref),
+        "_links": {
+            "self": {"href": f"{api}/pulls/{item.number}"},
+            "html": {"href": html},
+            "issue": {"href": f"{api}/issues/{item.number}"},
+            "comments": {"href": f"{api}/issues/{item.number}/comments"},
+            "review_comments": {"href": f"{api}/pulls/{item.number}/comments"},
+            "review_comment": {"href": f"{api}/pulls/comments{{/number}}"},
+            "commits": {"href": f"{api}/pulls/{item.number}/commits"},
+            "statuses": {"href": f"{api}/statuses/{repo.branch_sha(item.head_ref) or ''}"},
+        },
+        "author_association": "MEMBER",
+        "auto_merge": None,
+        "draft": False,
     }
     if full:
-        body.update({"merged": item.merged, "mergeable": item.state == "open" or None, "rebaseable": True,
-                     "mergeable_state": "clean" if item.state == "open" else "unknown",
-                     "merged_by": author if item.merged else None, "comments": 0, "review_comments": 0,
-                     "maintainer_can_modify": False, "commits": 1, "additions": 1, "deletions": 0,
-                     "changed_files": 1})
+        body.update(
+            {
+                "merged": item.merged,
+                "mergeable": item.state == "open" or None,
+                "rebaseable": True,
+                "mergeable_state": "clean" if item.state == "open" else "unknown",
+                "merged_by": author if item.merged else None,
+                "comments": 0,
+                "review_comments": 0,
+                "maintainer_can_modify": False,
+                "commits": 1,
+                "additions": 1,
+                "deletions": 0,
+                "changed_files": 1,
+            }
+        )
     return body
 
 
@@ -297,8 +516,14 @@ def secret(item: Secret) -> dict:
 
 
 def rate_limit(state: GitHubState) -> dict:
-    core = {"limit": state.rate_limit, "remaining": max(state.rate_remaining, 0), "reset": state.rate_reset,
-            "used": state.rate_limit - max(state.rate_remaining, 0)}
+    core = {
+        "limit": state.rate_limit,
+        "remaining": max(state.rate_remaining, 0),
+        "reset": state.rate_reset,
+        "used": state.rate_limit - max(state.rate_remaining, 0),
+    }
     idle = {"limit": 30, "remaining": 30, "reset": state.rate_reset, "used": 0}
-    return {"resources": {"core": core, "search": idle, "graphql": dict(idle, limit=5000, remaining=5000)},
-            "rate": core}
+    return {
+        "resources": {"core": core, "search": idle, "graphql": dict(idle, limit=5000, remaining=5000)},
+        "rate": core,
+    }

@@ -25,8 +25,7 @@ current_state = current(STATE_KEY, GitHubState)
 
 def error(status: int, message: str, errors: list | None = None, headers: dict | None = None) -> Response:
     # GitHub links its documentation here; the stand-in keeps every URL on its own host
-    body: dict[str, Any] = {"message": message, "documentation_url": base_url() + "/docs/rest",
-                            "status": str(status)}
+    body: dict[str, Any] = {"message": message, "documentation_url": base_url() + "/docs/rest", "status": str(status)}
     if errors is not None:
         body["errors"] = errors
     return json_response(body, status, headers)
@@ -35,8 +34,11 @@ def error(status: int, message: str, errors: list | None = None, headers: dict |
 def need_scope(*accepted: str) -> Response | None:
     """Classic tokens: a write needs one of `accepted` scopes, as GitHub says in X-Accepted-OAuth-Scopes."""
     if g.scopes is not None and not (set(accepted) & g.scopes):
-        return error(403, "Resource not accessible by personal access token",
-                     headers={"X-Accepted-OAuth-Scopes": ", ".join(accepted)})
+        return error(
+            403,
+            "Resource not accessible by personal access token",
+            headers={"X-Accepted-OAuth-Scopes": ", ".join(accepted)},
+        )
     return None
 
 
@@ -51,8 +53,9 @@ def repo_or_404(owner: str, name: str) -> Repo:
     return found
 
 
-def repository_blueprint(name: str, import_name: str, *,
-                         write_scopes: tuple[str, ...] = CLASSIC_WRITE_SCOPES) -> Blueprint:
+def repository_blueprint(
+    name: str, import_name: str, *, write_scopes: tuple[str, ...] = CLASSIC_WRITE_SCOPES
+) -> Blueprint:
     """A blueprint under /repos/<owner>/<name> whose views take `repo`; writes need one of `write_scopes`."""
 
     def resolve(view_args: dict[str, Any]) -> Response | None:
@@ -69,7 +72,7 @@ def paginated(items: list, to_json: Callable[[Any], Any], *, key: str | None = N
         page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         raise ApiError(422, "Validation Failed") from None
-    chunk = items[(page - 1) * per_page: page * per_page]
+    chunk = items[(page - 1) * per_page : page * per_page]
     last = max(1, -(-len(items) // per_page))
     url = base_url() + request.path
 

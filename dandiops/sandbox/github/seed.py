@@ -140,9 +140,11 @@ worker: REMAP_SIGTERM=SIGQUIT celery --app dandiapi.celery worker --loglevel INF
 checksum-worker: REMAP_SIGTERM=SIGQUIT celery --app dandiapi.celery worker --loglevel INFO --without-mingle --without-heartbeat --without-gossip --queues calculate_sha256,ingest_zarr_archive
 """
 
-LOGO = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 3341 1341">'
-        b'<rect width="3341" height="1341" fill="#2f4f7f"/><text x="200" y="900" font-size="700" '
-        b'fill="#fff">DANDI</text></svg>\n')
+LOGO = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 3341 1341">'
+    b'<rect width="3341" height="1341" fill="#2f4f7f"/><text x="200" y="900" font-size="700" '
+    b'fill="#fff">DANDI</text></svg>\n'
+)
 
 LABELS = (
     ("release", "007f70", "Create a release when this pr is merged"),
@@ -165,9 +167,9 @@ def files(staging_app: str, production_app: str, *, staging_dispatch: bool = Fal
         ".autorc": AUTORC.encode(),
         "Procfile": PROCFILE.encode(),
         "manage.py": b"#!/usr/bin/env python\nimport os\nimport sys\n\nif __name__ == '__main__':\n"
-                     b"    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'dandiapi.settings.development')\n"
-                     b"    from django.core.management import execute_from_command_line\n\n"
-                     b"    execute_from_command_line(sys.argv)\n",
+        b"    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'dandiapi.settings.development')\n"
+        b"    from django.core.management import execute_from_command_line\n\n"
+        b"    execute_from_command_line(sys.argv)\n",
         "dandiapi/__init__.py": b"",
         "CHANGELOG.md": b"# v0.1.0\n\n- First release of the sandbox fork\n",
         "web/src/assets/logo.svg": LOGO,
@@ -175,12 +177,22 @@ def files(staging_app: str, production_app: str, *, staging_dispatch: bool = Fal
     }
 
 
-def seed(state: GitHubState, *, staging_app: str, production_app: str, staging_dispatch: bool = False,
-         secrets: dict[str, str] | None = None) -> Repo:
+def seed(
+    state: GitHubState,
+    *,
+    staging_app: str,
+    production_app: str,
+    staging_dispatch: bool = False,
+    secrets: dict[str, str] | None = None,
+) -> Repo:
     """The fork with history: v0.1.0 released, one finished staging and production deploy each."""
-    repo = state.add_repo(OWNER, NAME, description="DANDI Archive: sandbox fork",
-                          files=files(staging_app, production_app, staging_dispatch=staging_dispatch),
-                          message="Initial import of dandi-archive")
+    repo = state.add_repo(
+        OWNER,
+        NAME,
+        description="DANDI Archive: sandbox fork",
+        files=files(staging_app, production_app, staging_dispatch=staging_dispatch),
+        message="Initial import of dandi-archive",
+    )
     with state.lock:
         for name, color, description in LABELS:
             state.ensure_label(repo, name, color, description)
@@ -195,13 +207,22 @@ def seed(state: GitHubState, *, staging_app: str, production_app: str, staging_d
             state.create_release(repo, "v0.1.0", target=head, name="v0.1.0", body="First release")
             for run in list(repo.runs.values()):
                 state.finish(run)
-            state.commit_files(repo, repo.default_branch, {"CHANGELOG.md": b"# v0.1.0\n\n- First release\n"
-                               b"- Sandbox settings\n"}, "Describe the sandbox fork",
-                               push_event=False)
-            state._create_run(repo, STAGING_WORKFLOW,
-                              _spec(repo, STAGING_WORKFLOW), event="push", head_branch=repo.default_branch,
-                              head_sha=repo.branch_sha(repo.default_branch) or head,
-                              title="Describe the sandbox fork")
+            state.commit_files(
+                repo,
+                repo.default_branch,
+                {"CHANGELOG.md": b"# v0.1.0\n\n- First release\n- Sandbox settings\n"},
+                "Describe the sandbox fork",
+                push_event=False,
+            )
+            state._create_run(
+                repo,
+                STAGING_WORKFLOW,
+                _spec(repo, STAGING_WORKFLOW),
+                event="push",
+                head_branch=repo.default_branch,
+                head_sha=repo.branch_sha(repo.default_branch) or head,
+                title="Describe the sandbox fork",
+            )
             for run in list(repo.runs.values()):
                 state.finish(run)
         finally:
@@ -230,9 +251,11 @@ def set_staging_dispatch(state: GitHubState, repo: Repo, enabled: bool = True) -
     if enabled:
         updated = add_dispatch_trigger(current)
     else:
-        updated = "".join(line for line in current.splitlines(keepends=True)
-                          if line.strip() != "workflow_dispatch:")
+        updated = "".join(line for line in current.splitlines(keepends=True) if line.strip() != "workflow_dispatch:")
     if updated != current:
-        state.commit_files(repo, repo.default_branch, {STAGING_WORKFLOW: updated.encode()},
-                           f"{'Allow' if enabled else 'Disallow'} manual staging deploys [skip ci]")
-
+        state.commit_files(
+            repo,
+            repo.default_branch,
+            {STAGING_WORKFLOW: updated.encode()},
+            f"{'Allow' if enabled else 'Disallow'} manual staging deploys [skip ci]",
+        )

@@ -304,28 +304,57 @@ class GitHubState(FaultInjection):
     def find_repo(self, owner: str, name: str) -> Repo | None:
         return self.repos.get(f"{owner}/{name}".lower())
 
-    def add_repo(self, owner: str, name: str, *, default_branch: str = "master", description: str | None = None,
-                 files: dict[str, bytes] | None = None, message: str = "Initial commit") -> Repo:
+    def add_repo(
+        self,
+        owner: str,
+        name: str,
+        *,
+        default_branch: str = "master",
+        description: str | None = None,
+        files: dict[str, bytes] | None = None,
+        message: str = "Initial commit",
+    ) -> Repo:
         with self.lock:
-            repo = Repo(owner=owner, name=name, id=self.new_id(), default_branch=default_branch,
-                        description=description)
+            repo = Repo(
+                owner=owner, name=name, id=self.new_id(), default_branch=default_branch, description=description
+            )
             self.repos[repo.full_name.lower()] = repo
             commit = self._new_commit(repo, files or {}, message, [])
             repo.refs[f"refs/heads/{default_branch}"] = commit.sha
             self._sync_workflows(repo)
             return repo
 
-    def _new_commit(self, repo: Repo, tree: dict[str, bytes], message: str, parents: list[str],
-                    author: tuple[str, str] | None = None) -> Commit:
+    def _new_commit(
+        self,
+        repo: Repo,
+        tree: dict[str, bytes],
+        message: str,
+        parents: list[str],
+        author: tuple[str, str] | None = None,
+    ) -> Commit:
         name, email = author or (self.login, f"{self.login}@users.noreply.sandbox.test")
         seed = f"{message}\0{parents}\0{time.time_ns()}\0{random_secrets.token_hex(4)}".encode()
-        commit = Commit(sha=hashlib.sha1(seed).hexdigest(), message=message, tree=dict(tree), parents=parents,
-                        author_name=name, author_email=email)
+        commit = Commit(
+            sha=hashlib.sha1(seed).hexdigest(),
+            message=message,
+            tree=dict(tree),
+            parents=parents,
+            author_name=name,
+            author_email=email,
+        )
         repo.commits[commit.sha] = commit
         return commit
 
-    def commit_files(self, repo: Repo, branch: str, changes: dict[str, bytes | None], message: str, *,
-                     author: tuple[str, str] | None = None, push_event: bool = True) -> Commit:
+    def commit_files(
+        self,
+        repo: Repo,
+        branch: str,
+        changes: dict[str, bytes | None],
+        message: str,
+        *,
+        author: tuple[str, str] | None = None,
+        push_event: bool = True,
+    ) -> Commit:
         """Commit `changes` (None deletes a path) on top of `branch` and push it."""
         with self.lock:
             parent = repo.branch_sha(branch)
@@ -341,8 +370,9 @@ class GitHubState(FaultInjection):
             self._push(repo, branch, commit, sorted(changes), push_event=push_event)
             return commit
 
-    def _push(self, repo: Repo, branch: str, commit: Commit, changed_paths: list[str], *,
-              push_event: bool = True) -> None:
+    def _push(
+        self, repo: Repo, branch: str, commit: Commit, changed_paths: list[str], *, push_event: bool = True
+    ) -> None:
         repo.refs[f"refs/heads/{branch}"] = commit.sha
         repo.pushed_at = repo.updated_at = now()
         if branch == repo.default_branch:
@@ -351,8 +381,15 @@ class GitHubState(FaultInjection):
             return
         for path, spec in self._workflow_specs(repo, commit.sha):
             if spec.runs_on_push(branch, changed_paths):
-                self._create_run(repo, path, spec, event="push", head_branch=branch, head_sha=commit.sha,
-                                 title=commit.message.splitlines()[0] if commit.message else path)
+                self._create_run(
+                    repo,
+                    path,
+                    spec,
+                    event="push",
+                    head_branch=branch,
+                    head_sha=commit.sha,
+                    title=commit.message.splitlines()[0] if commit.message else path,
+                )
 
     def _workflow_specs(self, repo: Repo, sha: str) -> list[tuple[str, WorkflowSpec]]:
         specs = []
@@ -426,26 +463,53 @@ class GitHubState(FaultInjection):
             repo.labels[name] = label
             return label
 
-    def create_pull(self, repo: Repo, *, title: str, head: str, base: str, body: str | None = None,
-                    user: str | None = None) -> Pull:
+    def create_pull(
+        self, repo: Repo, *, title: str, head: str, base: str, body: str | None = None, user: str | None = None
+    ) -> Pull:
         with self.lock:
             head_ref = head.split(":", 1)[-1]
             if repo.branch_sha(base) is None:
-                raise ApiError(422, "Validation Failed",
-                               [{"resource": "PullRequest", "field": "base", "code": "invalid"}])
+                raise ApiError(
+                    422, "Validation Failed", [{"resource": "PullRequest", "field": "base", "code": "invalid"}]
+                )
             if repo.branch_sha(head_ref) is None:
-                raise ApiError(422, "Validation Failed",
-                               [{"resource": "PullRequest", "field": "head", "code": "invalid"}])
+                raise ApiError(
+                    422, "Validation Failed", [{"resource": "PullRequest", "field": "head", "code": "invalid"}]
+                )
             if repo.branch_sha(head_ref) == repo.branch_sha(base):
-                raise ApiError(422, "Validation Failed", [{"resource": "PullRequest", "code": "custom",
-                                                           "message": f"No commits between {base} and {head_ref}"}])
+                raise ApiError(
+                    422,
+                    "Validation Failed",
+                    [
+                        {
+                            "resource": "PullRequest",
+                            "code": "custom",
+                            "message": f"No commits between {base} and {head_ref}",
+                        }
+                    ],
+                )
             for pull in repo.pulls.values():
                 if pull.state == "open" and pull.head_ref == head_ref and pull.base_ref == base:
-                    raise ApiError(422, "Validation Failed", [{
-                        "resource": "PullRequest", "code": "custom",
-                        "message": f"A pull request already exists for {repo.owner}:{head_ref}."}])
-            pull = Pull(number=next(repo.number_counter), id=self.new_id(), title=title, body=body,
-                        head_ref=head_ref, base_ref=base, user=user or self.login)
+                    raise ApiError(
+                        422,
+                        "Validation Failed",
+                        [
+                            {
+                                "resource": "PullRequest",
+                                "code": "custom",
+                                "message": f"A pull request already exists for {repo.owner}:{head_ref}.",
+                            }
+                        ],
+                    )
+            pull = Pull(
+                number=next(repo.number_counter),
+                id=self.new_id(),
+                title=title,
+                body=body,
+                head_ref=head_ref,
+                base_ref=base,
+                user=user or self.login,
+            )
             repo.pulls[pull.number] = pull
             return pull
 
@@ -492,23 +556,44 @@ class GitHubState(FaultInjection):
             return pull
 
     # --- releases --------------------------------------------------------------------------
-    def create_release(self, repo: Repo, tag_name: str, *, target: str | None = None, name: str | None = None,
-                       body: str | None = None, draft: bool = False, prerelease: bool = False,
-                       author: str | None = None) -> GhRelease:
+    def create_release(
+        self,
+        repo: Repo,
+        tag_name: str,
+        *,
+        target: str | None = None,
+        name: str | None = None,
+        body: str | None = None,
+        draft: bool = False,
+        prerelease: bool = False,
+        author: str | None = None,
+    ) -> GhRelease:
         with self.lock:
             if any(r.tag_name == tag_name for r in repo.releases):
-                raise ApiError(422, "Validation Failed",
-                               [{"resource": "Release", "code": "already_exists", "field": "tag_name"}])
+                raise ApiError(
+                    422, "Validation Failed", [{"resource": "Release", "code": "already_exists", "field": "tag_name"}]
+                )
             target = target or repo.default_branch
             tag_ref = f"refs/tags/{tag_name}"
             if tag_ref not in repo.refs:
                 sha = repo.resolve(target)
                 if sha is None:
-                    raise ApiError(422, "Validation Failed",
-                                   [{"resource": "Release", "code": "invalid", "field": "target_commitish"}])
+                    raise ApiError(
+                        422,
+                        "Validation Failed",
+                        [{"resource": "Release", "code": "invalid", "field": "target_commitish"}],
+                    )
                 repo.refs[tag_ref] = sha
-            release = GhRelease(id=self.new_id(), tag_name=tag_name, target_commitish=target, name=name, body=body,
-                                draft=draft, prerelease=prerelease, author=author or self.login)
+            release = GhRelease(
+                id=self.new_id(),
+                tag_name=tag_name,
+                target_commitish=target,
+                name=name,
+                body=body,
+                draft=draft,
+                prerelease=prerelease,
+                author=author or self.login,
+            )
             repo.releases.append(release)
             if not draft:
                 self._publish(repo, release)
@@ -520,8 +605,15 @@ class GitHubState(FaultInjection):
         actions = ["published", "created"] + ([] if release.prerelease else ["released"])
         for path, spec in self._workflow_specs(repo, sha):
             if any(spec.runs_on_release(action) for action in actions):
-                self._create_run(repo, path, spec, event="release", head_branch=release.tag_name, head_sha=sha,
-                                 title=release.name or release.tag_name)
+                self._create_run(
+                    repo,
+                    path,
+                    spec,
+                    event="release",
+                    head_branch=release.tag_name,
+                    head_sha=sha,
+                    title=release.name or release.tag_name,
+                )
 
     # --- secrets ---------------------------------------------------------------------------
     @property
@@ -556,8 +648,14 @@ class GitHubState(FaultInjection):
             return True
 
     # --- workflow runs -----------------------------------------------------------------------
-    def script_next_run(self, conclusion: str = "success", *, at_step: str | None = None, hold: bool = False,
-                        workflow: str | None = None) -> None:
+    def script_next_run(
+        self,
+        conclusion: str = "success",
+        *,
+        at_step: str | None = None,
+        hold: bool = False,
+        workflow: str | None = None,
+    ) -> None:
         """Decide how the next run (of `workflow`, a file name, if given) ends."""
         with self.lock:
             self.scripts.append(RunScript(conclusion=conclusion, at_step=at_step, hold=hold, workflow=workflow))
@@ -581,17 +679,47 @@ class GitHubState(FaultInjection):
             if not spec.has_trigger("workflow_dispatch"):
                 raise ApiError(422, "Workflow does not have 'workflow_dispatch' trigger")
             branch = repo.branch_of(ref) or ref.removeprefix("refs/tags/")
-            return self._create_run(repo, workflow.path, spec, event="workflow_dispatch", head_branch=branch,
-                                    head_sha=sha, title=spec.name, inputs=inputs or {})
+            return self._create_run(
+                repo,
+                workflow.path,
+                spec,
+                event="workflow_dispatch",
+                head_branch=branch,
+                head_sha=sha,
+                title=spec.name,
+                inputs=inputs or {},
+            )
 
-    def _create_run(self, repo: Repo, path: str, spec: WorkflowSpec, *, event: str, head_branch: str | None,
-                    head_sha: str, title: str, inputs: dict | None = None) -> Run:
+    def _create_run(
+        self,
+        repo: Repo,
+        path: str,
+        spec: WorkflowSpec,
+        *,
+        event: str,
+        head_branch: str | None,
+        head_sha: str,
+        title: str,
+        inputs: dict | None = None,
+    ) -> Run:
         workflow = repo.workflows.get(path)
         if workflow is None:
             workflow = repo.workflows[path] = Workflow(id=self.new_id(), path=path, name=spec.name)
-        run = Run(id=self.new_id(), repo=repo, workflow=workflow, spec=spec, run_number=next(workflow.run_counter),
-                  event=event, head_branch=head_branch, head_sha=head_sha, display_title=title, actor=self.login,
-                  jobs=[], script=self._take_script(path), inputs=dict(inputs or {}))
+        run = Run(
+            id=self.new_id(),
+            repo=repo,
+            workflow=workflow,
+            spec=spec,
+            run_number=next(workflow.run_counter),
+            event=event,
+            head_branch=head_branch,
+            head_sha=head_sha,
+            display_title=title,
+            actor=self.login,
+            jobs=[],
+            script=self._take_script(path),
+            inputs=dict(inputs or {}),
+        )
         run.jobs = self._new_jobs(run)
         run.concurrency_group = _expand(spec.concurrency_group, spec.name, head_branch)
         if run.concurrency_group and spec.cancel_in_progress:
@@ -603,11 +731,18 @@ class GitHubState(FaultInjection):
         return run
 
     def _new_jobs(self, run: Run) -> list[Job]:
-        return [Job(id=self.new_id(), key=job.key, name=job.name, run_attempt=run.run_attempt,
-                    steps=[Step(name="Set up job", number=1)]
-                    + [Step(name=step.name, number=index) for index, step in enumerate(job.steps, start=2)]
-                    + [Step(name="Complete job", number=len(job.steps) + 2)])
-                for job in run.spec.jobs]
+        return [
+            Job(
+                id=self.new_id(),
+                key=job.key,
+                name=job.name,
+                run_attempt=run.run_attempt,
+                steps=[Step(name="Set up job", number=1)]
+                + [Step(name=step.name, number=index) for index, step in enumerate(job.steps, start=2)]
+                + [Step(name="Complete job", number=len(job.steps) + 2)],
+            )
+            for job in run.spec.jobs
+        ]
 
     def find_run(self, repo: Repo, run_id: int) -> Run | None:
         return repo.runs.get(run_id)
@@ -632,8 +767,11 @@ class GitHubState(FaultInjection):
             run.jobs = self._new_jobs(run)
             if run.concurrency_group and run.spec.cancel_in_progress:
                 for other in repo.runs.values():
-                    if other is not run and other.concurrency_group == run.concurrency_group \
-                            and other.status != TERMINAL:
+                    if (
+                        other is not run
+                        and other.concurrency_group == run.concurrency_group
+                        and other.status != TERMINAL
+                    ):
                         self._cancel(other)
             self._schedule(run, self.pace.queue_seconds)
 
@@ -814,30 +952,36 @@ class GitHubState(FaultInjection):
     # --- faults and the request log ------------------------------------------------------------
     def writes(self) -> list[RequestRecord]:
         with self.lock:
-            return [r for r in self.requests
-                    if r.method in ("POST", "PATCH", "PUT", "DELETE") and not r.path.startswith("/_sandbox/")]
+            return [
+                r
+                for r in self.requests
+                if r.method in ("POST", "PATCH", "PUT", "DELETE") and not r.path.startswith("/_sandbox/")
+            ]
 
     def runs_of(self, repo: Repo, workflow_file: str) -> list[Run]:
         with self.lock:
-            return sorted((r for r in repo.runs.values() if r.workflow.path.endswith("/" + workflow_file)),
-                          key=lambda r: r.id)
+            return sorted(
+                (r for r in repo.runs.values() if r.workflow.path.endswith("/" + workflow_file)), key=lambda r: r.id
+            )
 
 
 def _is_workflow_path(path: str) -> bool:
-    return path.startswith(WORKFLOW_DIR) and path.endswith((".yml", ".yaml")) and "/" not in path[len(WORKFLOW_DIR):]
+    return path.startswith(WORKFLOW_DIR) and path.endswith((".yml", ".yaml")) and "/" not in path[len(WORKFLOW_DIR) :]
 
 
 def _skips_ci(message: str) -> bool:
     lowered = message.lower()
-    return any(marker in lowered for marker in ("[skip ci]", "[ci skip]", "[no ci]", "[skip actions]",
-                                                "[actions skip]"))
+    return any(
+        marker in lowered for marker in ("[skip ci]", "[ci skip]", "[no ci]", "[skip actions]", "[actions skip]")
+    )
 
 
 def _expand(group: str | None, workflow_name: str, branch: str | None) -> str | None:
     if not group:
         return None
-    return (group.replace("${{ github.workflow }}", workflow_name)
-            .replace("${{ github.ref }}", f"refs/heads/{branch}" if branch else ""))
+    return group.replace("${{ github.workflow }}", workflow_name).replace(
+        "${{ github.ref }}", f"refs/heads/{branch}" if branch else ""
+    )
 
 
 def _last_real_step(run: Run) -> str | None:

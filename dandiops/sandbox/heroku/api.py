@@ -56,13 +56,20 @@ def gate() -> Response | None:
         return error(401, "unauthorized", "Invalid credentials provided.")
     accept = request.headers.get("Accept", "")
     if not accept.startswith(ACCEPT_PREFIX):
-        return error(406, "not_acceptable", "Please specify a version along with Heroku's API MIME type. "
-                     "For example, `Accept: application/vnd.heroku+json; version=3`.")
+        return error(
+            406,
+            "not_acceptable",
+            "Please specify a version along with Heroku's API MIME type. "
+            "For example, `Accept: application/vnd.heroku+json; version=3`.",
+        )
     if path not in UNMETERED:
         with current_state.lock:
             if current_state.rate_remaining <= 0:
-                return error(429, "rate_limit", "Your account reached the API rate limit. "
-                             "Please wait a few minutes before making new requests")
+                return error(
+                    429,
+                    "rate_limit",
+                    "Your account reached the API rate limit. Please wait a few minutes before making new requests",
+                )
             current_state.rate_remaining -= 1
     return None
 
@@ -100,6 +107,13 @@ def record(response: Response) -> None:
         sent = None
         if response.mimetype == "application/json" and not response.direct_passthrough:
             sent = json.loads(response.get_data() or b"null")
-        current_state.requests.append(RequestRecord(
-            request.method, request.path, response.status_code,
-            {k: v for k, v in request.headers.items() if k.lower() in RECORDED_HEADERS}, body, sent))
+        current_state.requests.append(
+            RequestRecord(
+                request.method,
+                request.path,
+                response.status_code,
+                {k: v for k, v in request.headers.items() if k.lower() in RECORDED_HEADERS},
+                body,
+                sent,
+            )
+        )

@@ -32,7 +32,7 @@ def data_time(moment: dt.datetime | None = None) -> str:
 
 
 def plan_tier(plan: str) -> str:
-    """"heroku-postgresql:standard-0" -> "standard"."""
+    """ "heroku-postgresql:standard-0" -> "standard"."""
     return plan.partition(":")[2].split("-")[0]
 
 
@@ -122,8 +122,12 @@ class HerokuDataStandIn:
     def capture(self, database: Database, *, schedule: Schedule | None = None, succeeded: bool = True) -> Transfer:
         """A backup that has finished at once (the stand-in does not dump anything)."""
         with self.lock:
-            transfer = Transfer(num=next(self._numbers), from_name="DATABASE",
-                                schedule_uuid=schedule.uuid if schedule else None, succeeded=succeeded)
+            transfer = Transfer(
+                num=next(self._numbers),
+                from_name="DATABASE",
+                schedule_uuid=schedule.uuid if schedule else None,
+                succeeded=succeeded,
+            )
             database.transfers.append(transfer)
             return transfer
 
@@ -174,7 +178,7 @@ class HerokuDataStandIn:
             "uuid": schedule.uuid,
             "name": schedule.name,
             "callback_url": f"{base_url}/client/v11/databases/{database.addon_id}/transfer-schedules/"
-                            f"{schedule.uuid}/callback",
+            f"{schedule.uuid}/callback",
             "days": list(WEEKDAYS),
             "hour": schedule.hour,
             "timezone": schedule.timezone,
@@ -228,8 +232,11 @@ def data_api_gate() -> Response | None:
         return None
     fault = current_state.take_fault(request.method, request.path)
     if fault and fault.status:
-        return problem(fault.status, "unavailable" if fault.status == 503 else "internal_server_error",
-                       f"injected fault {fault.status}")
+        return problem(
+            fault.status,
+            "unavailable" if fault.status == 503 else "internal_server_error",
+            f"injected fault {fault.status}",
+        )
     if not authorized(current_state):
         return problem(401, "unauthorized", "Invalid credentials provided.")
     return None
@@ -249,8 +256,9 @@ def resolve_database(view_args: dict[str, Any]) -> Response | None:
     return None
 
 
-databases_blueprint = resolving_blueprint("data_databases", __name__, "/client/v11/databases/<addon_id>",
-                                          resolve_database)
+databases_blueprint = resolving_blueprint(
+    "data_databases", __name__, "/client/v11/databases/<addon_id>", resolve_database
+)
 apps_blueprint = Blueprint("data_apps", __name__, url_prefix="/client/v11/apps")
 
 

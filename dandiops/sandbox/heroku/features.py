@@ -30,14 +30,25 @@ class Feature:
 
 
 CATALOGUE = (
-    Feature("log-runtime-metrics", "Log runtime metrics",
-            "Emit dyno resource usage (load and memory) in the application's logs every 20 seconds.",
-            "https://devcenter.heroku.com/articles/log-runtime-metrics"),
-    Feature("runtime-dyno-metadata", "Runtime dyno metadata",
-            "Provide the dyno with release and app metadata as environment variables.",
-            "https://devcenter.heroku.com/articles/dyno-metadata"),
-    Feature("preboot", "Preboot", "Start new web dynos before stopping the old ones on deploys and restarts.",
-            "https://devcenter.heroku.com/articles/preboot", state="general"),
+    Feature(
+        "log-runtime-metrics",
+        "Log runtime metrics",
+        "Emit dyno resource usage (load and memory) in the application's logs every 20 seconds.",
+        "https://devcenter.heroku.com/articles/log-runtime-metrics",
+    ),
+    Feature(
+        "runtime-dyno-metadata",
+        "Runtime dyno metadata",
+        "Provide the dyno with release and app metadata as environment variables.",
+        "https://devcenter.heroku.com/articles/dyno-metadata",
+    ),
+    Feature(
+        "preboot",
+        "Preboot",
+        "Start new web dynos before stopping the old ones on deploys and restarts.",
+        "https://devcenter.heroku.com/articles/preboot",
+        state="general",
+    ),
 )
 
 EXTENSION_KEY = "dandiops.heroku_app_features"
@@ -72,10 +83,18 @@ class AppFeaturesStandIn:
     def render(self, app_id: str, feature: Feature) -> dict:
         body = example("app-feature")
         stamp = self.updated_at.get((app_id, feature.name), "2026-01-05T12:00:00Z")
-        body.update(id=feature.id, name=feature.name, display_name=feature.display_name,
-                    description=feature.description, doc_url=feature.doc_url, state=feature.state,
-                    enabled=self.is_enabled(app_id, feature.name), feedback_email="feedback@heroku.com",
-                    created_at="2026-01-05T12:00:00Z", updated_at=stamp)
+        body.update(
+            id=feature.id,
+            name=feature.name,
+            display_name=feature.display_name,
+            description=feature.description,
+            doc_url=feature.doc_url,
+            state=feature.state,
+            enabled=self.is_enabled(app_id, feature.name),
+            feedback_email="feedback@heroku.com",
+            created_at="2026-01-05T12:00:00Z",
+            updated_at=stamp,
+        )
         return body
 
     def __call__(self, app: Flask, state: HerokuState) -> None:

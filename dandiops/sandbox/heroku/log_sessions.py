@@ -72,10 +72,20 @@ class _Dropped(Exception):
 class LogSessionsStandIn:
     """A Heroku stand-in extension: call it with (flask_app, state) to add the log routes."""
 
-    def __init__(self, *, tail_seconds: float = 3600.0, poll_seconds: float = 0.05,
-                 heartbeat_seconds: float = 5.0, serve_event_stream: bool = True) -> None:
-        self._settings = {"tail_seconds": tail_seconds, "poll_seconds": poll_seconds,
-                          "heartbeat_seconds": heartbeat_seconds, "serve_event_stream": serve_event_stream}
+    def __init__(
+        self,
+        *,
+        tail_seconds: float = 3600.0,
+        poll_seconds: float = 0.05,
+        heartbeat_seconds: float = 5.0,
+        serve_event_stream: bool = True,
+    ) -> None:
+        self._settings = {
+            "tail_seconds": tail_seconds,
+            "poll_seconds": poll_seconds,
+            "heartbeat_seconds": heartbeat_seconds,
+            "serve_event_stream": serve_event_stream,
+        }
         self._changed = threading.Condition()
         self._generation = 0  # bumped by end_tails(): tails started before it end
         self.state: HerokuState | None = None
@@ -141,13 +151,18 @@ class LogSessionsStandIn:
             return error(422, "invalid_params", "source must be app or heroku.")
         # The schema names the filter dyno_name; the official CLI and heroku3 send dyno.
         dyno = body.get("dyno_name") or body.get("dyno") or None
-        session = LogSession(app_name=app.name, lines=min(lines, MAX_LINES), tail=bool(body.get("tail")),
-                             dyno=dyno, source=source)
+        session = LogSession(
+            app_name=app.name, lines=min(lines, MAX_LINES), tail=bool(body.get("tail")), dyno=dyno, source=source
+        )
         with self._changed:
             self.sessions[session.id] = session
         rendered = example("log-session")
-        rendered.update(id=session.id, created_at=session.created_at, updated_at=session.created_at,
-                        logplex_url=f"{request.host_url.rstrip('/')}/sessions/{session.id}?srv={session.token}")
+        rendered.update(
+            id=session.id,
+            created_at=session.created_at,
+            updated_at=session.created_at,
+            logplex_url=f"{request.host_url.rstrip('/')}/sessions/{session.id}?srv={session.token}",
+        )
         return json_response(rendered, 201)
 
     def serve_stream(self, session_id: str) -> Response:
@@ -170,7 +185,7 @@ class LogSessionsStandIn:
             lines = state.log_lines.setdefault(session.app_name, [])
             index = len(lines)
             backlog = [line for line in lines[:index] if session.wants(line)]
-        backlog = backlog[-session.lines:] if session.lines else []
+        backlog = backlog[-session.lines :] if session.lines else []
         sent = 0
 
         def emit(line: str) -> str:

@@ -36,18 +36,21 @@ def addon_config(service: str, app: App, database_dir: Path | None) -> dict[str,
     if service == "heroku-postgresql":
         if database_dir is not None:
             return {"DATABASE_URL": f"sqlite:///{database_dir / f'{app.name}.sqlite3'}"}
-        return {"DATABASE_URL": f"postgres://u{random_secrets.token_hex(4)}:{random_secrets.token_hex(16)}"
-                                f"@db.sandbox.test:5432/d{random_secrets.token_hex(4)}"}
+        return {
+            "DATABASE_URL": f"postgres://u{random_secrets.token_hex(4)}:{random_secrets.token_hex(16)}"
+            f"@db.sandbox.test:5432/d{random_secrets.token_hex(4)}"
+        }
     if service == "cloudamqp":
-        return {"CLOUDAMQP_URL": f"amqps://user:{random_secrets.token_hex(8)}@rabbit.sandbox.test/vhost",
-                "CLOUDAMQP_APIKEY": random_secrets.token_hex(16)}
+        return {
+            "CLOUDAMQP_URL": f"amqps://user:{random_secrets.token_hex(8)}@rabbit.sandbox.test/vhost",
+            "CLOUDAMQP_APIKEY": random_secrets.token_hex(16),
+        }
     return {"PAPERTRAIL_API_TOKEN": random_secrets.token_hex(16)}
 
 
 def buildpack_json(ordinal: int, ident: str) -> dict:
     registry = not ident.startswith(("http://", "https://"))
-    return {"buildpack": {"url": REGISTRY_PREFIX + ident if registry else ident, "name": ident},
-            "ordinal": ordinal}
+    return {"buildpack": {"url": REGISTRY_PREFIX + ident if registry else ident, "name": ident}, "ordinal": ordinal}
 
 
 class ProvisioningStandIn:
@@ -77,8 +80,9 @@ class ProvisioningStandIn:
                 app.procfile = dict(PROCFILE)
             for ptype, command in app.procfile.items():
                 if ptype != "release":
-                    app.formation[ptype] = Formation(type=ptype, quantity=1 if ptype == "web" else 0,
-                                                     size="basic", command=command)
+                    app.formation[ptype] = Formation(
+                        type=ptype, quantity=1 if ptype == "web" else 0, size="basic", command=command
+                    )
 
 
 current_provisioning = current(EXTENSION_KEY, ProvisioningStandIn)
@@ -110,8 +114,9 @@ def list_buildpacks(app: App) -> Response:
 def put_buildpacks(app: App) -> Response:
     body = request.get_json(silent=True)
     updates = body.get("updates") if isinstance(body, dict) else None
-    if not isinstance(updates, list) or not all(isinstance(u, dict) and isinstance(u.get("buildpack"), str)
-                                                and u["buildpack"] for u in updates):
+    if not isinstance(updates, list) or not all(
+        isinstance(u, dict) and isinstance(u.get("buildpack"), str) and u["buildpack"] for u in updates
+    ):
         return error(422, "invalid_params", "updates must be a list of objects with a buildpack.")
     with current_state.lock:
         app.buildpacks = [u["buildpack"].removeprefix(REGISTRY_PREFIX) for u in updates]
@@ -126,17 +131,20 @@ def create_addon(app: App) -> Response:
         return error(422, "invalid_params", "Missing required params: plan")
     service, _, plan_name = plan.partition(":")
     if service not in DEFAULT_PLANS:
-        return error(422, "invalid_params",
-                     f"Couldn't find either the add-on service or the add-on plan of \"{plan}\".")
+        return error(422, "invalid_params", f'Couldn\'t find either the add-on service or the add-on plan of "{plan}".')
     config = addon_config(service, app, current_provisioning.database_dir)
     with current_state.lock:
         attachment = ATTACHMENTS[service]
         if any(a.attachment_name == attachment for a in app.addons):
             attachment = f"HEROKU_POSTGRESQL_{random_secrets.token_hex(2).upper()}"
             config = {f"{attachment}_URL": v for v in config.values()}
-        addon = Addon(service, f"{service}:{plan_name or DEFAULT_PLANS[service]}",
-                      f"{service.removeprefix('heroku-')}-{random_secrets.token_hex(4)}",
-                      sorted(config), attachment)
+        addon = Addon(
+            service,
+            f"{service}:{plan_name or DEFAULT_PLANS[service]}",
+            f"{service.removeprefix('heroku-')}-{random_secrets.token_hex(4)}",
+            sorted(config),
+            attachment,
+        )
         app.addons.append(addon)
         app.config.update(config)
         rendered = render.addon(app, addon)
@@ -154,8 +162,12 @@ def new_app(team: str | None, status_view: str) -> Response:
     region = body.get("region") or "us"
     stack = body.get("stack") or "heroku-24"
     if not isinstance(name, str) or not APP_NAME.match(name):
-        return error(422, "invalid_params", "Name must start with a letter, end with a letter or digit and "
-                                            "can only contain lowercase letters, digits, and dashes.")
+        return error(
+            422,
+            "invalid_params",
+            "Name must start with a letter, end with a letter or digit and "
+            "can only contain lowercase letters, digits, and dashes.",
+        )
     if region not in REGIONS:
         return error(422, "invalid_params", f"Couldn't find that region ({region}).")
     if stack not in STACKS:
@@ -165,8 +177,7 @@ def new_app(team: str | None, status_view: str) -> Response:
     with state.lock:
         if name in state.apps:
             return error(422, "invalid_params", f"Name {name} is already taken")
-        created = state.add_app(App(name=name, region=region, stack=stack, team=team,
-                                    owner_email=state.account_email))
+        created = state.add_app(App(name=name, region=region, stack=stack, team=team, owner_email=state.account_email))
     state.create_release(created, "Initial release")
     state.create_release(created, "Enable Logplex")
     rendered = render.app(state, created, base_url())

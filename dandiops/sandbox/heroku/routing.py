@@ -64,10 +64,10 @@ def authorized(state: HerokuState) -> bool:
     """A Bearer token, or Basic credentials whose password is the API key (as the official CLI sends)."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        return header[len("Bearer "):] == state.api_key
+        return header[len("Bearer ") :] == state.api_key
     if header.startswith("Basic "):
         try:
-            decoded = base64.b64decode(header[len("Basic "):]).decode()
+            decoded = base64.b64decode(header[len("Basic ") :]).decode()
         except Exception:
             return False
         return decoded.partition(":")[2] == state.api_key
@@ -78,8 +78,13 @@ def attr_key(obj: Any, field: str) -> Any:
     return obj[field] if isinstance(obj, dict) else getattr(obj, field)
 
 
-def listed(items: list, allowed: Sequence[str], default_field: str, key: Callable[[Any, str], Any],
-           to_json: Callable[[Any], Any] = lambda item: item) -> Response:
+def listed(
+    items: list,
+    allowed: Sequence[str],
+    default_field: str,
+    key: Callable[[Any, str], Any],
+    to_json: Callable[[Any], Any] = lambda item: item,
+) -> Response:
     """One page of `items` as the request's Range header asks (206 and Next-Range when more remain)."""
     try:
         rng = ranges.parse(request.headers.get("Range"), allowed, default_field)

@@ -92,8 +92,15 @@ class ResponseValidator:
         for name, definition in schema["definitions"].items():
             for link in definition.get("links", []):
                 href = unquote(link["href"])
-                pattern = "^" + re.sub(r"\{\([^)]*\)\}", "[^/]+", re.escape(href).replace(r"\{", "{")
-                                       .replace(r"\}", "}").replace(r"\(", "(").replace(r"\)", ")")) + "$"
+                pattern = (
+                    "^"
+                    + re.sub(
+                        r"\{\([^)]*\)\}",
+                        "[^/]+",
+                        re.escape(href).replace(r"\{", "{").replace(r"\}", "}").replace(r"\(", "(").replace(r"\)", ")"),
+                    )
+                    + "$"
+                )
                 self.links.append((link["method"], re.compile(pattern), name, link))
 
     def link_for(self, method: str, path: str) -> tuple[str, dict] | None:
@@ -116,6 +123,7 @@ class ResponseValidator:
             target = {"type": ["array"], "items": {"$ref": f"#/definitions/{name}"}}
         if link.get("rel") == "empty" and "targetSchema" not in link:
             return []
-        validator = Draft4Validator({**target, "definitions": self.schema["definitions"]},
-                                    format_checker=FormatChecker())
+        validator = Draft4Validator(
+            {**target, "definitions": self.schema["definitions"]}, format_checker=FormatChecker()
+        )
         return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(body)]

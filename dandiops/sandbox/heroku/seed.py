@@ -16,10 +16,10 @@ PROCFILE = {
     "release": "python ./manage.py migrate",
     "web": "gunicorn --config gunicorn.conf.py dandiapi.wsgi",
     "worker": "REMAP_SIGTERM=SIGQUIT celery --app dandiapi.celery worker --loglevel INFO --without-mingle "
-              "--without-heartbeat --without-gossip --queues celery --beat",
+    "--without-heartbeat --without-gossip --queues celery --beat",
     "checksum-worker": "REMAP_SIGTERM=SIGQUIT celery --app dandiapi.celery worker --loglevel INFO "
-                       "--without-mingle --without-heartbeat --without-gossip "
-                       "--queues calculate_sha256,ingest_zarr_archive",
+    "--without-mingle --without-heartbeat --without-gossip "
+    "--queues calculate_sha256,ingest_zarr_archive",
 }
 
 
@@ -40,12 +40,36 @@ class AppSpec:
     production: bool
 
 
-STAGING = AppSpec("staging", "dandi-sandbox-api-staging", "api.staging.dandi.test", "staging.dandi.test", "basic", 1,
-                  "heroku-postgresql:essential-1", "cloudamqp:tiger", "papertrail:fixa",
-                  "dandi-sandbox-staging-dandisets", "DANDI-SANDBOX", "10.80507", False)
-PRODUCTION = AppSpec("production", "dandi-sandbox-api", "api.dandi.test", "dandi.test", "standard-2x", 3,
-                     "heroku-postgresql:standard-0", "cloudamqp:squirrel-1", "papertrail:fredrik",
-                     "dandi-sandbox-dandisets", "DANDI", "10.48324", True)
+STAGING = AppSpec(
+    "staging",
+    "dandi-sandbox-api-staging",
+    "api.staging.dandi.test",
+    "staging.dandi.test",
+    "basic",
+    1,
+    "heroku-postgresql:essential-1",
+    "cloudamqp:tiger",
+    "papertrail:fixa",
+    "dandi-sandbox-staging-dandisets",
+    "DANDI-SANDBOX",
+    "10.80507",
+    False,
+)
+PRODUCTION = AppSpec(
+    "production",
+    "dandi-sandbox-api",
+    "api.dandi.test",
+    "dandi.test",
+    "standard-2x",
+    3,
+    "heroku-postgresql:standard-0",
+    "cloudamqp:squirrel-1",
+    "papertrail:fredrik",
+    "dandi-sandbox-dandisets",
+    "DANDI",
+    "10.48324",
+    True,
+)
 SPECS = (STAGING, PRODUCTION)
 TEAM = "dandi-sandbox"
 
@@ -80,35 +104,59 @@ def config_vars(spec: AppSpec, database_url: str) -> dict[str, str]:
     }
 
 
-def seed_app(state: HerokuState, spec: AppSpec, *, database_url: str = "sqlite:///db.sqlite3",
-             app_dir: str | None = None) -> App:
+def seed_app(
+    state: HerokuState, spec: AppSpec, *, database_url: str = "sqlite:///db.sqlite3", app_dir: str | None = None
+) -> App:
     app = App(name=spec.name, team=TEAM, app_dir=app_dir, buildpacks=list(BUILDPACKS), procfile=dict(PROCFILE))
     for ptype in ("web", "worker", "checksum-worker"):
         quantity = spec.web_quantity if ptype == "web" else 1
         app.formation[ptype] = Formation(type=ptype, quantity=quantity, size=spec.dyno_size, command=PROCFILE[ptype])
     app.addons = [
-        Addon("heroku-postgresql", spec.postgres_plan, f"postgresql-{spec.env}-{random_secrets.token_hex(3)}",
-              ["DATABASE_URL"], "DATABASE"),
-        Addon("cloudamqp", spec.cloudamqp_plan, f"cloudamqp-{spec.env}-{random_secrets.token_hex(3)}",
-              ["CLOUDAMQP_APIKEY", "CLOUDAMQP_URL"], "CLOUDAMQP"),
-        Addon("papertrail", spec.papertrail_plan, f"papertrail-{spec.env}-{random_secrets.token_hex(3)}",
-              ["PAPERTRAIL_API_TOKEN"], "PAPERTRAIL"),
+        Addon(
+            "heroku-postgresql",
+            spec.postgres_plan,
+            f"postgresql-{spec.env}-{random_secrets.token_hex(3)}",
+            ["DATABASE_URL"],
+            "DATABASE",
+        ),
+        Addon(
+            "cloudamqp",
+            spec.cloudamqp_plan,
+            f"cloudamqp-{spec.env}-{random_secrets.token_hex(3)}",
+            ["CLOUDAMQP_APIKEY", "CLOUDAMQP_URL"],
+            "CLOUDAMQP",
+        ),
+        Addon(
+            "papertrail",
+            spec.papertrail_plan,
+            f"papertrail-{spec.env}-{random_secrets.token_hex(3)}",
+            ["PAPERTRAIL_API_TOKEN"],
+            "PAPERTRAIL",
+        ),
     ]
     app.config = config_vars(spec, database_url)
-    app.collaborators = [Collaborator(email=state.account_email, role="admin",
-                                      permissions=["view", "deploy", "operate", "manage"])]
+    app.collaborators = [
+        Collaborator(email=state.account_email, role="admin", permissions=["view", "deploy", "operate", "manage"])
+    ]
     state.add_app(app)
     state.create_release(app, "Initial release")
     state.create_release(app, "Deploy 3e3c3c9c", commit="3e3c3c9c")
     return app
 
 
-def seed(state: HerokuState, *, database_urls: dict[str, str] | None = None,
-         app_dirs: dict[str, str] | None = None) -> dict[str, App]:
+def seed(
+    state: HerokuState, *, database_urls: dict[str, str] | None = None, app_dirs: dict[str, str] | None = None
+) -> dict[str, App]:
     database_urls = database_urls or {}
     app_dirs = app_dirs or {}
     state.teams.setdefault(TEAM, [{"email": state.account_email, "role": "admin"}])
     state.users.update({"maintainer@dandi.test", "curator@dandi.test"})
-    return {spec.env: seed_app(state, spec, database_url=database_urls.get(spec.env, "sqlite:///db.sqlite3"),
-                               app_dir=app_dirs.get(spec.name))
-            for spec in SPECS}
+    return {
+        spec.env: seed_app(
+            state,
+            spec,
+            database_url=database_urls.get(spec.env, "sqlite:///db.sqlite3"),
+            app_dir=app_dirs.get(spec.name),
+        )
+        for spec in SPECS
+    }

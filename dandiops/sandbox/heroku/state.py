@@ -179,8 +179,15 @@ class HerokuState(FaultInjection):
         return app
 
     # --- mutations ---------------------------------------------------------------------------
-    def create_release(self, app: App, description: str, *, status: str = "succeeded", commit: str | None = None,
-                       user_email: str | None = None) -> Release:
+    def create_release(
+        self,
+        app: App,
+        description: str,
+        *,
+        status: str = "succeeded",
+        commit: str | None = None,
+        user_email: str | None = None,
+    ) -> Release:
         with self.lock:
             version = (app.releases[-1].version + 1) if app.releases else 1
             release = Release(
@@ -194,8 +201,9 @@ class HerokuState(FaultInjection):
             )
             app.releases.append(release)
             app.updated_at = now()
-            self.log(app, f"Release v{version} created by {release.user_email}: {description}",
-                     source="heroku", dyno="api")
+            self.log(
+                app, f"Release v{version} created by {release.user_email}: {description}", source="heroku", dyno="api"
+            )
         for hook in list(self.on_release):
             hook(app, release)
         return release

@@ -32,16 +32,25 @@ def history(ctx: "Context", env: "Environment", *, limit: int = 10) -> dict[str,
     rows = []
     paired: set[int] = set()
     for run in runs:
-        match = next((r for r in releases if r.commit and run.sha and run.sha.startswith(r.commit)
-                      and r.version not in paired), None)
+        match = next(
+            (r for r in releases if r.commit and run.sha and run.sha.startswith(r.commit) and r.version not in paired),
+            None,
+        )
         if match:
             paired.add(match.version)
         rows.append({"run": run.to_dict(), "heroku_release": match.to_dict() if match else None})
     for release in releases:
         if release.version not in paired:
             rows.append({"run": None, "heroku_release": release.to_dict()})
-    return {"env": env.name, "repo": full_name, "workflow": env.deploy_workflow, "app": env.heroku_app,
-            "runs": [r.to_dict() for r in runs], "heroku_releases": [r.to_dict() for r in releases], "rows": rows}
+    return {
+        "env": env.name,
+        "repo": full_name,
+        "workflow": env.deploy_workflow,
+        "app": env.heroku_app,
+        "runs": [r.to_dict() for r in runs],
+        "heroku_releases": [r.to_dict() for r in releases],
+        "rows": rows,
+    }
 
 
 def status(ctx: "Context", env: "Environment") -> dict[str, Any]:
@@ -50,6 +59,13 @@ def status(ctx: "Context", env: "Environment") -> dict[str, Any]:
     last_release = data["heroku_releases"][0] if data["heroku_releases"] else None
     current = next((r for r in data["heroku_releases"] if r["status"] == "succeeded"), None)
     in_flight = last_run is not None and last_run["status"] != "completed"
-    return {"env": env.name, "repo": data["repo"], "workflow": data["workflow"], "app": data["app"],
-            "last_run": last_run, "last_release": last_release, "current_release": current,
-            "deploying": in_flight or (last_release is not None and last_release["status"] == "pending")}
+    return {
+        "env": env.name,
+        "repo": data["repo"],
+        "workflow": data["workflow"],
+        "app": data["app"],
+        "last_run": last_run,
+        "last_release": last_release,
+        "current_release": current,
+        "deploying": in_flight or (last_release is not None and last_release["status"] == "pending"),
+    }

@@ -56,12 +56,23 @@ class RunView:
     def from_run(cls, run: "WorkflowRun", jobs: list["JobState"] | None = None) -> "RunView":
         created = getattr(run, "created_at", None)
         return cls(
-            id=run.id, number=run.run_number, attempt=run.run_attempt, workflow=run.path, event=run.event,
-            branch=run.head_branch, sha=run.head_sha, status=run.status, conclusion=run.conclusion,
-            url=run.html_url, created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ") if created else None,
-            jobs=[JobView(j.name, j.status, j.conclusion,
-                          [StepView(s["name"], s["status"], s["conclusion"]) for s in j.steps])
-                  for j in (jobs or [])],
+            id=run.id,
+            number=run.run_number,
+            attempt=run.run_attempt,
+            workflow=run.path,
+            event=run.event,
+            branch=run.head_branch,
+            sha=run.head_sha,
+            status=run.status,
+            conclusion=run.conclusion,
+            url=run.html_url,
+            created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ") if created else None,
+            jobs=[
+                JobView(
+                    j.name, j.status, j.conclusion, [StepView(s["name"], s["status"], s["conclusion"]) for s in j.steps]
+                )
+                for j in (jobs or [])
+            ],
         )
 
     def summary(self) -> str:
@@ -84,8 +95,13 @@ class HerokuReleaseView:
 
     @classmethod
     def from_api(cls, release: JsonObject) -> "HerokuReleaseView":
-        return cls(version=release["version"], status=release["status"], description=release["description"],
-                   commit=deploy_commit(release["description"]), created_at=release["created_at"])
+        return cls(
+            version=release["version"],
+            status=release["status"],
+            description=release["description"],
+            commit=deploy_commit(release["description"]),
+            created_at=release["created_at"],
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -129,12 +145,20 @@ class ReleaseOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "env": self.env, "app": self.app, "repo": self.repo, "workflow": self.workflow, "trigger": self.trigger,
-            "dry_run": self.dry_run, "detached": self.detached, "planned": list(self.planned),
+            "env": self.env,
+            "app": self.app,
+            "repo": self.repo,
+            "workflow": self.workflow,
+            "trigger": self.trigger,
+            "dry_run": self.dry_run,
+            "detached": self.detached,
+            "planned": list(self.planned),
             "run": self.run.to_dict() if self.run else None,
             "heroku_release": self.heroku_release.to_dict() if self.heroku_release else None,
-            "tag": self.tag, "pull_request": self.pull_request,
-            "ok": self.problem is None, "exit_code": int(self.exit_code),
+            "tag": self.tag,
+            "pull_request": self.pull_request,
+            "ok": self.problem is None,
+            "exit_code": int(self.exit_code),
             "error": None if self.problem is None else {"message": self.problem.message, "hint": self.problem.hint},
         }
 

@@ -59,8 +59,9 @@ RELEASE_LABEL = "release"
 # scripts' digits, and $ a trailing newline, and GitHub would publish either tag as given.
 _NUMBER = r"(?:0|[1-9][0-9]*)"
 _PRE_RELEASE_PART = r"(?:[0-9A-Za-z-]+)"
-TAG_PATTERN = re.compile(rf"v{_NUMBER}\.{_NUMBER}\.{_NUMBER}(?:-{_PRE_RELEASE_PART}(?:\.{_PRE_RELEASE_PART})*)?",
-                         re.ASCII)
+TAG_PATTERN = re.compile(
+    rf"v{_NUMBER}\.{_NUMBER}\.{_NUMBER}(?:-{_PRE_RELEASE_PART}(?:\.{_PRE_RELEASE_PART})*)?", re.ASCII
+)
 CLOCK_SKEW = dt.timedelta(seconds=5)  # between this machine and GitHub when matching run times
 DEFAULT_TIMEOUT = 1800.0
 # After a write whose answer was lost: how many polls to look for its effect before calling it unknown.
@@ -81,22 +82,28 @@ class ReleaseRequest:
 
     def validate(self) -> None:
         if self.tag is not None and self.pr is not None:
-            raise UsageError("--tag and --pr are two ways to release; pass only one",
-                             hint="--tag vX.Y.Z publishes a release now; --pr N releases when N is merged")
+            raise UsageError(
+                "--tag and --pr are two ways to release; pass only one",
+                hint="--tag vX.Y.Z publishes a release now; --pr N releases when N is merged",
+            )
         if (self.tag is not None or self.pr is not None) and (self.rerun or self.enable_dispatch):
-            raise UsageError("--rerun and --enable-dispatch do not combine with --tag or --pr",
-                             hint="pick one way to release")
+            raise UsageError(
+                "--rerun and --enable-dispatch do not combine with --tag or --pr", hint="pick one way to release"
+            )
         if self.rerun and self.enable_dispatch:
             raise UsageError("--rerun and --enable-dispatch do not combine", hint="pick one")
         if self.tag is not None and not TAG_PATTERN.fullmatch(self.tag):
-            raise UsageError(f"--tag {self.tag!r} is not a version tag like v1.2.3",
-                             hint="pass --tag vMAJOR.MINOR.PATCH in ASCII digits without leading zeros, optionally "
-                                  "with a pre-release suffix, e.g. --tag v0.4.2 or --tag v0.5.0-rc.1")
+            raise UsageError(
+                f"--tag {self.tag!r} is not a version tag like v1.2.3",
+                hint="pass --tag vMAJOR.MINOR.PATCH in ASCII digits without leading zeros, optionally "
+                "with a pre-release suffix, e.g. --tag v0.4.2 or --tag v0.5.0-rc.1",
+            )
         if self.pr is not None and self.pr <= 0:
             raise UsageError(f"--pr {self.pr} is not a pull request number", hint="pass --pr N with N > 0")
         if self.wait and self.pr is None:
-            raise UsageError("--wait applies to --pr only", hint="--tag and dispatched releases are always followed "
-                             "unless --detach")
+            raise UsageError(
+                "--wait applies to --pr only", hint="--tag and dispatched releases are always followed unless --detach"
+            )
         if self.timeout is not None:
             try:
                 check_duration(self.timeout, "--timeout")
@@ -119,8 +126,14 @@ class Release:
         self.app = env.heroku_app
         self.gh = ctx.github()
         self.poller = Poller(poll_interval(ctx.setting(POLL_INTERVAL_SETTING)), request.timeout)
-        self.outcome = ReleaseOutcome(env=env.name, app=self.app, repo=self.full_name,
-                                      workflow=self.workflow_file, trigger="none", dry_run=request.dry_run)
+        self.outcome = ReleaseOutcome(
+            env=env.name,
+            app=self.app,
+            repo=self.full_name,
+            workflow=self.workflow_file,
+            trigger="none",
+            dry_run=request.dry_run,
+        )
         self.baseline = 0
         self.min_attempt = 1  # the run attempt to follow: a re-run's new attempt, not the one it repeats
 
@@ -138,9 +151,11 @@ class Release:
         try:
             spec = parse_workflow(text, path=workflow.path)
         except WorkflowError as exc:
-            raise DandiopsError(f"cannot read {workflow.path} on {default_branch}: {exc}",
-                                hint="fix the workflow file; GitHub cannot run it either",
-                                exit_code=ExitCode.CONFIG) from None
+            raise DandiopsError(
+                f"cannot read {workflow.path} on {default_branch}: {exc}",
+                hint="fix the workflow file; GitHub cannot run it either",
+                exit_code=ExitCode.CONFIG,
+            ) from None
         self.branch = request.ref or self.env.branch
         if request.tag is not None or request.pr is not None:
             if not spec.has_trigger("release"):
@@ -162,8 +177,7 @@ class Release:
             run = self._dispatch(workflow)
         elif spec.has_trigger("release"):
             raise UsageError(
-                f"{self.workflow_file} deploys {self.env.name} when a GitHub release is published; "
-                "say which release",
+                f"{self.workflow_file} deploys {self.env.name} when a GitHub release is published; say which release",
                 hint="pass --tag vX.Y.Z to publish one now, or --pr N to release pull request N when it is merged",
             )
         else:
@@ -171,7 +185,7 @@ class Release:
                 f"{self.workflow_file} has no workflow_dispatch trigger: it runs on {_triggers(spec)}, "
                 "so it cannot be started on demand",
                 hint=f"pass --rerun to re-run the latest run on {self.branch}, or --enable-dispatch to open a pull "
-                     "request that adds the trigger",
+                "request that adds the trigger",
             )
         if run is None or request.dry_run or request.detach:
             return self.outcome
@@ -198,8 +212,17 @@ class Release:
             self.outcome.planned.append(f"dispatch {self.workflow_file} on {self.branch}")
             return None
         since = _utcnow() - CLOCK_SKEW
-        known = {r.id for r in self.gh.runs(workflow, full_name=self.full_name, branch=self.branch,
-                                            event="workflow_dispatch", created_since=since, limit=30)}
+        known = {
+            r.id
+            for r in self.gh.runs(
+                workflow,
+                full_name=self.full_name,
+                branch=self.branch,
+                event="workflow_dispatch",
+                created_since=since,
+                limit=30,
+            )
+        }
 
         def new_run() -> "WorkflowRun | None":
             return self._new_run(workflow, event="workflow_dispatch", branch=self.branch, since=since, known=known)
@@ -223,27 +246,33 @@ class Release:
         self.outcome.trigger = "rerun"
         runs = self.gh.runs(workflow, full_name=self.full_name, branch=self.branch, limit=1)
         if not runs:
-            raise NotFoundError(f"{self.workflow_file} has never run on {self.branch}: there is nothing to re-run",
-                                hint=f"push to {self.branch}, or use --enable-dispatch to allow manual runs")
+            raise NotFoundError(
+                f"{self.workflow_file} has never run on {self.branch}: there is nothing to re-run",
+                hint=f"push to {self.branch}, or use --enable-dispatch to allow manual runs",
+            )
         latest = runs[0]
         head = self.gh.ref_sha(self.full_name, f"heads/{self.branch}")
         if head and latest.head_sha != head:
-            self.observer.info(f"note: the latest run is for {latest.head_sha[:7]} but {self.branch} is at "
-                               f"{head[:7]}; a re-run deploys {latest.head_sha[:7]}")
+            self.observer.info(
+                f"note: the latest run is for {latest.head_sha[:7]} but {self.branch} is at "
+                f"{head[:7]}; a re-run deploys {latest.head_sha[:7]}"
+            )
         if latest.status != "completed":
-            self.observer.info(f"run #{latest.run_number} is still {latest.status}: following it instead of "
-                               "re-running")
+            self.observer.info(f"run #{latest.run_number} is still {latest.status}: following it instead of re-running")
             self.outcome.trigger = "follow"
             self._prepare_write(f"following run #{latest.run_number}")
             if self.request.dry_run:
-                self.outcome.planned.append(f"follow run #{latest.run_number} ({latest.head_sha[:7]}), which is "
-                                            f"{latest.status}, instead of re-running it")
+                self.outcome.planned.append(
+                    f"follow run #{latest.run_number} ({latest.head_sha[:7]}), which is "
+                    f"{latest.status}, instead of re-running it"
+                )
                 return None
             return self._found(latest)
         self._prepare_write(f"re-running run #{latest.run_number} of {self.workflow_file}")
         if self.request.dry_run:
-            self.outcome.planned.append(f"re-run run #{latest.run_number} ({latest.head_sha[:7]}) of "
-                                        f"{self.workflow_file}")
+            self.outcome.planned.append(
+                f"re-run run #{latest.run_number} ({latest.head_sha[:7]}) of {self.workflow_file}"
+            )
             return None
         previous = latest.run_attempt or 1
 
@@ -254,12 +283,12 @@ class Release:
         try:
             self.gh.rerun(latest, full_name=self.full_name)
         except MaybeAppliedError as exc:
-            self._reconcile(exc, new_attempt, "release.rerun",
-                            effect=f"attempt {previous + 1} of run #{latest.run_number}")
+            self._reconcile(
+                exc, new_attempt, "release.rerun", effect=f"attempt {previous + 1} of run #{latest.run_number}"
+            )
         else:
             # GitHub accepted the re-run; report the attempt it started, not the one it repeats
-            self._await(new_attempt, f"waiting for GitHub to start attempt {previous + 1} of run "
-                                     f"#{latest.run_number}")
+            self._await(new_attempt, f"waiting for GitHub to start attempt {previous + 1} of run #{latest.run_number}")
         self.ctx.record("release.rerun", workflow=self.workflow_file, run_id=latest.id, attempt=latest.run_attempt)
         self.min_attempt = latest.run_attempt
         return self._found(latest)
@@ -269,21 +298,30 @@ class Release:
         self.outcome.tag = tag
         existing = self.gh.ref_sha(self.full_name, f"tags/{tag}")
         if existing is not None:
-            raise ConflictError(f"tag {tag} already exists in {self.full_name} (at {existing[:7]})",
-                                hint="pick a version that does not exist yet; `dandiops release list` shows "
-                                     "recent releases")
+            raise ConflictError(
+                f"tag {tag} already exists in {self.full_name} (at {existing[:7]})",
+                hint="pick a version that does not exist yet; `dandiops release list` shows recent releases",
+            )
         target = self.gh.ref_sha(self.full_name, f"heads/{self.branch}")
         if target is None:
-            raise NotFoundError(f"branch {self.branch} not found in {self.full_name}",
-                                hint="pass --ref with an existing branch, or fix `branch` in dandiops.toml")
+            raise NotFoundError(
+                f"branch {self.branch} not found in {self.full_name}",
+                hint="pass --ref with an existing branch, or fix `branch` in dandiops.toml",
+            )
         self._prepare_write(f"publishing release {tag} ({self.branch} @ {target[:7]})")
         if self.request.dry_run:
-            self.outcome.planned.append(f"publish release {tag} at {self.branch} ({target[:7]}), which runs "
-                                        f"{self.workflow_file}")
+            self.outcome.planned.append(
+                f"publish release {tag} at {self.branch} ({target[:7]}), which runs {self.workflow_file}"
+            )
             return None
         since = _utcnow() - CLOCK_SKEW
-        self.gh.create_release(self.full_name, tag, target=target, name=tag,
-                               body=f"Released with dandiops from {self.branch} at {target[:7]}.")
+        self.gh.create_release(
+            self.full_name,
+            tag,
+            target=target,
+            name=tag,
+            body=f"Released with dandiops from {self.branch} at {target[:7]}.",
+        )
         self.ctx.record("release.tag", tag=tag, target=target, workflow=self.workflow_file)
         return self._found(self._find_new_run(workflow, event="release", branch=tag, since=since, known=set()))
 
@@ -292,21 +330,32 @@ class Release:
         try:
             pull = self.gh.pull(self.full_name, number)
         except NotFoundError:
-            raise NotFoundError(f"pull request #{number} not found in {self.full_name}",
-                                hint="check the number on the repository's Pull requests page") from None
+            raise NotFoundError(
+                f"pull request #{number} not found in {self.full_name}",
+                hint="check the number on the repository's Pull requests page",
+            ) from None
         labels = [label.name for label in pull.labels]
-        summary: PullRequestSummary = {"number": pull.number, "title": pull.title, "url": pull.html_url,
-                                       "base": pull.base.ref, "labels": labels}
+        summary: PullRequestSummary = {
+            "number": pull.number,
+            "title": pull.title,
+            "url": pull.html_url,
+            "base": pull.base.ref,
+            "labels": labels,
+        }
         self.outcome.pull_request = summary
         if pull.merged:
-            raise ConflictError(f"pull request #{number} is already merged; labelling it now releases nothing",
-                                hint="release what is on the branch with --tag vX.Y.Z instead")
+            raise ConflictError(
+                f"pull request #{number} is already merged; labelling it now releases nothing",
+                hint="release what is on the branch with --tag vX.Y.Z instead",
+            )
         if pull.state != "open":
             raise ConflictError(f"pull request #{number} is closed", hint="reopen it, or pick an open pull request")
         if pull.base.ref != self.branch:
-            raise ConflictError(f"pull request #{number} targets {pull.base.ref}, not {self.branch}; only pull "
-                                f"requests merged into {self.branch} are released",
-                                hint=f"retarget it to {self.branch}, or pick another pull request")
+            raise ConflictError(
+                f"pull request #{number} targets {pull.base.ref}, not {self.branch}; only pull "
+                f"requests merged into {self.branch} are released",
+                hint=f"retarget it to {self.branch}, or pick another pull request",
+            )
         if RELEASE_LABEL in labels:
             self.observer.info(f"#{number} already has the {RELEASE_LABEL!r} label; nothing to change")
             self.baseline = latest_version(self.heroku, self.app)
@@ -318,8 +367,10 @@ class Release:
             self.gh.add_label(pull, RELEASE_LABEL, full_name=self.full_name)
             self.ctx.record("release.label", pull_request=number, label=RELEASE_LABEL)
             summary["labels"] = labels + [RELEASE_LABEL]
-        self.observer.info(f"#{number} will be released when it is merged: release.yml (auto shipit) then tags the "
-                           f"next version and publishes a GitHub release, which runs {self.workflow_file}")
+        self.observer.info(
+            f"#{number} will be released when it is merged: release.yml (auto shipit) then tags the "
+            f"next version and publishes a GitHub release, which runs {self.workflow_file}"
+        )
         if not self.request.wait:
             return None
         return self._wait_for_merge_release(workflow, pull)
@@ -331,16 +382,23 @@ class Release:
             if pull.merged:
                 break
             if pull.state == "closed":
-                raise ConflictError(f"pull request #{pull.number} was closed without being merged; nothing was "
-                                    "released", hint="reopen and merge it, or use --tag")
+                raise ConflictError(
+                    f"pull request #{pull.number} was closed without being merged; nothing was released",
+                    hint="reopen and merge it, or use --tag",
+                )
             self.poller.wait(f"waiting for pull request #{pull.number} to be merged")
         self.observer.info(f"#{pull.number} was merged as {pull.merge_commit_sha[:7]}; waiting for its release")
         assert pull.merged_at is not None  # GitHub sets it whenever `merged` is true
         since = pull.merged_at.astimezone(dt.timezone.utc) - CLOCK_SKEW
         while True:
-            fresh = [r for r in self.gh.releases(self.full_name, limit=10)
-                     if r.id not in known and r.published_at and not r.prerelease
-                     and r.published_at.astimezone(dt.timezone.utc) >= since]
+            fresh = [
+                r
+                for r in self.gh.releases(self.full_name, limit=10)
+                if r.id not in known
+                and r.published_at
+                and not r.prerelease
+                and r.published_at.astimezone(dt.timezone.utc) >= since
+            ]
             if fresh:
                 tag = fresh[0].tag_name
                 break
@@ -360,48 +418,75 @@ class Release:
         existing = self.gh.open_pulls(self.full_name, head=branch, base=default_branch)
         if existing:
             pull = existing[0]
-            self.outcome.pull_request = {"number": pull.number, "title": pull.title, "url": pull.html_url,
-                                         "base": default_branch, "labels": [label.name for label in pull.labels]}
+            self.outcome.pull_request = {
+                "number": pull.number,
+                "title": pull.title,
+                "url": pull.html_url,
+                "base": default_branch,
+                "labels": [label.name for label in pull.labels],
+            }
             self.observer.info(f"pull request #{pull.number} already adds workflow_dispatch: {pull.html_url}")
             return
         self._confirm(f"opening a pull request that adds workflow_dispatch to {self.workflow_file}")
         title = f"Allow manual deploys: add workflow_dispatch to {self.workflow_file}"
         if self.request.dry_run:
-            self.outcome.planned += [f"create branch {branch} from {default_branch}",
-                                     f"commit {workflow.path} with a workflow_dispatch trigger",
-                                     f"open a pull request: {title}"]
+            self.outcome.planned += [
+                f"create branch {branch} from {default_branch}",
+                f"commit {workflow.path} with a workflow_dispatch trigger",
+                f"open a pull request: {title}",
+            ]
             return
         head = self.gh.ref_sha(self.full_name, f"heads/{default_branch}")
         if head is None:  # it held the workflow file a moment ago: deleted since
-            raise NotFoundError(f"branch {default_branch} not found in {self.full_name}",
-                                hint="check the repository's default branch and run again")
+            raise NotFoundError(
+                f"branch {default_branch} not found in {self.full_name}",
+                hint="check the repository's default branch and run again",
+            )
         if self.gh.ref_sha(self.full_name, f"heads/{branch}") is None:
             self.gh.create_branch(self.full_name, branch, head)
         current, blob = self.gh.file(self.full_name, workflow.path, ref=branch)
         if parse_workflow(current, path=workflow.path).has_trigger("workflow_dispatch") is False:
-            self.gh.update_file(self.full_name, workflow.path, message=title, content=add_dispatch_trigger(current),
-                                sha=blob, branch=branch)
-        body = (f"`dandiops release {self.env.name}` dispatches `{self.workflow_file}` when it declares "
-                "`workflow_dispatch`. The push trigger stays: merging to the branch still deploys.\n\n"
-                "Opened by `dandiops release --enable-dispatch`.")
+            self.gh.update_file(
+                self.full_name,
+                workflow.path,
+                message=title,
+                content=add_dispatch_trigger(current),
+                sha=blob,
+                branch=branch,
+            )
+        body = (
+            f"`dandiops release {self.env.name}` dispatches `{self.workflow_file}` when it declares "
+            "`workflow_dispatch`. The push trigger stays: merging to the branch still deploys.\n\n"
+            "Opened by `dandiops release --enable-dispatch`."
+        )
         pull = self.gh.create_pull(self.full_name, base=default_branch, head=branch, title=title, body=body)
         self.ctx.record("release.enable-dispatch", workflow=self.workflow_file, pull_request=pull.number)
-        self.outcome.pull_request = {"number": pull.number, "title": pull.title, "url": pull.html_url,
-                                     "base": default_branch, "labels": []}
+        self.outcome.pull_request = {
+            "number": pull.number,
+            "title": pull.title,
+            "url": pull.html_url,
+            "base": default_branch,
+            "labels": [],
+        }
 
     # --- finding and following the run ----------------------------------------------------------
-    def _new_run(self, workflow: "Workflow", *, event: str, branch: str, since: dt.datetime,
-                 known: set[int]) -> "WorkflowRun | None":
+    def _new_run(
+        self, workflow: "Workflow", *, event: str, branch: str, since: dt.datetime, known: set[int]
+    ) -> "WorkflowRun | None":
         """The earliest run of `workflow` created since `since` that is not in `known`, or None."""
-        runs = self.gh.runs(workflow, full_name=self.full_name, branch=branch, event=event, created_since=since,
-                            limit=30)
+        runs = self.gh.runs(
+            workflow, full_name=self.full_name, branch=branch, event=event, created_since=since, limit=30
+        )
         new = [run for run in runs if run.id not in known]
         return min(new, key=lambda run: run.id) if new else None
 
-    def _find_new_run(self, workflow: "Workflow", *, event: str, branch: str, since: dt.datetime,
-                      known: set[int]) -> "WorkflowRun | None":
-        return self._await(lambda: self._new_run(workflow, event=event, branch=branch, since=since, known=known),
-                           f"waiting for {self.workflow_file} to start on {branch}")
+    def _find_new_run(
+        self, workflow: "Workflow", *, event: str, branch: str, since: dt.datetime, known: set[int]
+    ) -> "WorkflowRun | None":
+        return self._await(
+            lambda: self._new_run(workflow, event=event, branch=branch, since=since, known=known),
+            f"waiting for {self.workflow_file} to start on {branch}",
+        )
 
     def _await(self, look: RunLook, what: str, *, looks: int | None = None) -> "WorkflowRun | None":
         """Call `look` once per poll until it returns something; None after `looks` empty looks (or raise
@@ -425,8 +510,9 @@ class Release:
                 f"{exc.message}, and {effect} did not show up on GitHub in {RECONCILE_LOOKS} looks; the request "
                 "was not retried",
                 hint=f"see whether a run started with `dandiops release status {self.env.name}`, and run again "
-                     "only if none did",
-                action=action)
+                "only if none did",
+                action=action,
+            )
         attempt = f" attempt {found.run_attempt}" if (found.run_attempt or 1) > 1 else ""
         self.observer.info(f"GitHub did carry it out: run #{found.run_number}{attempt}")
         return found
@@ -442,41 +528,64 @@ class Release:
     def _follow(self, run: "WorkflowRun") -> ReleaseOutcome:
         outcome = self.outcome
         try:
-            final = watch_run(self.gh, self.full_name, run, poller=self.poller, observer=self.observer,
-                              min_attempt=self.min_attempt,
-                              on_view=lambda view: setattr(outcome, "run", view))
+            final = watch_run(
+                self.gh,
+                self.full_name,
+                run,
+                poller=self.poller,
+                observer=self.observer,
+                min_attempt=self.min_attempt,
+                on_view=lambda view: setattr(outcome, "run", view),
+            )
             outcome.run = final
             if final.conclusion != "success":
                 outcome.problem = _run_problem(final)
                 return outcome
-            release = wait_for_heroku_release(self.heroku, self.app, baseline=self.baseline, commit=final.sha,
-                                              poller=self.poller, observer=self.observer)
+            release = wait_for_heroku_release(
+                self.heroku,
+                self.app,
+                baseline=self.baseline,
+                commit=final.sha,
+                poller=self.poller,
+                observer=self.observer,
+            )
             outcome.heroku_release = release
             if release.status != "succeeded":
                 outcome.problem = DandiopsError(
                     f"the release phase of v{release.version} of {self.app} failed; {self.app} still runs the "
                     "previous release",
                     hint=f"read its output with `heroku releases:output v{release.version} -a {self.app}`, fix the "
-                         "migration and release again",
-                    exit_code=ExitCode.FAILURE)
+                    "migration and release again",
+                    exit_code=ExitCode.FAILURE,
+                )
         except TimeoutExpired as exc:
             outcome.problem = exc
         return outcome
 
 
 def _run_problem(run: RunView) -> DandiopsError:
-    failed = [f"{job.name} › {step.name}" for job in run.jobs for step in job.steps
-              if step.conclusion in ("failure", "cancelled", "timed_out")]
+    failed = [
+        f"{job.name} › {step.name}"
+        for job in run.jobs
+        for step in job.steps
+        if step.conclusion in ("failure", "cancelled", "timed_out")
+    ]
     where = f" at {failed[0]}" if failed else ""
     if run.conclusion == "cancelled":
-        return DandiopsError(f"{run.summary()}{where}: the deploy was cancelled (the workflow cancels a run when a "
-                             "newer one starts)", hint=f"see {run.url}; `dandiops release status` shows the newer run",
-                             exit_code=ExitCode.CANCELLED)
+        return DandiopsError(
+            f"{run.summary()}{where}: the deploy was cancelled (the workflow cancels a run when a newer one starts)",
+            hint=f"see {run.url}; `dandiops release status` shows the newer run",
+            exit_code=ExitCode.CANCELLED,
+        )
     if run.conclusion == "timed_out":
-        return DandiopsError(f"{run.summary()}{where}: GitHub stopped the run at its time limit",
-                             hint=f"see {run.url}", exit_code=ExitCode.TIMEOUT)
-    return DandiopsError(f"{run.summary()}{where}: nothing was released", hint=f"read the logs at {run.url}",
-                         exit_code=ExitCode.FAILURE)
+        return DandiopsError(
+            f"{run.summary()}{where}: GitHub stopped the run at its time limit",
+            hint=f"see {run.url}",
+            exit_code=ExitCode.TIMEOUT,
+        )
+    return DandiopsError(
+        f"{run.summary()}{where}: nothing was released", hint=f"read the logs at {run.url}", exit_code=ExitCode.FAILURE
+    )
 
 
 def _triggers(spec: WorkflowSpec) -> str:

@@ -69,7 +69,7 @@ class Poller:
             raise TimeoutExpired(
                 f"timed out after {self.timeout:g} s {what}",
                 hint="the remote work goes on: follow it with `dandiops release status`, or run again "
-                     "with a longer --timeout",
+                "with a longer --timeout",
             )
         self.sleep(self.interval if remaining is None else min(self.interval, max(remaining, 0.0)))
 
@@ -77,8 +77,11 @@ class Poller:
 def run_changes(before: RunView | None, after: RunView) -> list[str]:
     """One line per state change between two looks at a run, in the order they happened."""
     lines: list[str] = []
-    if before is None or (before.status, before.conclusion, before.attempt) != \
-            (after.status, after.conclusion, after.attempt):
+    if before is None or (before.status, before.conclusion, before.attempt) != (
+        after.status,
+        after.conclusion,
+        after.attempt,
+    ):
         if not after.completed:
             lines.append(f"{after.summary()}")
     old_jobs = {job.name: job for job in (before.jobs if before else [])}
@@ -110,9 +113,17 @@ def _state(item: StepView | JobView) -> str:
     return item.conclusion if item.status == "completed" and item.conclusion else item.status
 
 
-def watch_run(gh: "GitHubClient", full_name: str, run: "WorkflowRun", *, poller: Poller, observer: Observer,
-              min_attempt: int = 1, last: RunView | None = None,
-              on_view: Callable[[RunView], None] | None = None) -> RunView:
+def watch_run(
+    gh: "GitHubClient",
+    full_name: str,
+    run: "WorkflowRun",
+    *,
+    poller: Poller,
+    observer: Observer,
+    min_attempt: int = 1,
+    last: RunView | None = None,
+    on_view: Callable[[RunView], None] | None = None,
+) -> RunView:
     """Follow `run` until it completes (its attempt `min_attempt` or later); returns the final view.
 
     `on_view` sees every view, so a caller still knows the last state when the deadline passes.
@@ -142,8 +153,9 @@ def watch_run(gh: "GitHubClient", full_name: str, run: "WorkflowRun", *, poller:
         poller.wait(f"waiting for {view.summary()}")
 
 
-def wait_for_heroku_release(heroku: "HerokuClient", app: str, *, baseline: int, commit: str | None, poller: Poller,
-                            observer: Observer) -> HerokuReleaseView:
+def wait_for_heroku_release(
+    heroku: "HerokuClient", app: str, *, baseline: int, commit: str | None, poller: Poller, observer: Observer
+) -> HerokuReleaseView:
     """The first release of `app` newer than `baseline` that deploys `commit`, once its release phase ended."""
     seen: HerokuReleaseView | None = None
     while True:
@@ -160,8 +172,11 @@ def wait_for_heroku_release(heroku: "HerokuClient", app: str, *, baseline: int, 
             seen = view
         if seen is not None and seen.status != PENDING:
             return seen
-        what = (f"waiting for the release phase of v{seen.version} of {app}" if seen
-                else f"waiting for {app} to get a release of {(commit or '')[:8]}")
+        what = (
+            f"waiting for the release phase of v{seen.version} of {app}"
+            if seen
+            else f"waiting for {app} to get a release of {(commit or '')[:8]}"
+        )
         poller.wait(what)
 
 
@@ -179,4 +194,3 @@ def latest_version(heroku: "HerokuClient", app: str) -> int:
     releases = heroku.releases(app, limit=1)
     version: int = releases[0]["version"] if releases else 0
     return version
-

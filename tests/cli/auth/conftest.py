@@ -25,8 +25,9 @@ class Archive:
 
         database.ensure_migrated(self.app)
         lines: list[str] = []
-        status = executor.run_to_completion(self.app, f"python manage.py shell -v 0 -c {shlex.quote(code)}",
-                                            dyno_name="test.1", on_line=lines.append)
+        status = executor.run_to_completion(
+            self.app, f"python manage.py shell -v 0 -c {shlex.quote(code)}", dyno_name="test.1", on_line=lines.append
+        )
         assert status == 0, "\n".join(lines)
         return lines
 
@@ -71,7 +72,8 @@ def staging(sandbox) -> Archive:
 @pytest.fixture
 def dyno_posts(sandbox):
     def posts() -> list:
-        return [r for r in sandbox.heroku.state.requests
-                if r.method == "POST" and r.path == f"/apps/{STAGING_APP}/dynos"]
+        return [
+            r for r in sandbox.heroku.state.requests if r.method == "POST" and r.path == f"/apps/{STAGING_APP}/dynos"
+        ]
 
     return posts

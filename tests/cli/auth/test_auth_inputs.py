@@ -26,8 +26,9 @@ def edited_config(sandbox, tmp_path, env_name: str, **changes) -> str:
 
 
 def test_missing_github_client_id(cli, heroku_state):
-    result = cli("auth", "setup", "-e", "staging", "--oauth-client-id", "web", "--github-client-secret-stdin",
-                 input=SECRET)
+    result = cli(
+        "auth", "setup", "-e", "staging", "--oauth-client-id", "web", "--github-client-secret-stdin", input=SECRET
+    )
     assert result.exit_code == 2, result
     assert "Missing option '--github-client-id'" in result.stderr
     assert heroku_state.writes() == []
@@ -46,8 +47,16 @@ def test_the_secret_cannot_be_given_as_an_argument(cli, heroku_state):
 
 def test_an_environment_without_web_url_is_a_configuration_error(cli, sandbox, heroku_state, tmp_path):
     config = edited_config(sandbox, tmp_path, "staging", web_url=None)
-    result = cli("auth", "setup", "-e", "staging", *IDS, "--github-client-secret-stdin", input=SECRET,
-                 env={"DANDIOPS_CONFIG": config})
+    result = cli(
+        "auth",
+        "setup",
+        "-e",
+        "staging",
+        *IDS,
+        "--github-client-secret-stdin",
+        input=SECRET,
+        env={"DANDIOPS_CONFIG": config},
+    )
     assert result.exit_code == 3, result
     assert "environment 'staging' has no web_url" in result.stderr
     assert "[environments.staging]" in result.stderr
@@ -56,23 +65,42 @@ def test_an_environment_without_web_url_is_a_configuration_error(cli, sandbox, h
 
 def test_production_needs_an_https_web_url(cli, sandbox, heroku_state, tmp_path):
     config = edited_config(sandbox, tmp_path, "production", web_url="http://dandi.test")
-    result = cli("auth", "setup", "-e", "production", *IDS, "--github-client-secret-stdin", "--yes",
-                 input=SECRET, env={"DANDIOPS_CONFIG": config})
+    result = cli(
+        "auth",
+        "setup",
+        "-e",
+        "production",
+        *IDS,
+        "--github-client-secret-stdin",
+        "--yes",
+        input=SECRET,
+        env={"DANDIOPS_CONFIG": config},
+    )
     assert result.exit_code == 3, result
     assert "must use https" in result.stderr and "web_url" in result.stderr  # refused when dandiops.toml is read
     assert heroku_state.writes() == []
 
 
-@pytest.mark.parametrize("option, value, says", [
-    ("--github-client-id", "Iv1 5a1b", "is not a client id"),
-    ("--oauth-client-id", "", "--oauth-client-id is empty"),
-    ("--oauth-client-id", "x" * 101, "the archive keeps at most 100"),
-])
+@pytest.mark.parametrize(
+    "option, value, says",
+    [
+        ("--github-client-id", "Iv1 5a1b", "is not a client id"),
+        ("--oauth-client-id", "", "--oauth-client-id is empty"),
+        ("--oauth-client-id", "x" * 101, "the archive keeps at most 100"),
+    ],
+)
 def test_malformed_client_ids(cli, heroku_state, option, value, says):
     ids = dict(zip(IDS[::2], IDS[1::2], strict=True))
     ids[option] = value
-    result = cli("auth", "setup", "-e", "staging", *[item for pair in ids.items() for item in pair],
-                 "--github-client-secret-stdin", input=SECRET)
+    result = cli(
+        "auth",
+        "setup",
+        "-e",
+        "staging",
+        *[item for pair in ids.items() for item in pair],
+        "--github-client-secret-stdin",
+        input=SECRET,
+    )
     assert result.exit_code == 2, result
     assert says in result.stderr and "nothing was changed" in result.stderr
     assert heroku_state.writes() == []

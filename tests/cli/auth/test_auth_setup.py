@@ -19,8 +19,9 @@ def api_url(sandbox) -> str:
     return tomllib.loads(sandbox.config_path.read_text())["environments"]["staging"]["api_url"]
 
 
-def test_setup_configures_site_github_app_and_oauth_application_in_one_dyno(cli, sandbox, staging, audit_lines,
-                                                                            dyno_posts):
+def test_setup_configures_site_github_app_and_oauth_application_in_one_dyno(
+    cli, sandbox, staging, audit_lines, dyno_posts
+):
     result = cli(*SETUP, "--github-client-secret-stdin", "--json", input=SECRET + "\n")
     assert result.exit_code == 0, result
     host = urlsplit(api_url(sandbox)).hostname
@@ -29,26 +30,38 @@ def test_setup_configures_site_github_app_and_oauth_application_in_one_dyno(cli,
     assert data["github_app"]["callback_url"] == f"https://{host}/accounts/github/login/callback/"
     assert data["oauth_application"] == {"client_id": WEB_CLIENT_ID, "redirect_uris": ["https://staging.dandi.test/"]}
     assert {(c["target"], c["action"]) for c in data["changes"]} >= {
-        ("Site 1 domain", "set"), ("social application github", "create"),
-        ("social application github secret", "set"), ("OAuth application redirect_uris", "set")}
+        ("Site 1 domain", "set"),
+        ("social application github", "create"),
+        ("social application github secret", "set"),
+        ("OAuth application redirect_uris", "set"),
+    }
 
     rows = staging.auth_rows()
     assert rows["sites"] == [{"id": 1, "domain": host, "name": host}]
     [github] = rows["social_apps"]
     assert (github["provider"], github["name"], github["client_id"], github["secret"], github["sites"]) == (
-        "github", "GitHub", GITHUB_ID, SECRET, [1])
+        "github",
+        "GitHub",
+        GITHUB_ID,
+        SECRET,
+        [1],
+    )
     # The migration's default application became the web app's: no second application, no localhost.
     [web] = rows["applications"]
-    assert (web["client_id"], web["name"], web["redirect_uris"], web["client_type"], web["grant"],
-            web["skip_authorization"]) == (WEB_CLIENT_ID, "DANDI GUI", "https://staging.dandi.test/", "public",
-                                           "authorization-code", True)
+    assert (
+        web["client_id"],
+        web["name"],
+        web["redirect_uris"],
+        web["client_type"],
+        web["grant"],
+        web["skip_authorization"],
+    ) == (WEB_CLIENT_ID, "DANDI GUI", "https://staging.dandi.test/", "public", "authorization-code", True)
 
     [post] = dyno_posts()
     assert SECRET not in post.body["command"] and GITHUB_ID not in post.body["command"]
     assert post.body["env"]["DANDIOPS_GITHUB_CLIENT_SECRET"] == SECRET
     lines = audit_lines()
-    assert [line["action"] for line in lines] == ["auth.site.set", "auth.github-app.set",
-                                                  "auth.oauth-application.set"]
+    assert [line["action"] for line in lines] == ["auth.site.set", "auth.github-app.set", "auth.oauth-application.set"]
     assert lines[1]["detail"]["fields"] == ["created", "client_id", "secret", "sites"]
     everything = result.stdout + result.stderr + json.dumps(lines)
     assert SECRET not in everything
@@ -90,8 +103,12 @@ def test_dry_run_names_the_app_and_reports_the_plan_from_a_read_only_dyno(cli, s
     assert planned["Site 1 domain"]["before"] == "api.dandiarchive.org"
     assert planned["OAuth application client_id"]["before"] == DEFAULT_CLIENT_ID
     assert planned["OAuth application redirect_uris"] == {
-        "target": "OAuth application redirect_uris", "action": "set", "before": "http://localhost:8085/",
-        "after": "https://staging.dandi.test/", "secret": False}
+        "target": "OAuth application redirect_uris",
+        "action": "set",
+        "before": "http://localhost:8085/",
+        "after": "https://staging.dandi.test/",
+        "secret": False,
+    }
     assert "would change" in result.stderr
     assert f"dry run of setting up sign-in: environment staging, app {STAGING_APP}" in result.stderr
     assert staging.fingerprint() == before
@@ -105,8 +122,9 @@ def test_a_new_secret_is_the_only_change(cli, staging, audit_lines):
     assert cli(*SETUP, env={"DANDIOPS_GITHUB_CLIENT_SECRET": SECRET}).exit_code == 0
     plan = cli(*SETUP, "--dry-run", "--json", env={"DANDIOPS_GITHUB_CLIENT_SECRET": OTHER_SECRET})
     assert plan.exit_code == 0, plan
-    assert plan.json()["changes"] == [{"target": "social application github secret", "action": "set",
-                                       "before": None, "after": None, "secret": True}]
+    assert plan.json()["changes"] == [
+        {"target": "social application github secret", "action": "set", "before": None, "after": None, "secret": True}
+    ]
     applied = cli(*SETUP, "--json", env={"DANDIOPS_GITHUB_CLIENT_SECRET": OTHER_SECRET})
     assert applied.exit_code == 0, applied
     assert staging.auth_rows()["social_apps"][0]["secret"] == OTHER_SECRET
@@ -118,22 +136,28 @@ def test_a_new_secret_is_the_only_change(cli, staging, audit_lines):
 
 
 def test_redirect_uris_added_by_hand_are_kept_and_the_default_one_replaced(cli, staging):
-    staging.run("from oauth2_provider.models import Application as A; "
-                "A.objects.filter(client_id='Dk0zosgt1GAAKfN8LT4STJmLJXwMDPbYWYzfNtAl')"
-                ".update(client_id='" + WEB_CLIENT_ID + "', redirect_uris='http://localhost:8085/ "
-                "https://preview.staging.dandi.test/')")
+    staging.run(
+        "from oauth2_provider.models import Application as A; "
+        "A.objects.filter(client_id='Dk0zosgt1GAAKfN8LT4STJmLJXwMDPbYWYzfNtAl')"
+        ".update(client_id='" + WEB_CLIENT_ID + "', redirect_uris='http://localhost:8085/ "
+        "https://preview.staging.dandi.test/')"
+    )
     result = cli(*SETUP, "--json", env={"DANDIOPS_GITHUB_CLIENT_SECRET": SECRET})
     assert result.exit_code == 0, result
-    assert result.json()["oauth_application"]["redirect_uris"] == ["https://staging.dandi.test/",
-                                                                   "https://preview.staging.dandi.test/"]
+    assert result.json()["oauth_application"]["redirect_uris"] == [
+        "https://staging.dandi.test/",
+        "https://preview.staging.dandi.test/",
+    ]
     [web] = staging.auth_rows()["applications"]
     assert web["redirect_uris"] == "https://staging.dandi.test/ https://preview.staging.dandi.test/"
 
 
 def test_two_github_apps_on_the_site_are_refused_and_nothing_changes(cli, staging, audit_lines):
-    staging.run("from allauth.socialaccount.models import SocialApp\n"
-                "for n in ('one', 'two'):\n"
-                "    SocialApp.objects.create(provider='github', name=n, client_id=n, secret='x').sites.add(1)")
+    staging.run(
+        "from allauth.socialaccount.models import SocialApp\n"
+        "for n in ('one', 'two'):\n"
+        "    SocialApp.objects.create(provider='github', name=n, client_id=n, secret='x').sites.add(1)"
+    )
     before = staging.fingerprint()
     result = cli(*SETUP, env={"DANDIOPS_GITHUB_CLIENT_SECRET": SECRET})
     assert result.exit_code == 10, result

@@ -21,9 +21,15 @@ def make_context(sandbox):
     def make(**environ):
         stderr = io.StringIO()
         terminal = Terminal(stdin_tty=False, stdout_tty=False, stderr_tty=False, color=False, ci=False)
-        ctx = Context(config_path=str(sandbox.config_path), env_name="staging", terminal=terminal,
-                      environ={**os.environ, **sandbox.environment(), **environ}, prompter=NonInteractivePrompter(),
-                      stdout=io.StringIO(), stderr=stderr)
+        ctx = Context(
+            config_path=str(sandbox.config_path),
+            env_name="staging",
+            terminal=terminal,
+            environ={**os.environ, **sandbox.environment(), **environ},
+            prompter=NonInteractivePrompter(),
+            stdout=io.StringIO(),
+            stderr=stderr,
+        )
         made.append(ctx)
         return ctx
 
@@ -35,8 +41,13 @@ def make_context(sandbox):
 def answered(ctx):
     from dandiops.app.questions import Answers
 
-    return Answers(ctx, file_answers={"auth.github_client_id": "Iv1.5a1b2c3d4e5f6a7b",
-                                      "auth.oauth_client_id": "Dk0zosgt1GAAKfN8LT4STJmLJXwMDPbYWYzfNtAl"})
+    return Answers(
+        ctx,
+        file_answers={
+            "auth.github_client_id": "Iv1.5a1b2c3d4e5f6a7b",
+            "auth.oauth_client_id": "Dk0zosgt1GAAKfN8LT4STJmLJXwMDPbYWYzfNtAl",
+        },
+    )
 
 
 def test_check_plan_apply_then_check_is_ok(make_context, staging, audit_lines):
@@ -50,7 +61,8 @@ def test_check_plan_apply_then_check_is_ok(make_context, staging, audit_lines):
     changes = step.plan(ctx)  # the same read-only dyno's answer
     # Keeping the frontend's default client id: only the redirect URI of the OAuth application changes.
     assert "set OAuth application redirect_uris: 'http://localhost:8085/' -> 'https://staging.dandi.test/'" in [
-        change.describe() for change in changes]
+        change.describe() for change in changes
+    ]
     assert not any("client_id: 'Dk0zosgt1GAAKfN8LT4STJmLJXwMDPbYWYzfNtAl'" in c.describe() for c in changes)
     assert step.apply(ctx, changes)
     rows = staging.auth_rows()
@@ -73,6 +85,9 @@ def test_unanswered_client_ids_are_pending_without_a_dyno(make_context, sandbox)
     step = AuthInitStep(Answers(ctx))
     check = step.check(ctx)
     assert check.status is Status.PENDING and "auth.github_client_id" in check.summary
-    assert [q.key for q in step.questions(ctx)] == ["auth.github_client_id", "auth.oauth_client_id",
-                                                    "auth.github_client_secret"]
+    assert [q.key for q in step.questions(ctx)] == [
+        "auth.github_client_id",
+        "auth.oauth_client_id",
+        "auth.github_client_secret",
+    ]
     assert sandbox.heroku.state.writes() == []

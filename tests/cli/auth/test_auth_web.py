@@ -27,11 +27,23 @@ def csrf_post(client: httpx.Client, url: str, data: dict) -> httpx.Response:
 
 
 def test_the_archive_signs_in_with_what_setup_configured(cli, sandbox, staging):
-    result = cli("auth", "setup", "-e", "staging", "--github-client-id", GITHUB_ID, "--oauth-client-id",
-                 WEB_CLIENT_ID, "--github-client-secret-stdin", input=SECRET)
+    result = cli(
+        "auth",
+        "setup",
+        "-e",
+        "staging",
+        "--github-client-id",
+        GITHUB_ID,
+        "--oauth-client-id",
+        WEB_CLIENT_ID,
+        "--github-client-secret-stdin",
+        input=SECRET,
+    )
     assert result.exit_code == 0, result
-    staging.run("from django.contrib.auth.models import User; "
-                "User.objects.create_superuser('admin@dandi.test', 'admin@dandi.test', 'pw-for-the-test')")
+    staging.run(
+        "from django.contrib.auth.models import User; "
+        "User.objects.create_superuser('admin@dandi.test', 'admin@dandi.test', 'pw-for-the-test')"
+    )
     from dandiops.core.settings import connect_origin
 
     public = tomllib.loads(sandbox.config_path.read_text())["environments"]["staging"]["api_url"]
@@ -46,14 +58,25 @@ def test_the_archive_signs_in_with_what_setup_configured(cli, sandbox, staging):
         assert query["client_id"] == [GITHUB_ID]
         assert query["redirect_uri"][0].endswith("/accounts/github/login/callback/")
 
-        login = csrf_post(client, f"{api}/admin/login/?next=/admin/",
-                          {"username": "admin@dandi.test", "password": "pw-for-the-test", "next": "/admin/"})
+        login = csrf_post(
+            client,
+            f"{api}/admin/login/?next=/admin/",
+            {"username": "admin@dandi.test", "password": "pw-for-the-test", "next": "/admin/"},
+        )
         assert login.status_code == 302, login.text[:500]
         verifier = "v" * 64
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-        authorize = client.get("/oauth/authorize/", params={
-            "client_id": WEB_CLIENT_ID, "response_type": "code", "redirect_uri": "https://staging.dandi.test/",
-            "code_challenge": challenge, "code_challenge_method": "S256", "state": "s1"})
+        authorize = client.get(
+            "/oauth/authorize/",
+            params={
+                "client_id": WEB_CLIENT_ID,
+                "response_type": "code",
+                "redirect_uri": "https://staging.dandi.test/",
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+                "state": "s1",
+            },
+        )
         assert authorize.status_code == 302, authorize.text[:500]
         back = urlsplit(authorize.headers["location"])
         assert f"{back.scheme}://{back.netloc}{back.path}" == "https://staging.dandi.test/"

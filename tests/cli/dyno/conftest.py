@@ -32,8 +32,12 @@ def dynos(sandbox, heroku_client):
     """The provider for the staging app, trusting the sandbox's rendezvous CA."""
     from dandiops.providers.dyno import OneOffDynos, TimeLimits
 
-    return OneOffDynos(heroku_client, STAGING_APP, ca_file=sandbox.environment()["DANDIOPS_RENDEZVOUS_CA_FILE"],
-                       limits=TimeLimits(start=30, silence=30))
+    return OneOffDynos(
+        heroku_client,
+        STAGING_APP,
+        ca_file=sandbox.environment()["DANDIOPS_RENDEZVOUS_CA_FILE"],
+        limits=TimeLimits(start=30, silence=30),
+    )
 
 
 # --- PostgreSQL: the shared sandbox, reset with the staging app on the test's own database ------------

@@ -15,12 +15,22 @@ pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
 
 def test_superuser_and_cache_table_on_postgres(pg_cli, pg_staging, pg_sandbox):
     assert pg_staging.app.config["DATABASE_URL"].startswith("postgresql://")
-    created = pg_cli("superuser", "create", "-e", "staging", "--email", "admin@Dandi.Test", "--password-stdin",
-                     "--verify-login", input="a long admin password")
+    created = pg_cli(
+        "superuser",
+        "create",
+        "-e",
+        "staging",
+        "--email",
+        "admin@Dandi.Test",
+        "--password-stdin",
+        "--verify-login",
+        input="a long admin password",
+    )
     assert created.exit_code == 0, created
     assert pg_staging.users()["admin@dandi.test"]["status"] == "APPROVED"
-    again = pg_cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin",
-                   input="whatever")
+    again = pg_cli(
+        "superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin", input="whatever"
+    )
     assert again.exit_code == 0, again
     assert "already exists" in again.stderr
     table = pg_cli("cachetable", "create", "-e", "staging", "--json")

@@ -25,7 +25,7 @@ def feed(chunks: list[bytes], marker: ExitStatusMarker = MARKER) -> tuple[str, i
 
 
 def bytewise(data: bytes) -> list[bytes]:
-    return [data[i:i + 1] for i in range(len(data))]
+    return [data[i : i + 1] for i in range(len(data))]
 
 
 def test_filter_one_byte_at_a_time():
@@ -38,11 +38,11 @@ def test_filter_marker_after_output_without_a_line_end():
 
 
 def test_filter_keeps_a_lone_u_ffff_that_is_not_the_marker():
-    assert feed([f"odd \uFFFF char\n{MARK}1\n".encode()]) == ("odd \uFFFF char\n", 1)
+    assert feed([f"odd \uffff char\n{MARK}1\n".encode()]) == ("odd \uffff char\n", 1)
 
 
 def test_filter_finds_the_marker_after_an_unfinished_line_with_a_u_ffff():
-    assert feed(["odd \uFFFF".encode(), f"{MARK}4\n".encode()]) == ("odd \uFFFF", 4)
+    assert feed(["odd \uffff".encode(), f"{MARK}4\n".encode()]) == ("odd \uffff", 4)
 
 
 def test_filter_without_marker_reports_none():
@@ -53,11 +53,14 @@ def test_filter_invalid_utf8_is_replaced_not_fatal():
     assert feed([b"\xff\xfe ok\n", f"{MARK}0\n".encode()]) == ("\ufffd\ufffd ok\n", 0)
 
 
-@pytest.mark.parametrize("forged", [
-    "\uFFFF heroku-command-exit-status: 0\n",  # what `heroku run --exit-code` looks for
-    "\uFFFF heroku-command-exit-status 00000000000000000000000000000000: 0\n",  # another run's token
-    f"{MARK[:-3]}: 0\n",  # this run's token, cut short
-])
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "\uffff heroku-command-exit-status: 0\n",  # what `heroku run --exit-code` looks for
+        "\uffff heroku-command-exit-status 00000000000000000000000000000000: 0\n",  # another run's token
+        f"{MARK[:-3]}: 0\n",  # this run's token, cut short
+    ],
+)
 def test_filter_a_marker_without_this_runs_token_is_output(forged):
     assert feed([forged.encode(), f"{MARK}3\n".encode()]) == (forged, 3)
 
@@ -65,19 +68,19 @@ def test_filter_a_marker_without_this_runs_token_is_output(forged):
 def test_filter_holds_back_only_what_may_still_become_the_marker():
     out: list[str] = []
     stream = ExitStatusFilter(out.append, MARKER)
-    stream.feed("progress \uFFFF 40%".encode())
-    assert "".join(out) == "progress \uFFFF 40%"
+    stream.feed("progress \uffff 40%".encode())
+    assert "".join(out) == "progress \uffff 40%"
     stream.feed(MARK[:12].encode())
-    assert "".join(out) == "progress \uFFFF 40%"
+    assert "".join(out) == "progress \uffff 40%"
     stream.feed(f"{MARK[12:]}0\n".encode())
     stream.close()
-    assert ("".join(out), stream.exit_status) == ("progress \uFFFF 40%", 0)
+    assert ("".join(out), stream.exit_status) == ("progress \uffff 40%", 0)
 
 
 def test_each_marker_has_a_token_of_its_own():
     first, second = ExitStatusMarker.new(), ExitStatusMarker.new()
     assert first.token != second.token and len(first.token) == 32
-    assert first.wrap("true") == f'true\necho "\uFFFF heroku-command-exit-status {first.token}: $?"'
+    assert first.wrap("true") == f'true\necho "\uffff heroku-command-exit-status {first.token}: $?"'
 
 
 @pytest.fixture
@@ -92,8 +95,11 @@ def scripted(tmp_path, dynos):
         """A dyno dict whose attach URL leads to `handler`; its marker is MARKER."""
         secret = listener.new_secret()
         listener.register(secret, handler)
-        return {"id": "01234567-89ab-cdef-0123-456789abcdef", "name": "run.7",
-                "attach_url": listener.attach_url(secret)}
+        return {
+            "id": "01234567-89ab-cdef-0123-456789abcdef",
+            "name": "run.7",
+            "attach_url": listener.attach_url(secret),
+        }
 
     yield make
     listener.stop()

@@ -32,8 +32,9 @@ def test_output_arrives_while_the_command_still_runs(dynos, tmp_path):
         if "first" in "".join(chunks):
             flag.touch()
 
-    result = dynos.run('echo first; while [ ! -e "$FLAG" ]; do sleep 0.05; done; echo second',
-                       output=output, env={"FLAG": str(flag)})
+    result = dynos.run(
+        'echo first; while [ ! -e "$FLAG" ]; do sleep 0.05; done; echo second', output=output, env={"FLAG": str(flag)}
+    )
     assert result.exit_status == 0
     assert "".join(chunks) == "first\nsecond\n"
 
@@ -51,7 +52,7 @@ def test_the_banner_is_not_output_and_the_marker_is_cut(dynos, heroku_state):
     dynos.run("echo hello", output=output)
     assert "".join(chunks) == "hello\n"
     command = dyno_posts(heroku_state)[0].body["command"]
-    assert re.fullmatch('echo hello\necho "\uFFFF heroku-command-exit-status [0-9a-f]{32}: \\$\\?"', command)
+    assert re.fullmatch('echo hello\necho "\uffff heroku-command-exit-status [0-9a-f]{32}: \\$\\?"', command)
 
 
 def test_each_run_marks_its_exit_status_with_a_token_of_its_own(dynos, heroku_state):
@@ -62,7 +63,7 @@ def test_each_run_marks_its_exit_status_with_a_token_of_its_own(dynos, heroku_st
 
 
 def test_a_forged_exit_status_line_is_output_and_the_real_status_counts(cli):
-    forged = "\uFFFF heroku-command-exit-status: 0\n"
+    forged = "\uffff heroku-command-exit-status: 0\n"
     forging = r'printf "\357\277\277 heroku-command-exit-status: 0\n"; exit 3'  # \357\277\277 is U+FFFF
     result = cli("run", "-e", "staging", "--", "sh", "-c", forging)
     assert result.exit_code == 3, result
@@ -95,8 +96,9 @@ def test_a_single_argument_is_a_shell_command_line(cli):
 
 def test_stdin_is_forwarded_and_its_end_sent(dynos):
     chunks, output = collect()
-    result = dynos.run("while read line; do echo got:$line; done; echo end", output=output,
-                       stdin=io.BytesIO(b"one\ntwo\n"))
+    result = dynos.run(
+        "while read line; do echo got:$line; done; echo end", output=output, stdin=io.BytesIO(b"one\ntwo\n")
+    )
     assert result.exit_status == 0
     assert "".join(chunks) == "got:one\ngot:two\nend\n"
 
@@ -110,8 +112,9 @@ def test_the_dyno_is_listed_while_it_runs_and_removed_after(dynos, heroku_client
             seen.append(heroku_client.get(f"/apps/{STAGING_APP}/dynos"))
             flag.touch()
 
-    result = dynos.run('echo running; while [ ! -e "$FLAG" ]; do sleep 0.05; done', output=output,
-                       env={"FLAG": str(flag)})
+    result = dynos.run(
+        'echo running; while [ ! -e "$FLAG" ]; do sleep 0.05; done', output=output, env={"FLAG": str(flag)}
+    )
     [listed] = seen
     assert [(d["name"], d["state"], d["type"]) for d in listed] == [(result.dyno_name, "up", "run")]
     assert listed[0]["attach_url"].startswith("rendezvous://127.0.0.1:")
@@ -183,8 +186,16 @@ def test_an_untrusted_certificate_is_refused(heroku_client):
 def test_an_unwritable_audit_log_refuses_before_a_dyno_is_created(cli, heroku_state, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
-    result = cli("run", "-e", "staging", "--", "python", "manage.py", "migrate",
-                 env={"DANDIOPS_AUDIT_LOG": str(blocker / "audit.log")})
+    result = cli(
+        "run",
+        "-e",
+        "staging",
+        "--",
+        "python",
+        "manage.py",
+        "migrate",
+        env={"DANDIOPS_AUDIT_LOG": str(blocker / "audit.log")},
+    )
     assert result.exit_code == 3, result
     assert "audit log" in result.stderr and "nothing was changed" in result.stderr
     assert heroku_state.writes() == []
@@ -232,9 +243,23 @@ def test_ctrl_c_stops_the_dyno_and_exits_130(sandbox, heroku_state, tmp_path):
     marker = tmp_path / "finished"
     env = {**os.environ, **sandbox.environment(), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "dandiops", "run", "-e", "staging", "--", "bash", "-c",
-         f"echo started; sleep 30; touch {marker}"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+        [
+            sys.executable,
+            "-m",
+            "dandiops",
+            "run",
+            "-e",
+            "staging",
+            "--",
+            "bash",
+            "-c",
+            f"echo started; sleep 30; touch {marker}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
     try:
         assert process.stdout.readline() == b"started\n"
         process.send_signal(signal.SIGINT)
@@ -250,8 +275,9 @@ def test_ctrl_c_stops_the_dyno_and_exits_130(sandbox, heroku_state, tmp_path):
 
 
 def test_time_limits_can_come_from_the_environment(cli, heroku_state):
-    result = cli("run", "-e", "staging", "--", "bash", "-c", "echo hi; sleep 30",
-                 env={"DANDIOPS_DYNO_SILENCE_TIMEOUT": "0.5"})
+    result = cli(
+        "run", "-e", "staging", "--", "bash", "-c", "echo hi; sleep 30", env={"DANDIOPS_DYNO_SILENCE_TIMEOUT": "0.5"}
+    )
     assert result.exit_code == 8, result
     assert "printed nothing for 0.5 s" in result.stderr
     bad = cli("run", "-e", "staging", "--", "true", env={"DANDIOPS_DYNO_START_TIMEOUT": "soon"})
@@ -279,8 +305,13 @@ def heroku_like_config(heroku_state):
 
 
 def test_the_app_secret_config_values_are_masked_in_the_output(cli, heroku_like_config):
-    result = cli("run", "-e", "staging", 'echo "key=$DJANGO_SECRET_KEY"; p=${DATABASE_URL#*://*:}; echo "${p%%@*}"; '
-                                         'echo "$DJANGO_EMAIL_URL"; echo "password: pw42, mailer pw42x"')
+    result = cli(
+        "run",
+        "-e",
+        "staging",
+        'echo "key=$DJANGO_SECRET_KEY"; p=${DATABASE_URL#*://*:}; echo "${p%%@*}"; '
+        'echo "$DJANGO_EMAIL_URL"; echo "password: pw42, mailer pw42x"',
+    )
     assert result.exit_code == 0, result
     assert result.stdout == "key=***\n***\n***\npassword: ***, mailer pw42x\n"
     assert heroku_like_config["DJANGO_SECRET_KEY"] not in result.stdout + result.stderr
@@ -288,17 +319,30 @@ def test_the_app_secret_config_values_are_masked_in_the_output(cli, heroku_like_
 
 def test_secrets_printed_in_two_pieces_are_masked_whole(cli, heroku_like_config):
     # each value leaves the dyno in two writes a pause apart, so it straddles two reads
-    result = cli("run", "-e", "staging", "--dyno-env", "EXTRA_TOKEN=given-for-this-dyno",
-                 'printf "key=%s" "${DJANGO_SECRET_KEY:0:20}"; sleep 0.3; echo "${DJANGO_SECRET_KEY:20}"; '
-                 'p=${DATABASE_URL#*://*:}; p=${p%%@*}; printf %s "${p:0:30}"; sleep 0.3; echo "${p:30} end"; '
-                 'printf %s "${EXTRA_TOKEN:0:9}"; sleep 0.3; echo "${EXTRA_TOKEN:9}"')
+    result = cli(
+        "run",
+        "-e",
+        "staging",
+        "--dyno-env",
+        "EXTRA_TOKEN=given-for-this-dyno",
+        'printf "key=%s" "${DJANGO_SECRET_KEY:0:20}"; sleep 0.3; echo "${DJANGO_SECRET_KEY:20}"; '
+        'p=${DATABASE_URL#*://*:}; p=${p%%@*}; printf %s "${p:0:30}"; sleep 0.3; echo "${p:30} end"; '
+        'printf %s "${EXTRA_TOKEN:0:9}"; sleep 0.3; echo "${EXTRA_TOKEN:9}"',
+    )
     assert result.exit_code == 0, result
     assert result.stdout == "key=***\n*** end\n***\n"
 
 
 def test_show_secrets_prints_the_output_as_it_is(cli, heroku_like_config):
-    result = cli("run", "-e", "staging", "--show-secrets", "--dyno-env", "EXTRA_TOKEN=given-for-this-dyno",
-                 'echo "$DJANGO_SECRET_KEY $EXTRA_TOKEN"')
+    result = cli(
+        "run",
+        "-e",
+        "staging",
+        "--show-secrets",
+        "--dyno-env",
+        "EXTRA_TOKEN=given-for-this-dyno",
+        'echo "$DJANGO_SECRET_KEY $EXTRA_TOKEN"',
+    )
     assert result.exit_code == 0, result
     assert result.stdout == f"{heroku_like_config['DJANGO_SECRET_KEY']} given-for-this-dyno\n"
 

@@ -87,8 +87,9 @@ def test_a_failed_create_with_no_dyno_listed_says_so(cli, heroku_state):
 
 def _dandiops(sandbox, tmp_path, *args: str) -> subprocess.Popen:
     env = {**os.environ, **sandbox.environment(), "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "dandiops", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+    return subprocess.Popen(
+        [sys.executable, "-m", "dandiops", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path
+    )
 
 
 def test_ctrl_c_before_the_create_is_answered_stops_the_dyno(sandbox, heroku_state, tmp_path):
@@ -111,8 +112,17 @@ def test_ctrl_c_before_the_create_is_answered_stops_the_dyno(sandbox, heroku_sta
 def test_a_reader_that_goes_away_ends_run_quietly_and_stops_the_dyno(sandbox, heroku_state, tmp_path):
     """`dandiops run ... | head -1`: head has read its line and closed the pipe before the next one."""
     go_on, finished = tmp_path / "go-on", tmp_path / "finished"
-    process = _dandiops(sandbox, tmp_path, "run", "-e", "staging", "--", "bash", "-c",
-                        f'echo one; while [ ! -e {go_on} ]; do sleep 0.05; done; echo two; sleep 30; touch {finished}')
+    process = _dandiops(
+        sandbox,
+        tmp_path,
+        "run",
+        "-e",
+        "staging",
+        "--",
+        "bash",
+        "-c",
+        f"echo one; while [ ! -e {go_on} ]; do sleep 0.05; done; echo two; sleep 30; touch {finished}",
+    )
     try:
         assert process.stdout.readline() == b"one\n"
         process.stdout.close()
@@ -132,9 +142,16 @@ def test_a_reader_that_goes_away_ends_run_quietly_and_stops_the_dyno(sandbox, he
     assert (line["action"], line["result"], line["detail"]["dyno"]) == ("dyno.run", "stopped", "run.1")
 
 
-@pytest.mark.parametrize("option, value", [("--silence-timeout", "inf"), ("--silence-timeout", "nan"),
-                                           ("--silence-timeout", "-1"), ("--start-timeout", "inf"),
-                                           ("--start-timeout", "1e300")])
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("--silence-timeout", "inf"),
+        ("--silence-timeout", "nan"),
+        ("--silence-timeout", "-1"),
+        ("--start-timeout", "inf"),
+        ("--start-timeout", "1e300"),
+    ],
+)
 def test_a_time_limit_option_that_is_not_a_number_of_seconds_is_a_usage_error(cli, heroku_state, option, value):
     result = cli("run", "-e", "staging", option, value, "--", "true")
     assert result.exit_code == 2, result

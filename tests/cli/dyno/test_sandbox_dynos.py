@@ -10,14 +10,17 @@ import pytest
 from dyno_helpers import STAGING_APP, wait_until
 
 
-@pytest.mark.parametrize("body, message", [
-    ({}, "Command can't be blank."),
-    ({"command": "true", "size": "enormous"}, "No such size as enormous."),
-    ({"command": "true", "env": {"NOT VALID": "x"}}, "Invalid env entry 'NOT VALID'"),
-    ({"command": "true", "env": {"N": 1}}, "Invalid env entry 'N'"),
-    ({"command": "true", "time_to_live": 0}, "time_to_live must be a whole number"),
-    ({"command": "true", "attach": "yes"}, "attach must be true or false."),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({}, "Command can't be blank."),
+        ({"command": "true", "size": "enormous"}, "No such size as enormous."),
+        ({"command": "true", "env": {"NOT VALID": "x"}}, "Invalid env entry 'NOT VALID'"),
+        ({"command": "true", "env": {"N": 1}}, "Invalid env entry 'N'"),
+        ({"command": "true", "time_to_live": 0}, "time_to_live must be a whole number"),
+        ({"command": "true", "attach": "yes"}, "attach must be true or false."),
+    ],
+)
 def test_invalid_dyno_requests_are_refused(heroku_client, heroku_state, body, message):
     from dandiops.core.errors import UsageError
 
@@ -71,13 +74,28 @@ def test_settings_fail_like_the_real_ones_without_cloudamqp(cli, heroku_client):
 
 def test_the_settings_module_is_the_one_the_app_names(cli, heroku_client):
     assert heroku_client.config_vars(STAGING_APP)["DJANGO_SETTINGS_MODULE"] == "dandiapi.settings.heroku_production"
-    result = cli("run", "-e", "staging", "--", "python", "manage.py", "shell", "-v", "0", "-c",
-                 "from django.conf import settings as s; print(s.SETTINGS_MODULE, s.DATABASES['default']['ENGINE'], "
-                 "s.CACHES['default']['LOCATION'], s.ALLOWED_HOSTS, s.EMAIL_BACKEND)")
+    result = cli(
+        "run",
+        "-e",
+        "staging",
+        "--",
+        "python",
+        "manage.py",
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.conf import settings as s; print(s.SETTINGS_MODULE, s.DATABASES['default']['ENGINE'], "
+        "s.CACHES['default']['LOCATION'], s.ALLOWED_HOSTS, s.EMAIL_BACKEND)",
+    )
     assert result.exit_code == 0, result
-    assert result.stdout.split() == ["dandiapi.settings.heroku_production", "django.db.backends.sqlite3",
-                                     "dandi_cache_table", "['api.staging.dandi.test']",
-                                     "django.core.mail.backends.filebased.EmailBackend"]
+    assert result.stdout.split() == [
+        "dandiapi.settings.heroku_production",
+        "django.db.backends.sqlite3",
+        "dandi_cache_table",
+        "['api.staging.dandi.test']",
+        "django.core.mail.backends.filebased.EmailBackend",
+    ]
 
 
 def test_api_host_is_routed_to_the_web_process(sandbox, heroku_client, heroku_state):
@@ -101,8 +119,17 @@ def test_api_host_is_routed_to_the_web_process(sandbox, heroku_client, heroku_st
 
 def test_verify_login_reports_a_host_missing_from_allowed_hosts(cli, heroku_client):
     heroku_client.update_config_vars(STAGING_APP, {"DJANGO_ALLOWED_HOSTS": "elsewhere.example.org"})
-    result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin",
-                 "--verify-login", input="pw-1234")
+    result = cli(
+        "superuser",
+        "create",
+        "-e",
+        "staging",
+        "--email",
+        "admin@dandi.test",
+        "--password-stdin",
+        "--verify-login",
+        input="pw-1234",
+    )
     assert result.exit_code == 6, result
     assert "answered 400 Bad Request" in result.stderr and "DJANGO_ALLOWED_HOSTS" in result.stderr
 
@@ -124,7 +151,8 @@ def test_the_full_sandbox_carries_dynos_and_the_web_process(tmp_path, schema_val
         with HerokuClient(env["HEROKU_API_KEY"], base_url=env["DANDIOPS_HEROKU_API_URL"]) as client:
             out: list[str] = []
             result = OneOffDynos(client, "dandi-sandbox-api", ca_file=env["DANDIOPS_RENDEZVOUS_CA_FILE"]).run(
-                "echo $DYNO", output=out.append)
+                "echo $DYNO", output=out.append
+            )
         assert (result.exit_status, "".join(out)) == (0, "run.1\n")
     assert schema_problems(box.heroku.state, schema_validator) == []
 
@@ -147,7 +175,8 @@ def test_an_app_can_run_in_another_checkout(tmp_path, schema_validator):
         with HerokuClient(env["HEROKU_API_KEY"], base_url=env["DANDIOPS_HEROKU_API_URL"]) as client:
             out: list[str] = []
             result = OneOffDynos(client, STAGING_APP, ca_file=env["DANDIOPS_RENDEZVOUS_CA_FILE"]).run(
-                "pwd; python manage.py showmigrations api", output=out.append)
+                "pwd; python manage.py showmigrations api", output=out.append
+            )
         assert result.exit_status == 0
         lines = "".join(out).splitlines()
         assert lines[:3] == [str(checkout), "api", " [X] 0001_initial"]

@@ -12,15 +12,25 @@ PASSWORD = "correct horse battery staple"
 
 
 def _table_exists(staging) -> bool:
-    lines = staging.query("from django.db import connection; print('dandi_cache_table' in "
-                          "connection.introspection.table_names())")
+    lines = staging.query(
+        "from django.db import connection; print('dandi_cache_table' in connection.introspection.table_names())"
+    )
     return lines[-1] == "True"
 
 
 # --- superuser -------------------------------------------------------------------------------
 def test_superuser_is_created_with_the_password_only_in_the_dyno_env(cli, staging, heroku_state):
-    result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin", "--json",
-                 input=PASSWORD + "\n")
+    result = cli(
+        "superuser",
+        "create",
+        "-e",
+        "staging",
+        "--email",
+        "admin@dandi.test",
+        "--password-stdin",
+        "--json",
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result
     data = result.json()
     assert (data["created"], data["exists"], data["is_superuser"]) == (True, False, True)
@@ -36,8 +46,16 @@ def test_superuser_is_created_with_the_password_only_in_the_dyno_env(cli, stagin
 
 
 def test_a_short_password_leaves_the_email_that_contains_it_intact(cli, staging):
-    result = cli("superuser", "create", "-e", "staging", "--email", "short@dandi.test", "--json",
-                 env={"DJANGO_SUPERUSER_PASSWORD": "short"})
+    result = cli(
+        "superuser",
+        "create",
+        "-e",
+        "staging",
+        "--email",
+        "short@dandi.test",
+        "--json",
+        env={"DJANGO_SUPERUSER_PASSWORD": "short"},
+    )
     assert result.exit_code == 0, result
     assert result.json()["email"] == "short@dandi.test"
     assert "created superuser short@dandi.test on dandi-sandbox-api-staging" in result.stderr
@@ -46,11 +64,20 @@ def test_a_short_password_leaves_the_email_that_contains_it_intact(cli, staging)
 
 
 def test_existing_superuser_is_reported_and_left_alone(cli, staging):
-    first = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin",
-                input=PASSWORD)
+    first = cli(
+        "superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin", input=PASSWORD
+    )
     assert first.exit_code == 0, first
-    again = cli("superuser", "create", "-e", "staging", "--email", "admin@Dandi.Test", "--password-stdin",
-                input="another password")
+    again = cli(
+        "superuser",
+        "create",
+        "-e",
+        "staging",
+        "--email",
+        "admin@Dandi.Test",
+        "--password-stdin",
+        input="another password",
+    )
     assert again.exit_code == 0, again
     assert "superuser admin@dandi.test already exists" in again.stderr.lower()
     assert len(audit_lines()) == 1  # no second change recorded
@@ -59,8 +86,9 @@ def test_existing_superuser_is_reported_and_left_alone(cli, staging):
 
 def test_an_existing_ordinary_user_is_not_promoted(cli, staging):
     staging.seed([{"email": "someone@example.org", "status": "APPROVED"}])
-    result = cli("superuser", "create", "-e", "staging", "--email", "someone@example.org", "--password-stdin",
-                 input=PASSWORD)
+    result = cli(
+        "superuser", "create", "-e", "staging", "--email", "someone@example.org", "--password-stdin", input=PASSWORD
+    )
     assert result.exit_code == 0, result
     assert "exists on dandi-sandbox-api-staging but is not a superuser" in result.stderr
     assert staging.users()["someone@example.org"]["is_superuser"] is False
@@ -68,57 +96,103 @@ def test_an_existing_ordinary_user_is_not_promoted(cli, staging):
 
 
 def test_password_from_the_environment_and_login_verified(cli, staging, sandbox):
-    result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--verify-login", "--json",
-                 env={"DJANGO_SUPERUSER_PASSWORD": PASSWORD})
+    result = cli(
+        "superuser",
+        "create",
+        "-e",
+        "staging",
+        "--email",
+        "admin@dandi.test",
+        "--verify-login",
+        "--json",
+        env={"DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+    )
     assert result.exit_code == 0, result
     assert result.json()["login_verified"] is True
     assert "logged in to https://api.staging.dandi.test/admin/" in result.stderr
     web_log = "\n".join(sandbox.heroku.state.log_lines[STAGING_APP])
-    assert "POST /admin/login/?next=/admin/ HTTP/1.1\" 302" in web_log
+    assert 'POST /admin/login/?next=/admin/ HTTP/1.1" 302' in web_log
 
 
 def test_a_wrong_password_fails_the_login_check(cli, staging):
-    assert cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin",
-               input=PASSWORD).exit_code == 0
-    result = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin",
-                 "--verify-login", input="not the password")
+    assert (
+        cli(
+            "superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin", input=PASSWORD
+        ).exit_code
+        == 0
+    )
+    result = cli(
+        "superuser",
+        "create",
+        "-e",
+        "staging",
+        "--email",
+        "admin@dandi.test",
+        "--password-stdin",
+        "--verify-login",
+        input="not the password",
+    )
     assert result.exit_code == 4, result
     assert "logging in to https://api.staging.dandi.test/admin/" in result.stderr and "failed" in result.stderr
     assert "the email's case" in result.stderr and "lower-cased" in result.stderr
 
 
 def test_the_miniature_createsuperuser_stores_and_refuses_emails_as_the_archive_does(staging):
-    create = ("from django.core.management import call_command; from django.core.management.base import CommandError\n"
-              "try:\n"
-              "    call_command('createsuperuser', interactive=False, email={email!r}, verbosity=0)\n"
-              "except CommandError as exc:\n"
-              "    print('refused:', exc)\n")
+    create = (
+        "from django.core.management import call_command; from django.core.management.base import CommandError\n"
+        "try:\n"
+        "    call_command('createsuperuser', interactive=False, email={email!r}, verbosity=0)\n"
+        "except CommandError as exc:\n"
+        "    print('refused:', exc)\n"
+    )
     staging.query(create.format(email="Admin@EXAMPLE.Org"))
-    lines = staging.query("from django.contrib.auth.models import User; "
-                          "print([(u.username, u.email) for u in User.objects.all()])")
+    lines = staging.query(
+        "from django.contrib.auth.models import User; print([(u.username, u.email) for u in User.objects.all()])"
+    )
     assert lines[-1] == "[('Admin@example.org', 'Admin@example.org')]"
-    assert staging.query(create.format(email="Admin@example.ORG"))[-1] == \
-        "refused: Error: That email address is already taken."
+    assert (
+        staging.query(create.format(email="Admin@example.ORG"))[-1]
+        == "refused: Error: That email address is already taken."
+    )
 
 
 def test_an_upper_case_domain_is_created_and_found_as_the_archive_stores_it(cli, staging):
-    created = cli("superuser", "create", "-e", "staging", "--email", "admin@DANDI.Test", "--password-stdin", "--json",
-                  input=PASSWORD)
+    created = cli(
+        "superuser",
+        "create",
+        "-e",
+        "staging",
+        "--email",
+        "admin@DANDI.Test",
+        "--password-stdin",
+        "--json",
+        input=PASSWORD,
+    )
     assert created.exit_code == 0, created
     assert (created.json()["email"], created.json()["created"]) == ("admin@dandi.test", True)
     assert staging.users()["admin@dandi.test"]["is_superuser"] is True
     [line] = audit_lines()
     assert line["detail"]["email"] == "admin@dandi.test"
-    again = cli("superuser", "create", "-e", "staging", "--email", "admin@DANDI.TEST", "--password-stdin",
-                input=PASSWORD)
+    again = cli(
+        "superuser", "create", "-e", "staging", "--email", "admin@DANDI.TEST", "--password-stdin", input=PASSWORD
+    )
     assert again.exit_code == 0, again
     assert "superuser admin@dandi.test already exists" in again.stderr
 
 
 def test_capital_letters_before_the_at_are_refused_with_the_reason_before_any_request(cli, heroku_state):
     for extra in ((), ("--dry-run",)):
-        result = cli("superuser", "create", "-e", "staging", "--email", "Case.Admin@EXAMPLE.ORG", "--password-stdin",
-                     *extra, input=PASSWORD)
+        result = cli(
+            "superuser",
+            "create",
+            "-e",
+            "staging",
+            "--email",
+            "Case.Admin@EXAMPLE.ORG",
+            "--password-stdin",
+            *extra,
+            input=PASSWORD,
+        )
         assert result.exit_code == 2, result
         assert "--email Case.Admin@EXAMPLE.ORG: capital letters before @" in result.stderr
         assert "could never log in" in result.stderr and "use case.admin@example.org instead" in result.stderr
@@ -131,8 +205,10 @@ def test_a_superuser_stored_with_capitals_before_the_at_cannot_log_in(sandbox, s
 
     for key, value in sandbox.environment().items():
         monkeypatch.setenv(key, value)
-    staging.query("from dandiapi.api.models import EmailAsUsernameProxyUser as U; "
-                  f"U.objects.create_superuser(email='Case.Admin@example.org', password={PASSWORD!r})")
+    staging.query(
+        "from dandiapi.api.models import EmailAsUsernameProxyUser as U; "
+        f"U.objects.create_superuser(email='Case.Admin@example.org', password={PASSWORD!r})"
+    )
     for typed in ("Case.Admin@example.org", "case.admin@example.org"):
         with pytest.raises(AuthError) as failed:
             verify_admin_login("https://api.staging.dandi.test", typed, PASSWORD)
@@ -162,16 +238,18 @@ def test_empty_stdin_password_is_refused(cli, heroku_state):
 
 
 def test_bad_email_is_refused_before_any_request(cli, heroku_state):
-    result = cli("superuser", "create", "-e", "staging", "--email", "admin at dandi", "--password-stdin",
-                 input=PASSWORD)
+    result = cli(
+        "superuser", "create", "-e", "staging", "--email", "admin at dandi", "--password-stdin", input=PASSWORD
+    )
     assert result.exit_code == 2, result
     assert "invalid email address in --email: 'admin at dandi'" in result.stderr
     assert heroku_state.writes() == []
 
 
 def test_production_needs_confirmation(cli, heroku_state):
-    result = cli("superuser", "create", "-e", "production", "--email", "admin@dandi.test", "--password-stdin",
-                 input=PASSWORD)
+    result = cli(
+        "superuser", "create", "-e", "production", "--email", "admin@dandi.test", "--password-stdin", input=PASSWORD
+    )
     assert result.exit_code == 2, result
     assert "pass --yes" in result.stderr
     assert heroku_state.writes() == []
@@ -182,14 +260,29 @@ def test_superuser_dry_run_creates_nothing_and_has_the_fields_of_a_real_run(cli,
     assert result.exit_code == 0, result
     dry = result.json()
     assert {key: dry[key] for key in ("env", "app", "email", "dry_run", "exists", "created", "login_verified")} == {
-        "env": "staging", "app": STAGING_APP, "email": "admin@dandi.test", "dry_run": True, "exists": False,
-        "created": False, "login_verified": None}
+        "env": "staging",
+        "app": STAGING_APP,
+        "email": "admin@dandi.test",
+        "dry_run": True,
+        "exists": False,
+        "created": False,
+        "login_verified": None,
+    }
     assert "would create superuser admin@dandi.test" in result.stderr
     assert f"dry run of creating superuser admin@dandi.test: environment staging, app {STAGING_APP}" in result.stderr
     assert staging.users() == {}
     assert audit_lines() == []
-    real = cli("superuser", "create", "-e", "staging", "--email", "admin@dandi.test", "--password-stdin", "--json",
-               input=PASSWORD)
+    real = cli(
+        "superuser",
+        "create",
+        "-e",
+        "staging",
+        "--email",
+        "admin@dandi.test",
+        "--password-stdin",
+        "--json",
+        input=PASSWORD,
+    )
     assert real.exit_code == 0, real
     assert sorted(real.json()) == sorted(dry) and real.json()["dry_run"] is False
 

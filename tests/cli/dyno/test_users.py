@@ -42,8 +42,12 @@ def test_reject_sets_inactive_and_mails_the_reason(cli, staging):
     result = cli("users", "reject", "-e", "staging", "user0@example.org", "--reason", "Spam account")
     assert result.exit_code == 0, result
     users = staging.users()
-    assert users["user0@example.org"] == {"status": "REJECTED", "is_active": False, "is_superuser": False,
-                                          "rejection_reason": "Spam account"}
+    assert users["user0@example.org"] == {
+        "status": "REJECTED",
+        "is_active": False,
+        "is_superuser": False,
+        "rejection_reason": "Spam account",
+    }
     assert users["user1@example.org"]["status"] == "PENDING"
     [message] = staging.messages()
     assert "Spam account" in message.get_content()
@@ -65,11 +69,12 @@ def test_approving_an_approved_user_is_a_reported_no_op(cli, staging):
 
 def test_unknown_emails_change_nothing_and_are_listed(cli, staging):
     staging.seed_pending(2)
-    result = cli("users", "approve", "-e", "staging", "user0@example.org", "ghost@example.org",
-                 "nobody@example.org")
+    result = cli("users", "approve", "-e", "staging", "user0@example.org", "ghost@example.org", "nobody@example.org")
     assert result.exit_code == 5, result
-    assert "2 of the emails are not archive users: ghost@example.org, nobody@example.org; nothing was changed" \
+    assert (
+        "2 of the emails are not archive users: ghost@example.org, nobody@example.org; nothing was changed"
         in result.stderr
+    )
     assert "--skip-missing" in result.stderr
     assert staging.users()["user0@example.org"]["status"] == "PENDING"
     assert staging.messages() == []
@@ -78,8 +83,9 @@ def test_unknown_emails_change_nothing_and_are_listed(cli, staging):
 
 def test_skip_missing_applies_the_rest(cli, staging):
     staging.seed_pending(2)
-    result = cli("users", "approve", "-e", "staging", "user0@example.org", "ghost@example.org", "--skip-missing",
-                 "--json")
+    result = cli(
+        "users", "approve", "-e", "staging", "user0@example.org", "ghost@example.org", "--skip-missing", "--json"
+    )
     assert result.exit_code == 0, result
     assert result.json()["skipped"] == ["ghost@example.org"]
     assert staging.users()["user0@example.org"]["status"] == "APPROVED"
@@ -156,12 +162,20 @@ def test_production_needs_confirmation(cli, heroku_state):
 
 
 def test_list_and_filter_by_status(cli, staging):
-    staging.seed([{"email": "a@example.org", "status": "PENDING"}, {"email": "b@example.org", "status": "APPROVED"},
-                  {"email": "c@example.org", "status": "REJECTED", "is_active": False}])
+    staging.seed(
+        [
+            {"email": "a@example.org", "status": "PENDING"},
+            {"email": "b@example.org", "status": "APPROVED"},
+            {"email": "c@example.org", "status": "REJECTED", "is_active": False},
+        ]
+    )
     every = cli("users", "list", "-e", "staging", "--json")
     assert every.exit_code == 0, every
     assert [(u["email"], u["status"]) for u in every.json()["users"]] == [
-        ("a@example.org", "PENDING"), ("b@example.org", "APPROVED"), ("c@example.org", "REJECTED")]
+        ("a@example.org", "PENDING"),
+        ("b@example.org", "APPROVED"),
+        ("c@example.org", "REJECTED"),
+    ]
     pending = cli("users", "list", "-e", "staging", "--status", "PENDING")
     assert pending.exit_code == 0, pending
     assert "a@example.org" in pending.stdout and "b@example.org" not in pending.stdout
@@ -173,7 +187,11 @@ def test_show_one_user_and_an_unknown_one(cli, staging):
     assert shown.exit_code == 0, shown
     user = shown.json()["user"]
     assert (user["email"], user["status"], user["first_name"], user["rejection_reason"]) == (
-        "a@example.org", "PENDING", "Ada", "")
+        "a@example.org",
+        "PENDING",
+        "Ada",
+        "",
+    )
     missing = cli("users", "show", "-e", "staging", "ghost@example.org")
     assert missing.exit_code == 5, missing
     assert "no archive user ghost@example.org" in missing.stderr
@@ -226,9 +244,18 @@ ESCAPES = ("\x1b", "\x07", "\x9b", "\r")
 
 
 def test_show_prints_markup_and_escape_sequences_in_user_data_literally(cli, staging):
-    staging.seed([{"email": "mallory@example.org", "status": "REJECTED", "is_active": False,
-                   "first_name": "[/bold]Mallory", "last_name": "\x1b[31mRed\x1b]0;owned\x07",
-                   "rejection_reason": "[red]spam[/red]\x9b2J\rforged"}])
+    staging.seed(
+        [
+            {
+                "email": "mallory@example.org",
+                "status": "REJECTED",
+                "is_active": False,
+                "first_name": "[/bold]Mallory",
+                "last_name": "\x1b[31mRed\x1b]0;owned\x07",
+                "rejection_reason": "[red]spam[/red]\x9b2J\rforged",
+            }
+        ]
+    )
     result = cli("users", "show", "-e", "staging", "mallory@example.org")
     assert result.exit_code == 0, result
     assert "[/bold]Mallory \\x1b[31mRed\\x1b]0;owned\\x07" in result.stdout
@@ -249,44 +276,68 @@ def test_list_and_change_messages_show_escape_sequences_in_emails_as_visible_esc
 
 # --- rejecting again, approving after a rejection ----------------------------------------------
 def test_rejecting_a_rejected_user_with_a_new_reason_updates_it_and_mails_it(cli, staging):
-    staging.seed([{"email": "spam@example.org", "status": "REJECTED", "is_active": False,
-                   "rejection_reason": "Spam account"}])
-    result = cli("users", "reject", "-e", "staging", "spam@example.org", "--reason", "No research use described",
-                 "--json")
+    staging.seed(
+        [{"email": "spam@example.org", "status": "REJECTED", "is_active": False, "rejection_reason": "Spam account"}]
+    )
+    result = cli(
+        "users", "reject", "-e", "staging", "spam@example.org", "--reason", "No research use described", "--json"
+    )
     assert result.exit_code == 0, result
     data = result.json()
     assert data["changed"] == [{"email": "spam@example.org", "from": "REJECTED", "to": "REJECTED"}]
     assert data["emails_sent"] == 1
     assert "replaced the reason of 1 user(s) rejected before: spam@example.org" in result.stderr
-    assert staging.users()["spam@example.org"] == {"status": "REJECTED", "is_active": False, "is_superuser": False,
-                                                   "rejection_reason": "No research use described"}
+    assert staging.users()["spam@example.org"] == {
+        "status": "REJECTED",
+        "is_active": False,
+        "is_superuser": False,
+        "rejection_reason": "No research use described",
+    }
     [message] = staging.messages()
     assert "No research use described" in message.get_content()
     [line] = audit_lines()
     assert (line["action"], line["detail"]["previous_status"], line["detail"]["reason"]) == (
-        "user.reject", "REJECTED", "No research use described")
+        "user.reject",
+        "REJECTED",
+        "No research use described",
+    )
 
 
 def test_rejecting_again_with_the_same_reason_writes_and_mails_nothing(cli, staging):
-    staging.seed([{"email": "spam@example.org", "status": "REJECTED", "is_active": False,
-                   "rejection_reason": "Spam account"}])
-    before = staging.query("from dandiapi.api.models import UserMetadata; "
-                           "print(UserMetadata.objects.get().modified.isoformat())")[-1]
+    staging.seed(
+        [{"email": "spam@example.org", "status": "REJECTED", "is_active": False, "rejection_reason": "Spam account"}]
+    )
+    before = staging.query(
+        "from dandiapi.api.models import UserMetadata; print(UserMetadata.objects.get().modified.isoformat())"
+    )[-1]
     result = cli("users", "reject", "-e", "staging", "spam@example.org", "--reason", "Spam account", "--json")
     assert result.exit_code == 0, result
     data = result.json()
     assert (data["changed"], data["unchanged"]) == ([], [{"email": "spam@example.org", "status": "REJECTED"}])
     assert "already rejected (no change): spam@example.org" in result.stderr
-    after = staging.query("from dandiapi.api.models import UserMetadata; "
-                          "print(UserMetadata.objects.get().modified.isoformat())")[-1]
+    after = staging.query(
+        "from dandiapi.api.models import UserMetadata; print(UserMetadata.objects.get().modified.isoformat())"
+    )[-1]
     assert after == before
     assert staging.messages() == [] and audit_lines() == []
 
 
 def test_approving_a_rejected_user_keeps_the_rejection_reason(cli, staging):
-    staging.seed([{"email": "appeal@example.org", "status": "REJECTED", "is_active": False,
-                   "rejection_reason": "No research use described"}])
+    staging.seed(
+        [
+            {
+                "email": "appeal@example.org",
+                "status": "REJECTED",
+                "is_active": False,
+                "rejection_reason": "No research use described",
+            }
+        ]
+    )
     result = cli("users", "approve", "-e", "staging", "appeal@example.org")
     assert result.exit_code == 0, result
-    assert staging.users()["appeal@example.org"] == {"status": "APPROVED", "is_active": True, "is_superuser": False,
-                                                     "rejection_reason": "No research use described"}
+    assert staging.users()["appeal@example.org"] == {
+        "status": "APPROVED",
+        "is_active": True,
+        "is_superuser": False,
+        "rejection_reason": "No research use described",
+    }

@@ -18,8 +18,13 @@ from github_openapi import MISSING_REASON, check_records, load_checker
 def client(github):
     import github as pygithub
 
-    gh = pygithub.Github(base_url=github.url, auth=pygithub.Auth.Token(github.token), retry=None,
-                         seconds_between_requests=None, seconds_between_writes=None)
+    gh = pygithub.Github(
+        base_url=github.url,
+        auth=pygithub.Auth.Token(github.token),
+        retry=None,
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
     yield gh
     gh.close()
 
@@ -155,8 +160,13 @@ def test_run_pages_carry_link_headers(github, client):
     assert len(runs) == 5
     import github as pygithub
 
-    small_pages = pygithub.Github(base_url=github.url, auth=pygithub.Auth.Token(github.token), per_page=2,
-                                  retry=None, seconds_between_requests=None)
+    small_pages = pygithub.Github(
+        base_url=github.url,
+        auth=pygithub.Auth.Token(github.token),
+        per_page=2,
+        retry=None,
+        seconds_between_requests=None,
+    )
     paged = list(small_pages.get_repo(FULL_NAME).get_workflow(workflow.id).get_runs())
     assert [r.id for r in paged] == [r.id for r in runs]
     pages = [r for r in state.requests if r.path.endswith(f"/workflows/{workflow.id}/runs") and "per_page=2" in r.query]
@@ -203,8 +213,10 @@ def test_control_routes_for_sandbox_serve(github):
     import httpx
 
     base = github.url
-    pushed = httpx.post(f"{base}/_sandbox/repos/{FULL_NAME}/push", json={"files": {"dandiapi/z.py": "z"},
-                                                                        "message": "From the control route"})
+    pushed = httpx.post(
+        f"{base}/_sandbox/repos/{FULL_NAME}/push",
+        json={"files": {"dandiapi/z.py": "z"}, "message": "From the control route"},
+    )
     assert pushed.status_code == 200
     sha = pushed.json()["sha"]
     assert github.repo.branch_sha("master") == sha

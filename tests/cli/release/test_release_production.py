@@ -33,12 +33,15 @@ def test_existing_tag_is_a_conflict_and_changes_nothing(cli, gh_state, productio
     assert gh_state.writes() == []
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--tag", "0.2"], "is not a version tag like v1.2.3"),
-    (["--tag", "v0.2.0", "--pr", "1"], "--tag and --pr are two ways to release"),
-    (["--wait"], "--wait applies to --pr only"),
-    ([], "deploys production when a GitHub release is published"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--tag", "0.2"], "is not a version tag like v1.2.3"),
+        (["--tag", "v0.2.0", "--pr", "1"], "--tag and --pr are two ways to release"),
+        (["--wait"], "--wait applies to --pr only"),
+        ([], "deploys production when a GitHub release is published"),
+    ],
+)
 def test_bad_production_arguments_are_usage_errors(cli, gh_state, args, message):
     result = cli("release", "production", *args, "--yes")
     assert result.exit_code == ExitCode.USAGE, result
@@ -48,10 +51,11 @@ def test_bad_production_arguments_are_usage_errors(cli, gh_state, args, message)
 
 def _add_environment(sandbox, name: str, like: str = "staging") -> None:
     config = sandbox.config_path.read_text()
-    table = config[config.index(f"[environments.{like}]"):]
-    table = table[:table.index("\n\n")] if "\n\n" in table else table
-    sandbox.config_path.write_text(config + "\n" + table.replace(f"[environments.{like}]",
-                                                                  f"[environments.{name}]") + "\n")
+    table = config[config.index(f"[environments.{like}]") :]
+    table = table[: table.index("\n\n")] if "\n\n" in table else table
+    sandbox.config_path.write_text(
+        config + "\n" + table.replace(f"[environments.{like}]", f"[environments.{name}]") + "\n"
+    )
 
 
 def test_tag_on_a_push_workflow_is_a_usage_error(cli, sandbox, gh_state):
@@ -239,7 +243,7 @@ def _add_production_environment(sandbox, name: str, like: str = "staging") -> No
     --enable-dispatch apply)."""
     config = sandbox.config_path.read_text()
     _add_environment(sandbox, name, like)
-    added = sandbox.config_path.read_text()[len(config):]
+    added = sandbox.config_path.read_text()[len(config) :]
     sandbox.config_path.write_text(config + added.replace("production = false", "production = true"))
 
 
@@ -250,8 +254,9 @@ def _live_push_run(gh_state, repo):
 
 
 @pytest.mark.parametrize("way", ["dispatch", "rerun", "rerun-while-live", "enable-dispatch", "tag", "pr"])
-def test_production_dry_run_of_every_trigger_asks_nothing_and_writes_nothing(cli, sandbox, gh_state, repo,
-                                                                             production_app, way):
+def test_production_dry_run_of_every_trigger_asks_nothing_and_writes_nothing(
+    cli, sandbox, gh_state, repo, production_app, way
+):
     from dandiops.sandbox.github.seed import set_staging_dispatch
 
     _add_production_environment(sandbox, "mirror")

@@ -64,8 +64,9 @@ def test_newer_push_cancels_the_watched_run(cli, gh_state, repo, dispatchable, s
     seen = {}
 
     def push_when_running():  # records what it saw; the test thread asserts it
-        seen["running"] = gh_state.wait_for(lambda: any(r.event == "workflow_dispatch" and r.status == "in_progress"
-                                                        for r in repo.runs.values()))
+        seen["running"] = gh_state.wait_for(
+            lambda: any(r.event == "workflow_dispatch" and r.status == "in_progress" for r in repo.runs.values())
+        )
         if seen["running"]:
             gh_state.commit_files(repo, "master", {"dandiapi/views.py": b"# newer\n"}, "Newer change")
 
@@ -87,8 +88,7 @@ def test_timeout_exits_timeout_and_run_goes_on(cli, gh_state, dispatchable, stag
     assert "timed out after 0.3 s" in result.stderr and "dandiops release status" in result.stderr
 
 
-def test_server_without_run_details_correlates_by_created_time(cli, github, gh_state, repo, dispatchable,
-                                                              staging_app):
+def test_server_without_run_details_correlates_by_created_time(cli, github, gh_state, repo, dispatchable, staging_app):
     gh_state.dispatch_returns_run_details = False
     # a dispatch someone made earlier must not be taken for ours
     earlier = gh_state.dispatch(repo, gh_state.find_workflow(repo, "backend-staging-deploy.yml"), "master")
@@ -204,8 +204,9 @@ def test_gh_token_is_used_when_github_token_is_absent(cli, github, dispatchable,
 
 
 def test_unknown_workflow_is_not_found(cli, sandbox, gh_state):
-    config = sandbox.config_path.read_text().replace('workflow = "backend-staging-deploy.yml"',
-                                                     'workflow = "deploy-staging.yml"')
+    config = sandbox.config_path.read_text().replace(
+        'workflow = "backend-staging-deploy.yml"', 'workflow = "deploy-staging.yml"'
+    )
     sandbox.config_path.write_text(config)
     result = cli("release", "staging")
     assert result.exit_code == ExitCode.NOT_FOUND, result
@@ -255,7 +256,7 @@ def test_dry_run_writes_nothing(cli, gh_state, dispatchable):
     assert gh_state.writes() == []
 
 
-BROKEN_MIGRATION = '''\
+BROKEN_MIGRATION = """\
 from django.db import migrations
 
 
@@ -266,7 +267,7 @@ def fail(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("api", "{latest}")]
     operations = [migrations.RunPython(fail, migrations.RunPython.noop)]
-'''
+"""
 
 
 def test_broken_migration_fails_the_release_phase(cli, github, dispatchable, staging_app, archive_copy):
@@ -316,8 +317,9 @@ def test_rerun_detach_text_names_the_new_attempt_and_its_state(cli, github, gh_s
     gh_state.cancel(latest)
 
 
-def test_dispatch_whose_answer_is_lost_follows_the_run_it_started(cli, sandbox, gh_state, repo, dispatchable,
-                                                                  staging_app):
+def test_dispatch_whose_answer_is_lost_follows_the_run_it_started(
+    cli, sandbox, gh_state, repo, dispatchable, staging_app
+):
     gh_state.inject_fault(0, kind="drop", methods={"POST"}, path_prefix="/repos/")
     before = {run.id for run in gh_state.runs_of(repo, "backend-staging-deploy.yml")}
     result = cli("release", "staging", "--json")
@@ -345,7 +347,8 @@ def test_rerun_whose_answer_is_lost_reports_the_new_attempt(cli, sandbox, gh_sta
 
 
 def test_dispatch_whose_answer_is_lost_and_that_started_nothing_is_exit_9_and_audited_unknown(
-        cli, sandbox, gh_state, repo, dispatchable):
+    cli, sandbox, gh_state, repo, dispatchable
+):
     """GitHub refuses the dispatch (the branch's workflow has no workflow_dispatch), and the answer is lost."""
     gh_state.create_ref(repo, "refs/heads/old-layout", repo.commits[repo.branch_sha("master")].parents[0])
     before = len(gh_state.runs_of(repo, "backend-staging-deploy.yml"))

@@ -49,16 +49,20 @@ def dispatch(repo: Repo, ident: str) -> Response:
     body = json_body()
     ref = body.get("ref")
     if not isinstance(ref, str) or not ref:
-        raise ApiError(422, "Invalid request.\n\n\"ref\" wasn't supplied.")
+        raise ApiError(422, 'Invalid request.\n\n"ref" wasn\'t supplied.')
     inputs = body.get("inputs") or {}
     if not isinstance(inputs, dict) or len(inputs) > MAX_INPUTS:
-        raise ApiError(422, f"Invalid request.\n\nFor 'properties/inputs', at most {MAX_INPUTS} inputs "
-                       "are allowed.")
+        raise ApiError(422, f"Invalid request.\n\nFor 'properties/inputs', at most {MAX_INPUTS} inputs are allowed.")
     run = current_state.dispatch(repo, workflow, ref, inputs)
     if body.get("return_run_details") and current_state.dispatch_returns_run_details:
-        return json_response({"workflow_run_id": run.id,
-                              "run_url": f"{base_url()}/repos/{repo.full_name}/actions/runs/{run.id}",
-                              "html_url": f"{base_url()}/{repo.full_name}/actions/runs/{run.id}"}, 200)
+        return json_response(
+            {
+                "workflow_run_id": run.id,
+                "run_url": f"{base_url()}/repos/{repo.full_name}/actions/runs/{run.id}",
+                "html_url": f"{base_url()}/{repo.full_name}/actions/runs/{run.id}",
+            },
+            200,
+        )
     return Response(status=204)
 
 

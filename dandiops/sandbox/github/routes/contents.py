@@ -32,7 +32,7 @@ def get_contents(repo: Repo, path: str) -> Response:
         children: dict[str, str] = {}
         for file_path in tree:
             if file_path.startswith(prefix):
-                rest = file_path[len(prefix):]
+                rest = file_path[len(prefix) :]
                 children[prefix + rest.split("/", 1)[0]] = "dir" if "/" in rest else "file"
         if not children:
             raise ApiError(404, "Not Found")
@@ -40,8 +40,9 @@ def get_contents(repo: Repo, path: str) -> Response:
         for child, kind in sorted(children.items()):
             content = tree.get(child, b"")
             digest = blob_sha(content) if kind == "file" else hashlib.sha1(child.encode()).hexdigest()
-            entries.append(render.content_entry(base_url(), repo, child, kind, digest,
-                                                len(content) if kind == "file" else 0, ref))
+            entries.append(
+                render.content_entry(base_url(), repo, child, kind, digest, len(content) if kind == "file" else 0, ref)
+            )
         return json_response(entries)
 
 
@@ -49,11 +50,14 @@ def get_contents(repo: Repo, path: str) -> Response:
 def put_contents(repo: Repo, path: str) -> Response:
     path = unquote(path).strip("/")
     if path.startswith(".github/workflows/") and "workflow" not in g.scopes:
-        return error(403, f"refusing to allow a Personal Access Token to create or update workflow "
-                     f"`{path}` without `workflow` scope", headers={"X-Accepted-OAuth-Scopes": "workflow"})
+        return error(
+            403,
+            f"refusing to allow a Personal Access Token to create or update workflow `{path}` without `workflow` scope",
+            headers={"X-Accepted-OAuth-Scopes": "workflow"},
+        )
     body = json_body()
     if not isinstance(body.get("message"), str) or not isinstance(body.get("content"), str):
-        raise ApiError(422, "Invalid request.\n\n\"message\" and \"content\" are required.")
+        raise ApiError(422, 'Invalid request.\n\n"message" and "content" are required.')
     try:
         content = base64.b64decode(body["content"], validate=False)
     except Exception:
@@ -66,15 +70,19 @@ def put_contents(repo: Repo, path: str) -> Response:
         existing = repo.file(head, path)
         if existing is not None:
             if not body.get("sha"):
-                raise ApiError(422, "Invalid request.\n\n\"sha\" wasn't supplied.")
+                raise ApiError(422, 'Invalid request.\n\n"sha" wasn\'t supplied.')
             if body["sha"] != blob_sha(existing):
                 raise ApiError(409, f"{path} does not match {body['sha']}")
         committer = body.get("committer") or body.get("author")
-        author = (committer["name"], committer["email"]) if isinstance(committer, dict) \
-            and committer.get("name") and committer.get("email") else None
+        author = (
+            (committer["name"], committer["email"])
+            if isinstance(committer, dict) and committer.get("name") and committer.get("email")
+            else None
+        )
         commit = current_state.commit_files(repo, branch, {path: content}, body["message"], author=author)
-        return json_response(render.file_commit(base_url(), repo, path, content, commit, branch),
-                             201 if existing is None else 200)
+        return json_response(
+            render.file_commit(base_url(), repo, path, content, commit, branch), 201 if existing is None else 200
+        )
 
 
 @blueprint.get("/git/ref/<path:ref>")
@@ -90,8 +98,9 @@ def get_ref(repo: Repo, ref: str) -> Response:
 def matching_refs(repo: Repo, ref: str) -> Response:
     prefix = "refs/" + unquote(ref)
     with current_state.lock:
-        return json_response([render.git_ref(base_url(), repo, r, sha) for r, sha in sorted(repo.refs.items())
-                              if r.startswith(prefix)])
+        return json_response(
+            [render.git_ref(base_url(), repo, r, sha) for r, sha in sorted(repo.refs.items()) if r.startswith(prefix)]
+        )
 
 
 @blueprint.post("/git/refs")
@@ -99,7 +108,7 @@ def create_ref(repo: Repo) -> Response:
     body = json_body()
     ref, sha = body.get("ref"), body.get("sha")
     if not isinstance(ref, str) or not isinstance(sha, str):
-        raise ApiError(422, "Invalid request.\n\n\"ref\" and \"sha\" are required.")
+        raise ApiError(422, 'Invalid request.\n\n"ref" and "sha" are required.')
     current_state.create_ref(repo, ref, sha)
     return json_response(render.git_ref(base_url(), repo, ref, sha), 201)
 

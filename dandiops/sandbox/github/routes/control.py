@@ -23,10 +23,13 @@ def push(owner: str, name: str) -> Response:
     """Commit files to a branch as a developer's `git push` would; push workflows run."""
     repo = repo_or_404(owner, name)
     body = json_body()
-    files = {path: (None if text is None else str(text).encode()) for path, text in
-             (body.get("files") or {"CHANGES.txt": f"change at {time.time()}\n"}).items()}
-    commit = current_state.commit_files(repo, body.get("branch") or repo.default_branch, files,
-                                        body.get("message") or "Update from the sandbox")
+    files = {
+        path: (None if text is None else str(text).encode())
+        for path, text in (body.get("files") or {"CHANGES.txt": f"change at {time.time()}\n"}).items()
+    }
+    commit = current_state.commit_files(
+        repo, body.get("branch") or repo.default_branch, files, body.get("message") or "Update from the sandbox"
+    )
     return json_response({"sha": commit.sha})
 
 
@@ -39,6 +42,10 @@ def merge(owner: str, name: str, number: int) -> Response:
 @blueprint.post("/runs/next")
 def script_next_run() -> Response:
     body = json_body()
-    current_state.script_next_run(body.get("conclusion", "success"), at_step=body.get("at_step"),
-                                  hold=bool(body.get("hold")), workflow=body.get("workflow"))
+    current_state.script_next_run(
+        body.get("conclusion", "success"),
+        at_step=body.get("at_step"),
+        hold=bool(body.get("hold")),
+        workflow=body.get("workflow"),
+    )
     return json_response({"ok": True})

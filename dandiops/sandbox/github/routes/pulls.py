@@ -20,8 +20,11 @@ def pull_or_404(repo: Repo, number: int) -> Pull:
 def list_pulls(repo: Repo) -> Response:
     wanted = request.args.get("state", "open")
     with current_state.lock:
-        items = [p for p in sorted(repo.pulls.values(), key=lambda p: p.number, reverse=True)
-                 if wanted == "all" or p.state == wanted]
+        items = [
+            p
+            for p in sorted(repo.pulls.values(), key=lambda p: p.number, reverse=True)
+            if wanted == "all" or p.state == wanted
+        ]
         if request.args.get("head"):
             items = [p for p in items if f"{repo.owner}:{p.head_ref}" == request.args["head"]]
         if request.args.get("base"):
@@ -34,10 +37,12 @@ def create_pull(repo: Repo) -> Response:
     body = json_body()
     for key in ("title", "head", "base"):
         if not isinstance(body.get(key), str) or not body[key]:
-            raise ApiError(422, "Validation Failed", [{"resource": "PullRequest", "code": "missing_field",
-                                                       "field": key}])
-    pull = current_state.create_pull(repo, title=body["title"], head=body["head"], base=body["base"],
-                                     body=body.get("body"))
+            raise ApiError(
+                422, "Validation Failed", [{"resource": "PullRequest", "code": "missing_field", "field": key}]
+            )
+    pull = current_state.create_pull(
+        repo, title=body["title"], head=body["head"], base=body["base"], body=body.get("body")
+    )
     with current_state.lock:
         return json_response(render.pull(base_url(), current_state, repo, pull), 201)
 
@@ -51,8 +56,7 @@ def get_pull(repo: Repo, number: int) -> Response:
 @blueprint.put("/pulls/<int:number>/merge")
 def merge_pull(repo: Repo, number: int) -> Response:
     pull = current_state.merge_pull(repo, number, message=json_body().get("commit_title"))
-    return json_response({"sha": pull.merge_commit_sha, "merged": True,
-                          "message": "Pull Request successfully merged"})
+    return json_response({"sha": pull.merge_commit_sha, "merged": True, "message": "Pull Request successfully merged"})
 
 
 @blueprint.get("/labels")

@@ -23,8 +23,10 @@ def get_repo(repo: Repo) -> Response:
 @blueprint.get("/tags")
 def list_tags(repo: Repo) -> Response:
     with current_state.lock:
-        tags = sorted(((r.removeprefix("refs/tags/"), sha) for r, sha in repo.refs.items()
-                       if r.startswith("refs/tags/")), reverse=True)
+        tags = sorted(
+            ((r.removeprefix("refs/tags/"), sha) for r, sha in repo.refs.items() if r.startswith("refs/tags/")),
+            reverse=True,
+        )
         return paginated(tags, lambda item: render.tag(base_url(), repo, *item))
 
 
@@ -40,11 +42,18 @@ def create_release(repo: Repo) -> Response:
     body = json_body()
     tag_name = body.get("tag_name")
     if not isinstance(tag_name, str) or not tag_name:
-        raise ApiError(422, "Validation Failed", [{"resource": "Release", "code": "missing_field",
-                                                   "field": "tag_name"}])
-    release = current_state.create_release(repo, tag_name, target=body.get("target_commitish"),
-                                           name=body.get("name"), body=body.get("body"),
-                                           draft=bool(body.get("draft")), prerelease=bool(body.get("prerelease")))
+        raise ApiError(
+            422, "Validation Failed", [{"resource": "Release", "code": "missing_field", "field": "tag_name"}]
+        )
+    release = current_state.create_release(
+        repo,
+        tag_name,
+        target=body.get("target_commitish"),
+        name=body.get("name"),
+        body=body.get("body"),
+        draft=bool(body.get("draft")),
+        prerelease=bool(body.get("prerelease")),
+    )
     with current_state.lock:
         return json_response(render.release(base_url(), current_state, repo, release), 201)
 

@@ -36,11 +36,14 @@ def get_secret(repo: Repo, secret_name: str) -> Response:
 @blueprint.put("/actions/secrets/<secret_name>")
 def put_secret(repo: Repo, secret_name: str) -> Response:
     if not SECRET_NAME.fullmatch(secret_name) or secret_name.upper().startswith("GITHUB_"):
-        raise ApiError(422, "Secret names can only contain alphanumeric characters ([a-z], [A-Z], [0-9]) "
-                       "or underscores (_), and must not start with GITHUB_.")
+        raise ApiError(
+            422,
+            "Secret names can only contain alphanumeric characters ([a-z], [A-Z], [0-9]) "
+            "or underscores (_), and must not start with GITHUB_.",
+        )
     body = json_body()
     if not isinstance(body.get("encrypted_value"), str) or not isinstance(body.get("key_id"), str):
-        raise ApiError(422, "Invalid request.\n\n\"encrypted_value\" and \"key_id\" are required.")
+        raise ApiError(422, 'Invalid request.\n\n"encrypted_value" and "key_id" are required.')
     created = current_state.put_secret(repo, secret_name, body["encrypted_value"], body["key_id"])
     return json_response({}, 201) if created else Response(status=204)
 

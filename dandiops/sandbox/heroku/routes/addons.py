@@ -37,10 +37,17 @@ def resolve_attachment() -> Response:
     name = str(body.get("addon_attachment", ""))
     service = body.get("addon_service")
     with current_state.lock:
-        matches = [a for a in app.addons
-                   if (a.attachment_name == name or f"{a.attachment_name}_URL" == name or a.name == name
-                       or name in a.config_vars)
-                   and (service is None or a.service == service)]
+        matches = [
+            a
+            for a in app.addons
+            if (
+                a.attachment_name == name
+                or f"{a.attachment_name}_URL" == name
+                or a.name == name
+                or name in a.config_vars
+            )
+            and (service is None or a.service == service)
+        ]
         if not matches:
             return not_found("add_on attachment", f"Couldn't find that add on attachment ({name}).")
         return json_response([render.addon_attachment(app, a) for a in matches])

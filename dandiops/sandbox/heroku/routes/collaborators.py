@@ -45,8 +45,9 @@ def collaborator_blueprint(team: bool) -> Blueprint:
     def list_collaborators(app: App) -> Response:
         with current_state.lock:
             items = [render.collaborator(app, c, team=team) for c in app.collaborators]
-        return listed(items, ["email", "id"], "email", lambda obj, field: obj["user"]["email"]
-                      if field == "email" else obj["id"])
+        return listed(
+            items, ["email", "id"], "email", lambda obj, field: obj["user"]["email"] if field == "email" else obj["id"]
+        )
 
     @blueprint.post("/collaborators")
     def add_collaborator(app: App) -> Response:

@@ -104,8 +104,9 @@ def send_rejected_user_message(user, socialaccount=None):
 def pending_users_message(users):
     return build_message(
         subject=f"{ADMIN_EMAIL_SUBJECT_PREFIX}new user registrations to review",
-        message=render_to_string("api/mail/pending_users_message.txt",
-                                 {"users": users, "dandi_api_url": settings.DANDI_API_URL}),
+        message=render_to_string(
+            "api/mail/pending_users_message.txt", {"users": users, "dandi_api_url": settings.DANDI_API_URL}
+        ),
         to=[settings.DANDI_ADMIN_EMAIL],
     )
 

@@ -8,43 +8,56 @@ import dandiapi.api.models.user
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EmailAsUsernameProxyUser',
-            fields=[
-            ],
+            name="EmailAsUsernameProxyUser",
+            fields=[],
             options={
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('auth.user',),
+            bases=("auth.user",),
             managers=[
-                ('objects', dandiapi.api.models.user.EmailAsUsernameProxyUserManager()),
+                ("objects", dandiapi.api.models.user.EmailAsUsernameProxyUserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='UserMetadata',
+            name="UserMetadata",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('modified', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(
-                    choices=[('INCOMPLETE', 'Incomplete'), ('PENDING', 'Pending'), ('APPROVED', 'Approved'),
-                             ('REJECTED', 'Rejected')],
-                    default='INCOMPLETE', max_length=10)),
-                ('questionnaire_form', models.JSONField(blank=True, null=True)),
-                ('rejection_reason', models.TextField(blank=True, default='', max_length=1000)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='metadata',
-                                              to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("modified", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("INCOMPLETE", "Incomplete"),
+                            ("PENDING", "Pending"),
+                            ("APPROVED", "Approved"),
+                            ("REJECTED", "Rejected"),
+                        ],
+                        default="INCOMPLETE",
+                        max_length=10,
+                    ),
+                ),
+                ("questionnaire_form", models.JSONField(blank=True, null=True)),
+                ("rejection_reason", models.TextField(blank=True, default="", max_length=1000)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="metadata",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]

@@ -13,8 +13,9 @@ ARCHIVE_SITE_NAME = "DANDI Archive"
 
 def point_site_at_the_archive(apps, schema_editor):
     Site = apps.get_model("sites", "Site")
-    Site.objects.update_or_create(pk=settings.SITE_ID,
-                                  defaults={"domain": ARCHIVE_API_DOMAIN, "name": ARCHIVE_SITE_NAME})
+    Site.objects.update_or_create(
+        pk=settings.SITE_ID, defaults={"domain": ARCHIVE_API_DOMAIN, "name": ARCHIVE_SITE_NAME}
+    )
 
 
 def restore_example_site(apps, schema_editor):

@@ -40,8 +40,7 @@ class Command(createsuperuser.Command):
         was_unique = field._unique
         field._unique = True
         try:
-            return super()._validate_username(self.UserModel.normalize_username(username), verbose_field_name,
-                                              database)
+            return super()._validate_username(self.UserModel.normalize_username(username), verbose_field_name, database)
         finally:
             field._unique = was_unique
 
