@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import IO, TYPE_CHECKING, Any, Mapping
+from typing import IO, TYPE_CHECKING, Any, Mapping, TypeVar
 
 from dandiops.core.audit import AuditLog, default_audit_path, operator_name
 from dandiops.core.errors import Aborted, ConfigError, UsageError
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from dandiops.providers.github import GitHubClient
     from dandiops.providers.heroku import HerokuClient
     from dandiops.providers.heroku_data import HerokuDataClient
+
+
+_HerokuClientT = TypeVar("_HerokuClientT", bound="HerokuClient")
 
 
 class Application:
@@ -237,31 +240,28 @@ class Context:
 
     # --- clients -------------------------------------------------------------------------
     def heroku(self) -> "HerokuClient":
-        if "heroku" not in self._clients:
-            from dandiops.providers.heroku import HerokuClient
+        from dandiops.providers.heroku import DEFAULT_API_URL, HerokuClient
 
-            env_name = self.env.name  # an unknown or missing environment is the first thing to report
-            self._clients["heroku"] = HerokuClient(
-                self.credential("HEROKU_API_KEY"),
-                base_url=self.endpoint("DANDIOPS_HEROKU_API_URL", "https://api.heroku.com"),
-                env_name=env_name,
-                retry=self.retry_policy(),
-            )
-        return self._clients["heroku"]
+        return self._heroku_client("heroku", HerokuClient, DEFAULT_API_URL)
 
     def heroku_data(self) -> "HerokuDataClient":
         """The Heroku Data API (Postgres backups): same key, its own host (DANDIOPS_HEROKU_DATA_API_URL)."""
-        if "heroku_data" not in self._clients:
-            from dandiops.providers.heroku_data import DEFAULT_DATA_API_URL, HerokuDataClient
+        from dandiops.providers.heroku_data import DEFAULT_DATA_API_URL, HerokuDataClient
 
+        return self._heroku_client("heroku_data", HerokuDataClient, DEFAULT_DATA_API_URL)
+
+    def _heroku_client(self, key: str, client_class: "type[_HerokuClientT]", default_url: str) -> "_HerokuClientT":
+        """One client per run for each Heroku API: the same key, each its own overridable host."""
+        if key not in self._clients:
             env_name = self.env.name  # an unknown or missing environment is the first thing to report
-            self._clients["heroku_data"] = HerokuDataClient(
+            self._clients[key] = client_class(
                 self.credential("HEROKU_API_KEY"),
-                base_url=self.endpoint("DANDIOPS_HEROKU_DATA_API_URL", DEFAULT_DATA_API_URL),
+                base_url=self.endpoint(client_class.url_setting, default_url),
                 env_name=env_name,
                 retry=self.retry_policy(),
             )
-        return self._clients["heroku_data"]
+        client: _HerokuClientT = self._clients[key]
+        return client
 
     def github(self) -> "GitHubClient":
         """PyGithub behind GitHubClient; token GITHUB_TOKEN or GH_TOKEN, DANDIOPS_GITHUB_API_URL for a stand-in."""
