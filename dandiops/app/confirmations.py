@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dandiops.core.errors import ConfigError
-from dandiops.core.files import aside_command, atomic_write_text, file_lock
+from dandiops.core.files import aside_command, atomic_write_text, file_lock, read_state_text
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -33,17 +33,13 @@ class Confirmations:
 
     def _load(self) -> dict[str, Any]:
         path = self.path
-        if path.is_dir():
-            raise ConfigError(
-                f"{path} is a folder, not the confirmations file",
-                hint="move that folder away; dandiops keeps confirmed manual checks in that file",
-            )
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        text = read_state_text(
+            path,
+            what="the confirmations file",
+            folder_hint="move that folder away; dandiops keeps confirmed manual checks in that file",
+        )
+        if text is None:
             return {"version": VERSION, "apps": {}}
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path} cannot be read ({exc})", hint="check its permissions") from None
         try:
             data = json.loads(text)
         except ValueError as exc:

@@ -44,6 +44,23 @@ def aside_command(path: Path) -> str:
     return f"mv {shlex.quote(str(path))} {shlex.quote(f'{path}.corrupt-{stamp}')}"
 
 
+def read_state_text(path: Path, *, what: str, folder_hint: str) -> str | None:
+    """The text of a file dandiops keeps state in, or None when there is none yet. A folder in its
+    place, or a file that cannot be read as UTF-8, is a ConfigError; the file is never touched."""
+    from dandiops.core.errors import ConfigError
+
+    if path.is_dir():
+        raise ConfigError(f"{what} {path} is a folder", hint=folder_hint)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{what} {path} cannot be read ({exc})", hint="check its permissions; it was left as it is"
+        ) from None
+
+
 def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:
     """Replace `path` with `text` in one step; the file gets `mode`."""
     path.parent.mkdir(parents=True, exist_ok=True)

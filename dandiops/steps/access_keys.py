@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from dandiops.app.confirmations import STATE_DIR
 from dandiops.core.errors import ConfigError
-from dandiops.core.files import aside_command, atomic_write_text, file_lock
+from dandiops.core.files import aside_command, atomic_write_text, file_lock, read_state_text
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -82,16 +82,11 @@ class CreatedKeys:
             f"fix it in an editor, or move it aside ({aside_command(path)}); until then dandiops neither "
             "creates nor deletes access keys, and keys it recorded creating are not cleaned up without it"
         )
-        if path.is_dir():
-            raise ConfigError(
-                f"{path} is a folder, not the record of access keys dandiops created", hint="move that folder away"
-            )
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        text = read_state_text(
+            path, what="the record of access keys dandiops created", folder_hint="move that folder away"
+        )
+        if text is None:
             return {"version": VERSION, "users": {}}
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path} cannot be read ({exc})", hint="check its permissions") from None
         try:
             data = json.loads(text)
         except ValueError as exc:

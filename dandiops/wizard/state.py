@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dandiops.core.errors import ConfigError
-from dandiops.core.files import aside_command, atomic_write_text, file_lock
+from dandiops.core.files import aside_command, atomic_write_text, file_lock, read_state_text
 from dandiops.core.redact import SecretRegistry
 
 VERSION = 1
@@ -133,19 +133,13 @@ class InitState:
     def _read(self) -> dict[str, Any] | None:
         """The file's content, None when there is none yet; a ConfigError when it cannot be trusted."""
         path = self.path
-        if path.is_dir():
-            raise ConfigError(
-                f"the init state file {path} is a folder",
-                hint="move that folder away, or pass --state-file with the path of a file",
-            )
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        text = read_state_text(
+            path,
+            what="the init state file",
+            folder_hint="move that folder away, or pass --state-file with the path of a file",
+        )
+        if text is None:
             return None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(
-                f"the init state file {path} cannot be read ({exc})", hint="check its permissions; it was left as it is"
-            ) from None
         try:
             data = json.loads(text)
         except ValueError as exc:
