@@ -69,10 +69,6 @@ def logs(
     except KeyboardInterrupt:
         # Ctrl-C is how a tail ends: no traceback, no error line, the conventional status.
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-    except BrokenPipeError:
-        # `dandiops logs | head`: the reader has gone; stop quietly.
-        _silence_stdout()
-        raise typer.Exit(0) from None
 
 
 def _stream(context, *, tail: bool, dyno: str | None, source: str | None, num: int, masked: bool) -> None:
@@ -121,14 +117,3 @@ def _parse(line: str) -> dict:
     if not match:
         return {"timestamp": None, "source": None, "dyno": None, "message": line, "line": line}
     return {"timestamp": match[1], "source": match[2], "dyno": match[3], "message": match[4], "line": line}
-
-
-def _silence_stdout() -> None:
-    import os
-    import sys
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
