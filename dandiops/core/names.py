@@ -116,6 +116,25 @@ def check_duration(value: float, option: str, *, allow_zero: bool = False, maxim
     return value
 
 
+def seconds_setting(
+    raw: str | None, name: str, default: float, *, allow_zero: bool = False, maximum: float | None = None
+) -> float:
+    """A number of seconds read from the environment or `.env` (`raw`; unset or blank means `default`);
+    anything else that check_duration refuses is a ConfigError naming the variable, never its value."""
+    from dandiops.core.errors import ConfigError
+
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan  # refused below, with the same message as inf or nan
+    try:
+        return check_duration(value, name, allow_zero=allow_zero, maximum=maximum)
+    except ValueError as exc:
+        raise ConfigError(str(exc), hint=f"fix or unset {name} (default {default:g} s)") from None
+
+
 def path_segment(value: str) -> str:
     """A name made safe to stand as one segment of a request path."""
     return quote(value, safe="")

@@ -27,6 +27,7 @@ from dandiops.core.errors import (
     NotFoundError,
     UnavailableError,
 )
+from dandiops.core.names import seconds_setting
 from dandiops.providers.http import RetryPolicy
 
 if TYPE_CHECKING:
@@ -121,16 +122,7 @@ def _answer_lost(exc: Exception) -> bool:
 
 
 def _seconds_setting(environ: Mapping[str, str], name: str, default: float) -> float:
-    raw = environ.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 3600:  # also refuses nan
-        raise ConfigError(f"{name} must be a number of seconds from 0 to 3600", hint=f"fix or unset {name}")
-    return value
+    return seconds_setting(environ.get(name), name, default, allow_zero=True, maximum=3600)
 
 
 class GitHubClient:

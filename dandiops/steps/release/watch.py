@@ -8,13 +8,12 @@ release phase.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-from dandiops.core.errors import ConfigError, TimeoutExpired
-from dandiops.core.names import check_duration
+from dandiops.core.errors import TimeoutExpired
+from dandiops.core.names import seconds_setting
 from dandiops.steps.release.model import HerokuReleaseView, JobView, Observer, RunView, StepView, deploy_commit
 
 if TYPE_CHECKING:
@@ -31,17 +30,7 @@ PENDING = "pending"
 def poll_interval(setting: str | None) -> float:
     """DANDIOPS_POLL_INTERVAL in seconds. Unset means the default; anything but a finite number above 0
     is refused, as NaN or infinity would break or stall the wait and 0 would poll GitHub in a loop."""
-    if setting is None or not setting.strip():
-        return DEFAULT_POLL_INTERVAL
-    try:
-        value = float(setting)
-    except ValueError:
-        value = math.nan
-    try:
-        return check_duration(value, POLL_INTERVAL_SETTING)
-    except ValueError as exc:
-        hint = f"fix or unset {POLL_INTERVAL_SETTING} (default {DEFAULT_POLL_INTERVAL:g} s)"
-        raise ConfigError(str(exc), hint=hint) from None
+    return seconds_setting(setting, POLL_INTERVAL_SETTING, DEFAULT_POLL_INTERVAL)
 
 
 @dataclass
