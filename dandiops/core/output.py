@@ -149,22 +149,9 @@ class Reporter:
         self.out.print(text, markup=False)
 
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> None:
-        from rich import box
-        from rich.table import Table
-        from rich.text import Text
+        from dandiops.core.tables import render_table
 
-        table = Table(
-            title=title,
-            box=box.SIMPLE_HEAD if self.terminal.stdout_tty else box.SIMPLE,
-            title_justify="left",
-            show_edge=False,
-            pad_edge=False,
-        )
-        for column in columns:
-            table.add_column(column, overflow="fold")
-        for row in rows:  # cells are data, never markup, like every other message
-            table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
-        self.out.print(table)
+        render_table(self.out, columns, rows, title=title, on_terminal=self.terminal.stdout_tty)
 
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
