@@ -90,21 +90,27 @@ class Reporter:
 
     # --- messages (stderr) ---------------------------------------------------------------
     def info(self, message: str) -> None:
-        self.err.print(message, markup=False)
+        self.err.print(self._runnable(message), markup=False)
 
     def step(self, message: str) -> None:
-        self.err.print(f"[bold]›[/bold] {_escape(message)}")
+        self.err.print(f"[bold]›[/bold] {_escape(self._runnable(message))}")
 
     def success(self, message: str) -> None:
-        self.err.print(f"[green]✓[/green] {_escape(message)}")
+        self.err.print(f"[green]✓[/green] {_escape(self._runnable(message))}")
 
     def warn(self, message: str) -> None:
-        self.err.print(f"[yellow]warning:[/yellow] {_escape(message)}")
+        self.err.print(f"[yellow]warning:[/yellow] {_escape(self._runnable(message))}")
 
     def error(self, message: str, hint: str | None = None) -> None:
-        self.err.print(f"[red]error:[/red] {_escape(message)}")
+        self.err.print(f"[red]error:[/red] {_escape(self._runnable(message))}")
         if hint:
-            self.err.print(f"[dim]hint:[/dim] {_escape(hint)}")
+            self.err.print(f"[dim]hint:[/dim] {_escape(self._runnable(hint))}")
+
+    def _runnable(self, message: str) -> str:
+        """A message whose `dandiops ...` commands name the environment this run chose, so each runs as
+        it reads whatever selected the environment this time (-e, DANDIOPS_ENV, default_env)."""
+        env = self.subject.get("env")
+        return with_environment(message, env) if env else message
 
     @contextlib.contextmanager
     def progress(self, message: str) -> Iterator[None]:
@@ -152,6 +158,25 @@ class Reporter:
         from dandiops.core.tables import render_table
 
         render_table(self.out, columns, rows, title=title, on_terminal=self.terminal.stdout_tty)
+
+
+_SUGGESTED_COMMAND = re.compile(r"`dandiops ([^`]*)`")
+# Commands that take no environment, and arguments that already say which one (or stand for it).
+_NO_ENVIRONMENT = re.compile(r"^(sandbox|--install-completion|--help|--version)\b")
+_NAMES_ENVIRONMENT = re.compile(r"(^|\s)(-e|--env)(\s|=|$)|(^|\s)ENV(\s|$)")
+
+
+def with_environment(message: str, env: str) -> str:
+    """Every `dandiops COMMAND ...` in message with `-e ENV` added where it does not say already."""
+
+    def add(found: re.Match[str]) -> str:
+        arguments = found.group(1)
+        if _NO_ENVIRONMENT.match(arguments) or _NAMES_ENVIRONMENT.search(arguments) or env in arguments.split():
+            return found.group(0)
+        before, separator, after = arguments.partition(" -- ")  # `dandiops run -- CMD`: options go before --
+        return f"`dandiops {before} -e {env}{separator}{after}`"
+
+    return _SUGGESTED_COMMAND.sub(add, message)
 
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
