@@ -151,7 +151,7 @@ class DynoRun(Mutation[str, int]):
 
         from dandiops.core.errors import DandiopsError
         from dandiops.steps.config_vars import mask_app_secrets
-        from dandiops.steps.oneoff import dyno_client
+        from dandiops.steps.oneoff import dyno_client, dyno_starting
 
         for value in self.extra_env.values():
             context.secret_registry.add(value)  # values given for the dyno are treated as secrets in our output
@@ -161,16 +161,23 @@ class DynoRun(Mutation[str, int]):
         output = context.reporter.command_output(masked=not self.show_secrets)
         program = program_name(self.command)
         started: dict = {}
+
+        def attached(dyno: dict) -> None:
+            started.update(dyno)
+            wait.finish("up")
+
         try:
-            result = client.run(
-                plan,
-                output=output.feed,
-                env=self.extra_env,
-                size=self.size,
-                time_to_live=self.time_to_live,
-                stdin=sys.stdin.buffer if context.terminal.stdin_tty else None,
-                on_attached=started.update,
-            )
+            with context.reporter.waiting() as wait:
+                result = client.run(
+                    plan,
+                    output=output.feed,
+                    env=self.extra_env,
+                    size=self.size,
+                    time_to_live=self.time_to_live,
+                    stdin=sys.stdin.buffer if context.terminal.stdin_tty else None,
+                    on_created=dyno_starting(wait),
+                    on_attached=attached,
+                )
         except BrokenPipeError:
             # `dandiops run ... | head`: the reader has gone and the dyno was stopped; the entry point ends quietly.
             context.record(

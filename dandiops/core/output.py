@@ -13,9 +13,12 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Iterator, Mapping, Sequence, cast
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence, cast
 
 from dandiops.core.redact import RedactingStream, SecretRegistry, StreamRedactor
+
+if TYPE_CHECKING:
+    from dandiops.core.progress import Wait
 
 
 @dataclass
@@ -121,6 +124,18 @@ class Reporter:
         else:
             self.info(message)
             yield
+
+    @contextlib.contextmanager
+    def waiting(self) -> Iterator["Wait"]:
+        """A wait whose progress shows on a terminal only (see dandiops.core.progress); the spinner
+        goes away however the block ends."""
+        from dandiops.core.progress import Wait
+
+        wait = Wait(self.err, shown=self.terminal.stderr_tty and not self.terminal.ci)
+        try:
+            yield wait
+        finally:
+            wait.close()
 
     # --- results (stdout) ----------------------------------------------------------------
     def result(self, data: Any, human: Callable[[], None] | None = None, *, masked: bool = True) -> None:

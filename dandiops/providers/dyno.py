@@ -252,9 +252,13 @@ class OneOffDynos:
         time_to_live: int | None = None,
         stdin: IO[bytes] | None = None,
         force_no_tty: bool | None = True,
+        on_created: Callable[[JsonObject], None] | None = None,
         on_attached: Callable[[JsonObject], None] | None = None,
     ) -> DynoResult:
         """Run `command`, streaming its output to `output`; returns its exit status.
+
+        `on_created` is called with the dyno once Heroku has made it, `on_attached` once its output
+        starts to flow: between the two the dyno is starting (a few seconds on Heroku).
 
         `stdin` (a binary stream) is forwarded to the dyno; its end is sent as EOT. The start
         limit runs from the create request to the dyno's banner. Ctrl-C stops the dyno and raises
@@ -265,6 +269,8 @@ class OneOffDynos:
         dyno = self._create_or_stop(
             marker, command, start_by, env=env, size=size, time_to_live=time_to_live, force_no_tty=force_no_tty
         )
+        if on_created:
+            on_created(dyno)
         return self.attach(dyno, marker=marker, output=output, stdin=stdin, on_attached=on_attached, start_by=start_by)
 
     def _create_or_stop(

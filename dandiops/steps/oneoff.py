@@ -16,6 +16,7 @@ from dandiops.core.names import check_duration
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
+    from dandiops.core.progress import Wait
     from dandiops.providers.dyno import OneOffDynos, TimeLimits
 
 START_TIMEOUT_SETTING = "DANDIOPS_DYNO_START_TIMEOUT"
@@ -126,13 +127,30 @@ def stderr_echo(ctx: "Context") -> Callable[[str], None]:
     return echo
 
 
+def dyno_starting(wait: "Wait") -> Callable[[dict[str, Any]], None]:
+    """Shows `starting run.N (Basic)…` from the dyno's creation until it is attached."""
+
+    def show(dyno: dict[str, Any]) -> None:
+        wait.start(f"starting {dyno.get('name') or 'a one-off dyno'} ({dyno.get('size') or 'default size'})")
+
+    return show
+
+
 def run_in_dyno(
     ctx: "Context", command: str, *, env: Mapping[str, str] | None = None, echo: bool = True, what: str
 ) -> DynoRun:
     """Run `command` in a one-off dyno, collecting its output lines."""
     collector = LineCollector(stderr_echo(ctx) if echo else None)
     ctx.reporter.step(f"{what}: one-off dyno on {ctx.env.heroku_app}")
-    result = dyno_client(ctx).run(command, output=collector, env=env, time_to_live=SCRIPT_TIME_TO_LIVE)
+    with ctx.reporter.waiting() as wait:
+        result = dyno_client(ctx).run(
+            command,
+            output=collector,
+            env=env,
+            time_to_live=SCRIPT_TIME_TO_LIVE,
+            on_created=dyno_starting(wait),
+            on_attached=lambda dyno: wait.finish("up"),
+        )
     collector.finish()
     return DynoRun(exit_status=result.exit_status, dyno_name=result.dyno_name, lines=collector.lines)
 
