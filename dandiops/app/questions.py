@@ -32,6 +32,7 @@ class Question:
     env_var: str | None = None  # secrets: the variable a run without a terminal reads
     validate: Validator | None = None
     remember: bool = True  # keep the answer for the next run (secrets never are)
+    details: str | None = None  # whole instructions, printed wrapped before a short prompt
 
     @property
     def secret(self) -> bool:
@@ -131,6 +132,8 @@ class Answers:
         self.source = source
         self.interactive = ctx.terminal.interactive if interactive is None else interactive  # someone can answer
         self.dry_run = dry_run
+        # secrets typed at a prompt, kept for this run only: each is asked once however often a step needs it
+        self._typed_secrets: dict[str, str] = {}
 
     def known(self, question: Question) -> Any:
         """The answer without asking, or None."""
@@ -141,6 +144,8 @@ class Answers:
                     hint=f"remove it and set {question.env_var} in the environment or .env instead",
                 )
             value = self.ctx.secrets.get(question.env_var) if question.env_var else None
+            if not value and question.key in self._typed_secrets:
+                return self._typed_secrets[question.key]
             if value:
                 self.ctx.secret_registry.add(value)
                 self._validate(question, value, f"${question.env_var}")
@@ -160,9 +165,12 @@ class Answers:
             return True if question.kind == "confirm" else placeholder(question)
         if not self.interactive:
             raise self.missing_error([question])
+        if question.details:
+            self.ctx.reporter.instructions(question.details)
         value = ask_prompter(self.ctx.prompter, question)
         if question.secret:
             self.ctx.secret_registry.add(value)
+            self._typed_secrets[question.key] = value
         elif question.remember:
             self.store.set_answer(question.key, value)  # kept now: Ctrl-C at the next prompt keeps it
         return value

@@ -109,6 +109,19 @@ class Reporter:
         if hint:
             self.err.print(f"[dim]hint:[/dim] {_escape(self._runnable(hint))}")
 
+    def instructions(self, text: str) -> None:
+        """Whole instructions before a prompt, wrapped at spaces to the terminal's width (a prompt
+        line shows only what fits one screen line); a URL longer than a line stays whole."""
+        import textwrap
+
+        from rich.text import Text
+
+        # textwrap, not rich: rich folds a word longer than the line, and a URL cut in two cannot be copied
+        wrapped = textwrap.fill(
+            self._runnable(text), width=self.err.width, break_long_words=False, break_on_hyphens=False
+        )
+        self.err.print(Text(wrapped))
+
     def _runnable(self, message: str) -> str:
         """A message whose `dandiops ...` commands name the environment this run chose, so each runs as
         it reads whatever selected the environment this time (-e, DANDIOPS_ENV, default_env)."""

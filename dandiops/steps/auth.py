@@ -179,6 +179,9 @@ def _client_id_problem(option: str, max_length: int) -> Callable[[str], str | No
     return problem
 
 
+# the confirmation of the checklist item that registers the GitHub OAuth App (steps/checklist.py)
+OAUTH_APP_REGISTERED = "checklist.github-oauth-app"
+
 GITHUB_CLIENT_ID = Question(
     "auth.github_client_id",
     "Client ID of the GitHub OAuth App users sign in with",
@@ -214,9 +217,21 @@ class AuthInitStep(AnsweredStep):
             secret=lambda: validate_client_secret(self.answers.ask(GITHUB_CLIENT_SECRET), GITHUB_CLIENT_SECRET.key),
         )
 
+    def ready_to_ask(self, ctx: "Context") -> bool:
+        """Its client id exists only once the operator has registered the GitHub OAuth App (the
+        github-oauth-app item tells how): asked after that item is confirmed, never before."""
+        from dandiops.app.confirmations import Confirmations
+
+        return Confirmations.for_context(ctx).get(ctx.env.heroku_app, OAUTH_APP_REGISTERED) is not None
+
+    def questions(self, ctx: "Context") -> list[Question]:
+        return super().questions(ctx) if self.ready_to_ask(ctx) else []
+
     def unanswered(self) -> Check:
         return Check(
-            Status.PENDING, f"the client ids are not answered yet ({GITHUB_CLIENT_ID.key}, {OAUTH_CLIENT_ID.key})"
+            Status.PENDING,
+            f"the client ids are not answered yet ({GITHUB_CLIENT_ID.key}, {OAUTH_CLIENT_ID.key}); "
+            "they are asked once the GitHub OAuth App is registered (github-oauth-app)",
         )
 
     def placeholder_plan(self) -> list[Change]:

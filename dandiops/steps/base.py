@@ -104,8 +104,10 @@ class InitStep(Step, Protocol):
 class AnsweredStep(InitStep):
     """A command's step whose inputs init takes as questions: the step is built once they are answered.
 
-    The inputs are asked when the step is about to act (in a terminal also when it is checked); a
-    dry run and a check without a terminal report them as unanswered instead of asking.
+    The inputs are asked only when the step is about to act, after the steps before it (whose
+    instructions may say what to answer); a check and a dry run report them as unanswered instead.
+    A step whose answers only exist once the operator has done something by hand says so in
+    ready_to_ask: until then it asks nothing and stays pending.
     """
 
     inputs: tuple["Question", ...] = ()  # what the step is built from
@@ -142,13 +144,18 @@ class AnsweredStep(InitStep):
             self._built = self.build(ctx, values)
         return self._built
 
+    def ready_to_ask(self, ctx: "Context") -> bool:
+        return True
+
     def check(self, ctx: "Context") -> Check:
-        step = self.built(ctx, ask=self.answers.interactive)
+        step = self.built(ctx, ask=False)
         return self.unanswered() if step is None else step.check(ctx)
 
     def plan(self, ctx: "Context") -> list[Change]:
-        step = self.built(ctx, ask=True)
-        return self.placeholder_plan() if step is None else step.plan(ctx)
+        step = self.built(ctx, ask=self.answers.dry_run or self.ready_to_ask(ctx))
+        if step is None:
+            return self.placeholder_plan() if self.answers.dry_run else []
+        return step.plan(ctx)
 
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         step = self.built(ctx, ask=True)

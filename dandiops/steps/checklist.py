@@ -97,9 +97,10 @@ class ChecklistStep(InitStep):
     def question(self, ctx: "Context") -> Question:
         return Question(
             self.memo_key,
-            f"{self.item.title}: {self.item.instructions(ctx.env)}\n  Done?",
+            f"{self.item.title}: done?",
             kind="confirm",
             remember=False,
+            details=f"{self.item.title}: {self.item.instructions(ctx.env)}",
         )
 
     def questions(self, ctx: "Context") -> list[Question]:

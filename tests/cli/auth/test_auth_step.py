@@ -85,6 +85,12 @@ def test_unanswered_client_ids_are_pending_without_a_dyno(make_context, sandbox)
     step = AuthInitStep(Answers(ctx))
     check = step.check(ctx)
     assert check.status is Status.PENDING and "auth.github_client_id" in check.summary
+    # nothing to ask before the operator has registered the GitHub OAuth App
+    assert step.questions(ctx) == [] and step.plan(ctx) == []
+
+    from dandiops.app.confirmations import Confirmations
+
+    Confirmations.for_context(ctx).confirm(ctx.env.heroku_app, "checklist.github-oauth-app", "operator")
     assert [q.key for q in step.questions(ctx)] == [
         "auth.github_client_id",
         "auth.oauth_client_id",
