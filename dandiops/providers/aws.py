@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Iterable, cast
 
 from dandiops.core.errors import AuthError, ConfigError, ConflictError, DandiopsError, NotFoundError, UnavailableError
 from dandiops.providers.api_json import JsonObject
@@ -18,7 +18,17 @@ if TYPE_CHECKING:
     import boto3.session
     from botocore.exceptions import ClientError
 
-_MISSING_CODES = {"404", "NoSuchBucket", "NoSuchEntity", "NoSuchBucketPolicy", "NoSuchPublicAccessBlockConfiguration"}
+_MISSING_CODES = {
+    "404",
+    "NoSuchBucket",
+    "NoSuchEntity",
+    "NoSuchBucketPolicy",
+    "NoSuchPublicAccessBlockConfiguration",
+    "NoSuchCORSConfiguration",
+    "NoSuchLifecycleConfiguration",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "OwnershipControlsNotFoundError",
+}
 _AUTH_CODES = {
     "AccessDenied",
     "InvalidClientTokenId",
@@ -31,13 +41,41 @@ _AUTH_CODES = {
 }
 
 
+# What bucket() can read of a bucket; each is one request (inventories may take several).
+BUCKET_PARTS = frozenset(
+    {
+        "versioning",
+        "public_access_block",
+        "policy",
+        "encryption",
+        "cors",
+        "ownership",
+        "logging",
+        "lifecycle",
+        "inventories",
+    }
+)
+
+
 @dataclass
 class BucketReport:
+    """A bucket's settings as read; a setting that is not configured is None (or empty)."""
+
     name: str
     exists: bool
     versioning: str | None = None  # "Enabled", "Suspended" or None (never enabled)
     public_access_block: dict[str, bool] | None = None
     policy: dict[str, Any] | None = None
+    encryption: list[str] | None = None  # the default-encryption algorithms of its rules
+    cors: list[dict[str, Any]] | None = None
+    ownership: str | None = None  # the object ownership rule, e.g. BucketOwnerEnforced
+    logging: dict[str, Any] | None = None  # LoggingEnabled: TargetBucket, TargetPrefix
+    lifecycle: list[dict[str, Any]] | None = None
+    inventories: dict[str, dict[str, Any]] = field(default_factory=dict)  # by Id
+
+    @property
+    def log_target(self) -> str | None:
+        return (self.logging or {}).get("TargetBucket") or None
 
 
 @dataclass
@@ -147,26 +185,77 @@ class AwsClient:
         data = self._call("sts", "get_caller_identity", "asking STS who the AWS credentials belong to")
         return {"account": data["Account"], "arn": data["Arn"], "user_id": data["UserId"]}
 
-    def bucket(self, name: str) -> BucketReport:
+    def bucket(self, name: str, parts: Iterable[str] = BUCKET_PARTS) -> BucketReport:
+        """Whether `name` exists and, if it does, the settings named in `parts` (see BUCKET_PARTS)."""
+        wanted = set(parts)
+        unknown = wanted - BUCKET_PARTS
+        if unknown:
+            raise ValueError(f"unknown bucket parts {sorted(unknown)}")
         try:
             self._call("s3", "head_bucket", f"looking for bucket {name}", Bucket=name)
         except NotFoundError:
             return BucketReport(name, exists=False)
-        versioning = self._call("s3", "get_bucket_versioning", f"reading versioning of bucket {name}", Bucket=name)
+        report = BucketReport(name, exists=True)
+        if "versioning" in wanted:
+            versioning = self._call("s3", "get_bucket_versioning", f"reading versioning of bucket {name}", Bucket=name)
+            report.versioning = versioning.get("Status")
+        if "public_access_block" in wanted:
+            report.public_access_block = self._optional(
+                "get_public_access_block", f"reading the public access block of {name}", name
+            ).get("PublicAccessBlockConfiguration")
+        if "policy" in wanted:
+            raw = self._optional("get_bucket_policy", f"reading the policy of bucket {name}", name).get("Policy")
+            report.policy = json.loads(raw) if raw else None
+        if "encryption" in wanted:
+            rules = (
+                self._optional("get_bucket_encryption", f"reading the default encryption of bucket {name}", name)
+                .get("ServerSideEncryptionConfiguration", {})
+                .get("Rules", [])
+            )
+            algorithms = [r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for r in rules]
+            report.encryption = [a for a in algorithms if a] or None
+        if "cors" in wanted:
+            report.cors = self._optional("get_bucket_cors", f"reading the CORS of bucket {name}", name).get("CORSRules")
+        if "ownership" in wanted:
+            rules = (
+                self._optional("get_bucket_ownership_controls", f"reading the object ownership of bucket {name}", name)
+                .get("OwnershipControls", {})
+                .get("Rules", [])
+            )
+            report.ownership = rules[0].get("ObjectOwnership") if rules else None
+        if "logging" in wanted:
+            logging = self._call(
+                "s3", "get_bucket_logging", f"reading the access logging of bucket {name}", Bucket=name
+            )
+            report.logging = logging.get("LoggingEnabled")
+        if "lifecycle" in wanted:
+            report.lifecycle = self._optional(
+                "get_bucket_lifecycle_configuration", f"reading the lifecycle rules of bucket {name}", name
+            ).get("Rules")
+        if "inventories" in wanted:
+            report.inventories = self._inventories(name)
+        return report
+
+    def _optional(self, operation: str, what: str, bucket: str) -> JsonObject:
+        """A read of a bucket setting S3 answers "not found" for when it is not configured: {} then."""
         try:
-            block = self._call(
-                "s3", "get_public_access_block", f"reading the public access block of {name}", Bucket=name
-            )["PublicAccessBlockConfiguration"]
+            return self._call("s3", operation, what, Bucket=bucket)
         except NotFoundError:
-            block = None
-        try:
-            raw = self._call("s3", "get_bucket_policy", f"reading the policy of bucket {name}", Bucket=name)["Policy"]
-            policy = json.loads(raw)
-        except NotFoundError:
-            policy = None
-        return BucketReport(
-            name, exists=True, versioning=versioning.get("Status"), public_access_block=block, policy=policy
-        )
+            return {}
+
+    def _inventories(self, name: str) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        params: dict[str, Any] = {"Bucket": name}
+        while True:
+            page = self._call(
+                "s3", "list_bucket_inventory_configurations", f"listing the inventories of bucket {name}", **params
+            )
+            for config in page.get("InventoryConfigurationList", []):
+                found[config["Id"]] = config
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return found
+            params["ContinuationToken"] = token
 
     def user(self, name: str) -> UserReport:
         try:
@@ -212,6 +301,70 @@ class AwsClient:
     def put_bucket_policy(self, name: str, policy: dict[str, Any]) -> None:
         self._call(
             "s3", "put_bucket_policy", f"setting the policy of bucket {name}", Bucket=name, Policy=json.dumps(policy)
+        )
+
+    def put_bucket_encryption(self, name: str, algorithm: str) -> None:
+        self._call(
+            "s3",
+            "put_bucket_encryption",
+            f"setting the default encryption of bucket {name}",
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algorithm}}]
+            },
+        )
+
+    def put_bucket_cors(self, name: str, rules: list[dict[str, Any]]) -> None:
+        self._call(
+            "s3",
+            "put_bucket_cors",
+            f"setting the CORS of bucket {name}",
+            Bucket=name,
+            CORSConfiguration={"CORSRules": rules},
+        )
+
+    def put_bucket_ownership(self, name: str, ownership: str) -> None:
+        self._call(
+            "s3",
+            "put_bucket_ownership_controls",
+            f"setting the object ownership of bucket {name}",
+            Bucket=name,
+            OwnershipControls={"Rules": [{"ObjectOwnership": ownership}]},
+        )
+
+    def put_bucket_logging(self, name: str, target_bucket: str) -> None:
+        """Server access logs of `name` into `target_bucket`, under date-partitioned keys (as Terraform sets)."""
+        self._call(
+            "s3",
+            "put_bucket_logging",
+            f"turning on access logging of bucket {name} into {target_bucket}",
+            Bucket=name,
+            BucketLoggingStatus={
+                "LoggingEnabled": {
+                    "TargetBucket": target_bucket,
+                    "TargetPrefix": "",
+                    "TargetObjectKeyFormat": {"PartitionedPrefix": {"PartitionDateSource": "EventTime"}},
+                }
+            },
+        )
+
+    def put_bucket_lifecycle(self, name: str, rules: list[dict[str, Any]]) -> None:
+        self._call(
+            "s3",
+            "put_bucket_lifecycle_configuration",
+            f"setting the lifecycle rules of bucket {name}",
+            Bucket=name,
+            LifecycleConfiguration={"Rules": rules},
+        )
+
+    def put_bucket_inventory(self, name: str, configuration: dict[str, Any]) -> None:
+        self._call(
+            "s3",
+            "put_bucket_inventory_configuration",
+            f"setting inventory {configuration['Id']} of bucket {name}",
+            Bucket=name,
+            Id=configuration["Id"],
+            InventoryConfiguration=configuration,
         )
 
     def create_user(self, name: str) -> str:
