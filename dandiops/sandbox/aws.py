@@ -215,34 +215,41 @@ def _seed_session():
 
 def make_dandiset_bucket(s3, bucket: str, user_arn: str) -> None:
     """The dandiset bucket and its log and inventory buckets, as modules/dandiset_bucket makes them."""
-    location = {"LocationConstraint": REGION}
-    for name in (bucket, f"{bucket}-logs", f"{bucket}-inventory"):
-        s3.create_bucket(Bucket=name, CreateBucketConfiguration=location)
-    s3.put_bucket_encryption(
-        Bucket=bucket,
-        ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-        },
-    )
-    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=dict(PUBLIC_ACCESS_BLOCK))
-    s3.put_bucket_cors(
-        Bucket=bucket,
-        CORSConfiguration={
-            "CORSRules": [
-                {
-                    "AllowedOrigins": ["*"],
-                    "AllowedMethods": ["PUT", "POST", "GET", "HEAD", "DELETE"],
-                    "AllowedHeaders": ["*"],
-                    "ExposeHeaders": ["ETag"],
-                    "MaxAgeSeconds": 3000,
-                }
-            ]
-        },
-    )
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    s3.put_bucket_ownership_controls(
-        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
-    )
     import json
 
+    from dandiops.archive import infrastructure as tf
+
+    account = _seed_session().client("sts", endpoint_url=s3.meta.endpoint_url).get_caller_identity()["Account"]
+    log, inventory = tf.default_log_bucket(bucket), tf.default_inventory_bucket(bucket)
+    location = {"LocationConstraint": REGION}
+    for name in (bucket, log, inventory):
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration=location)
+    for name in (bucket, log):
+        s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": tf.ENCRYPTION_ALGORITHM}}]
+            },
+        )
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=dict(PUBLIC_ACCESS_BLOCK))
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [dict(tf.CORS_RULE)]})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": tf.OBJECT_OWNERSHIP}]}
+    )
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(bucket_policy(bucket, user_arn)))
+    s3.put_bucket_policy(
+        Bucket=log, Policy=json.dumps(tf.merged_policy(None, tf.log_bucket_statement(log, bucket, account)))
+    )
+    s3.put_bucket_policy(
+        Bucket=inventory,
+        Policy=json.dumps(tf.merged_policy(None, tf.inventory_bucket_statement(inventory, [bucket, log], account))),
+    )
+    s3.put_bucket_logging(
+        Bucket=bucket, BucketLoggingStatus={"LoggingEnabled": {"TargetBucket": log, "TargetPrefix": ""}}
+    )
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": list(tf.LIFECYCLE_RULES)})
+    for source, spec in [*((bucket, spec) for spec in tf.DANDISET_INVENTORIES), (log, tf.LOG_INVENTORY)]:
+        s3.put_bucket_inventory_configuration(
+            Bucket=source, Id=spec.id, InventoryConfiguration=spec.configuration(inventory)
+        )

@@ -1,10 +1,17 @@
 """AWS: the dandiset bucket and the app's IAM user, as dandi-infrastructure's Terraform makes them.
 
-Checked with boto3: the bucket exists, versioning is on, public access is allowed (the archive
-serves public dandisets from it), the bucket policy has public read, the embargo deny, full
-access for the app's IAM user and the deny on deleting object versions; the IAM user exists with
-an active access key, and that key is the one in the app's AWS_ACCESS_KEY_ID. When Terraform
-manages the environment (terraform_dir) this step only checks: drift is fixed in Terraform.
+Checked with boto3, setting by setting, what modules/dandiset_bucket makes: the bucket exists,
+versioning is on, public access is allowed (the archive serves public dandisets from it), AES256
+default encryption, object ownership enforced, Terraform's CORS rule, the bucket policy (public
+read, the embargo deny, full access for the app's IAM user, the deny on deleting object versions),
+server access logging into the log bucket (encrypted, writable by the logging service), the two
+lifecycle rules, and the inventories (blobs/ and zarr/ daily, the log bucket weekly) into the
+inventory bucket (writable by S3 inventory); then the IAM user exists with an active access key,
+and that key is the one in the app's AWS_ACCESS_KEY_ID. Each missing setting is one planned
+change. The log and inventory buckets are the ones the bucket already logs and reports into,
+else `<bucket>-logs` and `<bucket>-inventory` (answers `aws.log_bucket`, `aws.inventory_bucket`).
+When Terraform manages the environment (terraform_dir) this step only checks: drift is fixed in
+Terraform.
 
 Keys this step creates are recorded (steps/access_keys.py); one left in no config var by an
 interrupted or failed run is deleted by the next run, before a new key is made.
@@ -13,19 +20,49 @@ interrupted or failed run is deleted by the next run, before a new key is made.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 from dandiops.app.questions import Answers, Question
-from dandiops.archive.infrastructure import PUBLIC_ACCESS_BLOCK, bucket_policy, default_iam_user, policy_findings
+from dandiops.archive.infrastructure import (
+    CORS_RULE,
+    DANDISET_INVENTORIES,
+    ENCRYPTION_ALGORITHM,
+    INVENTORY_SERVICE,
+    LOG_DELIVERY_SERVICE,
+    LOG_INVENTORY,
+    OBJECT_OWNERSHIP,
+    PUBLIC_ACCESS_BLOCK,
+    TERRAFORM_ONLY,
+    InventorySpec,
+    bucket_from_arn,
+    bucket_policy,
+    cors_findings,
+    default_iam_user,
+    default_inventory_bucket,
+    default_log_bucket,
+    inventory_bucket_statement,
+    lifecycle_findings,
+    log_bucket_statement,
+    merged_cors,
+    merged_lifecycle,
+    merged_policy,
+    policy_findings,
+    service_grant_findings,
+)
 from dandiops.core.errors import DandiopsError, NotFoundError
 from dandiops.steps.access_keys import CreatedKeys, create_recorded_key, delete_recorded_key
 from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
-    from dandiops.providers.aws import BucketReport, UserReport
+    from dandiops.providers.aws import AwsClient, BucketReport, UserReport
 
 KEY_VARS = "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"
+
+
+# What of the log and inventory buckets the step reads (each part is one request).
+LOG_BUCKET_PARTS = ("encryption", "policy", "inventories")
+INVENTORY_BUCKET_PARTS = ("policy",)
 
 
 @dataclass
@@ -33,8 +70,22 @@ class AwsSurvey:
     bucket: "BucketReport"
     user: "UserReport"
     app_key_id: str | None
+    log_bucket: "BucketReport | None" = None  # None: not known (Terraform's, and the bucket logs nowhere)
+    inventory_bucket: "BucketReport | None" = None
     findings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # differences kept on purpose, reported with the check
     changes: list[Change] = field(default_factory=list)
+
+
+def inventory_destination(bucket: "BucketReport") -> str | None:
+    """The bucket that the dandiset bucket's inventories already report into, if any."""
+    for spec in DANDISET_INVENTORIES:
+        config = bucket.inventories.get(spec.id)
+        if config:
+            arn = config.get("Destination", {}).get("S3BucketDestination", {}).get("Bucket")
+            if arn:
+                return bucket_from_arn(arn)
+    return None
 
 
 class AwsStep(InitStep):
@@ -56,6 +107,22 @@ class AwsStep(InitStep):
         return ctx.env.iam_user or self._ask(
             ctx, Question("aws.iam_user", "IAM user the app uses for S3", default=default_iam_user(ctx.env.heroku_app))
         )
+
+    def log_bucket_name(self, bucket: "BucketReport") -> str | None:
+        """The bucket it logs into; else, when dandiops manages AWS, the answer or `<bucket>-logs`."""
+        if bucket.log_target or not self.manage:
+            return bucket.log_target
+        question = Question("aws.log_bucket", "Bucket for the S3 access logs", default=default_log_bucket(bucket.name))
+        return str(self.answers.known(question) or question.default)
+
+    def inventory_bucket_name(self, bucket: "BucketReport") -> str | None:
+        found = inventory_destination(bucket)
+        if found or not self.manage:
+            return found
+        question = Question(
+            "aws.inventory_bucket", "Bucket for the S3 inventories", default=default_inventory_bucket(bucket.name)
+        )
+        return str(self.answers.known(question) or question.default)
 
     def questions(self, ctx: "Context") -> list[Question]:
         found = []
@@ -94,12 +161,16 @@ class AwsStep(InitStep):
                     + (f"blocks {', '.join(blocking)}" if blocking else "is not set as Terraform sets it (all off)")
                 )
             add(Change(f"public access block of bucket {bucket_name}", "set", after="all four settings off"))
+        self._survey_bucket_settings(survey)
         # a user created now gets this ARN, so a policy naming it is already right
         user_arn = user.arn or f"arn:aws:iam::{aws.caller_identity()['account']}:user/{user_name}"
         policy_problems = policy_findings(bucket.policy, bucket_name, user_arn) if bucket.exists else []
         if policy_problems or not bucket.exists:
             survey.findings.extend(f"bucket {bucket_name}: {p}" for p in policy_problems)
             add(Change(f"policy of bucket {bucket_name}", "set", after="Terraform's dandiset bucket policy"))
+        self._survey_log_bucket(ctx, survey)
+        self._survey_lifecycle(survey)
+        self._survey_inventories(ctx, survey)
         if not user.exists:
             survey.findings.append(f"IAM user {user_name} does not exist")
             add(Change(f"IAM user {user_name}", "create"))
@@ -123,6 +194,123 @@ class AwsStep(InitStep):
             add(Change(f"access key of IAM user {user_name}", "create", secret=True))
             add(Change(f"config vars {KEY_VARS}", "set", secret=True))
         return survey
+
+    def _survey_bucket_settings(self, survey: AwsSurvey) -> None:
+        """Default encryption, object ownership and CORS of the dandiset bucket."""
+        bucket, add = survey.bucket, survey.changes.append
+        name = bucket.name
+        if bucket.encryption is None:
+            if bucket.exists:
+                survey.findings.append(f"bucket {name} has no default encryption (Terraform sets AES256)")
+            add(Change(f"encryption of bucket {name}", "set", after=ENCRYPTION_ALGORITHM))
+        elif ENCRYPTION_ALGORITHM not in bucket.encryption:
+            # a KMS key is at least as strict: replacing it with AES256 is the operator's decision
+            survey.notes.append(
+                f"bucket {name} encrypts with {', '.join(bucket.encryption)} where Terraform sets "
+                f"{ENCRYPTION_ALGORITHM}; left as it is"
+            )
+        if bucket.ownership != OBJECT_OWNERSHIP:
+            if bucket.exists:
+                survey.findings.append(
+                    f"bucket {name} object ownership is {bucket.ownership or 'not set'} "
+                    f"(Terraform sets {OBJECT_OWNERSHIP}: ACLs off)"
+                )
+            add(Change(f"object ownership of bucket {name}", "set", before=bucket.ownership, after=OBJECT_OWNERSHIP))
+        problems = cors_findings(bucket.cors)
+        if problems:
+            if bucket.exists:
+                survey.findings.extend(f"bucket {name}: {p}" for p in problems)
+            methods = ", ".join(CORS_RULE["AllowedMethods"])
+            add(
+                Change(f"CORS of bucket {name}", "set", after=f"any origin may {methods}; ETag exposed; max age 3000 s")
+            )
+
+    def _survey_lifecycle(self, survey: AwsSurvey) -> None:
+        bucket, name = survey.bucket, survey.bucket.name
+        problems = lifecycle_findings(bucket.lifecycle)
+        if problems:
+            if bucket.exists:
+                survey.findings.extend(f"bucket {name}: {p}" for p in problems)
+            survey.changes.append(
+                Change(
+                    f"lifecycle rules of bucket {name}",
+                    "set",
+                    after="ExpireOldDeleteMarkers (blobs/, 30 days), "
+                    "ExpireOldManifestFileVersions (dandisets/, newest old version kept, others after 1 day)",
+                )
+            )
+
+    def _survey_log_bucket(self, ctx: "Context", survey: AwsSurvey) -> None:
+        """The log bucket (encrypted, the logging service may write into it) and the bucket's logging into it."""
+        aws, bucket, add = ctx.aws(), survey.bucket, survey.changes.append
+        log_name = self.log_bucket_name(bucket)
+        if log_name is None:
+            survey.findings.append(f"bucket {bucket.name} has server access logging off (Terraform logs it)")
+            return
+        log = survey.log_bucket = aws.bucket(log_name, LOG_BUCKET_PARTS)
+        if not log.exists:
+            survey.findings.append(f"log bucket {log_name} does not exist")
+            add(Change(f"bucket {log_name}", "create", after=f"{aws.region}, for the access logs of {bucket.name}"))
+        if log.encryption is None:
+            if log.exists:
+                survey.findings.append(f"log bucket {log_name} has no default encryption (Terraform sets AES256)")
+            add(Change(f"encryption of bucket {log_name}", "set", after=ENCRYPTION_ALGORITHM))
+        problems = service_grant_findings(log.policy, log_name, LOG_DELIVERY_SERVICE, [bucket.name])
+        if problems:
+            if log.exists:
+                survey.findings.extend(f"log bucket {log_name}: {p}" for p in problems)
+            add(
+                Change(
+                    f"policy of bucket {log_name}", "set", after=f"{LOG_DELIVERY_SERVICE} writes logs of {bucket.name}"
+                )
+            )
+        if bucket.log_target != log_name:
+            if bucket.exists:
+                survey.findings.append(f"bucket {bucket.name} has server access logging off")
+            add(Change(f"access logging of bucket {bucket.name}", "set", after=f"into {log_name}"))
+
+    def _survey_inventories(self, ctx: "Context", survey: AwsSurvey) -> None:
+        """The inventory bucket (S3 inventory may write into it) and the three inventory configurations."""
+        aws, bucket, add = ctx.aws(), survey.bucket, survey.changes.append
+        inventory_name = self.inventory_bucket_name(bucket)
+        if inventory_name is None:
+            survey.findings.append(f"bucket {bucket.name} has no inventory of blobs/ or zarr/ (Terraform makes them)")
+            return
+        inventory = survey.inventory_bucket = aws.bucket(inventory_name, INVENTORY_BUCKET_PARTS)
+        if not inventory.exists:
+            survey.findings.append(f"inventory bucket {inventory_name} does not exist")
+            add(
+                Change(
+                    f"bucket {inventory_name}", "create", after=f"{aws.region}, for the inventories of {bucket.name}"
+                )
+            )
+        sources = [bucket.name] + ([survey.log_bucket.name] if survey.log_bucket else [])
+        problems = service_grant_findings(inventory.policy, inventory_name, INVENTORY_SERVICE, sources)
+        if problems:
+            if inventory.exists:
+                survey.findings.extend(f"inventory bucket {inventory_name}: {p}" for p in problems)
+            add(
+                Change(
+                    f"policy of bucket {inventory_name}",
+                    "set",
+                    after=f"{INVENTORY_SERVICE} writes inventories of {', '.join(sources)}",
+                )
+            )
+        wanted: list[tuple[BucketReport, InventorySpec]] = [(bucket, spec) for spec in DANDISET_INVENTORIES]
+        if survey.log_bucket is not None:
+            wanted.append((survey.log_bucket, LOG_INVENTORY))
+        for source, spec in wanted:
+            if not spec.matches(source.inventories.get(spec.id), inventory_name):
+                if source.exists:
+                    state = "differs from Terraform's" if spec.id in source.inventories else "is missing"
+                    survey.findings.append(f"inventory {spec.id} of bucket {source.name} {state}")
+                add(
+                    Change(
+                        f"inventory {spec.id} of bucket {source.name}",
+                        "set",
+                        after=f"{spec.describe()} into {inventory_name}",
+                    )
+                )
 
     def orphaned_keys(self, ctx: "Context", user: "UserReport", app_key_id: str | None) -> tuple[list[str], list[str]]:
         """Keys of `user` that dandiops recorded creating and no config var holds; and why others were kept.
@@ -154,14 +342,19 @@ class AwsStep(InitStep):
 
     def check(self, ctx: "Context") -> Check:
         survey = self.survey(ctx)
+        terraform_only = [] if not self.manage else [f"not made without Terraform: {item}" for item in TERRAFORM_ONLY]
         if not survey.findings and not survey.changes:
             key = survey.app_key_id or "?"
+            assert survey.log_bucket is not None and survey.inventory_bucket is not None  # else a finding
             return Check(
                 Status.OK,
-                f"bucket {survey.bucket.name} versioned and public-read with Terraform's policy; "
+                f"bucket {survey.bucket.name} as Terraform makes it (versioning, public read with its policy, "
+                f"{ENCRYPTION_ALGORITHM}, CORS, {OBJECT_OWNERSHIP}, lifecycle rules; access logs into "
+                f"{survey.log_bucket.name}, inventories into {survey.inventory_bucket.name}); "
                 f"IAM user {survey.user.name} owns the app's key {key}",
+                survey.notes + terraform_only,
             )
-        details = survey.findings or [c.describe() for c in survey.changes]
+        details = (survey.findings or [c.describe() for c in survey.changes]) + survey.notes
         if not self.manage:
             return Check(
                 Status.FAILED,
@@ -169,7 +362,9 @@ class AwsStep(InitStep):
                 details,
                 hint="Terraform manages AWS here: fix the configuration in terraform_dir and apply",
             )
-        return Check(Status.PENDING, f"{len(details)} difference(s) from what Terraform makes", details)
+        return Check(
+            Status.PENDING, f"{len(details)} difference(s) from what Terraform makes", details + terraform_only
+        )
 
     def plan(self, ctx: "Context") -> list[Change]:
         if not self.manage:
@@ -190,24 +385,11 @@ class AwsStep(InitStep):
         if f"IAM user {user}" in targets:
             aws.create_user(user)
             ctx.record("aws.iam-user.create", user=user)
-        if f"bucket {bucket}" in targets:
-            aws.create_bucket(bucket)
-            ctx.record("aws.bucket.create", bucket=bucket, region=aws.region)
-        if f"versioning of bucket {bucket}" in targets:
-            aws.enable_versioning(bucket)
-            ctx.record("aws.bucket.versioning", bucket=bucket)
-        if f"public access block of bucket {bucket}" in targets:
-            aws.put_public_access_block(bucket, PUBLIC_ACCESS_BLOCK)
-            ctx.record("aws.bucket.public-access-block", bucket=bucket)
-        if f"policy of bucket {bucket}" in targets:
-            user_arn = aws.user(user).arn
-            if user_arn is None:  # it existed, or was created above, a moment ago
-                raise NotFoundError(
-                    f"IAM user {user} is gone, so the bucket policy cannot grant it access",
-                    hint="run `dandiops init --only aws` again to create it",
-                )
-            aws.put_bucket_policy(bucket, bucket_policy(bucket, user_arn))
-            ctx.record("aws.bucket.policy", bucket=bucket, user=user_arn)
+        # in dependency order: buckets before their settings, the log bucket's policy before logging
+        # into it, versioning before the lifecycle rules that act on old versions
+        for target, write in self._bucket_writes(ctx, aws, bucket, user):
+            if target in targets:
+                write()
         planned_deletions = [c.before for c in changes if c.action == "delete" and c.target.startswith("access key ")]
         if planned_deletions:
             self._delete_orphans(ctx, user, planned_deletions)
@@ -224,6 +406,94 @@ class AwsStep(InitStep):
                 raise
             ctx.record("config-vars.set", keys=["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"])
         return changes
+
+    def _bucket_writes(
+        self, ctx: "Context", aws: "AwsClient", bucket: str, user: str
+    ) -> list[tuple[str, Callable[[], None]]]:
+        """(change target, the write that makes it) for every bucket setting, in the order they must be made."""
+        now = aws.bucket(bucket, ("logging", "inventories"))
+        log = self.log_bucket_name(now) or default_log_bucket(bucket)
+        inventory = self.inventory_bucket_name(now) or default_inventory_bucket(bucket)
+
+        def create(name: str) -> None:
+            aws.create_bucket(name)
+            ctx.record("aws.bucket.create", bucket=name, region=aws.region)
+
+        def encrypt(name: str) -> None:
+            aws.put_bucket_encryption(name, ENCRYPTION_ALGORITHM)
+            ctx.record("aws.bucket.encryption", bucket=name, algorithm=ENCRYPTION_ALGORITHM)
+
+        def policy() -> None:
+            user_arn = aws.user(user).arn
+            if user_arn is None:  # it existed, or was created above, a moment ago
+                raise NotFoundError(
+                    f"IAM user {user} is gone, so the bucket policy cannot grant it access",
+                    hint="run `dandiops init --only aws` again to create it",
+                )
+            aws.put_bucket_policy(bucket, bucket_policy(bucket, user_arn))
+            ctx.record("aws.bucket.policy", bucket=bucket, user=user_arn)
+
+        def grant(name: str, statement: dict[str, Any]) -> None:
+            # read just now and merged: the bucket's other statements stay
+            current = aws.bucket(name, ("policy",)).policy
+            aws.put_bucket_policy(name, merged_policy(current, statement))
+            ctx.record("aws.bucket.policy", bucket=name, statement=statement["Sid"])
+
+        def account() -> str:
+            return aws.caller_identity()["account"]
+
+        def cors() -> None:
+            aws.put_bucket_cors(bucket, merged_cors(aws.bucket(bucket, ("cors",)).cors))
+            ctx.record("aws.bucket.cors", bucket=bucket)
+
+        def ownership() -> None:
+            aws.put_bucket_ownership(bucket, OBJECT_OWNERSHIP)
+            ctx.record("aws.bucket.ownership", bucket=bucket, ownership=OBJECT_OWNERSHIP)
+
+        def logging() -> None:
+            aws.put_bucket_logging(bucket, log)
+            ctx.record("aws.bucket.logging", bucket=bucket, target=log)
+
+        def lifecycle() -> None:
+            aws.put_bucket_lifecycle(bucket, merged_lifecycle(aws.bucket(bucket, ("lifecycle",)).lifecycle))
+            ctx.record("aws.bucket.lifecycle", bucket=bucket)
+
+        def inventory_of(source: str, spec: InventorySpec) -> Callable[[], None]:
+            def write() -> None:
+                aws.put_bucket_inventory(source, spec.configuration(inventory))
+                ctx.record("aws.bucket.inventory", bucket=source, inventory=spec.id, into=inventory)
+
+            return write
+
+        def versioning() -> None:
+            aws.enable_versioning(bucket)
+            ctx.record("aws.bucket.versioning", bucket=bucket)
+
+        def public_access() -> None:
+            aws.put_public_access_block(bucket, PUBLIC_ACCESS_BLOCK)
+            ctx.record("aws.bucket.public-access-block", bucket=bucket)
+
+        return [
+            (f"bucket {bucket}", lambda: create(bucket)),
+            (f"bucket {log}", lambda: create(log)),
+            (f"bucket {inventory}", lambda: create(inventory)),
+            (f"versioning of bucket {bucket}", versioning),
+            (f"public access block of bucket {bucket}", public_access),
+            (f"encryption of bucket {bucket}", lambda: encrypt(bucket)),
+            (f"object ownership of bucket {bucket}", ownership),
+            (f"CORS of bucket {bucket}", cors),
+            (f"policy of bucket {bucket}", policy),
+            (f"encryption of bucket {log}", lambda: encrypt(log)),
+            (f"policy of bucket {log}", lambda: grant(log, log_bucket_statement(log, bucket, account()))),
+            (
+                f"policy of bucket {inventory}",
+                lambda: grant(inventory, inventory_bucket_statement(inventory, [bucket, log], account())),
+            ),
+            (f"access logging of bucket {bucket}", logging),
+            (f"lifecycle rules of bucket {bucket}", lifecycle),
+            *((f"inventory {spec.id} of bucket {bucket}", inventory_of(bucket, spec)) for spec in DANDISET_INVENTORIES),
+            (f"inventory {LOG_INVENTORY.id} of bucket {log}", inventory_of(log, LOG_INVENTORY)),
+        ]
 
     def _delete_orphans(self, ctx: "Context", user_name: str, planned: list[str | None]) -> None:
         """Delete the planned keys that are still orphans now: another run may have put one to use since."""

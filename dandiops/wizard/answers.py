@@ -30,6 +30,8 @@ def known_answer_keys() -> frozenset[str]:
         "backups.timezone",
         "aws.bucket",
         "aws.iam_user",
+        "aws.log_bucket",
+        "aws.inventory_bucket",
         "auth.github_client_id",
         "auth.oauth_client_id",
         "infrastructure.terraform_apply",

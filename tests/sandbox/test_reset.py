@@ -174,13 +174,17 @@ def aws_view(box) -> dict:
     requests_before = len(aws.requests)
     s3, iam = aws.client("s3"), aws.client("iam")
     buckets = {}
-    for bucket in sorted(b["Name"] for b in s3.list_buckets()["Buckets"]):
+    names = sorted(b["Name"] for b in s3.list_buckets()["Buckets"])
+    # S3 itself writes an access log object into a log bucket for every request (moto too): not state
+    log_buckets = {s3.get_bucket_logging(Bucket=name).get("LoggingEnabled", {}).get("TargetBucket") for name in names}
+    for bucket in names:
         try:
             cors = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
         except s3.exceptions.ClientError:
             cors = None
+        objects = [] if bucket in log_buckets else s3.list_objects_v2(Bucket=bucket).get("Contents", [])
         buckets[bucket] = {
-            "objects": [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])],
+            "objects": [o["Key"] for o in objects],
             "versioning": s3.get_bucket_versioning(Bucket=bucket).get("Status"),
             "cors": cors,
         }

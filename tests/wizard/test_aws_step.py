@@ -26,7 +26,8 @@ def test_seeded_bucket_and_user_pass(scripted, aws, writes):
     before = writes()
     check = AwsStep(Answers(ctx)).check(ctx)
     assert check.status == Status.OK, check
-    assert "versioned" in check.summary
+    assert "versioning" in check.summary and "inventories into" in check.summary
+    assert any("prevent_destroy" in line for line in check.details)  # what only Terraform makes, said plainly
     assert writes() == before
 
 
@@ -184,3 +185,175 @@ def test_unreachable_aws_is_a_clear_error(scripted, monkeypatch, sandbox):
     with pytest.raises(UnavailableError) as caught:
         script.ctx.aws().caller_identity()
     assert "could not reach http://127.0.0.1:9" in caught.value.message
+
+
+def _new_bucket(sandbox, name: str) -> None:
+    config = sandbox.config_path.read_text().replace('bucket = "dandi-sandbox-staging-dandisets"', f'bucket = "{name}"')
+    sandbox.config_path.write_text(config)
+
+
+def test_empty_bucket_name_gets_every_setting_of_the_module_and_a_second_run_plans_nothing(
+    cli, aws, sandbox, writes, tmp_path
+):
+    bucket, logs, inventory = "dandi-sandbox-fresh", "dandi-sandbox-fresh-access-logs", "dandi-sandbox-fresh-inventory"
+    _new_bucket(sandbox, bucket)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(f"aws:\n  log_bucket: {logs}\n")  # the inventory bucket keeps its default name
+    before = writes()
+    dry = cli("-e", "staging", "init", "--only", "aws", "--dry-run", "--json", "--answers", str(answers))
+    assert dry.exit_code == 0, dry
+    assert writes() == before
+    [planned] = dry.json()["steps"]
+    assert planned["status"] == "pending"
+    assert [c["target"] for c in planned["changes"]] == [
+        f"bucket {bucket}",
+        f"versioning of bucket {bucket}",
+        f"public access block of bucket {bucket}",
+        f"encryption of bucket {bucket}",
+        f"object ownership of bucket {bucket}",
+        f"CORS of bucket {bucket}",
+        f"policy of bucket {bucket}",
+        f"bucket {logs}",
+        f"encryption of bucket {logs}",
+        f"policy of bucket {logs}",
+        f"access logging of bucket {bucket}",
+        f"lifecycle rules of bucket {bucket}",
+        f"bucket {inventory}",
+        f"policy of bucket {inventory}",
+        f"inventory BlobDailyInventory of bucket {bucket}",
+        f"inventory ZarrDailyInventory of bucket {bucket}",
+        f"inventory LogBucketWeeklyInventory of bucket {logs}",
+    ]
+
+    applied = cli("-e", "staging", "init", "--only", "aws", "--yes", "--json", "--answers", str(answers))
+    assert applied.exit_code == 0, applied
+    assert applied.json()["steps"][0]["status"] == "applied"
+    s3 = aws.client("s3")
+    [rule] = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    [cors] = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    assert cors["AllowedOrigins"] == ["*"] and cors["ExposeHeaders"] == ["ETag"] and cors["MaxAgeSeconds"] == 3000
+    assert set(cors["AllowedMethods"]) == {"PUT", "POST", "GET", "HEAD", "DELETE"}
+    ownership = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    assert ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]["TargetBucket"] == logs
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    assert rules["ExpireOldDeleteMarkers"]["Filter"] == {"Prefix": "blobs/"}
+    assert rules["ExpireOldDeleteMarkers"]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
+    assert rules["ExpireOldManifestFileVersions"]["Filter"] == {"Prefix": "dandisets/"}
+    inventories = {
+        (name, c["Id"]): c
+        for name in (bucket, logs)
+        for c in s3.list_bucket_inventory_configurations(Bucket=name).get("InventoryConfigurationList", [])
+    }
+    assert sorted(inventories) == [
+        (bucket, "BlobDailyInventory"),
+        (bucket, "ZarrDailyInventory"),
+        (logs, "LogBucketWeeklyInventory"),
+    ]
+    assert inventories[(logs, "LogBucketWeeklyInventory")]["Schedule"] == {"Frequency": "Weekly"}
+    assert {c["Destination"]["S3BucketDestination"]["Bucket"] for c in inventories.values()} == {
+        f"arn:aws:s3:::{inventory}"
+    }
+    [log_rule] = s3.get_bucket_encryption(Bucket=logs)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert log_rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    [grant] = json.loads(s3.get_bucket_policy(Bucket=inventory)["Policy"])["Statement"]
+    assert grant["Condition"]["ArnLike"]["aws:SourceArn"] == [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{logs}"]
+
+    counts = writes()
+    again = cli("-e", "staging", "init", "--only", "aws", "--json")  # found from the bucket's logging now
+    assert again.exit_code == 0, again
+    assert again.json()["steps"][0]["status"] == "ok"
+    assert writes() == counts
+
+
+def test_drift_in_each_bucket_setting_is_reported_and_repaired_keeping_the_operators_own(scripted, aws, names):
+    bucket, _, _ = names
+    logs, inventory = f"{bucket}-logs", f"{bucket}-inventory"
+    s3 = aws.client("s3")
+    s3.delete_bucket_encryption(Bucket=bucket)
+    s3.delete_bucket_cors(Bucket=bucket)
+    s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={})
+    operators_rule = {
+        "ID": "OperatorsTmp",
+        "Filter": {"Prefix": "tmp/"},
+        "Status": "Enabled",
+        "Expiration": {"Days": 7},
+    }
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [operators_rule]})
+    zarr = s3.get_bucket_inventory_configuration(Bucket=bucket, Id="ZarrDailyInventory")["InventoryConfiguration"]
+    zarr["Schedule"] = {"Frequency": "Weekly"}  # (moto has no DeleteBucketInventoryConfiguration)
+    s3.put_bucket_inventory_configuration(Bucket=bucket, Id="ZarrDailyInventory", InventoryConfiguration=zarr)
+    operators_statement = {
+        "Sid": "OperatorsReader",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:user/reader"},
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{logs}/*",
+    }
+    s3.put_bucket_policy(Bucket=logs, Policy=json.dumps({"Version": "2012-10-17", "Statement": [operators_statement]}))
+    ctx = scripted().ctx
+    step = AwsStep(Answers(ctx))
+    check = step.check(ctx)
+    assert check.status == Status.PENDING
+    text = "\n".join(check.details)
+    assert f"bucket {bucket} has no default encryption" in text
+    assert f"bucket {bucket}: no CORS configuration" in text
+    assert f"bucket {bucket} has server access logging off" in text
+    assert (
+        "no lifecycle rule ExpireOldDeleteMarkers" in text and "no lifecycle rule ExpireOldManifestFileVersions" in text
+    )
+    assert f"inventory ZarrDailyInventory of bucket {bucket} differs from Terraform's" in text
+    assert f"log bucket {logs}: its policy does not let logging.s3.amazonaws.com write for {bucket}" in text
+    assert [c.target for c in step.plan(ctx)] == [
+        f"encryption of bucket {bucket}",
+        f"CORS of bucket {bucket}",
+        f"policy of bucket {logs}",
+        f"access logging of bucket {bucket}",
+        f"lifecycle rules of bucket {bucket}",
+        f"inventory ZarrDailyInventory of bucket {bucket}",
+    ]
+    step.apply(ctx, step.plan(ctx))
+    assert step.check(ctx).status == Status.OK
+    assert step.plan(ctx) == []
+    rules = [r["ID"] for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]]
+    assert sorted(rules) == ["ExpireOldDeleteMarkers", "ExpireOldManifestFileVersions", "OperatorsTmp"]
+    sids = [s["Sid"] for s in json.loads(s3.get_bucket_policy(Bucket=logs)["Policy"])["Statement"]]
+    assert sids == ["OperatorsReader", "S3ServerAccessLogsPolicy"]
+    zarr = s3.get_bucket_inventory_configuration(Bucket=bucket, Id="ZarrDailyInventory")["InventoryConfiguration"]
+    assert zarr["Schedule"] == {"Frequency": "Daily"}
+    assert zarr["Destination"]["S3BucketDestination"]["Bucket"] == f"arn:aws:s3:::{inventory}"
+
+
+def test_kms_encryption_is_kept_and_said(scripted, aws, names, writes):
+    bucket, _, _ = names
+    aws.client("s3").put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]
+        },
+    )
+    ctx = scripted().ctx
+    before = writes()
+    check = AwsStep(Answers(ctx)).check(ctx)
+    assert check.status == Status.OK, check
+    assert f"bucket {bucket} encrypts with aws:kms where Terraform sets AES256; left as it is" in check.details
+    assert writes() == before
+
+
+def test_terraform_managed_bucket_without_logging_or_lifecycle_reports_both_and_writes_nothing(
+    scripted, aws, names, writes
+):
+    bucket, _, _ = names
+    s3 = aws.client("s3")
+    s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={})
+    s3.delete_bucket_lifecycle(Bucket=bucket)
+    ctx = scripted().ctx
+    step = AwsStep(Answers(ctx), manage=False)
+    before = writes()
+    check = step.check(ctx)
+    assert check.status == Status.FAILED
+    assert f"bucket {bucket} has server access logging off (Terraform logs it)" in check.details
+    assert any("no lifecycle rule ExpireOldDeleteMarkers" in line for line in check.details)
+    assert step.plan(ctx) == []
+    assert writes() == before
