@@ -4,17 +4,24 @@ Terraform's machine-readable UI (`-json`) writes one JSON object per line; each 
 (version, planned_change, change_summary, apply_start, apply_progress, apply_complete,
 apply_errored, diagnostic, outputs, ...) and a human `@message`. We turn the ones an operator
 cares about into progress events as they arrive, and keep planned changes and error diagnostics.
+
+Before anything runs, `cloud_workspace` reads the configuration (python-hcl2) for a Terraform
+Cloud workspace (a `cloud` block, or a `remote`/`cloud` backend): its runs are applied in Terraform
+Cloud, never from here. `Terraform.scratch_copy` gives a copy of the folder to plan in, so that a
+dry run leaves the operator's folder exactly as it was (`terraform init` writes `.terraform/` and
+`.terraform.lock.hcl` there, the lock file even with TF_DATA_DIR set).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from dandiops.core.errors import ConfigError, DandiopsError
 from dandiops.providers.api_json import JsonObject
@@ -52,6 +59,126 @@ class RunResult:
     summary: str | None = None
     errors: list[str] = field(default_factory=list)
     raw_output: list[str] = field(default_factory=list)  # lines that were not JSON (crashes, init output)
+
+
+# --- Terraform Cloud ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CloudWorkspace:
+    """Where a configuration's runs happen when it names Terraform Cloud (or Terraform Enterprise)."""
+
+    file: str  # the file that says so
+    declared_by: str  # 'a cloud block', 'backend "remote"' or 'backend "cloud"'
+    hostname: str = "app.terraform.io"
+    organization: str | None = None
+    workspace: str | None = None  # None: chosen by tags or a prefix, or TF_WORKSPACE
+
+    def describe(self) -> str:
+        where = "/".join(part for part in (self.organization, self.workspace) if part)
+        return f"Terraform Cloud workspace {where}" if where else "a Terraform Cloud workspace"
+
+    @property
+    def runs_url(self) -> str | None:
+        if not (self.organization and self.workspace):
+            return None
+        return f"https://{self.hostname}/app/{self.organization}/workspaces/{self.workspace}/runs"
+
+
+_CLOUD_BACKENDS = ("remote", "cloud")
+_MENTIONS = re.compile(r"\b(cloud|backend)\b")
+
+
+def cloud_workspace(directory: str | os.PathLike[str]) -> CloudWorkspace | None:
+    """The Terraform Cloud workspace the configuration in `directory` uses, or None.
+
+    Every `*.tf` and `*.tf.json` file of the folder is read (as Terraform reads them). A file that
+    cannot be read is passed over: Terraform itself reports it, as it always has. A `.tf` file that
+    python-hcl2 cannot parse is scanned for the block instead, comments left out.
+    """
+    folder = Path(directory).expanduser()
+    if not folder.is_dir():
+        return None
+    for path in sorted([*folder.glob("*.tf"), *folder.glob("*.tf.json")]):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not _MENTIONS.search(text):
+            continue
+        found = _json_cloud(path.name, text) if path.name.endswith(".json") else _hcl_cloud(path.name, text)
+        if found is not None:
+            return found
+    return None
+
+
+def _unquoted(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
+
+
+def _first(value: Any) -> dict[str, Any]:
+    """A block as python-hcl2 (a list of one dict) or Terraform's JSON syntax (a dict, or a list) give it."""
+    if isinstance(value, list):
+        value = value[0] if value else {}
+    return value if isinstance(value, dict) else {}
+
+
+def _workspace(file: str, declared_by: str, settings: dict[str, Any]) -> CloudWorkspace:
+    workspaces = _first(settings.get("workspaces"))
+    return CloudWorkspace(
+        file,
+        declared_by,
+        hostname=_unquoted(settings.get("hostname")) or "app.terraform.io",
+        organization=_unquoted(settings.get("organization")),
+        workspace=_unquoted(workspaces.get("name")),
+    )
+
+
+def _from_terraform_blocks(file: str, blocks: Any) -> CloudWorkspace | None:
+    for block in blocks if isinstance(blocks, list) else [blocks]:
+        if not isinstance(block, dict):
+            continue
+        if "cloud" in block:
+            return _workspace(file, "a cloud block", _first(block["cloud"]))
+        for backend in block.get("backend", []) if isinstance(block.get("backend"), list) else [block.get("backend")]:
+            for label, settings in (backend or {}).items():
+                if _unquoted(label) in _CLOUD_BACKENDS:
+                    return _workspace(file, f'backend "{_unquoted(label)}"', _first(settings))
+    return None
+
+
+def _hcl_cloud(file: str, text: str) -> CloudWorkspace | None:
+    import hcl2
+
+    try:
+        parsed = hcl2.loads(text)
+    except Exception:  # lark's parse errors share no public base with its other failures
+        return _scanned_cloud(file, text)
+    return _from_terraform_blocks(file, parsed.get("terraform", []))
+
+
+def _json_cloud(file: str, text: str) -> CloudWorkspace | None:
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None  # Terraform reports the file
+    return _from_terraform_blocks(file, parsed.get("terraform", [])) if isinstance(parsed, dict) else None
+
+
+_COMMENTS = re.compile(r'("(?:\\.|[^"\\])*")|/\*.*?\*/|(?:#|//)[^\n]*', re.S)
+_CLOUD_BLOCK = re.compile(r'(?m)^\s*cloud\s*\{|\bbackend\s+"(remote|cloud)"\s*\{')
+_ORGANIZATION = re.compile(r'\borganization\s*=\s*"([^"]+)"')
+
+
+def _scanned_cloud(file: str, text: str) -> CloudWorkspace | None:
+    """For a file python-hcl2 cannot parse: the block found by a scan, comments left out."""
+    code = _COMMENTS.sub(lambda m: m.group(1) or "", text)
+    found = _CLOUD_BLOCK.search(code)
+    if found is None or not re.search(r"\bterraform\s*\{", code):
+        return None
+    declared_by = f'backend "{found.group(1)}"' if found.group(1) else "a cloud block"
+    organization = _ORGANIZATION.search(code[found.start() :])
+    return CloudWorkspace(file, declared_by, organization=organization.group(1) if organization else None)
 
 
 def find_binary(environ: Mapping[str, str] = os.environ) -> str | None:
@@ -168,8 +295,35 @@ class Terraform:
         result.exit_code = process.wait()
         return result
 
+    def scratch_copy(self, into: str | os.PathLike[str]) -> "Terraform":
+        """The same Terraform on a copy of the folder in `into`, to plan without writing into the folder.
+
+        Files are copied; the data directory (.terraform, or TF_DATA_DIR) is given as links to its
+        providers and modules plus copies of its small files, so nothing is downloaded again; the
+        folder's siblings are linked beside the copy, so `../modules/...` sources still resolve.
+        """
+        into = Path(into)
+        copy = into / self.directory.name
+        shutil.copytree(self.directory, copy, ignore=shutil.ignore_patterns(".terraform", ".git"))
+        for sibling in self.directory.parent.iterdir():
+            if sibling.name != self.directory.name and not (into / sibling.name).exists():
+                (into / sibling.name).symlink_to(sibling, target_is_directory=sibling.is_dir())
+        data = Path(self.environ.get("TF_DATA_DIR") or ".terraform")
+        data = data if data.is_absolute() else self.directory / data
+        environ = dict(self.environ)
+        environ["TF_DATA_DIR"] = str(copy / ".terraform")
+        if data.is_dir():
+            (copy / ".terraform").mkdir()
+            for item in data.iterdir():
+                if item.is_dir():
+                    (copy / ".terraform" / item.name).symlink_to(item.resolve(), target_is_directory=True)
+                else:
+                    shutil.copy2(item, copy / ".terraform" / item.name)
+        return Terraform(copy, binary=self.binary, environ=environ, on_progress=self.on_progress)
+
     def initialized(self) -> bool:
-        return (self.directory / ".terraform").is_dir()
+        data = Path(self.environ.get("TF_DATA_DIR") or ".terraform")
+        return (data if data.is_absolute() else self.directory / data).is_dir()
 
     def init(self) -> None:
         result = self.run(["init", "-input=false", "-no-color"])

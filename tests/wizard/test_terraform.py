@@ -2,7 +2,8 @@
 
 A fake `terraform` replays lines Terraform's -json UI really prints, so the parsing and streaming are
 tested everywhere; where a real terraform is installed, a configuration of Terraform's built-in
-terraform_data resource (no provider download) runs through the same step.
+terraform_data resource (no provider download) runs through the same step. A folder that names a
+Terraform Cloud workspace is never run: the step says where to apply it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,16 @@ def infra_dir(sandbox, tmp_path):
     )
     sandbox.config_path.write_text(text)
     return folder
+
+
+def folder_contents(folder: Path) -> dict[str, bytes | None]:
+    """Every file and folder under `folder` (folders as None), with each file's bytes."""
+    return {str(path.relative_to(folder)): None if path.is_dir() else path.read_bytes() for path in folder.rglob("*")}
+
+
+CLOUD_BLOCK = (
+    'terraform {\n  cloud {\n    organization = "dandi"\n    workspaces {\n      name = "dandi-prod"\n    }\n  }\n}\n'
+)
 
 
 @pytest.fixture
@@ -106,14 +117,71 @@ def test_non_interactive_apply_needs_yes_or_an_answer(cli, infra_dir, fake_terra
     assert (infra_dir / "applied").exists()
 
 
+def test_dry_run_plans_in_a_copy_and_leaves_the_folder_as_it_was(cli, infra_dir, fake_terraform, writes):
+    (infra_dir / "main.tf").write_text('resource "terraform_data" "app" {}\n')
+    before, counts = folder_contents(infra_dir), writes()
+    dry = cli("-e", "staging", "init", "--only", "infrastructure", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry
+    [planned] = dry.json()["steps"]
+    assert [(c["action"], c["target"]) for c in planned["changes"]] == [("create", "terraform_data.app")]
+    assert folder_contents(infra_dir) == before  # no .terraform/, no calls.log: the fake ran in the copy
+    assert writes() == counts
+
+
+def test_terraform_cloud_folder_stops_init_before_running_terraform_and_says_to_apply_there(
+    cli, infra_dir, sandbox, monkeypatch, writes
+):
+    import tomllib
+
+    import tomli_w
+
+    config = tomllib.loads(sandbox.config_path.read_text())
+    config["environments"]["staging"]["heroku_app"] = "dandi-sandbox-not-made-yet"
+    sandbox.config_path.write_text(tomli_w.dumps(config))
+    (infra_dir / "main.tf").write_text(CLOUD_BLOCK + 'resource "terraform_data" "app" {}\n')
+    monkeypatch.setenv("DANDIOPS_TERRAFORM", "/nonexistent/terraform")  # nothing may run it
+    before, counts = folder_contents(infra_dir), writes()
+    for dry_run in (("--dry-run",), ()):
+        result = cli("-e", "staging", "init", "--only", "infrastructure", "--non-interactive", *dry_run)
+        assert result.exit_code == 6, result
+        assert "uses Terraform Cloud workspace dandi/dandi-prod (a cloud block in main.tf)" in result.stderr
+        assert "not from the command line" in result.stderr
+        runs = "https://app.terraform.io/app/dandi/workspaces/dandi-prod/runs"
+        assert f"apply the run in Terraform Cloud ({runs}), then run `dandiops init` again" in result.stderr
+        assert "terraform is not installed" not in result.stderr
+    assert folder_contents(infra_dir) == before
+    assert writes() == counts
+
+
+def test_terraform_cloud_folder_whose_app_exists_only_checks(cli, infra_dir, monkeypatch, writes):
+    (infra_dir / "backend.tf").write_text(
+        'terraform {\n  backend "remote" {\n    organization = "lab"\n    workspaces {\n      name = "api"\n'
+        "    }\n  }\n}\n"
+    )
+    monkeypatch.setenv("DANDIOPS_TERRAFORM", "/nonexistent/terraform")
+    counts = writes()
+    result = cli("-e", "staging", "init", "--only", "infrastructure", "--non-interactive", "--json")
+    assert result.exit_code == 0, result
+    [step] = result.json()["steps"]
+    assert step["status"] == "ok"
+    assert 'Terraform Cloud workspace lab/api (backend "remote" in backend.tf), which applies it' in step["detail"]
+    assert step["details"] == [
+        "change the infrastructure through a run in Terraform Cloud: https://app.terraform.io/app/lab/workspaces/api/runs"
+    ]
+    assert writes() == counts
+
+
 @pytest.mark.needs_terraform
 def test_real_terraform_with_terraform_data(cli, infra_dir, monkeypatch, tmp_path):
     monkeypatch.delenv("DANDIOPS_TERRAFORM", raising=False)
     monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(tmp_path / "empty.tfrc"))
     (tmp_path / "empty.tfrc").write_text("")
     (infra_dir / "main.tf").write_text('resource "terraform_data" "app" {\n  input = "dandi-sandbox"\n}\n')
+    before = folder_contents(infra_dir)
     dry = cli("-e", "staging", "init", "--only", "infrastructure", "--dry-run", "--json")
     assert dry.exit_code == 0, dry
+    # terraform init ran in a copy: no .terraform/ and no .terraform.lock.hcl here
+    assert folder_contents(infra_dir) == before
     [planned] = dry.json()["steps"]
     assert planned["status"] == "pending"
     assert planned["changes"] == [
