@@ -2,10 +2,15 @@
 
 With terraform_dir (the operator's dandi-infrastructure checkout), the check is
 `terraform plan -detailed-exitcode` and apply is `terraform apply` of that saved plan, on
-confirmation, streaming progress. Without it, dandiops makes through the Heroku Platform API
-what Terraform's heroku module would: the app (team, region), the buildpacks in order (the
-version buildpack before heroku/python, because settings read SOURCE_VERSION at import) and the
-add-ons (Postgres, CloudAMQP, Papertrail). The formation is its own step.
+confirmation, streaming progress. A dry run plans in a temporary copy of the folder, so the folder
+is left exactly as it was. A folder whose configuration names a Terraform Cloud workspace is
+never run here: its runs are applied in Terraform Cloud, and the step only checks that the app
+Terraform makes exists (the later steps check the rest of what it made).
+
+Without terraform_dir, dandiops makes through the Heroku Platform API what Terraform's heroku
+module would: the app (team, region), the buildpacks in order (the version buildpack before
+heroku/python, because settings read SOURCE_VERSION at import) and the add-ons (Postgres,
+CloudAMQP, Papertrail). The formation is its own step.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
-    from dandiops.providers.terraform import RunResult, Terraform
+    from dandiops.providers.terraform import CloudWorkspace, RunResult, Terraform
 
 VERSION_BUILDPACK, PYTHON_BUILDPACK = BUILDPACKS
 
@@ -199,13 +204,19 @@ class TerraformStep(InitStep):
         self._plan_file: Path | None = None
         self._result: RunResult | None = None
 
+    def directory(self, ctx: "Context") -> Path:
+        assert ctx.env.terraform_dir is not None  # infrastructure_step() picks this step only then
+        directory = Path(ctx.env.terraform_dir).expanduser()
+        return directory if directory.is_absolute() else ctx.settings.root / directory
+
+    def cloud(self, ctx: "Context") -> "CloudWorkspace | None":
+        from dandiops.providers.terraform import cloud_workspace
+
+        return cloud_workspace(self.directory(ctx))
+
     def terraform(self, ctx: "Context", *, stream: bool) -> "Terraform":
         from dandiops.providers.terraform import Terraform
 
-        assert ctx.env.terraform_dir is not None  # infrastructure_step() picks this step only then
-        directory = Path(ctx.env.terraform_dir).expanduser()
-        if not directory.is_absolute():
-            directory = ctx.settings.root / directory
         reporter = ctx.reporter
 
         def progress(level: str, message: str) -> None:
@@ -214,21 +225,24 @@ class TerraformStep(InitStep):
             {"error": reporter.error, "warning": reporter.warn}.get(level, reporter.info)(f"terraform: {message}")
 
         # Terraform's providers read HEROKU_API_KEY, HEROKU_EMAIL and AWS_* from the environment or .env.
-        return Terraform(directory, environ=ctx.secrets.values, on_progress=progress)
+        return Terraform(self.directory(ctx), environ=ctx.secrets.values, on_progress=progress)
 
     def _plan(self, ctx: "Context") -> "RunResult":
         from dandiops.providers.terraform import CHANGES, NO_CHANGES
 
         terraform = self.terraform(ctx, stream=False)
+        self.discard()
+        self._workspace = tempfile.TemporaryDirectory(prefix="dandiops-tfplan-")
+        if self.answers.dry_run:
+            # `terraform init` would write .terraform/ and .terraform.lock.hcl into the operator's folder
+            terraform = terraform.scratch_copy(Path(self._workspace.name) / "copy")
         if not terraform.initialized():
             ctx.reporter.info(f"terraform init in {terraform.directory}")
             terraform.init()
-        self.discard()
-        self._workspace = tempfile.TemporaryDirectory(prefix="dandiops-tfplan-")
         self._plan_file = Path(self._workspace.name) / "init.tfplan"
         result = terraform.plan(self._plan_file)
-        if result.exit_code not in (NO_CHANGES, CHANGES):
-            self.discard()
+        if self.answers.dry_run or result.exit_code not in (NO_CHANGES, CHANGES):
+            self.discard()  # nothing will apply it
         self._result = result
         return result
 
@@ -242,6 +256,9 @@ class TerraformStep(InitStep):
     def check(self, ctx: "Context") -> Check:
         from dandiops.providers.terraform import CHANGES, NO_CHANGES
 
+        cloud = self.cloud(ctx)
+        if cloud is not None:
+            return self._check_cloud(ctx, cloud)
         result = self._plan(ctx)
         if result.exit_code == NO_CHANGES:
             return Check(Status.OK, "terraform plan: no changes")
@@ -259,12 +276,35 @@ class TerraformStep(InitStep):
             hint=f"fix what Terraform reports in {ctx.env.terraform_dir}, then run `dandiops init` again",
         )
 
+    def _check_cloud(self, ctx: "Context", cloud: "CloudWorkspace") -> Check:
+        """Terraform Cloud applies this configuration: dandiops checks that the app Terraform makes is there."""
+        app = ctx.env.heroku_app
+        where = cloud.runs_url or f"the workspace's runs page on {cloud.hostname}"
+        said = f"{ctx.env.terraform_dir} uses {cloud.describe()} ({cloud.declared_by} in {cloud.file})"
+        try:
+            ctx.heroku().app(app)
+        except NotFoundError:
+            return Check(
+                Status.FAILED,
+                f"{said}: its runs are applied in Terraform Cloud, not from the command line, "
+                f"and app {app} does not exist yet",
+                [f"confirm and apply the workspace's run in Terraform Cloud: {where}"],
+                hint=f"apply the run in Terraform Cloud ({where}), then run `dandiops init` again: it then "
+                "only checks what Terraform made",
+            )
+        return Check(
+            Status.OK,
+            f"{said}, which applies it; app {app} exists, and the steps below check what else Terraform made",
+            [f"change the infrastructure through a run in Terraform Cloud: {where}"],
+        )
+
     def plan(self, ctx: "Context") -> list[Change]:
         from dandiops.providers.terraform import CHANGES
 
-        if self._plan_file is not None:
-            assert self._result is not None  # the _plan() that made the plan file kept its result
-            result = self._result
+        if self.cloud(ctx) is not None:
+            return []  # Terraform Cloud applies it
+        if self._result is not None and (self._plan_file is not None or self.answers.dry_run):
+            result = self._result  # the check's plan: its file is kept until applied (a dry run keeps none)
         else:
             result = self._plan(ctx)
         if result.exit_code not in (0, CHANGES):

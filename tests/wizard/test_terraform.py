@@ -176,21 +176,31 @@ def test_real_terraform_with_terraform_data(cli, infra_dir, monkeypatch, tmp_pat
     monkeypatch.delenv("DANDIOPS_TERRAFORM", raising=False)
     monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(tmp_path / "empty.tfrc"))
     (tmp_path / "empty.tfrc").write_text("")
-    (infra_dir / "main.tf").write_text('resource "terraform_data" "app" {\n  input = "dandi-sandbox"\n}\n')
+    # a local backend and a module beside the folder: `terraform init` writes .terraform/ for them, offline
+    (infra_dir / "main.tf").write_text(
+        'terraform {\n  backend "local" {}\n}\n\nresource "terraform_data" "app" {\n  input = "dandi-sandbox"\n}\n\n'
+        'module "names" {\n  source = "../modules/names"\n}\n'
+    )
+    (tmp_path / "modules" / "names").mkdir(parents=True)
+    (tmp_path / "modules" / "names" / "main.tf").write_text('resource "terraform_data" "name" {\n  input = "x"\n}\n')
     before = folder_contents(infra_dir)
     dry = cli("-e", "staging", "init", "--only", "infrastructure", "--dry-run", "--json")
     assert dry.exit_code == 0, dry
-    # terraform init ran in a copy: no .terraform/ and no .terraform.lock.hcl here
-    assert folder_contents(infra_dir) == before
+    assert folder_contents(infra_dir) == before  # terraform init ran in a copy: no .terraform/ here
     [planned] = dry.json()["steps"]
     assert planned["status"] == "pending"
-    assert planned["changes"] == [
-        {"target": "terraform_data.app", "action": "create", "before": None, "after": None, "secret": False}
+    assert sorted((c["action"], c["target"]) for c in planned["changes"]) == [
+        ("create", "module.names.terraform_data.name"),
+        ("create", "terraform_data.app"),
     ]
     applied = cli("-e", "staging", "init", "--only", "infrastructure", "--yes", "--json")
     assert applied.exit_code == 0, applied
     assert applied.json()["steps"][0]["status"] == "applied"
     assert "terraform: terraform_data.app: Creation complete" in applied.stderr
-    assert (infra_dir / "terraform.tfstate").exists()
+    assert (infra_dir / "terraform.tfstate").exists() and (infra_dir / ".terraform").is_dir()
+    initialized = folder_contents(infra_dir)
+    dry_again = cli("-e", "staging", "init", "--only", "infrastructure", "--dry-run", "--json")
+    assert dry_again.json()["steps"][0]["status"] == "ok"  # the copy read the folder's state
+    assert folder_contents(infra_dir) == initialized
     again = cli("-e", "staging", "init", "--only", "infrastructure", "--json")
     assert again.json()["steps"][0]["status"] == "ok"
