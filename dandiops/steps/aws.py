@@ -356,6 +356,14 @@ class AwsStep(InitStep):
             )
         details = (survey.findings or [c.describe() for c in survey.changes]) + survey.notes
         if not self.manage:
+            missing = [f"bucket {survey.bucket.name}"] if not survey.bucket.exists else []
+            missing += [f"IAM user {survey.user.name}"] if not survey.user.exists else []
+            if missing:
+                # not there yet rather than drifted: init checks again once Terraform has applied its plan
+                raise NotFoundError(
+                    f"{' and '.join(missing)} {'does' if len(missing) == 1 else 'do'} not exist",
+                    hint="Terraform manages AWS here: make them in terraform_dir's configuration and apply it",
+                )
             return Check(
                 Status.FAILED,
                 f"{len(details)} difference(s) from Terraform's resources",

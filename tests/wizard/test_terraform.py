@@ -204,3 +204,22 @@ def test_real_terraform_with_terraform_data(cli, infra_dir, monkeypatch, tmp_pat
     assert folder_contents(infra_dir) == initialized
     again = cli("-e", "staging", "init", "--only", "infrastructure", "--json")
     assert again.json()["steps"][0]["status"] == "ok"
+
+
+def test_aws_resources_terraform_has_yet_to_make_are_checked_after_its_apply(cli, infra_dir, fake_terraform, sandbox):
+    sandbox.config_path.write_text(
+        sandbox.config_path.read_text().replace(
+            'bucket = "dandi-sandbox-staging-dandisets"', 'bucket = "dandi-sandbox-made-by-terraform"'
+        )
+    )
+    dry = cli("-e", "staging", "init", "--only", "infrastructure,aws", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry
+    assert [(s["step"], s["status"]) for s in dry.json()["steps"]] == [
+        ("infrastructure", "pending"),
+        ("aws", "pending"),
+    ]
+    result = cli("-e", "staging", "init", "--only", "infrastructure,aws", "--yes")
+    assert (infra_dir / "applied").exists()  # the plan was applied before the aws step was checked again
+    assert result.exit_code == 5, result  # the fake's plan makes no bucket
+    assert "bucket dandi-sandbox-made-by-terraform does not exist" in result.stderr
+    assert "Terraform manages AWS here: make them in terraform_dir's configuration and apply it" in result.stderr
