@@ -147,7 +147,7 @@ def test_terraform_cloud_folder_stops_init_before_running_terraform_and_says_to_
         assert "uses Terraform Cloud workspace dandi/dandi-prod (a cloud block in main.tf)" in result.stderr
         assert "not from the command line" in result.stderr
         runs = "https://app.terraform.io/app/dandi/workspaces/dandi-prod/runs"
-        assert f"apply the run in Terraform Cloud ({runs}), then run `dandiops init` again" in result.stderr
+        assert f"apply the run in Terraform Cloud ({runs}), then run `dandiops init -e staging` again" in result.stderr
         assert "terraform is not installed" not in result.stderr
     assert folder_contents(infra_dir) == before
     assert writes() == counts
