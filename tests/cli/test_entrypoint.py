@@ -9,7 +9,20 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("github", "boto3", "botocore", "questionary", "django", "httpx", "flask", "moto", "hcl2", "lark", "ruamel", "tomlkit")
+HEAVY = (
+    "github",
+    "boto3",
+    "botocore",
+    "questionary",
+    "django",
+    "httpx",
+    "flask",
+    "moto",
+    "hcl2",
+    "lark",
+    "ruamel",
+    "tomlkit",
+)
 
 
 def run(*args, env=None, timeout=60, **kw):
