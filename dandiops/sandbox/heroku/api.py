@@ -15,6 +15,7 @@ import uuid
 from typing import Callable, Iterable
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
 
 from dandiops.sandbox.faults import Fault
 from dandiops.sandbox.heroku.routes import BLUEPRINTS
@@ -27,6 +28,11 @@ UNMETERED = ("/account/rate-limits",)
 CONTROL_PREFIX = "/_sandbox/"
 OWN_RULES = (CONTROL_PREFIX, "/sessions/", "/client/")  # control, logplex and Data API routes
 RECORDED_HEADERS = ("range", "accept", "content-type")
+# What Heroku answers for a path no route serves: its API is JSON on every path, never an HTML page.
+NO_SUCH_ENDPOINT = (
+    "The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), "
+    "and did you specify your intended version with the `Accept` header?"
+)
 
 # An extension adds routes to the stand-in: called with (flask_app, state) before the app serves.
 Extension = Callable[[Flask, HerokuState], None]
@@ -37,6 +43,7 @@ def create_app(state: HerokuState, *, extensions: Iterable[Extension] = ()) -> F
     app.extensions[STATE_KEY] = state
     app.before_request(gate)
     app.after_request(finish)
+    app.register_error_handler(HTTPException, http_error)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     for extension in extensions:
@@ -72,6 +79,18 @@ def gate() -> Response | None:
                 )
             current_state.rate_remaining -= 1
     return None
+
+
+def http_error(exc: HTTPException) -> Response:
+    """Werkzeug's own answers (no such route, method not allowed, a view that raised) in Heroku's JSON
+    error shape, with the same status; on every path, the Data API's included."""
+    status = exc.code or 500
+    if status == 404:
+        return error(404, "not_found", NO_SUCH_ENDPOINT)
+    if status == 405:
+        return error(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}.")
+    ident = exc.name.lower().replace(" ", "_") if status < 500 else "internal_server_error"
+    return error(status, ident, exc.description or exc.name)
 
 
 def fault_answer(fault: Fault) -> Response | None:
