@@ -17,6 +17,6 @@ def schema_problems(state, validator) -> list[str]:
             continue
         problems.extend(
             f"{record.method} {record.path}: {problem}"
-            for problem in validator.errors(record.method, record.path, record.response)
+            for problem in validator.errors(record.method, record.path, record.response, record.headers)
         )
     return problems

@@ -27,7 +27,7 @@ ACCEPT_PREFIX = "application/vnd.heroku+json; version=3"
 UNMETERED = ("/account/rate-limits",)
 CONTROL_PREFIX = "/_sandbox/"
 OWN_RULES = (CONTROL_PREFIX, "/sessions/", "/client/")  # control, logplex and Data API routes
-RECORDED_HEADERS = ("range", "accept", "content-type")
+RECORDED_HEADERS = ("range", "accept", "accept-inclusion", "accept-expansion", "content-type")
 # What Heroku answers for a path no route serves: its API is JSON on every path, never an HTML page.
 NO_SUCH_ENDPOINT = (
     "The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), "

@@ -81,6 +81,26 @@ def _strictify(node: Any) -> None:
             _strictify(value)
 
 
+# What Heroku adds to a resource when the client asks for it, which the published schema leaves out:
+# (definition, name the client lists) -> (property path to the object that gains it, property, its schema).
+# `Accept-Expansion` shows a reference as the whole object it refers to; `Accept-Inclusion` adds a
+# field. Both as the official CLI sends and reads them (@heroku/heroku-cli-util's ExtendedAddon and
+# ExtendedAddonAttachment types).
+EXPANSIONS: dict[tuple[str, str], tuple[tuple[str, ...], str, dict]] = {
+    ("add-on", "addon_service"): ((), "addon_service", {"$ref": "#/definitions/add-on-service"}),
+    ("add-on", "plan"): ((), "plan", {"$ref": "#/definitions/plan"}),
+}
+INCLUSIONS: dict[tuple[str, str], tuple[tuple[str, ...], str, dict]] = {
+    ("add-on-attachment", "addon:plan"): (("addon",), "plan", {"$ref": "#/definitions/add-on/definitions/plan"}),
+    ("add-on-attachment", "config_vars"): ((), "config_vars", {"$ref": "#/definitions/add-on/definitions/config_vars"}),
+}
+
+
+def requested_names(headers: dict[str, str] | None, header: str) -> frozenset[str]:
+    value = next((v for k, v in (headers or {}).items() if k.lower() == header), "")
+    return frozenset(name.strip() for name in value.split(",") if name.strip())
+
+
 class ResponseValidator:
     """Finds the schema link for a request and validates the response body against it."""
 
@@ -88,6 +108,7 @@ class ResponseValidator:
         schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
         _strictify(schema)
         self.schema = schema
+        self._extended: dict[tuple[str, frozenset[str]], dict] = {}
         self.links: list[tuple[str, re.Pattern, str, dict]] = []
         for name, definition in schema["definitions"].items():
             for link in definition.get("links", []):
@@ -111,7 +132,30 @@ class ResponseValidator:
         candidates.sort(key=lambda c: c[1]["href"].count("{"))
         return candidates[0]
 
-    def errors(self, method: str, path: str, body: Any) -> list[str]:
+    def definitions(self, name: str, asked: frozenset[str]) -> dict:
+        """The schema's definitions, with `name` extended by what the client `asked` for (expansions
+        and inclusions as `EXPANSIONS`/`INCLUSIONS` keys' second part, prefixed "expand:"/"include:")."""
+        key = (name, asked)
+        if key not in self._extended:
+            definitions = copy.deepcopy(self.schema["definitions"])
+            for kind_name in sorted(asked):
+                kind, _, requested = kind_name.partition(":")
+                table = EXPANSIONS if kind == "expand" else INCLUSIONS
+                if (name, requested) not in table:
+                    continue  # Heroku ignores what it cannot add to this resource
+                path, prop, prop_schema = table[(name, requested)]
+                node = definitions[name]
+                for part in path:
+                    node = _resolve({"definitions": definitions}, node["properties"][part])
+                node["properties"][prop] = prop_schema
+                if prop not in node.setdefault("required", []):
+                    node["required"].append(prop)
+            self._extended[key] = definitions
+        return self._extended[key]
+
+    def errors(self, method: str, path: str, body: Any, headers: dict[str, str] | None = None) -> list[str]:
+        """What in `body` breaks the schema, given the request's `headers` (Accept-Expansion and
+        Accept-Inclusion make Heroku answer more than the schema lists, and only then)."""
         from jsonschema import Draft4Validator, FormatChecker
 
         found = self.link_for(method, path)
@@ -123,7 +167,11 @@ class ResponseValidator:
             target = {"type": ["array"], "items": {"$ref": f"#/definitions/{name}"}}
         if link.get("rel") == "empty" and "targetSchema" not in link:
             return []
+        asked = frozenset(
+            {f"expand:{n}" for n in requested_names(headers, "accept-expansion")}
+            | {f"include:{n}" for n in requested_names(headers, "accept-inclusion")}
+        )
         validator = Draft4Validator(
-            {**target, "definitions": self.schema["definitions"]}, format_checker=FormatChecker()
+            {**target, "definitions": self.definitions(name, asked)}, format_checker=FormatChecker()
         )
         return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(body)]
