@@ -192,10 +192,9 @@ class AwsComponent:
         for env_name, (key_id, secret) in self._keys.items():
             app = heroku.state.find_app(heroku.environment_settings(env_name)["heroku_app"])
             if app is not None:
-                with heroku.state.lock:
-                    app.config["AWS_ACCESS_KEY_ID"] = key_id
-                    app.config["AWS_SECRET_ACCESS_KEY"] = secret
-                    app.config["AWS_DEFAULT_REGION"] = REGION
+                heroku.state.seed_config(
+                    app, {"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": REGION}
+                )
 
 
 _session = None

@@ -84,6 +84,11 @@ class HerokuComponent:
             "HEROKU_API_KEY": self.api_key,
             "DANDIOPS_HEROKU_API_URL": self.url,
             "DANDIOPS_HEROKU_DATA_API_URL": self.url,
+            # The official Heroku CLI reads HEROKU_API_KEY too: these send all of its requests here, never
+            # to Heroku (the Data API host is a bare name, the CLI keeps HEROKU_HOST's scheme and port).
+            "HEROKU_HOST": self.url,
+            "HEROKU_DATA_HOST": "127.0.0.1",
+            "HEROKU_PARTICLEBOARD_URL": self.url,
         }
 
     def environment_settings(self, env_name: str) -> dict[str, Any]:

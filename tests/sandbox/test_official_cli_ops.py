@@ -1,9 +1,8 @@
 """The official Heroku CLI reads what dandiops wrote through the stand-in, and sees it as dandiops does.
 
 A cross-check of the stand-in parts behind backups and logs: the Data API (`pg:backups:schedules`,
-`pg:backups`) and log sessions (`logs`, server-sent events). `heroku access` and `heroku labs`
-are left out: they also call Heroku hosts other than the API (particleboard.heroku.com), which
-a test must not reach. Skipped when the CLI is not installed (`npm ci` at the repository root).
+`pg:backups`) and log sessions (`logs`, server-sent events). Skipped when the CLI is not installed
+(`npm ci` at the repository root).
 """
 
 import os
@@ -25,12 +24,10 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def heroku(sandbox, tmp_path):
-    # HEROKU_DATA_HOST is only a host name: the CLI takes the scheme and port from HEROKU_HOST.
+    # The sandbox's environment points the CLI's Platform API, Data API and particleboard hosts here.
     env = {
         **os.environ,
-        "HEROKU_HOST": sandbox.heroku.url,
-        "HEROKU_DATA_HOST": "127.0.0.1",
-        "HEROKU_API_KEY": sandbox.heroku.api_key,
+        **sandbox.heroku.environment(),
         "DISABLE_TELEMETRY": "true",
         "HOME": str(tmp_path / "home"),
         "NO_COLOR": "1",

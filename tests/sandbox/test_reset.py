@@ -62,6 +62,7 @@ def heroku_view(box) -> dict:
             "releases": [(r.version, r.description, r.status, r.commit, r.user_email) for r in app.releases],
             "addons": [(a.service, a.plan, a.attachment_name, a.config_vars) for a in app.addons],
             "collaborators": [(c.email, c.role, c.permissions) for c in app.collaborators],
+            "domains": [(d.hostname, d.kind, d.status, d.acm_status) for d in app.domains],
             "dynos": sorted(app.dynos),
             "buildpacks": app.buildpacks,
             "procfile": app.procfile,
@@ -236,6 +237,10 @@ def change_every_part(box, tmp_path) -> None:
         assert heroku.patch(f"/apps/{STAGING}/config-vars", json=changed_vars).is_success
         assert heroku.patch(f"/apps/{STAGING}/formation/worker", json={"quantity": 3}).is_success
         assert heroku.post(f"/teams/apps/{STAGING}/collaborators", json={"user": "curator@dandi.test"}).is_success
+        assert heroku.patch(f"/apps/{STAGING}", json={"maintenance": True}).is_success
+        assert heroku.delete(f"/apps/{STAGING}/acm").is_success
+        domain = {"hostname": "left.dandi.test", "sni_endpoint": None}
+        assert heroku.post(f"/apps/{STAGING}/domains", json=domain).status_code == 201
         assert heroku.post("/apps", json={"name": "left-over-app"}).status_code == 201
         assert heroku.post("/apps/left-over-app/addons", json={"plan": "heroku-postgresql"}).status_code == 201
         assert heroku.put(

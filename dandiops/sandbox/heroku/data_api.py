@@ -334,6 +334,55 @@ def app_transfers(ident: str) -> Response:
     return json_response(items)
 
 
+def app_transfer(ident: str, number: str) -> tuple[Database, Transfer] | None:
+    """One of the app's transfers by uuid or number, with its database."""
+    found = current_state.find_app(ident)
+    if found is None:
+        return None
+    for addon in [a for a in found.addons if a.service == POSTGRES_SERVICE]:
+        database = current_data.database(addon.id)
+        if database is None:
+            continue
+        with current_data.lock:
+            for transfer in database.transfers:
+                if number in (transfer.uuid, str(transfer.num)):
+                    return database, transfer
+    return None
+
+
+@apps_blueprint.get("/<ident>/transfers/<number>")
+def app_transfer_info(ident: str, number: str) -> Response:
+    """One transfer; `?verbose=true` adds its log, as `heroku pg:backups:info` shows it."""
+    found = app_transfer(ident, number)
+    if found is None:
+        return problem(404, "not_found", f"Couldn't find that transfer ({number}).")
+    database, transfer = found
+    body = current_data.render_transfer(database, transfer)
+    if request.args.get("verbose") == "true":
+        body["logs"] = transfer_logs(transfer)
+    return json_response(body)
+
+
+@apps_blueprint.delete("/<ident>/transfers/<number>")
+def app_transfer_delete(ident: str, number: str) -> Response:
+    found = app_transfer(ident, number)
+    if found is None:
+        return problem(404, "not_found", f"Couldn't find that transfer ({number}).")
+    database, transfer = found
+    with current_data.lock:
+        database.transfers.remove(transfer)
+    body = current_data.render_transfer(database, transfer)
+    body["deleted_at"] = data_time()
+    return json_response(body)
+
+
+def transfer_logs(transfer: Transfer) -> list[dict]:
+    """What pg_dump's run tells about a backup the stand-in makes at once."""
+    lines = [f"Running pg_dump of {transfer.from_name}", f"Uploaded {transfer.source_bytes // 4} bytes"]
+    lines.append("Backup completed" if transfer.succeeded else "pg_dump exited with status 1")
+    return [{"created_at": transfer.created_at, "message": line} for line in lines]
+
+
 def _hour(value: Any) -> int | None:
     if isinstance(value, bool):
         return None

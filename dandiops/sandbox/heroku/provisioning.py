@@ -10,22 +10,27 @@ and the formation gets web at 1 and every other process type at 0.
 
 from __future__ import annotations
 
-import re
 import secrets as random_secrets
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, request
 
-from dandiops.sandbox.heroku import render
-from dandiops.sandbox.heroku.routing import app_blueprint, current_state, error, not_found
+from dandiops.sandbox.heroku import catalogue, render
+from dandiops.sandbox.heroku.routing import app_blueprint, current_state, error, not_found, requested
 from dandiops.sandbox.heroku.seed import PROCFILE
-from dandiops.sandbox.heroku.state import Addon, App, Formation, HerokuState, Release
-from dandiops.sandbox.standin import base_url, current, json_body, json_response
+from dandiops.sandbox.heroku.state import (
+    APP_NAME,
+    APP_NAME_RULE,
+    REGIONS,
+    STACKS,
+    Addon,
+    App,
+    Formation,
+    HerokuState,
+    Release,
+)
+from dandiops.sandbox.standin import current, json_body, json_response
 
-APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
-REGIONS = ("us", "eu")
-STACKS = ("heroku-22", "heroku-24")
-DEFAULT_PLANS = {"heroku-postgresql": "essential-0", "cloudamqp": "lemur", "papertrail": "choklad"}
 ATTACHMENTS = {"heroku-postgresql": "DATABASE", "cloudamqp": "CLOUDAMQP", "papertrail": "PAPERTRAIL"}
 REGISTRY_PREFIX = "urn:buildpack:"
 EXTENSION_KEY = "dandiops.heroku_provisioning"
@@ -125,29 +130,43 @@ def put_buildpacks(app: App) -> Response:
 
 @per_app_blueprint.post("/addons")
 def create_addon(app: App) -> Response:
-    body = request.get_json(silent=True)
-    plan = body.get("plan") if isinstance(body, dict) else None
+    """Provision an add-on: `plan` as a name (or `{"name": ...}`, as the official CLI sends it), an
+    optional `attachment.name` (`--as`) and add-on `name`; answered as `Accept-Expansion` asks."""
+    body = json_body()
+    plan = body.get("plan")
+    if isinstance(plan, dict):
+        plan = plan.get("name") or plan.get("id")
     if not isinstance(plan, str) or not plan:
         return error(422, "invalid_params", "Missing required params: plan")
-    service, _, plan_name = plan.partition(":")
-    if service not in DEFAULT_PLANS:
+    listed = catalogue.find_plan(plan) or next((p for p in catalogue.PLANS.values() if p.id == plan), None)
+    if listed is None or listed.service not in ATTACHMENTS:
         return error(422, "invalid_params", f'Couldn\'t find either the add-on service or the add-on plan of "{plan}".')
-    config = addon_config(service, app, current_provisioning.database_dir)
+    service = catalogue.SERVICES[listed.service]
+    attachment_body = body.get("attachment")
+    asked_attachment = attachment_body.get("name") if isinstance(attachment_body, dict) else None
+    asked_name = body.get("name")
+    default_prefix = ATTACHMENTS[service.name]
+    config = addon_config(service.name, app, current_provisioning.database_dir)
     with current_state.lock:
-        attachment = ATTACHMENTS[service]
-        if any(a.attachment_name == attachment for a in app.addons):
+        installed = [a for a in app.addons if a.service == service.name]
+        if installed and not service.supports_multiple_installations:
+            return error(422, "invalid_params", f"{service.name} is already installed on {app.name}.")
+        if asked_attachment:
+            attachment = str(asked_attachment).upper()
+        elif any(a.attachment_name == default_prefix for a in app.addons):
             attachment = f"HEROKU_POSTGRESQL_{random_secrets.token_hex(2).upper()}"
-            config = {f"{attachment}_URL": v for v in config.values()}
-        addon = Addon(
-            service,
-            f"{service}:{plan_name or DEFAULT_PLANS[service]}",
-            f"{service.removeprefix('heroku-')}-{random_secrets.token_hex(4)}",
-            sorted(config),
-            attachment,
-        )
+        else:
+            attachment = default_prefix
+        if any(a.attachment_name == attachment for a in app.addons):
+            return error(422, "invalid_params", f"{attachment} is already an attachment name on {app.name}.")
+        name = asked_name or f"{service.name.removeprefix('heroku-')}-{random_secrets.token_hex(4)}"
+        if any(a.name == name for other in current_state.apps.values() for a in other.addons):
+            return error(422, "invalid_params", f"Name {name} is already taken.")
+        config = {key.replace(default_prefix, attachment, 1): value for key, value in config.items()}
+        addon = Addon(service.name, listed.full_name, str(name), sorted(config), attachment)
         app.addons.append(addon)
         app.config.update(config)
-        rendered = render.addon(app, addon)
+        rendered = render.addon(app, addon, requested("Accept-Expansion"))
     current_state.create_release(app, f"Attach {attachment} (@ref:{addon.name})")
     return json_response(rendered, 201)
 
@@ -162,12 +181,7 @@ def new_app(team: str | None, status_view: str) -> Response:
     region = body.get("region") or "us"
     stack = body.get("stack") or "heroku-24"
     if not isinstance(name, str) or not APP_NAME.match(name):
-        return error(
-            422,
-            "invalid_params",
-            "Name must start with a letter, end with a letter or digit and "
-            "can only contain lowercase letters, digits, and dashes.",
-        )
+        return error(422, "invalid_params", APP_NAME_RULE)
     if region not in REGIONS:
         return error(422, "invalid_params", f"Couldn't find that region ({region}).")
     if stack not in STACKS:
@@ -180,23 +194,9 @@ def new_app(team: str | None, status_view: str) -> Response:
         created = state.add_app(App(name=name, region=region, stack=stack, team=team, owner_email=state.account_email))
     state.create_release(created, "Initial release")
     state.create_release(created, "Enable Logplex")
-    rendered = render.app(state, created, base_url())
-    return json_response(rendered if status_view == "app" else team_app(rendered), 201)
+    rendered = render.app(state, created) if status_view == "app" else render.team_app(state, created)
+    return json_response(rendered, 201)
 
 
 def buildpacks_answer(app: App) -> Response:
     return json_response([buildpack_json(i, b) for i, b in enumerate(app.buildpacks)])
-
-
-def team_app(app_body: dict) -> dict:
-    """The team-app shape: the app's fields the schema lists for it, plus joined and locked."""
-    from dandiops.sandbox.heroku.schema import example
-
-    body = example("team-app")
-    for key in body:
-        if key in app_body:
-            body[key] = app_body[key]
-    body.update(joined=False, locked=False)
-    if app_body.get("team"):
-        body["team"] = {"name": app_body["team"]["name"]}
-    return body

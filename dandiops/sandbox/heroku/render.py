@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Collection
+
+from dandiops.sandbox.heroku import catalogue
 from dandiops.sandbox.heroku.schema import example
-from dandiops.sandbox.heroku.state import Addon, App, Collaborator, Dyno, Formation, HerokuState, Release
+from dandiops.sandbox.heroku.state import (
+    Addon,
+    App,
+    Collaborator,
+    Domain,
+    Dyno,
+    Formation,
+    HerokuState,
+    Release,
+    stable_id,
+    team_id,
+    user_id,
+)
 
 SIZE_NAMES = {
     "basic": "Basic",
@@ -41,15 +56,101 @@ def account(state: HerokuState) -> dict:
     return body
 
 
-def app(state: HerokuState, app: App, base_url: str) -> dict:
+def stack_ref(name: str) -> dict:
+    return {"id": stable_id("stack", name), "name": name}
+
+
+def team_ref(name: str) -> dict:
+    return {"id": team_id(name), "name": name}
+
+
+def owner_email(app: App) -> str:
+    """Heroku shows a team app as owned by the team's default owner, `<team>@herokumanager.com`."""
+    return f"{app.team}@herokumanager.com" if app.team else app.owner_email
+
+
+def authorization(state: HerokuState) -> dict:
+    """The account's OAuth authorization whose access token is the sandbox's API key."""
+    body = example("oauth-authorization")
+    ident = stable_id("oauth-authorization", state.account_email)
+    body.update(
+        access_token={"expires_in": None, "id": stable_id("oauth-token", ident), "token": state.api_key},
+        client=None,
+        created_at="2026-01-01T00:00:00Z",
+        description="dandiops sandbox",
+        grant=None,
+        id=ident,
+        refresh_token=None,
+        scope=["global"],
+        session=None,
+        updated_at="2026-01-01T00:00:00Z",
+        user={"id": state.account_id, "email": state.account_email, "full_name": "Sandbox Operator"},
+    )
+    return body
+
+
+def team(state: HerokuState, name: str) -> dict:
+    """A Heroku Team (not an Enterprise one) as its admin, the key's account, sees it."""
+    members = state.teams.get(name, [])
+    mine = next((m for m in members if m["email"] == state.account_email), None)
+    body = example("team")
+    body.update(
+        id=team_id(name),
+        created_at="2026-01-01T00:00:00Z",
+        credit_card_collections=True,
+        default=False,
+        enterprise_account=None,
+        identity_provider=None,
+        membership_limit=None,
+        name=name,
+        provisioned_licenses=False,
+        role=mine.get("role", "member") if mine else None,
+        type="team",
+        updated_at="2026-01-01T00:00:00Z",
+    )
+    return body
+
+
+# A Heroku Team's features: the team invites members directly (no invitation to accept), and it
+# is not an Enterprise team, so it lacks `org-access-controls` and `heroku access:add` adds
+# collaborators through /apps/{app}/collaborators.
+TEAM_FEATURES = (
+    (
+        "team-invite-acceptance",
+        "Team invite acceptance",
+        "Members added to the team must accept an invitation before they join.",
+        False,
+    ),
+)
+
+
+def team_feature(team: str, feature: tuple[str, str, str, bool]) -> dict:
+    name, display_name, description, enabled = feature
+    body = example("team-feature")
+    body.update(
+        created_at="2026-01-01T00:00:00Z",
+        description=description,
+        doc_url="https://devcenter.heroku.com/articles/heroku-teams",
+        enabled=enabled,
+        id=stable_id("team-feature", f"{team}:{name}"),
+        name=name,
+        state="general",
+        updated_at="2026-01-01T00:00:00Z",
+        display_name=display_name,
+        feedback_email="feedback@heroku.com",
+    )
+    return body
+
+
+def app(state: HerokuState, app: App) -> dict:
     body = example("app")
-    team = {"id": app.id[:8] + "-89ab-cdef-0123-456789abcdef", "name": app.team} if app.team else None
+    team = team_ref(app.team) if app.team else None
     body.update(
         acm=app.acm,
         archived_at=None,
         buildpack_provided_description="Python",
-        build_stack={"id": app.stack_id, "name": app.stack},
-        stack={"id": app.stack_id, "name": app.stack},
+        build_stack=stack_ref(app.build_stack or app.stack),
+        stack=stack_ref(app.stack),
         created_at=app.created_at,
         updated_at=app.updated_at,
         released_at=app.released_at,
@@ -58,16 +159,28 @@ def app(state: HerokuState, app: App, base_url: str) -> dict:
         internal_routing=None,
         maintenance=app.maintenance,
         name=app.name,
-        owner={"id": state.account_id, "email": app.owner_email},
+        owner={"id": user_id(owner_email(app)), "email": owner_email(app)},
         organization=team,
         team=team,
         region={"id": "59accabd-516d-4f0e-83e6-6e3757701145", "name": app.region},
-        repo_size=None,
-        slug_size=None,
+        repo_size=None,  # apps are deployed by builds of source tarballs, never by git pushes
+        slug_size=app.slug_size,
         space=None,
         web_url=f"https://{app.name}.herokuapp.com/",
         generation={"id": "3a2c8c9f-7f3a-4e37-9a7b-4d8f3c5d6e70", "name": "cedar"},
     )
+    return body
+
+
+def team_app(state: HerokuState, item: App) -> dict:
+    """The team-app shape: the app's fields the schema lists for it, plus joined and locked."""
+    app_body = app(state, item)
+    body = example("team-app")
+    for key in body:
+        if key in app_body:
+            body[key] = app_body[key]
+    body.update(joined=False, locked=False)
+    body["team"] = {"name": item.team} if item.team else None
     return body
 
 
@@ -100,7 +213,7 @@ def release(app: App, item: Release) -> dict:
         id=item.id,
         slug={"id": item.slug_id} if item.slug_id else None,
         status=item.status,
-        user={"id": item.id, "email": item.user_email},
+        user={"id": user_id(item.user_email), "email": item.user_email},
         version=item.version,
         current=current is not None and current.id == item.id,
         output_stream_url=None,
@@ -127,21 +240,55 @@ def dyno(app: App, item: Dyno) -> dict:
     return body
 
 
-def addon(app: App, item: Addon) -> dict:
+def heroku_domain(app: App) -> Domain:
+    """The app's own herokuapp.com domain, which every app has and none can remove."""
+    return Domain(
+        app.herokuapp_hostname,
+        "heroku",
+        status="none",
+        id=stable_id("domain", app.id),
+        created_at=app.created_at,
+        updated_at=app.created_at,
+    )
+
+
+def domain(app: App, item: Domain) -> dict:
+    body = example("domain")
+    body.update(
+        acm_status=item.acm_status,
+        acm_status_reason=item.acm_status_reason,
+        app={"name": app.name, "id": app.id},
+        cname=item.cname,
+        created_at=item.created_at,
+        hostname=item.hostname,
+        id=item.id,
+        kind=item.kind,
+        updated_at=item.updated_at,
+        status=item.status,
+        sni_endpoint=None,
+    )
+    return body
+
+
+def addon(app: App, item: Addon, expand: Collection[str] = ()) -> dict:
+    """An add-on; `expand` (Accept-Expansion) names the references shown as whole objects: addon_service, plan."""
     body = example("add-on")
-    service, _, plan = item.plan.partition(":")
+    plan = catalogue.PLANS[item.plan]
+    service = catalogue.SERVICES[item.service]
     body.update(
         actions=[],
-        addon_service={"id": item.service_id, "name": item.service},
+        addon_service=(
+            catalogue.service_json(service) if "addon_service" in expand else {"id": service.id, "name": service.name}
+        ),
         billing_entity={"id": app.id, "name": app.name, "type": "app"},
         app=app_ref(app),
-        billed_price={"cents": 0, "contract": False, "unit": "month"},
+        billed_price=catalogue.price(plan),
         config_vars=list(item.config_vars),
         created_at=item.created_at,
         updated_at=item.updated_at,
         id=item.id,
         name=item.name,
-        plan={"id": item.plan_id, "name": item.plan},
+        plan=catalogue.plan_json(plan) if "plan" in expand else {"id": plan.id, "name": plan.full_name},
         provider_id=item.id[:13],
         provision_message="",
         state="provisioned",
@@ -150,10 +297,18 @@ def addon(app: App, item: Addon) -> dict:
     return body
 
 
-def addon_attachment(app: App, item: Addon) -> dict:
+def addon_attachment(app: App, item: Addon, include: Collection[str] = ()) -> dict:
+    """An add-on attachment; `include` (Accept-Inclusion) adds what the official CLI asks for:
+    `addon:plan` (the add-on's plan id and name) and `config_vars` (the attachment's config vars)."""
     body = example("add-on-attachment")
+    addon_ref = {"id": item.id, "name": item.name, "app": app_ref(app)}
+    if "addon:plan" in include:
+        plan = catalogue.PLANS[item.plan]
+        addon_ref["plan"] = {"id": plan.id, "name": plan.full_name}
+    if "config_vars" in include:
+        body["config_vars"] = list(item.config_vars)
     body.update(
-        addon={"id": item.id, "name": item.name, "app": app_ref(app)},
+        addon=addon_ref,
         app=app_ref(app),
         created_at=item.created_at,
         updated_at=item.updated_at,
@@ -195,16 +350,10 @@ def team_member(state: HerokuState, member: dict) -> dict:
         updated_at=member.get("updated_at", "2026-01-01T00:00:00Z"),
         email=member["email"],
         federated=False,
-        id=member.setdefault("id", _stable_id(member["email"])),
+        id=stable_id("team-member", member["email"]),
         identity_provider=None,
         role=member.get("role", "member"),
         two_factor_authentication=True,
-        user={"email": member["email"], "id": member["id"], "name": member["email"].split("@")[0]},
+        user={"email": member["email"], "id": user_id(member["email"]), "name": member["email"].split("@")[0]},
     )
     return body
-
-
-def _stable_id(text: str) -> str:
-    import uuid
-
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, text))

@@ -60,6 +60,11 @@ def app_items(app: App, items: Iterable[Any], render_one: Callable[[App, Any], d
         return json_response([render_one(app, item) for item in items])
 
 
+def requested(header: str) -> set[str]:
+    """The names a client lists in `Accept-Inclusion` or `Accept-Expansion` (comma-separated)."""
+    return {name.strip() for name in request.headers.get(header, "").split(",") if name.strip()}
+
+
 def authorized(state: HerokuState) -> bool:
     """A Bearer token, or Basic credentials whose password is the API key (as the official CLI sends)."""
     header = request.headers.get("Authorization", "")

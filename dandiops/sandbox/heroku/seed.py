@@ -10,6 +10,7 @@ import secrets as random_secrets
 from dataclasses import dataclass
 
 from dandiops.archive.deployment import BUILDPACKS, SETTINGS_MODULE
+from dandiops.sandbox.heroku.routes.domains import custom_domain
 from dandiops.sandbox.heroku.state import Addon, App, Collaborator, Formation, HerokuState
 
 PROCFILE = {
@@ -135,6 +136,7 @@ def seed_app(
         ),
     ]
     app.config = config_vars(spec, database_url)
+    app.domains = [custom_domain(app, spec.domain, provisioned=True)]  # Terraform's heroku_domain
     app.collaborators = [
         Collaborator(email=state.account_email, role="admin", permissions=["view", "deploy", "operate", "manage"])
     ]

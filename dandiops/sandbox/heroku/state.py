@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from dandiops.sandbox.faults import Fault, FaultInjection
+
+APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
+APP_NAME_RULE = (
+    "Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, "
+    "and dashes."
+)
+REGIONS = ("us", "eu")
+STACKS = ("heroku-22", "heroku-24")
 
 
 def now() -> str:
@@ -22,6 +31,24 @@ def now() -> str:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def stable_id(kind: str, name: str) -> str:
+    """The same id for the same named thing (a user, a team) every time the sandbox is built."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox:{kind}:{name}"))
+
+
+def user_id(email: str) -> str:
+    """The Heroku account id of the person with this email: one per person, wherever they appear."""
+    return stable_id("user", email.lower())
+
+
+def team_id(name: str) -> str:
+    return stable_id("team", name)
+
+
+# What a build of the archive weighs: the compressed slug of a Python app with its dependencies.
+SLUG_BYTES = 97_517_568
 
 
 @dataclass
@@ -45,6 +72,7 @@ class Release:
     addon_plan_names: list[str] = field(default_factory=list)
     id: str = field(default_factory=new_id)
     slug_id: str | None = None
+    config: dict[str, str] = field(default_factory=dict)  # the app's config vars as this release made them
     created_at: str = field(default_factory=now)
     updated_at: str = field(default_factory=now)
     output: list[str] = field(default_factory=list)  # release-phase output lines
@@ -58,8 +86,6 @@ class Addon:
     config_vars: list[str]
     attachment_name: str
     id: str = field(default_factory=new_id)
-    service_id: str = field(default_factory=new_id)
-    plan_id: str = field(default_factory=new_id)
     attachment_id: str = field(default_factory=new_id)
     created_at: str = field(default_factory=now)
     updated_at: str = field(default_factory=now)
@@ -71,7 +97,23 @@ class Collaborator:
     role: str = "member"
     permissions: list[str] = field(default_factory=lambda: ["view", "deploy", "operate"])
     id: str = field(default_factory=new_id)
-    user_id: str = field(default_factory=new_id)
+    created_at: str = field(default_factory=now)
+    updated_at: str = field(default_factory=now)
+
+    @property
+    def user_id(self) -> str:
+        return user_id(self.email)
+
+
+@dataclass
+class Domain:
+    hostname: str
+    kind: str  # "heroku" (the app's own herokuapp.com name) or "custom"
+    cname: str | None = None  # the DNS target a custom domain points at
+    status: str = "pending"  # pending -> succeeded (its DNS target is provisioned)
+    acm_status: str | None = None
+    acm_status_reason: str | None = None
+    id: str = field(default_factory=new_id)
     created_at: str = field(default_factory=now)
     updated_at: str = field(default_factory=now)
 
@@ -97,6 +139,7 @@ class App:
     name: str
     region: str = "us"
     stack: str = "heroku-24"
+    build_stack: str | None = None  # the stack the next build uses, when it is not `stack`
     team: str | None = None
     owner_email: str = "operator@example.org"
     config: dict[str, str] = field(default_factory=dict)
@@ -104,6 +147,7 @@ class App:
     releases: list[Release] = field(default_factory=list)
     addons: list[Addon] = field(default_factory=list)
     collaborators: list[Collaborator] = field(default_factory=list)
+    domains: list[Domain] = field(default_factory=list)
     dynos: dict[str, Dyno] = field(default_factory=dict)
     buildpacks: list[str] = field(default_factory=list)
     procfile: dict[str, str] = field(default_factory=dict)
@@ -111,7 +155,6 @@ class App:
     acm: bool = True
     maintenance: bool = False
     id: str = field(default_factory=new_id)
-    stack_id: str = field(default_factory=new_id)
     created_at: str = field(default_factory=now)
     updated_at: str = field(default_factory=now)
     run_counter: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -130,6 +173,16 @@ class App:
         current = self.current_release
         return current.created_at if current else None
 
+    @property
+    def slug_size(self) -> int | None:
+        """The size of the slug the app runs; None before its first build."""
+        current = self.current_release
+        return SLUG_BYTES if current and current.slug_id else None
+
+    @property
+    def herokuapp_hostname(self) -> str:
+        return f"{self.name}.herokuapp.com"
+
 
 @dataclass
 class RequestRecord:
@@ -146,7 +199,7 @@ class HerokuState(FaultInjection):
         self.lock = threading.RLock()
         self.api_key = api_key
         self.account_email = account_email
-        self.account_id = new_id()
+        self.account_id = user_id(account_email)
         self.rate_budget = rate_budget
         self.reset()
 
@@ -179,6 +232,23 @@ class HerokuState(FaultInjection):
         return app
 
     # --- mutations ---------------------------------------------------------------------------
+    def seed_config(self, app: App, values: dict[str, str]) -> None:
+        """Config vars the seeded deployment was made with, from its first release on (Terraform sets
+        them when it creates the app): no new release, and every release's config agrees."""
+        with self.lock:
+            app.config.update(values)
+            for release in app.releases:
+                release.config.update(values)
+
+    def rename_app(self, app: App, name: str) -> None:
+        """The app answers to its new name from now on; its log goes with it."""
+        with self.lock:
+            del self.apps[app.name]
+            self.log_lines[name] = self.log_lines.pop(app.name, [])
+            app.name = name
+            self.apps[name] = app
+            app.updated_at = now()
+
     def create_release(
         self,
         app: App,
@@ -187,9 +257,13 @@ class HerokuState(FaultInjection):
         status: str = "succeeded",
         commit: str | None = None,
         user_email: str | None = None,
+        slug_id: str | None = None,
     ) -> Release:
+        """A new release of the app's config vars as they are now; a deploy (`commit`) builds a new slug,
+        a rollback brings back an earlier release's `slug_id`, any other release keeps the running slug."""
         with self.lock:
             version = (app.releases[-1].version + 1) if app.releases else 1
+            current = app.current_release
             release = Release(
                 version=version,
                 description=description,
@@ -197,9 +271,12 @@ class HerokuState(FaultInjection):
                 user_email=user_email or self.account_email,
                 commit=commit,
                 addon_plan_names=[a.plan for a in app.addons],
-                slug_id=(app.current_release.slug_id if app.current_release else None),
+                slug_id=new_id() if commit else (slug_id or (current.slug_id if current else None)),
+                config=dict(app.config),
             )
             app.releases.append(release)
+            if commit and app.build_stack:  # the build ran on the stack the app was set to
+                app.stack, app.build_stack = app.build_stack, None
             app.updated_at = now()
             self.log(
                 app, f"Release v{version} created by {release.user_email}: {description}", source="heroku", dyno="api"

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from dandiops.sandbox.heroku.routes import account, addons, apps, collaborators, config_vars, control, dynos, releases
+from dandiops.sandbox.heroku.routes import (
+    account,
+    addons,
+    apps,
+    collaborators,
+    config_vars,
+    control,
+    domains,
+    dynos,
+    releases,
+)
 
 BLUEPRINTS: tuple[Blueprint, ...] = (
     account.blueprint,
@@ -16,6 +26,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     dynos.blueprint,
     addons.blueprint,
     addons.account_wide,
+    domains.blueprint,
     collaborators.personal,
     collaborators.team_apps,
     control.blueprint,

@@ -1,8 +1,9 @@
 """Collaborators of personal apps (/apps/<app>/collaborators) and of team apps (/teams/apps/<app>/...).
 
-Heroku keeps the two apart: a personal app refuses the team endpoints and a team app the personal
-ones. Only people with a Heroku account can be added: the sandbox's are its team members and
-`state.users`.
+A personal app refuses the team endpoints. A team app takes collaborators through both, as Heroku
+does: the team endpoint with the permissions given, /apps/<app>/collaborators (what `heroku
+access:add` uses when the team has no Enterprise access controls) with the team's defaults. Only
+people with a Heroku account can be added: the sandbox's are its team members and `state.users`.
 """
 
 from __future__ import annotations
@@ -69,10 +70,10 @@ def collaborator_blueprint(team: bool) -> Blueprint:
 
 
 def add(app: App, team: bool) -> Response:
+    """Add a collaborator. A team app takes one through either endpoint (its permissions only through the
+    team endpoint, the team's defaults otherwise); a personal app only through /apps/{app}/collaborators."""
     if team and not app.team:
         return error(422, "invalid_params", "App is not owned by a team.")
-    if not team and app.team:
-        return error(422, "invalid_params", "Team apps take collaborators through /teams/apps/{app}/collaborators.")
     body = json_body()
     email = str(body.get("user", ""))
     if "@" not in email:
@@ -82,10 +83,17 @@ def add(app: App, team: bool) -> Response:
             return not_found("user", f"Couldn't find that user ({email}).")
         if find_collaborator(app, email):
             return error(422, "invalid_params", f"{email} is already a collaborator on {app.name}.")
-        permissions = body.get("permissions") or DEFAULT_PERMISSIONS
-        item = Collaborator(email=email, role="member" if team else "collaborator", permissions=list(permissions))
+        permissions = (body.get("permissions") if team else None) or DEFAULT_PERMISSIONS
+        role = team_role(current_state, app.team, email) if app.team else "collaborator"
+        item = Collaborator(email=email, role=role, permissions=list(permissions))
         app.collaborators.append(item)
         return json_response(render.collaborator(app, item, team=team), 201)
+
+
+def team_role(state: HerokuState, team: str, email: str) -> str:
+    """The person's role in the team that owns the app: outside the team, a collaborator."""
+    member = next((m for m in state.teams.get(team, []) if m["email"] == email), None)
+    return member.get("role", "member") if member else "collaborator"
 
 
 def user_exists(state: HerokuState, email: str) -> bool:
