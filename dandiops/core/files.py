@@ -1,4 +1,5 @@
-"""Files that several dandiops processes may write at once: a lock, and atomic replacement.
+"""Files that several dandiops processes may write at once: a lock, atomic replacement, and the
+JSON files dandiops keeps state in, built on both.
 
 A lock is an advisory `flock` on a sibling `NAME.lock` file; it serialises dandiops processes on
 this machine (not other machines). An atomic write goes to a uniquely named temporary file in
@@ -10,11 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import shlex
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, Self
+
+if TYPE_CHECKING:
+    from dandiops.core.settings import Settings
+
+STATE_DIR = ".dandiops"  # beside dandiops.toml: the folder of the files dandiops keeps state in
 
 try:  # POSIX; on Windows locking degrades to nothing (atomic replacement still holds)
     import fcntl
@@ -76,3 +83,128 @@ def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+class _Configured(Protocol):
+    @property
+    def settings(self) -> "Settings": ...
+
+
+class JsonStateFile:
+    """A JSON document dandiops keeps state in: read whole and checked, changed under its lock (read,
+    change, replace, so a change another process wrote meanwhile is kept) and replaced atomically.
+
+    A file that cannot be read or used is never written over: the error names the file and what is
+    wrong with it, and the hint (`recovery`) says how to get going again. Subclasses say what a
+    usable document is (`problems`)."""
+
+    file_name = "state.json"  # its name in STATE_DIR
+    what = "the state file"  # how errors name the file, before its path
+    folder_hint = "move that folder away"  # when a folder stands where the file goes
+    write_hint = "check that the .dandiops folder beside dandiops.toml is writable"
+    recovery_note = ""  # what moving the file aside costs, said after the command that does it
+    mode = 0o600
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @classmethod
+    def for_context(cls, ctx: "_Configured") -> Self:
+        """The file in the STATE_DIR beside the dandiops.toml of `ctx` (a Context)."""
+        return cls(ctx.settings.root / STATE_DIR / cls.file_name)
+
+    def problems(self, data: Any) -> list[str]:
+        """What makes `data` not a document this dandiops can use, each named by where it is."""
+        return []
+
+    def recovery(self, text: str, data: Any) -> str:
+        """The hint for a file that cannot be used (`data` is None when `text` is not JSON)."""
+        return f"fix it in an editor, or move it aside ({aside_command(self.path)}){self.recovery_note}"
+
+    def read(self) -> Any:
+        """The checked document, or None when there is no file yet."""
+        from dandiops.core.errors import ConfigError
+
+        text = read_state_text(self.path, what=self.what, folder_hint=self.folder_hint)
+        if text is None:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ConfigError(
+                f"{self.what} {self.path} cannot be read as JSON ({exc}); it was left as it is",
+                hint=self.recovery(text, None),
+            ) from None
+        problems = self.problems(data)
+        if problems:
+            raise ConfigError(
+                f"{self.what} {self.path} cannot be used: {'; '.join(problems)}; it was left as it is",
+                hint=self.recovery(text, data),
+            )
+        return data
+
+    def update(self, change: Callable[[Any], Any]) -> None:
+        """Under the lock, give `change` the document as it is on disk (None: no file yet) and write
+        the document it returns; when it returns None the file is left as it is."""
+        from dandiops.core.errors import ConfigError
+
+        try:
+            with file_lock(self.path):
+                data = change(self.read())
+                if data is not None:
+                    atomic_write_text(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n", mode=self.mode)
+        except OSError as exc:
+            raise ConfigError(
+                f"{self.what} {self.path} cannot be written ({exc.strerror or exc})", hint=self.write_hint
+            ) from None
+
+
+# OWNER -> KEY -> the record's fields (text)
+Records = dict[str, dict[str, dict[str, str]]]
+
+
+class RecordFile(JsonStateFile):
+    """{"version": 1, SECTION: {OWNER: {KEY: {FIELD: text}}}}: records of what dandiops or an
+    operator did, kept per owner (a Heroku app, an IAM user)."""
+
+    version = 1
+    section = "records"
+    fields = "text"  # the fields a record holds, named when one is of the wrong type
+
+    def records(self, owner: str) -> dict[str, dict[str, str]]:
+        """The records kept for `owner`, by key."""
+        data = self.read()
+        return dict(data[self.section].get(owner, {})) if data is not None else {}
+
+    def put(self, owner: str, key: str, record: dict[str, str]) -> None:
+        """Keep `record` for `owner` under `key`, in place of one kept there before."""
+        self.change(lambda owners: owners.setdefault(owner, {}).__setitem__(key, record))
+
+    def change(self, edit: Callable[[Records], None]) -> None:
+        """Apply `edit` to the records as they are on disk, under the lock, and write the result."""
+
+        def edited(data: Any) -> Any:
+            data = data if data is not None else {"version": self.version, self.section: {}}
+            edit(data[self.section])
+            return data
+
+        self.update(edited)
+
+    def problems(self, data: Any) -> list[str]:
+        if not isinstance(data, dict):
+            return ["it is not a JSON object"]
+        version = data.get("version", self.version)
+        if version != self.version:
+            return [f"its version is {json.dumps(version)}, not {self.version} (a newer dandiops may have written it)"]
+        owners = data.get(self.section)
+        if not isinstance(owners, dict):
+            return [f"`{self.section}` is missing or not an object"]
+        problems = []
+        for owner, records in owners.items():
+            if not isinstance(records, dict):
+                problems.append(f"{self.section}.{owner} is not an object")
+                continue
+            for key, record in records.items():
+                if not isinstance(record, dict) or not all(isinstance(v, str) for v in record.values()):
+                    problems.append(f"{self.section}.{owner}.{key} is not an object of text values ({self.fields})")
+        return problems

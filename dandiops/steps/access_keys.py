@@ -13,15 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import signal
 import threading
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from dandiops.app.confirmations import STATE_DIR
-from dandiops.core.errors import ConfigError
-from dandiops.core.files import aside_command, atomic_write_text, file_lock, read_state_text
+from dandiops.core.files import RecordFile, Records
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -29,81 +25,36 @@ if TYPE_CHECKING:
     from dandiops.app.context import Context
     from dandiops.providers.aws import AwsClient
 
-FILE_NAME = "created-keys.json"
-VERSION = 1
 
-# IAM user -> key id -> what was recorded about the key ("created_at", "env", "app", "by")
-KeyRecords = dict[str, dict[str, dict[str, str]]]
-
-
-class CreatedKeys:
+class CreatedKeys(RecordFile):
     """{"version": 1, "users": {IAM user: {key id: {"created_at", "env", "app", "by"}}}}, mode 600."""
 
-    def __init__(self, path: Path):
-        self.path = path
-
-    @classmethod
-    def for_context(cls, ctx: "Context") -> "CreatedKeys":
-        return cls(ctx.settings.root / STATE_DIR / FILE_NAME)
+    file_name = "created-keys.json"
+    what = "the record of access keys dandiops created"
+    section = "users"
+    fields = "created_at, env, app, by"
+    recovery_note = (
+        "; until then dandiops neither creates nor deletes access keys, and keys it recorded creating "
+        "are not cleaned up without it"
+    )
 
     def of_user(self, user: str) -> dict[str, dict[str, str]]:
         """The keys dandiops recorded creating for `user`, by id."""
-        return dict(self._load()["users"].get(user, {}))
+        return self.records(user)
 
     def add(self, user: str, key_id: str, **about: str) -> None:
         entry = {"created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **about}
-        self._update(lambda users: users.setdefault(user, {}).__setitem__(key_id, entry))
+        self.put(user, key_id, entry)
 
     def forget(self, user: str, key_ids: set[str]) -> None:
-        def drop(users: KeyRecords) -> None:
+        def drop(users: Records) -> None:
             kept = {k: v for k, v in users.get(user, {}).items() if k not in key_ids}
             if kept:
                 users[user] = kept
             else:
                 users.pop(user, None)
 
-        self._update(drop)
-
-    def _update(self, change: Callable[[KeyRecords], None]) -> None:
-        try:
-            with file_lock(self.path):  # read, change, replace: another run's record is never lost
-                data = self._load()
-                change(data["users"])
-                atomic_write_text(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n", mode=0o600)
-        except OSError as exc:
-            raise ConfigError(
-                f"{self.path} cannot be written ({exc.strerror or exc})",
-                hint="check that the .dandiops folder beside dandiops.toml is writable",
-            ) from None
-
-    def _load(self) -> dict[str, Any]:
-        path = self.path
-        hint = (
-            f"fix it in an editor, or move it aside ({aside_command(path)}); until then dandiops neither "
-            "creates nor deletes access keys, and keys it recorded creating are not cleaned up without it"
-        )
-        text = read_state_text(
-            path, what="the record of access keys dandiops created", folder_hint="move that folder away"
-        )
-        if text is None:
-            return {"version": VERSION, "users": {}}
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise ConfigError(f"{path} cannot be read as JSON ({exc}); it was left as it is", hint=hint) from None
-        users = data.get("users") if isinstance(data, dict) else None
-        if (
-            not isinstance(data, dict)
-            or data.get("version") != VERSION
-            or not isinstance(users, dict)
-            or not all(
-                isinstance(keys, dict) and all(isinstance(e, dict) for e in keys.values()) for keys in users.values()
-            )
-        ):
-            raise ConfigError(
-                f"{path} is not a dandiops record of created access keys; it was left as it is", hint=hint
-            )
-        return data
+        self.change(drop)
 
 
 def create_recorded_key(ctx: "Context", aws: "AwsClient", user: str) -> tuple[str, str]:

@@ -18,8 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from dandiops.core.errors import ConfigError
-from dandiops.core.files import aside_command, atomic_write_text, file_lock, read_state_text
+from dandiops.core.files import STATE_DIR, JsonStateFile, aside_command
 from dandiops.core.redact import SecretRegistry
 
 VERSION = 1
@@ -27,7 +26,7 @@ TOP_LEVEL = "answers", "memo"  # the sections this run's changes are merged into
 
 
 def default_state_path(root: Path, env_name: str) -> Path:
-    return root / ".dandiops" / f"init-{env_name}.json"
+    return root / STATE_DIR / f"init-{env_name}.json"
 
 
 def _now() -> str:
@@ -46,9 +45,13 @@ def _fresh(environment: str, app: str) -> dict[str, Any]:
     }
 
 
-class InitState:
+class InitState(JsonStateFile):
+    what = "the init state file"
+    folder_hint = "move that folder away, or pass --state-file with the path of a file"
+    write_hint = "check that its folder exists and is writable, or pass --state-file PATH"
+
     def __init__(self, path: Path, data: dict[str, Any], secrets: SecretRegistry | None = None):
-        self.path = path
+        super().__init__(path)
         self.data = data
         self.secrets = secrets or SecretRegistry()
         # what this run changed, (section or None, key) -> value: merged into the file as it is on disk
@@ -57,7 +60,7 @@ class InitState:
     @classmethod
     def load(cls, path: Path, *, environment: str, app: str, secrets: SecretRegistry | None = None) -> "InitState":
         state = cls(path, _fresh(environment, app), secrets)
-        state.data = state._current(state._read())
+        state.data = state._current(state.read())
         return state
 
     # --- answers and memos -----------------------------------------------------------------
@@ -103,20 +106,18 @@ class InitState:
     # --- disk --------------------------------------------------------------------------------
     def save(self) -> None:
         """Merge this run's changes into the file as it is now, under its lock; write only if that changes it."""
-        try:
-            with file_lock(self.path):
-                on_disk = self._read()
-                merged = self._current(on_disk)
-                for (section, key), value in self._changes.items():
-                    (merged if section is None else merged[section])[key] = value
-                if on_disk is None or _comparable(merged) != _comparable(on_disk):
-                    merged["updated_at"] = _now()
-                    atomic_write_text(self.path, json.dumps(merged, indent=2, sort_keys=True) + "\n", mode=0o600)
-        except OSError as exc:
-            raise ConfigError(
-                f"the init state file {self.path} cannot be written ({exc.strerror or exc})",
-                hint="check that its folder exists and is writable, or pass --state-file PATH",
-            ) from None
+        merged: dict[str, Any] = {}
+
+        def merge(on_disk: dict[str, Any] | None) -> dict[str, Any] | None:
+            merged.update(self._current(on_disk))
+            for (section, key), value in self._changes.items():
+                (merged if section is None else merged[section])[key] = value
+            if on_disk is not None and _comparable(merged) == _comparable(on_disk):
+                return None
+            merged["updated_at"] = _now()
+            return merged
+
+        self.update(merge)
         self.data = merged
         self._changes.clear()
 
@@ -130,35 +131,17 @@ class InitState:
             return {**_fresh(environment, app), "answers": dict(data.get("answers", {}))}
         return {**_fresh(environment, app), **json.loads(json.dumps(data))}
 
-    def _read(self) -> dict[str, Any] | None:
-        """The file's content, None when there is none yet; a ConfigError when it cannot be trusted."""
-        path = self.path
-        text = read_state_text(
-            path,
-            what="the init state file",
-            folder_hint="move that folder away, or pass --state-file with the path of a file",
+    def problems(self, data: Any) -> list[str]:
+        return _problems(data)
+
+    def recovery(self, text: str, data: Any) -> str:
+        """Names the answers the file holds: they are asked again once it is moved aside."""
+        held = (
+            sorted(data["answers"])
+            if isinstance(data, dict) and isinstance(data.get("answers"), dict)
+            else _answer_keys_in(text)
         )
-        if text is None:
-            return None
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise ConfigError(
-                f"the init state file {path} is not valid JSON ({exc}); it was left as it is",
-                hint=_recovery(path, _answer_keys_in(text)),
-            ) from None
-        problems = _problems(data)
-        if problems:
-            held = (
-                sorted(data.get("answers", {}))
-                if isinstance(data, dict) and isinstance(data.get("answers"), dict)
-                else _answer_keys_in(text)
-            )
-            raise ConfigError(
-                f"the init state file {path} cannot be used: {'; '.join(problems)}; it was left as it is",
-                hint=_recovery(path, held),
-            )
-        return data
+        return _recovery(self.path, held)
 
 
 def _comparable(data: dict[str, Any]) -> str:

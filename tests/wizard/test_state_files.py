@@ -1,4 +1,5 @@
-"""init's state file and the confirmations file: concurrent writers, unreadable files, bad --state-file."""
+"""init's state file, the confirmations file and the record of created access keys: concurrent writers,
+unreadable files, bad --state-file."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from dandiops.app.confirmations import Confirmations
 from dandiops.core.errors import ConfigError
+from dandiops.steps.access_keys import CreatedKeys
 from dandiops.wizard.state import InitState
 
 WRITERS = 4
@@ -102,7 +104,7 @@ def test_two_documents_in_the_state_file_exit_3_naming_the_file_and_its_answers(
     path.write_text(text)
     result = init_cli()
     assert result.exit_code == 3, result.output
-    assert f"the init state file {path} is not valid JSON" in result.stderr
+    assert f"the init state file {path} cannot be read as JSON" in result.stderr
     assert "config.DJANGO_DANDI_ADMIN_EMAIL, superuser.email" in result.stderr
     assert f"mv {path} {path}.corrupt-" in result.stderr
     assert path.read_text() == text  # left as it was
@@ -181,4 +183,22 @@ def test_an_unusable_confirmations_file_is_a_config_error_and_is_left_alone(tmp_
             attempt()
         assert str(path) in caught.value.message and named in caught.value.message
         assert f"mv {path} {path}.corrupt-" in caught.value.hint
+    assert path.read_text() == text
+
+
+@pytest.mark.parametrize(
+    "store_class, section, write",
+    [
+        (Confirmations, "apps", lambda store: store.confirm(APP, "checklist.netlify-site", "operator")),
+        (CreatedKeys, "users", lambda store: store.add("dandi-api-staging", "AKIAEXAMPLE", env="staging", by="me")),
+    ],
+)
+def test_a_record_file_with_a_record_that_is_not_text_names_it_and_is_left_alone(tmp_path, store_class, section, write):
+    path = tmp_path / "records.json"
+    text = json.dumps({"version": 1, section: {"owner": {"key": {"by": 7}}}})
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        write(store_class(path))
+    assert f"{path} cannot be used: {section}.owner.key is not an object of text values" in caught.value.message
+    assert f"mv {path} {path}.corrupt-" in caught.value.hint
     assert path.read_text() == text
