@@ -51,6 +51,21 @@ def aside_command(path: Path) -> str:
     return f"mv {shlex.quote(str(path))} {shlex.quote(f'{path}.corrupt-{stamp}')}"
 
 
+def read_config_text(path: Path, *, name: str) -> str:
+    """The text of a file the operator wrote (dandiops.toml, an answers file), named `name` in errors:
+    one that is not UTF-8 or cannot be read is a ConfigError."""
+    from dandiops.core.errors import ConfigError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{name} is not UTF-8 text", hint="save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"{name} cannot be read ({exc.strerror or exc})", hint="check the file's permissions"
+        ) from None
+
+
 def read_state_text(path: Path, *, what: str, folder_hint: str) -> str | None:
     """The text of a file dandiops keeps state in, or None when there is none yet. A folder in its
     place, or a file that cannot be read as UTF-8, is a ConfigError; the file is never touched."""

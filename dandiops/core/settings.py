@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from dandiops.core.errors import ConfigError
+from dandiops.core.files import read_config_text
 
 CONFIG_FILE = "dandiops.toml"
 DEFAULT_STAGING_WORKFLOW = "backend-staging-deploy.yml"
@@ -145,16 +146,11 @@ def load_settings(config: str | os.PathLike[str] | None = None, environ: Mapping
         if found is None:
             return Settings(path=None, environments={})
         path = found
+    text = read_config_text(path, name=str(path))
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}", hint="fix the syntax error it names") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path} is not UTF-8 text", hint="save it as UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(
-            f"{path} cannot be read ({exc.strerror or exc})", hint="check the file's permissions"
-        ) from None
     unknown = sorted(set(data) - {"environments", "default_env"})
     if unknown:
         raise ConfigError(

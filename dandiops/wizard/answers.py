@@ -12,6 +12,7 @@ from typing import Any
 
 from dandiops.archive.deployment import is_secret_config_var
 from dandiops.core.errors import ConfigError, UsageError
+from dandiops.core.files import read_config_text
 
 
 def known_answer_keys() -> frozenset[str]:
@@ -50,14 +51,7 @@ def load_answers_file(path: str | Path) -> dict[str, Any]:
             f"answers file {path} does not exist" + (" (it is a folder)" if path.is_dir() else ""),
             hint="check the path given to --answers",
         )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"answers file {path} is not UTF-8 text", hint="save it as UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(
-            f"answers file {path} cannot be read ({exc.strerror or exc})", hint="check the file's permissions"
-        ) from None
+    text = read_config_text(path, name=f"answers file {path}")
     if path.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(text)
