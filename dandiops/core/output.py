@@ -69,24 +69,21 @@ class Reporter:
         self.json_mode = json_mode
         self.secrets = secrets or SecretRegistry()
         self._stdout = stdout or sys.stdout
-        out = RedactingStream(self._stdout, self.secrets)
-        err = RedactingStream(stderr or sys.stderr, self.secrets)
-        no_color = not terminal.color
-        # RedactingStream is a text stream in all but name: it has what Console uses (write, flush, isatty)
-        self.out = Console(
-            file=cast(IO[str], out),
-            no_color=no_color,
-            highlight=False,
-            soft_wrap=True,
-            force_terminal=terminal.stdout_tty and terminal.color,
-        )
-        self.err = Console(
-            file=cast(IO[str], err),
-            no_color=no_color,
-            highlight=False,
-            soft_wrap=True,
-            force_terminal=terminal.stderr_tty and terminal.color,
-        )
+
+        def console(stream: IO[str], tty: bool) -> Console:
+            """A console writing to `stream` through the secret mask, coloured only on a terminal that wants it."""
+            # RedactingStream is a text stream in all but name: it has what Console uses (write, flush, isatty)
+            masked = cast(IO[str], RedactingStream(stream, self.secrets))
+            return Console(
+                file=masked,
+                no_color=not terminal.color,
+                highlight=False,
+                soft_wrap=True,
+                force_terminal=tty and terminal.color,
+            )
+
+        self.out = console(self._stdout, terminal.stdout_tty)
+        self.err = console(stderr or sys.stderr, terminal.stderr_tty)
         self._json_emitted = False
         # {"env": ..., "app": ...} once the command has chosen its environment; every JSON result carries it
         self.subject: dict[str, Any] = {}
