@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import IO, TYPE_CHECKING, Any, Mapping, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Generic, Mapping, TypedDict, TypeVar, Unpack, overload
 
 from dandiops.core.audit import AuditLog, default_audit_path, operator_name
 from dandiops.core.errors import Aborted, ConfigError, UsageError
@@ -29,6 +29,20 @@ if TYPE_CHECKING:
 
 
 _HerokuClientT = TypeVar("_HerokuClientT", bound="HerokuClient")
+_Value = TypeVar("_Value")
+
+
+class ApplicationOptions(TypedDict, total=False):
+    """What an Application is built from; a Context built without one takes them to build its own."""
+
+    config_path: str | None
+    json_mode: bool
+    yes: bool
+    terminal: Terminal | None
+    environ: Mapping[str, str] | None
+    prompter: Prompter | None
+    stdout: IO[str] | None
+    stderr: IO[str] | None
 
 
 class Application:
@@ -68,6 +82,34 @@ class Application:
         return Context(app=self, env_name=env_name, subject_of_result=subject_of_result)
 
 
+class _ApplicationWide(Generic[_Value]):
+    """An attribute of the Application that a Context reads as its own (and, where settable, sets)."""
+
+    def __init__(self, *, settable: bool = False):
+        self.settable = settable
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, ctx: None, owner: type) -> "_ApplicationWide[_Value]": ...
+
+    @overload
+    def __get__(self, ctx: "Context", owner: type) -> _Value: ...
+
+    def __get__(self, ctx: "Context | None", owner: type) -> "_Value | _ApplicationWide[_Value]":
+        if ctx is None:
+            return self
+        value: _Value = getattr(ctx.app, self.name)
+        return value
+
+    def __set__(self, ctx: "Context", value: _Value) -> None:
+        if not self.settable:
+            raise AttributeError(f"{self.name} belongs to the Application and cannot be set through a Context")
+        setattr(ctx.app, self.name, value)
+
+
 class Context:
     """One environment's view of a command run.
 
@@ -80,36 +122,11 @@ class Context:
         app: Application | None = None,
         env_name: str | None = None,
         subject_of_result: bool = True,
-        config_path: str | None = None,
-        json_mode: bool = False,
-        yes: bool = False,
-        terminal: Terminal | None = None,
-        environ: Mapping[str, str] | None = None,
-        prompter: Prompter | None = None,
-        stdout: IO[str] | None = None,
-        stderr: IO[str] | None = None,
+        **options: Unpack[ApplicationOptions],
     ):
         if app is None:
-            app = Application(
-                config_path=config_path,
-                json_mode=json_mode,
-                yes=yes,
-                terminal=terminal,
-                environ=environ,
-                prompter=prompter,
-                stdout=stdout,
-                stderr=stderr,
-            )
-        elif (config_path, json_mode, yes, terminal, environ, prompter, stdout, stderr) != (
-            None,
-            False,
-            False,
-            None,
-            None,
-            None,
-            None,
-            None,
-        ):
+            app = Application(**options)
+        elif options:
             raise TypeError("pass the application-wide options to the Application, not to a Context built from it")
         self.app = app
         self.env_name = env_name
@@ -117,41 +134,13 @@ class Context:
         self._clients: dict[str, Any] = {}
 
     # --- the application-wide part, read through the Context ----------------------------
-    @property
-    def environ(self) -> dict[str, str]:
-        return self.app.environ
-
-    @property
-    def config_path(self) -> str | None:
-        return self.app.config_path
-
-    @property
-    def yes(self) -> bool:
-        return self.app.yes
-
-    @yes.setter
-    def yes(self, yes: bool) -> None:
-        self.app.yes = yes
-
-    @property
-    def terminal(self) -> Terminal:
-        return self.app.terminal
-
-    @terminal.setter
-    def terminal(self, terminal: Terminal) -> None:
-        self.app.terminal = terminal
-
-    @property
-    def reporter(self) -> Reporter:
-        return self.app.reporter
-
-    @property
-    def secret_registry(self) -> SecretRegistry:
-        return self.app.secret_registry
-
-    @property
-    def prompter(self) -> Prompter:
-        return self.app.prompter
+    environ = _ApplicationWide[dict[str, str]]()
+    config_path = _ApplicationWide[str | None]()
+    yes = _ApplicationWide[bool](settable=True)
+    terminal = _ApplicationWide[Terminal](settable=True)
+    reporter = _ApplicationWide[Reporter]()
+    secret_registry = _ApplicationWide[SecretRegistry]()
+    prompter = _ApplicationWide[Prompter]()
 
     # --- configuration -------------------------------------------------------------------
     @cached_property
