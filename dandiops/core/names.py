@@ -12,32 +12,48 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-# Heroku's published schema: ^[a-z][a-z0-9-]{1,28}[a-z0-9]$
-HEROKU_APP = re.compile(r"[a-z][a-z0-9-]{1,28}[a-z0-9]")
-HEROKU_TEAM = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-HEROKU_REGION = re.compile(r"[a-z][a-z0-9-]{1,30}")
-GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
-GITHUB_REPO_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
-WORKFLOW_FILE = re.compile(r"[A-Za-z0-9._-]{1,200}\.ya?ml")
-S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-IAM_USER = re.compile(r"[A-Za-z0-9+=,.@_-]{1,64}")
-ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
-EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}")
-AWS_REGION = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}")
-_GIT_REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
 
-DEFAULT_PORTS = {"https": 443, "http": 80}
+class NameRule:
+    """A kind of name dandiops.toml gives: the pattern a valid one matches in full, and how a refusal
+    says what a valid one looks like."""
+
+    def __init__(self, pattern: str, what: str, example: str):
+        self.pattern = re.compile(pattern)
+        self.what = what
+        self.example = example
+
+    def check(self, value: object) -> str:
+        """The value, or raise ValueError saying what a valid one looks like."""
+        if not isinstance(value, str) or not is_ascii_printable(value) or not self.pattern.fullmatch(value):
+            raise ValueError(f"{self.what} must look like {self.example}")
+        return value
 
 
 def is_ascii_printable(value: str) -> bool:
     return value.isascii() and value.isprintable()
 
 
-def check_pattern(value: object, pattern: re.Pattern[str], what: str, example: str) -> str:
-    """The value, or raise ValueError saying what a valid one looks like."""
-    if not isinstance(value, str) or not is_ascii_printable(value) or not pattern.fullmatch(value):
-        raise ValueError(f"{what} must look like {example}")
-    return value
+# Heroku's published schema: ^[a-z][a-z0-9-]{1,28}[a-z0-9]$
+HEROKU_APP = NameRule(
+    r"[a-z][a-z0-9-]{1,28}[a-z0-9]",
+    "a Heroku app name",
+    "my-dandi-api (3-30 lower-case letters, digits and dashes, starting with a letter)",
+)
+HEROKU_TEAM = NameRule(r"[a-z0-9][a-z0-9-]{0,62}", "a Heroku team", "my-team")
+HEROKU_REGION = NameRule(r"[a-z][a-z0-9-]{1,30}", "a Heroku region", "us or eu")
+GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
+GITHUB_REPO_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+WORKFLOW_FILE = NameRule(
+    r"[A-Za-z0-9._-]{1,200}\.ya?ml", "a workflow", "a file name in .github/workflows such as backend-staging-deploy.yml"
+)
+S3_BUCKET = NameRule(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "a bucket", "an S3 bucket name such as my-dandisets")
+IAM_USER = NameRule(r"[A-Za-z0-9+=,.@_-]{1,64}", "an IAM user name", "dandi-api-staging")
+ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
+EMAIL = NameRule(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}", "an email address", "ops@example.org")
+AWS_REGION = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}")
+_GIT_REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
+
+DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def check_github_repo(value: object) -> str:

@@ -174,23 +174,14 @@ def _check_value(key: str, value: Any) -> Any:
     from dandiops.core import names
 
     checks = {
-        "heroku_app": lambda v: names.check_pattern(
-            v,
-            names.HEROKU_APP,
-            "a Heroku app name",
-            "my-dandi-api (3-30 lower-case letters, digits and dashes, starting with a letter)",
-        ),
+        "heroku_app": names.HEROKU_APP.check,
         "github_repo": names.check_github_repo,
-        "workflow": lambda v: names.check_pattern(
-            v, names.WORKFLOW_FILE, "a workflow", "a file name in .github/workflows such as backend-staging-deploy.yml"
-        ),
-        "bucket": lambda v: names.check_pattern(
-            v, names.S3_BUCKET, "a bucket", "an S3 bucket name such as my-dandisets"
-        ),
-        "team": lambda v: names.check_pattern(v, names.HEROKU_TEAM, "a Heroku team", "my-team"),
-        "region": lambda v: names.check_pattern(v, names.HEROKU_REGION, "a Heroku region", "us or eu"),
-        "iam_user": lambda v: names.check_pattern(v, names.IAM_USER, "an IAM user name", "dandi-api-staging"),
-        "heroku_email": lambda v: names.check_pattern(v, names.EMAIL, "an email address", "ops@example.org"),
+        "workflow": names.WORKFLOW_FILE.check,
+        "bucket": names.S3_BUCKET.check,
+        "team": names.HEROKU_TEAM.check,
+        "region": names.HEROKU_REGION.check,
+        "iam_user": names.IAM_USER.check,
+        "heroku_email": names.EMAIL.check,
         "branch": names.check_branch,
     }
     check = checks.get(key)
