@@ -50,14 +50,14 @@ def normalize_host(value: str) -> str:
     if host == "*":
         return host
     if host.startswith("["):
-        if not host.endswith("]") or not _is_ipv6(host[1:-1]):
+        if not host.endswith("]") or not _is_address(host[1:-1], ipaddress.IPv6Address):
             raise UsageError(
                 f"invalid host {value!r}: not an IPv6 address in brackets",
                 hint="write an IPv6 address as [2001:db8::1], with no port",
             )
         return host
     if ":" in host:
-        if _is_ipv6(host):
+        if _is_address(host, ipaddress.IPv6Address):
             raise UsageError(f"invalid host {value!r}: Django matches IPv6 addresses in brackets", hint=f"use [{host}]")
         raise UsageError(
             f"invalid host {value!r}: ALLOWED_HOSTS entries have no port",
@@ -120,7 +120,7 @@ def origin_and_note(value: str) -> tuple[str, str | None]:
         raise UsageError(f"invalid CORS origin {value!r}: bad port", hint="use a port from 1 to 65535")
     host = parts.hostname
     if ":" in host:
-        if not _is_ipv6(host):
+        if not _is_address(host, ipaddress.IPv6Address):
             raise UsageError(
                 f"invalid CORS origin {value!r}: not a valid IPv6 address",
                 hint="write an IPv6 address in brackets: https://[2001:db8::1]",
@@ -176,7 +176,7 @@ def _check_name(
             hint="check the name; no part between dots can be longer",
         )
     if all(label.isdigit() for label in labels):
-        if domain_pattern or not _is_ipv4(name):
+        if domain_pattern or not _is_address(name, ipaddress.IPv4Address):
             raise UsageError(
                 f"invalid {what} {shown!r}: it looks like an IPv4 address but is not one",
                 hint="an IPv4 address is four numbers from 0 to 255 (e.g. 192.0.2.10), "
@@ -191,17 +191,10 @@ def _check_name(
         )
 
 
-def _is_ipv4(text: str) -> bool:
+def _is_address(text: str, kind: type[ipaddress.IPv4Address | ipaddress.IPv6Address]) -> bool:
+    """Whether `text` is an address of `kind`, as Python's ipaddress reads one."""
     try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_ipv6(text: str) -> bool:
-    try:
-        ipaddress.IPv6Address(text)
+        kind(text)
     except ValueError:
         return False
     return True
