@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable, TypedDict
 
 from dandiops.core.errors import NotFoundError, UsageError
 from dandiops.providers.api_json import JsonObject
-from dandiops.steps.base import Change, Check, Status
+from dandiops.steps.base import Change, Check, check_of_plan
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -139,10 +139,7 @@ class AccessStep:
         return changes
 
     def check(self, ctx: "Context") -> Check:
-        changes = self.plan(ctx)
-        if not changes:
-            return Check(Status.OK, "collaborators are as asked")
-        return Check(Status.PENDING, f"{len(changes)} collaborator change(s)", [c.describe() for c in changes])
+        return check_of_plan(self.plan(ctx), done="collaborators are as asked", counted="collaborator change(s)")
 
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         access = self.access(ctx)

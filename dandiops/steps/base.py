@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
     from dandiops.app.questions import Answers, Question
+
+Found = TypeVar("Found")
 
 
 class Status(str, Enum):
@@ -62,6 +64,14 @@ class Check:
     @property
     def ok(self) -> bool:
         return self.status in (Status.OK, Status.CONFIRMED)
+
+
+def check_of_plan(changes: list[Change], *, done: str, counted: str) -> Check:
+    """The check of a step that is done when it plans no change: OK saying `done`, else PENDING
+    saying how many changes there are (`N counted`), each one a finding."""
+    if not changes:
+        return Check(Status.OK, done)
+    return Check(Status.PENDING, f"{len(changes)} {counted}", [c.describe() for c in changes])
 
 
 class Step(Protocol):
@@ -161,3 +171,42 @@ class AnsweredStep(InitStep):
         step = self.built(ctx, ask=True)
         assert step is not None  # plan asked for the inputs: apply never runs in a dry run
         return step.apply(ctx, changes)
+
+
+class CreateWhenMissing(Generic[Found]):
+    """A step whose one change creates something the deployment lacks (the cache table, the superuser).
+
+    Finding out what is there costs a one-off dyno, so what was found is kept: plan reuses the
+    check's, and only applying a change reads again."""
+
+    target = "it"  # what the change creates, as the plan names it
+
+    def __init__(self) -> None:
+        self._found: Found | None = None
+
+    def find(self, ctx: "Context") -> Found:
+        """Read what is there now."""
+        raise NotImplementedError
+
+    def missing(self, found: Found) -> bool:
+        raise NotImplementedError
+
+    def create_missing(self, ctx: "Context") -> bool:
+        """Create it (safe to repeat); whether this run created it."""
+        raise NotImplementedError
+
+    def found(self, ctx: "Context") -> Found:
+        if self._found is None:
+            self._found = self.find(ctx)
+        return self._found
+
+    def plan(self, ctx: "Context") -> list[Change]:
+        if not self.missing(self.found(ctx)):
+            return []
+        return [Change(target=self.target, action="create")]
+
+    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
+        if not changes:
+            return []
+        self._found = None
+        return changes if self.create_missing(ctx) else []

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from dandiops.archive.deployment import CACHE_TABLE
 from dandiops.archive.management import cachetable_command, cachetable_outcome
 from dandiops.core.errors import DandiopsError
-from dandiops.steps.base import Change, Check, InitStep, Status
+from dandiops.steps.base import Check, CreateWhenMissing, InitStep, Status
 from dandiops.steps.oneoff import DynoRun, run_in_dyno
 
 if TYPE_CHECKING:
@@ -21,21 +21,17 @@ def _failed(run: DynoRun, doing: str) -> DandiopsError:
     )
 
 
-class CacheTableStep(InitStep):
+class CacheTableStep(CreateWhenMissing[Check], InitStep):
     name = "cachetable"
     title = f"Database cache table {CACHE_TABLE}"
+    target = f"cache table {CACHE_TABLE}"
     needs_ready_app = True  # createcachetable runs the app's code in a dyno
     remembered = True
 
-    def __init__(self) -> None:
-        self._checked: Check | None = None  # each check costs a dyno: plan reuses the last one
-
     def check(self, ctx: "Context") -> Check:
-        if self._checked is None:
-            self._checked = self._check(ctx)
-        return self._checked
+        return self.found(ctx)
 
-    def _check(self, ctx: "Context") -> Check:
+    def find(self, ctx: "Context") -> Check:
         run = run_in_dyno(ctx, cachetable_command(dry_run=True), echo=False, what="checking the cache table")
         if run.exit_status != 0:
             raise _failed(run, "checking the cache table")
@@ -44,16 +40,11 @@ class CacheTableStep(InitStep):
         sql = [line for line in run.lines if line.strip()]
         return Check(Status.PENDING, f"cache table {CACHE_TABLE} is missing", sql)
 
-    def plan(self, ctx: "Context") -> list[Change]:
-        if self.check(ctx).ok:
-            return []
-        return [Change(target=f"cache table {CACHE_TABLE}", action="create")]
+    def missing(self, found: Check) -> bool:
+        return not found.ok
 
-    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
-        if not changes:
-            return []
-        self._checked = None
-        return changes if self.create(ctx) == "created" else []
+    def create_missing(self, ctx: "Context") -> bool:
+        return self.create(ctx) == "created"
 
     def create(self, ctx: "Context") -> str:
         """Run createcachetable (safe to repeat); "created", "exists", or "done" when Django did not say."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from dandiops.archive.deployment import ALLOWED_HOSTS_VAR, CORS_ORIGINS_VAR
 from dandiops.archive.hosts import allows, normalize_host, normalize_origin, split_list
 from dandiops.core.errors import ConfigError, ConflictError, UsageError
-from dandiops.steps.base import Change, Check, InitStep, Status
+from dandiops.steps.base import Change, Check, InitStep, check_of_plan
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -148,10 +148,7 @@ class AllowedHostsStep(InitStep):
         return [change for edit in self.edits if (change := edit.change(config.get(edit.var))) is not None]
 
     def check(self, ctx: "Context") -> Check:
-        changes = self.plan(ctx)
-        if not changes:
-            return Check(Status.OK, "hosts and origins are in place")
-        return Check(Status.PENDING, f"{len(changes)} config var(s) to update", [c.describe() for c in changes])
+        return check_of_plan(self.plan(ctx), done="hosts and origins are in place", counted="config var(s) to update")
 
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         """Write the changes and return them with `after` set to each var's value as read back."""

@@ -14,27 +14,35 @@ from dandiops.archive.management import (
 )
 from dandiops.archive.users import superuser_email_problem, validate_superuser_email
 from dandiops.core.errors import UsageError
-from dandiops.steps.base import AnsweredStep, Change, Check, Status
+from dandiops.steps.base import AnsweredStep, Change, Check, CreateWhenMissing, Status
 from dandiops.steps.oneoff import require_result, run_in_dyno
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
 
 
-class SuperuserStep:
+class SuperuserStep(CreateWhenMissing[dict[str, Any]]):
     name = "superuser"
     title = "Admin superuser"
 
     def __init__(self, email: str, password: Callable[[], str] | None = None):
+        super().__init__()
         self.email = validate_superuser_email(email)  # as the archive stores it: looked up and reported so
+        self.target = f"superuser {self.email}"
         self._password = password  # asked only when a user is about to be created
-        self._found: dict[str, Any] | None = None  # each lookup costs a dyno: plan reuses check's
 
     def lookup(self, ctx: "Context") -> dict[str, Any]:
         """What the archive has under this email (read-only dyno, once until a change is applied)."""
-        if self._found is None:
-            self._found = self._run(ctx, {"mode": "check"}, what=f"looking up {self.email}")
-        return self._found
+        return self.found(ctx)
+
+    def find(self, ctx: "Context") -> dict[str, Any]:
+        return self._run(ctx, {"mode": "check"}, what=f"looking up {self.email}")
+
+    def missing(self, found: dict[str, Any]) -> bool:
+        return not found["exists"]
+
+    def create_missing(self, ctx: "Context") -> bool:
+        return bool(self.create(ctx)["created"])
 
     def check(self, ctx: "Context") -> Check:
         found = self.lookup(ctx)
@@ -47,17 +55,6 @@ class SuperuserStep:
                 ["dandiops leaves existing users alone; grant it in the Django admin if intended"],
             )
         return Check(Status.OK, f"superuser {self.email} exists")
-
-    def plan(self, ctx: "Context") -> list[Change]:
-        if self.lookup(ctx)["exists"]:
-            return []
-        return [Change(target=f"superuser {self.email}", action="create")]
-
-    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
-        if not changes:
-            return []
-        self._found = None
-        return changes if self.create(ctx)["created"] else []
 
     def create(self, ctx: "Context") -> dict[str, Any]:
         """Create the superuser unless a user with this email exists (then nothing changes)."""
