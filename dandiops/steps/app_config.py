@@ -23,7 +23,7 @@ from dandiops.archive.deployment import (
     secret_config_values,
 )
 from dandiops.core.errors import NotFoundError
-from dandiops.steps.base import Change, Check, InitStep, Status
+from dandiops.steps.base import AskingStep, Change, Check, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -128,12 +128,12 @@ FORMATS = {
 }
 
 
-class RequiredConfigStep(InitStep):
+class RequiredConfigStep(AskingStep):
     name = "config-vars"
     title = "Required config vars"
 
     def __init__(self, answers: Answers, *, aws_keys_from_iam: bool = False):
-        self.answers = answers
+        super().__init__(answers)
         self.aws_keys_from_iam = aws_keys_from_iam  # the aws step makes the app's key and sets both vars
         self._secret_values: dict[str, str] = {}
 

@@ -51,7 +51,7 @@ from dandiops.archive.infrastructure import (
 )
 from dandiops.core.errors import DandiopsError, NotFoundError
 from dandiops.steps.access_keys import CreatedKeys, create_recorded_key, delete_recorded_key
-from dandiops.steps.base import Change, Check, InitStep, Status
+from dandiops.steps.base import AskingStep, Change, Check, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -88,12 +88,12 @@ def inventory_destination(bucket: "BucketReport") -> str | None:
     return None
 
 
-class AwsStep(InitStep):
+class AwsStep(AskingStep):
     name = "aws"
     title = "S3 bucket and the app's IAM user"
 
     def __init__(self, answers: Answers, *, manage: bool = True):
-        self.answers = answers
+        super().__init__(answers)
         self.manage = manage
 
     def _ask(self, ctx: "Context", question: Question) -> str:

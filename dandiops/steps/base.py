@@ -111,7 +111,15 @@ class InitStep(Step, Protocol):
         return ""
 
 
-class AnsweredStep(InitStep):
+class AskingStep(InitStep):
+    """An init step that takes what it needs from the operator's answers (the answers file, the
+    state file, a prompt)."""
+
+    def __init__(self, answers: "Answers"):
+        self.answers = answers
+
+
+class AnsweredStep(AskingStep):
     """A command's step whose inputs init takes as questions: the step is built once they are answered.
 
     The inputs are asked only when the step is about to act, after the steps before it (whose
@@ -124,7 +132,7 @@ class AnsweredStep(InitStep):
     later: tuple["Question", ...] = ()  # asked by the built step itself, only when it writes
 
     def __init__(self, answers: "Answers"):
-        self.answers = answers
+        super().__init__(answers)
         self._built: Step | None = None
 
     def build(self, ctx: "Context", values: list[Any]) -> Step:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from dandiops.app.confirmations import Confirmations
 from dandiops.app.questions import Answers, Question
-from dandiops.steps.base import Change, Check, InitStep, Status
+from dandiops.steps.base import AskingStep, Change, Check, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -81,14 +81,14 @@ ITEMS = (
 )
 
 
-class ChecklistStep(InitStep):
+class ChecklistStep(AskingStep):
     """One manual item as a step: check reads the recorded confirmation; apply asks for it."""
 
     def __init__(self, item: ChecklistItem, answers: Answers):
+        super().__init__(answers)
         self.item = item
         self.name = item.name
         self.title = item.title
-        self.answers = answers
 
     @property
     def memo_key(self) -> str:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from dandiops.app.questions import Answers, Question
+from dandiops.app.questions import Question
 from dandiops.archive.deployment import BEAT_PROCESS_TYPE, SCALED_PROCESS_TYPES
 from dandiops.archive.infrastructure import ProcessSpec, default_formation
 from dandiops.core.errors import UsageError
-from dandiops.steps.base import Change, Check, InitStep, Status
+from dandiops.steps.base import AskingStep, Change, Check, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -62,12 +62,9 @@ def _validate(ptype: str) -> Callable[[str], str | None]:
     return check
 
 
-class FormationStep(InitStep):
+class FormationStep(AskingStep):
     name = "formation"
     title = "Formation (process types, sizes, counts)"
-
-    def __init__(self, answers: Answers):
-        self.answers = answers
 
     def desired(self, ctx: "Context") -> list[ProcessSpec]:
         answers = self.answers

@@ -25,7 +25,7 @@ from dandiops.archive.deployment import ADDON_SERVICES, BUILDPACKS
 from dandiops.archive.infrastructure import addon_plans
 from dandiops.core.errors import Aborted, DandiopsError, NotFoundError
 from dandiops.providers.api_json import JsonObject
-from dandiops.steps.base import Change, Check, InitStep, Status
+from dandiops.steps.base import AskingStep, Change, Check, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -74,12 +74,9 @@ def buildpacks_in_order(current: list[str]) -> bool:
     )
 
 
-class HerokuBootstrapStep(InitStep):
+class HerokuBootstrapStep(AskingStep):
     name = "infrastructure"
     title = "Heroku app, buildpacks and add-ons"
-
-    def __init__(self, answers: Answers):
-        self.answers = answers
 
     def _plan_question(self, ctx: "Context", service: str) -> Question:
         default = addon_plans(ctx.env.production)[service]
@@ -194,12 +191,12 @@ class HerokuBootstrapStep(InitStep):
 
 
 # --- Terraform ---------------------------------------------------------------------------------
-class TerraformStep(InitStep):
+class TerraformStep(AskingStep):
     name = "infrastructure"
     title = "Terraform plan and apply"
 
     def __init__(self, answers: Answers):
-        self.answers = answers
+        super().__init__(answers)
         self._workspace: tempfile.TemporaryDirectory[str] | None = None
         self._plan_file: Path | None = None
         self._result: RunResult | None = None
