@@ -170,6 +170,15 @@ class GitHubClient:
 
     # --- errors --------------------------------------------------------------------------
     @contextlib.contextmanager
+    def in_repo(
+        self, full_name: str, what: str, *, workflow: str | None = None, write: bool = False
+    ) -> Iterator["Repository"]:
+        """The repository, for PyGithub calls whose failures become DandiopsErrors about `what`."""
+        repo = self.repo(full_name)
+        with self.calling(what, repo=full_name, workflow=workflow, write=write):
+            yield repo
+
+    @contextlib.contextmanager
     def calling(
         self, what: str, *, repo: str | None = None, workflow: str | None = None, write: bool = False
     ) -> Iterator[None]:
@@ -294,8 +303,7 @@ class GitHubClient:
 
     def token_access(self, full_name: str) -> TokenAccess:
         """The token's permission on the repository, and its classic scopes as GitHub lists them."""
-        repo = self.repo(full_name)
-        with self.calling(f"reading permissions on {full_name}", repo=full_name):
+        with self.in_repo(full_name, f"reading permissions on {full_name}") as repo:
             permissions = repo.permissions
             header = {k.lower(): v for k, v in (repo.raw_headers or {}).items()}.get("x-oauth-scopes")
         level = "admin" if permissions.admin else "push" if permissions.push else "pull"
@@ -305,27 +313,23 @@ class GitHubClient:
 
     def actions_secret_names(self, full_name: str) -> set[str]:
         """The names of the repository's Actions secrets (GitHub never returns their values)."""
-        repo = self.repo(full_name)
-        with self.calling(f"listing Actions secrets of {full_name}", repo=full_name):
+        with self.in_repo(full_name, f"listing Actions secrets of {full_name}") as repo:
             return {secret.name for secret in repo.get_secrets()}
 
     def set_actions_secret(self, full_name: str, name: str, value: str) -> None:
         """Create or replace an Actions secret; PyGithub seals the value with the repository's public key."""
-        repo = self.repo(full_name)
-        with self.calling(f"setting Actions secret {name} on {full_name}", repo=full_name, write=True):
+        with self.in_repo(full_name, f"setting Actions secret {name} on {full_name}", write=True) as repo:
             repo.create_secret(name, value, secret_type="actions")
 
     def workflow(self, full_name: str, workflow_file: str) -> "Workflow":
-        repo = self.repo(full_name)
-        with self.calling(f"reading workflow {workflow_file}", repo=full_name, workflow=workflow_file):
+        with self.in_repo(full_name, f"reading workflow {workflow_file}", workflow=workflow_file) as repo:
             return repo.get_workflow(workflow_file)
 
     def file(self, full_name: str, path: str, ref: str | None = None) -> tuple[str, str]:
         """(text, blob sha) of a file."""
         from github.GithubObject import NotSet
 
-        repo = self.repo(full_name)
-        with self.calling(f"reading {path}" + (f" at {ref}" if ref else ""), repo=full_name):
+        with self.in_repo(full_name, f"reading {path}" + (f" at {ref}" if ref else "")) as repo:
             content = repo.get_contents(path, ref=ref if ref else NotSet)
         if isinstance(content, list):
             raise NotFoundError(f"{path} in {full_name} is a directory, not a file", hint="name a file")
@@ -335,8 +339,7 @@ class GitHubClient:
         """The entry at `path` on `ref`, or None when there is none."""
         from github import UnknownObjectException
 
-        repo = self.repo(full_name)
-        with self.calling(f"reading {path} at {ref}", repo=full_name):
+        with self.in_repo(full_name, f"reading {path} at {ref}") as repo:
             try:
                 found = repo.get_contents(path, ref=ref)
             except UnknownObjectException:
@@ -354,8 +357,7 @@ class GitHubClient:
         """The commit a ref (heads/BRANCH or tags/TAG) points at, or None when it does not exist."""
         from github import UnknownObjectException
 
-        repo = self.repo(full_name)
-        with self.calling(f"reading ref {ref}", repo=full_name):
+        with self.in_repo(full_name, f"reading ref {ref}") as repo:
             try:
                 return repo.get_git_ref(ref).object.sha
             except UnknownObjectException:
@@ -391,14 +393,16 @@ class GitHubClient:
             return list(itertools.islice(listing, limit)) if limit else list(listing)
 
     def run(self, full_name: str, run_id: int) -> "WorkflowRun":
-        repo = self.repo(full_name)
-        with self.calling(f"reading run {run_id}", repo=full_name):
+        with self.in_repo(full_name, f"reading run {run_id}") as repo:
             return repo.get_workflow_run(run_id)
 
-    def refresh(self, run: "WorkflowRun", *, full_name: str) -> bool:
-        """Re-read a run with If-None-Match; False when GitHub answered 304 Not Modified."""
-        with self.calling(f"reading run {run.id}", repo=full_name):
-            return run.update()
+    def refresh(self, item: "WorkflowRun | PullRequest", *, full_name: str) -> bool:
+        """Re-read a run or a pull request with If-None-Match; False when GitHub answered 304 Not Modified."""
+        from github.PullRequest import PullRequest
+
+        what = f"reading pull request #{item.number}" if isinstance(item, PullRequest) else f"reading run {item.id}"
+        with self.calling(what, repo=full_name):
+            return item.update()
 
     def jobs(self, run: "WorkflowRun", etag: str | None, *, full_name: str) -> tuple[list[JobState] | None, str | None]:
         """The run's jobs (latest attempt), or None when unchanged since `etag` (a free 304)."""
@@ -447,37 +451,28 @@ class GitHubClient:
 
     # --- releases, pull requests, branches -------------------------------------------------
     def create_release(self, full_name: str, tag: str, *, target: str, name: str, body: str) -> "GitRelease":
-        repo = self.repo(full_name)
-        with self.calling(f"publishing release {tag}", repo=full_name, write=True):
+        with self.in_repo(full_name, f"publishing release {tag}", write=True) as repo:
             return repo.create_git_release(tag, name=name, message=body, target_commitish=target, make_latest="true")
 
     def releases(self, full_name: str, limit: int = 10) -> list["GitRelease"]:
-        repo = self.repo(full_name)
-        with self.calling("listing releases", repo=full_name):
+        with self.in_repo(full_name, "listing releases") as repo:
             return list(itertools.islice(repo.get_releases(), limit))
 
     def pull(self, full_name: str, number: int) -> "PullRequest":
-        repo = self.repo(full_name)
-        with self.calling(f"reading pull request #{number}", repo=full_name):
+        with self.in_repo(full_name, f"reading pull request #{number}") as repo:
             return repo.get_pull(number)
-
-    def refresh_pull(self, pull: "PullRequest", *, full_name: str) -> bool:
-        with self.calling(f"reading pull request #{pull.number}", repo=full_name):
-            return pull.update()
 
     def add_label(self, pull: "PullRequest", label: str, *, full_name: str) -> None:
         with self.calling(f"adding the label {label!r} to pull request #{pull.number}", repo=full_name, write=True):
             pull.add_to_labels(label)
 
     def open_pulls(self, full_name: str, *, head: str, base: str) -> list["PullRequest"]:
-        repo = self.repo(full_name)
-        with self.calling("listing pull requests", repo=full_name):
+        with self.in_repo(full_name, "listing pull requests") as repo:
             owner = full_name.split("/", 1)[0]
             return list(repo.get_pulls(state="open", head=f"{owner}:{head}", base=base))
 
     def create_branch(self, full_name: str, branch: str, sha: str) -> None:
-        repo = self.repo(full_name)
-        with self.calling(f"creating branch {branch}", repo=full_name, write=True):
+        with self.in_repo(full_name, f"creating branch {branch}", write=True) as repo:
             repo.create_git_ref(f"refs/heads/{branch}", sha)
 
     def update_file(
@@ -492,8 +487,7 @@ class GitHubClient:
         what: str | None = None,
     ) -> str:
         """Commit new content for `path` on `branch` (a new file when `sha` is None); returns the commit sha."""
-        repo = self.repo(full_name)
-        with self.calling(what or f"updating {path} on {branch}", repo=full_name, write=True):
+        with self.in_repo(full_name, what or f"updating {path} on {branch}", write=True) as repo:
             if sha is None:
                 result = repo.create_file(path, message, content, branch=branch)
             else:
@@ -501,8 +495,7 @@ class GitHubClient:
         return result["commit"].sha
 
     def create_pull(self, full_name: str, *, base: str, head: str, title: str, body: str) -> "PullRequest":
-        repo = self.repo(full_name)
-        with self.calling(f"opening a pull request from {head}", repo=full_name, write=True):
+        with self.in_repo(full_name, f"opening a pull request from {head}", write=True) as repo:
             return repo.create_pull(base=base, head=head, title=title, body=body)
 
     def rate_limit(self) -> RateLimitSummary:

@@ -378,7 +378,7 @@ class Release:
     def _wait_for_merge_release(self, workflow: "Workflow", pull: "PullRequest") -> "WorkflowRun | None":
         known = {release.id for release in self.gh.releases(self.full_name, limit=10)}
         while True:
-            self.gh.refresh_pull(pull, full_name=self.full_name)
+            self.gh.refresh(pull, full_name=self.full_name)
             if pull.merged:
                 break
             if pull.state == "closed":
