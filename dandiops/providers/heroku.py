@@ -253,6 +253,12 @@ class HerokuClient:
     def _get_list(self, path: str, what: str) -> list[JsonObject]:
         return cast(list[JsonObject], self.get(path, what=what))
 
+    def _write_object(self, method: str, path: str, body: Any, what: str) -> JsonObject:
+        return cast(JsonObject, _json_or_none(self.request(method, path, json=body, what=what)))
+
+    def _write_list(self, method: str, path: str, body: Any, what: str) -> list[JsonObject]:
+        return cast(list[JsonObject], _json_or_none(self.request(method, path, json=body, what=what)))
+
     def account(self) -> JsonObject:
         return self._get_object("/account", "reading the Heroku account")
 
@@ -260,103 +266,68 @@ class HerokuClient:
         return int(self.get("/account/rate-limits")["remaining"])
 
     def app(self, app: str) -> JsonObject:
-        return self._get_object(f"/apps/{path_segment(app)}", f"reading app {app}")
+        return self._get_object(_app_path(app), f"reading app {app}")
 
     def create_app(self, app: str, *, region: str, team: str | None = None) -> JsonObject:
         if team:
-            return cast(
-                JsonObject,
-                self.post(
-                    "/teams/apps",
-                    {"name": app, "team": team, "region": region},
-                    what=f"creating app {app} in team {team}",
-                ),
-            )
-        return cast(JsonObject, self.post("/apps", {"name": app, "region": region}, what=f"creating app {app}"))
+            body = {"name": app, "team": team, "region": region}
+            return self._write_object("POST", "/teams/apps", body, f"creating app {app} in team {team}")
+        return self._write_object("POST", "/apps", {"name": app, "region": region}, f"creating app {app}")
 
     def buildpack_installations(self, app: str) -> list[JsonObject]:
-        return self._get_list(f"/apps/{path_segment(app)}/buildpack-installations", f"reading buildpacks of {app}")
+        return self._get_list(_app_path(app, "buildpack-installations"), f"reading buildpacks of {app}")
 
     def set_buildpacks(self, app: str, urls: Iterable[str]) -> list[JsonObject]:
         """Replace the app's buildpacks with `urls`, in this order."""
-        return cast(
-            list[JsonObject],
-            self.put(
-                f"/apps/{path_segment(app)}/buildpack-installations",
-                {"updates": [{"buildpack": url} for url in urls]},
-                what=f"setting buildpacks of {app}",
-            ),
-        )
+        body = {"updates": [{"buildpack": url} for url in urls]}
+        return self._write_list("PUT", _app_path(app, "buildpack-installations"), body, f"setting buildpacks of {app}")
 
     def app_feature(self, app: str, feature: str) -> JsonObject:
-        return self._get_object(
-            f"/apps/{path_segment(app)}/features/{path_segment(feature)}", f"reading the {feature} feature of {app}"
-        )
+        return self._get_object(_app_path(app, "features", feature), f"reading the {feature} feature of {app}")
 
     def enable_app_feature(self, app: str, feature: str) -> JsonObject:
-        return cast(
-            JsonObject,
-            self.patch(
-                f"/apps/{path_segment(app)}/features/{path_segment(feature)}",
-                {"enabled": True},
-                what=f"enabling {feature} on {app}",
-            ),
-        )
+        path = _app_path(app, "features", feature)
+        return self._write_object("PATCH", path, {"enabled": True}, f"enabling {feature} on {app}")
 
     def config_vars(self, app: str) -> dict[str, str]:
-        return cast(
-            dict[str, str], self.get(f"/apps/{path_segment(app)}/config-vars", what=f"reading config vars of {app}")
-        )
+        return cast(dict[str, str], self.get(_app_path(app, "config-vars"), what=f"reading config vars of {app}"))
 
     def update_config_vars(self, app: str, changes: Mapping[str, str | None]) -> dict[str, str]:
-        return cast(
-            dict[str, str],
-            self.patch(f"/apps/{path_segment(app)}/config-vars", dict(changes), what=f"updating config vars of {app}"),
-        )
+        path = _app_path(app, "config-vars")
+        return cast(dict[str, str], self.patch(path, dict(changes), what=f"updating config vars of {app}"))
 
     def formation(self, app: str) -> list[JsonObject]:
-        return self._get_list(f"/apps/{path_segment(app)}/formation", f"reading the formation of {app}")
+        return self._get_list(_app_path(app, "formation"), f"reading the formation of {app}")
 
     def update_formation(self, app: str, updates: Iterable[FormationUpdate]) -> list[JsonObject]:
-        return cast(
-            list[JsonObject],
-            self.patch(
-                f"/apps/{path_segment(app)}/formation",
-                {"updates": list(updates)},
-                what=f"updating the formation of {app}",
-            ),
-        )
+        body = {"updates": list(updates)}
+        return self._write_list("PATCH", _app_path(app, "formation"), body, f"updating the formation of {app}")
 
     def releases(self, app: str, *, limit: int = 10) -> list[JsonObject]:
         """The newest releases first."""
         response = self.request(
             "GET",
-            f"/apps/{path_segment(app)}/releases",
+            _app_path(app, "releases"),
             headers={"Range": f"version ..; max={limit}, order=desc"},
             what=f"reading releases of {app}",
         )
         return cast(list[JsonObject], response.json())
 
     def release(self, app: str, id_or_version: str | int) -> JsonObject:
-        return self._get_object(
-            f"/apps/{path_segment(app)}/releases/{path_segment(str(id_or_version))}",
-            f"reading release {id_or_version} of {app}",
-        )
+        path = _app_path(app, "releases", str(id_or_version))
+        return self._get_object(path, f"reading release {id_or_version} of {app}")
 
     def dynos(self, app: str) -> list[JsonObject]:
-        return self._get_list(f"/apps/{path_segment(app)}/dynos", f"listing dynos of {app}")
+        return self._get_list(_app_path(app, "dynos"), f"listing dynos of {app}")
 
     def addons(self, app: str) -> list[JsonObject]:
-        return self._get_list(f"/apps/{path_segment(app)}/addons", f"listing add-ons of {app}")
+        return self._get_list(_app_path(app, "addons"), f"listing add-ons of {app}")
 
     def create_addon(self, app: str, plan: str) -> JsonObject:
-        return cast(
-            JsonObject,
-            self.post(f"/apps/{path_segment(app)}/addons", {"plan": plan}, what=f"creating add-on {plan} on {app}"),
-        )
+        return self._write_object("POST", _app_path(app, "addons"), {"plan": plan}, f"creating add-on {plan} on {app}")
 
     def addon_attachments(self, app: str) -> list[JsonObject]:
-        return self._get_list(f"/apps/{path_segment(app)}/addon-attachments", f"listing add-on attachments of {app}")
+        return self._get_list(_app_path(app, "addon-attachments"), f"listing add-on attachments of {app}")
 
     # Team apps take collaborators with permissions under /teams/apps; personal apps under /apps, without.
     def collaborators(self, app: str, *, team: bool) -> list[JsonObject]:
@@ -366,24 +337,24 @@ class HerokuClient:
         body: CollaboratorAddition = {"user": email, "silent": False}
         if team:
             body["permissions"] = list(permissions or [])
-        return cast(JsonObject, self.post(_collaborators_path(app, team), body, what=f"adding {email} to {app}"))
+        return self._write_object("POST", _collaborators_path(app, team), body, f"adding {email} to {app}")
 
     def set_collaborator_permissions(self, app: str, email: str, permissions: list[str]) -> JsonObject:
-        return cast(
-            JsonObject,
-            self.patch(
-                f"{_collaborators_path(app, True)}/{path_segment(email)}",
-                {"permissions": permissions},
-                what=f"changing the permissions of {email} on {app}",
-            ),
-        )
+        path = f"{_collaborators_path(app, True)}/{path_segment(email)}"
+        body = {"permissions": permissions}
+        return self._write_object("PATCH", path, body, f"changing the permissions of {email} on {app}")
 
     def remove_collaborator(self, app: str, email: str, *, team: bool) -> None:
         self.delete(f"{_collaborators_path(app, team)}/{path_segment(email)}", what=f"removing {email} from {app}")
 
 
+def _app_path(app: str, *below: str) -> str:
+    """The request path of the app or of what is below it (each part a path segment, made safe)."""
+    return "/".join(["/apps", *(path_segment(part) for part in (app, *below))])
+
+
 def _collaborators_path(app: str, team: bool) -> str:
-    return f"/{'teams/' if team else ''}apps/{path_segment(app)}/collaborators"
+    return ("/teams" if team else "") + _app_path(app, "collaborators")
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -82,10 +82,8 @@ class HerokuDataClient(HerokuClient):
     def create_transfer_schedule(self, addon_id: str, *, hour: int, timezone: str, schedule_name: str) -> JsonObject:
         """Create, or replace the schedule of the same name. The hour goes as two digits, as the CLI sends it."""
         body = {"hour": f"{hour:02d}", "timezone": timezone, "schedule_name": schedule_name}
-        return cast(
-            JsonObject,
-            self.post(f"/client/v11/databases/{addon_id}/transfer-schedules", body, what="scheduling daily backups"),
-        )
+        path = f"/client/v11/databases/{addon_id}/transfer-schedules"
+        return self._write_object("POST", path, body, "scheduling daily backups")
 
     def delete_transfer_schedule(self, addon_id: str, schedule_id: str) -> JsonObject | None:
         path = f"/client/v11/databases/{addon_id}/transfer-schedules/{schedule_id}"
