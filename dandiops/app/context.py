@@ -26,9 +26,10 @@ if TYPE_CHECKING:
     from dandiops.providers.github import GitHubClient
     from dandiops.providers.heroku import HerokuClient
     from dandiops.providers.heroku_data import HerokuDataClient
+    from dandiops.providers.http import ApiClient
 
 
-_HerokuClientT = TypeVar("_HerokuClientT", bound="HerokuClient")
+_ApiClientT = TypeVar("_ApiClientT", bound="ApiClient")
 _Value = TypeVar("_Value")
 
 
@@ -229,43 +230,37 @@ class Context:
 
     # --- clients -------------------------------------------------------------------------
     def heroku(self) -> "HerokuClient":
-        from dandiops.providers.heroku import DEFAULT_API_URL, HerokuClient
+        from dandiops.providers.heroku import HerokuClient
 
-        return self._heroku_client("heroku", HerokuClient, DEFAULT_API_URL)
+        return self._api_client(HerokuClient)
 
     def heroku_data(self) -> "HerokuDataClient":
         """The Heroku Data API (Postgres backups): same key, its own host (DANDIOPS_HEROKU_DATA_API_URL)."""
-        from dandiops.providers.heroku_data import DEFAULT_DATA_API_URL, HerokuDataClient
+        from dandiops.providers.heroku_data import HerokuDataClient
 
-        return self._heroku_client("heroku_data", HerokuDataClient, DEFAULT_DATA_API_URL)
-
-    def _heroku_client(self, key: str, client_class: "type[_HerokuClientT]", default_url: str) -> "_HerokuClientT":
-        """One client per run for each Heroku API: the same key, each its own overridable host."""
-        if key not in self._clients:
-            env_name = self.env.name  # an unknown or missing environment is the first thing to report
-            self._clients[key] = client_class(
-                self.credential("HEROKU_API_KEY"),
-                base_url=self.endpoint(client_class.url_setting, default_url),
-                env_name=env_name,
-                retry=self.retry_policy(),
-            )
-        client: _HerokuClientT = self._clients[key]
-        return client
+        return self._api_client(HerokuDataClient)
 
     def github(self) -> "GitHubClient":
         """PyGithub behind GitHubClient; token GITHUB_TOKEN or GH_TOKEN, DANDIOPS_GITHUB_API_URL for a stand-in."""
-        if "github" not in self._clients:
-            from dandiops.providers.github import DEFAULT_API_URL, TOKEN_NAMES, GitHubClient
+        from dandiops.providers.github import GitHubClient
 
+        return self._api_client(GitHubClient)
+
+    def _api_client(self, client_class: "type[_ApiClientT]") -> "_ApiClientT":
+        """One client per run for each API: its credential, its host (overridable), the retry policy and
+        the settings of this environment's .env."""
+        key = client_class.__name__
+        if key not in self._clients:
             env_name = self.env.name  # an unknown or missing environment is the first thing to report
-            self._clients["github"] = GitHubClient(
-                self.credential(*TOKEN_NAMES),
-                base_url=self.endpoint("DANDIOPS_GITHUB_API_URL", DEFAULT_API_URL),
+            self._clients[key] = client_class(
+                self.credential(*client_class.credential_names),
+                base_url=self.endpoint(client_class.url_setting, client_class.default_url),
                 env_name=env_name,
-                environ={**self.secrets.values, **self.environ},
                 retry=self.retry_policy(),
+                environ={**self.secrets.values, **self.environ},
             )
-        return self._clients["github"]
+        client: _ApiClientT = self._clients[key]
+        return client
 
     def aws(self) -> "AwsClient":
         """boto3 clients for S3, IAM and STS; AWS_ENDPOINT_URL points them at a stand-in such as moto."""

@@ -15,11 +15,10 @@ import itertools
 import json
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, TypedDict
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, TypedDict, Unpack
 
 from dandiops.core.errors import (
     AuthError,
-    ConfigError,
     ConflictError,
     DandiopsError,
     ExitCode,
@@ -28,7 +27,7 @@ from dandiops.core.errors import (
     UnavailableError,
 )
 from dandiops.core.names import seconds_setting
-from dandiops.providers.http import RetryPolicy
+from dandiops.providers.http import ApiClient, ClientOptions, RetryPolicy
 
 if TYPE_CHECKING:
     from github.GithubException import GithubException
@@ -47,10 +46,6 @@ TOKEN_HINT = (
     "(fine-grained: Actions, Contents and Pull requests read/write on the repository)"
 )
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def api_url_from_env(environ: Mapping[str, str] = os.environ) -> str:
-    return environ.get("DANDIOPS_GITHUB_API_URL", DEFAULT_API_URL).rstrip("/")
 
 
 def _retry(policy: RetryPolicy, max_rate_wait: float) -> "GithubRetry":
@@ -125,25 +120,27 @@ def _seconds_setting(environ: Mapping[str, str], name: str, default: float) -> f
     return seconds_setting(environ.get(name), name, default, allow_zero=True, maximum=3600)
 
 
-class GitHubClient:
+class GitHubClient(ApiClient):
+    url_setting = "DANDIOPS_GITHUB_API_URL"
+    default_url = DEFAULT_API_URL
+    credential_names = TOKEN_NAMES
+    what = "GitHub token"
+    credential_hint = TOKEN_HINT
+
     def __init__(
         self,
         token: str | None,
         *,
-        base_url: str | None = None,
-        env_name: str | None = None,
-        retry: RetryPolicy | None = None,
         timeout: int = 15,
         write_interval: float | None = None,
         max_rate_wait: float | None = None,
-        environ: Mapping[str, str] = os.environ,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        if not token:
-            raise ConfigError("no GitHub token", hint=TOKEN_HINT)
+        super().__init__(token, **options)
+        assert token is not None  # ApiClient refuses a missing token
         import github
 
-        self.base_url = (base_url or api_url_from_env(environ)).rstrip("/")
-        self.env_name = env_name
+        environ = options.get("environ", os.environ)
         if write_interval is None:
             write_interval = _seconds_setting(environ, "DANDIOPS_GITHUB_WRITE_INTERVAL", 1.0)
         if max_rate_wait is None:
@@ -152,7 +149,7 @@ class GitHubClient:
             base_url=self.base_url,
             auth=github.Auth.Token(token),
             timeout=timeout,
-            retry=_retry(retry or RetryPolicy.from_env(environ), max_rate_wait),
+            retry=_retry(self.retry, max_rate_wait),
             seconds_between_requests=None,
             seconds_between_writes=write_interval or None,  # PyGithub's guard against secondary limits
             user_agent="dandiops",
@@ -161,12 +158,6 @@ class GitHubClient:
 
     def close(self) -> None:
         self._gh.close()
-
-    def __enter__(self) -> "GitHubClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- errors --------------------------------------------------------------------------
     @contextlib.contextmanager

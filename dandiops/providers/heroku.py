@@ -7,7 +7,6 @@ pagination; maps every error to a message that says what failed and what to do.
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any, Iterable, Mapping, NotRequired, TypedDict, Unpack, cast
 
@@ -16,7 +15,6 @@ import httpx
 from dandiops import __version__
 from dandiops.core.errors import (
     AuthError,
-    ConfigError,
     ConflictError,
     DandiopsError,
     ExitCode,
@@ -27,7 +25,7 @@ from dandiops.core.errors import (
 )
 from dandiops.core.names import path_segment
 from dandiops.providers.api_json import JsonObject
-from dandiops.providers.http import IDEMPOTENT_METHODS, RetryPolicy, send_with_retries
+from dandiops.providers.http import IDEMPOTENT_METHODS, ApiClient, ClientOptions, send_with_retries
 
 DEFAULT_API_URL = "https://api.heroku.com"
 ACCEPT_V3 = "application/vnd.heroku+json; version=3"
@@ -61,32 +59,25 @@ class CollaboratorAddition(TypedDict):
     permissions: NotRequired[list[str]]
 
 
-def api_url_from_env(environ: Mapping[str, str] = os.environ) -> str:
-    return environ.get("DANDIOPS_HEROKU_API_URL", DEFAULT_API_URL).rstrip("/")
-
-
-class HerokuClient:
-    url_setting = "DANDIOPS_HEROKU_API_URL"  # named in hints; the Data API client overrides it
+class HerokuClient(ApiClient):
+    url_setting = "DANDIOPS_HEROKU_API_URL"  # named in hints; the Data API client has its own
+    default_url = DEFAULT_API_URL
+    credential_names = ("HEROKU_API_KEY",)
+    what = "Heroku API key"
+    credential_hint = (
+        "set HEROKU_API_KEY in the environment or in .env beside dandiops.toml "
+        "(create one with `heroku authorizations:create`)"
+    )
 
     def __init__(
         self,
         api_key: str | None,
         *,
-        base_url: str | None = None,
-        env_name: str | None = None,
-        retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
         transport: httpx.BaseTransport | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        if not api_key:
-            raise ConfigError(
-                "no Heroku API key",
-                hint="set HEROKU_API_KEY in the environment or in .env beside dandiops.toml "
-                "(create one with `heroku authorizations:create`)",
-            )
-        self.base_url = (base_url or api_url_from_env()).rstrip("/")
-        self.env_name = env_name
-        self.retry = retry or RetryPolicy.from_env()
+        super().__init__(api_key, **options)
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={
@@ -100,12 +91,6 @@ class HerokuClient:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> "HerokuClient":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- transport -----------------------------------------------------------------------
     def request(

@@ -8,7 +8,6 @@ database belongs to an app is a Platform API question, answered by `database_att
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping, cast
@@ -20,10 +19,6 @@ from dandiops.providers.heroku import HerokuClient
 DEFAULT_DATA_API_URL = "https://api.data.heroku.com"
 POSTGRES_SERVICE = "heroku-postgresql"
 DATABASE_CONFIG_VAR = "DATABASE_URL"
-
-
-def data_api_url_from_env(environ: Mapping[str, str] = os.environ) -> str:
-    return environ.get("DANDIOPS_HEROKU_DATA_API_URL", DEFAULT_DATA_API_URL).rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -69,9 +64,7 @@ def database_attachment(heroku: HerokuClient, app: str, config_var: str = DATABA
 
 class HerokuDataClient(HerokuClient):
     url_setting = "DANDIOPS_HEROKU_DATA_API_URL"
-
-    def __init__(self, api_key: str | None, *, base_url: str | None = None, **kwargs: Any) -> None:
-        super().__init__(api_key, base_url=base_url or data_api_url_from_env(), **kwargs)
+    default_url = DEFAULT_DATA_API_URL
 
     def database(self, addon_id: str) -> JsonObject:
         return self._get_object(f"/client/v11/databases/{addon_id}", "reading the database's details")

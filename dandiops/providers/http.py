@@ -1,4 +1,4 @@
-"""Retry policy shared by the HTTP API clients.
+"""What the API clients share: how they are built and closed (ApiClient), and the retry policy.
 
 Idempotent requests are retried on 429, 5xx and connection failures with capped, jittered
 exponential backoff, honouring Retry-After. Writes are retried only when the request provably
@@ -12,7 +12,7 @@ import os
 import random
 import time
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, ClassVar, Mapping, Self, TypedDict, Unpack
 
 import httpx
 
@@ -99,3 +99,47 @@ def send_with_retries(
         sleep(policy.delay(attempt))
     assert last_error is not None  # pragma: no cover - the loop always returns or raises
     raise last_error  # pragma: no cover
+
+
+class ClientOptions(TypedDict, total=False):
+    """What every API client is built with besides its credential."""
+
+    base_url: str | None  # the API's root; unset: the client's url_setting from `environ`, else its default_url
+    env_name: str | None  # the environment the client works for, named in hints
+    retry: RetryPolicy | None  # for reads; unset: RetryPolicy.from_env(environ)
+    environ: Mapping[str, str]  # where the settings above are read when not given (default: os.environ)
+
+
+class ApiClient:
+    """An API client: a credential that must be there, the API's base URL (overridable, e.g. to
+    point at the sandbox), the environment hints name and the retry policy for reads; closed after
+    use, also as a context manager."""
+
+    url_setting: ClassVar[str]  # the variable that overrides default_url, named in hints
+    default_url: ClassVar[str]
+    credential_names: ClassVar[tuple[str, ...]]  # the variables the credential is read from, in order
+    credential_hint: ClassVar[str]  # what to do when there is none
+    what: ClassVar[str]  # the credential as an error names it: "Heroku API key"
+
+    def __init__(self, credential: str | None, **options: Unpack[ClientOptions]) -> None:
+        from dandiops.core.errors import ConfigError
+
+        if not credential:
+            raise ConfigError(f"no {self.what}", hint=self.credential_hint)
+        environ = options.get("environ", os.environ)
+        self.base_url = (options.get("base_url") or self.url_from_env(environ)).rstrip("/")
+        self.env_name = options.get("env_name")
+        self.retry = options.get("retry") or RetryPolicy.from_env(environ)
+
+    @classmethod
+    def url_from_env(cls, environ: Mapping[str, str] = os.environ) -> str:
+        return environ.get(cls.url_setting, cls.default_url).rstrip("/")
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

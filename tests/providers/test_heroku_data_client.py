@@ -9,7 +9,6 @@ from dandiops.providers.heroku_data import (
     HerokuDataClient,
     NoDatabaseError,
     continuous_protection,
-    data_api_url_from_env,
     database_attachment,
 )
 from dandiops.providers.http import RetryPolicy
@@ -31,9 +30,15 @@ def data(sandbox):
         yield client
 
 
-def test_base_url_comes_from_its_own_variable():
-    assert data_api_url_from_env({}) == DEFAULT_DATA_API_URL == "https://api.data.heroku.com"
-    assert data_api_url_from_env({"DANDIOPS_HEROKU_DATA_API_URL": "http://127.0.0.1:9/"}) == "http://127.0.0.1:9"
+def test_base_url_comes_from_its_own_variable_in_the_environment_it_is_given():
+    with HerokuDataClient("key", environ={"DANDIOPS_HEROKU_API_URL": "http://127.0.0.1:8"}) as default:
+        assert default.base_url == DEFAULT_DATA_API_URL == "https://api.data.heroku.com"
+    overridden = {
+        "DANDIOPS_HEROKU_DATA_API_URL": "http://127.0.0.1:9/",
+        "DANDIOPS_HEROKU_API_URL": "http://127.0.0.1:8",
+    }
+    with HerokuDataClient("key", environ=overridden) as client:
+        assert client.base_url == "http://127.0.0.1:9"
 
 
 def test_the_postgres_add_on_attached_as_database_is_found_with_reads(platform, heroku_state):
