@@ -56,6 +56,14 @@ BUCKET_PARTS = frozenset(
     }
 )
 
+# Settings read into the BucketReport as S3 answers them, or None when not configured:
+# part -> (operation, what it is, the answer's key).
+_SETTINGS_READ_AS_THEY_ARE = {
+    "public_access_block": ("get_public_access_block", "the public access block", "PublicAccessBlockConfiguration"),
+    "cors": ("get_bucket_cors", "the CORS", "CORSRules"),
+    "lifecycle": ("get_bucket_lifecycle_configuration", "the lifecycle rules", "Rules"),
+}
+
 
 @dataclass
 class BucketReport:
@@ -199,42 +207,33 @@ class AwsClient:
         if "versioning" in wanted:
             versioning = self._call("s3", "get_bucket_versioning", f"reading versioning of bucket {name}", Bucket=name)
             report.versioning = versioning.get("Status")
-        if "public_access_block" in wanted:
-            report.public_access_block = self._optional(
-                "get_public_access_block", f"reading the public access block of {name}", name
-            ).get("PublicAccessBlockConfiguration")
+        for part, (operation, what, key) in _SETTINGS_READ_AS_THEY_ARE.items():
+            if part in wanted:
+                setattr(report, part, self._optional(operation, f"reading {what} of bucket {name}", name).get(key))
         if "policy" in wanted:
             raw = self._optional("get_bucket_policy", f"reading the policy of bucket {name}", name).get("Policy")
             report.policy = json.loads(raw) if raw else None
         if "encryption" in wanted:
-            rules = (
-                self._optional("get_bucket_encryption", f"reading the default encryption of bucket {name}", name)
-                .get("ServerSideEncryptionConfiguration", {})
-                .get("Rules", [])
-            )
+            encryption = "ServerSideEncryptionConfiguration"
+            rules = self._rules("get_bucket_encryption", "the default encryption", name, encryption)
             algorithms = [r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for r in rules]
             report.encryption = [a for a in algorithms if a] or None
-        if "cors" in wanted:
-            report.cors = self._optional("get_bucket_cors", f"reading the CORS of bucket {name}", name).get("CORSRules")
         if "ownership" in wanted:
-            rules = (
-                self._optional("get_bucket_ownership_controls", f"reading the object ownership of bucket {name}", name)
-                .get("OwnershipControls", {})
-                .get("Rules", [])
-            )
+            rules = self._rules("get_bucket_ownership_controls", "the object ownership", name, "OwnershipControls")
             report.ownership = rules[0].get("ObjectOwnership") if rules else None
         if "logging" in wanted:
             logging = self._call(
                 "s3", "get_bucket_logging", f"reading the access logging of bucket {name}", Bucket=name
             )
             report.logging = logging.get("LoggingEnabled")
-        if "lifecycle" in wanted:
-            report.lifecycle = self._optional(
-                "get_bucket_lifecycle_configuration", f"reading the lifecycle rules of bucket {name}", name
-            ).get("Rules")
         if "inventories" in wanted:
             report.inventories = self._inventories(name)
         return report
+
+    def _rules(self, operation: str, what: str, bucket: str, configuration: str) -> list[JsonObject]:
+        """The Rules of a bucket setting answered as {configuration: {"Rules": [...]}}; [] when not set."""
+        found = self._optional(operation, f"reading {what} of bucket {bucket}", bucket)
+        return cast(list[JsonObject], found.get(configuration, {}).get("Rules", []))
 
     def _optional(self, operation: str, what: str, bucket: str) -> JsonObject:
         """A read of a bucket setting S3 answers "not found" for when it is not configured: {} then."""
@@ -280,89 +279,51 @@ class AwsClient:
             params["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
         self._call("s3", "create_bucket", f"creating bucket {name}", **params)
 
+    def _set_bucket(self, operation: str, name: str, what: str, **settings: Any) -> None:
+        """One S3 put_bucket_* call: `what` names the setting in an error ("the CORS" of bucket NAME)."""
+        self._call("s3", operation, f"setting {what} of bucket {name}", Bucket=name, **settings)
+
     def enable_versioning(self, name: str) -> None:
-        self._call(
-            "s3",
-            "put_bucket_versioning",
-            f"enabling versioning on {name}",
-            Bucket=name,
-            VersioningConfiguration={"Status": "Enabled"},
-        )
+        self._set_bucket("put_bucket_versioning", name, "versioning", VersioningConfiguration={"Status": "Enabled"})
 
     def put_public_access_block(self, name: str, block: dict[str, bool]) -> None:
-        self._call(
-            "s3",
-            "put_public_access_block",
-            f"setting the public access block of {name}",
-            Bucket=name,
-            PublicAccessBlockConfiguration=dict(block),
+        self._set_bucket(
+            "put_public_access_block", name, "the public access block", PublicAccessBlockConfiguration=dict(block)
         )
 
     def put_bucket_policy(self, name: str, policy: dict[str, Any]) -> None:
-        self._call(
-            "s3", "put_bucket_policy", f"setting the policy of bucket {name}", Bucket=name, Policy=json.dumps(policy)
-        )
+        self._set_bucket("put_bucket_policy", name, "the policy", Policy=json.dumps(policy))
 
     def put_bucket_encryption(self, name: str, algorithm: str) -> None:
-        self._call(
-            "s3",
-            "put_bucket_encryption",
-            f"setting the default encryption of bucket {name}",
-            Bucket=name,
-            ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algorithm}}]
-            },
+        by_default = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": algorithm}}]}
+        self._set_bucket(
+            "put_bucket_encryption", name, "the default encryption", ServerSideEncryptionConfiguration=by_default
         )
 
     def put_bucket_cors(self, name: str, rules: list[dict[str, Any]]) -> None:
-        self._call(
-            "s3",
-            "put_bucket_cors",
-            f"setting the CORS of bucket {name}",
-            Bucket=name,
-            CORSConfiguration={"CORSRules": rules},
-        )
+        self._set_bucket("put_bucket_cors", name, "the CORS", CORSConfiguration={"CORSRules": rules})
 
     def put_bucket_ownership(self, name: str, ownership: str) -> None:
-        self._call(
-            "s3",
-            "put_bucket_ownership_controls",
-            f"setting the object ownership of bucket {name}",
-            Bucket=name,
-            OwnershipControls={"Rules": [{"ObjectOwnership": ownership}]},
-        )
+        controls = {"Rules": [{"ObjectOwnership": ownership}]}
+        self._set_bucket("put_bucket_ownership_controls", name, "the object ownership", OwnershipControls=controls)
 
     def put_bucket_logging(self, name: str, target_bucket: str) -> None:
         """Server access logs of `name` into `target_bucket`, under date-partitioned keys (as Terraform sets)."""
-        self._call(
-            "s3",
-            "put_bucket_logging",
-            f"turning on access logging of bucket {name} into {target_bucket}",
-            Bucket=name,
-            BucketLoggingStatus={
-                "LoggingEnabled": {
-                    "TargetBucket": target_bucket,
-                    "TargetPrefix": "",
-                    "TargetObjectKeyFormat": {"PartitionedPrefix": {"PartitionDateSource": "EventTime"}},
-                }
-            },
-        )
+        key_format = {"PartitionedPrefix": {"PartitionDateSource": "EventTime"}}
+        logging = {"TargetBucket": target_bucket, "TargetPrefix": "", "TargetObjectKeyFormat": key_format}
+        status = {"LoggingEnabled": logging}
+        self._set_bucket("put_bucket_logging", name, f"access logging into {target_bucket}", BucketLoggingStatus=status)
 
     def put_bucket_lifecycle(self, name: str, rules: list[dict[str, Any]]) -> None:
-        self._call(
-            "s3",
-            "put_bucket_lifecycle_configuration",
-            f"setting the lifecycle rules of bucket {name}",
-            Bucket=name,
-            LifecycleConfiguration={"Rules": rules},
+        self._set_bucket(
+            "put_bucket_lifecycle_configuration", name, "the lifecycle rules", LifecycleConfiguration={"Rules": rules}
         )
 
     def put_bucket_inventory(self, name: str, configuration: dict[str, Any]) -> None:
-        self._call(
-            "s3",
+        self._set_bucket(
             "put_bucket_inventory_configuration",
-            f"setting inventory {configuration['Id']} of bucket {name}",
-            Bucket=name,
+            name,
+            f"inventory {configuration['Id']}",
             Id=configuration["Id"],
             InventoryConfiguration=configuration,
         )

@@ -240,62 +240,65 @@ class AwsStep(AskingStep):
                 )
             )
 
+    def _survey_service_bucket(
+        self, ctx: "Context", survey: AwsSurvey, report: "BucketReport", role: str, service: str, sources: list[str]
+    ) -> None:
+        """A bucket an AWS service writes into for `sources` (access logs, inventories): it exists, and
+        its policy lets the service write there; a log bucket is also encrypted, as Terraform makes it."""
+        add, name = survey.changes.append, report.name
+        what = "access logs" if role == "log" else "inventories"
+        if not report.exists:
+            survey.findings.append(f"{role} bucket {name} does not exist")
+            add(Change(f"bucket {name}", "create", after=f"{ctx.aws().region}, for the {what} of {sources[0]}"))
+        if role == "log" and report.encryption is None:
+            if report.exists:
+                survey.findings.append(f"log bucket {name} has no default encryption (Terraform sets AES256)")
+            add(Change(f"encryption of bucket {name}", "set", after=ENCRYPTION_ALGORITHM))
+        problems = service_grant_findings(report.policy, name, service, sources)
+        if problems:
+            if report.exists:
+                survey.findings.extend(f"{role} bucket {name}: {p}" for p in problems)
+            add(Change(f"policy of bucket {name}", "set", after=f"{service} writes {what} of {', '.join(sources)}"))
+
     def _survey_log_bucket(self, ctx: "Context", survey: AwsSurvey) -> None:
         """The log bucket (encrypted, the logging service may write into it) and the bucket's logging into it."""
-        aws, bucket, add = ctx.aws(), survey.bucket, survey.changes.append
-        log_name = self.log_bucket_name(bucket)
-        if log_name is None:
-            survey.findings.append(f"bucket {bucket.name} has server access logging off (Terraform logs it)")
+        bucket = survey.bucket
+        log = survey.log_bucket = self._read_bucket(
+            ctx, survey, self.log_bucket_name(bucket), LOG_BUCKET_PARTS, "server access logging off (Terraform logs it)"
+        )
+        if log is None:
             return
-        log = survey.log_bucket = aws.bucket(log_name, LOG_BUCKET_PARTS)
-        if not log.exists:
-            survey.findings.append(f"log bucket {log_name} does not exist")
-            add(Change(f"bucket {log_name}", "create", after=f"{aws.region}, for the access logs of {bucket.name}"))
-        if log.encryption is None:
-            if log.exists:
-                survey.findings.append(f"log bucket {log_name} has no default encryption (Terraform sets AES256)")
-            add(Change(f"encryption of bucket {log_name}", "set", after=ENCRYPTION_ALGORITHM))
-        problems = service_grant_findings(log.policy, log_name, LOG_DELIVERY_SERVICE, [bucket.name])
-        if problems:
-            if log.exists:
-                survey.findings.extend(f"log bucket {log_name}: {p}" for p in problems)
-            add(
-                Change(
-                    f"policy of bucket {log_name}", "set", after=f"{LOG_DELIVERY_SERVICE} writes logs of {bucket.name}"
-                )
-            )
-        if bucket.log_target != log_name:
+        self._survey_service_bucket(ctx, survey, log, "log", LOG_DELIVERY_SERVICE, [bucket.name])
+        if bucket.log_target != log.name:
             if bucket.exists:
                 survey.findings.append(f"bucket {bucket.name} has server access logging off")
-            add(Change(f"access logging of bucket {bucket.name}", "set", after=f"into {log_name}"))
+            survey.changes.append(Change(f"access logging of bucket {bucket.name}", "set", after=f"into {log.name}"))
+
+    def _read_bucket(
+        self, ctx: "Context", survey: AwsSurvey, name: str | None, parts: tuple[str, ...], without: str
+    ) -> "BucketReport | None":
+        """The settings `parts` of a bucket the dandiset bucket relies on; None, with a finding saying the
+        dandiset bucket is `without` it, when there is no name for it."""
+        if name is None:
+            survey.findings.append(f"bucket {survey.bucket.name} has {without}")
+            return None
+        return ctx.aws().bucket(name, parts)
 
     def _survey_inventories(self, ctx: "Context", survey: AwsSurvey) -> None:
         """The inventory bucket (S3 inventory may write into it) and the three inventory configurations."""
-        aws, bucket, add = ctx.aws(), survey.bucket, survey.changes.append
-        inventory_name = self.inventory_bucket_name(bucket)
-        if inventory_name is None:
-            survey.findings.append(f"bucket {bucket.name} has no inventory of blobs/ or zarr/ (Terraform makes them)")
+        bucket, add = survey.bucket, survey.changes.append
+        inventory = survey.inventory_bucket = self._read_bucket(
+            ctx,
+            survey,
+            self.inventory_bucket_name(bucket),
+            INVENTORY_BUCKET_PARTS,
+            "no inventory of blobs/ or zarr/ (Terraform makes them)",
+        )
+        if inventory is None:
             return
-        inventory = survey.inventory_bucket = aws.bucket(inventory_name, INVENTORY_BUCKET_PARTS)
-        if not inventory.exists:
-            survey.findings.append(f"inventory bucket {inventory_name} does not exist")
-            add(
-                Change(
-                    f"bucket {inventory_name}", "create", after=f"{aws.region}, for the inventories of {bucket.name}"
-                )
-            )
+        inventory_name = inventory.name
         sources = [bucket.name] + ([survey.log_bucket.name] if survey.log_bucket else [])
-        problems = service_grant_findings(inventory.policy, inventory_name, INVENTORY_SERVICE, sources)
-        if problems:
-            if inventory.exists:
-                survey.findings.extend(f"inventory bucket {inventory_name}: {p}" for p in problems)
-            add(
-                Change(
-                    f"policy of bucket {inventory_name}",
-                    "set",
-                    after=f"{INVENTORY_SERVICE} writes inventories of {', '.join(sources)}",
-                )
-            )
+        self._survey_service_bucket(ctx, survey, inventory, "inventory", INVENTORY_SERVICE, sources)
         wanted: list[tuple[BucketReport, InventorySpec]] = [(bucket, spec) for spec in DANDISET_INVENTORIES]
         if survey.log_bucket is not None:
             wanted.append((survey.log_bucket, LOG_INVENTORY))
