@@ -24,6 +24,23 @@ MANUAL_ITEM_IDS = ("threshold-alerts", "alert-recipients", "papertrail-alerts")
 SIZES_WITHOUT_ALERTS = ("eco", "basic", "free", "hobby")
 
 
+def threshold_alerts_offered(web_size: str | None) -> bool:
+    """Whether Heroku offers threshold alerts for web dynos of this size (the one place that decides)."""
+    return (web_size or "").lower() not in SIZES_WITHOUT_ALERTS
+
+
+def web_dyno_size(ctx: "Context") -> str | None:
+    """The size of the app's web dynos, or None when the app or its web process type does not exist yet."""
+    from dandiops.core.errors import NotFoundError
+
+    try:
+        formation = {f["type"]: f for f in ctx.heroku().formation(ctx.env.heroku_app)}
+    except NotFoundError:
+        return None
+    size: str | None = (formation.get("web") or {}).get("size")
+    return size
+
+
 @dataclass
 class ManualItem:
     id: str
@@ -93,10 +110,9 @@ class AlertsStep:
     def checklist(self, ctx: "Context") -> list[ManualItem]:
         heroku = ctx.heroku()
         app = ctx.env.heroku_app
-        formation = {f["type"]: f for f in heroku.formation(app)}
+        web_size = web_dyno_size(ctx) or ""
         addons = heroku.addons(app)
-        web_size = (formation.get("web") or {}).get("size") or ""
-        alerts_possible = web_size.lower() not in SIZES_WITHOUT_ALERTS
+        alerts_possible = threshold_alerts_offered(web_size)
         threshold_docs = "https://devcenter.heroku.com/articles/metrics#threshold-alerting"
         items = [
             ManualItem(

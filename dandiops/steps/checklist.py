@@ -29,11 +29,30 @@ def _api_origin(env: "Environment") -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _email_alerts(ctx: "Context") -> str:
+    from dandiops.steps.alerts import threshold_alerts_offered, web_dyno_size
+
+    app, size = ctx.env.heroku_app, web_dyno_size(ctx)
+    recipients = (
+        f"in the Heroku dashboard, open {app} > Access and make sure the people who must hear about "
+        "incidents are on the app (`dandiops alerts` lists what else to set up and turns on runtime metrics)."
+    )
+    if size and not threshold_alerts_offered(size):
+        return (
+            f"{app}'s web dynos are {size}: Heroku offers threshold alerts on Standard and Performance dynos only, "
+            f"so there are none to turn on; {recipients}"
+        )
+    return (
+        f"In the Heroku dashboard, open {app} > Metrics > Configure Alerts and turn on email alerts for response "
+        f"time and failed requests; then {recipients}"
+    )
+
+
 @dataclass(frozen=True)
 class ChecklistItem:
     name: str
     title: str
-    instructions: Callable[["Environment"], str]
+    instructions: Callable[["Context"], str]
     also_confirmed_by: tuple[str, ...] = ()  # confirmation keys that together mean the same thing
 
 
@@ -41,41 +60,37 @@ ITEMS = (
     ChecklistItem(
         "email-alerts",
         "Heroku email alerts",
-        lambda env: (
-            f"In the Heroku dashboard, open {env.heroku_app} > Metrics > Configure Alerts and turn on "
-            "email alerts for response time and failed requests; add the people to notify "
-            "(`dandiops alerts` lists what else to set up and turns on runtime metrics)."
-        ),
+        _email_alerts,
         also_confirmed_by=("alerts.threshold-alerts", "alerts.alert-recipients"),
     ),
     ChecklistItem(
         "heroku-access",
         "Heroku access for the team",
-        lambda env: (
-            f"In the Heroku dashboard, open {env.heroku_app} > Access and give every maintainer the "
+        lambda ctx: (
+            f"In the Heroku dashboard, open {ctx.env.heroku_app} > Access and give every maintainer the "
             "permissions they need (view, deploy, operate; manage only for admins); "
             "`dandiops access list` shows who has access now, `dandiops access add` grants it."
-            + (f" Team: {env.team}." if env.team else "")
+            + (f" Team: {ctx.env.team}." if ctx.env.team else "")
         ),
     ),
     ChecklistItem(
         "netlify-site",
         "Netlify site for the web app",
-        lambda env: (
+        lambda ctx: (
             "In Netlify, import the archive repository with base directory web, build command "
             "`git fetch --tags && npm run build`, publish directory dist; set VITE_APP_DANDI_API_ROOT="
-            f"{_api_origin(env)}/api/, VITE_APP_OAUTH_API_ROOT={_api_origin(env)}/oauth/ and "
-            "VITE_APP_OAUTH_CLIENT_ID" + (f"; the site serves {env.web_url}." if env.web_url else ".")
+            f"{_api_origin(ctx.env)}/api/, VITE_APP_OAUTH_API_ROOT={_api_origin(ctx.env)}/oauth/ and "
+            "VITE_APP_OAUTH_CLIENT_ID" + (f"; the site serves {ctx.env.web_url}." if ctx.env.web_url else ".")
         ),
     ),
     ChecklistItem(
         "github-oauth-app",
         "GitHub OAuth app for sign-in",
-        lambda env: (
+        lambda ctx: (
             "In the GitHub organization's Settings > Developer settings > OAuth Apps, create an app "
-            f"with callback URL {_api_origin(env)}/accounts/github/login/callback/, then store its "
+            f"with callback URL {_api_origin(ctx.env)}/accounts/github/login/callback/, then store its "
             "client id and secret in the archive with `dandiops auth setup` (or as a GitHub Social "
-            f"application in the Django admin, {_api_origin(env)}/admin/)."
+            f"application in the Django admin, {_api_origin(ctx.env)}/admin/)."
         ),
     ),
 )
@@ -100,7 +115,7 @@ class ChecklistStep(AskingStep):
             f"{self.item.title}: done?",
             kind="confirm",
             remember=False,
-            details=f"{self.item.title}: {self.item.instructions(ctx.env)}",
+            details=f"{self.item.title}: {self.item.instructions(ctx)}",
         )
 
     def questions(self, ctx: "Context") -> list[Question]:
@@ -120,12 +135,12 @@ class ChecklistStep(AskingStep):
         record = self.confirmation(ctx)
         if record:
             return Check(Status.CONFIRMED, f"confirmed by {record.get('by', '?')} on {record.get('confirmed_at', '?')}")
-        return Check(Status.MANUAL, "to do by hand", [self.item.instructions(ctx.env)])
+        return Check(Status.MANUAL, "to do by hand", [self.item.instructions(ctx)])
 
     def plan(self, ctx: "Context") -> list[Change]:
         if self.confirmation(ctx):
             return []
-        return [Change(self.item.title, "confirm", after=self.item.instructions(ctx.env))]
+        return [Change(self.item.title, "confirm", after=self.item.instructions(ctx))]
 
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         if not changes:

@@ -115,3 +115,26 @@ def test_sign_in_stays_pending_and_asks_nothing_while_the_oauth_app_is_not_regis
         ("auth", Status.PENDING),
     ]
     assert [kind for kind, _ in prompter.asked] == ["confirm"]
+
+
+@pytest.mark.parametrize(("web_size", "tells_to_turn_on"), [("Basic", False), ("Standard-1X", True)])
+def test_email_alert_instructions_follow_what_the_web_dyno_size_offers(
+    sandbox, heroku_state, web_size, tells_to_turn_on
+):
+    """One source of truth with `dandiops alerts`: Basic dynos have no threshold alerts to turn on."""
+    from dandiops.app.questions import Answers
+    from dandiops.steps.alerts import AlertsStep
+    from dandiops.steps.checklist import ITEMS, ChecklistStep
+
+    ctx, _ = interactive_context(sandbox, RecordingPrompter({}))
+    try:
+        heroku_state.find_app(ctx.env.heroku_app).formation["web"].size = web_size
+        email_alerts = ChecklistStep(next(item for item in ITEMS if item.name == "email-alerts"), Answers(ctx))
+        [instructions] = email_alerts.check(ctx).details
+        threshold = next(item for item in AlertsStep().checklist(ctx) if item.id == "threshold-alerts")
+    finally:
+        ctx.close()
+    assert ("turn on email alerts for response time" in instructions) is tells_to_turn_on
+    assert threshold.available is tells_to_turn_on
+    if not tells_to_turn_on:
+        assert f"web dynos are {web_size}: Heroku offers threshold alerts on Standard and Performance" in instructions
