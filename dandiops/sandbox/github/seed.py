@@ -198,7 +198,7 @@ def seed(
             state.ensure_label(repo, name, color, description)
         head = repo.branch_sha(repo.default_branch)
         assert head is not None
-        repo.refs["refs/heads/release"] = head
+        state.set_branch(repo, "release", head)
         for name, value in (secrets or {}).items():
             state.put_secret(repo, name, state.seal(value), state.key_id)
         paused, state.pace = state.pace, RunPace(None, None)

@@ -141,10 +141,10 @@ def test_bad_token_and_unknown_repository(github):
 def test_unchanged_reads_answer_304_without_using_the_rate_limit(github, client):
     repo = client.get_repo(FULL_NAME)
     run = repo.get_workflow_run(github.state.runs_of(github.repo, "backend-staging-deploy.yml")[-1].id)
-    remaining = github.state.rate_remaining
+    remaining = github.state.rate.remaining
     assert run.update() is False  # completed run, same ETag
     assert github.state.requests[-1].status == 304
-    assert github.state.rate_remaining == remaining
+    assert github.state.rate.remaining == remaining
 
 
 def test_run_pages_carry_link_headers(github, client):
