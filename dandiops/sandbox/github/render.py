@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from typing import Any
+from urllib.parse import quote
 
 from dandiops.sandbox.github.git import Commit, Entry, FileChange, Person
 from dandiops.sandbox.github.state import (
@@ -289,7 +290,7 @@ def label(base: str, repo: Repo, item: Label) -> dict:
     return {
         "id": item.id,
         "node_id": _node_id("Label", item.id),
-        "url": f"{base}/repos/{repo.full_name}/labels/{item.name}",
+        "url": f"{base}/repos/{repo.full_name}/labels/{quote(item.name)}",
         "name": item.name,
         "description": item.description,
         "color": item.color,
@@ -356,11 +357,12 @@ def short_branch(base: str, repo: Repo, name: str, sha: str) -> dict:
     return {"name": name, "commit": _commit_link(base, repo, sha), "protected": False}
 
 
-def branch(base: str, state: GitHubState, repo: Repo, name: str, item: Commit, changes: list[FileChange]) -> dict:
+def branch(base: str, repo: Repo, name: str, head: dict) -> dict:
+    """A branch with its `head` commit (as `commit` renders it)."""
     api = f"{base}/repos/{repo.full_name}/branches/{name}"
     return {
         "name": name,
-        "commit": commit(base, state, repo, item, changes),
+        "commit": head,
         "_links": {"self": api, "html": f"{base}/{repo.full_name}/tree/{name}"},
         "protected": False,
         "protection": {

@@ -48,9 +48,9 @@ def need_scope(*accepted: str) -> Response | None:
     return None
 
 
-def found_or_404(item: Any) -> Any:
+def found_or_404(item: Any, message: str = "Not Found") -> Any:
     if item is None:
-        raise ApiError(404, "Not Found")
+        raise ApiError(404, message)
     return item
 
 

@@ -189,9 +189,9 @@ def seed(
     repo = state.add_repo(
         OWNER,
         NAME,
+        files(staging_app, production_app, staging_dispatch=staging_dispatch),
+        "Initial import of dandi-archive",
         description="DANDI Archive: sandbox fork",
-        files=files(staging_app, production_app, staging_dispatch=staging_dispatch),
-        message="Initial import of dandi-archive",
     )
     with state.lock:
         for name, color, description in LABELS:

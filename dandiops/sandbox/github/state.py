@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping
@@ -46,6 +46,14 @@ def now() -> str:
 
 def parse_time(value: str) -> dt.datetime:
     return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+
+
+@dataclass(kw_only=True)
+class Stamped:
+    """When it was made and last changed, as GitHub stamps most of what it keeps (now, unless given)."""
+
+    created_at: str = field(default_factory=now)
+    updated_at: str = field(default_factory=now)
 
 
 class ApiError(Exception):
@@ -88,7 +96,7 @@ class Label:
 
 
 @dataclass
-class Pull:
+class Pull(Stamped):
     number: int
     id: int
     title: str
@@ -107,8 +115,16 @@ class Pull:
     comparison: Comparison | None = None
     maintainer_can_modify: bool = False
     closed_at: str | None = None
-    created_at: str = field(default_factory=now)
-    updated_at: str = field(default_factory=now)
+
+
+@dataclass(frozen=True)
+class MergeRequest:
+    """What a merge asks for: PUT /pulls/{n}/merge's merge_method, sha, commit_title and commit_message."""
+
+    method: str = "merge"
+    sha: str | None = None  # the head commit the merge is meant for
+    title: str | None = None
+    message: str | None = None
 
 
 @dataclass
@@ -128,22 +144,18 @@ class GhRelease:
 
 
 @dataclass
-class Secret:
+class Secret(Stamped):
     name: str
     encrypted_value: str
     key_id: str
-    created_at: str = field(default_factory=now)
-    updated_at: str = field(default_factory=now)
 
 
 @dataclass
-class Workflow:
+class Workflow(Stamped):
     id: int
     path: str
     name: str
     run_numbers: Sequence = field(default_factory=Sequence)
-    created_at: str = field(default_factory=now)
-    updated_at: str = field(default_factory=now)
 
 
 @dataclass
@@ -183,7 +195,7 @@ class RunScript:
 
 
 @dataclass
-class Run:
+class Run(Stamped):
     id: int
     repo: "Repo"
     workflow: Workflow
@@ -196,8 +208,6 @@ class Run:
     actor: str
     jobs: list[Job]
     script: RunScript
-    created_at: str = field(default_factory=now)
-    updated_at: str = field(default_factory=now)
     run_started_at: str | None = None
     run_attempt: int = 1
     status: str = "queued"
@@ -232,7 +242,7 @@ class Commits(Mapping[str, Commit]):
 
 
 @dataclass
-class Repo:
+class Repo(Stamped):
     owner: str
     name: str
     id: int
@@ -246,8 +256,6 @@ class Repo:
     workflows: dict[str, Workflow] = field(default_factory=dict)  # by path
     runs: dict[int, Run] = field(default_factory=dict)
     secrets: dict[str, Secret] = field(default_factory=dict)
-    created_at: str = field(default_factory=now)
-    updated_at: str = field(default_factory=now)
     pushed_at: str = field(default_factory=now)
     issue_numbers: Sequence = field(default_factory=Sequence)
     comparisons: dict[tuple[str, str], Comparison] = field(default_factory=dict)  # by (base sha, head sha)
@@ -423,29 +431,16 @@ class GitHubState(FaultInjection):
     def find_repo(self, owner: str, name: str) -> Repo | None:
         return self.repos.get(f"{owner}/{name}".lower())
 
-    def add_repo(
-        self,
-        owner: str,
-        name: str,
-        *,
-        default_branch: str = "master",
-        description: str | None = None,
-        files: dict[str, bytes] | None = None,
-        message: str = "Initial commit",
-    ) -> Repo:
+    def add_repo(self, owner: str, name: str, files: Mapping[str, bytes], message: str, **details: Any) -> Repo:
+        """A repository whose default branch (`master` unless `details` names another) has one commit of
+        `files`; `details` are the Repo's other fields (description, private)."""
+        default_branch = details.pop("default_branch", "master")
         with self.lock:
             git = GitRepository.create(self.root / "repos" / owner / f"{name}.git", default_branch)
-            repo = Repo(
-                owner=owner,
-                name=name,
-                id=self.new_id(),
-                default_branch=default_branch,
-                git=git,
-                description=description,
-            )
+            repo = Repo(owner=owner, name=name, id=self.new_id(), default_branch=default_branch, git=git, **details)
             self.repos[repo.full_name.lower()] = repo
             author = self.person()
-            sha = git.write_commit(git.write_tree(None, files or {}), [], message, author, author)
+            sha = git.write_commit(git.write_tree(None, files), [], message, author, author)
             self._write_ref(repo, f"refs/heads/{default_branch}", sha, expected=NULL_SHA)
             self._sync_workflows(repo)
             return repo
@@ -678,18 +673,10 @@ class GitHubState(FaultInjection):
         )
         repo.git.set_ref(f"refs/pull/{pull.number}/merge", pull.merge_commit_sha)
 
-    def merge_pull(
-        self,
-        repo: Repo,
-        number: int,
-        *,
-        method: str = "merge",
-        sha: str | None = None,
-        title: str | None = None,
-        message: str | None = None,
-    ) -> Pull:
+    def merge_pull(self, repo: Repo, number: int, request: MergeRequest | None = None) -> Pull:
         """Merge as GitHub's merge button does: a merge commit, a squashed commit or the head's commits
-        rebased, pushed to the base branch. A stale `sha` is 409, a merge git cannot make cleanly 405."""
+        rebased, pushed to the base branch. A stale head sha is 409, a merge git cannot make cleanly 405."""
+        method, sha, title, message = astuple(request or MergeRequest())
         with self.lock:
             pull = self.find_pull(repo, number)
             if method not in merging.METHODS:

@@ -9,6 +9,7 @@ import time
 from flask import Blueprint, Response
 
 from dandiops.sandbox.github.routing import current_state, found_or_404, repo_or_404
+from dandiops.sandbox.github.state import MergeRequest
 from dandiops.sandbox.standin import inject_requested_fault, json_body, json_response
 
 blueprint = Blueprint("control", __name__, url_prefix="/_sandbox")
@@ -38,7 +39,7 @@ def push(owner: str, name: str) -> Response:
 def merge(owner: str, name: str, number: int) -> Response:
     """The merge button: `{"merge_method": "merge" | "squash" | "rebase"}`, merge by default."""
     method = json_body().get("merge_method") or "merge"
-    pull = current_state.merge_pull(repo_or_404(owner, name), number, method=str(method))
+    pull = current_state.merge_pull(repo_or_404(owner, name), number, MergeRequest(str(method)))
     return json_response({"sha": pull.merge_commit_sha})
 
 

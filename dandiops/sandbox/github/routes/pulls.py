@@ -15,7 +15,7 @@ from dandiops.sandbox.github.routing import (
     repository_blueprint,
     typed_fields,
 )
-from dandiops.sandbox.github.state import ApiError, Label, Pull, Repo, invalid
+from dandiops.sandbox.github.state import ApiError, Label, MergeRequest, Pull, Repo, invalid
 from dandiops.sandbox.standin import base_url, json_body, json_response
 
 blueprint = repository_blueprint("pulls", __name__)
@@ -80,14 +80,10 @@ def merge_pull(repo: Repo, number: int) -> Response:
     body = typed_fields(
         json_body(), {"commit_title": str, "commit_message": str, "sha": str, "merge_method": str}, "PullRequest"
     )
-    pull = current_state.merge_pull(
-        repo,
-        number,
-        method=body.get("merge_method", "merge"),
-        sha=body.get("sha"),
-        title=body.get("commit_title"),
-        message=body.get("commit_message"),
+    asked = MergeRequest(
+        body.get("merge_method", "merge"), body.get("sha"), body.get("commit_title"), body.get("commit_message")
     )
+    pull = current_state.merge_pull(repo, number, asked)
     return json_response({"sha": pull.merge_commit_sha, "merged": True, "message": "Pull Request successfully merged"})
 
 
@@ -105,8 +101,8 @@ def create_label(repo: Repo) -> Response:
         raise invalid("Label", "name", "missing_field")
     label = current_state.create_label(repo, body["name"], body.get("color"), body.get("description"))
     with current_state.lock:
-        location = f"{base_url()}/repos/{repo.full_name}/labels/{label.name}"
-        return json_response(render.label(base_url(), repo, label), 201, {"Location": location})
+        body = render.label(base_url(), repo, label)
+        return json_response(body, 201, {"Location": body["url"]})
 
 
 @blueprint.get("/labels/<path:label_name>")

@@ -22,7 +22,9 @@ def commit_or_404(repo: Repo, sha: str) -> Commit:
     return found
 
 
-def render_commit(repo: Repo, commit: Commit) -> dict:
+def render_commit(repo: Repo, sha: str) -> dict:
+    """The commit as the commits API shows it, with what it changed against its first parent."""
+    commit = commit_or_404(repo, sha)
     changes = repo.git.file_changes(commit.parents[0] if commit.parents else None, commit.sha)
     return render.commit(base_url(), current_state, repo, commit, changes)
 
@@ -40,16 +42,13 @@ def list_branches(repo: Repo) -> Response:
 def get_branch(repo: Repo, branch: str) -> Response:
     name = unquote(branch)
     with current_state.lock:
-        sha = repo.branch_sha(name)
-        if sha is None:
-            raise ApiError(404, "Branch not found")
-        commit = commit_or_404(repo, sha)
-        changes = repo.git.file_changes(commit.parents[0] if commit.parents else None, commit.sha)
-        return json_response(render.branch(base_url(), current_state, repo, name, commit, changes))
+        head = found_or_404(repo.branch_sha(name), "Branch not found")
+        return json_response(render.branch(base_url(), repo, name, render_commit(repo, head)))
 
 
 @blueprint.get("/commits/<path:ref>")
 def get_commit(repo: Repo, ref: str) -> Response:
+    """A commit by branch, tag or sha; with GitHub's sha media type, only its sha."""
     ref = unquote(ref)
     with current_state.lock:
         sha = repo.resolve(ref)
@@ -57,13 +56,14 @@ def get_commit(repo: Repo, ref: str) -> Response:
             raise ApiError(422, f"No commit found for SHA: {ref}")
         if accepts(SHA_MEDIA_TYPE):
             return Response(sha, mimetype=SHA_MEDIA_TYPE)
-        return json_response(render_commit(repo, commit_or_404(repo, sha)))
+        return json_response(render_commit(repo, sha))
 
 
 @blueprint.get("/git/commits/<sha>")
 def get_git_commit(repo: Repo, sha: str) -> Response:
     with current_state.lock:
-        return json_response(render.git_commit(base_url(), repo, commit_or_404(repo, sha)))
+        commit = commit_or_404(repo, sha)
+        return json_response(render.git_commit(base_url(), repo, commit))
 
 
 @blueprint.get("/git/trees/<path:sha>")
