@@ -77,6 +77,17 @@ def git_commit(api, sha: str) -> dict:
     return answer.json()
 
 
+def test_without_git_the_github_stand_in_names_what_to_install(tmp_path, monkeypatch):
+    from dandiops.core.errors import ConfigError, ExitCode
+    from dandiops.sandbox.github.git import GitRepository
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ConfigError) as refused:
+        GitRepository.create(tmp_path / "fork.git", "master")
+    assert "git" in refused.value.message and "install git" in (refused.value.hint or "")
+    assert refused.value.exit_code == ExitCode.CONFIG
+
+
 # --- merges ------------------------------------------------------------------------------------------
 
 

@@ -348,13 +348,21 @@ class GitRepository:
 
 def _run(args: list[str], *, input: bytes | None = None, env: Mapping[str, str] | None = None) -> bytes:
     inherited = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
-    result = subprocess.run(
-        args,
-        input=input if input is not None else b"",
-        capture_output=True,
-        env={**inherited, **GIT_ENVIRONMENT, **(env or {})},
-        check=False,
-    )
+    try:
+        result = subprocess.run(
+            args,
+            input=input if input is not None else b"",
+            capture_output=True,
+            env={**inherited, **GIT_ENVIRONMENT, **(env or {})},
+            check=False,
+        )
+    except FileNotFoundError:
+        from dandiops.core.errors import ConfigError
+
+        raise ConfigError(
+            "the sandbox's GitHub stand-in keeps its repository with git, which is not installed (no `git` on PATH)",
+            hint="install git (https://git-scm.com/downloads) and start the sandbox again",
+        ) from None
     if result.returncode != 0:
         raise GitError(tuple(args[1:]), result.returncode, result.stdout, result.stderr.decode(errors="replace"))
     return result.stdout
