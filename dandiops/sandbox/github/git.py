@@ -149,8 +149,8 @@ class GitRepository:
 
     # --- reading objects ---------------------------------------------------------------------
     def resolve_commit(self, text: str) -> str | None:
-        """The commit a full or abbreviated object id names, if there is exactly one."""
-        if not 4 <= len(text) <= 40 or any(c not in "0123456789abcdef" for c in text.lower()):
+        """The commit a full or abbreviated (7 characters or more) object id names, if there is exactly one."""
+        if not 7 <= len(text) <= 40 or any(c not in "0123456789abcdef" for c in text.lower()):
             return None
         try:
             found = self.git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{text}^{{commit}}")

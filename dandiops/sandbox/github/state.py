@@ -282,7 +282,7 @@ class Repo(Stamped):
             sha = self.git.ref(candidate)
             if sha is not None:
                 return sha
-        return self.git.resolve_commit(ref) if len(ref) >= 7 else None
+        return self.git.resolve_commit(ref)
 
     def branch_of(self, ref: str) -> str | None:
         name = ref.removeprefix("refs/heads/")
