@@ -239,7 +239,8 @@ def test_a_pull_request_is_edited_closed_and_reopened_through_patch(api):
 
 def test_labels_are_created_found_without_regard_to_case_and_removed_from_a_pull_request(api):
     created = api.post(f"{REPO}/labels", json={"name": "Needs Review", "color": "FBCA04", "description": "Look"})
-    assert created.status_code == 201 and created.json()["color"] == "fbca04"
+    assert created.status_code == 201 and created.json()["color"] == "FBCA04"
+    assert api.post(f"{REPO}/labels", json={"name": "Bad", "color": "#fbca04"}).status_code == 422
     assert created.headers["Location"] == created.json()["url"]
     assert created.json()["url"].endswith(f"{REPO}/labels/Needs%20Review")
     again = api.post(f"{REPO}/labels", json={"name": "needs review"})

@@ -580,12 +580,12 @@ class GitHubState(FaultInjection):
         with self.lock:
             if repo.find_label(name) is not None:
                 raise invalid("Label", "name", "already_exists")
-            color = (color or "ededed").removeprefix("#")
+            color = color or "ededed"  # kept as given: GitHub does not change its case
             if len(color) != 6 or any(c not in "0123456789abcdefABCDEF" for c in color):
                 raise invalid("Label", "color")
             if description is not None and len(description) > 100:
                 raise invalid("Label", "description", "custom", "description is too long (maximum is 100 characters)")
-            return self.ensure_label(repo, name, color.lower(), description)
+            return self.ensure_label(repo, name, color, description)
 
     def add_labels(self, repo: Repo, number: int, names: list[str]) -> list[Label]:
         with self.lock:
