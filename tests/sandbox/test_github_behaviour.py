@@ -42,9 +42,9 @@ def put_file(api, branch: str, path: str, text: str, message: str) -> dict:
 
 
 def branch_sha(api, branch: str) -> str:
-    answer = api.get(f"{REPO}/branches/{branch}")
+    answer = api.get(f"{REPO}/git/ref/heads/{branch}")
     assert answer.status_code == 200, answer.text
-    return answer.json()["commit"]["sha"]
+    return answer.json()["object"]["sha"]
 
 
 def branch_with(api, name: str, files: dict[str, str], *, base: str = "master") -> str:
@@ -67,8 +67,8 @@ def merge(api, number: int, **body):
 
 
 def file_text(api, ref: str, path: str) -> str | None:
-    answer = api.get(f"{REPO}/contents/{path}", params={"ref": ref}, headers=RAW)
-    return answer.text if answer.status_code == 200 else None
+    answer = api.get(f"{REPO}/contents/{path}", params={"ref": ref})
+    return base64.b64decode(answer.json()["content"]).decode() if answer.status_code == 200 else None
 
 
 def git_commit(api, sha: str) -> dict:
