@@ -146,14 +146,15 @@ LOGO = (
     b'fill="#fff">DANDI</text></svg>\n'
 )
 
-LABELS = (
-    ("release", "007f70", "Create a release when this pr is merged"),
-    ("major", "c5000b", "Increment the major version when merged"),
-    ("minor", "f1a60e", "Increment the minor version when merged"),
-    ("patch", "870048", "Increment the patch version when merged"),
-    ("internal", "696969", "Changes only affect the internal API"),
-    ("documentation", "cfd3d7", "Changes only affect the documentation"),
-)
+# the labels `auto` uses, by name: colour and description
+LABELS = {
+    "release": ("007f70", "Create a release when this pr is merged"),
+    "major": ("c5000b", "Increment the major version when merged"),
+    "minor": ("f1a60e", "Increment the minor version when merged"),
+    "patch": ("870048", "Increment the patch version when merged"),
+    "internal": ("696969", "Changes only affect the internal API"),
+    "documentation": ("cfd3d7", "Changes only affect the documentation"),
+}
 
 
 def files(staging_app: str, production_app: str, *, staging_dispatch: bool = False) -> dict[str, bytes]:
@@ -194,7 +195,7 @@ def seed(
         description="DANDI Archive: sandbox fork",
     )
     with state.lock:
-        for name, color, description in LABELS:
+        for name, (color, description) in LABELS.items():
             state.ensure_label(repo, name, color, description)
         head = repo.branch_sha(repo.default_branch)
         assert head is not None
