@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import tomllib
 
 import pytest
@@ -27,9 +28,12 @@ def on_branch(repo, branch: str) -> bytes | None:
 
 
 def blob(data: bytes) -> str:
-    from dandiops.sandbox.github.state import blob_sha
-
-    return blob_sha(data)
+    """The file's git blob id, as git itself names it."""
+    return (
+        subprocess.run(["git", "hash-object", "--stdin"], input=data, capture_output=True, check=True)
+        .stdout.decode()
+        .strip()
+    )
 
 
 def test_opens_a_pull_request_that_replaces_the_logo(cli, tmp_path, gh_state, repo, audit_lines):

@@ -4,7 +4,9 @@ The description is installed by `npm ci` at the repository root (package.json), 
 Heroku CLI. A module of its own, importable from every test folder (conftest.py names collide).
 Each recorded response is matched to its path template and status, validated with
 openapi-schema-validator's OAS 3.0 validator, and additionally checked for properties the
-description does not declare, so the stand-in cannot invent fields.
+description does not declare, so the stand-in cannot invent fields. Every error answer has
+GitHub's basic-error shape (an unknown route's 404 included); a body in one of GitHub's custom
+media types (a raw file, a bare sha) is not JSON and is checked by the tests that ask for it.
 """
 
 from __future__ import annotations
@@ -76,16 +78,22 @@ class OpenApiChecker:
     def errors(self, method: str, path: str, status: int, body: Any) -> list[str]:
         from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
+        basic_error = {"$ref": "#/components/schemas/basic-error"}
         found = self.operation(method, path)
         if found is None:
-            return [f"no operation in GitHub's description for {method} {path}"]
-        template, operation = found
-        declared, schema = self.response_schema(operation, status)
+            if status != 404:
+                return [f"no operation in GitHub's description for {method} {path}"]
+            # GitHub answers an unknown route, or a method a route does not take, with a basic-error 404
+            template, operation = f"(no route) {path}", {"responses": {"404": {"content": {}}}}
+            declared, schema = True, basic_error
+        else:
+            template, operation = found
+            declared, schema = self.response_schema(operation, status)
         if not declared:
             if status < 400:
                 return [f"{method} {template}: status {status} is not a declared response"]
             # GitHub's description lists only some error answers; every error has the basic-error shape
-            schema = {"$ref": "#/components/schemas/basic-error"}
+            schema = basic_error
         if schema is None:
             return [] if body in (None, "", {}) else [f"{method} {template} {status}: declared without a body"]
         root = {**schema, "components": self.components}
@@ -94,9 +102,12 @@ class OpenApiChecker:
             f"{method} {template} {status}: {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message[:300]}"
             for e in validator.iter_errors(body)
         ]
+        # an error body carries basic-error's fields (`status` among them) whatever else its schema lists
+        allowed = set(self.components["schemas"]["basic-error"]["properties"]) if status >= 400 else set()
         problems += [
             f"{method} {template} {status}: {where}: property not in GitHub's description"
             for where in self.undeclared(schema, body, "")
+            if where.lstrip("/") not in allowed
         ]
         return problems
 
@@ -120,11 +131,17 @@ class OpenApiChecker:
 
 
 def _allow_null_enums(node: Any) -> None:
-    """GitHub's description marks enums `nullable` without listing null (OpenAPI 3.0.3 wants it listed);
-    GitHub sends null there (a job's conclusion before it completes), so let null through."""
+    """GitHub's description marks enums `nullable` without listing null (OpenAPI 3.0.3 wants it listed),
+    and compositions `nullable` without a `type` (where 3.0.3 ignores it); GitHub sends null there (a
+    job's conclusion before it completes, a commit's author with no account), so let null through."""
     if isinstance(node, dict):
         if node.get("nullable") and isinstance(node.get("enum"), list) and None not in node["enum"]:
             node["enum"] = [*node["enum"], None]
+        for key in ("oneOf", "anyOf"):
+            branches = node.get(key)
+            if node.get("nullable") and "type" not in node and isinstance(branches, list):
+                if not any(branch == {"type": "object", "nullable": True, "enum": [None]} for branch in branches):
+                    node[key] = [*branches, {"type": "object", "nullable": True, "enum": [None]}]
         for value in node.values():
             _allow_null_enums(value)
     elif isinstance(node, list):
@@ -159,5 +176,7 @@ def check_records(checker: OpenApiChecker, records) -> list[str]:
     for record in records:
         if record.path.startswith("/_sandbox/") or record.status == 304:
             continue
+        if record.content_type not in ("application/json", ""):
+            continue  # a custom media type's body (application/vnd.github.raw, .sha): not JSON
         problems += checker.errors(record.method, record.path, record.status, record.response)
     return problems

@@ -159,7 +159,7 @@ def github_view(box) -> dict:
         "tokens": sorted((token == github.token, sorted(scopes)) for token, scopes in state.tokens.items()),
         "pace": state.pace,
         "dispatch_returns_run_details": state.dispatch_returns_run_details,
-        "rate_remaining": state.rate_remaining,
+        "rate_remaining": (state.rate.remaining, state.anonymous_rate.remaining),
         "scripts": state.scripts,
         "faults": state.faults,
         "requests": len(state.requests),

@@ -97,7 +97,7 @@ def run_release_phase(heroku: "HerokuState", app: "App", release: "Release") -> 
 
 def reset_release_branch(state: GitHubState, run: Run, job: Job, step) -> str | None:
     if "git push --force origin release" in (step.run or ""):
-        run.repo.refs["refs/heads/release"] = run.head_sha
+        state.set_branch(run.repo, "release", run.head_sha)
     return None
 
 
@@ -105,7 +105,7 @@ def auto_shipit(state: GitHubState, run: Run, job: Job, step) -> str | None:
     if "auto shipit" not in (step.run or "") or run.event != "push":
         return None
     repo = run.repo
-    merged = next((p for p in repo.pulls.values() if p.merge_commit_sha == run.head_sha), None)
+    merged = next((p for p in repo.pulls.values() if p.merged and p.merge_commit_sha == run.head_sha), None)
     if merged is None or "release" not in merged.labels:
         return None  # onlyPublishWithReleaseLabel
     versions = [tuple(map(int, m.groups())) for r in repo.releases if (m := _SEMVER.match(r.tag_name))]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from dandiops.sandbox.github import actions, seed
 from dandiops.sandbox.github.api import create_app
-from dandiops.sandbox.github.state import GitHubState, Repo, RunPace
+from dandiops.sandbox.github.state import GitHubState, Repo, RunPace, Snapshot
 from dandiops.sandbox.server import ServerThread
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class GitHubComponent:
         self.repo: Repo | None = None
         self.deploys: actions.HerokuDeploys | None = None
         self._apps: dict[str, str] = {}
+        self._seeded: tuple[Any, Snapshot] | None = None  # what the seed was made from, and the seeded state
 
     def start(self, sandbox: "Sandbox") -> None:
         self._seed(sandbox)
@@ -61,20 +62,29 @@ class GitHubComponent:
         self.state.start()
 
     def _seed(self, sandbox: "Sandbox") -> None:
+        """The fork as a fresh sandbox has it. It is made once; a reset brings back a copy of it (git
+        folders are copied, not written again), unless what it was made from has changed since."""
         heroku = sandbox.heroku
         for env_name in sandbox.ENVIRONMENTS:
             self._apps[env_name] = heroku.environment_settings(env_name)["heroku_app"]
-        self.repo = seed.seed(
-            self.state,
-            staging_app=self._apps["staging"],
-            production_app=self._apps["production"],
-            staging_dispatch=self.staging_dispatch,
-            secrets={
-                "HEROKU_API_KEY": heroku.api_key,
-                "HEROKU_EMAIL": heroku.state.account_email,
-                "GH_TOKEN": self.token,
-            },
-        )
+        secrets = {
+            "HEROKU_API_KEY": heroku.api_key,
+            "HEROKU_EMAIL": heroku.state.account_email,
+            "GH_TOKEN": self.token,
+        }
+        made_from = (dict(self._apps), self.staging_dispatch, secrets)
+        if self._seeded is not None and self._seeded[0] == made_from:
+            self.state.restore(self._seeded[1])
+        else:
+            seed.seed(
+                self.state,
+                staging_app=self._apps["staging"],
+                production_app=self._apps["production"],
+                staging_dispatch=self.staging_dispatch,
+                secrets=secrets,
+            )
+            self._seeded = (made_from, self.state.snapshot())
+        self.repo = self.state.find_repo(seed.OWNER, seed.NAME)
         # after the seed: the fork's history was deployed before the sandbox began
         self.deploys = actions.HerokuDeploys(heroku.state)
         self.state.step_effects += [self.deploys, actions.reset_release_branch, actions.auto_shipit]
@@ -83,6 +93,7 @@ class GitHubComponent:
         self.state.stop()
         if self.server:
             self.server.stop()
+        self.state.close()
 
     def halt(self) -> None:
         self.state.stop()

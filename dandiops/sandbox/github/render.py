@@ -9,15 +9,19 @@ under the same base, the way GitHub Enterprise Server serves both from one host.
 from __future__ import annotations
 
 import base64
+import hashlib
 from typing import Any
+from urllib.parse import quote
 
+from dandiops.sandbox.github.git import Commit, Entry, FileChange, Person
 from dandiops.sandbox.github.state import (
-    Commit,
+    WEB_FLOW,
     GhRelease,
     GitHubState,
     Job,
     Label,
     Pull,
+    RateLimit,
     Repo,
     Run,
     Secret,
@@ -191,11 +195,11 @@ def _minimal_repo(base: str, state: GitHubState, repo: Repo) -> dict:
 def _commit_summary(commit: Commit) -> dict:
     return {
         "id": commit.sha,
-        "tree_id": commit.sha[::-1],
+        "tree_id": commit.tree_sha,
         "message": commit.message,
-        "timestamp": commit.timestamp,
-        "author": {"name": commit.author_name, "email": commit.author_email},
-        "committer": {"name": commit.author_name, "email": commit.author_email},
+        "timestamp": commit.committer.date,
+        "author": {"name": commit.author.name, "email": commit.author.email},
+        "committer": {"name": commit.committer.name, "email": commit.committer.email},
     }
 
 
@@ -286,7 +290,7 @@ def label(base: str, repo: Repo, item: Label) -> dict:
     return {
         "id": item.id,
         "node_id": _node_id("Label", item.id),
-        "url": f"{base}/repos/{repo.full_name}/labels/{item.name}",
+        "url": f"{base}/repos/{repo.full_name}/labels/{quote(item.name)}",
         "name": item.name,
         "description": item.description,
         "color": item.color,
@@ -296,13 +300,16 @@ def label(base: str, repo: Repo, item: Label) -> dict:
 
 def release(base: str, state: GitHubState, repo: Repo, item: GhRelease) -> dict:
     api = f"{base}/repos/{repo.full_name}/releases/{item.id}"
+    # a draft has no tag yet: its page is an "untagged" one and there is no archive of it
+    page = f"untagged-{hashlib.sha1(str(item.id).encode()).hexdigest()[:20]}" if item.draft else item.tag_name
+    archives = {} if item.draft else archive_urls(base, repo, item.tag_name)
     return {
         "url": api,
-        "html_url": f"{base}/{repo.full_name}/releases/tag/{item.tag_name}",
+        "html_url": f"{base}/{repo.full_name}/releases/tag/{page}",
         "assets_url": f"{api}/assets",
-        "upload_url": f"{base}/repos/{repo.full_name}/releases/{item.id}/assets{{?name,label}}",
-        "tarball_url": f"{base}/repos/{repo.full_name}/tarball/{item.tag_name}",
-        "zipball_url": f"{base}/repos/{repo.full_name}/zipball/{item.tag_name}",
+        "upload_url": f"{api}/assets{{?name,label}}",
+        "tarball_url": archives.get("tarball_url"),
+        "zipball_url": archives.get("zipball_url"),
         "id": item.id,
         "node_id": _node_id("Release", item.id),
         "tag_name": item.tag_name,
@@ -320,23 +327,165 @@ def release(base: str, state: GitHubState, repo: Repo, item: GhRelease) -> dict:
     }
 
 
+def archive_urls(base: str, repo: Repo, ref: str) -> dict[str, str]:
+    return {f"{kind}_url": f"{base}/repos/{repo.full_name}/{kind}/{ref}" for kind in ("tarball", "zipball")}
+
+
 def tag(base: str, repo: Repo, name: str, sha: str) -> dict:
     return {
         "name": name,
         "node_id": _node_id("Ref", name),
-        "commit": {"sha": sha, "url": f"{base}/repos/{repo.full_name}/commits/{sha}"},
-        "zipball_url": f"{base}/repos/{repo.full_name}/zipball/refs/tags/{name}",
-        "tarball_url": f"{base}/repos/{repo.full_name}/tarball/refs/tags/{name}",
+        "commit": _commit_link(base, repo, sha),
+        **archive_urls(base, repo, f"refs/tags/{name}"),
     }
 
 
-def git_ref(base: str, repo: Repo, ref: str, sha: str) -> dict:
+def _commit_link(base: str, repo: Repo, sha: str) -> dict[str, str]:
+    return {"sha": sha, "url": f"{base}/repos/{repo.full_name}/commits/{sha}"}
+
+
+def git_ref(base: str, repo: Repo, ref: str, sha: str, kind: str = "commit") -> dict:
     return {
         "ref": ref,
         "node_id": _node_id("Ref", ref),
         "url": f"{base}/repos/{repo.full_name}/git/{ref}",
-        "object": {"type": "commit", "sha": sha, "url": f"{base}/repos/{repo.full_name}/git/commits/{sha}"},
+        "object": {"type": kind, "sha": sha, "url": f"{base}/repos/{repo.full_name}/git/{kind}s/{sha}"},
     }
+
+
+def short_branch(base: str, repo: Repo, name: str, sha: str) -> dict:
+    return {"name": name, "commit": _commit_link(base, repo, sha), "protected": False}
+
+
+def branch(base: str, repo: Repo, name: str, head: dict) -> dict:
+    """A branch with its `head` commit (as `commit` renders it)."""
+    api = f"{base}/repos/{repo.full_name}/branches/{name}"
+    return {
+        "name": name,
+        "commit": head,
+        "_links": {"self": api, "html": f"{base}/{repo.full_name}/tree/{name}"},
+        "protected": False,
+        "protection": {
+            "enabled": False,
+            "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []},
+        },
+        "protection_url": f"{api}/protection",
+    }
+
+
+UNSIGNED = {"verified": False, "reason": "unsigned", "signature": None, "payload": None, "verified_at": None}
+
+
+def _git_person(person: Person) -> dict:
+    return {"name": person.name, "email": person.email, "date": person.date}
+
+
+def _parents(base: str, repo: Repo, item: Commit) -> list[dict]:
+    return [
+        {**_commit_link(base, repo, sha), "html_url": f"{base}/{repo.full_name}/commit/{sha}"} for sha in item.parents
+    ]
+
+
+def git_commit(base: str, repo: Repo, item: Commit) -> dict:
+    """A commit as the git data API shows it (GET /git/commits/{sha}, and in a contents write's answer)."""
+    api = f"{base}/repos/{repo.full_name}"
+    return {
+        "sha": item.sha,
+        "node_id": _node_id("Commit", item.sha),
+        "url": f"{api}/git/commits/{item.sha}",
+        "html_url": f"{base}/{repo.full_name}/commit/{item.sha}",
+        "author": _git_person(item.author),
+        "committer": _git_person(item.committer),
+        "message": item.message,
+        "tree": {"sha": item.tree_sha, "url": f"{api}/git/trees/{item.tree_sha}"},
+        "parents": [{**link, "url": f"{api}/git/commits/{link['sha']}"} for link in _parents(base, repo, item)],
+        "verification": UNSIGNED,
+    }
+
+
+WEB_FLOW_ID = 19864447  # the account GitHub commits its merge button's commits as
+
+
+def _account_of(base: str, state: GitHubState, person: Person) -> dict | None:
+    """The GitHub account a commit's email belongs to (the token's user, or GitHub's web-flow); None for
+    an email no account here has, as GitHub answers."""
+    if person.email == state.noreply_email(state.login):
+        return user(base, state.login, state.user_id)
+    if (person.name, person.email) == WEB_FLOW:
+        return user(base, "web-flow", WEB_FLOW_ID)
+    return None
+
+
+def commit(base: str, state: GitHubState, repo: Repo, item: Commit, changes: list[FileChange]) -> dict:
+    """A commit as the commits API shows it (GET /commits/{ref}): with its files changed against its first parent."""
+    api = f"{base}/repos/{repo.full_name}"
+    files = [
+        {
+            "sha": change.sha,
+            "filename": change.path,
+            "status": change.status,
+            "additions": change.additions,
+            "deletions": change.deletions,
+            "changes": change.additions + change.deletions,
+            "blob_url": f"{base}/{repo.full_name}/blob/{item.sha}/{change.path}",
+            "raw_url": f"{base}/{repo.full_name}/raw/{item.sha}/{change.path}",
+            "contents_url": f"{api}/contents/{change.path}?ref={item.sha}",
+        }
+        for change in changes
+    ]
+    additions = sum(change.additions for change in changes)
+    deletions = sum(change.deletions for change in changes)
+    return {
+        "url": f"{api}/commits/{item.sha}",
+        "sha": item.sha,
+        "node_id": _node_id("Commit", item.sha),
+        "html_url": f"{base}/{repo.full_name}/commit/{item.sha}",
+        "comments_url": f"{api}/commits/{item.sha}/comments",
+        "commit": {
+            "url": f"{api}/git/commits/{item.sha}",
+            "author": _git_person(item.author),
+            "committer": _git_person(item.committer),
+            "message": item.message,
+            "comment_count": 0,
+            "tree": {"sha": item.tree_sha, "url": f"{api}/git/trees/{item.tree_sha}"},
+            "verification": UNSIGNED,
+        },
+        "author": _account_of(base, state, item.author),
+        "committer": _account_of(base, state, item.committer),
+        "parents": _parents(base, repo, item),
+        "stats": {"additions": additions, "deletions": deletions, "total": additions + deletions},
+        "files": files,
+    }
+
+
+def git_tree(base: str, repo: Repo, sha: str, entries: dict[str, Entry], *, recursive: bool) -> dict:
+    api = f"{base}/repos/{repo.full_name}/git"
+    listed = []
+    for path, entry in sorted(entries.items()):
+        if not recursive and "/" in path:
+            continue
+        item: dict[str, Any] = {"path": path, "mode": entry.mode, "type": entry.kind, "sha": entry.sha}
+        if entry.kind == "blob":
+            item["size"] = entry.size
+        listed.append({**item, "url": f"{api}/{entry.kind}s/{entry.sha}"})
+    return {"sha": sha, "url": f"{api}/trees/{sha}", "tree": listed, "truncated": False}
+
+
+def git_blob(base: str, repo: Repo, sha: str, content: bytes) -> dict:
+    return {
+        "sha": sha,
+        "node_id": _node_id("Blob", sha),
+        "size": len(content),
+        "url": f"{base}/repos/{repo.full_name}/git/blobs/{sha}",
+        "content": _base64_lines(content),
+        "encoding": "base64",
+    }
+
+
+def _base64_lines(content: bytes) -> str:
+    """Base64 in lines of 60 characters, as GitHub sends file contents."""
+    encoded = base64.b64encode(content).decode()
+    return "\n".join(encoded[i : i + 60] for i in range(0, len(encoded), 60)) + "\n"
 
 
 def _content_links(base: str, repo: Repo, path: str, sha: str, ref: str) -> dict[str, Any]:
@@ -349,20 +498,15 @@ def _content_links(base: str, repo: Repo, path: str, sha: str, ref: str) -> dict
     }
 
 
-def content_file(base: str, repo: Repo, path: str, content: bytes, ref: str) -> dict:
-    from dandiops.sandbox.github.state import blob_sha
-
-    sha = blob_sha(content)
+def content_file(base: str, repo: Repo, path: str, content: bytes, sha: str, ref: str) -> dict:
     links = _content_links(base, repo, path, sha, ref)
-    encoded = base64.b64encode(content).decode()
-    wrapped = "\n".join(encoded[i : i + 60] for i in range(0, len(encoded), 60)) + "\n"
     return {
         "type": "file",
         "encoding": "base64",
         "size": len(content),
         "name": path.rsplit("/", 1)[-1],
         "path": path,
-        "content": wrapped,
+        "content": _base64_lines(content),
         "sha": sha,
         **links,
         "_links": {"self": links["url"], "git": links["git_url"], "html": links["html_url"]},
@@ -384,44 +528,19 @@ def content_entry(base: str, repo: Repo, path: str, kind: str, sha: str, size: i
     }
 
 
-def file_commit(base: str, repo: Repo, path: str, content: bytes, commit: Commit, branch: str) -> dict:
-    from dandiops.sandbox.github.state import blob_sha
-
-    sha = blob_sha(content)
+def file_commit(base: str, repo: Repo, path: str, size: int, sha: str, item: Commit, branch: str) -> dict:
     links = _content_links(base, repo, path, sha, branch)
-    api = f"{base}/repos/{repo.full_name}"
-    person = {"date": commit.timestamp, "name": commit.author_name, "email": commit.author_email}
     return {
         "content": {
             "name": path.rsplit("/", 1)[-1],
             "path": path,
             "sha": sha,
-            "size": len(content),
+            "size": size,
             **links,
             "type": "file",
             "_links": {"self": links["url"], "git": links["git_url"], "html": links["html_url"]},
         },
-        "commit": {
-            "sha": commit.sha,
-            "node_id": _node_id("Commit", commit.sha),
-            "url": f"{api}/git/commits/{commit.sha}",
-            "html_url": f"{base}/{repo.full_name}/commit/{commit.sha}",
-            "author": person,
-            "committer": person,
-            "message": commit.message,
-            "tree": {"url": f"{api}/git/trees/{commit.sha[::-1]}", "sha": commit.sha[::-1]},
-            "parents": [
-                {"url": f"{api}/git/commits/{p}", "html_url": f"{base}/{repo.full_name}/commit/{p}", "sha": p}
-                for p in commit.parents
-            ],
-            "verification": {
-                "verified": False,
-                "reason": "unsigned",
-                "signature": None,
-                "payload": None,
-                "verified_at": None,
-            },
-        },
+        "commit": git_commit(base, repo, item),
     }
 
 
@@ -434,8 +553,7 @@ def pull(base: str, state: GitHubState, repo: Repo, item: Pull, *, full: bool = 
     # a pull request's repositories have the `repository` shape, without the full repository's counters
     repo_body = {k: v for k, v in repo_body.items() if k not in ("network_count", "subscribers_count")}
 
-    def side(ref: str) -> dict:
-        sha = repo.branch_sha(ref) or item.merge_commit_sha or ""
+    def side(ref: str, sha: str) -> dict:
         return {
             "label": f"{repo.owner}:{ref}",
             "ref": ref,
@@ -456,7 +574,7 @@ def pull(base: str, state: GitHubState, repo: Repo, item: Pull, *, full: bool = 
         "review_comments_url": f"{api}/pulls/{item.number}/comments",
         "review_comment_url": f"{api}/pulls/comments{{/number}}",
         "comments_url": f"{api}/issues/{item.number}/comments",
-        "statuses_url": f"{api}/statuses/{repo.branch_sha(item.head_ref) or item.merge_commit_sha or ''}",
+        "statuses_url": f"{api}/statuses/{item.head_sha}",
         "number": item.number,
         "state": item.state,
         "locked": False,
@@ -475,8 +593,8 @@ def pull(base: str, state: GitHubState, repo: Repo, item: Pull, *, full: bool = 
         "assignees": [],
         "requested_reviewers": [],
         "requested_teams": [],
-        "head": side(item.head_ref),
-        "base": side(item.base_ref),
+        "head": side(item.head_ref, item.head_sha),
+        "base": side(item.base_ref, item.base_sha),
         "_links": {
             "self": {"href": f"{api}/pulls/{item.number}"},
             "html": {"href": html},
@@ -485,27 +603,30 @@ def pull(base: str, state: GitHubState, repo: Repo, item: Pull, *, full: bool = 
             "review_comments": {"href": f"{api}/pulls/{item.number}/comments"},
             "review_comment": {"href": f"{api}/pulls/comments{{/number}}"},
             "commits": {"href": f"{api}/pulls/{item.number}/commits"},
-            "statuses": {"href": f"{api}/statuses/{repo.branch_sha(item.head_ref) or ''}"},
+            "statuses": {"href": f"{api}/statuses/{item.head_sha}"},
         },
         "author_association": "MEMBER",
         "auto_merge": None,
         "draft": False,
     }
     if full:
+        comparison = item.comparison
+        # whether it merges is only worked out while it is open; GitHub says "unknown" afterwards
+        checked = comparison if item.state == "open" else None
         body.update(
             {
                 "merged": item.merged,
-                "mergeable": item.state == "open" or None,
-                "rebaseable": True,
-                "mergeable_state": "clean" if item.state == "open" else "unknown",
-                "merged_by": author if item.merged else None,
+                "mergeable": None if checked is None else checked.mergeable,
+                "rebaseable": None if checked is None else checked.rebaseable,
+                "mergeable_state": "unknown" if checked is None else "clean" if checked.mergeable else "dirty",
+                "merged_by": user(base, item.merged_by, state.user_id) if item.merged_by else None,
                 "comments": 0,
                 "review_comments": 0,
-                "maintainer_can_modify": False,
-                "commits": 1,
-                "additions": 1,
-                "deletions": 0,
-                "changed_files": 1,
+                "maintainer_can_modify": item.maintainer_can_modify,
+                "commits": comparison.commits if comparison else 0,
+                "additions": comparison.additions if comparison else 0,
+                "deletions": comparison.deletions if comparison else 0,
+                "changed_files": comparison.changed_files if comparison else 0,
             }
         )
     return body
@@ -515,15 +636,54 @@ def secret(item: Secret) -> dict:
     return {"name": item.name, "created_at": item.created_at, "updated_at": item.updated_at}
 
 
-def rate_limit(state: GitHubState) -> dict:
-    core = {
-        "limit": state.rate_limit,
-        "remaining": max(state.rate_remaining, 0),
-        "reset": state.rate_reset,
-        "used": state.rate_limit - max(state.rate_remaining, 0),
-    }
-    idle = {"limit": 30, "remaining": 30, "reset": state.rate_reset, "used": 0}
-    return {
-        "resources": {"core": core, "search": idle, "graphql": dict(idle, limit=5000, remaining=5000)},
-        "rate": core,
-    }
+def rate_limit(rate: RateLimit, *, anonymous: bool) -> dict:
+    """GET /rate_limit for the caller: the token's limits, or an anonymous caller's (no GraphQL at all)."""
+    core = {"limit": rate.limit, "remaining": max(rate.remaining, 0), "reset": rate.reset, "used": rate.used}
+
+    def idle(limit: int) -> dict:
+        return {"limit": limit, "remaining": limit, "reset": rate.reset, "used": 0}
+
+    search, graphql = (10, 0) if anonymous else (30, 5000)
+    return {"resources": {"core": core, "search": idle(search), "graphql": idle(graphql)}, "rate": core}
+
+
+def run_logs(item: Run) -> dict[str, str]:
+    """A finished run's log archive as GitHub lays it out: `<n>_<job>.txt` with the whole job, and
+    `<job>/<n>_<step>.txt` for each step that ran. What a step printed is what the stand-in knows of it:
+    the command it ran and, when it failed, why."""
+    files: dict[str, str] = {}
+    for index, job_item in enumerate(item.jobs):
+        spec_job = next((j for j in item.spec.jobs if j.key == job_item.key), None)
+        whole = []
+        for step in job_item.steps:
+            if step.started_at is None:
+                continue  # skipped: it printed nothing
+            lines = _step_log_lines(job_item, step, spec_job.steps if spec_job else ())
+            stamped = "".join(f"{step.started_at} {line}\n" for line in lines)
+            files[f"{_log_name(job_item.name)}/{step.number}_{_log_name(step.name)}.txt"] = stamped
+            whole.append(stamped)
+        files[f"{index}_{_log_name(job_item.name)}.txt"] = "".join(whole)
+    return files
+
+
+def _step_log_lines(job_item: Job, step: Any, spec_steps: tuple) -> list[str]:
+    if step.number == 1:
+        return [
+            "Current runner version: '2.320.0'",
+            f"Runner name: '{job_item.runner_name}'",
+            "Job is about to start running",
+        ]
+    if step.number == len(job_item.steps):
+        return ["Cleaning up orphan processes"]
+    spec_step = spec_steps[step.number - 2] if 0 <= step.number - 2 < len(spec_steps) else None
+    command = (spec_step.run or spec_step.uses or "") if spec_step is not None else ""
+    first, *rest = command.strip().splitlines() or [step.name]
+    lines = [f"##[group]Run {first}", *rest, "##[endgroup]"]
+    if step.failure:
+        lines.append(f"##[error]{step.failure.strip()}")
+    return lines
+
+
+def _log_name(name: str) -> str:
+    """A job's or step's name as a file name in the archive (GitHub drops what a path cannot hold)."""
+    return "".join(c for c in name if c not in '/\\:*?"<>|').strip() or "step"

@@ -2,9 +2,10 @@
 repository blueprint that resolves `/repos/<owner>/<name>` once.
 
 A repository blueprint's views receive the resolved `repo` in place of `owner` and `name`; an
-unknown repository is 404 before the view runs, and a write (POST, PUT, PATCH, DELETE) without one
-of the blueprint's scopes is the classic-token 403 GitHub answers. Both come after the app's gate
-(faults, credentials, rate limit).
+unknown repository (or, without a token, a private one) is 404 before the view runs, a write
+(POST, PUT, PATCH, DELETE) without a token is 401 "Requires authentication", and one without one of
+the blueprint's scopes is the classic-token 403 GitHub answers. All come after the app's gate
+(faults, credentials, rate limit), which leaves `g.anonymous` set for a request without a token.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, Callable
 
 from flask import Blueprint, Response, g, request
 
-from dandiops.sandbox.github.state import ApiError, GitHubState, Repo
+from dandiops.sandbox.github.state import ApiError, GitHubState, Repo, invalid
 from dandiops.sandbox.standin import base_url, current, json_response, resolving_blueprint
 
 STATE_KEY = "dandiops.github_state"
@@ -31,6 +32,11 @@ def error(status: int, message: str, errors: list | None = None, headers: dict |
     return json_response(body, status, headers)
 
 
+def need_token() -> Response | None:
+    """GitHub's answer to a request without a token where one is needed."""
+    return error(401, "Requires authentication") if g.anonymous else None
+
+
 def need_scope(*accepted: str) -> Response | None:
     """Classic tokens: a write needs one of `accepted` scopes, as GitHub says in X-Accepted-OAuth-Scopes."""
     if g.scopes is not None and not (set(accepted) & g.scopes):
@@ -42,9 +48,9 @@ def need_scope(*accepted: str) -> Response | None:
     return None
 
 
-def found_or_404(item: Any) -> Any:
+def found_or_404(item: Any, message: str = "Not Found") -> Any:
     if item is None:
-        raise ApiError(404, "Not Found")
+        raise ApiError(404, message)
     return item
 
 
@@ -54,15 +60,33 @@ def repo_or_404(owner: str, name: str) -> Repo:
 
 
 def repository_blueprint(
-    name: str, import_name: str, *, write_scopes: tuple[str, ...] = CLASSIC_WRITE_SCOPES
+    name: str,
+    import_name: str,
+    *,
+    write_scopes: tuple[str, ...] = CLASSIC_WRITE_SCOPES,
+    anonymous_reads: bool = True,
 ) -> Blueprint:
-    """A blueprint under /repos/<owner>/<name> whose views take `repo`; writes need one of `write_scopes`."""
+    """A blueprint under /repos/<owner>/<name> whose views take `repo`; writes need one of `write_scopes`,
+    and reads a token unless `anonymous_reads` (a public repository's reads, as on GitHub)."""
 
     def resolve(view_args: dict[str, Any]) -> Response | None:
-        view_args["repo"] = repo_or_404(view_args.pop("owner"), view_args.pop("name"))
-        return need_scope(*write_scopes) if request.method in WRITE_METHODS else None
+        repo = repo_or_404(view_args.pop("owner"), view_args.pop("name"))
+        if g.anonymous and repo.private:
+            raise ApiError(404, "Not Found")  # GitHub does not say a private repository exists
+        view_args["repo"] = repo
+        if request.method in WRITE_METHODS:
+            return need_token() or need_scope(*write_scopes)
+        return None if anonymous_reads else need_token()
 
     return resolving_blueprint(name, import_name, "/repos/<owner>/<name>", resolve)
+
+
+def typed_fields(body: dict, fields: dict[str, type], resource: str) -> dict:
+    """The body's known fields, each of its JSON type (GitHub's 422 names the first that is not)."""
+    for key, kind in fields.items():
+        if key in body and not isinstance(body[key], kind):
+            raise invalid(resource, key)
+    return {key: body[key] for key in fields if key in body}
 
 
 def paginated(items: list, to_json: Callable[[Any], Any], *, key: str | None = None) -> Response:
@@ -92,3 +116,12 @@ def paginated(items: list, to_json: Callable[[Any], Any], *, key: str | None = N
     if key is None:
         return json_response(rendered, headers=headers)
     return json_response({"total_count": len(items), key: rendered}, headers=headers)
+
+
+def accepts(*media_types: str) -> bool:
+    """Whether the request's Accept header asks for one of `media_types` (GitHub's custom media types,
+    also spelled with the API version: application/vnd.github.v3.raw)."""
+    wanted = {media.replace("application/vnd.github.", "application/vnd.github.v3.") for media in media_types}
+    wanted |= set(media_types)
+    asked = {part.split(";", 1)[0].strip().lower() for part in request.headers.get("Accept", "").split(",")}
+    return bool(asked & wanted)

@@ -146,14 +146,15 @@ LOGO = (
     b'fill="#fff">DANDI</text></svg>\n'
 )
 
-LABELS = (
-    ("release", "007f70", "Create a release when this pr is merged"),
-    ("major", "c5000b", "Increment the major version when merged"),
-    ("minor", "f1a60e", "Increment the minor version when merged"),
-    ("patch", "870048", "Increment the patch version when merged"),
-    ("internal", "696969", "Changes only affect the internal API"),
-    ("documentation", "cfd3d7", "Changes only affect the documentation"),
-)
+# the labels `auto` uses, by name: colour and description
+LABELS = {
+    "release": ("007f70", "Create a release when this pr is merged"),
+    "major": ("c5000b", "Increment the major version when merged"),
+    "minor": ("f1a60e", "Increment the minor version when merged"),
+    "patch": ("870048", "Increment the patch version when merged"),
+    "internal": ("696969", "Changes only affect the internal API"),
+    "documentation": ("cfd3d7", "Changes only affect the documentation"),
+}
 
 
 def files(staging_app: str, production_app: str, *, staging_dispatch: bool = False) -> dict[str, bytes]:
@@ -189,16 +190,16 @@ def seed(
     repo = state.add_repo(
         OWNER,
         NAME,
+        files(staging_app, production_app, staging_dispatch=staging_dispatch),
+        "Initial import of dandi-archive",
         description="DANDI Archive: sandbox fork",
-        files=files(staging_app, production_app, staging_dispatch=staging_dispatch),
-        message="Initial import of dandi-archive",
     )
     with state.lock:
-        for name, color, description in LABELS:
+        for name, (color, description) in LABELS.items():
             state.ensure_label(repo, name, color, description)
         head = repo.branch_sha(repo.default_branch)
         assert head is not None
-        repo.refs["refs/heads/release"] = head
+        state.set_branch(repo, "release", head)
         for name, value in (secrets or {}).items():
             state.put_secret(repo, name, state.seal(value), state.key_id)
         paused, state.pace = state.pace, RunPace(None, None)

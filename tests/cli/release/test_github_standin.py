@@ -63,7 +63,22 @@ def _exercise_every_endpoint(github, client):
     list(pull.get_labels())
     list(repo.get_labels())
     list(repo.get_pulls(state="all"))
-    repo.get_pull(pull.number).merge()
+    repo.get_pull(pull.number).merge(merge_method="squash", sha=pull.head.sha)
+    assert repo.get_branch("master").commit.sha == repo.get_commit("master").sha
+    assert "logo" in [branch.name for branch in repo.get_branches()]
+    head = repo.get_git_commit(repo.get_commit("master").sha)
+    tree = repo.get_git_tree(head.tree.sha, recursive=True)
+    repo.get_git_blob(next(entry.sha for entry in tree.tree if entry.type == "blob"))
+    repo.create_label("needs-review", "fbca04", "Look at it")
+    repo.get_label("needs-review")
+    repo.create_git_ref("refs/heads/docs", head.sha)
+    repo.create_file("docs/more.md", "More docs", "# more\n", branch="docs")
+    second = repo.create_pull(base="master", head="docs", title="More docs", body="Later")
+    second.add_to_labels("needs-review")
+    second.remove_from_labels("needs-review")
+    second.edit(title="More docs, later", state="closed")
+    draft = repo.create_git_release("v0.2.9", "v0.2.9", "draft notes", draft=True)
+    draft.update_release("v0.2.9", "notes", draft=False)
     release = repo.create_git_release("v0.3.0", "v0.3.0", "notes", target_commitish="master")
     repo.get_release("v0.3.0")
     repo.get_release(release.id)
@@ -141,10 +156,10 @@ def test_bad_token_and_unknown_repository(github):
 def test_unchanged_reads_answer_304_without_using_the_rate_limit(github, client):
     repo = client.get_repo(FULL_NAME)
     run = repo.get_workflow_run(github.state.runs_of(github.repo, "backend-staging-deploy.yml")[-1].id)
-    remaining = github.state.rate_remaining
+    remaining = github.state.rate.remaining
     assert run.update() is False  # completed run, same ETag
     assert github.state.requests[-1].status == 304
-    assert github.state.rate_remaining == remaining
+    assert github.state.rate.remaining == remaining
 
 
 def test_run_pages_carry_link_headers(github, client):

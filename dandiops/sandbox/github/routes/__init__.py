@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from dandiops.sandbox.github.routes import account, actions, contents, control, pulls, repositories, secrets
+from dandiops.sandbox.github.routes import (
+    account,
+    actions,
+    contents,
+    control,
+    downloads,
+    pulls,
+    refs,
+    repositories,
+    secrets,
+)
 
 BLUEPRINTS: tuple[Blueprint, ...] = (
     account.blueprint,
     repositories.blueprint,
     contents.blueprint,
+    refs.blueprint,
     pulls.blueprint,
     actions.blueprint,
     secrets.blueprint,
     control.blueprint,
+    downloads.blueprint,
 )

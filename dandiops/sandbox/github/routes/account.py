@@ -1,11 +1,11 @@
-"""The token's account: GET /rate_limit and GET /user."""
+"""The caller's account: GET /rate_limit (also without a token: the anonymous limits) and GET /user."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, g
 
 from dandiops.sandbox.github import render
-from dandiops.sandbox.github.routing import current_state
+from dandiops.sandbox.github.routing import current_state, need_token
 from dandiops.sandbox.standin import base_url, json_response
 
 blueprint = Blueprint("account", __name__)
@@ -13,9 +13,10 @@ blueprint = Blueprint("account", __name__)
 
 @blueprint.get("/rate_limit")
 def rate_limit() -> Response:
-    return json_response(render.rate_limit(current_state))
+    with current_state.lock:
+        return json_response(render.rate_limit(g.rate, anonymous=g.anonymous))
 
 
 @blueprint.get("/user")
 def current_user() -> Response:
-    return json_response(render.account(base_url(), current_state))
+    return need_token() or json_response(render.account(base_url(), current_state))

@@ -1,4 +1,5 @@
-"""GitHub Actions: workflows, their dispatch, runs (filtered as GitHub filters them), jobs, re-runs and cancels."""
+"""GitHub Actions: workflows, their dispatch, runs (filtered as GitHub filters them), jobs, re-runs, cancels,
+and a finished run's logs (a redirect to a short-lived link to their archive, as GitHub answers)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from urllib.parse import unquote
 from flask import Response, request
 
 from dandiops.sandbox.github import render
+from dandiops.sandbox.github.routes import downloads
 from dandiops.sandbox.github.routing import current_state, found_or_404, paginated, repository_blueprint
-from dandiops.sandbox.github.state import ApiError, Repo, Run, Workflow, parse_time
+from dandiops.sandbox.github.state import TERMINAL, ApiError, Repo, Run, Workflow, parse_time
 from dandiops.sandbox.standin import base_url, json_body, json_response
 
 blueprint = repository_blueprint("actions", __name__)
@@ -98,6 +100,15 @@ def get_job(repo: Repo, job_id: int) -> Response:
     with current_state.lock:
         run, job = found_or_404(current_state.find_job(repo, job_id))
         return json_response(render.job(base_url(), current_state, run, job))
+
+
+@blueprint.get("/actions/runs/<run_id>/logs")
+def run_logs(repo: Repo, run_id: str) -> Response:
+    with current_state.lock:
+        run = run_or_404(repo, run_id)
+        if run.status != TERMINAL:
+            raise ApiError(404, "Not Found")  # the archive is made when the run has finished
+    return Response(status=302, headers={"Location": downloads.signed_url(f"runs/{run.id}/logs.zip")})
 
 
 @blueprint.post("/actions/runs/<run_id>/rerun")

@@ -1,19 +1,20 @@
-"""Contents and git data: files and directories at a ref, commits of one file, and git refs."""
+"""Contents: files and folders at a ref, as JSON or, asked for with GitHub's raw media type, the file
+itself; and a file written as a commit on a branch."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
 from urllib.parse import unquote
 
 from flask import Response, g, request
 
 from dandiops.sandbox.github import render
-from dandiops.sandbox.github.routing import current_state, error, repository_blueprint
-from dandiops.sandbox.github.state import ApiError, Repo, blob_sha
+from dandiops.sandbox.github.routing import accepts, current_state, error, repository_blueprint
+from dandiops.sandbox.github.state import ApiError, Repo
 from dandiops.sandbox.standin import base_url, json_body, json_response
 
 blueprint = repository_blueprint("contents", __name__)
+RAW = ("application/vnd.github.raw", "application/vnd.github.raw+json")
 
 
 @blueprint.get("/contents/", defaults={"path": ""})
@@ -25,25 +26,25 @@ def get_contents(repo: Repo, path: str) -> Response:
         sha = repo.resolve(ref)
         if sha is None:
             raise ApiError(404, f"No commit found for the ref {ref}")
-        tree = repo.commits[sha].tree
-        if path in tree:
-            return json_response(render.content_file(base_url(), repo, path, tree[path], ref))
-        prefix = f"{path}/" if path else ""
-        children: dict[str, str] = {}
-        for file_path in tree:
-            if file_path.startswith(prefix):
-                rest = file_path[len(prefix) :]
-                children[prefix + rest.split("/", 1)[0]] = "dir" if "/" in rest else "file"
-        if not children:
+        tree = repo.commits[sha].tree_sha
+        entries = repo.git.entries(tree)
+        entry = entries.get(path)
+        if entry is not None and entry.kind == "blob":
+            content = repo.git.blob(entry.sha) or b""
+            if accepts(*RAW):
+                return Response(content, mimetype=RAW[0])
+            return json_response(render.content_file(base_url(), repo, path, content, entry.sha, ref))
+        if path and entry is None:
             raise ApiError(404, "Not Found")
-        entries = []
-        for child, kind in sorted(children.items()):
-            content = tree.get(child, b"")
-            digest = blob_sha(content) if kind == "file" else hashlib.sha1(child.encode()).hexdigest()
-            entries.append(
-                render.content_entry(base_url(), repo, child, kind, digest, len(content) if kind == "file" else 0, ref)
+        prefix = f"{path}/" if path else ""
+        children = [
+            render.content_entry(
+                base_url(), repo, child, "file" if item.kind == "blob" else "dir", item.sha, item.size, ref
             )
-        return json_response(entries)
+            for child, item in sorted(entries.items())
+            if child.startswith(prefix) and "/" not in child[len(prefix) :]
+        ]
+        return json_response(children)
 
 
 @blueprint.put("/contents/<path:path>")
@@ -67,11 +68,11 @@ def put_contents(repo: Repo, path: str) -> Response:
         head = repo.branch_sha(branch)
         if head is None:
             raise ApiError(404, f"Branch {branch} not found")
-        existing = repo.file(head, path)
+        existing = repo.git.entries(repo.commits[head].tree_sha).get(path)
         if existing is not None:
             if not body.get("sha"):
                 raise ApiError(422, 'Invalid request.\n\n"sha" wasn\'t supplied.')
-            if body["sha"] != blob_sha(existing):
+            if body["sha"] != existing.sha:
                 raise ApiError(409, f"{path} does not match {body['sha']}")
         committer = body.get("committer") or body.get("author")
         author = (
@@ -80,51 +81,8 @@ def put_contents(repo: Repo, path: str) -> Response:
             else None
         )
         commit = current_state.commit_files(repo, branch, {path: content}, body["message"], author=author)
+        written = repo.git.entries(commit.tree_sha)[path]
         return json_response(
-            render.file_commit(base_url(), repo, path, content, commit, branch), 201 if existing is None else 200
+            render.file_commit(base_url(), repo, path, len(content), written.sha, commit, branch),
+            201 if existing is None else 200,
         )
-
-
-@blueprint.get("/git/ref/<path:ref>")
-def get_ref(repo: Repo, ref: str) -> Response:
-    full = "refs/" + unquote(ref)
-    with current_state.lock:
-        if full not in repo.refs:
-            raise ApiError(404, "Not Found")
-        return json_response(render.git_ref(base_url(), repo, full, repo.refs[full]))
-
-
-@blueprint.get("/git/matching-refs/<path:ref>")
-def matching_refs(repo: Repo, ref: str) -> Response:
-    prefix = "refs/" + unquote(ref)
-    with current_state.lock:
-        return json_response(
-            [render.git_ref(base_url(), repo, r, sha) for r, sha in sorted(repo.refs.items()) if r.startswith(prefix)]
-        )
-
-
-@blueprint.post("/git/refs")
-def create_ref(repo: Repo) -> Response:
-    body = json_body()
-    ref, sha = body.get("ref"), body.get("sha")
-    if not isinstance(ref, str) or not isinstance(sha, str):
-        raise ApiError(422, 'Invalid request.\n\n"ref" and "sha" are required.')
-    current_state.create_ref(repo, ref, sha)
-    return json_response(render.git_ref(base_url(), repo, ref, sha), 201)
-
-
-@blueprint.patch("/git/refs/<path:ref>")
-def update_ref(repo: Repo, ref: str) -> Response:
-    body = json_body()
-    full = "refs/" + unquote(ref)
-    current_state.update_ref(repo, full, str(body.get("sha", "")), force=bool(body.get("force")))
-    return json_response(render.git_ref(base_url(), repo, full, repo.refs[full]))
-
-
-@blueprint.delete("/git/refs/<path:ref>")
-def delete_ref(repo: Repo, ref: str) -> Response:
-    full = "refs/" + unquote(ref)
-    with current_state.lock:
-        if repo.refs.pop(full, None) is None:
-            raise ApiError(422, "Reference does not exist")
-    return Response(status=204)

@@ -1,5 +1,6 @@
 """Sandbox control for `sandbox serve` users and tests: faults, a developer's push, a merge from the web
-page, and the outcome of the next run. Outside GitHub's API: no credentials, no rate limit, not recorded."""
+page, the outcome of the next run, and letting a held run go on. Outside GitHub's API: no credentials, no
+rate limit, not recorded."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import time
 
 from flask import Blueprint, Response
 
-from dandiops.sandbox.github.routing import current_state, repo_or_404
+from dandiops.sandbox.github.routing import current_state, found_or_404, repo_or_404
+from dandiops.sandbox.github.state import MergeRequest
 from dandiops.sandbox.standin import inject_requested_fault, json_body, json_response
 
 blueprint = Blueprint("control", __name__, url_prefix="/_sandbox")
@@ -35,8 +37,19 @@ def push(owner: str, name: str) -> Response:
 
 @blueprint.post("/repos/<owner>/<name>/pulls/<int:number>/merge")
 def merge(owner: str, name: str, number: int) -> Response:
-    pull = current_state.merge_pull(repo_or_404(owner, name), number)
+    """The merge button: `{"merge_method": "merge" | "squash" | "rebase"}`, merge by default."""
+    method = json_body().get("merge_method") or "merge"
+    pull = current_state.merge_pull(repo_or_404(owner, name), number, MergeRequest(str(method)))
     return json_response({"sha": pull.merge_commit_sha})
+
+
+@blueprint.post("/repos/<owner>/<name>/actions/runs/<int:run_id>/release")
+def release_held_run(owner: str, name: str, run_id: int) -> Response:
+    """A run scripted to be held (`/_sandbox/runs/next` with `"hold": true`) goes on to its scripted
+    outcome; 409 for a run that is not held."""
+    run = found_or_404(current_state.find_run(repo_or_404(owner, name), run_id))
+    current_state.release_hold(run)
+    return json_response({"ok": True})
 
 
 @blueprint.post("/runs/next")

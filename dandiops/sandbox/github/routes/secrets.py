@@ -1,4 +1,5 @@
-"""Actions secrets: the repository's public key, and secrets sealed with it (writes need the `repo` scope)."""
+"""Actions secrets: the repository's public key, and secrets sealed with it (reads need a token, writes
+the `repo` scope)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dandiops.sandbox.github.routing import current_state, found_or_404, paginat
 from dandiops.sandbox.github.state import ApiError, Repo
 from dandiops.sandbox.standin import json_body, json_response
 
-blueprint = repository_blueprint("secrets", __name__, write_scopes=("repo",))
+blueprint = repository_blueprint("secrets", __name__, write_scopes=("repo",), anonymous_reads=False)
 SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
