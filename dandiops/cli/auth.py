@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, option_groups
+from dandiops.cli.common import ChangeOptions, option_groups, secret_read_once
 
 app = typer.Typer(
     help="Sign-in to the archive: GitHub login and the web app's OAuth application.", no_args_is_help=True
@@ -37,16 +37,7 @@ def _secret_source(context, from_stdin: bool):
         )
         return validate_client_secret(answer, "the prompt")
 
-    cached: list[str] = []
-
-    def secret() -> str:
-        if not cached:
-            value = read()
-            context.secret_registry.add(value)
-            cached.append(value)
-        return cached[0]
-
-    return secret
+    return secret_read_once(context, read)
 
 
 @app.command("setup")

@@ -84,6 +84,20 @@ def get_context(
     return context
 
 
+def secret_read_once(context: Context, read: Callable[[], str]) -> Callable[[], str]:
+    """A secret read by `read` (stdin, the environment, a hidden prompt) when it is first needed, and
+    only then: the same value every time, masked in all dandiops prints from then on."""
+    import functools
+
+    @functools.cache
+    def secret() -> str:
+        value = read()
+        context.secret_registry.add(value)
+        return value
+
+    return secret
+
+
 @dataclasses.dataclass(frozen=True)
 class ChangeOptions:
     """-e, --dry-run, --yes and --json: what every command that changes an environment takes (see

@@ -7,7 +7,7 @@ from typing import Annotated, Callable, Optional
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, option_groups
+from dandiops.cli.common import ChangeOptions, option_groups, secret_read_once
 
 app = typer.Typer(help="The Django admin superuser of the archive.", no_args_is_help=True)
 
@@ -44,15 +44,7 @@ def _password_source(context, email: str, from_stdin: bool):
             raise UsageError("the two passwords differ", hint="run the command again; nothing was changed")
         return first
 
-    cached: list[str] = []
-
-    def password() -> str:
-        if not cached:
-            cached.append(read())
-            context.secret_registry.add(cached[0])
-        return cached[0]
-
-    return password
+    return secret_read_once(context, read)
 
 
 @app.command("create")
