@@ -156,14 +156,12 @@ def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = 
             f"{data['app']}  database {database['addon']} ({database['plan']})  continuous protection "
             + ("On" if database["continuous_protection"] else "Off")
         )
-        if data["schedules"]:
-            reporter.table(
-                ["schedule", "daily at", "weeks kept", "months kept"],
-                [(s["name"], s["at"], s["retain_weeks"], s["retain_months"]) for s in data["schedules"]],
-                title="Backup schedule",
-            )
-        else:
-            reporter.line("Backup schedule: none")
+        reporter.table(
+            ["schedule", "daily at", "weeks kept", "months kept"],
+            [(s["name"], s["at"], s["retain_weeks"], s["retain_months"]) for s in data["schedules"]],
+            title="Backup schedule",
+            empty="Backup schedule: none",
+        )
         latest = data["latest_backup"]
         reporter.line(
             "Latest backup: none"
@@ -190,15 +188,13 @@ def list_(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = F
     items = list_backups(context)
 
     def human() -> None:
-        if not items:
-            context.reporter.line("No backups yet.")
-            return
         context.reporter.table(
             ["backup", "taken", "status", "size", "kind"],
             [
                 (b["name"], b["created_at"], b["status"], _size(b["size"]), "scheduled" if b["scheduled"] else "manual")
                 for b in items
             ],
+            empty="No backups yet.",
         )
 
     context.reporter.result({"app": context.env.heroku_app, "backups": items}, human)

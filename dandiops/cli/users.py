@@ -83,9 +83,6 @@ def list_users(
     reporter = context.reporter
 
     def human() -> None:
-        if not users:
-            reporter.line("no users" + (f" with status {status.value}" if status else ""))
-            return
         reporter.table(
             ["email", "status", "active", "admin", "joined"],
             [
@@ -98,6 +95,7 @@ def list_users(
                 )
                 for u in users
             ],
+            empty="no users" + (f" with status {status.value}" if status else ""),
         )
 
     reporter.result({"app": context.env.heroku_app, "status": status.value if status else None, "users": users}, human)
