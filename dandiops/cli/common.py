@@ -1,4 +1,5 @@
-"""Options every command shares and the one place a command gets its Context."""
+"""Options commands share, declared once (alone, or as a group a command takes as one parameter:
+`option_groups`), and the one place a command gets its Context."""
 
 from __future__ import annotations
 
