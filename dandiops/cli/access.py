@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from dandiops.cli.change import Report, StepMutation, carry_out
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+from dandiops.cli.change import Report, StepMutation
+from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, get_context, option_groups
 
 if TYPE_CHECKING:
     from dandiops.steps.access import AccessStep
@@ -64,48 +64,36 @@ class AccessChange(StepMutation):
         )
 
 
-def _change(ctx: typer.Context, env, json_output, dry_run, yes, *, add=(), remove=(), permissions=None) -> None:
+def _change(ctx: typer.Context, change: ChangeOptions, *, add=(), remove=(), permissions=None) -> None:
     from dandiops.steps.access import AccessStep, parse_permissions
 
     step = AccessStep(add=add, remove=remove, permissions=parse_permissions(permissions))  # validates first
-    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
+    context = change.context(ctx)
     app_name = context.env.heroku_app
-    carry_out(
+    change.carry_out(
         context,
         AccessChange(
             step,
             action=f"changing who can reach {app_name}",
             nothing=f"nothing to change: access to {app_name} is already as asked",
         ),
-        dry_run=dry_run,
     )
 
 
 @app.command("add")
+@option_groups()
 def add(
-    ctx: typer.Context,
-    email: EmailArgument,
-    permissions: PermissionsOption = None,
-    env: EnvOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
+    ctx: typer.Context, email: EmailArgument, permissions: PermissionsOption = None, *, change: ChangeOptions
 ) -> None:
     """Give a Heroku account access to the app; on team apps, also set its permissions.
 
     Someone already there keeps their access; with --permissions, their permissions become exactly those.
     """
-    _change(ctx, env, json_output, dry_run, yes, add=[email], permissions=permissions)
+    _change(ctx, change, add=[email], permissions=permissions)
 
 
 @app.command("remove")
-def remove(
-    ctx: typer.Context,
-    email: EmailArgument,
-    env: EnvOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
-) -> None:
+@option_groups()
+def remove(ctx: typer.Context, email: EmailArgument, change: ChangeOptions) -> None:
     """Take away a Heroku account's access to the app (nothing to do if it has none)."""
-    _change(ctx, env, json_output, dry_run, yes, remove=[email])
+    _change(ctx, change, remove=[email])

@@ -7,14 +7,15 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from dandiops.cli.change import Mutation, Report, carry_out
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+from dandiops.cli.change import Mutation, Report
+from dandiops.cli.common import ChangeOptions, option_groups
 
 
 def register(root: typer.Typer) -> None:
     root.command("alerts")(alerts)
 
 
+@option_groups()
 def alerts(
     ctx: typer.Context,
     confirm: Annotated[
@@ -31,10 +32,8 @@ def alerts(
             "--check", help="Change nothing; exit 6 if a change is pending or a checklist item is not confirmed."
         ),
     ] = False,
-    env: EnvOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
+    *,
+    change: ChangeOptions,
 ) -> None:
     """Turn on dyno runtime metrics in the logs; list the alert settings that need the dashboard.
 
@@ -46,15 +45,15 @@ def alerts(
     from dandiops.steps.alerts import parse_confirm_ids
 
     ids = parse_confirm_ids(confirm)
-    if check and (ids or dry_run):
+    if check and (ids or change.dry_run):
         raise UsageError("--check only reads", hint="run --check on its own, then --confirm or --dry-run separately")
-    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
-    change = AlertsChange(ids)
+    context = change.context(ctx)
+    alerts_change = AlertsChange(ids)
     if not check:
-        carry_out(context, change, dry_run=dry_run)
+        change.carry_out(context, alerts_change)
         return
-    plan = change.plan(context, dry_run=True)
-    report = change.report(context, plan, None, dry_run=False)
+    plan = alerts_change.plan(context, dry_run=True)
+    report = alerts_change.report(context, plan, None, dry_run=False)
     context.reporter.result({**report.data, "dry_run": False, "check": True}, report.human)
     if plan.report.changes or plan.report.unconfirmed:
         context.reporter.error(

@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from dandiops.cli.change import Mutation, Report, carry_out
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+from dandiops.cli.change import Mutation, Report
+from dandiops.cli.common import ChangeOptions, option_groups, secret_read_once
 
 app = typer.Typer(
     help="Sign-in to the archive: GitHub login and the web app's OAuth application.", no_args_is_help=True
@@ -37,19 +37,11 @@ def _secret_source(context, from_stdin: bool):
         )
         return validate_client_secret(answer, "the prompt")
 
-    cached: list[str] = []
-
-    def secret() -> str:
-        if not cached:
-            value = read()
-            context.secret_registry.add(value)
-            cached.append(value)
-        return cached[0]
-
-    return secret
+    return secret_read_once(context, read)
 
 
 @app.command("setup")
+@option_groups()
 def setup(
     ctx: typer.Context,
     github_client_id: Annotated[
@@ -73,10 +65,8 @@ def setup(
             help=f"Read the GitHub OAuth App's client secret from stdin (else {SECRET_VAR}, else a hidden prompt).",
         ),
     ] = False,
-    env: EnvOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
+    *,
+    change: ChangeOptions,
 ) -> None:
     """Set up sign-in in one one-off dyno: the Django Site, GitHub login and the web app's OAuth application.
 
@@ -89,14 +79,14 @@ def setup(
     """
     from dandiops.steps.auth import AuthStep
 
-    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
+    context = change.context(ctx)
     step = AuthStep.from_environment(
         context,
         github_client_id=github_client_id,
         oauth_client_id=oauth_client_id,
         secret=_secret_source(context, github_client_secret_stdin),
     )
-    carry_out(context, AuthChange(step), dry_run=dry_run)
+    change.carry_out(context, AuthChange(step))
 
 
 class AuthChange(Mutation[Optional[dict], dict]):

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from dandiops.cli.change import ChangeList, Report, StepMutation, carry_out
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+from dandiops.cli.change import ChangeList, Report, StepMutation
+from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, get_context, option_groups
 
 if TYPE_CHECKING:
     from dandiops.steps.backups import BackupScheduleStep
@@ -49,15 +49,8 @@ def _size(num_bytes) -> str:
 
 
 @app.command("schedule")
-def schedule(
-    ctx: typer.Context,
-    at: AtOption = None,
-    tz: TzOption = None,
-    env: EnvOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
-) -> None:
+@option_groups()
+def schedule(ctx: typer.Context, at: AtOption = None, tz: TzOption = None, *, change: ChangeOptions) -> None:
     """Back up the DATABASE_URL database daily at one hour (default 02:00 America/New_York).
 
     Creates the schedule or replaces its hour and zone; the time already set changes nothing.
@@ -67,10 +60,10 @@ def schedule(
     from dandiops.steps.backups import BackupScheduleStep, parse_schedule_time
 
     when = parse_schedule_time(at, tz)  # bad input fails here, before any request
-    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
+    context = change.context(ctx)
     step = BackupScheduleStep(when)
     database = step.attachment(context).addon_name
-    carry_out(
+    change.carry_out(
         context,
         ScheduleChange(
             step,
@@ -78,7 +71,6 @@ def schedule(
             action=f"scheduling backups of {database}",
             nothing=f"daily backups of {database} already run at {when}",
         ),
-        dry_run=dry_run,
     )
 
 
@@ -117,16 +109,10 @@ class ScheduleChange(StepMutation):
 
 
 @app.command("unschedule")
-def unschedule(
-    ctx: typer.Context,
-    env: EnvOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
-) -> None:
+@option_groups()
+def unschedule(ctx: typer.Context, change: ChangeOptions) -> None:
     """Stop the daily backups of the DATABASE_URL database (backups already taken are kept)."""
-    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
-    carry_out(context, UnscheduleChange(), dry_run=dry_run)
+    change.carry_out(change.context(ctx), UnscheduleChange())
 
 
 class UnscheduleChange(ChangeList):
@@ -170,14 +156,12 @@ def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = 
             f"{data['app']}  database {database['addon']} ({database['plan']})  continuous protection "
             + ("On" if database["continuous_protection"] else "Off")
         )
-        if data["schedules"]:
-            reporter.table(
-                ["schedule", "daily at", "weeks kept", "months kept"],
-                [(s["name"], s["at"], s["retain_weeks"], s["retain_months"]) for s in data["schedules"]],
-                title="Backup schedule",
-            )
-        else:
-            reporter.line("Backup schedule: none")
+        reporter.table(
+            ["schedule", "daily at", "weeks kept", "months kept"],
+            [(s["name"], s["at"], s["retain_weeks"], s["retain_months"]) for s in data["schedules"]],
+            title="Backup schedule",
+            empty="Backup schedule: none",
+        )
         latest = data["latest_backup"]
         reporter.line(
             "Latest backup: none"
@@ -204,15 +188,13 @@ def list_(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = F
     items = list_backups(context)
 
     def human() -> None:
-        if not items:
-            context.reporter.line("No backups yet.")
-            return
         context.reporter.table(
             ["backup", "taken", "status", "size", "kind"],
             [
                 (b["name"], b["created_at"], b["status"], _size(b["size"]), "scheduled" if b["scheduled"] else "manual")
                 for b in items
             ],
+            empty="No backups yet.",
         )
 
     context.reporter.result({"app": context.env.heroku_app, "backups": items}, human)

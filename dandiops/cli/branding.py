@@ -7,8 +7,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from dandiops.cli.change import Mutation, Report, carry_out
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+from dandiops.cli.change import Mutation, Report
+from dandiops.cli.common import ChangeOptions, option_groups
 
 app = typer.Typer(
     help="The web app's branding, changed through pull requests on the archive repository.", no_args_is_help=True
@@ -20,6 +20,7 @@ def register(root: typer.Typer) -> None:
 
 
 @app.command("logo")
+@option_groups()
 def logo(
     ctx: typer.Context,
     file: Annotated[
@@ -29,10 +30,8 @@ def logo(
         Optional[str],
         typer.Option("--branch", help="Branch to commit on (default: dandiops/logo-<first 8 of the file's git sha>)."),
     ] = None,
-    env: EnvOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
+    *,
+    change: ChangeOptions,
 ) -> None:
     """Replace web/src/assets/logo.svg through a branch, a commit and a pull request against the default branch.
 
@@ -50,8 +49,7 @@ def logo(
     data = validate_logo(file)
     if branch is not None:
         validate_branch(branch)
-    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
-    carry_out(context, LogoChange(data, branch), dry_run=dry_run)
+    change.carry_out(change.context(ctx), LogoChange(data, branch))
 
 
 class LogoChange(Mutation[Any, Any]):

@@ -6,8 +6,8 @@ from typing import Any
 
 import typer
 
-from dandiops.cli.change import Mutation, Report, carry_out
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+from dandiops.cli.change import Mutation, Report
+from dandiops.cli.common import ChangeOptions, option_groups
 
 app = typer.Typer(help="The database cache table (dandi_cache_table).", no_args_is_help=True)
 
@@ -17,16 +17,10 @@ def register(root: typer.Typer) -> None:
 
 
 @app.command("create")
-def create(
-    ctx: typer.Context,
-    env: EnvOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
-) -> None:
+@option_groups()
+def create(ctx: typer.Context, change: ChangeOptions) -> None:
     """Run `createcachetable dandi_cache_table` in a one-off dyno; safe to repeat."""
-    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
-    carry_out(context, CacheTableChange(), dry_run=dry_run)
+    change.carry_out(change.context(ctx), CacheTableChange())
 
 
 class CacheTableChange(Mutation[Any, str]):

@@ -1,14 +1,22 @@
-"""Options every command shares and the one place a command gets its Context."""
+"""Options commands share, declared once (alone, or as a group a command takes as one parameter:
+`option_groups`), and the one place a command gets its Context."""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+import dataclasses
+import inspect
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, TypeVar
 
 import typer
 
 from dandiops.app.context import Application, Context
 from dandiops.core.output import Terminal
 from dandiops.wizard.prompter import prompter_for
+
+if TYPE_CHECKING:
+    from dandiops.cli.change import Mutation
+
+ResultT = TypeVar("ResultT")
 
 # The precedence is `-e` after the command > `-e` before it > DANDIOPS_ENV > default_env, so only
 # the root option reads DANDIOPS_ENV: a command's own would take it over a root -e.
@@ -75,3 +83,87 @@ def get_context(
     options.context = context
     ctx.call_on_close(context.close)
     return context
+
+
+def secret_read_once(context: Context, read: Callable[[], str]) -> Callable[[], str]:
+    """A secret read by `read` (stdin, the environment, a hidden prompt) when it is first needed, and
+    only then: the same value every time, masked in all dandiops prints from then on."""
+    import functools
+
+    @functools.cache
+    def secret() -> str:
+        value = read()
+        context.secret_registry.add(value)
+        return value
+
+    return secret
+
+
+@dataclasses.dataclass(frozen=True)
+class ChangeOptions:
+    """-e, --dry-run, --yes and --json: what every command that changes an environment takes (see
+    `option_groups`)."""
+
+    env: EnvOption = None
+    dry_run: DryRunOption = False
+    yes: YesOption = False
+    json_output: JsonOption = False
+
+    def context(self, ctx: typer.Context, *, env: str | None = None) -> Context:
+        """The Context of -e, or of `env` for a command that takes the environment otherwise (release's
+        command name; init's and run's -e, which stand apart from the group in their --help)."""
+        return get_context(ctx, env=env or self.env, json_mode=self.json_output, yes=self.yes)
+
+    def carry_out(self, context: Context, change: "Mutation[Any, ResultT]") -> ResultT | None:
+        from dandiops.cli.change import carry_out
+
+        return carry_out(context, change, dry_run=self.dry_run)
+
+
+def option_groups(**offered: tuple[str, ...]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Let a command take a group of options several commands share as one parameter.
+
+    A parameter annotated with a dataclass whose fields are Typer-annotated (`ChangeOptions`) stands,
+    in the command's --help and on its command line, for the group's options, where the parameter
+    is; the command is called with the dataclass. `offered` names, for a parameter, the fields the
+    command offers and their order; the others keep their defaults.
+    """
+
+    def expand(command: Callable[..., None]) -> Callable[..., None]:
+        import functools
+        import typing
+
+        unused = dict(offered)
+        groups: dict[str, tuple[type, list[str]]] = {}
+        parameters: list[inspect.Parameter] = []
+        for parameter in inspect.signature(command, eval_str=True).parameters.values():
+            group = parameter.annotation
+            if not (isinstance(group, type) and dataclasses.is_dataclass(group)):
+                parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+                continue
+            fields = {field.name: field for field in dataclasses.fields(group)}
+            names = list(unused.pop(parameter.name, fields))
+            hints = typing.get_type_hints(group, include_extras=True)
+            groups[parameter.name] = (group, names)
+            parameters += [_option_parameter(fields[name], hints[name]) for name in names]
+        if unused:
+            raise TypeError(f"{command.__name__} has no option group parameter {', '.join(unused)}")
+
+        @functools.wraps(command)
+        def with_groups(**values: Any) -> None:
+            for name, (group, names) in groups.items():
+                values[name] = group(**{field: values.pop(field) for field in names})
+            command(**values)
+
+        signature = inspect.Signature(parameters)  # raises on a field named like another parameter
+        with_groups.__signature__ = signature  # type: ignore[attr-defined]
+        with_groups.__annotations__ = {p.name: p.annotation for p in signature.parameters.values()}
+        return with_groups
+
+    return expand
+
+
+def _option_parameter(field: dataclasses.Field[Any], annotation: Any) -> inspect.Parameter:
+    """A group's field as the parameter Typer makes an option (or argument) of."""
+    default = inspect.Parameter.empty if field.default is dataclasses.MISSING else field.default
+    return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)

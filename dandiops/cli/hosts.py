@@ -6,13 +6,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from dandiops.cli.change import Report, StepMutation, carry_out
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+from dandiops.cli.change import Report, StepMutation
+from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, get_context, option_groups
 
 app = typer.Typer(
     help="Manage the hosts (DJANGO_ALLOWED_HOSTS) and CORS origins the API accepts.", no_args_is_help=True
 )
 
+HostsToAdd = Annotated[Optional[list[str]], typer.Argument(help="Host names to allow.")]
+HostsToRemove = Annotated[Optional[list[str]], typer.Argument(help="Host names to stop allowing.")]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Remove the host of the environment's api_url too (the API then answers 400).")
+]
 CorsOption = Annotated[
     Optional[list[str]],
     typer.Option(
@@ -43,9 +48,7 @@ def list_hosts(ctx: typer.Context, env: EnvOption = None, json_output: JsonOptio
     context.reporter.result(data, human)
 
 
-def _edit(
-    ctx: typer.Context, env, hosts, cors, dry_run, yes, json_output, *, adding: bool, force: bool = False
-) -> None:
+def _edit(ctx: typer.Context, change: ChangeOptions, hosts, cors, *, adding: bool, force: bool = False) -> None:
     import contextlib
 
     from dandiops.archive.hosts import origin_and_note
@@ -55,7 +58,7 @@ def _edit(
     if not hosts and not cors:
         raise UsageError("nothing to change", hint="name at least one HOST or pass --cors-origin ORIGIN")
     origins_and_notes = [origin_and_note(origin) for origin in cors or []]  # validates before any request
-    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
+    context = change.context(ctx)
     for _, note in origins_and_notes:
         if note:
             context.reporter.info(note)
@@ -64,8 +67,8 @@ def _edit(
     origin_pairs = {"add": origins, "remove": []} if adding else {"add": [], "remove": origins}
     step = AllowedHostsStep([host_edit(**pairs), origin_edit(**origin_pairs)])  # validates before any request
     # the lock spans the read the plan is made from up to the read-back, so local edits never cross
-    with contextlib.nullcontext() if dry_run else step.editing(context):
-        carry_out(context, HostsChange(step, refuse_api_host=not adding and not force), dry_run=dry_run)
+    with contextlib.nullcontext() if change.dry_run else step.editing(context):
+        change.carry_out(context, HostsChange(step, refuse_api_host=not adding and not force))
 
 
 class HostsChange(StepMutation):
@@ -92,33 +95,22 @@ class HostsChange(StepMutation):
 
 
 @app.command("add")
-def add(
-    ctx: typer.Context,
-    hosts: Annotated[Optional[list[str]], typer.Argument(help="Host names to allow.")] = None,
-    cors_origin: CorsOption = None,
-    env: EnvOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
-) -> None:
+@option_groups()
+def add(ctx: typer.Context, hosts: HostsToAdd = None, cors_origin: CorsOption = None, *, change: ChangeOptions) -> None:
     """Add hosts (and CORS origins); entries already present are kept and not re-sent. A CORS origin's
     default port (:443 for https, :80 for http) is dropped, as browsers send it."""
-    _edit(ctx, env, hosts, cors_origin, dry_run, yes, json_output, adding=True)
+    _edit(ctx, change, hosts, cors_origin, adding=True)
 
 
 @app.command("remove")
+@option_groups()
 def remove(
     ctx: typer.Context,
-    hosts: Annotated[Optional[list[str]], typer.Argument(help="Host names to stop allowing.")] = None,
+    hosts: HostsToRemove = None,
     cors_origin: CorsOption = None,
-    env: EnvOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Remove the host of the environment's api_url too (the API then answers 400)."),
-    ] = False,
+    *,
+    change: ChangeOptions,
+    force: ForceOption = False,
 ) -> None:
     """Remove hosts (and CORS origins); every other entry is kept."""
-    _edit(ctx, env, hosts, cors_origin, dry_run, yes, json_output, adding=False, force=force)
+    _edit(ctx, change, hosts, cors_origin, adding=False, force=force)

@@ -6,14 +6,16 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from dandiops.cli.change import Mutation, Report, carry_out
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+from dandiops.cli.change import Mutation, Report
+from dandiops.cli.common import ChangeOptions, EnvOption, option_groups
 
 
 def register(root: typer.Typer) -> None:
     root.command("init")(init)
 
 
+# -e leads init's options, as in its synopsis (docs/init.md); the rest of the change group comes last
+@option_groups(change=("dry_run", "yes", "json_output"))
 def init(
     ctx: typer.Context,
     env: EnvOption = None,
@@ -50,9 +52,8 @@ def init(
             metavar="STEP",
         ),
     ] = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
+    *,
+    change: ChangeOptions,
 ) -> None:
     """Check every runbook step and make what is missing; re-running on a finished deployment changes nothing.
 
@@ -66,14 +67,13 @@ def init(
     """
     import dataclasses
 
-    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
+    context = change.context(ctx, env=env)
     if non_interactive:
         # as if nobody were at the keyboard: prompts and production confirmations become errors
         context.terminal = dataclasses.replace(context.terminal, stdin_tty=False)
-    carry_out(
+    change.carry_out(
         context,
         InitRun(answers_file=answers, only=only or (), start=start, state_file=state_file, recheck=recheck or ()),
-        dry_run=dry_run,
     )
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any, Optional
 
 import typer
 from typer.core import TyperGroup
 
-from dandiops.cli.change import Mutation, Report, carry_out
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+from dandiops.cli.change import Mutation, Report
+from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, get_context, option_groups
 
 # steps.release.trigger.DEFAULT_TIMEOUT, repeated: importing the release machinery would slow down every --help
 DEFAULT_TIMEOUT = 1800.0
@@ -47,185 +47,97 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="release")
 
 
-RefOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--ref", help="Branch to deploy (dispatch or re-run), or to tag with --tag. Default: the environment's branch."
-    ),
-]
-RerunOption = Annotated[
-    bool, typer.Option("--rerun", help="Re-run the latest run on the branch (for workflows without workflow_dispatch).")
-]
-EnableDispatchOption = Annotated[
-    bool,
-    typer.Option(
-        "--enable-dispatch", help="Open a pull request that adds workflow_dispatch to the workflow; deploys nothing."
-    ),
-]
-DetachOption = Annotated[
-    bool,
-    typer.Option(
-        "--detach", help="Print the run (or the re-run's new attempt) and its URL once GitHub has it, and return."
-    ),
-]
-TimeoutOption = Annotated[
-    float,
-    typer.Option(
-        "--timeout", help="Seconds (more than 0) to wait for the run and the Heroku release before giving up (exit 8)."
-    ),
-]
-TagOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--tag",
-        help="Publish a GitHub release with this new tag (vX.Y.Z, or vX.Y.Z-rc.1); the production workflow runs on it.",
-    ),
-]
-PrOption = Annotated[
-    Optional[int],
-    typer.Option("--pr", help="Add the `release` label to this open pull request; it is released when merged."),
-]
-WaitOption = Annotated[
-    bool,
-    typer.Option(
-        "--wait", help="With --pr: wait for the merge, the release it publishes, the run and the Heroku release."
-    ),
-]
-
-
 @dataclass(frozen=True)
 class ReleaseOptions:
-    """The options of `dandiops release ENV`; `staging` and `production` offer the ones their workflows take."""
+    """The options of `dandiops release ENV`: the fields of the release steps' ReleaseRequest, but for
+    dry_run, which is ChangeOptions'. `staging` and `production` offer the ones their workflows take."""
 
-    ref: Optional[str] = None
-    rerun: bool = False
-    enable_dispatch: bool = False
-    tag: Optional[str] = None
-    pr: Optional[int] = None
-    wait: bool = False
-    detach: bool = False
-    timeout: float = DEFAULT_TIMEOUT
-    dry_run: bool = False
-    yes: bool = False
-    json_output: bool = False
+    ref: Annotated[
+        Optional[str],
+        typer.Option(
+            "--ref",
+            help="Branch to deploy (dispatch or re-run), or to tag with --tag. Default: the environment's branch.",
+        ),
+    ] = None
+    rerun: Annotated[
+        bool,
+        typer.Option("--rerun", help="Re-run the latest run on the branch (for workflows without workflow_dispatch)."),
+    ] = False
+    enable_dispatch: Annotated[
+        bool,
+        typer.Option(
+            "--enable-dispatch",
+            help="Open a pull request that adds workflow_dispatch to the workflow; deploys nothing.",
+        ),
+    ] = False
+    tag: Annotated[
+        Optional[str],
+        typer.Option(
+            "--tag",
+            help="Publish a GitHub release with this new tag (vX.Y.Z, or vX.Y.Z-rc.1); "
+            "the production workflow runs on it.",
+        ),
+    ] = None
+    pr: Annotated[
+        Optional[int],
+        typer.Option("--pr", help="Add the `release` label to this open pull request; it is released when merged."),
+    ] = None
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait", help="With --pr: wait for the merge, the release it publishes, the run and the Heroku release."
+        ),
+    ] = False
+    detach: Annotated[
+        bool,
+        typer.Option(
+            "--detach", help="Print the run (or the re-run's new attempt) and its URL once GitHub has it, and return."
+        ),
+    ] = False
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            help="Seconds (more than 0) to wait for the run and the Heroku release before giving up (exit 8).",
+        ),
+    ] = DEFAULT_TIMEOUT
 
-    def request(self):
+    def request(self, *, dry_run: bool):
         from dandiops.steps.release.trigger import ReleaseRequest
 
-        return ReleaseRequest(
-            ref=self.ref,
-            rerun=self.rerun,
-            enable_dispatch=self.enable_dispatch,
-            tag=self.tag,
-            pr=self.pr,
-            wait=self.wait,
-            detach=self.detach,
-            timeout=self.timeout,
-            dry_run=self.dry_run,
-        )
+        return ReleaseRequest(**asdict(self), dry_run=dry_run)
+
+
+# -e is not among them: the environment is the command's name
+CHANGE_OPTIONS = ("dry_run", "yes", "json_output")
 
 
 @app.command("staging")
-def staging(
-    ctx: typer.Context,
-    ref: RefOption = None,
-    rerun: RerunOption = False,
-    enable_dispatch: EnableDispatchOption = False,
-    detach: DetachOption = False,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
-) -> None:
+@option_groups(release=("ref", "rerun", "enable_dispatch", "detach", "timeout"), change=CHANGE_OPTIONS)
+def staging(ctx: typer.Context, release: ReleaseOptions, change: ChangeOptions) -> None:
     """Deploy staging: dispatch its workflow, or --rerun / --enable-dispatch when it has no workflow_dispatch."""
-    _release(
-        ctx,
-        "staging",
-        ReleaseOptions(
-            ref=ref,
-            rerun=rerun,
-            enable_dispatch=enable_dispatch,
-            detach=detach,
-            timeout=timeout,
-            dry_run=dry_run,
-            yes=yes,
-            json_output=json_output,
-        ),
-    )
+    _release(ctx, "staging", release, change)
 
 
 @app.command("production")
-def production(
-    ctx: typer.Context,
-    tag: TagOption = None,
-    pr: PrOption = None,
-    wait: WaitOption = False,
-    ref: RefOption = None,
-    detach: DetachOption = False,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
-) -> None:
+@option_groups(release=("tag", "pr", "wait", "ref", "detach", "timeout"), change=CHANGE_OPTIONS)
+def production(ctx: typer.Context, release: ReleaseOptions, change: ChangeOptions) -> None:
     """Release production: --tag vX.Y.Z publishes a release now; --pr N releases N when it is merged.
 
     The operator confirms by typing the production app name unless --yes.
     """
-    _release(
-        ctx,
-        "production",
-        ReleaseOptions(
-            tag=tag,
-            pr=pr,
-            wait=wait,
-            ref=ref,
-            detach=detach,
-            timeout=timeout,
-            dry_run=dry_run,
-            yes=yes,
-            json_output=json_output,
-        ),
-    )
+    _release(ctx, "production", release, change)
 
 
 @app.command("ENV", hidden=True)
-def any_environment(
-    ctx: typer.Context,
-    ref: RefOption = None,
-    rerun: RerunOption = False,
-    enable_dispatch: EnableDispatchOption = False,
-    tag: TagOption = None,
-    pr: PrOption = None,
-    wait: WaitOption = False,
-    detach: DetachOption = False,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
-) -> None:
+@option_groups(change=CHANGE_OPTIONS)
+def any_environment(ctx: typer.Context, release: ReleaseOptions, change: ChangeOptions) -> None:
     """Release the environment ENV of dandiops.toml the way its workflow is triggered."""
-    _release(
-        ctx,
-        ctx.info_name,
-        ReleaseOptions(
-            ref=ref,
-            rerun=rerun,
-            enable_dispatch=enable_dispatch,
-            tag=tag,
-            pr=pr,
-            wait=wait,
-            detach=detach,
-            timeout=timeout,
-            dry_run=dry_run,
-            yes=yes,
-            json_output=json_output,
-        ),
-    )
+    _release(ctx, ctx.info_name, release, change)
 
 
-def _release(ctx: typer.Context, env_name: str, options: ReleaseOptions) -> None:
-    context = get_context(ctx, env=env_name, json_mode=options.json_output, yes=options.yes)
-    carry_out(context, ReleaseChange(options), dry_run=options.dry_run)
+def _release(ctx: typer.Context, env_name: str, release: ReleaseOptions, change: ChangeOptions) -> None:
+    change.carry_out(change.context(ctx, env=env_name), ReleaseChange(release))
 
 
 class ReleaseChange(Mutation[Any, Any]):
@@ -242,7 +154,8 @@ class ReleaseChange(Mutation[Any, Any]):
         from dandiops.steps.release.trigger import Release
 
         self.observer = _observer(context)
-        self.release = Release(context, self.options.request(), self.observer)  # checks the options first
+        # Release checks the options before it reads anything
+        self.release = Release(context, self.options.request(dry_run=dry_run), self.observer)
         return self._run() if dry_run else None
 
     def apply(self, context, plan):

@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from dandiops.cli.change import Mutation, Report, carry_out
-from dandiops.cli.common import DryRunOption, EnvOption, ShowSecretsOption, get_context
+from dandiops.cli.change import Mutation, Report
+from dandiops.cli.common import ChangeOptions, EnvOption, ShowSecretsOption, option_groups
 
 CommandArgument = Annotated[
     list[str],
@@ -61,6 +61,8 @@ def _dyno_env(values: list[str] | None) -> dict[str, str]:
     return env
 
 
+# a dyno's output is the command's own, so no --json; nor --yes: production does not ask (see DynoRun)
+@option_groups(change=("dry_run",))
 def run(
     ctx: typer.Context,
     command: CommandArgument,
@@ -89,7 +91,8 @@ def run(
             "--silence-timeout", help="Stop the dyno after this many seconds without output (default: no limit)."
         ),
     ] = None,
-    dry_run: DryRunOption = False,
+    *,
+    change: ChangeOptions,
     show_secrets: ShowSecretsOption = False,
 ) -> None:
     """Run a command in a one-off dyno and exit with the command's own exit status.
@@ -108,12 +111,11 @@ def run(
             "the command to run is empty", hint="give it after --, e.g. dandiops run -- python manage.py showmigrations"
         )
     extra_env = _dyno_env(dyno_env)
-    context = get_context(ctx, env=env)
+    context = change.context(ctx, env=env)
     limits = time_limits(context, start_timeout=start_timeout, silence_timeout=silence_timeout, default_silence=None)
-    carry_out(
+    change.carry_out(
         context,
         DynoRun(command, extra_env, size=size, time_to_live=time_to_live, limits=limits, show_secrets=show_secrets),
-        dry_run=dry_run,
     )
 
 

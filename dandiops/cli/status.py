@@ -34,14 +34,12 @@ def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = 
             ],
             title="Formation",
         )
-        if data["dynos"]:
-            reporter.table(
-                ["dyno", "state", "size", "since"],
-                [(d["name"], d["state"], d["size"], d["since"]) for d in data["dynos"]],
-                title="Dynos",
-            )
-        else:
-            reporter.line("Dynos: none running")
+        reporter.table(
+            ["dyno", "state", "size", "since"],
+            [(d["name"], d["state"], d["size"], d["since"]) for d in data["dynos"]],
+            title="Dynos",
+            empty="Dynos: none running",
+        )
         release = data["last_release"]
         if release:
             reporter.line(

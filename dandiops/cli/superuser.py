@@ -6,8 +6,8 @@ from typing import Annotated, Callable, Optional
 
 import typer
 
-from dandiops.cli.change import Mutation, Report, carry_out
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+from dandiops.cli.change import Mutation, Report
+from dandiops.cli.common import ChangeOptions, option_groups, secret_read_once
 
 app = typer.Typer(help="The Django admin superuser of the archive.", no_args_is_help=True)
 
@@ -44,18 +44,11 @@ def _password_source(context, email: str, from_stdin: bool):
             raise UsageError("the two passwords differ", hint="run the command again; nothing was changed")
         return first
 
-    cached: list[str] = []
-
-    def password() -> str:
-        if not cached:
-            cached.append(read())
-            context.secret_registry.add(cached[0])
-        return cached[0]
-
-    return password
+    return secret_read_once(context, read)
 
 
 @app.command("create")
+@option_groups()
 def create(
     ctx: typer.Context,
     email: Annotated[
@@ -71,10 +64,8 @@ def create(
         bool,
         typer.Option("--verify-login", help="Then log in at {api_url}/admin/ with it, as the runbook's final test."),
     ] = False,
-    env: EnvOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
+    *,
+    change: ChangeOptions,
 ) -> None:
     """Create the admin superuser with `createsuperuser --noinput` in a one-off dyno.
 
@@ -83,10 +74,10 @@ def create(
     """
     from dandiops.steps.superuser import SuperuserStep
 
-    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
+    context = change.context(ctx)
     password = _password_source(context, email, password_stdin)
     step = SuperuserStep(email, password)  # validates the email before anything else
-    carry_out(context, SuperuserChange(step, password, verify_login=verify_login), dry_run=dry_run)
+    change.carry_out(context, SuperuserChange(step, password, verify_login=verify_login))
 
 
 class SuperuserChange(Mutation[Optional[dict], dict]):

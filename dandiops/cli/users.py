@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
-from dandiops.cli.change import Mutation, Report, carry_out
-from dandiops.cli.common import DryRunOption, EnvOption, JsonOption, YesOption, get_context
+from dandiops.cli.change import Mutation, Report
+from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, get_context, option_groups
 
 app = typer.Typer(
     help="Archive users: list, show, approve and reject them (one one-off dyno per command).", no_args_is_help=True
@@ -22,17 +23,42 @@ class StatusChoice(str, Enum):
     incomplete = "incomplete"
 
 
-EmailsArgument = Annotated[
-    Optional[list[str]], typer.Argument(help="Users' emails (their usernames).", show_default=False)
-]
-FromFileOption = Annotated[
-    Optional[str],
-    typer.Option("--from-file", help="A file with one email per line (blank lines and # comments skipped)."),
-]
-NoEmailOption = Annotated[bool, typer.Option("--no-email", help="Do not send the approval/rejection email.")]
-SkipMissingOption = Annotated[
-    bool, typer.Option("--skip-missing", help="Apply to the users that exist even if some emails are unknown.")
-]
+@dataclass(frozen=True)
+class UserSelection:
+    """Whom `approve` and `reject` change, and whether they are told by email."""
+
+    emails: Annotated[
+        Optional[list[str]], typer.Argument(help="Users' emails (their usernames).", show_default=False)
+    ] = None
+    reason: Annotated[
+        Optional[str], typer.Option("--reason", help="Why (required; sent to the user and kept as rejection_reason).")
+    ] = None
+    from_file: Annotated[
+        Optional[str],
+        typer.Option("--from-file", help="A file with one email per line (blank lines and # comments skipped)."),
+    ] = None
+    domain: Annotated[
+        Optional[str], typer.Option("--domain", help="Approve every PENDING user whose email is @DOMAIN.")
+    ] = None
+    no_email: Annotated[bool, typer.Option("--no-email", help="Do not send the approval/rejection email.")] = False
+    skip_missing: Annotated[
+        bool, typer.Option("--skip-missing", help="Apply to the users that exist even if some emails are unknown.")
+    ] = False
+
+    def change(self, action: str):
+        """The steps' UserChange; bad input fails here, before any request."""
+        from dandiops.archive.users import read_email_file
+        from dandiops.steps.users import UserChange
+
+        return UserChange.build(
+            action,
+            emails=list(self.emails or []),
+            file_emails=read_email_file(self.from_file) if self.from_file else None,
+            domain=self.domain,
+            reason=self.reason,
+            send_email=not self.no_email,
+            skip_missing=self.skip_missing,
+        )
 
 
 def register(root: typer.Typer) -> None:
@@ -57,9 +83,6 @@ def list_users(
     reporter = context.reporter
 
     def human() -> None:
-        if not users:
-            reporter.line("no users" + (f" with status {status.value}" if status else ""))
-            return
         reporter.table(
             ["email", "status", "active", "admin", "joined"],
             [
@@ -72,6 +95,7 @@ def list_users(
                 )
                 for u in users
             ],
+            empty="no users" + (f" with status {status.value}" if status else ""),
         )
 
     reporter.result({"app": context.env.heroku_app, "status": status.value if status else None, "users": users}, human)
@@ -115,35 +139,9 @@ def show(
     reporter.result({"app": context.env.heroku_app, "user": user}, human)
 
 
-def _change(
-    ctx: typer.Context,
-    action: str,
-    *,
-    emails,
-    from_file,
-    domain,
-    reason,
-    no_email,
-    skip_missing,
-    env,
-    dry_run,
-    yes,
-    json_output,
-) -> None:
-    from dandiops.archive.users import read_email_file
-    from dandiops.steps.users import UserChange
-
-    change = UserChange.build(
-        action,
-        emails=list(emails or []),
-        file_emails=read_email_file(from_file) if from_file else None,
-        domain=domain,
-        reason=reason,
-        send_email=not no_email,
-        skip_missing=skip_missing,
-    )
-    context = get_context(ctx, env=env, json_mode=json_output, yes=yes)
-    carry_out(context, UsersChange(change), dry_run=dry_run)
+def _change(ctx: typer.Context, action: str, users: UserSelection, change: ChangeOptions) -> None:
+    users_change = UsersChange(users.change(action))
+    change.carry_out(change.context(ctx), users_change)
 
 
 class UsersChange(Mutation[Optional[dict], dict]):
@@ -234,64 +232,14 @@ def _some(items: list[str], limit: int = 10) -> str:
 
 
 @app.command("approve")
-def approve(
-    ctx: typer.Context,
-    emails: EmailsArgument = None,
-    from_file: FromFileOption = None,
-    domain: Annotated[
-        Optional[str], typer.Option("--domain", help="Approve every PENDING user whose email is @DOMAIN.")
-    ] = None,
-    no_email: NoEmailOption = False,
-    skip_missing: SkipMissingOption = False,
-    env: EnvOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
-) -> None:
+@option_groups(users=("emails", "from_file", "domain", "no_email", "skip_missing"))
+def approve(ctx: typer.Context, users: UserSelection, change: ChangeOptions) -> None:
     """Approve users as the admin dashboard does: status APPROVED, active, approval email."""
-    _change(
-        ctx,
-        "approve",
-        emails=emails,
-        from_file=from_file,
-        domain=domain,
-        reason=None,
-        no_email=no_email,
-        skip_missing=skip_missing,
-        env=env,
-        dry_run=dry_run,
-        yes=yes,
-        json_output=json_output,
-    )
+    _change(ctx, "approve", users, change)
 
 
 @app.command("reject")
-def reject(
-    ctx: typer.Context,
-    emails: EmailsArgument = None,
-    reason: Annotated[
-        Optional[str], typer.Option("--reason", help="Why (required; sent to the user and kept as rejection_reason).")
-    ] = None,
-    from_file: FromFileOption = None,
-    no_email: NoEmailOption = False,
-    skip_missing: SkipMissingOption = False,
-    env: EnvOption = None,
-    dry_run: DryRunOption = False,
-    yes: YesOption = False,
-    json_output: JsonOption = False,
-) -> None:
+@option_groups(users=("emails", "reason", "from_file", "no_email", "skip_missing"))
+def reject(ctx: typer.Context, users: UserSelection, change: ChangeOptions) -> None:
     """Reject users as the admin dashboard does: status REJECTED, inactive, rejection email with the reason."""
-    _change(
-        ctx,
-        "reject",
-        emails=emails,
-        from_file=from_file,
-        domain=None,
-        reason=reason,
-        no_email=no_email,
-        skip_missing=skip_missing,
-        env=env,
-        dry_run=dry_run,
-        yes=yes,
-        json_output=json_output,
-    )
+    _change(ctx, "reject", users, change)

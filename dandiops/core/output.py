@@ -179,9 +179,20 @@ class Reporter:
     def line(self, text: str = "") -> None:
         self.out.print(text, markup=False)
 
-    def table(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> None:
+    def table(
+        self,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        title: str | None = None,
+        *,
+        empty: str | None = None,
+    ) -> None:
+        """`empty`, when given, is the line printed instead of a table with no rows ("Dynos: none running")."""
         from dandiops.core.tables import render_table
 
+        if not rows and empty is not None:
+            self.line(empty)
+            return
         render_table(self.out, columns, rows, title=title, on_terminal=self.terminal.stdout_tty)
 
 

@@ -19,15 +19,33 @@ def _commands(command, path=()):
         yield from _commands(sub, (*path, name))
 
 
-def test_the_shared_options_are_written_only_in_cli_common():
-    declared = []
+def _nodes_outside_cli_common():
+    """Each syntax node of the command modules, with where it stands: `module.py:line`."""
     for module in sorted(CLI.glob("*.py")):
-        if module.name == "common.py":
-            continue
-        for node in ast.walk(ast.parse(module.read_text())):
-            if isinstance(node, ast.Constant) and node.value in SHARED_FLAGS:
-                declared.append(f"{module.name}:{node.lineno} {node.value}")
+        if module.name != "common.py":
+            for node in ast.walk(ast.parse(module.read_text())):
+                yield f"{module.name}:{getattr(node, 'lineno', '?')}", node
+
+
+def test_the_shared_options_are_written_only_in_cli_common():
+    declared = [
+        f"{where} {node.value}"
+        for where, node in _nodes_outside_cli_common()
+        if isinstance(node, ast.Constant) and node.value in SHARED_FLAGS
+    ]
     assert declared == []
+
+
+def test_no_command_lists_the_change_options_one_by_one():
+    """--dry-run and --yes come with -e and --json as one group, cli.common.ChangeOptions."""
+    listed = [
+        f"{where} {node.arg}"
+        for where, node in _nodes_outside_cli_common()
+        if isinstance(node, ast.arg)
+        and node.annotation is not None
+        and ast.unparse(node.annotation) in ("DryRunOption", "YesOption")
+    ]
+    assert listed == []
 
 
 def test_each_shared_option_reads_the_same_on_every_command():

@@ -46,3 +46,12 @@ def test_piped_output_keeps_each_row_on_one_line_whatever_the_width():
     lines = [line.rstrip() for line in render(on_terminal=False, columns=40).splitlines()]
     assert lines[-2].startswith("github-oauth-app") and lines[-2].endswith("then re-run init")
     assert lines[-1].split() == ["checksum-worker", "ok", "scaled", "to", "1"]
+
+
+def test_a_table_without_rows_is_the_line_given_for_none_and_one_with_rows_is_a_table():
+    out = io.StringIO()
+    reporter = Reporter(Terminal(False, False, False, False, False), stdout=out, stderr=io.StringIO())
+    reporter.table(["dyno", "state"], [], title="Dynos", empty="Dynos: none running")
+    assert out.getvalue() == "Dynos: none running\n"
+    reporter.table(["dyno", "state"], [("web.1", "up")], title="Dynos", empty="Dynos: none running")
+    assert "none running" not in out.getvalue().splitlines()[-1] and "web.1" in out.getvalue()
