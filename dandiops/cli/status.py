@@ -12,7 +12,8 @@ def register(root: typer.Typer) -> None:
 
 
 def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
-    """App, stack, region, formation against the archive's process types, dynos, last release, add-ons."""
+    """Is it up? The formation and its dynos (state, for how long), the last release and its release phase,
+    a live probe of api_url/api/info/, add-ons: read side by side."""
     from dandiops.steps.status import gather_status
 
     context = get_context(ctx, env=env, json_mode=json_output)
@@ -35,17 +36,25 @@ def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = 
             title="Formation",
         )
         reporter.table(
-            ["dyno", "state", "size", "since"],
-            [(d["name"], d["state"], d["size"], d["since"]) for d in data["dynos"]],
+            ["dyno", "state", "for", "size"],
+            [(d["name"], d["state"], d["age"], d["size"]) for d in data["dynos"]],
             title="Dynos",
             empty="Dynos: none running",
         )
-        release = data["last_release"]
+        release = data["release"]
         if release:
             reporter.line(
-                f"Last release: v{release['version']} {release['status']}  {release['description']}"
+                f"Release: v{release['version']} {release['status']}  {release['description']}"
                 f"  ({release['created_at']} by {release['user']})"
             )
+        api = data["api"]
+        if api is not None:
+            seen = (
+                f"{api['status']} in {api['latency_ms']} ms, instance {api['instance_name']}"
+                if api["ok"]
+                else api["error"]
+            )
+            reporter.line(f"API: {api['url']} {seen}")
         reporter.table(
             ["add-on", "plan", "state"], [(a["name"], a["plan"], a["state"]) for a in data["addons"]], title="Add-ons"
         )

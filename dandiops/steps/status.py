@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from dandiops.archive.deployment import BEAT_PROCESS_TYPE, PROCESS_TYPES, SCALED_PROCESS_TYPES
 
@@ -33,11 +34,12 @@ class DynoSummary(TypedDict):
     size: str
     command: str
     since: str
+    age: str  # since its last change of state, e.g. "2h"
 
 
 class ReleaseSummary(TypedDict):
     version: int
-    status: str
+    status: str  # pending while its release phase runs, then succeeded or failed with it
     description: str
     created_at: str
     user: str
@@ -56,7 +58,8 @@ class StatusReport(TypedDict):
     app: AppSummary
     processes: list[ProcessSummary]
     dynos: list[DynoSummary]
-    last_release: ReleaseSummary | None
+    release: ReleaseSummary | None
+    api: dict[str, Any] | None  # the probe of api_url/api/info/ (providers.archive_api.InfoProbe)
     addons: list[AddonSummary]
     warnings: list[str]
 
@@ -64,7 +67,11 @@ class StatusReport(TypedDict):
 def gather_status(ctx: "Context") -> StatusReport:
     heroku = ctx.heroku()
     name = ctx.env.heroku_app
-    with ThreadPoolExecutor(max_workers=5) as pool:  # one read each, side by side
+    from dandiops.providers.archive_api import probe_info
+
+    api_url = ctx.env.api_url
+    with ThreadPoolExecutor(max_workers=6) as pool:  # one read each, side by side
+        probe = pool.submit(probe_info, api_url, environ=ctx.environ) if api_url else None
         app_read = pool.submit(heroku.app, name)
         formation_read = pool.submit(heroku.formation, name)
         dynos_read = pool.submit(heroku.dynos, name)
@@ -123,10 +130,12 @@ def gather_status(ctx: "Context") -> StatusReport:
                 "size": d["size"],
                 "command": d["command"],
                 "since": d["updated_at"],
+                "age": age(d["updated_at"]),
             }
             for d in dynos
         ],
-        "last_release": None
+        "api": probe.result().to_dict() if probe else None,
+        "release": None
         if last is None
         else {
             "version": last["version"],
@@ -141,3 +150,16 @@ def gather_status(ctx: "Context") -> StatusReport:
         ],
         "warnings": warnings,
     }
+
+
+def age(timestamp: str, now: dt.datetime | None = None) -> str:
+    """How long ago an ISO 8601 time was, as `ps` shows it: 45s, 12m, 3h, 2d."""
+    try:
+        then = dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return "?"
+    seconds = max(0, int(((now or dt.datetime.now(dt.timezone.utc)) - then).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
