@@ -9,6 +9,8 @@ import typer
 from dandiops.cli.change import Mutation, Report
 from dandiops.cli.common import ChangeOptions, EnvOption, option_groups
 
+OUTPUT_FORMATS = ("text", "mermaid")
+
 
 def register(root: typer.Typer) -> None:
     root.command("init")(init)
@@ -52,6 +54,15 @@ def init(
             metavar="STEP",
         ),
     ] = None,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="text (the default), or mermaid: the clone as a Mermaid diagram, each part marked done, "
+            "pending or waiting on you (with --dry-run: nothing changed).",
+            metavar="FORMAT",
+        ),
+    ] = "text",
     *,
     change: ChangeOptions,
 ) -> None:
@@ -67,13 +78,26 @@ def init(
     """
     import dataclasses
 
+    from dandiops.core.errors import UsageError
+
+    if output_format not in OUTPUT_FORMATS:
+        raise UsageError(f"unknown --format {output_format!r}", hint=f"choose one of: {', '.join(OUTPUT_FORMATS)}")
+    if output_format != "text" and change.json_output:
+        raise UsageError("--format mermaid and --json both choose the output", hint="pass one of them")
     context = change.context(ctx, env=env)
     if non_interactive:
         # as if nobody were at the keyboard: prompts and production confirmations become errors
         context.terminal = dataclasses.replace(context.terminal, stdin_tty=False)
     change.carry_out(
         context,
-        InitRun(answers_file=answers, only=only or (), start=start, state_file=state_file, recheck=recheck or ()),
+        InitRun(
+            answers_file=answers,
+            only=only or (),
+            start=start,
+            state_file=state_file,
+            recheck=recheck or (),
+            output_format=output_format,
+        ),
     )
 
 
@@ -84,7 +108,17 @@ class InitRun(Mutation[Any, Any]):
     action = "dandiops init"
     confirms_midway = True
 
-    def __init__(self, *, answers_file: Optional[str], only, start: Optional[str], state_file: Optional[str], recheck):
+    def __init__(
+        self,
+        *,
+        answers_file: Optional[str],
+        only,
+        start: Optional[str],
+        state_file: Optional[str],
+        recheck,
+        output_format: str = "text",
+    ):
+        self.output_format = output_format
         self.answers_file = answers_file
         self.only = only
         self.start = start
@@ -133,7 +167,9 @@ class InitRun(Mutation[Any, Any]):
                 "state_file": str(state_path_for(context, self.state_file)),
                 **outcome.to_dict(),
             },
-            lambda: render(reporter, outcome),
+            (lambda: render_diagram(context, outcome))
+            if self.output_format == "mermaid"
+            else lambda: render(reporter, outcome),
         )
 
     def conclude(self, context, plan, result, *, dry_run: bool) -> None:
@@ -183,3 +219,12 @@ def render(reporter, result) -> None:
     reporter.table(
         ["step", "status", "detail"], [(o.name, o.status.value, o.detail) for o in result.outcomes], title="Summary"
     )
+
+
+def render_diagram(context, result) -> None:
+    """The clone as a Mermaid flowchart (docs/init.md shows the same for any environment)."""
+    from dandiops.wizard.diagram import mermaid
+    from dandiops.wizard.steps import STEP_NAMES
+
+    statuses = {outcome.name: outcome.status for outcome in result.outcomes}
+    context.reporter.line(mermaid(context.env, STEP_NAMES, statuses).rstrip("\n"))
