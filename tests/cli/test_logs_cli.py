@@ -62,7 +62,7 @@ def test_plain_line_bodies_are_read_too(cli, heroku_state, log_service, app_line
     [
         (["--source", "app"], ["GET /api/dandisets/ 200", "celery@worker ready", "GET /api/info/ 200"]),
         (["--source", "heroku", "--dyno", "router"], ['at=info method=GET path="/api/" status=200']),
-        (["--dyno", "web"], ["GET /api/dandisets/ 200", "GET /api/info/ 200"]),
+        (["--dyno", "web", "--source", "app"], ["GET /api/dandisets/ 200", "GET /api/info/ 200"]),
         (["--dyno", "web.2"], ["GET /api/info/ 200"]),
         (["-n", "1"], ["GET /api/info/ 200"]),
         (["-n", "0"], []),
@@ -80,13 +80,13 @@ def test_filters_and_line_counts(cli, heroku_state, app_lines, args, expected):
 
 
 def test_json_gives_one_document_of_parsed_lines(cli, app_lines):
-    result = cli("logs", "-e", "staging", "--dyno", "web.1", "--json")
+    result = cli("logs", "-e", "staging", "--dyno", "web.1", "--source", "app", "--json")
     assert result.exit_code == 0, result
     data = result.json()
-    assert data["app"] == STAGING and data["filter"]["dyno"] == "web.1"
+    assert data["app"] == STAGING and (data["filter"]["dyno"], data["filter"]["source"]) == ("web.1", "app")
     [line] = data["lines"]
     assert (line["source"], line["dyno"], line["message"]) == ("app", "web.1", "GET /api/dandisets/ 200")
-    assert line["line"] == app_lines[2]
+    assert line["line"] == app_lines[-4]
 
 
 @pytest.mark.parametrize(

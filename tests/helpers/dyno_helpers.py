@@ -90,6 +90,11 @@ def wait_until(condition, timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def one_off_dynos(state, app_name: str = STAGING_APP) -> list:
+    """The app's one-off dynos (its formation's web.1, worker.1, ... aside)."""
+    return [d for d in state.apps[app_name].dynos.values() if not d.formation]
+
+
 def dyno_posts(state, app_name: str = STAGING_APP) -> list:
     return [r for r in state.requests if r.method == "POST" and r.path == f"/apps/{app_name}/dynos"]
 

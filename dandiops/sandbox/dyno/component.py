@@ -50,7 +50,8 @@ class DynoComponent:
 
     def environment(self) -> dict[str, str]:
         assert self.listener is not None
-        return {CA_FILE_VAR: str(self.listener.cert_path)}
+        # dandiops and the official Heroku CLI (`heroku run`, through Node's extra CAs) trust the listener.
+        return {CA_FILE_VAR: str(self.listener.cert_path), "NODE_EXTRA_CA_CERTS": str(self.listener.cert_path)}
 
     def environment_settings(self, env_name: str) -> dict[str, Any]:
         return {}

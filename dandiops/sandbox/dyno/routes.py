@@ -1,8 +1,8 @@
 """Platform API routes for one-off dynos, added to the Heroku stand-in as an extension.
 
 POST /apps/{app}/dynos creates (201, a schema-valid dyno with a rendezvous attach_url when
-attached), POST /apps/{app}/dynos/{id}/actions/stop stops, DELETE /apps/{app}/dynos[/{id}]
-restarts, which for a one-off dyno means it ends. Inputs are checked as leniently as Heroku does.
+attached). Stopping and restarting go through the Heroku stand-in's dyno routes, which end a
+one-off dyno through the stop the runner gives it. Inputs are checked as leniently as Heroku does.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from flask import Flask, Response, current_app, request
 
 from dandiops.sandbox.dyno.runner import OneOffRunner
 from dandiops.sandbox.heroku import render
-from dandiops.sandbox.heroku.routing import app_blueprint, current_state, error, not_found
+from dandiops.sandbox.heroku.routing import app_blueprint, current_state, error
 from dandiops.sandbox.heroku.state import App, HerokuState
 from dandiops.sandbox.standin import json_response
 
@@ -63,24 +63,6 @@ def oneoff_create_dyno(app: App) -> Response:
     )
     with current_state.lock:
         return json_response(render.dyno(app, dyno), 201)
-
-
-# Stopping and restarting a one-off dyno both end it: a one-off dyno is never restarted.
-@blueprint.post("/dynos/<dyno_ident>/actions/stop")
-@blueprint.delete("/dynos/<dyno_ident>")
-def oneoff_stop_dyno(app: App, dyno_ident: str) -> Response:
-    with current_state.lock:
-        dyno = app.find_dyno(dyno_ident)
-    if dyno is None:
-        return not_found("dyno")
-    runner().stop(app, dyno)
-    return json_response({}, 202)
-
-
-@blueprint.delete("/dynos")
-def oneoff_restart_all(app: App) -> Response:
-    runner().stop_all(app)
-    return json_response({}, 202)
 
 
 def _default_size(app: App) -> str:

@@ -69,9 +69,9 @@ class OneOffRunner:
                 release_version=release.version if release else 0,
                 release_id=release.id if release else "",
             )
+            dyno.stop = lambda: self.stop(app, dyno)
             app.dynos[name] = dyno
         self._log(app, dyno, f"Starting process with command `{command}`", source="heroku")
-        dyno.stop = lambda: self.stop(app, dyno)
         if attach:
             secret = self.listener.new_secret()
             dyno.attach_url = self.listener.attach_url(secret)
@@ -114,12 +114,6 @@ class OneOffRunner:
                 _signal_group(process, signal.SIGKILL)
 
         self._after(STOP_GRACE, kill_if_still_running)
-
-    def stop_all(self, app: App) -> None:
-        with self.state.lock:
-            dynos = [d for d in app.dynos.values() if d.type == "run"]
-        for dyno in dynos:
-            self.stop(app, dyno)
 
     def close(self, timeout: float = 10.0) -> None:
         """End every dyno at once (SIGKILL) and wait up to `timeout` for their threads; no process starts

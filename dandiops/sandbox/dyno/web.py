@@ -1,11 +1,18 @@
 """The apps' web process on loopback, so the API (and its /admin/ login) can be used offline.
 
 For each environment a router listens on 127.0.0.1 and stands for DNS plus Heroku's router: it
-forwards each request to the app's web dyno with the Host header of the app's API domain (the
+forwards each request to the app's web process with the Host header of the app's API domain (the
 host of DJANGO_DANDI_API_URL, which DJANGO_ALLOWED_HOSTS must allow, exactly as in production)
-and the X-Forwarded-* headers Heroku adds. The web dyno is started on the first request, with
-the app's config vars through the executor, and restarted on each new release as Heroku does.
-If it cannot start, the router answers 503 like Heroku's H10 "App crashed".
+and the X-Forwarded-* headers Heroku adds.
+
+The router is also the app's ProcessRunner for `web`: one real process, started through the
+executor with the app's config vars, stands behind every web dyno, and their states are its
+state: starting until it listens, up while it runs, crashed when it exits. The process starts
+when it is first needed (a request, or a client reading the dynos after a release or restart
+started them), so a sandbox nobody uses costs nothing; the seeded apps' web dynos start up, as
+running apps' do, with their process started by the first request. Without a web dyno the
+router answers 503 with H14, after a crash with H10 (and the next request starts the process again,
+as Heroku's dyno manager restarts a crashed dyno).
 """
 
 from __future__ import annotations
@@ -19,15 +26,19 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from dandiops.sandbox.dyno import database, executor
-from dandiops.sandbox.heroku.state import App, HerokuState, Release
+from dandiops.sandbox.heroku import formation_dynos
+from dandiops.sandbox.heroku.state import App, Dyno, HerokuState
+from dandiops.sandbox.server import ServerThread
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from dandiops.sandbox.runtime import Sandbox
 
-WEB_DYNO = "web.1"
+WEB = "web"
+WEB_DYNO = "web.1"  # where the process's own output is logged
 BOOT_TIMEOUT = 60.0
+REQUEST_TIMEOUT = 60.0
 _HOP_BY_HOP = {
     "connection",
     "keep-alive",
@@ -47,38 +58,17 @@ _APP_ERROR = (
 )
 
 
-class _RouterServer:
-    """A loopback WSGI server that stops within a short poll (every sandbox start and stop pays it)."""
-
-    def __init__(self, wsgi_app):
-        from werkzeug.serving import make_server
-
-        self._server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"router:{self._server.server_port}",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-
 class WebRouter:
     def __init__(self, state: HerokuState, app: App, workdir: "Path"):
         self.state = state
         self.app = app
         self.workdir = workdir
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held while the process starts: one start at a time
         self._process: subprocess.Popen | None = None
         self._port: int | None = None
-        self._client: Any = None
-        self.server: _RouterServer | None = None
+        self._due = False  # (re)started web dynos wait for their process
+        self._transport: Any = None
+        self.server: ServerThread | None = None
 
     @property
     def url(self) -> str:
@@ -86,73 +76,111 @@ class WebRouter:
         return self.server.url
 
     def start(self) -> "WebRouter":
-        self.server = _RouterServer(self._wsgi)
-        self.state.on_release.append(self._on_release)
+        self.server = ServerThread(self._wsgi).start()
+        self.serve(self.app)
         return self
 
     def stop(self) -> None:
-        if self._on_release in self.state.on_release:
-            self.state.on_release.remove(self._on_release)
+        if self.app.process_runners.get(WEB) is self:
+            del self.app.process_runners[WEB]
         if self.server:
             self.server.stop()
-        self._stop_web()
-        if self._client:
-            self._client.close()
+        self.end_process()
+        if self._transport:
+            self._transport.close()
 
     def serve(self, app: App) -> None:
-        """Route to `app` from now on (the one a reset seeded in place of the last); its web dyno starts on
-        the first request, as after start."""
-        self._stop_web()
-        self.app = app
-        if self._on_release not in self.state.on_release:
-            self.state.on_release.append(self._on_release)
+        """Route to `app` from now on (the one a reset seeded in place of the last) and run its web dynos,
+        which are up, as a running app's are; their process starts on the first request."""
+        self.end_process()
+        with self._lock:
+            self.app = app
+            self._due = False
+        app.process_runners[WEB] = self
 
-    # --- the web dyno ----------------------------------------------------------------------
-    def _on_release(self, app: App, release: Release) -> None:
-        if app is self.app:
-            self._stop_web()  # the next request boots the new release
+    # --- the web dynos' process (ProcessRunner) ----------------------------------------------------------
+    def run(self, app: App, dynos: list[Dyno], *, restart: bool) -> None:
+        if app is not self.app:
+            return
+        if not dynos:
+            self.end_process()
+            return
+        joining = [d for d in dynos if d.state == "starting"]
+        if not restart and any(d.state == "up" for d in dynos):  # new dynos join the process the others run
+            formation_dynos.set_state(self.state, app, joining, "up")
+            return
+        self.end_process()
+        # One process stands behind every web dyno: those that did not restart themselves restart with it.
+        formation_dynos.set_state(self.state, app, dynos, "starting")
+        self._due = True
 
-    def _stop_web(self) -> None:
+    def wake(self, app: App) -> None:
+        if app is self.app and self._due:
+            self._due = False
+            threading.Thread(target=self._web_port, args=(app,), daemon=True, name=f"web-start:{app.name}").start()
+
+    def end_process(self) -> None:
+        """End the process without a word in the log (whoever ends it says why)."""
         with self._lock:
             process, self._process, self._port = self._process, None, None
         if process is not None and process.poll() is None:
             process.kill()
             process.wait(timeout=5)
 
-    def _web_port(self) -> int | None:
+    def _web_dynos(self, app: App) -> list[Dyno]:
+        with self.state.lock:
+            return formation_dynos.of(app, WEB)
+
+    def _web_port(self, app: App) -> int | None:
+        """The port of the app's running web process, started first if need be; None when there is none."""
         with self._lock:
+            if app is not self.app:
+                return None  # a reset moved on to another app
             if self._process is not None and self._process.poll() is None and self._port:
                 return self._port
-            self._log(
-                "Starting process with command `gunicorn --config gunicorn.conf.py dandiapi.wsgi`", source="heroku"
-            )
-            try:
-                database.ensure_migrated(self.app, on_line=self._log)
-            except database.ReleasePhaseFailed as exc:
-                self._log(str(exc).splitlines()[0], source="heroku")
-            command = f"{shlex.quote(sys.executable)} -m dandiops.sandbox.dyno.webserver dandiapi.wsgi:application"
-            process = executor.start(
-                self.app,
-                command,
-                {"PORT": "0"},
-                dyno_name=WEB_DYNO,
-                mail_dir=executor.mail_directory(self.workdir, self.app),
-            )
-            ready = threading.Event()
-            found: list[int] = []
-            threading.Thread(
-                target=self._drain, args=(process, ready, found, self.app), daemon=True, name=f"web:{self.app.name}"
-            ).start()
-            if not ready.wait(BOOT_TIMEOUT) or not found:
-                if process.poll() is None:
-                    process.kill()
-                self._log(
-                    "Error R10 (Boot timeout) or H10 (App crashed): the web process did not start", source="heroku"
-                )
+            self._due = False
+            dynos = self._web_dynos(app)
+            if not dynos:
                 return None
-            self._process, self._port = process, found[0]
-            self._log("State changed from starting to up", source="heroku")
+            crashed = [d for d in dynos if d.state == "crashed"]
+            formation_dynos.set_state(self.state, app, crashed, "starting")  # started again, as after a crash
+            for dyno in crashed:
+                self._log(app, f"Starting process with command `{dyno.command}`", source="heroku", dyno=dyno.name)
+            started = self._boot(app)
+            if started is None:
+                return None
+            self._process, self._port = started
+            formation_dynos.set_state(self.state, app, self._web_dynos(app), "up")  # those that joined meanwhile too
             return self._port
+
+    def _boot(self, app: App) -> tuple[subprocess.Popen, int] | None:
+        try:
+            database.ensure_migrated(app, on_line=lambda line: self._log(app, line))
+        except database.ReleasePhaseFailed as exc:
+            self._log(app, str(exc).splitlines()[0], source="heroku")
+        command = f"{shlex.quote(sys.executable)} -m dandiops.sandbox.dyno.webserver dandiapi.wsgi:application"
+        process = executor.start(
+            app, command, {"PORT": "0"}, dyno_name=WEB_DYNO, mail_dir=executor.mail_directory(self.workdir, app)
+        )
+        ready = threading.Event()
+        found: list[int] = []
+        threading.Thread(
+            target=self._drain, args=(process, ready, found, app), daemon=True, name=f"web:{app.name}"
+        ).start()
+        if ready.wait(BOOT_TIMEOUT) and found:
+            return process, found[0]
+        if process.poll() is None:
+            self._log(
+                app,
+                f"Error R10 (Boot timeout) -> Web process failed to bind to $PORT within {BOOT_TIMEOUT:g} seconds "
+                "of launch",
+                source="heroku",
+            )
+            process.kill()
+        formation_dynos.set_state(
+            self.state, app, self._web_dynos(app), "crashed", before=f"Process exited with status {process.wait()}"
+        )
+        return None
 
     def _drain(self, process: subprocess.Popen, ready: threading.Event, found: list[int], app: App) -> None:
         assert process.stdout is not None
@@ -162,23 +190,45 @@ class WebRouter:
                 found.append(int(line.rsplit(" ", 1)[1]))
                 ready.set()
                 continue
-            self.state.log(app, line, dyno=WEB_DYNO)  # the process's own app, even after serve() moved on
+            self._log(app, line)  # the process's own app, even after serve() moved on
         ready.set()
         process.stdout.close()
+        status = process.wait()
+        with self._lock:
+            serving = self._process is process
+            if serving:
+                self._process, self._port = None, None
+        if serving:  # it ended by itself: its dynos crashed
+            formation_dynos.set_state(
+                self.state, app, self._web_dynos(app), "crashed", before=f"Process exited with status {status}"
+            )
 
-    def _log(self, message: str, *, source: str = "app") -> None:
-        self.state.log(self.app, message, source=source, dyno=WEB_DYNO)
+    def _log(self, app: App, message: str, *, source: str = "app", dyno: str = WEB_DYNO) -> None:
+        self.state.log(app, message, source=source, dyno=dyno)
 
     # --- routing ---------------------------------------------------------------------------
     def _api_host(self, fallback: str) -> str:
         host = urlsplit(self.app.config.get("DJANGO_DANDI_API_URL", "")).netloc
         return host or fallback
 
+    def _unavailable(self, app: App, environ, code: str, description: str, start_response):
+        self._log(
+            app,
+            f'at=error code={code} desc="{description}" method={environ.get("REQUEST_METHOD", "")} '
+            f'path="{environ.get("PATH_INFO", "/")}" status=503',
+            source="heroku",
+            dyno="router",
+        )
+        start_response("503 Service Unavailable", [("Content-Type", "text/html; charset=utf-8")])
+        return [_APP_ERROR]
+
     def _wsgi(self, environ, start_response):
-        port = self._web_port()
+        app = self.app
+        port = self._web_port(app)
         if port is None:
-            start_response("503 Service Unavailable", [("Content-Type", "text/html; charset=utf-8")])
-            return [_APP_ERROR]
+            if not self._web_dynos(app):
+                return self._unavailable(app, environ, "H14", "No web processes running", start_response)
+            return self._unavailable(app, environ, "H10", "App crashed", start_response)
         api_host = self._api_host(environ.get("HTTP_HOST", ""))
         headers = {
             key[5:].replace("_", "-").title(): value
@@ -201,18 +251,19 @@ class WebRouter:
         path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
         if "?" not in path and environ.get("QUERY_STRING"):
             path += "?" + environ["QUERY_STRING"]
-        if self._client is None:
+        if self._transport is None:
             import httpx
 
-            self._client = httpx.Client(timeout=60.0, follow_redirects=False)  # made on first use: it costs
+            # Made on first use: it costs.
+            self._transport = httpx.Client(timeout=REQUEST_TIMEOUT, follow_redirects=False)
         try:
-            response = self._client.request(
+            response = self._transport.request(
                 environ["REQUEST_METHOD"], f"http://127.0.0.1:{port}{path}", headers=headers, content=body
             )
+            content = response.content
         except Exception:  # the dyno died mid-request: Heroku's H13
-            self._stop_web()
-            start_response("503 Service Unavailable", [("Content-Type", "text/html; charset=utf-8")])
-            return [_APP_ERROR]
+            self.end_process()
+            return self._unavailable(app, environ, "H13", "Connection closed without response", start_response)
         out_headers = []
         for key, value in response.headers.multi_items():
             if key.lower() in _HOP_BY_HOP:
@@ -220,7 +271,6 @@ class WebRouter:
             if key.lower() == "location":
                 value = _local_location(value, api_host, self.url)
             out_headers.append((key, value))
-        content = response.content
         out_headers.append(("Content-Length", str(len(content))))
         start_response(f"{response.status_code} {response.reason_phrase}", out_headers)
         return [content]
@@ -256,7 +306,7 @@ class ArchiveWebComponent:
 
     def halt(self) -> None:
         for router in self.routers.values():
-            router._stop_web()
+            router.end_process()
 
     def reset(self, sandbox: "Sandbox") -> None:
         state = sandbox.heroku.state

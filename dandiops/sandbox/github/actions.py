@@ -66,7 +66,6 @@ class HerokuDeploys:
 def run_release_phase(heroku: "HerokuState", app: "App", release: "Release") -> None:
     """Run the Procfile's release command in a release dyno; its exit status decides the release."""
     from dandiops.sandbox.dyno.executor import run_to_completion
-    from dandiops.sandbox.heroku.state import now
 
     command = app.procfile.get("release")
     lines: list[str] = []
@@ -86,13 +85,7 @@ def run_release_phase(heroku: "HerokuState", app: "App", release: "Release") -> 
             keep(f"release phase could not start: {exc}")
             status = 1
         heroku.log(app, f"Process exited with status {status}", source="heroku", dyno="release.1")
-    with heroku.lock:
-        release.output = lines
-        release.status = "succeeded" if status == 0 else "failed"
-        release.updated_at = now()
-    heroku.log(
-        app, f"Release v{release.version} {'succeeded' if status == 0 else 'failed'}", source="heroku", dyno="api"
-    )
+    heroku.settle_release(app, release, succeeded=status == 0, output=lines)
 
 
 def reset_release_branch(state: GitHubState, run: Run, job: Job, step) -> str | None:

@@ -12,7 +12,7 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from dandiops.sandbox.faults import Fault, FaultInjection
 
@@ -131,7 +131,21 @@ class Dyno:
     id: str = field(default_factory=new_id)
     created_at: str = field(default_factory=now)
     updated_at: str = field(default_factory=now)
-    stop: Callable[[], None] | None = None  # set by whatever runs it
+    stop: Callable[[], None] | None = None  # a one-off dyno's: set by whatever runs it
+    formation: bool = False  # one of the formation's dynos (web.1, worker.1, ...), not a one-off dyno
+
+
+class ProcessRunner(Protocol):
+    """Runs the real process behind an app's formation dynos of one process type (the web router does for
+    `web`); a process type without one is modelled: its dynos are up at once, with no process."""
+
+    def run(self, app: "App", dynos: list[Dyno], *, restart: bool) -> None:
+        """The type's dynos changed; `dynos` are all it has now, those that started in state `starting`.
+        With `restart`, one that ran before started anew: end the process and start another; without,
+        dynos only joined (or none is left). Report the process's state through formation_dynos."""
+
+    def wake(self, app: "App") -> None:
+        """Someone is looking at the dynos: start a process that is due now rather than on first use."""
 
 
 @dataclass
@@ -152,6 +166,7 @@ class App:
     buildpacks: list[str] = field(default_factory=list)
     procfile: dict[str, str] = field(default_factory=dict)
     app_dir: str | None = None  # where one-off dynos and the release phase run
+    process_runners: dict[str, ProcessRunner] = field(default_factory=dict)  # process type -> its runner
     acm: bool = True
     maintenance: bool = False
     id: str = field(default_factory=new_id)
@@ -283,7 +298,24 @@ class HerokuState(FaultInjection):
             )
         for hook in list(self.on_release):
             hook(app, release)
+        if release.status == "succeeded":
+            self._dynos_follow_release(app)
         return release
+
+    def settle_release(self, app: App, release: Release, *, succeeded: bool, output: list[str]) -> None:
+        """A pending release's release phase ended: it fails, or it becomes current and the dynos restart on it."""
+        with self.lock:
+            release.output = output
+            release.status = "succeeded" if succeeded else "failed"
+            release.updated_at = now()
+        self.log(app, f"Release v{release.version} {release.status}", source="heroku", dyno="api")
+        if succeeded:
+            self._dynos_follow_release(app)
+
+    def _dynos_follow_release(self, app: App) -> None:
+        from dandiops.sandbox.heroku import formation_dynos
+
+        formation_dynos.sync(self, app)
 
     def log(self, app: App, message: str, *, source: str = "app", dyno: str = "web.1") -> None:
         stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from dyno_helpers import STAGING_APP, audit_lines, dyno_posts, wait_until
+from dyno_helpers import STAGING_APP, audit_lines, dyno_posts, one_off_dynos, wait_until
 
 
 def collect():
@@ -77,7 +77,7 @@ def test_exit_status_becomes_dandiops_exit_code(cli, heroku_state, status):
     result = cli("run", "-e", "staging", "--", "python", "-c", f"import sys; print('ran'); sys.exit({status})")
     assert result.exit_code == status, result
     assert result.stdout == "ran\n"
-    assert heroku_state.apps[STAGING_APP].dynos == {}
+    assert one_off_dynos(heroku_state) == []
     line = audit_lines()[-1]
     assert (line["action"], line["detail"]["exit_status"], line["detail"]["program"]) == ("dyno.run", status, "python")
 
@@ -116,9 +116,10 @@ def test_the_dyno_is_listed_while_it_runs_and_removed_after(dynos, heroku_client
         'echo running; while [ ! -e "$FLAG" ]; do sleep 0.05; done', output=output, env={"FLAG": str(flag)}
     )
     [listed] = seen
-    assert [(d["name"], d["state"], d["type"]) for d in listed] == [(result.dyno_name, "up", "run")]
-    assert listed[0]["attach_url"].startswith("rendezvous://127.0.0.1:")
-    assert heroku_client.get(f"/apps/{STAGING_APP}/dynos") == []
+    [one_off] = [d for d in listed if d["type"] == "run"]
+    assert (one_off["name"], one_off["state"]) == (result.dyno_name, "up")
+    assert one_off["attach_url"].startswith("rendezvous://127.0.0.1:")
+    assert [d["type"] for d in heroku_client.get(f"/apps/{STAGING_APP}/dynos") if d["type"] == "run"] == []
 
 
 def test_no_exit_status_is_an_error_never_success(cli):
@@ -141,7 +142,7 @@ def test_conflict_three_times_gives_up_without_more_attempts(cli, heroku_state):
     result = cli("run", "-e", "staging", "--", "echo", "ok")
     assert result.exit_code == 10, result
     assert len(dyno_posts(heroku_state)) == 3
-    assert heroku_state.apps[STAGING_APP].dynos == {}
+    assert one_off_dynos(heroku_state) == []
 
 
 def test_server_error_on_create_is_not_retried(cli, heroku_state):
@@ -169,7 +170,7 @@ def test_silence_times_out_and_stops_the_dyno(cli, heroku_state):
     assert result.stdout == "hi\n"
     assert "printed nothing for 0.5 s; it was stopped" in result.stderr
     assert [r.status for r in heroku_state.requests if r.path.endswith("/actions/stop")] == [202]
-    wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
+    wait_until(lambda: one_off_dynos(heroku_state) == [])
 
 
 def test_an_untrusted_certificate_is_refused(heroku_client):
@@ -270,7 +271,7 @@ def test_ctrl_c_stops_the_dyno_and_exits_130(sandbox, heroku_state, tmp_path):
     assert process.returncode == 130, stderr.decode()
     assert b"interrupted: stopped dyno run.1" in stderr
     assert [r.status for r in heroku_state.requests if r.path.endswith("/actions/stop")] == [202]
-    wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
+    wait_until(lambda: one_off_dynos(heroku_state) == [])
     assert not marker.exists()
 
 

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from dyno_helpers import STAGING_APP, audit_lines, dyno_posts, wait_until
+from dyno_helpers import STAGING_APP, audit_lines, dyno_posts, one_off_dynos, wait_until
 
 DYNOS = f"/apps/{STAGING_APP}/dynos"
 
@@ -24,7 +24,7 @@ def stops(state) -> list[int]:
 
 
 def no_dynos(state) -> bool:
-    return state.apps[STAGING_APP].dynos == {}
+    return one_off_dynos(state) == []
 
 
 def test_a_stalled_tls_handshake_ends_at_the_start_limit_and_stops_the_dyno(cli, heroku_state, dyno_component):

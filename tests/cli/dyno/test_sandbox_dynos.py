@@ -7,7 +7,7 @@ import tomllib
 import httpx
 import pytest
 
-from dyno_helpers import STAGING_APP, wait_until
+from dyno_helpers import STAGING_APP, one_off_dynos, wait_until
 
 
 @pytest.mark.parametrize(
@@ -27,7 +27,7 @@ def test_invalid_dyno_requests_are_refused(heroku_client, heroku_state, body, me
     with pytest.raises(UsageError) as caught:
         heroku_client.post(f"/apps/{STAGING_APP}/dynos", body)
     assert message in caught.value.message
-    assert heroku_state.apps[STAGING_APP].dynos == {}
+    assert one_off_dynos(heroku_state) == []
 
 
 def test_unknown_app_and_unknown_dyno(heroku_client):
@@ -42,7 +42,7 @@ def test_unknown_app_and_unknown_dyno(heroku_client):
 def test_detached_dyno_logs_its_output_and_ends(heroku_client, heroku_state):
     dyno = heroku_client.post(f"/apps/{STAGING_APP}/dynos", {"command": "echo detached-output", "attach": False})
     assert dyno["attach_url"] is None and dyno["name"].startswith("run.")
-    wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
+    wait_until(lambda: one_off_dynos(heroku_state) == [])
     lines = heroku_state.log_lines[STAGING_APP]
     assert any(line.endswith(f"app[{dyno['name']}]: detached-output") for line in lines)
     assert any(f"heroku[{dyno['name']}]: Process exited with status 0" in line for line in lines)
@@ -50,9 +50,9 @@ def test_detached_dyno_logs_its_output_and_ends(heroku_client, heroku_state):
 
 def test_restart_all_ends_one_off_dynos(heroku_client, heroku_state):
     heroku_client.post(f"/apps/{STAGING_APP}/dynos", {"command": "sleep 30", "attach": False})
-    wait_until(lambda: any(d.state == "up" for d in heroku_state.apps[STAGING_APP].dynos.values()))
+    wait_until(lambda: any(d.state == "up" for d in one_off_dynos(heroku_state)))
     assert heroku_client.delete(f"/apps/{STAGING_APP}/dynos") == {}
-    wait_until(lambda: heroku_state.apps[STAGING_APP].dynos == {})
+    wait_until(lambda: one_off_dynos(heroku_state) == [])
 
 
 def test_time_to_live_ends_the_dyno(dynos):
