@@ -124,3 +124,28 @@ def test_restarts_stops_scaling_and_releases_replace_the_dynos_ps_shows(heroku, 
     assert "done, v3" in heroku("config:set", "SANDBOX_NOTE=restarted").stderr
     assert {d.release_version for d in app.dynos.values()} == {3}
     assert not {d.id for d in app.dynos.values()} & {d["id"] for d in after.values()}
+
+
+def test_run_output_goes_to_the_terminal_and_the_log_records_the_dyno(cli, heroku, heroku_state):
+    assert heroku("run", "--exit-code", "--", "echo", "attached output").stdout == "attached output\n"
+    assert cli("run", "-e", "production", "--", "echo", "dandiops output").stdout == "dandiops output\n"
+    detached = heroku("run:detached", "--", "echo", "detached output").stdout
+    detached_name = re.search(r"--dyno (run\.\d+)", detached)[1]
+    wait_until(lambda: detached_name not in heroku_state.apps[PRODUCTION].dynos)
+
+    log = heroku("logs", "-n", "100").stdout
+    assert dyno_lines(log, "run.1") == [
+        'heroku[run.1]: Starting process with command `echo "attached output" ; '
+        'echo "\uffff heroku-command-exit-status: $?"`',
+        "heroku[run.1]: State changed from starting to up",
+        "heroku[run.1]: Process exited with status 0",
+        "heroku[run.1]: State changed from up to complete",
+    ]
+    assert dyno_lines(log, "run.2")[1:] == [
+        "heroku[run.2]: State changed from starting to up",
+        "heroku[run.2]: Process exited with status 0",
+        "heroku[run.2]: State changed from up to complete",
+    ]
+    assert [line for line in log.splitlines() if "app[run." in line] == [
+        next(line for line in log.splitlines() if line.endswith(f"app[{detached_name}]: detached output"))
+    ]

@@ -4,7 +4,9 @@ An attached dyno's process starts when its client connects (that is what pairs t
 Heroku): the runner sends the `rendezvous` banner in its own write, pauses, then streams the
 merged output live and forwards what the client sends to the process's stdin (EOT ends stdin,
 ETX interrupts). The connection closes when the process exits and the dyno leaves the app's list.
-A detached dyno (attach false) runs at once and its output goes to the app's log.
+Its output goes to the terminal only: the app's log records the dyno starting, changing state and
+exiting, as Heroku's does. A detached dyno (attach false) runs at once and its output goes to the
+app's log.
 """
 
 from __future__ import annotations
@@ -182,7 +184,7 @@ class OneOffRunner:
                 return
             conn.sendall(BANNER)
             time.sleep(BANNER_PAUSE)
-            self._pump(app, dyno, process, conn)
+            self._relay(process, conn)
         except (OSError, ssl.SSLError):
             if process is not None and process.poll() is None:
                 _signal_group(process, signal.SIGHUP)  # the terminal went away
@@ -206,14 +208,27 @@ class OneOffRunner:
         finally:
             self._done_running()
 
-    def _pump(self, app: App, dyno: Dyno, process: subprocess.Popen, conn: ssl.SSLSocket) -> None:
+    def _relay(self, process: subprocess.Popen, conn: ssl.SSLSocket) -> None:
+        """Output to the client and the client's bytes to stdin, until the output ends or the process has exited
+        (a background child may hold stdout open after the process ends)."""
         assert process.stdout is not None and process.stdin is not None
         out_fd = process.stdout.fileno()
         selector = selectors.DefaultSelector()
         selector.register(out_fd, selectors.EVENT_READ, "out")
         selector.register(conn, selectors.EVENT_READ, "in")
-        pending_line = b""
         client_open = True
+
+        def deliver(data: bytes) -> None:
+            nonlocal client_open
+            if not client_open:
+                return
+            try:
+                conn.sendall(data)
+            except (OSError, ssl.SSLError):
+                client_open = False
+                selector.unregister(conn)
+                _signal_group(process, signal.SIGHUP)
+
         try:
             while True:
                 buffered = client_open and conn.pending() > 0
@@ -231,19 +246,7 @@ class OneOffRunner:
                     data = os.read(out_fd, 65536)
                     if not data:
                         break
-                    if client_open:
-                        try:
-                            conn.sendall(data)
-                        except (OSError, ssl.SSLError):
-                            client_open = False
-                            selector.unregister(conn)
-                            _signal_group(process, signal.SIGHUP)
-                    pending_line += data
-                    *lines, pending_line = pending_line.split(b"\n")
-                    for line in lines:
-                        self._log(app, dyno, line.decode("utf-8", "replace").rstrip("\r"))
-            if pending_line:
-                self._log(app, dyno, pending_line.decode("utf-8", "replace"))
+                    deliver(data)
         finally:
             selector.close()
 

@@ -191,8 +191,8 @@ class LogSessionsStandIn:
         def emit(line: str) -> str:
             nonlocal sent
             sent += 1
-            if event_stream:
-                return f"id: {sent}\ndata: {line}\n\n"
+            if event_stream:  # a line of several (a one-off dyno's command may be) is one event of several data
+                return f"id: {sent}\n" + "".join(f"data: {part}\n" for part in line.split("\n")) + "\n"
             return line + "\n"
 
         def cut_if_due() -> None:
