@@ -3,10 +3,10 @@
 An attached dyno's process starts when its client connects (that is what pairs the two ends on
 Heroku): the runner sends the `rendezvous` banner in its own write, pauses, then streams the
 merged output live and forwards what the client sends to the process's stdin (EOT ends stdin,
-ETX interrupts). The connection closes when the process exits and the dyno leaves the app's list.
-Its output goes to the terminal only: the app's log records the dyno starting, changing state and
-exiting, as Heroku's does. A detached dyno (attach false) runs at once and its output goes to the
-app's log.
+ETX interrupts). Once the process has exited, everything it wrote is passed on before the
+connection closes and the dyno leaves the app's list. Its output goes to the terminal only: the
+app's log records the dyno starting, changing state and exiting, as Heroku's does. A detached
+dyno (attach false) runs at once and its output goes to the app's log.
 """
 
 from __future__ import annotations
@@ -210,7 +210,7 @@ class OneOffRunner:
 
     def _relay(self, process: subprocess.Popen, conn: ssl.SSLSocket) -> None:
         """Output to the client and the client's bytes to stdin, until the output ends or the process has exited
-        (a background child may hold stdout open after the process ends)."""
+        and all it wrote has been passed on (a background child may hold stdout open after the process ends)."""
         assert process.stdout is not None and process.stdin is not None
         out_fd = process.stdout.fileno()
         selector = selectors.DefaultSelector()
@@ -236,7 +236,10 @@ class OneOffRunner:
                 if buffered:
                     events.add("in")
                 if not events and process.poll() is not None:
-                    break  # exited; a background child may still hold stdout open
+                    # Quiet, and exited: what it wrote last may still be unread (a select that a pause of
+                    # the sandbox interrupted reports nothing), so read the pipe dry before ending.
+                    deliver(_read_what_is_there(out_fd))
+                    break
                 if "in" in events and client_open:
                     client_open = self._forward_input(process, conn)
                     if not client_open:
@@ -306,6 +309,19 @@ class OneOffRunner:
 
     def _log(self, app: App, dyno: Dyno, message: str, *, source: str = "app") -> None:
         self.state.log(app, message, source=source, dyno=dyno.name)
+
+
+def _read_what_is_there(fd: int) -> bytes:
+    """Everything a pipe holds now, without waiting for more (its writer may be gone, or a background child
+    may keep it open)."""
+    os.set_blocking(fd, False)
+    chunks = []
+    try:
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    except BlockingIOError:
+        pass
+    return b"".join(chunks)
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import tomllib
 
 import httpx
@@ -53,6 +57,59 @@ def test_restart_all_ends_one_off_dynos(heroku_client, heroku_state):
     wait_until(lambda: any(d.state == "up" for d in one_off_dynos(heroku_state)))
     assert heroku_client.delete(f"/apps/{STAGING_APP}/dynos") == {}
     wait_until(lambda: one_off_dynos(heroku_state) == [])
+
+
+# Run beside a test that has just stopped its own process (sandbox and client alike, as Ctrl-Z stops
+# `sandbox serve`): lets the dyno finish while the process is stopped, keeps it stopped a while longer
+# (longer than the relay waits for output before it looks whether the dyno has exited), then resumes it.
+_PAUSE = """
+import os, signal, sys, time
+from pathlib import Path
+
+paused, go, dyno = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+
+
+def state(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+deadline = time.monotonic() + 30
+try:
+    while state(paused) != "T" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with open(go, "w") as fifo:
+        fifo.write("go\\n")
+    while state(dyno) not in ("Z", "gone") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(1.5)
+finally:
+    os.kill(paused, signal.SIGCONT)
+"""
+
+
+def test_output_a_dyno_wrote_while_the_sandbox_was_paused_still_reaches_its_client(dynos, tmp_path):
+    go = tmp_path / "go"
+    os.mkfifo(go)
+    out: list[str] = []
+    helpers: list[subprocess.Popen] = []
+
+    def output(text: str) -> None:
+        out.append(text)
+        shown = "".join(out)
+        if not helpers and shown.endswith("\n"):
+            dyno_pid = shown.split()[1]
+            helpers.append(subprocess.Popen([sys.executable, "-c", _PAUSE, str(os.getpid()), str(go), dyno_pid]))
+            os.kill(os.getpid(), signal.SIGSTOP)
+
+    result = dynos.run(
+        'echo "pid $$"; read -r _ < "$GO"; echo "written while paused"', output=output, env={"GO": str(go)}
+    )
+    assert helpers[0].wait(timeout=30) == 0
+    assert result.exit_status == 0
+    assert "".join(out).splitlines()[1:] == ["written while paused"]
 
 
 def test_time_to_live_ends_the_dyno(dynos):
