@@ -3,7 +3,8 @@
 For each environment a router listens on 127.0.0.1 and stands for DNS plus Heroku's router: it
 forwards each request to the app's web process with the Host header of the app's API domain (the
 host of DJANGO_DANDI_API_URL, which DJANGO_ALLOWED_HOSTS must allow, exactly as in production)
-and the X-Forwarded-* headers Heroku adds.
+and the X-Forwarded-* headers Heroku adds. Like Heroku's router it keeps nothing of one client
+for another: cookies go to the app and back to their client only.
 
 The router is also the app's ProcessRunner for `web`: one real process, started through the
 executor with the app's config vars, stands behind every web dyno, and their states are its
@@ -251,16 +252,22 @@ class WebRouter:
         path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "/")
         if "?" not in path and environ.get("QUERY_STRING"):
             path += "?" + environ["QUERY_STRING"]
-        if self._transport is None:
-            import httpx
+        import httpx
 
-            # Made on first use: it costs.
-            self._transport = httpx.Client(timeout=REQUEST_TIMEOUT, follow_redirects=False)
+        if self._transport is None:
+            # A transport, not a Client: a Client keeps the cookies it sees, and would hand one client's
+            # session to every other. Made on first use: it costs.
+            self._transport = httpx.HTTPTransport()
+        outgoing = httpx.Request(
+            environ["REQUEST_METHOD"],
+            f"http://127.0.0.1:{port}{path}",
+            headers=headers,
+            content=body,
+            extensions={"timeout": httpx.Timeout(REQUEST_TIMEOUT).as_dict()},
+        )
         try:
-            response = self._transport.request(
-                environ["REQUEST_METHOD"], f"http://127.0.0.1:{port}{path}", headers=headers, content=body
-            )
-            content = response.content
+            response = self._transport.handle_request(outgoing)
+            content = response.read()
         except Exception:  # the dyno died mid-request: Heroku's H13
             self.end_process()
             return self._unavailable(app, environ, "H13", "Connection closed without response", start_response)

@@ -114,6 +114,21 @@ def test_password_from_the_environment_and_login_verified(cli, staging, sandbox)
     assert 'POST /admin/login/?next=/admin/ HTTP/1.1" 302' in web_log
 
 
+def test_each_client_of_the_web_router_keeps_its_own_session(cli, staging, sandbox):
+    import httpx
+
+    from dandiops.sandbox.dyno.web import ArchiveWebComponent
+
+    create_and_log_in = ("superuser", "create", "-e", "staging", "--password-stdin", "--verify-login")
+    for email in ("admin@dandi.test", "second-admin@dandi.test"):
+        result = cli(*create_and_log_in, "--email", email, input=PASSWORD)
+        assert result.exit_code == 0, result
+        assert "logged in to https://api.staging.dandi.test/admin/" in result.stderr
+    router = next(c for c in sandbox.components if isinstance(c, ArchiveWebComponent)).routers["staging"]
+    anonymous = httpx.get(f"{router.url}/admin/")
+    assert anonymous.status_code == 302 and "/admin/login/" in anonymous.headers["location"]
+
+
 def test_a_wrong_password_fails_the_login_check(cli, staging):
     assert (
         cli(
