@@ -38,8 +38,16 @@ def serve(
     ] = ".env.sandbox",
     workdir: Annotated[
         Optional[str],
-        typer.Option("--workdir", help="Folder for the sandbox's state (default: a new temporary folder)."),
+        typer.Option(
+            "--workdir",
+            help="Folder for the sandbox's state, kept when it stops (default: a new temporary folder, removed "
+            "when it stops).",
+        ),
     ] = None,
+    keep: Annotated[
+        bool,
+        typer.Option("--keep", help="Leave the temporary folder and the env file behind when the sandbox stops."),
+    ] = False,
     app_dir: Annotated[
         Optional[list[str]],
         typer.Option(
@@ -53,8 +61,11 @@ def serve(
 
     Writes ENV_FILE with every endpoint and token a client needs and DANDIOPS_CONFIG pointing at a
     generated dandiops.toml (environments staging and production), then prints one line.
-    Use it with `set -a; . .env.sandbox; set +a` and then any dandiops command.
+    Use it with `set -a; . .env.sandbox; set +a` and then any dandiops command. When it stops, it
+    removes ENV_FILE and its temporary folder (which holds the rendezvous CA's private key) unless
+    --keep is given; a --workdir folder is left as it is.
     """
+    import shutil
     import signal
     import tempfile
     import threading
@@ -64,6 +75,7 @@ def serve(
 
     app_dirs = _parse_app_dirs(app_dir)
     folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dandiops-sandbox-"))
+    env_path = Path(env_file)
     stop = threading.Event()
 
     def on_signal(signum, frame):  # noqa: ARG001 - signal handler signature
@@ -71,16 +83,26 @@ def serve(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    sandbox = build_sandbox(folder, app_dirs=app_dirs)
-    sandbox.start()
     try:
-        path = sandbox.write_env_file(env_file)
-        typer.echo(f"sandbox ready: env file {path.resolve()} (Ctrl-C to stop)", err=True)
-        while not stop.wait(0.5):
-            pass
+        sandbox = build_sandbox(folder, app_dirs=app_dirs)
+        sandbox.start()
+        try:
+            sandbox.write_env_file(env_path)
+            typer.echo(f"sandbox ready: env file {env_path.resolve()} (Ctrl-C to stop)", err=True)
+            while not stop.wait(0.5):
+                pass
+        finally:
+            sandbox.stop()
     finally:
-        sandbox.stop()
-    typer.echo("sandbox stopped", err=True)
+        # What it leaves points at addresses nobody serves any more, and the folder holds a CA's private key.
+        if not keep:
+            env_path.unlink(missing_ok=True)
+            if workdir is None:
+                shutil.rmtree(folder, ignore_errors=True)
+    if keep:
+        typer.echo(f"sandbox stopped; its files are in {folder}, its env file is {env_path.resolve()}", err=True)
+    else:
+        typer.echo("sandbox stopped", err=True)
 
 
 @app.command("demo")

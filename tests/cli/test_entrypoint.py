@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -104,45 +105,71 @@ def test_installed_console_script_runs_against_the_sandbox(sandbox):
     assert sandbox.heroku.api_key not in result.stdout + result.stderr
 
 
-@pytest.mark.sandbox
-def test_sandbox_serve_writes_env_file_and_stops_on_sigterm(tmp_path):
-    env_file = tmp_path / "sandbox.env"
+def serve(*args: str) -> subprocess.Popen:
+    """`dandiops sandbox serve ARGS`, once it has said it is ready."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dandiops",
-            "sandbox",
-            "serve",
-            "--env-file",
-            str(env_file),
-            "--workdir",
-            str(tmp_path / "box"),
-        ],
+        [sys.executable, "-m", "dandiops", "sandbox", "serve", *args],
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
+    ready = process.stderr.readline()
+    if not ready.startswith("sandbox ready:"):
+        process.kill()
+        pytest.fail(f"sandbox serve did not start: {ready}{process.stderr.read()}")
+    return process
+
+
+def stop(process: subprocess.Popen, signum: int) -> str:
+    """Signal `sandbox serve`, wait for it to end, and return what it said last."""
+    process.send_signal(signum)
     try:
-        ready = process.stderr.readline()
-        assert ready.startswith("sandbox ready:"), ready
-        values = dict(
-            line.split("=", 1) for line in env_file.read_text().splitlines() if line and not line.startswith("#")
-        )
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    assert process.returncode == 0
+    return process.stderr.read()
+
+
+def env_values(env_file: Path) -> dict[str, str]:
+    lines = [line for line in env_file.read_text().splitlines() if line and not line.startswith("#")]
+    return {key: value.strip("'") for key, value in (line.split("=", 1) for line in lines)}
+
+
+@pytest.mark.sandbox
+def test_sandbox_serve_writes_env_file_and_stops_on_sigterm(tmp_path):
+    env_file = tmp_path / "sandbox.env"
+    workdir = tmp_path / "box"
+    process = serve("--env-file", str(env_file), "--workdir", str(workdir))
+    try:
+        values = env_values(env_file)
         assert {"HEROKU_API_KEY", "DANDIOPS_HEROKU_API_URL", "DANDIOPS_CONFIG"} <= set(values)
         assert oct(env_file.stat().st_mode & 0o777) == "0o600"
-        result = run("status", "-e", "production", "--json", env={k: v.strip("'") for k, v in values.items()})
+        result = run("status", "-e", "production", "--json", env=values)
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["app"]["name"] == "dandi-sandbox-api"
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-    assert process.returncode == 0
-    assert "sandbox stopped" in process.stderr.read()
+        said = stop(process, signal.SIGTERM)
+    assert "sandbox stopped" in said
+    assert not env_file.exists()  # its addresses are gone
+    assert (workdir / "dandiops.toml").is_file()  # the operator's folder stays as the sandbox left it
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("signum, keep", [(signal.SIGINT, False), (signal.SIGTERM, True)])
+def test_sandbox_serve_removes_its_own_folder_and_env_file_unless_kept(tmp_path, signum, keep):
+    env_file = tmp_path / "sandbox.env"
+    process = serve("--env-file", str(env_file), *(["--keep"] if keep else []))
+    try:
+        folder = Path(env_values(env_file)["DANDIOPS_CONFIG"]).parent
+        assert (folder / "rendezvous" / "rendezvous-key.pem").is_file()
+    finally:
+        said = stop(process, signum)
+    assert (folder.exists(), env_file.exists()) == (keep, keep)
+    if keep:
+        assert str(folder) in said
+        shutil.rmtree(folder)
 
 
 def test_unexpected_errors_show_a_masked_traceback_without_locals(cli, sandbox, monkeypatch):
