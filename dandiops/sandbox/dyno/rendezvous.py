@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from dandiops.sandbox.faults import Fault, FaultInjection
+from dandiops.sandbox.server import ThreadedService
 
 Handler = Callable[[ssl.SSLSocket], None]
 
@@ -72,7 +73,7 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-class RendezvousListener(FaultInjection):
+class RendezvousListener(FaultInjection, ThreadedService):
     """Accepts TLS connections and hands each to the handler registered under its secret."""
 
     def __init__(self, cert_dir: Path, host: str = "127.0.0.1"):
@@ -95,18 +96,15 @@ class RendezvousListener(FaultInjection):
             target=self._accept_loop, args=(self._socket, self._stopping), name=f"rendezvous:{self.port}", daemon=True
         )
 
-    def start(self) -> "RendezvousListener":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
+    def _interrupt(self) -> None:
         self._stopping.set()
         self._stalls_end.set()
         try:
             self._socket.shutdown(socket.SHUT_RDWR)  # wakes the accept at once
         except OSError:
             pass
-        self._thread.join(timeout=5)
+
+    def _release(self) -> None:
         self._socket.close()
 
     def reset(self) -> None:
