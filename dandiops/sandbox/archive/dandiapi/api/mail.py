@@ -28,6 +28,11 @@ def build_message(subject: str, message: str, to: list[str], html_message: str |
     return email_message
 
 
+def _send(message) -> None:
+    with mail.get_connection() as connection:
+        connection.send_messages([message])
+
+
 def _context(user, socialaccount=None, **extra) -> dict:
     return {
         "greeting_name": user_greeting_name(user, socialaccount),
@@ -47,10 +52,7 @@ def registered_message(user, socialaccount):
 
 
 def send_registered_notice_email(user, socialaccount):
-    with mail.get_connection() as connection:
-        message = registered_message(user, socialaccount)
-        message.connection = connection
-        message.send()
+    _send(registered_message(user, socialaccount))
 
 
 def new_user_message(user, socialaccount):
@@ -62,10 +64,7 @@ def new_user_message(user, socialaccount):
 
 
 def send_new_user_message_email(user, socialaccount):
-    with mail.get_connection() as connection:
-        message = new_user_message(user, socialaccount)
-        message.connection = connection
-        message.send()
+    _send(new_user_message(user, socialaccount))
 
 
 def approved_user_message(user, socialaccount=None):
@@ -77,10 +76,7 @@ def approved_user_message(user, socialaccount=None):
 
 
 def send_approved_user_message(user, socialaccount=None):
-    with mail.get_connection() as connection:
-        message = approved_user_message(user, socialaccount)
-        message.connection = connection
-        message.send()
+    _send(approved_user_message(user, socialaccount))
 
 
 def rejected_user_message(user, socialaccount=None):
@@ -95,10 +91,7 @@ def rejected_user_message(user, socialaccount=None):
 
 
 def send_rejected_user_message(user, socialaccount=None):
-    with mail.get_connection() as connection:
-        message = rejected_user_message(user, socialaccount)
-        message.connection = connection
-        message.send()
+    _send(rejected_user_message(user, socialaccount))
 
 
 def pending_users_message(users):
@@ -112,7 +105,4 @@ def pending_users_message(users):
 
 
 def send_pending_users_message(users):
-    with mail.get_connection() as connection:
-        message = pending_users_message(users)
-        message.connection = connection
-        message.send()
+    _send(pending_users_message(users))

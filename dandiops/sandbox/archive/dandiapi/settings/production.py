@@ -11,20 +11,25 @@ import os
 from dandiapi.settings._env import email_url, list_var, str_var
 from dandiapi.settings.base import *  # noqa: F401,F403
 
+SECRET_KEY = str_var("DJANGO_SECRET_KEY")
+
 # Sign-in is through GitHub only; the admin's password login still works (allauth's backend).
 INSTALLED_APPS = [*INSTALLED_APPS, "allauth.socialaccount.providers.github"]  # noqa: F405
 LOGIN_URL = "/accounts/github/login/"
 SOCIALACCOUNT_ONLY = True
 ACCOUNT_EMAIL_VERIFICATION = "none"  # allauth requires it with SOCIALACCOUNT_ONLY
 
-SECRET_KEY = str_var("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = list_var("DJANGO_ALLOWED_HOSTS")
 
-# S3 storage (dandiapi.storage.DandiS3Storage in the real module): read, not used here.
-AWS_DEFAULT_REGION = str_var("AWS_DEFAULT_REGION")
-AWS_ACCESS_KEY_ID = str_var("AWS_ACCESS_KEY_ID")
-AWS_SECRET_ACCESS_KEY = str_var("AWS_SECRET_ACCESS_KEY")
 DANDI_DANDISETS_BUCKET_NAME = str_var("DJANGO_STORAGE_BUCKET_NAME")
+# The real module's STORAGES["default"] is dandiapi.storage.DandiS3Storage with these options. The
+# sandbox has no S3 storage, so they are read (a missing variable fails as there) and left unused.
+DANDI_S3_STORAGE_OPTIONS = {
+    "region_name": str_var("AWS_DEFAULT_REGION"),
+    "access_key": str_var("AWS_ACCESS_KEY_ID"),
+    "secret_key": str_var("AWS_SECRET_ACCESS_KEY"),
+    "bucket_name": DANDI_DANDISETS_BUCKET_NAME,
+}
 
 DANDI_DEV_EMAIL = str_var("DJANGO_DANDI_DEV_EMAIL")
 DANDI_ADMIN_EMAIL = str_var("DJANGO_DANDI_ADMIN_EMAIL")
