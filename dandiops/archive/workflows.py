@@ -9,9 +9,10 @@ runs follow whatever file the repository holds.
 from __future__ import annotations
 
 import fnmatch
+import io
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -149,53 +150,167 @@ def _path_matches(path: str, pattern: str) -> bool:
 HEROKU_BUILD = re.compile(r"heroku\s+builds:create\b.*?(?:-a|--app)[ =]([A-Za-z0-9-]+)")
 
 
+def heroku_deploy_targets(spec: WorkflowSpec) -> list[str]:
+    """Every Heroku app the workflow builds (`heroku builds:create -a APP`), in order."""
+    return [match.group(1) for command in spec.commands() for match in HEROKU_BUILD.finditer(command)]
+
+
 def heroku_deploy_target(spec: WorkflowSpec) -> str | None:
     """The Heroku app a deploy workflow builds (`heroku builds:create -a APP`), if it is one."""
-    for command in spec.commands():
-        match = HEROKU_BUILD.search(command)
-        if match:
-            return match.group(1)
-    return None
+    targets = heroku_deploy_targets(spec)
+    return targets[0] if targets else None
 
 
 def is_auto_shipit(spec: WorkflowSpec) -> bool:
     return any("auto shipit" in command for command in spec.commands())
 
 
-def add_dispatch_trigger(text: str) -> str:
-    """The same workflow text with `workflow_dispatch:` added to its triggers, formatting kept.
+# --- editing: round trips through ruamel.yaml, so comments, quotes and layout survive -------------
+def _indentation(text: str) -> tuple[int, int, int]:
+    """(mapping, sequence, offset) indentation as the file writes it, for ruamel's emitter."""
+    from ruamel.yaml.util import load_yaml_guess_indent
 
-    Returns the text unchanged when the trigger is already there.
+    mapping = None
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    for previous, line in zip(lines, lines[1:]):
+        indent = len(line) - len(line.lstrip(" "))
+        if previous.rstrip().endswith(":") and not line.lstrip().startswith("-"):
+            previous_indent = len(previous) - len(previous.lstrip(" "))
+            if indent > previous_indent:
+                mapping = indent - previous_indent
+                break
+    try:
+        _, sequence, offset = load_yaml_guess_indent(text)
+    except Exception:  # the guess is a heuristic only: round_trip reports a file that does not load
+        sequence, offset = None, None
+    mapping = mapping or sequence or 2
+    return mapping, sequence or mapping, offset or 0
+
+
+def round_trip(text: str, edit: Callable[[Any], None], *, path: str = "workflow.yml") -> str:
+    """The text after `edit(data)` changed its loaded data; what the edit left alone is written as it was."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    yaml_rt = YAML()  # round-trip mode: comments, key order, flow style and anchors are kept
+    yaml_rt.preserve_quotes = True
+    yaml_rt.width = 4096  # never fold a long line the file wrote on one
+    mapping, sequence, offset = _indentation(text)
+    yaml_rt.indent(mapping=mapping, sequence=sequence, offset=offset)
+    first = next((line for line in text.splitlines() if line.strip() and not line.startswith("#")), "")
+    yaml_rt.explicit_start = first.startswith("---")
+    try:
+        data = yaml_rt.load(text)
+    except YAMLError as exc:
+        raise WorkflowError(f"{path}: invalid YAML: {exc}") from None
+    edit(data)
+    out = io.StringIO()
+    yaml_rt.dump(data, out)
+    return out.getvalue()
+
+
+def _trailing_comment(node: Any) -> Any:
+    """Detach the blank lines and comment lines that follow a block collection's last entry.
+
+    ruamel keeps them with the innermost last entry, so an entry appended after it would come
+    after them: they belong after whatever is now last. An end-of-line comment stays where it is.
+    Returns the detached part as a comment token (None when there is none).
     """
-    spec = parse(text)
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.tokens import CommentToken
+
+    while True:
+        if isinstance(node, CommentedMap) and len(node) and not node.fa.flow_style():
+            index: Any = list(node)[-1]
+            slot = 2  # a mapping entry's comment after its value
+        elif isinstance(node, CommentedSeq) and len(node) and not node.fa.flow_style():
+            index, slot = len(node) - 1, 0
+        else:
+            return None
+        entry = node.ca.items.get(index)
+        token = entry[slot] if entry and len(entry) > slot else None
+        if token is not None:
+            first, newline, rest = token.value.partition("\n")
+            if not rest:
+                return None
+            if first.strip():
+                token.value = first + newline  # the end-of-line comment stays on its line
+            else:
+                entry[slot] = None
+            return CommentToken("\n" + rest, token.start_mark)
+        node = node[index]
+
+
+def add_dispatch_trigger(text: str, *, path: str = "workflow.yml") -> str:
+    """The same workflow text with `workflow_dispatch` added to its triggers, formatting kept.
+
+    Returns the text unchanged when the trigger is already there; never returns text that does not parse.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    spec = parse(text, path=path)
     if spec.has_trigger("workflow_dispatch"):
         return text
-    lines = text.splitlines(keepends=True)
-    for index, line in enumerate(lines):
-        match = re.match(r"^(['\"]?on['\"]?):\s*(.*?)\s*$", line.rstrip("\n"))
-        if not match:
-            continue
-        inline = match.group(2)
-        if inline and not inline.startswith("#"):
-            # `on: push` or `on: [push, release]`: rewrite as a mapping
-            names = [name.strip() for name in inline.strip("[]").split(",") if name.strip()]
-            block = "".join(f"  {name}:\n" for name in names) + "  workflow_dispatch:\n"
-            lines[index] = "on:\n" + block
-            return "".join(lines)
-        indent = "  "
-        for following in lines[index + 1 :]:
-            if following.strip() and not following.lstrip().startswith("#"):
-                indent = following[: len(following) - len(following.lstrip())] or "  "
-                break
-        insert_at = index + 1
-        while insert_at < len(lines) and (
-            not lines[insert_at].strip()
-            or lines[insert_at].startswith(indent)
-            or lines[insert_at].lstrip().startswith("#")
-        ):
-            insert_at += 1
-        while insert_at > index + 1 and not lines[insert_at - 1].strip():
-            insert_at -= 1
-        lines.insert(insert_at, f"{indent}workflow_dispatch:\n")
-        return "".join(lines)
-    raise WorkflowError("the workflow has no top-level `on:` key to add workflow_dispatch to")
+
+    def edit(data: Any) -> None:
+        if not isinstance(data, dict) or "on" not in data or not data["on"]:
+            raise WorkflowError(f"{path}: the workflow has no top-level `on:` key to add workflow_dispatch to")
+        triggers = data["on"]
+        if isinstance(triggers, str):  # `on: push` becomes `on: [push, workflow_dispatch]`
+            listed = CommentedSeq([triggers, "workflow_dispatch"])
+            listed.fa.set_flow_style()
+            data["on"] = listed
+        elif isinstance(triggers, list):
+            triggers.append("workflow_dispatch")
+        elif isinstance(triggers, CommentedMap):
+            after = _trailing_comment(triggers)
+            triggers["workflow_dispatch"] = None
+            if after is not None:
+                triggers.ca.items["workflow_dispatch"] = [None, None, after, None]
+        else:
+            raise WorkflowError(f"{path}: `on:` is neither a trigger, a list nor a mapping of triggers")
+
+    edited = round_trip(text, edit, path=path)
+    if not _reparsed(edited, path).has_trigger("workflow_dispatch"):
+        raise WorkflowError(f"{path}: adding workflow_dispatch did not take; add it by hand")
+    return edited
+
+
+def set_heroku_app(text: str, app: str, *, path: str = "workflow.yml") -> str:
+    """The deploy workflow with every `heroku builds:create -a APP` building `app`, formatting kept.
+
+    Returns the text unchanged when it already does; never returns text that does not parse.
+    """
+    spec = parse(text, path=path)
+    targets = heroku_deploy_targets(spec)
+    if not targets:
+        raise WorkflowError(
+            f"{path}: no step runs `heroku builds:create -a APP`, so there is no Heroku app to point at this clone's"
+        )
+    if set(targets) == {app}:
+        return text
+
+    def rename(match: re.Match[str]) -> str:
+        start, end = match.span(1)
+        return match.group(0)[: start - match.start()] + app + match.group(0)[end - match.start() :]
+
+    def edit(data: Any) -> None:
+        for job in (data.get("jobs") or {}).values():
+            for step in (job.get("steps") if isinstance(job, dict) else None) or []:
+                command = step.get("run") if isinstance(step, dict) else None
+                if isinstance(command, str) and HEROKU_BUILD.search(command):
+                    renamed = HEROKU_BUILD.sub(rename, command)
+                    # the scalar keeps its style: a `run: |` block stays a block
+                    step["run"] = type(command)(renamed) if type(command) is not str else renamed
+
+    edited = round_trip(text, edit, path=path)
+    if set(heroku_deploy_targets(_reparsed(edited, path))) != {app}:
+        raise WorkflowError(f"{path}: pointing the deploy at {app} did not take; edit the file by hand")
+    return edited
+
+
+def _reparsed(text: str, path: str) -> WorkflowSpec:
+    try:
+        return parse(text, path=path)
+    except WorkflowError as exc:
+        raise WorkflowError(f"{path}: the edited file would not parse ({exc}); nothing was written") from None
