@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -167,23 +168,28 @@ def is_auto_shipit(spec: WorkflowSpec) -> bool:
 
 # --- editing: round trips through ruamel.yaml, so comments, quotes and layout survive -------------
 def _indentation(text: str) -> tuple[int, int, int]:
-    """(mapping, sequence, offset) indentation as the file writes it, for ruamel's emitter."""
-    from ruamel.yaml.util import load_yaml_guess_indent
+    """(mapping, sequence, offset) indentation as the file writes it, for ruamel's emitter.
 
-    mapping = None
+    Read from the first block mapping and block sequence nested under a key: `key:` then
+    `  child:` gives the mapping indent; `key:` then `  - item` gives the sequence's offset (where
+    the dash is) and indent (where the item starts).
+    """
+    mapping = sequence = offset = None
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    for previous, line in zip(lines, lines[1:]):
+    for parent, line in itertools.pairwise(lines):
+        if not parent.rstrip().endswith(":"):
+            continue
+        depth = len(parent) - len(parent.lstrip(" "))
         indent = len(line) - len(line.lstrip(" "))
-        if previous.rstrip().endswith(":") and not line.lstrip().startswith("-"):
-            previous_indent = len(previous) - len(previous.lstrip(" "))
-            if indent > previous_indent:
-                mapping = indent - previous_indent
-                break
-    try:
-        _, sequence, offset = load_yaml_guess_indent(text)
-    except Exception:  # the guess is a heuristic only: round_trip reports a file that does not load
-        sequence, offset = None, None
-    mapping = mapping or sequence or 2
+        item = line.lstrip(" ")
+        if item.startswith("- ") and sequence is None and indent >= depth:
+            offset = indent - depth
+            sequence = offset + 2 + len(item[2:]) - len(item[2:].lstrip(" "))
+        elif not item.startswith("-") and mapping is None and indent > depth:
+            mapping = indent - depth
+        if mapping is not None and sequence is not None:
+            break
+    mapping = mapping or 2
     return mapping, sequence or mapping, offset or 0
 
 

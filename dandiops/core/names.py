@@ -51,6 +51,13 @@ IAM_USER = NameRule(r"[A-Za-z0-9+=,.@_-]{1,64}", "an IAM user name", "dandi-api-
 ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
 EMAIL = NameRule(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}", "an email address", "ops@example.org")
 AWS_REGION = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}")
+# https://PUBLIC_KEY@HOST[/PATH]/PROJECT_ID (sentry.io or a self-hosted Sentry)
+SENTRY_DSN = NameRule(
+    r"https://[A-Za-z0-9]{1,64}@[A-Za-z0-9.-]{1,253}(?::\d{1,5})?(?:/[A-Za-z0-9._-]+)*/\d{1,20}",
+    "a Sentry DSN",
+    "https://PUBLIC_KEY@o0.ingest.sentry.io/PROJECT_ID",
+)
+SENTRY_ENVIRONMENT = NameRule(r"[A-Za-z0-9._-]{1,64}", "a Sentry environment", "staging (letters, digits, . _ -)")
 _GIT_REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
 
 DEFAULT_PORTS = {"https": 443, "http": 80}

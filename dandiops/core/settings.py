@@ -47,6 +47,11 @@ _ENV_KEYS = {
     "iam_user": str,
     "terraform_dir": str,
     "branch": str,
+    # the web app's build settings the `fork` step writes into the fork (web/netlify.toml, web/.env.production)
+    "web_doi_server": str,
+    "web_sentry_dsn": str,
+    "web_sentry_environment": str,
+    "workflow_dispatch": bool,  # the `fork` step adds workflow_dispatch to the deploy workflow
 }
 
 
@@ -68,6 +73,10 @@ class Environment:
     iam_user: str | None = None
     terraform_dir: str | None = None
     branch: str = "master"
+    web_doi_server: str | None = None  # default: upstream's for production or for a test instance
+    web_sentry_dsn: str | None = None  # none: the web app's Sentry lines are removed from the fork
+    web_sentry_environment: str | None = None  # default: the environment's name
+    workflow_dispatch: bool = False
 
     @property
     def deploy_workflow(self) -> str:
@@ -169,6 +178,12 @@ def load_settings(config: str | os.PathLike[str] | None = None, environ: Mapping
     return Settings(path=path, environments=environments, default_env=default_env, notices=tuple(notices))
 
 
+def _doi_server(value: object) -> str:
+    from dandiops.core import names
+
+    return names.check_public_url(value).url + "/"  # the web app appends the DOI to it
+
+
 def _check_value(key: str, value: Any) -> Any:
     """The value of one environment key as dandiops uses it; ValueError says why it is refused."""
     from dandiops.core import names
@@ -183,6 +198,9 @@ def _check_value(key: str, value: Any) -> Any:
         "iam_user": names.IAM_USER.check,
         "heroku_email": names.EMAIL.check,
         "branch": names.check_branch,
+        "web_doi_server": _doi_server,
+        "web_sentry_dsn": names.SENTRY_DSN.check,
+        "web_sentry_environment": names.SENTRY_ENVIRONMENT.check,
     }
     check = checks.get(key)
     return check(value) if check else value
