@@ -466,6 +466,33 @@ class GitHubClient(ApiClient):
         with self.in_repo(full_name, f"creating branch {branch}", write=True) as repo:
             repo.create_git_ref(f"refs/heads/{branch}", sha)
 
+    def move_branch(self, full_name: str, branch: str, sha: str) -> None:
+        """Point `branch` at `sha` even when that drops commits (a force push of a branch dandiops owns)."""
+        repo = self.repo(full_name)
+        with self.calling(f"moving branch {branch}", repo=full_name, write=True):
+            repo.get_git_ref(f"heads/{branch}").edit(sha, force=True)
+
+    def label_names(self, full_name: str) -> set[str]:
+        repo = self.repo(full_name)
+        with self.calling(f"listing the labels of {full_name}", repo=full_name):
+            return {label.name for label in repo.get_labels()}
+
+    def create_label(self, full_name: str, name: str, *, color: str, description: str) -> None:
+        repo = self.repo(full_name)
+        with self.calling(f"creating the label {name!r}", repo=full_name, write=True):
+            repo.create_label(name, color, description)
+
+    def edit_pull(self, pull: "PullRequest", *, full_name: str, title: str, body: str) -> None:
+        with self.calling(f"updating pull request #{pull.number}", repo=full_name, write=True):
+            pull.edit(title=title, body=body)
+
+    def merge_pull(self, pull: "PullRequest", *, full_name: str, head_sha: str, title: str) -> str:
+        """Merge with a merge commit, only if the head is still `head_sha`; returns the merge commit's sha."""
+        with self.calling(f"merging pull request #{pull.number}", repo=full_name, write=True):
+            status = pull.merge(commit_title=title, merge_method="merge", sha=head_sha)
+        sha: str = status.sha
+        return sha
+
     def update_file(
         self,
         full_name: str,

@@ -110,6 +110,11 @@ class InitStep(Step, Protocol):
         """The answers a remembered check depends on besides the database: a changed one checks again."""
         return ""
 
+    def remaining(self, ctx: "Context") -> Check | None:
+        """After apply: what its changes left for someone else to do (a pull request waiting for a
+        merge), reported instead of "applied"; None when the step is done."""
+        return None
+
 
 class AskingStep(InitStep):
     """An init step that takes what it needs from the operator's answers (the answers file, the
@@ -179,6 +184,9 @@ class AnsweredStep(AskingStep):
         step = self.built(ctx, ask=True)
         assert step is not None  # plan asked for the inputs: apply never runs in a dry run
         return step.apply(ctx, changes)
+
+    def remaining(self, ctx: "Context") -> Check | None:
+        return self._built.remaining(ctx) if isinstance(self._built, InitStep) else None
 
 
 class CreateWhenMissing(Generic[Found]):

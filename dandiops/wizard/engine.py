@@ -369,8 +369,14 @@ class Wizard:
             return outcome, exc
         if not applied:
             return StepOutcome(step.name, step.title, check.status, check.summary, check.details), None
-        status = Status.CONFIRMED if check.status == Status.MANUAL else Status.APPLIED
         described = [change.describe() for change in applied]
+        left = step.remaining(self.ctx)
+        if left is not None:  # e.g. a pull request opened, waiting for someone to merge it
+            self.ctx.reporter.warn(f"{step.name}: {left.summary}")
+            return StepOutcome(
+                step.name, step.title, left.status, left.summary, described + left.details, applied
+            ), None
+        status = Status.CONFIRMED if check.status == Status.MANUAL else Status.APPLIED
         if status == Status.CONFIRMED:
             detail = "confirmed now"
         elif len(described) == 1:
