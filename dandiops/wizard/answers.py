@@ -35,6 +35,7 @@ def known_answer_keys() -> frozenset[str]:
         "aws.inventory_bucket",
         "auth.github_client_id",
         "auth.oauth_client_id",
+        "fork.merge",
         "infrastructure.terraform_apply",
     }
     return frozenset(keys)

@@ -19,11 +19,12 @@ STEP_NAMES = (
     "aws",
     "config-vars",
     "hosts",
+    "release-chain",
+    "fork",
     "formation",
     "cachetable",
     "superuser",
     "backups",
-    "github-secrets",
     "email-alerts",
     "heroku-access",
     "netlify-site",
@@ -43,10 +44,11 @@ def build_steps(ctx: "Context", answers: "Answers") -> list["InitStep"]:
     from dandiops.steps.cachetable import CacheTableStep
     from dandiops.steps.checklist import checklist_steps
     from dandiops.steps.credentials import CredentialsStep
+    from dandiops.steps.fork import ForkInitStep
     from dandiops.steps.formation import FormationStep
-    from dandiops.steps.github_secrets import GitHubSecretsStep
     from dandiops.steps.hosts import AllowedHostsStep
     from dandiops.steps.infrastructure import infrastructure_step
+    from dandiops.steps.release_chain import ReleaseChainStep
     from dandiops.steps.superuser import SuperuserInitStep
 
     terraform = bool(ctx.env.terraform_dir)
@@ -56,11 +58,13 @@ def build_steps(ctx: "Context", answers: "Answers") -> list["InitStep"]:
         AwsStep(answers, manage=not terraform),
         RequiredConfigStep(answers, aws_keys_from_iam=not terraform),
         AllowedHostsStep.from_environment(ctx),
+        # before the fork's pull request: merging it starts workflows that need the branch, label and secrets
+        ReleaseChainStep(answers),
+        ForkInitStep(answers),
         FormationStep(answers),
         CacheTableStep(),
         SuperuserInitStep(answers),
         BackupScheduleStep.for_init(answers),
-        GitHubSecretsStep(),
         *checklist_steps(answers),
         AuthInitStep(answers),  # after github-oauth-app: its client id exists only once the OAuth App is made
     ]

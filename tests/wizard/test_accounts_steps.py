@@ -1,4 +1,4 @@
-"""Credentials, GitHub Actions secrets, remembered dyno checks and the sandbox demo."""
+"""Credentials, remembered dyno checks and the sandbox demo (the Actions secrets: test_fork_steps.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import pytest
 
 from dandiops.steps.base import Status
 from dandiops.steps.credentials import CredentialsStep
-from dandiops.steps.github_secrets import GitHubSecretsStep
 from dandiops.wizard.init import run_init
 
 
@@ -33,28 +32,6 @@ def test_a_rejected_heroku_key_fails_credentials_and_stops_init(cli, writes):
     assert {s["status"] for s in steps[1:]} == {"skipped"}  # not reached: nothing else ran
     assert "HRKU-wrong-key" not in result.stdout + result.stderr
     assert writes() == before
-
-
-def test_github_secrets_are_set_through_the_provider_never_echoed(scripted, github, sandbox):
-    repo = github.repo
-    for name in ("HEROKU_API_KEY", "HEROKU_EMAIL"):
-        repo.secrets.pop(name)
-    script = scripted()
-    ctx = script.ctx
-    step = GitHubSecretsStep()
-    check = step.check(ctx)
-    assert check.status == Status.PENDING and "HEROKU_API_KEY, HEROKU_EMAIL" in check.summary
-    changes = step.plan(ctx)
-    assert [c.describe() for c in changes] == [
-        "set Actions secret HEROKU_API_KEY (secret value hidden)",
-        "set Actions secret HEROKU_EMAIL (secret value hidden)",
-    ]
-    step.apply(ctx, changes)
-    assert github.state.open_secret(repo, "HEROKU_API_KEY") == sandbox.heroku.api_key
-    assert github.state.open_secret(repo, "HEROKU_EMAIL") == "operator@example.org"
-    shown = script.stdout.getvalue() + script.stderr.getvalue() + (sandbox.workdir / "audit.log").read_text()
-    assert sandbox.heroku.api_key not in shown and "github.secret.set" in shown
-    assert step.check(ctx).status == Status.OK
 
 
 def test_dyno_steps_are_remembered_per_database(scripted, staging_app, heroku_state, sandbox):

@@ -12,11 +12,12 @@ STEPS = [
     "aws",
     "config-vars",
     "hosts",
+    "release-chain",
+    "fork",
     "formation",
     "cachetable",
     "superuser",
     "backups",
-    "github-secrets",
     "email-alerts",
     "heroku-access",
     "netlify-site",
@@ -51,8 +52,8 @@ def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, a
     report = second.json()
     assert [s["step"] for s in report["steps"]] == STEPS
     assert {s["step"]: s["status"] for s in report["steps"]} == {
-        **{name: "ok" for name in STEPS[:10]},
-        **{name: "confirmed" for name in STEPS[10:14]},
+        **{name: "ok" for name in STEPS[:11]},
+        **{name: "confirmed" for name in STEPS[11:15]},
         "auth": "ok",
     }
     assert writes() == counts
@@ -85,11 +86,17 @@ def test_first_run_statuses(cli):
         str(DEMO_ANSWERS),
         "--json",
         "--only",
-        "hosts,formation,github-secrets,email-alerts",
+        "hosts,formation,release-chain,fork,email-alerts",
     )
     assert result.exit_code == 0, result
     statuses = {s["step"]: s["status"] for s in result.json()["steps"]}
-    assert statuses == {"hosts": "ok", "formation": "ok", "github-secrets": "ok", "email-alerts": "confirmed"}
+    assert statuses == {
+        "hosts": "ok",
+        "formation": "ok",
+        "release-chain": "ok",
+        "fork": "ok",
+        "email-alerts": "confirmed",
+    }
 
 
 def test_dry_run_prints_every_plan_and_writes_nothing(cli, sandbox, staging_app, writes):
@@ -129,8 +136,8 @@ def test_only_and_from_select_steps(cli, writes):
     result = cli("-e", "staging", "init", "--only", "credentials,formation", "--json")
     assert result.exit_code == 0, result
     assert [s["step"] for s in result.json()["steps"]] == ["credentials", "formation"]
-    result = cli("-e", "staging", "init", "--from", "github-secrets", "--dry-run", "--json")
-    assert [s["step"] for s in result.json()["steps"]] == STEPS[STEPS.index("github-secrets") :]
+    result = cli("-e", "staging", "init", "--from", "release-chain", "--dry-run", "--json")
+    assert [s["step"] for s in result.json()["steps"]] == STEPS[STEPS.index("release-chain") :]
 
 
 def test_unknown_step_is_a_usage_error_that_changes_nothing(cli, writes):
@@ -285,10 +292,10 @@ def test_only_reports_the_steps_it_ran_and_those_it_did_not(cli, tmp_path):
     assert result.exit_code == 0, result
     assert "is set up" not in result.stderr
     assert "done on staging" in result.stderr and "email-alerts, heroku-access" in result.stderr
-    assert "not run (13 of 15 steps)" in result.stderr and "credentials" in result.stderr
+    assert "not run (14 of 16 steps)" in result.stderr and "credentials" in result.stderr
     result = cli(
         "-e", "staging", "init", "--non-interactive", "--answers", str(answers), "--only", "email-alerts", "--json"
     )
     assert result.exit_code == 0, result
     data = result.json()
-    assert data["ran"] == ["email-alerts"] and "heroku-access" in data["not_run"] and len(data["not_run"]) == 14
+    assert data["ran"] == ["email-alerts"] and "heroku-access" in data["not_run"] and len(data["not_run"]) == 15

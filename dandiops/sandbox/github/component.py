@@ -64,25 +64,31 @@ class GitHubComponent:
     def _seed(self, sandbox: "Sandbox") -> None:
         """The fork as a fresh sandbox has it. It is made once; a reset brings back a copy of it (git
         folders are copied, not written again), unless what it was made from has changed since."""
+        import dataclasses
+
+        from dandiops.archive.auth import DEFAULT_OAUTH_CLIENT_ID
+        from dandiops.archive.fork import target_for
+        from dandiops.core.settings import Environment
+
         heroku = sandbox.heroku
+        keys = {f.name for f in dataclasses.fields(Environment)}
+        targets = []
         for env_name in sandbox.ENVIRONMENTS:
             self._apps[env_name] = heroku.environment_settings(env_name)["heroku_app"]
+            settings = {**heroku.environment_settings(env_name), **self.environment_settings(env_name)}
+            env = Environment(name=env_name, **{key: value for key, value in settings.items() if key in keys})
+            # the archive's OAuth application keeps the client id its migration gives it (demo-answers.yaml's)
+            targets.append(target_for(env, oauth_client_id=DEFAULT_OAUTH_CLIENT_ID))
         secrets = {
             "HEROKU_API_KEY": heroku.api_key,
             "HEROKU_EMAIL": heroku.state.account_email,
             "GH_TOKEN": self.token,
         }
-        made_from = (dict(self._apps), self.staging_dispatch, secrets)
+        made_from = (targets, secrets)
         if self._seeded is not None and self._seeded[0] == made_from:
             self.state.restore(self._seeded[1])
         else:
-            seed.seed(
-                self.state,
-                staging_app=self._apps["staging"],
-                production_app=self._apps["production"],
-                staging_dispatch=self.staging_dispatch,
-                secrets=secrets,
-            )
+            seed.seed(self.state, targets=targets, secrets=secrets)
             self._seeded = (made_from, self.state.snapshot())
         self.repo = self.state.find_repo(seed.OWNER, seed.NAME)
         # after the seed: the fork's history was deployed before the sandbox began
@@ -117,4 +123,6 @@ class GitHubComponent:
         settings: dict[str, Any] = {"github_repo": seed.FULL_NAME, "branch": "master"}
         if env_name in WORKFLOWS:
             settings["workflow"] = WORKFLOWS[env_name].rsplit("/", 1)[-1]
+        if env_name == "staging" and self.staging_dispatch:
+            settings["workflow_dispatch"] = True  # what the fork step keeps in the staging workflow
         return settings

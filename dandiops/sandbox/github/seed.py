@@ -1,144 +1,30 @@
-"""A fork of dandi-archive as the sandbox's GitHub repository.
+"""A fork of dandi-archive as the sandbox's GitHub repository, prepared for the sandbox's clone.
 
-Its workflows follow dandi/dandi-archive's `.github/workflows/` (see dandi-archive-facts §5):
-staging deploys on push to master (no workflow_dispatch, as upstream today), production deploys
-when a GitHub release is released, and `release.yml` runs `auto shipit`, which publishes a release
-only when the merged pull request carries the `release` label. App names point at the Heroku
-stand-in's apps.
+Its deployment files are upstream's (dandiops/sandbox/github/upstream: staging deploys on push to
+master, production when a GitHub release is released, `release.yml` runs `auto shipit`, which
+publishes a release only when the merged pull request carries the `release` label) with the edits
+`dandiops init`'s fork step makes (dandiops/archive/fork.py): the deploy workflows build the Heroku
+stand-in's apps, `.autorc` names this repository, the web app's settings point at the sandbox's
+API. So the seeded fork is what `init` would leave, made by the same code.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Iterable
+
 from dandiops.archive.workflows import add_dispatch_trigger
+from dandiops.sandbox.github import upstream
 from dandiops.sandbox.github.state import GitHubState, Repo, RunPace
+
+if TYPE_CHECKING:
+    from dandiops.archive.fork import ForkTarget
 
 OWNER = "dandi-sandbox"
 NAME = "dandi-archive"
 FULL_NAME = f"{OWNER}/{NAME}"
-STAGING_WORKFLOW = ".github/workflows/backend-staging-deploy.yml"
-PRODUCTION_WORKFLOW = ".github/workflows/backend-production-deploy.yml"
-RELEASE_WORKFLOW = ".github/workflows/release.yml"
-
-_BUILD_STEPS = """\
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0{ref}
-      - name: Install uv
-        uses: astral-sh/setup-uv@v6
-      - name: Install Heroku CLI
-        run: curl https://cli-assets.heroku.com/install.sh | sh
-      - name: Install Heroku builds plugin
-        run: heroku plugins:install @heroku-cli/heroku-builds
-      - name: Build the source distribution
-        run: uv build --sdist
-      - name: Deploy to Heroku
-        run: heroku builds:create -a {app} --source-tar dist/*.tar.gz
-        env:
-          HEROKU_API_KEY: ${{{{ secrets.HEROKU_API_KEY }}}}
-          HEROKU_EMAIL: ${{{{ secrets.HEROKU_EMAIL }}}}
-"""
-
-
-def staging_workflow(app: str) -> str:
-    return f"""\
-name: Deploy backend to staging
-on:
-  push:
-    branches:
-      - master
-    paths-ignore:
-      - "web/**"
-      - CHANGELOG.md
-
-concurrency:
-  group: ${{{{ github.workflow }}}}
-  cancel-in-progress: true
-
-jobs:
-  staging-deploy:
-    name: Deploy to staging
-    runs-on: ubuntu-latest
-    steps:
-{_BUILD_STEPS.format(ref="", app=app)}"""
-
-
-def production_workflow(app: str) -> str:
-    return f"""\
-name: Deploy backend to production
-on:
-  release:
-    types: [released]
-
-concurrency:
-  group: ${{{{ github.workflow }}}}
-  cancel-in-progress: true
-
-jobs:
-  reset-release-branch:
-    name: Update release branch
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          ref: release
-          fetch-depth: 0
-          token: ${{{{ secrets.GH_TOKEN }}}}
-      - name: Perform reset
-        run: |
-          git reset --hard ${{{{ github.ref }}}}
-          git push --force origin release
-
-  production-deploy:
-    name: Deploy to production
-    runs-on: ubuntu-latest
-    needs: reset-release-branch
-    steps:
-{_BUILD_STEPS.format(ref=chr(10) + "          ref: release", app=app)}"""
-
-
-RELEASE_YML = """\
-name: Release
-on:
-  push:
-    branches:
-      - master
-
-jobs:
-  release:
-    runs-on: ubuntu-latest
-    if: "!contains(github.event.head_commit.message, 'ci skip') && !contains(github.event.head_commit.message, 'skip ci')"
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0
-          token: ${{ secrets.GH_TOKEN }}
-      - name: Download latest auto
-        run: |
-          auto_download_url="$(curl -fsSL https://api.github.com/repos/intuit/auto/releases/latest | jq -r '.assets[] | select(.name == "auto-linux.gz") | .browser_download_url')"
-          wget -O- "$auto_download_url" | gunzip > ~/auto
-          chmod a+x ~/auto
-      - name: Create release
-        run: ~/auto shipit --message="auto shipit - CHANGELOG.md etc"
-        env:
-          GH_TOKEN: ${{ secrets.GH_TOKEN }}
-"""
-
-AUTORC = """\
-{
-  "plugins": ["git-tag", "conventional-commits", "first-time-contributor", "released"],
-  "onlyPublishWithReleaseLabel": true,
-  "name": "dandibot",
-  "email": "dandibot@mit.edu"
-}
-"""
-
-PROCFILE = """\
-release: python ./manage.py migrate
-web: gunicorn --config gunicorn.conf.py dandiapi.wsgi
-# Celery Beat runs inside this worker: do not scale it above 1
-worker: REMAP_SIGTERM=SIGQUIT celery --app dandiapi.celery worker --loglevel INFO --without-mingle --without-heartbeat --without-gossip --queues celery --beat
-checksum-worker: REMAP_SIGTERM=SIGQUIT celery --app dandiapi.celery worker --loglevel INFO --without-mingle --without-heartbeat --without-gossip --queues calculate_sha256,ingest_zarr_archive
-"""
+STAGING_WORKFLOW = upstream.STAGING_WORKFLOW
+PRODUCTION_WORKFLOW = upstream.PRODUCTION_WORKFLOW
+RELEASE_WORKFLOW = upstream.RELEASE_WORKFLOW
 
 LOGO = (
     b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 3341 1341">'
@@ -157,16 +43,15 @@ LABELS = {
 }
 
 
-def files(staging_app: str, production_app: str, *, staging_dispatch: bool = False) -> dict[str, bytes]:
-    staging = staging_workflow(staging_app)
-    if staging_dispatch:
-        staging = add_dispatch_trigger(staging)
+def files(targets: Iterable["ForkTarget"]) -> dict[str, bytes]:
+    """Upstream's files as each environment's fork pull request leaves them, and a few of the archive's own."""
+    from dandiops.archive.fork import edit_fork
+
+    fork = {path: content.decode() for path, content in upstream.files().items()}
+    for target in targets:
+        fork.update(edit_fork(fork, target))
     return {
-        STAGING_WORKFLOW: staging.encode(),
-        PRODUCTION_WORKFLOW: production_workflow(production_app).encode(),
-        RELEASE_WORKFLOW: RELEASE_YML.encode(),
-        ".autorc": AUTORC.encode(),
-        "Procfile": PROCFILE.encode(),
+        **{path: text.encode() for path, text in fork.items()},
         "manage.py": b"#!/usr/bin/env python\nimport os\nimport sys\n\nif __name__ == '__main__':\n"
         b"    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'dandiapi.settings.development')\n"
         b"    from django.core.management import execute_from_command_line\n\n"
@@ -181,16 +66,14 @@ def files(staging_app: str, production_app: str, *, staging_dispatch: bool = Fal
 def seed(
     state: GitHubState,
     *,
-    staging_app: str,
-    production_app: str,
-    staging_dispatch: bool = False,
+    targets: Iterable["ForkTarget"],
     secrets: dict[str, str] | None = None,
 ) -> Repo:
     """The fork with history: v0.1.0 released, one finished staging and production deploy each."""
     repo = state.add_repo(
         OWNER,
         NAME,
-        files(staging_app, production_app, staging_dispatch=staging_dispatch),
+        files(targets),
         "Initial import of dandi-archive",
         description="DANDI Archive: sandbox fork",
     )
