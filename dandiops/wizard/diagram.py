@@ -63,7 +63,7 @@ def parts(env: "Environment | None") -> list[Part]:
         Part("iam", "aws", "IAM user for the app", ("aws",)),
         Part("ses", "aws", "SES sending domain", ("email",)),
         Part("fork", "github", f"{repo}", ("fork",)),
-        Part("chain", "github", "release branch, label, Actions secrets", ("release-chain", "github-secrets")),
+        Part("chain", "github", "release branch, label, Actions secrets", ("release-chain",)),
         Part("workflows", "github", "deploy workflows: staging on push, production on release", ("fork",)),
         Part("oauth", "github", "GitHub OAuth App (sign-in)", ("github-oauth-app",)),
         Part("site", "netlify", "Netlify site (web/)", ("frontend", "netlify-site")),
