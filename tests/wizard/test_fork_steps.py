@@ -38,7 +38,7 @@ def unmodified_fork(held_runs, repo):
 @pytest.fixture
 def answers(tmp_path):
     def write(**sections) -> str:
-        path = tmp_path / "answers.json.yaml"
+        path = tmp_path / "answers.yaml"  # JSON is YAML
         path.write_text(json.dumps({"auth": {"oauth_client_id": "clone-web-app"}, **sections}))
         return str(path)
 
