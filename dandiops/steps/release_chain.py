@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from dandiops.app.questions import Question
 from dandiops.core.errors import AuthError, ConflictError, NotFoundError
-from dandiops.steps.base import Change, Check, InitStep, Status
+from dandiops.steps.base import AskingStep, Change, Check, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -63,12 +63,12 @@ class ChainState:
         return found + [f"Actions secret {name}" for name in SECRETS if name not in self.secrets]
 
 
-class ReleaseChainStep(InitStep):
+class ReleaseChainStep(AskingStep):
     name = "release-chain"
     title = "Release chain: the release branch and label, the workflows' Actions secrets"
 
     def __init__(self, answers: "Answers"):
-        self.answers = answers
+        super().__init__(answers)
         self._state: ChainState | None = None
 
     def read(self, ctx: "Context") -> ChainState:
@@ -174,7 +174,7 @@ class ReleaseChainStep(InitStep):
 
     def _check_push_access(self, ctx: "Context", token: str) -> None:
         """The workflows push with GH_TOKEN: a token that cannot is refused before anything is set."""
-        from dandiops.providers.github import DEFAULT_API_URL, GitHubClient
+        from dandiops.providers.github import GitHubClient
 
         full_name = ctx.env.require("github_repo")
         source = f"the GH_TOKEN answer ({FORK_TOKEN_ENV})"
@@ -182,11 +182,11 @@ class ReleaseChainStep(InitStep):
             f"give {FORK_TOKEN_ENV} a token of an account with write access to {full_name}, with the "
             f"{' and '.join(PUSH_SCOPES)} scopes (fine-grained: Contents and Workflows read/write); nothing was set"
         )
-        client = GitHubClient(
+        client = GitHubClient(  # as ctx.github() builds its client, with this token
             token,
-            base_url=ctx.endpoint("DANDIOPS_GITHUB_API_URL", DEFAULT_API_URL),
+            base_url=ctx.endpoint(GitHubClient.url_setting, GitHubClient.default_url),
             env_name=ctx.env.name,
-            environ={**ctx.secrets.values, **ctx.environ},  # the retry settings too, as ctx.github()'s
+            environ={**ctx.secrets.values, **ctx.environ},
         )
         try:
             access = client.token_access(full_name)
