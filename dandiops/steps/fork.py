@@ -194,9 +194,10 @@ class ForkStep(InitStep):
         repo = self.target.github_repo
         if github.ref_sha(repo, f"heads/{self.branch}") is None:
             github.create_branch(repo, self.branch, state.base_sha)
+            ctx.record("github.branch.create", repo=repo, branch=self.branch, sha=state.base_sha)
         else:  # dandiops's own branch, made from an older head or with older edits: start it again
             github.move_branch(repo, self.branch, state.base_sha)
-        ctx.record("github.branch.reset", repo=repo, branch=self.branch, sha=state.base_sha)
+            ctx.record("github.branch.reset", repo=repo, branch=self.branch, sha=state.base_sha)
         pushed = []
         for path, text in sorted(state.edits.items()):
             current = github.find_file(repo, path, self.branch)

@@ -63,13 +63,15 @@ def test_release_chain_notices_a_deleted_gh_token_and_sets_it_only_from_a_token_
 ):
     for name in SECRETS:
         repo.secrets.pop(name)
-    del repo.refs["refs/heads/release"]
+    github.state.delete_ref(repo, "refs/heads/release")
+    del repo.labels["release"]
     ctx = scripted().ctx
     step = ReleaseChainStep(Answers(ctx))
     check = step.check(ctx)
     assert check.status == Status.PENDING
     assert check.details == [
         "branch release",
+        "label release",
         "Actions secret HEROKU_API_KEY",
         "Actions secret HEROKU_EMAIL",
         "Actions secret GH_TOKEN",
@@ -98,11 +100,14 @@ def test_release_chain_notices_a_deleted_gh_token_and_sets_it_only_from_a_token_
     assert outcome["status"] == "applied"
     assert "set Actions secret GH_TOKEN (secret value hidden)" in outcome["details"]
     assert repo.refs["refs/heads/release"] == repo.branch_sha("master")
+    label = repo.find_label("release")
+    assert (label.color, label.description) == ("007f70", "Create a release when this pr is merged")
     assert github.state.open_secret(repo, "GH_TOKEN") == github.token
     assert github.state.open_secret(repo, "HEROKU_API_KEY") == sandbox.heroku.api_key
     assert github.token not in done.stdout + done.stderr + json.dumps(audit_lines())
     actions = [line["action"] for line in audit_lines()]
-    assert actions.count("github.secret.set") == 3 and "github.branch.create" in actions
+    assert actions.count("github.secret.set") == 3
+    assert {"github.branch.create", "github.label.create"} <= set(actions)
 
     before = writes()
     again = cli("-e", "staging", "init", "--non-interactive", "--only", "release-chain", "--json")
@@ -137,14 +142,18 @@ def test_staging_fork_pull_request_waits_for_a_merge_is_updated_in_place_then_me
     assert waiting.exit_code == 6 and f"pull request #{pull.number} waits for a merge" in waiting.stdout, waiting
     assert writes() == before  # an open, current pull request: nothing to write
 
+    api_url = "https://api.moved.dandi.test"  # the clone's API moved while the pull request was open
+    sandbox.config_path.write_text(sandbox.config_path.read_text().replace(staging["api_url"], api_url))
     changed = cli(
         "-e", "staging", "init", "--non-interactive", "--only", "fork",
         "--answers", answers(auth={"oauth_client_id": "another-web-app"}),
     )  # fmt: skip
     assert changed.exit_code == 6, changed
-    assert open_pulls(repo) == [pull]  # the same pull request, its branch updated
+    assert open_pulls(repo) == [pull]  # the same pull request, its branch and title updated
+    assert api_url in pull.title and api_url in (pull.body or "")
     netlify = tomllib.loads(repo.file(repo.branch_sha("dandiops/staging"), "web/netlify.toml").decode())
     assert netlify["context"]["master"]["environment"]["VITE_APP_OAUTH_CLIENT_ID"] == "another-web-app"
+    assert {"github.pull.edit", "github.branch.reset"} <= {line["action"] for line in audit_lines()}
 
     merged = cli(
         "-e", "staging", "init", "--non-interactive", "--only", "fork",
@@ -154,7 +163,7 @@ def test_staging_fork_pull_request_waits_for_a_merge_is_updated_in_place_then_me
     assert pull.merged and not open_pulls(repo)
     netlify = tomllib.loads(on_master(github.state, repo, "web/netlify.toml"))["context"]
     for context in ("master", "deploy-preview", "branch-deploy"):
-        assert netlify[context]["environment"]["VITE_APP_DANDI_API_ROOT"] == staging["api_url"] + "/api/"
+        assert netlify[context]["environment"]["VITE_APP_DANDI_API_ROOT"] == api_url + "/api/"
         assert "VITE_APP_SENTRY_DSN" not in netlify[context]["environment"]
     assert netlify["release"]["environment"]["VITE_APP_DANDI_API_ROOT"] == "https://api.dandiarchive.org/api/"
     pushes = [run for run in repo.runs.values() if run.head_sha == repo.branch_sha("master")]
