@@ -112,8 +112,8 @@ def target_for(env: "Environment", *, oauth_client_id: str) -> ForkTarget:
         api_url=env.require("api_url"),
         oauth_client_id=oauth_client_id,
         doi_server=env.web_doi_server or default_doi_server(env.production),
-        sentry_dsn=env.web_sentry_dsn,
-        sentry_environment=env.web_sentry_environment,
+        sentry_dsn=env.sentry_dsn,
+        sentry_environment=env.sentry_environment,
         workflow_dispatch=env.workflow_dispatch,
     )
 

@@ -50,8 +50,8 @@ _ENV_KEYS = {
     "branch": str,
     # the web app's build settings the `fork` step writes into the fork (web/netlify.toml, web/.env.production)
     "web_doi_server": str,
-    "web_sentry_dsn": str,
-    "web_sentry_environment": str,
+    "sentry_dsn": str,
+    "sentry_environment": str,
     "workflow_dispatch": bool,  # the `fork` step adds workflow_dispatch to the deploy workflow
 }
 
@@ -75,8 +75,8 @@ class Environment:
     terraform_dir: str | None = None
     branch: str = "master"
     web_doi_server: str | None = None  # default: upstream's for production or for a test instance
-    web_sentry_dsn: str | None = None  # none: the web app's Sentry lines are removed from the fork
-    web_sentry_environment: str | None = None  # default: the environment's name
+    sentry_dsn: str | None = None  # none: the web app's Sentry lines are removed from the fork
+    sentry_environment: str | None = None  # default: the environment's name
     workflow_dispatch: bool = False
 
     @property
@@ -200,8 +200,8 @@ def _check_value(key: str, value: Any) -> Any:
         "heroku_email": names.EMAIL.check,
         "branch": names.check_branch,
         "web_doi_server": _doi_server,
-        "web_sentry_dsn": names.SENTRY_DSN.check,
-        "web_sentry_environment": names.SENTRY_ENVIRONMENT.check,
+        "sentry_dsn": names.SENTRY_DSN.check,
+        "sentry_environment": names.SENTRY_ENVIRONMENT.check,
     }
     check = checks.get(key)
     return check(value) if check else value

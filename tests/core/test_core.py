@@ -46,8 +46,8 @@ def test_config_is_found_upward(tmp_path, monkeypatch):
         ("[environments.x]\napi_url = 'https://x'\n", "has no heroku_app"),
         ("[environments\n", "not valid TOML"),
         ("[environments.x]\nheroku_app = 'my-app'\nweb_doi_server = 'http://doi.org/'\n", "must use https"),
-        ("[environments.x]\nheroku_app = 'my-app'\nweb_sentry_dsn = 'https://sentry.io/1'\n", "a Sentry DSN"),
-        ("[environments.x]\nheroku_app = 'my-app'\nweb_sentry_environment = 'a b'\n", "a Sentry environment"),
+        ("[environments.x]\nheroku_app = 'my-app'\nsentry_dsn = 'https://sentry.io/1'\n", "a Sentry DSN"),
+        ("[environments.x]\nheroku_app = 'my-app'\nsentry_environment = 'a b'\n", "a Sentry environment"),
         ("[environments.x]\nheroku_app = 'my-app'\nworkflow_dispatch = 'yes'\n", "must be a bool"),
     ],
 )
@@ -62,15 +62,15 @@ def test_the_web_apps_build_settings_are_read_for_the_fork(tmp_path):
     path = tmp_path / "dandiops.toml"
     path.write_text(
         CONFIG
-        + 'web_doi_server = "https://doi.example.org"\nweb_sentry_dsn = "https://abc123@o1.ingest.sentry.io/42"\n'
-        + 'web_sentry_environment = "prod"\nworkflow_dispatch = true\n'
+        + 'web_doi_server = "https://doi.example.org"\nsentry_dsn = "https://abc123@o1.ingest.sentry.io/42"\n'
+        + 'sentry_environment = "prod"\nworkflow_dispatch = true\n'
     )
     production = load_settings(path, environ={}).environment("production")
     assert production.web_doi_server == "https://doi.example.org/"  # the web app appends the DOI to it
-    assert production.web_sentry_dsn == "https://abc123@o1.ingest.sentry.io/42"
-    assert (production.web_sentry_environment, production.workflow_dispatch) == ("prod", True)
+    assert production.sentry_dsn == "https://abc123@o1.ingest.sentry.io/42"
+    assert (production.sentry_environment, production.workflow_dispatch) == ("prod", True)
     staging = load_settings(path, environ={}).environment("staging")
-    assert (staging.web_doi_server, staging.web_sentry_dsn, staging.workflow_dispatch) == (None, None, False)
+    assert (staging.web_doi_server, staging.sentry_dsn, staging.workflow_dispatch) == (None, None, False)
 
 
 def test_explicit_missing_config(tmp_path):
