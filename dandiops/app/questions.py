@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 from dandiops.core.errors import ConfigError, UsageError
+from dandiops.core.words import noun
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -215,7 +216,9 @@ class Answers:
                 + ", ".join(f"{q.env_var} (for {q.key})" for q in secret)
                 + " in the environment or .env beside dandiops.toml"
             )
-        return UsageError(f"missing answer(s) and no terminal to ask on: {names}", hint="; ".join(hints))
+        return UsageError(
+            f"missing {noun(len(questions), 'answer')} and no terminal to ask on: {names}", hint="; ".join(hints)
+        )
 
 
 def ask_prompter(prompter: Prompter, question: Question) -> Any:

@@ -9,6 +9,7 @@ import typer
 
 from dandiops.cli.change import Mutation, Report
 from dandiops.cli.common import ChangeOptions, option_groups
+from dandiops.core.words import plural
 
 
 def register(root: typer.Typer) -> None:
@@ -57,8 +58,8 @@ def alerts(
     context.reporter.result({**report.data, "dry_run": False, "check": True}, report.human)
     if plan.report.changes or plan.report.unconfirmed:
         context.reporter.error(
-            f"alerts are not fully set up on {plan.report.app}: {len(plan.report.changes)} change(s) pending, "
-            f"{len(plan.report.unconfirmed)} item(s) not confirmed",
+            f"alerts are not fully set up on {plan.report.app}: {plural(len(plan.report.changes), 'change')} pending, "
+            f"{plural(len(plan.report.unconfirmed), 'item')} not confirmed",
             hint=f"run `dandiops alerts -e {context.env.name}` and confirm each item when done",
         )
         raise typer.Exit(int(ExitCode.CHECK_FAILED))

@@ -8,6 +8,7 @@ import typer
 
 from dandiops.cli.change import Mutation, Report
 from dandiops.cli.common import ChangeOptions, option_groups, secret_read_once
+from dandiops.core.words import plural
 
 app = typer.Typer(
     help="Sign-in to the archive: GitHub login and the web app's OAuth application.", no_args_is_help=True
@@ -122,9 +123,9 @@ class AuthChange(Mutation[Optional[dict], dict]):
             reporter.success(f"sign-in is already set up on {app_name}; {nothing}")
         else:
             if dry_run:
-                reporter.info(f"would change {len(changes)} sign-in setting(s) on {app_name}:")
+                reporter.info(f"would change {plural(len(changes), 'sign-in setting')} on {app_name}:")
             else:
-                reporter.success(f"set up sign-in on {app_name}: {len(changes)} setting(s) changed")
+                reporter.success(f"set up sign-in on {app_name}: {plural(len(changes), 'setting')} changed")
             for change in changes:
                 reporter.info(f"  {change.describe()}")
         for warning in outcome["warnings"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from dandiops.cli.common import EnvOption, JsonOption, get_context
+from dandiops.core.words import plural
 
 app = typer.Typer(help="Check the Heroku app's config vars against what the archive requires.", no_args_is_help=True)
 
@@ -35,7 +36,7 @@ def check(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = F
     context.reporter.result({"app": context.env.heroku_app, "vars": report, "missing": missing}, human)
     if missing:
         context.reporter.error(
-            f"{len(missing)} required config var(s) missing: {', '.join(missing)}",
+            f"{plural(len(missing), 'required config var')} missing: {', '.join(missing)}",
             hint=f"set them with `heroku config:set NAME=value -a {context.env.heroku_app}` "
             "or run `dandiops init --only config-vars`",
         )

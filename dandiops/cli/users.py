@@ -10,6 +10,7 @@ import typer
 
 from dandiops.cli.change import Mutation, Report
 from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, get_context, option_groups
+from dandiops.core.words import plural
 
 app = typer.Typer(
     help="Archive users: list, show, approve and reject them (one one-off dyno per command).", no_args_is_help=True
@@ -175,21 +176,21 @@ class UsersChange(Mutation[Optional[dict], dict]):
         if dry_run:
             if changed:
                 reporter.info(
-                    f"would {change.action} {len(changed)} user(s): {_some(changed)}"
+                    f"would {change.action} {plural(len(changed), 'user')}: {_some(changed)}"
                     + ("" if change.send_email else " (no emails)")
                 )
             else:
                 reporter.info(f"nothing to {change.action}")
         elif changed:
-            sent = f", {outcome['emails_sent']} email(s) sent" if change.send_email else ", no emails sent"
-            reporter.success(f"{past} {len(changed)} user(s){sent}: {_some(changed)}")
+            sent = f", {plural(outcome['emails_sent'], 'email')} sent" if change.send_email else ", no emails sent"
+            reporter.success(f"{past} {plural(len(changed), 'user')}{sent}: {_some(changed)}")
         elif not outcome["unchanged"] and change.domain:
             reporter.success(f"no pending users @{change.domain}; nothing changed")
         new_reason = [item["email"] for item in outcome["changed"] if item["from"] == item["to"]]
         if new_reason:
             reporter.info(
-                f"{'would replace' if dry_run else 'replaced'} the reason of {len(new_reason)} "
-                f"user(s) rejected before: {_some(new_reason)}"
+                f"{'would replace' if dry_run else 'replaced'} the reason of {plural(len(new_reason), 'user')} "
+                f"rejected before: {_some(new_reason)}"
             )
         if outcome["unchanged"]:
             reporter.info(f"already {past} (no change): {_some([item['email'] for item in outcome['unchanged']])}")

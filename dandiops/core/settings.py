@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 from dandiops.core.errors import ConfigError
 from dandiops.core.files import read_config_text
+from dandiops.core.words import noun
 
 CONFIG_FILE = "dandiops.toml"
 DEFAULT_STAGING_WORKFLOW = "backend-staging-deploy.yml"
@@ -164,7 +165,7 @@ def load_settings(config: str | os.PathLike[str] | None = None, environ: Mapping
     unknown = sorted(set(data) - {"environments", "default_env"})
     if unknown:
         raise ConfigError(
-            f"{path}: unknown top-level key(s) {', '.join(unknown)}",
+            f"{path}: unknown top-level {noun(len(unknown), 'key')} {', '.join(unknown)}",
             hint="dandiops.toml holds `default_env` and [environments.NAME] tables only",
         )
     notices: list[str] = []
@@ -230,7 +231,7 @@ def _parse_environments(path: Path, data: Mapping[str, Any], notices: list[str])
         unknown = sorted(set(table) - set(_ENV_KEYS))
         if unknown:
             raise ConfigError(
-                f"{path}: environments.{name} has unknown key(s) {', '.join(unknown)}",
+                f"{path}: environments.{name} has unknown {noun(len(unknown), 'key')} {', '.join(unknown)}",
                 hint=f"known keys: {', '.join(sorted(_ENV_KEYS))}",
             )
         known: dict[str, Any] = {}

@@ -139,7 +139,7 @@ class AccessStep:
         return changes
 
     def check(self, ctx: "Context") -> Check:
-        return check_of_plan(self.plan(ctx), done="collaborators are as asked", counted="collaborator change(s)")
+        return check_of_plan(self.plan(ctx), done="collaborators are as asked", counted="collaborator change")
 
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         access = self.access(ctx)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from dandiops.app.confirmations import Confirmations
 from dandiops.core.errors import UsageError
+from dandiops.core.words import plural
 from dandiops.steps.base import Change, Check, Status
 
 if TYPE_CHECKING:
@@ -167,9 +168,9 @@ class AlertsStep:
         report = self.report(ctx)
         details = [c.describe() for c in report.changes] + [f"not confirmed: {i.title}" for i in report.unconfirmed]
         if report.changes:
-            return Check(Status.PENDING, f"{len(report.changes)} change(s) to make", details)
+            return Check(Status.PENDING, f"{plural(len(report.changes), 'change')} to make", details)
         if report.unconfirmed:
-            return Check(Status.MANUAL, f"{len(report.unconfirmed)} manual item(s) not confirmed", details)
+            return Check(Status.MANUAL, f"{plural(len(report.unconfirmed), 'manual item')} not confirmed", details)
         return Check(Status.OK, "alerts are set up")
 
 

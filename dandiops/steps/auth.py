@@ -26,6 +26,7 @@ from dandiops.archive.auth import (
 )
 from dandiops.archive.management import REQUEST_VAR, encode_request
 from dandiops.core.errors import ConflictError
+from dandiops.core.words import plural
 from dandiops.steps.base import AnsweredStep, Change, Check, Status
 from dandiops.steps.oneoff import require_result, run_in_dyno
 
@@ -151,7 +152,7 @@ class AuthStep:
             return Check(Status.OK, f"sign-in is set up for {self.wanted.site_domain}", result["warnings"])
         return Check(
             Status.PENDING,
-            f"{len(changes)} sign-in setting(s) to change",
+            f"{plural(len(changes), 'sign-in setting')} to change",
             [change.describe() for change in changes] + result["warnings"],
         )
 

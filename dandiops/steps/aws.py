@@ -50,6 +50,7 @@ from dandiops.archive.infrastructure import (
     service_grant_findings,
 )
 from dandiops.core.errors import DandiopsError, NotFoundError
+from dandiops.core.words import noun, plural
 from dandiops.steps.access_keys import CreatedKeys, create_recorded_key, delete_recorded_key
 from dandiops.steps.base import AskingStep, Change, Check, Status
 
@@ -189,7 +190,9 @@ class AwsStep(AskingStep):
         elif app_key_id and app_key_id not in active:
             survey.findings.append(f"the app's AWS_ACCESS_KEY_ID ({app_key_id}) is not an active key of {user_name}")
         elif not app_key_id:
-            survey.findings.append(f"the app has no AWS_ACCESS_KEY_ID (IAM user {user_name} has {len(active)} key(s))")
+            survey.findings.append(
+                f"the app has no AWS_ACCESS_KEY_ID (IAM user {user_name} has {plural(len(active), 'key')})"
+            )
         if not active or app_key_id not in active:
             add(Change(f"access key of IAM user {user_name}", "create", secret=True))
             add(Change(f"config vars {KEY_VARS}", "set", secret=True))
@@ -338,7 +341,8 @@ class AwsStep(AskingStep):
                 unread.append(f"{app} ({exc.message})")
         if unread:
             return [], [
-                f"access key(s) {', '.join(candidates)} of IAM user {user.name}, created by dandiops, kept: "
+                f"{noun(len(candidates), 'access key')} {', '.join(candidates)} of IAM user {user.name}, "
+                "created by dandiops, kept: "
                 f"could not read the config vars of {', '.join(unread)} to see whether they hold them"
             ]
         return [k for k in candidates if k not in held], []
@@ -369,12 +373,12 @@ class AwsStep(AskingStep):
                 )
             return Check(
                 Status.FAILED,
-                f"{len(details)} difference(s) from Terraform's resources",
+                f"{plural(len(details), 'difference')} from Terraform's resources",
                 details,
                 hint="Terraform manages AWS here: fix the configuration in terraform_dir and apply",
             )
         return Check(
-            Status.PENDING, f"{len(details)} difference(s) from what Terraform makes", details + terraform_only
+            Status.PENDING, f"{plural(len(details), 'difference')} from what Terraform makes", details + terraform_only
         )
 
     def plan(self, ctx: "Context") -> list[Change]:

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
+from dandiops.core.words import plural
+
 if TYPE_CHECKING:
     from dandiops.app.context import Context
     from dandiops.app.questions import Answers, Question
@@ -66,12 +68,13 @@ class Check:
         return self.status in (Status.OK, Status.CONFIRMED)
 
 
-def check_of_plan(changes: list[Change], *, done: str, counted: str) -> Check:
+def check_of_plan(changes: list[Change], *, done: str, counted: str, purpose: str = "") -> Check:
     """The check of a step that is done when it plans no change: OK saying `done`, else PENDING
-    saying how many changes there are (`N counted`), each one a finding."""
+    saying how many changes there are (`N counted purpose`, `counted` in the singular), each one a finding."""
     if not changes:
         return Check(Status.OK, done)
-    return Check(Status.PENDING, f"{len(changes)} {counted}", [c.describe() for c in changes])
+    summary = " ".join(filter(None, (plural(len(changes), counted), purpose)))
+    return Check(Status.PENDING, summary, [c.describe() for c in changes])
 
 
 class Step(Protocol):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from dandiops.core.errors import AuthError, DandiopsError, ExitCode
+from dandiops.core.words import noun
 from dandiops.steps.base import Change, Check, InitStep, Status
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def token_problems(access: "TokenAccess") -> list[str]:
     if access.scopes is not None:
         missing = [s for s in NEEDED_SCOPES if s not in access.scopes]
         if missing:
-            found.append(f"the token lacks the {', '.join(missing)} scope(s)")
+            found.append(f"the token lacks the {', '.join(missing)} {noun(len(missing), 'scope')}")
     if access.permission != "admin":
         found.append(f"the token's account has {access.permission} access; setting Actions secrets needs admin")
     return found

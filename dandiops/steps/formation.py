@@ -15,6 +15,7 @@ from dandiops.app.questions import Question
 from dandiops.archive.deployment import BEAT_PROCESS_TYPE, SCALED_PROCESS_TYPES
 from dandiops.archive.infrastructure import ProcessSpec, default_formation
 from dandiops.core.errors import UsageError
+from dandiops.core.words import plural
 from dandiops.steps.base import AskingStep, Change, Check, Status
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class FormationStep(AskingStep):
         changes, notes, undeclared = self._survey(ctx)
         if not changes and not undeclared:
             return Check(Status.OK, "web, worker and checksum-worker run at the expected sizes", notes)
-        summary = f"{len(changes)} process type(s) to scale" if changes else "waiting for the first release"
+        summary = f"{plural(len(changes), 'process type')} to scale" if changes else "waiting for the first release"
         return Check(Status.PENDING, summary, [c.describe() for c in changes] + notes)
 
     def plan(self, ctx: "Context") -> list[Change]:

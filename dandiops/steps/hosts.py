@@ -148,7 +148,9 @@ class AllowedHostsStep(InitStep):
         return [change for edit in self.edits if (change := edit.change(config.get(edit.var))) is not None]
 
     def check(self, ctx: "Context") -> Check:
-        return check_of_plan(self.plan(ctx), done="hosts and origins are in place", counted="config var(s) to update")
+        return check_of_plan(
+            self.plan(ctx), done="hosts and origins are in place", counted="config var", purpose="to update"
+        )
 
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         """Write the changes and return them with `after` set to each var's value as read back."""

@@ -24,6 +24,7 @@ from dandiops.app.questions import Answers, Question
 from dandiops.archive.deployment import ADDON_SERVICES, BUILDPACKS
 from dandiops.archive.infrastructure import addon_plans
 from dandiops.core.errors import Aborted, DandiopsError, NotFoundError
+from dandiops.core.words import plural
 from dandiops.providers.api_json import JsonObject
 from dandiops.steps.base import AskingStep, Change, Check, Status
 
@@ -157,7 +158,9 @@ class HerokuBootstrapStep(AskingStep):
         if not changes:
             return Check(Status.OK, "app, buildpacks and add-ons are in place", notes)
         summary = (
-            f"app {ctx.env.heroku_app} does not exist" if not survey.exists else f"{len(changes)} change(s) to make"
+            f"app {ctx.env.heroku_app} does not exist"
+            if not survey.exists
+            else f"{plural(len(changes), 'change')} to make"
         )
         return Check(Status.PENDING, summary, [c.describe() for c in changes] + notes)
 
@@ -262,7 +265,7 @@ class TerraformStep(AskingStep):
         if result.exit_code == CHANGES:
             return Check(
                 Status.PENDING,
-                result.summary or f"{len(result.changes)} change(s)",
+                result.summary or plural(len(result.changes), "change"),
                 [c.describe() for c in result.changes],
             )
         details = result.errors or result.raw_output[-10:] or [f"terraform exited with {result.exit_code}"]
@@ -312,7 +315,7 @@ class TerraformStep(AskingStep):
         return [Change(target=c.address, action=c.action) for c in result.changes]
 
     def confirmation(self, ctx: "Context", count: int | None = None) -> Question:
-        what = f"{count} Terraform change(s)" if count is not None else "the Terraform changes"
+        what = plural(count, "Terraform change") if count is not None else "the Terraform changes"
         return Question(
             "infrastructure.terraform_apply",
             f"Apply {what} in {ctx.env.terraform_dir}?",

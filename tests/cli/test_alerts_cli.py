@@ -98,7 +98,7 @@ def test_an_unwritable_audit_log_refuses_recording_a_checklist_item(cli, sandbox
 def test_check_fails_until_everything_is_done(cli, heroku_state):
     before = cli("alerts", "-e", "staging", "--check", "--json")
     assert before.exit_code == 6, before
-    assert "1 change(s) pending, 2 item(s) not confirmed" in before.stderr
+    assert "1 change pending, 2 items not confirmed" in before.stderr
     assert mutations(heroku_state) == []
     done = cli("alerts", "-e", "staging", "--confirm", "all")
     assert done.exit_code == 0, done

@@ -34,5 +34,5 @@ def test_missing_vars_are_listed_and_exit_non_zero(cli, heroku_state):
         "provided_by": None,
     }
     assert rows["DJANGO_SETTINGS_MODULE"]["value"] == "dandiapi.settings.heroku_production"
-    assert "2 required config var(s) missing" in result.stderr
+    assert "2 required config vars missing" in result.stderr
     assert heroku_state.writes() == []

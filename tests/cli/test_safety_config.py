@@ -118,7 +118,7 @@ def test_a_default_port_in_web_url_is_dropped_saying_so(tmp_path):
     [
         ('default_env = ["a"]\n[environments.staging]\nheroku_app = "my-app"\n', "default_env must name"),
         ('default_env = "qa"\n[environments.staging]\nheroku_app = "my-app"\n', "default_env must name"),
-        ('[environments.staging]\nheroku_app = "my-app"\nheroku_ap = "typo"\n', "unknown key(s) heroku_ap"),
+        ('[environments.staging]\nheroku_app = "my-app"\nheroku_ap = "typo"\n', "unknown key heroku_ap"),
         ('[environments."../x"]\nheroku_app = "my-app"\n', "environment name '../x' is not allowed"),
         ('[environments.staging]\nheroku_app = "my-app"\nbranch = "a..b"\n', "branch is not valid"),
         ('[environments.staging]\nheroku_app = "my-app"\nbucket = "Bad_Bucket"\n', "bucket is not valid"),

@@ -77,5 +77,5 @@ def test_a_token_without_the_workflow_scope_fails_credentials(cli, github, write
     before = writes()
     result = cli("-e", "staging", "init", "--only", "credentials", env={"GITHUB_TOKEN": "ghp_repo_scope_only"})
     assert result.exit_code == 4, result
-    assert "the token lacks the workflow scope(s)" in result.stderr
+    assert "the token lacks the workflow scope" in result.stderr
     assert writes() == before

@@ -110,9 +110,12 @@ def _social_app(wanted, site, site_exists, secret_check, secret, changes, warnin
     before = None if created else {"id": app.pk, "client_id": app.client_id}
     others = [other for other in apps if other is not app]
     if others:
+        # runs in the dyno, without dandiops: the plural is spelled out here
+        one = len(others) == 1
+        are = "is" if one else "are"
         warnings.append(
-            f"{len(others)} other {provider} social application(s) are not attached to Site "
-            f"{site.pk} and are not used for sign-in"
+            f"{len(others)} other {provider} social application{'' if one else 's'} {are} not attached to Site "
+            f"{site.pk} and {are} not used for sign-in"
         )
     changed = created
     if app.client_id != wanted["client_id"]:

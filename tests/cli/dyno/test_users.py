@@ -124,7 +124,7 @@ def test_no_email_changes_status_silently(cli, staging):
     staging.seed_pending(3)
     result = cli("users", "approve", "-e", "staging", "user0@example.org", "user2@example.org", "--no-email")
     assert result.exit_code == 0, result
-    assert "approved 2 user(s), no emails sent" in result.stderr
+    assert "approved 2 users, no emails sent" in result.stderr
     assert staging.messages() == []
     assert [line["detail"]["email_sent"] for line in audit_lines()] == [False, False]
 
@@ -147,7 +147,7 @@ def test_dry_run_names_the_app_reports_and_changes_nothing(cli, staging):
     assert result.exit_code == 0, result
     data = result.json()
     assert data["dry_run"] is True and len(data["changed"]) == 2 and data["emails_sent"] == 0
-    assert "would approve 2 user(s): user0@example.org, user1@example.org" in result.stderr
+    assert "would approve 2 users: user0@example.org, user1@example.org" in result.stderr
     assert f"dry run of approve 2 users: environment staging, app {STAGING_APP}" in result.stderr
     assert {u["status"] for u in staging.users().values()} == {"PENDING"}
     assert staging.messages() == []
@@ -270,7 +270,7 @@ def test_list_and_change_messages_show_escape_sequences_in_emails_as_visible_esc
     assert "eve\\x1b[2J@lab.example.org" in listed.stdout
     approved = cli("users", "approve", "-e", "staging", "--domain", "lab.example.org", "--no-email")
     assert approved.exit_code == 0, approved
-    assert "approved 1 user(s), no emails sent: eve\\x1b[2J@lab.example.org" in approved.stderr
+    assert "approved 1 user, no emails sent: eve\\x1b[2J@lab.example.org" in approved.stderr
     assert not any(code in listed.stdout + approved.stderr for code in ESCAPES)
 
 
@@ -286,7 +286,7 @@ def test_rejecting_a_rejected_user_with_a_new_reason_updates_it_and_mails_it(cli
     data = result.json()
     assert data["changed"] == [{"email": "spam@example.org", "from": "REJECTED", "to": "REJECTED"}]
     assert data["emails_sent"] == 1
-    assert "replaced the reason of 1 user(s) rejected before: spam@example.org" in result.stderr
+    assert "replaced the reason of 1 user rejected before: spam@example.org" in result.stderr
     assert staging.users()["spam@example.org"] == {
         "status": "REJECTED",
         "is_active": False,
