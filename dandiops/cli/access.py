@@ -7,13 +7,21 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from dandiops.cli.change import Report, StepMutation
-from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, get_context, option_groups
+from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, examples, get_context, option_groups
 
 if TYPE_CHECKING:
     from dandiops.steps.access import AccessStep
 
 app = typer.Typer(
-    help="List, add and remove the people who can reach the Heroku app (the Access tab).", no_args_is_help=True
+    help="List, add and remove the people who can reach the Heroku app (the Access tab).",
+    no_args_is_help=True,
+    epilog=examples(
+        ("Who can reach production, with their permissions", "dandiops access list -e production"),
+        (
+            "Let a maintainer deploy and operate production",
+            "dandiops access add a@example.org -p deploy,operate -e production",
+        ),
+    ),
 )
 
 EmailArgument = Annotated[str, typer.Argument(help="The email of the person's Heroku account.", show_default=False)]
@@ -32,7 +40,13 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="access")
 
 
-@app.command("list")
+@app.command(
+    "list",
+    epilog=examples(
+        ("Who can reach production, with their permissions", "dandiops access list -e production"),
+        ("The same as JSON", "dandiops access list -e production --json"),
+    ),
+)
 def list_access(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
     """Everyone with access to the app, with their role and (team apps) permissions."""
     from dandiops.steps.access import read_access
@@ -80,7 +94,16 @@ def _change(ctx: typer.Context, change: ChangeOptions, *, add=(), remove=(), per
     )
 
 
-@app.command("add")
+@app.command(
+    "add",
+    epilog=examples(
+        ("Give someone access to staging (on a team app: view only)", "dandiops access add a@example.org -e staging"),
+        (
+            "Let a maintainer deploy and operate production",
+            "dandiops access add a@example.org -p deploy,operate -e production",
+        ),
+    ),
+)
 @option_groups()
 def add(
     ctx: typer.Context, email: EmailArgument, permissions: PermissionsOption = None, *, change: ChangeOptions
@@ -92,7 +115,16 @@ def add(
     _change(ctx, change, add=[email], permissions=permissions)
 
 
-@app.command("remove")
+@app.command(
+    "remove",
+    epilog=examples(
+        ("Take away someone's access to production", "dandiops access remove a@example.org -e production --yes"),
+        (
+            "Show what removing them from staging would change",
+            "dandiops access remove a@example.org -e staging --dry-run",
+        ),
+    ),
+)
 @option_groups()
 def remove(ctx: typer.Context, email: EmailArgument, change: ChangeOptions) -> None:
     """Take away a Heroku account's access to the app (nothing to do if it has none)."""

@@ -8,12 +8,21 @@ from typing import Annotated, Any, Optional
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, option_groups
+from dandiops.cli.common import ChangeOptions, examples, option_groups
 from dandiops.core.words import plural
+
+EXAMPLES = examples(
+    ("Turn on runtime metrics and print the dashboard checklist", "dandiops alerts -e production --yes"),
+    (
+        "Record a checklist item as done once it is set in the dashboard",
+        "dandiops alerts -e production --confirm threshold-alerts",
+    ),
+    ("In CI: exit 6 while a change is pending or an item is not confirmed", "dandiops alerts -e production --check"),
+)
 
 
 def register(root: typer.Typer) -> None:
-    root.command("alerts")(alerts)
+    root.command("alerts", epilog=EXAMPLES)(alerts)
 
 
 @option_groups()

@@ -7,28 +7,33 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from dandiops.cli.change import ChangeList, Report, StepMutation
-from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, get_context, option_groups
+from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, examples, get_context, option_groups
 
 if TYPE_CHECKING:
     from dandiops.steps.backups import BackupScheduleStep
 
-app = typer.Typer(help="Schedule daily Heroku Postgres backups and see the backups taken.", no_args_is_help=True)
+app = typer.Typer(
+    help="Schedule daily Heroku Postgres backups and see the backups taken.",
+    no_args_is_help=True,
+    epilog=examples(
+        ("Back up production daily at 02:00 New York time", "dandiops backups schedule -e production --yes"),
+        ("The backups Heroku holds for production", "dandiops backups list -e production"),
+    ),
+)
 
 AtOption = Annotated[
     Optional[str],
     typer.Option(
         "--at",
-        help="Hour of the daily backup, HH:00 on a 24-hour clock (a zone may follow, as in the Heroku CLI: "
-        "'02:00 EST').",
-        show_default="02:00",
+        help="Hour of the daily backup, HH:00 on a 24-hour clock (default: 02:00; a zone may follow, as in the "
+        "Heroku CLI: '02:00 EST').",
     ),
 ]
 TzOption = Annotated[
     Optional[str],
     typer.Option(
         "--tz",
-        help="IANA time zone of --at, e.g. America/New_York, Europe/Berlin, UTC.",
-        show_default="America/New_York",
+        help="IANA time zone of --at, e.g. Europe/Berlin or UTC (default: America/New_York).",
     ),
 ]
 
@@ -48,7 +53,17 @@ def _size(num_bytes) -> str:
     return "-"  # pragma: no cover - the loop always returns
 
 
-@app.command("schedule")
+@app.command(
+    "schedule",
+    epilog=examples(
+        ("Daily at 02:00 America/New_York, the runbook's time", "dandiops backups schedule -e staging"),
+        ("Daily at 03:00 UTC on production", "dandiops backups schedule -e production --at 03:00 --tz UTC --yes"),
+        (
+            "A zone after the hour, as the Heroku CLI takes it; change nothing",
+            "dandiops backups schedule -e staging --at '02:00 EST' --dry-run",
+        ),
+    ),
+)
 @option_groups()
 def schedule(ctx: typer.Context, at: AtOption = None, tz: TzOption = None, *, change: ChangeOptions) -> None:
     """Back up the DATABASE_URL database daily at one hour (default 02:00 America/New_York).
@@ -108,7 +123,13 @@ class ScheduleChange(StepMutation):
         )
 
 
-@app.command("unschedule")
+@app.command(
+    "unschedule",
+    epilog=examples(
+        ("Stop staging's daily backups (the backups taken are kept)", "dandiops backups unschedule -e staging"),
+        ("Show what stopping production's would change", "dandiops backups unschedule -e production --dry-run"),
+    ),
+)
 @option_groups()
 def unschedule(ctx: typer.Context, change: ChangeOptions) -> None:
     """Stop the daily backups of the DATABASE_URL database (backups already taken are kept)."""
@@ -141,7 +162,13 @@ class UnscheduleChange(ChangeList):
         )
 
 
-@app.command("status")
+@app.command(
+    "status",
+    epilog=examples(
+        ("Production's database, backup schedule and latest backup", "dandiops backups status -e production"),
+        ("The same as JSON", "dandiops backups status -e production --json"),
+    ),
+)
 def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
     """The database, its backup schedule, continuous protection and the latest backup."""
     from dandiops.steps.backups import backup_status
@@ -179,7 +206,13 @@ def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = 
         reporter.warn(data["warning"])
 
 
-@app.command("list")
+@app.command(
+    "list",
+    epilog=examples(
+        ("The backups Heroku holds for production, newest first", "dandiops backups list -e production"),
+        ("The same as JSON", "dandiops backups list -e production --json"),
+    ),
+)
 def list_(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
     """The backups Heroku holds for the app, newest first."""
     from dandiops.steps.backups import list_backups

@@ -7,16 +7,28 @@ from typing import Any
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, option_groups
+from dandiops.cli.common import ChangeOptions, examples, option_groups
 
-app = typer.Typer(help="The database cache table (dandi_cache_table).", no_args_is_help=True)
+EXAMPLES = examples(
+    ("Create the cache table on staging (nothing happens if it exists)", "dandiops cachetable create -e staging"),
+    (
+        "Print the SQL it would run on production, changing nothing",
+        "dandiops cachetable create -e production --dry-run",
+    ),
+)
+
+app = typer.Typer(
+    help="The database cache table (dandi_cache_table).",
+    no_args_is_help=True,
+    epilog=EXAMPLES,
+)
 
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="cachetable")
 
 
-@app.command("create")
+@app.command("create", epilog=EXAMPLES)
 @option_groups()
 def create(ctx: typer.Context, change: ChangeOptions) -> None:
     """Run `createcachetable dandi_cache_table` in a one-off dyno; safe to repeat."""

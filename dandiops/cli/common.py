@@ -52,6 +52,94 @@ ShowSecretsOption = Annotated[
 ]
 
 
+# What --help calls the value of each parameter that takes one, by the parameter's name: the root
+# group gives these out (see cli.main.DandiopsGroup), flags show none, and an explicit metavar= wins.
+VALUE_NAMES = {
+    "answers": "FILE",
+    "app_dir": "APP=PATH",
+    "at": "HH:00",
+    "branch": "BRANCH",
+    "config": "FILE",
+    "confirm": "ITEM",
+    "cors_origin": "ORIGIN",
+    "domain": "DOMAIN",
+    "dyno": "DYNO",
+    "dyno_env": "NAME=VALUE",
+    "email": "EMAIL",
+    "emails": "EMAIL",
+    "env_file": "FILE",
+    "env_name": "ENV",
+    "file": "FILE",
+    "from_file": "FILE",
+    "github_client_id": "ID",
+    "hosts": "HOST",
+    "limit": "N",
+    "num": "N",
+    "oauth_client_id": "ID",
+    "permissions": "PERMISSIONS",
+    "pr": "N",
+    "reason": "REASON",
+    "ref": "BRANCH",
+    "silence_timeout": "SECONDS",
+    "size": "SIZE",
+    "source": "SOURCE",
+    "start_timeout": "SECONDS",
+    "state_file": "FILE",
+    "status": "STATUS",
+    "tag": "TAG",
+    "time_to_live": "SECONDS",
+    "timeout": "SECONDS",
+    "tz": "ZONE",
+    "workdir": "DIR",
+}
+
+
+EXAMPLE_WIDTH = 74  # what an 80-column terminal leaves an example's line in the Examples section
+
+
+def examples(*invocations: tuple[str, str]) -> str:
+    """A command's Examples section (its epilog), as gh shows them: each (comment, command line) as a
+    `# comment` line over a `$ dandiops ...` line. A command line too long for an 80-column terminal
+    goes on over the next lines, each but the last ending in a backslash, so that it pastes whole."""
+
+    def literal(text: str) -> str:
+        return text.replace("[", r"\[")  # Typer prints the epilog as Rich markup
+
+    # The first line is empty because Typer dedents every line but the first by their common indent:
+    # with the heading among them at column 0, the examples keep theirs.
+    lines = ["", "[bold]Examples[/bold]"]
+    for comment, command in invocations:
+        lines.append(f"  # {literal(comment)}")
+        for number, part in enumerate(_shell_lines(command)):
+            lines.append(f"  {'$' if number == 0 else ' '} {literal(part)}")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")
+
+
+def _shell_lines(command: str) -> list[str]:
+    """`command` in lines of at most EXAMPLE_WIDTH characters, cut between words: each line but the
+    last ends in ` \\`, and the lines after the first are indented."""
+    if len(command) <= EXAMPLE_WIDTH:
+        return [command]
+    import shlex
+
+    words = [shlex.quote(word) for word in shlex.split(command)]
+    # an option and the word after it (its value, most likely) stay on one line
+    pieces: list[str] = []
+    for word in words:
+        if pieces and pieces[-1].startswith("-") and " " not in pieces[-1] and not word.startswith("-"):
+            pieces[-1] += f" {word}"
+        else:
+            pieces.append(word)
+    lines: list[str] = []
+    for piece in pieces:
+        if lines and len(f"{lines[-1]} {piece} \\") <= EXAMPLE_WIDTH:
+            lines[-1] += f" {piece}"
+        else:
+            lines.append(f"  {piece}" if lines else piece)
+    return [f"{line} \\" for line in lines[:-1]] + lines[-1:]
+
+
 class RootOptions:
     def __init__(self, config: str | None, env: str | None):
         self.config = config

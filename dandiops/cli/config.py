@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import typer
 
-from dandiops.cli.common import EnvOption, JsonOption, get_context
+from dandiops.cli.common import EnvOption, JsonOption, examples, get_context
 from dandiops.core.words import plural
 
-app = typer.Typer(help="Check the Heroku app's config vars against what the archive requires.", no_args_is_help=True)
+EXAMPLES = examples(
+    ("Which required config vars staging lacks (exit 6 if any)", "dandiops config check -e staging"),
+    ("Every required var, set or missing, as JSON for a script", "dandiops config check -e production --json"),
+)
+
+app = typer.Typer(
+    help="Check the Heroku app's config vars against what the archive requires.",
+    no_args_is_help=True,
+    epilog=EXAMPLES,
+)
 
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="config")
 
 
-@app.command("check")
+@app.command("check", epilog=EXAMPLES)
 def check(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
     """List every required config var as set or missing; exit 6 when any is missing.
 

@@ -7,14 +7,21 @@ from typing import Annotated, Optional
 
 import typer
 
-from dandiops.cli.common import EnvOption, JsonOption, ShowSecretsOption, get_context
+from dandiops.cli.common import EnvOption, JsonOption, ShowSecretsOption, examples, get_context
 
 # A process type (web, checksum-worker) or one dyno of it (web.1, run.1234); nothing a shell would read.
 DYNO_FILTER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[0-9]+)?")
 
 
+EXAMPLES = examples(
+    ("The last 200 lines the web dynos printed", "dandiops logs -e production --dyno web -n 200"),
+    ("Follow new lines as they are logged, until Ctrl-C", "dandiops logs -e staging --tail"),
+    ("Only Heroku's own events: the router, releases and the API", "dandiops logs -e staging --source heroku"),
+)
+
+
 def register(root: typer.Typer) -> None:
-    root.command("logs")(logs)
+    root.command("logs", epilog=EXAMPLES)(logs)
 
 
 def logs(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Annotated, Optional
+from typing import Annotated, Optional, cast
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 import dandiops.cli.access
 import dandiops.cli.alerts
@@ -26,12 +26,18 @@ import dandiops.cli.status
 import dandiops.cli.superuser
 import dandiops.cli.users
 from dandiops import __version__
-from dandiops.cli.common import RootEnvOption, RootOptions
+from dandiops.cli.common import VALUE_NAMES, RootEnvOption, RootOptions, examples
 from dandiops.core.errors import DandiopsError, ExitCode
 
 
 class DandiopsGroup(TyperGroup):
-    """Turns expected failures into `error:` lines and exit codes; nothing leaks a secret."""
+    """Turns expected failures into `error:` lines and exit codes; nothing leaks a secret. Before the
+    command line is read, names every parameter's value and reflows every help text (`_describe`)."""
+
+    def parse_args(self, ctx, args):
+        if ctx.parent is None:  # once per run, before --help or a usage error shows a parameter
+            _describe(self, ctx)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
         try:
@@ -58,6 +64,48 @@ class DandiopsGroup(TyperGroup):
                 "please report it with the command you ran",
             )
             raise typer.Exit(int(ExitCode.FAILURE)) from None
+
+
+class NamedArgument(TyperArgument):
+    """An argument shown by the name of its value (EMAIL, HOST), with `...` when it takes several, and
+    without Typer's Python type beside it (`<list[str]>`): the name already says what to give."""
+
+    value_name: str | None = None
+
+    @property
+    def display_name_raw(self) -> str:
+        return self.metavar or self.value_name or super().display_name_raw
+
+    def display_type_rich(self, ctx):
+        return None
+
+    def get_usage_pieces(self, ctx) -> list[str]:
+        # an explicit metavar is the whole usage piece (run's `-- CMD [ARGS]...`), not bracketed again
+        return [self.metavar] if self.metavar else super().get_usage_pieces(ctx)
+
+
+def _describe(command, ctx) -> None:
+    """Make `command` and every command under it read like gh's help: each value named from
+    VALUE_NAMES (flags show none; an explicit metavar= wins) and each help paragraph one line."""
+    for param in command.get_params(ctx):  # with --help, which Click adds only here
+        if isinstance(param, TyperArgument):
+            param.__class__ = NamedArgument  # Typer builds its own parameters: this is the one way in
+            cast(NamedArgument, param).value_name = VALUE_NAMES.get(param.name or "")
+        elif param.metavar is None:
+            param.metavar = "" if getattr(param, "is_flag", False) else VALUE_NAMES.get(param.name or "")
+    if command.help:
+        command.help = _one_line_per_paragraph(command.help)
+    for subcommand in getattr(command, "commands", {}).values():
+        _describe(subcommand, ctx)
+
+
+def _one_line_per_paragraph(text: str) -> str:
+    """Typer's rich help keeps a docstring's line breaks, so a paragraph wrapped by hand in the source
+    comes out with a short line at each break: join each paragraph's lines for the terminal to wrap."""
+    import inspect
+
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in paragraph.splitlines()) for paragraph in paragraphs)
 
 
 def _audit_unknown_outcome(ctx, exc: DandiopsError) -> None:
@@ -93,6 +141,11 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=examples(
+        ("Stand up staging, or go on where the last run stopped", "dandiops init -e staging"),
+        ("Is production up? Dynos, the last release and a probe of the API", "dandiops status -e production"),
+        ("Rehearse the whole runbook offline, with no account anywhere", "dandiops sandbox demo"),
+    ),
 )
 
 

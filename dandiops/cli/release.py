@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, get_context, option_groups
+from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, examples, get_context, option_groups
 
 # steps.release.trigger.DEFAULT_TIMEOUT, repeated: importing the release machinery would slow down every --help
 DEFAULT_TIMEOUT = 1800.0
@@ -40,6 +40,11 @@ app = typer.Typer(
     help="Release an environment through its GitHub Actions workflow, then wait for the Heroku release "
     "it produces (including the release phase). `dandiops release ENV` works for any environment of "
     "dandiops.toml; exit 0 only when the run and the release both succeeded.",
+    epilog=examples(
+        ("Deploy staging through its workflow and wait for the Heroku release", "dandiops release staging"),
+        ("Publish release v1.2.3, which the production workflow deploys", "dandiops release production --tag v1.2.3"),
+        ("The latest run and Heroku release of each environment", "dandiops release status"),
+    ),
 )
 
 
@@ -112,14 +117,31 @@ class ReleaseOptions:
 CHANGE_OPTIONS = ("dry_run", "yes", "json_output")
 
 
-@app.command("staging")
+@app.command(
+    "staging",
+    epilog=examples(
+        ("Dispatch the staging workflow and wait for the Heroku release", "dandiops release staging"),
+        ("Re-run the latest run, for a workflow without workflow_dispatch", "dandiops release staging --rerun"),
+        ("Start the run and return with its URL", "dandiops release staging --ref master --detach"),
+    ),
+)
 @option_groups(release=("ref", "rerun", "enable_dispatch", "detach", "timeout"), change=CHANGE_OPTIONS)
 def staging(ctx: typer.Context, release: ReleaseOptions, change: ChangeOptions) -> None:
     """Deploy staging: dispatch its workflow, or --rerun / --enable-dispatch when it has no workflow_dispatch."""
     _release(ctx, "staging", release, change)
 
 
-@app.command("production")
+@app.command(
+    "production",
+    epilog=examples(
+        (
+            "Publish release v1.2.3 now, and wait for its run and Heroku release",
+            "dandiops release production --tag v1.2.3",
+        ),
+        ("Release pull request 42 when it is merged, and wait for that", "dandiops release production --pr 42 --wait"),
+        ("Show what a release would do, changing nothing", "dandiops release production --tag v1.2.3 --dry-run"),
+    ),
+)
 @option_groups(release=("tag", "pr", "wait", "ref", "detach", "timeout"), change=CHANGE_OPTIONS)
 def production(ctx: typer.Context, release: ReleaseOptions, change: ChangeOptions) -> None:
     """Release production: --tag vX.Y.Z publishes a release now; --pr N releases N when it is merged.
@@ -129,7 +151,17 @@ def production(ctx: typer.Context, release: ReleaseOptions, change: ChangeOption
     _release(ctx, "production", release, change)
 
 
-@app.command("ENV", hidden=True)
+@app.command(
+    "ENV",
+    hidden=True,
+    epilog=examples(
+        ("Release the environment named review in dandiops.toml", "dandiops release review"),
+        (
+            "Release one branch of it and return once the run has started",
+            "dandiops release review --ref my-feature --detach",
+        ),
+    ),
+)
 @option_groups(change=CHANGE_OPTIONS)
 def any_environment(ctx: typer.Context, release: ReleaseOptions, change: ChangeOptions) -> None:
     """Release the environment ENV of dandiops.toml the way its workflow is triggered."""
@@ -302,12 +334,16 @@ class LiveObserver:
             self.started = False
 
 
-@app.command("status")
+@app.command(
+    "status",
+    epilog=examples(
+        ("The latest run and Heroku release of every environment", "dandiops release status"),
+        ("Production's only, as JSON", "dandiops release status production --json"),
+    ),
+)
 def status(
     ctx: typer.Context,
-    env_name: Annotated[
-        Optional[str], typer.Argument(metavar="[ENV]", help="Environment (default: all with a github_repo).")
-    ] = None,
+    env_name: Annotated[Optional[str], typer.Argument(help="Environment (default: all with a github_repo).")] = None,
     env: EnvOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -347,7 +383,13 @@ def status(
     reporter.result({"environments": data}, human)
 
 
-@app.command("list")
+@app.command(
+    "list",
+    epilog=examples(
+        ("The last five runs and releases of staging, paired by commit", "dandiops release list -e staging --limit 5"),
+        ("The last ten of production, as JSON", "dandiops release list -e production --json"),
+    ),
+)
 def list_releases(
     ctx: typer.Context,
     env: EnvOption = None,

@@ -6,8 +6,15 @@ from typing import Annotated, Optional
 
 import typer
 
+from dandiops.cli.common import examples
+
 app = typer.Typer(
-    help="Run local stand-ins for Heroku, GitHub and AWS to rehearse the runbook offline.", no_args_is_help=True
+    help="Run local stand-ins for Heroku, GitHub and AWS to rehearse the runbook offline.",
+    no_args_is_help=True,
+    epilog=examples(
+        ("The whole runbook against the stand-ins, in one command", "dandiops sandbox demo"),
+        ("Serve the stand-ins for other commands, until Ctrl-C", "dandiops sandbox serve"),
+    ),
 )
 
 
@@ -31,7 +38,17 @@ def _parse_app_dirs(values: list[str] | None) -> dict[str, str]:
     return result
 
 
-@app.command("serve")
+@app.command(
+    "serve",
+    epilog=examples(
+        ("Serve until Ctrl-C; then, in another shell: set -a; . ./.env.sandbox", "dandiops sandbox serve"),
+        ("Keep the sandbox's state in a folder of your choice", "dandiops sandbox serve --workdir sandbox-state"),
+        (
+            "Run staging's dynos in your own archive checkout",
+            "dandiops sandbox serve --app-dir dandi-sandbox-api-staging=../dandi",
+        ),
+    ),
+)
 def serve(
     env_file: Annotated[
         str, typer.Option("--env-file", help="Where to write the KEY=VALUE file clients need.")
@@ -105,7 +122,13 @@ def serve(
         typer.echo("sandbox stopped", err=True)
 
 
-@app.command("demo")
+@app.command(
+    "demo",
+    epilog=examples(
+        ("Rehearse the runbook in a temporary folder", "dandiops sandbox demo"),
+        ("Keep the sandbox's files afterwards, to look at them", "dandiops sandbox demo --workdir demo"),
+    ),
+)
 def demo(
     workdir: Annotated[
         Optional[str],

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from dandiops.cli.common import EnvOption, JsonOption, get_context
+from dandiops.cli.common import EnvOption, JsonOption, examples, get_context
+
+EXAMPLES = examples(
+    ("Staging's dynos, last release and API probe at a glance", "dandiops status -e staging"),
+    ("The same for production, as one JSON document for a script", "dandiops status -e production --json"),
+)
 
 
 def register(root: typer.Typer) -> None:
-    root.command("status")(status)
+    root.command("status", epilog=EXAMPLES)(status)
 
 
 def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:

@@ -7,9 +7,28 @@ from typing import Annotated, Callable, Optional
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, option_groups, secret_read_once
+from dandiops.cli.common import ChangeOptions, examples, option_groups, secret_read_once
 
-app = typer.Typer(help="The Django admin superuser of the archive.", no_args_is_help=True)
+EXAMPLES = examples(
+    (
+        "Create the superuser of staging, asked for its password",
+        "dandiops superuser create -e staging --email admin@example.org",
+    ),
+    (
+        "Read the password from stdin (pipe it in) instead",
+        "dandiops superuser create -e staging --email admin@example.org --password-stdin",
+    ),
+    (
+        "Create it and log in with it, as the runbook's final test",
+        "dandiops superuser create -e production --email admin@example.org --verify-login --yes",
+    ),
+)
+
+app = typer.Typer(
+    help="The Django admin superuser of the archive.",
+    no_args_is_help=True,
+    epilog=EXAMPLES,
+)
 
 PASSWORD_VAR = "DJANGO_SUPERUSER_PASSWORD"
 
@@ -47,7 +66,7 @@ def _password_source(context, email: str, from_stdin: bool):
     return secret_read_once(context, read)
 
 
-@app.command("create")
+@app.command("create", epilog=EXAMPLES)
 @option_groups()
 def create(
     ctx: typer.Context,
@@ -62,7 +81,11 @@ def create(
     ] = False,
     verify_login: Annotated[
         bool,
-        typer.Option("--verify-login", help="Then log in at {api_url}/admin/ with it, as the runbook's final test."),
+        typer.Option(
+            "--verify-login",
+            help="Then log in to the admin site (the environment's api_url + /admin/) with it, as the runbook's "
+            "final test.",
+        ),
     ] = False,
     *,
     change: ChangeOptions,

@@ -9,11 +9,16 @@ from typing import Annotated, Optional
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, get_context, option_groups
+from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, examples, get_context, option_groups
 from dandiops.core.words import plural
 
 app = typer.Typer(
-    help="Archive users: list, show, approve and reject them (one one-off dyno per command).", no_args_is_help=True
+    help="Archive users: list, show, approve and reject them (one one-off dyno per command).",
+    no_args_is_help=True,
+    epilog=examples(
+        ("Everyone waiting for approval on production", "dandiops users list -e production --status pending"),
+        ("Approve one of them", "dandiops users approve a@example.org -e production --yes"),
+    ),
 )
 
 
@@ -66,11 +71,22 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="users")
 
 
-@app.command("list")
+@app.command(
+    "list",
+    epilog=examples(
+        ("Everyone waiting for approval on production", "dandiops users list -e production --status pending"),
+        ("Every user of staging, as JSON", "dandiops users list -e staging --json"),
+    ),
+)
 def list_users(
     ctx: typer.Context,
     status: Annotated[
-        Optional[StatusChoice], typer.Option("--status", case_sensitive=False, help="Only users with this status.")
+        Optional[StatusChoice],
+        typer.Option(
+            "--status",
+            case_sensitive=False,
+            help="Only users with this status: pending, approved, rejected or incomplete.",
+        ),
     ] = None,
     env: EnvOption = None,
     json_output: JsonOption = False,
@@ -102,7 +118,13 @@ def list_users(
     reporter.result({"app": context.env.heroku_app, "status": status.value if status else None, "users": users}, human)
 
 
-@app.command("show")
+@app.command(
+    "show",
+    epilog=examples(
+        ("One user's status, names and questionnaire answers", "dandiops users show a@example.org -e production"),
+        ("The same as JSON", "dandiops users show a@example.org -e production --json"),
+    ),
+)
 def show(
     ctx: typer.Context,
     email: Annotated[str, typer.Argument(help="The user's email.", show_default=False)],
@@ -232,14 +254,39 @@ def _some(items: list[str], limit: int = 10) -> str:
     )
 
 
-@app.command("approve")
+@app.command(
+    "approve",
+    epilog=examples(
+        (
+            "Approve two users on staging, emailing each",
+            "dandiops users approve a@example.org b@example.org -e staging",
+        ),
+        (
+            "Approve everyone pending from one domain, without emails",
+            "dandiops users approve --domain example.edu --no-email -e staging",
+        ),
+        (
+            "Approve a list from a file, skipping emails that are not users",
+            "dandiops users approve --from-file emails.txt --skip-missing -e staging",
+        ),
+    ),
+)
 @option_groups(users=("emails", "from_file", "domain", "no_email", "skip_missing"))
 def approve(ctx: typer.Context, users: UserSelection, change: ChangeOptions) -> None:
     """Approve users as the admin dashboard does: status APPROVED, active, approval email."""
     _change(ctx, "approve", users, change)
 
 
-@app.command("reject")
+@app.command(
+    "reject",
+    epilog=examples(
+        ("Reject a user, telling them why", "dandiops users reject spam@example.com --reason 'Not a researcher'"),
+        (
+            "Reject a list from a file without sending emails",
+            "dandiops users reject --from-file spam.txt --reason Spam --no-email",
+        ),
+    ),
+)
 @option_groups(users=("emails", "reason", "from_file", "no_email", "skip_missing"))
 def reject(ctx: typer.Context, users: UserSelection, change: ChangeOptions) -> None:
     """Reject users as the admin dashboard does: status REJECTED, inactive, rejection email with the reason."""
