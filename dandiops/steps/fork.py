@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from dandiops.app.questions import Question, placeholder
 from dandiops.archive.fork import ForkTarget, edit_fork, target_for
 from dandiops.core.errors import NotFoundError
+from dandiops.core.words import plural
 from dandiops.steps.auth import OAUTH_CLIENT_ID
 from dandiops.steps.base import AnsweredStep, Change, Check, InitStep, Status
 from dandiops.steps.release_chain import RELEASE_LABEL
@@ -137,7 +138,7 @@ class ForkStep(InitStep):
             return Check(Status.PENDING, f"pull request #{state.pull.number} waits for a merge: {state.pull.html_url}")
         if state.pull is not None:
             return Check(Status.PENDING, f"pull request #{state.pull.number} to update: {', '.join(paths)}", paths)
-        return Check(Status.PENDING, f"{len(paths)} file(s) of {state.default_branch} to prepare", paths)
+        return Check(Status.PENDING, f"{plural(len(paths), 'file')} of {state.default_branch} to prepare", paths)
 
     def plan(self, ctx: "Context") -> list[Change]:
         state = self.read(ctx)

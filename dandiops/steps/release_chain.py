@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from dandiops.app.questions import Question
 from dandiops.core.errors import AuthError, ConflictError, NotFoundError
+from dandiops.core.words import noun
 from dandiops.steps.base import AskingStep, Change, Check, Status
 
 if TYPE_CHECKING:
@@ -198,4 +199,5 @@ class ReleaseChainStep(AskingStep):
             raise AuthError(f"{source} can only read {full_name}; the workflows push with it", hint=hint)
         lacking = [scope for scope in PUSH_SCOPES if access.scopes is not None and scope not in access.scopes]
         if lacking:
-            raise AuthError(f"{source} lacks the {' and '.join(lacking)} scope(s) the workflows push with", hint=hint)
+            scopes = f"{' and '.join(lacking)} {noun(len(lacking), 'scope')}"
+            raise AuthError(f"{source} lacks the {scopes} the workflows push with", hint=hint)
