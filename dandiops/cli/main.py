@@ -25,6 +25,7 @@ import dandiops.cli.sandbox
 import dandiops.cli.status
 import dandiops.cli.superuser
 import dandiops.cli.users
+import dandiops.cli.verify
 from dandiops import __version__
 from dandiops.cli.common import VALUE_NAMES, RootEnvOption, RootOptions, examples
 from dandiops.core.errors import DandiopsError, ExitCode
@@ -178,6 +179,7 @@ def root(
 COMMAND_GROUPS = (  # in runbook order, as `dandiops --help` lists them
     dandiops.cli.init,
     dandiops.cli.status,
+    dandiops.cli.verify,
     dandiops.cli.config,
     dandiops.cli.hosts,
     dandiops.cli.release,

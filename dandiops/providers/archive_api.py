@@ -27,7 +27,7 @@ class InfoProbe:
         return {**asdict(self), "ok": self.ok}
 
 
-def probe_info(api_url: str, *, timeout: float = 10.0, environ: Mapping[str, str] | None = None) -> InfoProbe:
+def probe_info(api_url: str, *, timeout: float = 30.0, environ: Mapping[str, str] | None = None) -> InfoProbe:
     import httpx
 
     from dandiops.core.settings import connect_origin

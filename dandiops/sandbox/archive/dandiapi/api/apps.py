@@ -6,3 +6,6 @@ class PublishConfig(AppConfig):
     label = "api"
     verbose_name = "DANDI: Publish"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from dandiapi.api import signals  # noqa: F401  (connects the receivers, as upstream's ready() does)

@@ -25,11 +25,13 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "oauth2_provider",
+    "corsheaders",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -94,3 +96,14 @@ DANDI_DOI_PUBLISH = bool_var("DJANGO_DANDI_DOI_PUBLISH", False)
 
 CELERY_BROKER_URL = str_var("DJANGO_CELERY_BROKER_URL", "amqp://localhost:5672/")
 CORS_ALLOWED_ORIGINS = list_var("DJANGO_CORS_ALLOWED_ORIGINS", [])
+CORS_ALLOWED_ORIGIN_REGEXES = list_var("DJANGO_CORS_ALLOWED_ORIGIN_REGEXES", [])
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "user-agent",
+    "x-csrftoken",
+    "x-requested-with",
+    "baggage",
+    "sentry-trace",
+)

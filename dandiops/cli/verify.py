@@ -1,0 +1,74 @@
+"""`dandiops verify`: the running clone checked from outside, concurrently, one row per check."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from dandiops.cli.common import EnvOption, JsonOption, examples, get_context
+
+EXAMPLES = examples(
+    ("Check staging from outside: API, sign-in, CORS, release chain, backups", "dandiops verify -e staging"),
+    (
+        "Also sign in to the admin as the superuser (pipe its password in)",
+        "dandiops verify -e production --superuser admin@example.org --password-stdin",
+    ),
+    ("The checks as one JSON document, for CI", "dandiops verify -e staging --json"),
+)
+
+
+def register(root: typer.Typer) -> None:
+    root.command("verify", epilog=EXAMPLES)(verify)
+
+
+def verify(
+    ctx: typer.Context,
+    env: EnvOption = None,
+    superuser: Annotated[
+        Optional[str],
+        typer.Option("--superuser", help="The superuser's email, for the admin sign-in check.", metavar="EMAIL"),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the superuser's password from stdin and sign in with it.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Check the running clone the way its users reach it; exit 0 when every check passed, 6 otherwise.
+
+    A check that waits on you (DNS not pointing at the app yet, the GitHub OAuth App not registered)
+    is shown as waiting, with what to do. Nothing is changed.
+    """
+    import sys
+
+    from dandiops.core.errors import ExitCode, UsageError
+    from dandiops.steps.verify import VerifyOptions
+    from dandiops.steps.verify import verify as run_checks
+
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise UsageError("--password-stdin: stdin held no password", hint="pipe the superuser's password in")
+        if not superuser:
+            raise UsageError("--password-stdin needs --superuser EMAIL", hint="name the superuser to sign in as")
+    context = get_context(ctx, env=env, json_mode=json_output)
+    if password:
+        context.secret_registry.add(password)
+    verdicts = run_checks(context, VerifyOptions(superuser_email=superuser, superuser_password=password))
+    reporter = context.reporter
+    passed = all(verdict.ok for verdict in verdicts)
+
+    def human() -> None:
+        reporter.table(
+            ["check", "result", "what it saw"],
+            [(v.name, v.state, v.detail + (f" (fix: {v.fix})" if v.fix and not v.ok else "")) for v in verdicts],
+            title=f"verify {context.env.name}",
+        )
+
+    reporter.result({"checks": [v.to_dict() for v in verdicts], "passed": passed}, human)
+    waiting = [v for v in verdicts if v.state == "waiting"]
+    if waiting:
+        reporter.info("waiting on you: " + "; ".join(f"{v.name}: {v.fix or v.detail}" for v in waiting))
+    if not passed:
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))

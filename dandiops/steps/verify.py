@@ -1,0 +1,270 @@
+"""`dandiops verify`: the running clone checked from outside, the way its users reach it.
+
+Every check runs at once (threads: each is mostly waiting on a network answer), and each says
+what it saw and, when it did not pass, what fixes it. A check that waits on the operator (DNS not
+pointing at Heroku yet, the GitHub OAuth App not registered) is `waiting`, not failed. Nothing
+here writes: the checks that reuse init's steps run their read-only `check`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ssl
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import parse_qs, urlsplit
+
+from dandiops.core.errors import DandiopsError
+
+if TYPE_CHECKING:
+    from dandiops.app.context import Context
+
+PASS, FAIL, WAITING, SKIPPED = "pass", "fail", "waiting", "skipped"
+BACKUP_MAX_AGE = dt.timedelta(hours=26)
+GITHUB_AUTHORIZE = "https://github.com/login/oauth/authorize"
+# a web dyno that has just been restarted may take this long to answer its first request
+HTTP_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    state: str
+    detail: str
+    fix: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state in (PASS, SKIPPED)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "state": self.state, "detail": self.detail, "fix": self.fix}
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    superuser_email: str | None = None
+    superuser_password: str | None = None  # from --password-stdin only
+
+
+Check = Callable[["Context", VerifyOptions], Verdict]
+
+
+def verify(ctx: "Context", options: VerifyOptions) -> list[Verdict]:
+    checks = [api_info, certificate, github_login, cors, superuser_login, release_chain, backups]
+    with ThreadPoolExecutor(max_workers=len(checks)) as pool:
+        running = [(check, pool.submit(_guarded, check, ctx, options)) for check in checks]
+        return [future.result() for _, future in running]
+
+
+def _guarded(check: Check, ctx: "Context", options: VerifyOptions) -> Verdict:
+    """A check that cannot be made is a failed row naming why, never the end of the others."""
+    try:
+        return check(ctx, options)
+    except DandiopsError as exc:
+        return Verdict(check.__name__.replace("_", "-"), FAIL, exc.message, exc.hint)
+
+
+def _api_url(ctx: "Context") -> str | None:
+    return ctx.env.api_url.rstrip("/") if ctx.env.api_url else None
+
+
+def _rerouted(ctx: "Context", url: str) -> bool:
+    from dandiops.core.settings import connect_origin
+
+    return connect_origin(url, ctx.environ) != url
+
+
+# --- the checks ----------------------------------------------------------------------------------
+def api_info(ctx: "Context", options: VerifyOptions) -> Verdict:
+    from dandiops.providers.archive_api import probe_info
+
+    api = _api_url(ctx)
+    if api is None:
+        return Verdict("api", SKIPPED, "no api_url in dandiops.toml", "add api_url to the environment")
+    probe = probe_info(api, timeout=HTTP_TIMEOUT, environ=ctx.environ)
+    if not probe.ok:
+        return Verdict("api", FAIL, f"{probe.url}: {probe.error}", "`dandiops status` shows the dynos and release")
+    expected = ctx.heroku().config_vars(ctx.env.heroku_app).get("DJANGO_DANDI_INSTANCE_NAME")
+    if expected and probe.instance_name != expected:
+        return Verdict(
+            "api",
+            FAIL,
+            f"{probe.url} names instance {probe.instance_name!r}, the app's DJANGO_DANDI_INSTANCE_NAME is {expected!r}",
+            "api_url points at another instance: check api_url and the domain's DNS record",
+        )
+    return Verdict("api", PASS, f"{probe.url} answered 200 in {probe.latency_ms} ms: instance {probe.instance_name}")
+
+
+def certificate(ctx: "Context", options: VerifyOptions) -> Verdict:
+    api = _api_url(ctx)
+    if api is None:
+        return Verdict("certificate", SKIPPED, "no api_url in dandiops.toml")
+    if _rerouted(ctx, api):
+        return Verdict("certificate", SKIPPED, "the sandbox serves the API on loopback: no certificate to check")
+    host = urlsplit(api).hostname or ""
+    import socket
+
+    try:
+        with socket.create_connection((host, 443), timeout=HTTP_TIMEOUT) as raw:
+            with ssl.create_default_context().wrap_socket(raw, server_hostname=host) as tls:
+                expires = (tls.getpeercert() or {}).get("notAfter")
+    except ssl.SSLCertVerificationError as exc:
+        return Verdict(
+            "certificate",
+            FAIL,
+            f"{host}: {exc.verify_message}",
+            "Heroku's ACM issues it once DNS points at the app (`dandiops init --only domain`)",
+        )
+    except OSError as exc:
+        return Verdict(
+            "certificate",
+            WAITING,
+            f"{host}:443 not reached ({type(exc).__name__})",
+            "create the DNS record init printed for the API domain, then run verify again",
+        )
+    return Verdict("certificate", PASS, f"{host}: valid until {expires}")
+
+
+def github_login(ctx: "Context", options: VerifyOptions) -> Verdict:
+    import httpx
+
+    from dandiops.core.settings import connect_origin
+
+    api = _api_url(ctx)
+    if api is None:
+        return Verdict("github-login", SKIPPED, "no api_url in dandiops.toml")
+    start = f"{api}/accounts/github/login/"
+    waiting_fix = "register the GitHub OAuth App and run `dandiops auth setup` (init's github-oauth-app item says how)"
+    try:
+        with httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=False) as client:
+            page = client.get(connect_origin(start, ctx.environ))
+            answer = page
+            if page.status_code == 200 and "csrfmiddlewaretoken" in page.text:
+                # allauth asks to confirm a GET (SOCIALACCOUNT_LOGIN_ON_GET off): the form posts back here
+                import re
+
+                token = re.search(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"', page.text)
+                answer = client.post(
+                    connect_origin(start, ctx.environ),
+                    data={"csrfmiddlewaretoken": token.group(1) if token else ""},
+                    headers={"Referer": start},
+                )
+    except httpx.HTTPError as exc:
+        return Verdict("github-login", FAIL, f"{start} not reached ({type(exc).__name__})")
+    location = answer.headers.get("location", "")
+    if answer.status_code not in (301, 302, 303) or not location.startswith(GITHUB_AUTHORIZE):
+        return Verdict(
+            "github-login", WAITING, f"{start} answered {answer.status_code}, not a redirect to GitHub", waiting_fix
+        )
+    query = parse_qs(urlsplit(location).query)
+    client_id = (query.get("client_id") or [""])[0]
+    callback = (query.get("redirect_uri") or [""])[0]
+    expected_callback = f"{api}/accounts/github/login/callback/"
+    if not client_id or callback != expected_callback:
+        return Verdict(
+            "github-login",
+            FAIL,
+            f"GitHub would be asked for client {client_id or '(none)'} with callback {callback or '(none)'}",
+            f"the callback must be {expected_callback}: check the Site's domain (`dandiops auth setup`)",
+        )
+    return Verdict("github-login", PASS, f"redirects to GitHub with client {client_id} and callback {callback}")
+
+
+def cors(ctx: "Context", options: VerifyOptions) -> Verdict:
+    """A preflight from web_url is answered, and a write from it may be read: the archive lets any
+    origin read (GET, HEAD, OPTIONS) but only DJANGO_CORS_ALLOWED_ORIGINS write, so the preflight
+    alone passes for every origin."""
+    import httpx
+
+    from dandiops.core.settings import connect_origin
+
+    api, web = _api_url(ctx), ctx.env.web_url
+    if api is None or not web:
+        return Verdict("cors", SKIPPED, "needs api_url and web_url in dandiops.toml")
+    origin = web.rstrip("/")
+    url = connect_origin(f"{api}/api/info/", ctx.environ)
+    try:
+        with httpx.Client(timeout=HTTP_TIMEOUT) as client:
+            preflight = client.options(url, headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+            write = client.post(url, headers={"Origin": origin})
+    except httpx.HTTPError as exc:
+        return Verdict("cors", FAIL, f"{api}/api/info/ not reached from {origin} ({type(exc).__name__})")
+    fix = f"`dandiops hosts add --cors-origin {origin} -e {ctx.env.name}`"
+    if preflight.headers.get("access-control-allow-origin") not in (origin, "*"):
+        return Verdict("cors", FAIL, f"a preflight from {origin} got {preflight.status_code}, not allowed", fix)
+    if write.headers.get("access-control-allow-origin") not in (origin, "*"):
+        return Verdict("cors", FAIL, f"the API does not let {origin} read the answers to its writes", fix)
+    return Verdict("cors", PASS, f"{origin} may call the API, writes included")
+
+
+def superuser_login(ctx: "Context", options: VerifyOptions) -> Verdict:
+    from dandiops.providers.archive_admin import verify_admin_login
+
+    api = _api_url(ctx)
+    if api is None:
+        return Verdict("superuser-login", SKIPPED, "no api_url in dandiops.toml")
+    if options.superuser_password is None or not options.superuser_email:
+        return Verdict(
+            "superuser-login",
+            SKIPPED,
+            "not checked: give the superuser's password on stdin (--password-stdin) and its email (--superuser EMAIL)",
+        )
+    verify_admin_login(api, options.superuser_email, options.superuser_password)
+    return Verdict("superuser-login", PASS, f"{options.superuser_email} signs in to {api}/admin/")
+
+
+def release_chain(ctx: "Context", options: VerifyOptions) -> Verdict:
+    """The fork's deploy workflows name this environment's app and the release chain is ready:
+    init's own read-only checks of `release-chain` and `fork`."""
+    if not ctx.env.github_repo:
+        return Verdict("github", SKIPPED, "no github_repo in dandiops.toml")
+    statuses = _init_checks(ctx, ("release-chain", "fork"))
+    waiting = [f"{name}: {detail}" for name, (done, detail) in statuses.items() if not done]
+    if waiting:
+        return Verdict(
+            "github", FAIL, "; ".join(waiting), f"`dandiops init -e {ctx.env.name} --only release-chain,fork`"
+        )
+    return Verdict("github", PASS, f"{ctx.env.github_repo}: " + "; ".join(detail for _, detail in statuses.values()))
+
+
+def backups(ctx: "Context", options: VerifyOptions) -> Verdict:
+    from dandiops.providers.heroku_data import backup_name
+
+    schedule = _init_checks(ctx, ("backups",))["backups"]
+    if not schedule[0]:
+        return Verdict("backups", FAIL, schedule[1], f"`dandiops backups schedule -e {ctx.env.name}`")
+    taken = [b for b in ctx.heroku_data().backups(ctx.env.heroku_app) if b.get("succeeded") and b.get("finished_at")]
+    if not taken:
+        return Verdict("backups", PASS, f"{schedule[1]}; no backup taken yet")
+    newest = max(taken, key=lambda b: b["finished_at"])
+    finished = dt.datetime.fromisoformat(newest["finished_at"].replace("Z", "+00:00"))
+    age = dt.datetime.now(dt.timezone.utc) - finished
+    if age > BACKUP_MAX_AGE:
+        return Verdict(
+            "backups",
+            FAIL,
+            f"the newest backup {backup_name(newest)} finished {age.total_seconds() / 3600:.0f} h ago",
+            "the daily schedule is not producing backups: `dandiops backups list`, `heroku pg:backups`",
+        )
+    return Verdict("backups", PASS, f"{schedule[1]}; newest backup {backup_name(newest)} from {newest['finished_at']}")
+
+
+def _init_checks(ctx: "Context", names: tuple[str, ...]) -> dict[str, tuple[bool, str]]:
+    """(done, summary) of init's read-only check for each named step, answers from its state file."""
+    from dandiops.app.questions import Answers
+    from dandiops.steps.base import Status
+    from dandiops.wizard.init import state_path_for
+    from dandiops.wizard.state import InitState
+    from dandiops.wizard.steps import build_steps
+
+    env = ctx.env
+    state = InitState.load(state_path_for(ctx), environment=env.name, app=env.heroku_app, secrets=ctx.secret_registry)
+    answers = Answers(ctx, store=state, interactive=False, dry_run=True)
+    found = {}
+    for step in build_steps(ctx, answers):
+        if step.name in names:
+            check = step.check(ctx)
+            found[step.name] = (check.status in (Status.OK, Status.CONFIRMED, Status.SKIPPED), check.summary)
+    return found

@@ -1,0 +1,36 @@
+"""`dandiops verify` against the sandbox: one row per check, exit 0 only when every check passed."""
+
+from __future__ import annotations
+
+
+def checks_of(result) -> dict[str, dict]:
+    return {check["name"]: check for check in result.json()["checks"]}
+
+
+def test_verify_lists_every_check_with_what_it_saw(cli, heroku_state):
+    result = cli("verify", "-e", "staging", "--json")
+    checks = checks_of(result)
+    assert set(checks) == {"api", "certificate", "github-login", "cors", "superuser-login", "github", "backups"}
+    assert all(set(check) == {"name", "ok", "state", "detail", "fix"} for check in checks.values())
+    assert checks["api"]["state"] == "pass", checks["api"]
+    assert "answered 200" in checks["api"]["detail"]
+    assert checks["certificate"]["state"] == "skipped" and "loopback" in checks["certificate"]["detail"]
+    assert checks["cors"]["state"] == "pass", checks["cors"]
+    assert checks["superuser-login"]["state"] == "skipped" and "--password-stdin" in checks["superuser-login"]["detail"]
+    assert result.exit_code == (0 if all(c["ok"] for c in checks.values()) else 6), result
+    assert heroku_state.writes() == []
+
+
+def test_a_web_origin_the_api_does_not_allow_fails_cors_naming_the_fix(cli, heroku_state):
+    removed = cli("hosts", "remove", "--cors-origin", "https://staging.dandi.test", "-e", "staging", "--yes")
+    assert removed.exit_code == 0, removed
+    result = cli("verify", "-e", "staging", "--json")
+    assert result.exit_code == 6, result
+    cors = checks_of(result)["cors"]
+    assert cors["state"] == "fail" and "dandiops hosts add --cors-origin https://" in cors["fix"]
+
+
+def test_password_stdin_without_a_superuser_is_a_usage_error_before_any_request(cli, heroku_state):
+    result = cli("verify", "-e", "staging", "--password-stdin", input="secret\n")
+    assert result.exit_code == 2 and "--password-stdin needs --superuser EMAIL" in result.stderr
+    assert heroku_state.requests == []
