@@ -58,6 +58,15 @@ SENTRY_DSN = NameRule(
     "https://PUBLIC_KEY@o0.ingest.sentry.io/PROJECT_ID",
 )
 SENTRY_ENVIRONMENT = NameRule(r"[A-Za-z0-9._-]{1,64}", "a Sentry environment", "staging (letters, digits, . _ -)")
+# A Netlify site name is its subdomain of netlify.app: one DNS label, lower case.
+NETLIFY_SITE = NameRule(
+    r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?",
+    "a Netlify site name",
+    "my-dandi-web (lower-case letters, digits and dashes, at most 63)",
+)
+NETLIFY_TEAM = NameRule(
+    r"[a-z0-9][a-z0-9-]{0,62}", "a Netlify team slug", "my-team (as in app.netlify.com/teams/my-team)"
+)
 _GIT_REF_FORBIDDEN = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//")
 
 DEFAULT_PORTS = {"https": 443, "http": 80}

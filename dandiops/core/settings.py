@@ -33,6 +33,7 @@ SECRET_ENV_NAMES = (
     "DANDIOPS_GITHUB_CLIENT_SECRET",
     "DANDIOPS_FORK_GH_TOKEN",
     "DANDIOPS_SANDBOX_RENDEZVOUS_SECRET",
+    "NETLIFY_AUTH_TOKEN",
 )
 
 _ENV_KEYS = {
@@ -54,6 +55,8 @@ _ENV_KEYS = {
     "sentry_dsn": str,
     "sentry_environment": str,
     "workflow_dispatch": bool,  # the `fork` step adds workflow_dispatch to the deploy workflow
+    "netlify_site": str,
+    "netlify_team": str,
 }
 
 
@@ -76,9 +79,22 @@ class Environment:
     terraform_dir: str | None = None
     branch: str = "master"
     web_doi_server: str | None = None  # default: upstream's for production or for a test instance
-    sentry_dsn: str | None = None  # none: the web app's Sentry lines are removed from the fork
+    sentry_dsn: str | None = None  # none: no Sentry for the API, and the fork's Sentry lines are removed
     sentry_environment: str | None = None  # default: the environment's name
     workflow_dispatch: bool = False
+    netlify_site: str | None = None  # the web app's Netlify site (its name: NAME.netlify.app)
+    netlify_team: str | None = None  # the Netlify team (account slug) that owns the site
+
+    @property
+    def web_branch(self) -> str:
+        """The branch the Netlify site builds: `release` for production (the production workflow resets
+        it to each release), the environment's branch otherwise (dandi-archive-facts §8)."""
+        return "release" if self.production else self.branch
+
+    @property
+    def sentry_environment_name(self) -> str | None:
+        """The Sentry environment the API and the web app report as, when there is a DSN."""
+        return (self.sentry_environment or self.name) if self.sentry_dsn else None
 
     @property
     def deploy_workflow(self) -> str:
@@ -201,6 +217,8 @@ def _check_value(key: str, value: Any) -> Any:
         "heroku_email": names.EMAIL.check,
         "branch": names.check_branch,
         "web_doi_server": _doi_server,
+        "netlify_site": names.NETLIFY_SITE.check,
+        "netlify_team": names.NETLIFY_TEAM.check,
         "sentry_dsn": names.SENTRY_DSN.check,
         "sentry_environment": names.SENTRY_ENVIRONMENT.check,
     }

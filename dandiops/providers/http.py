@@ -62,6 +62,14 @@ class RetryPolicy:
                     seconds = math.nan
                 if math.isfinite(seconds) and seconds >= 0:
                     return min(seconds, 60.0)
+            reset = response.headers.get("X-RateLimit-Reset")  # Netlify's 429: the refill moment, unix seconds
+            if response.status_code == 429 and reset is not None:
+                try:
+                    wait = float(reset) - time.time()
+                except ValueError:
+                    wait = math.nan
+                if math.isfinite(wait):
+                    return min(max(wait, 0.0), 60.0)
         backoff = min(self.max_delay, self.base_delay * (2.0**attempt)) * (0.5 + random.random() / 2)
         if response is not None and response.status_code == 429 and response.headers.get("RateLimit-Remaining") == "0":
             return max(backoff, RATE_TOKEN_SECONDS)  # retrying sooner would only be refused again

@@ -37,6 +37,8 @@ _ISOLATED = (
     "AWS_REGION",
     "DANDIOPS_DEPLOY_HEROKU_API_KEY",
     "DANDIOPS_FORK_GH_TOKEN",
+    "NETLIFY_AUTH_TOKEN",
+    "DANDIOPS_NETLIFY_API_URL",
 )
 
 
@@ -70,6 +72,8 @@ def write_requests(sandbox: "Sandbox") -> dict[str, int]:
             counts["github"] = len(component.state.writes())
         elif kind == "AwsComponent":
             counts["aws"] = len(component.writes())
+        elif kind == "NetlifyComponent":
+            counts["netlify"] = len(component.state.writes())
     return counts
 
 

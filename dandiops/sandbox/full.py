@@ -14,6 +14,7 @@ from dandiops.sandbox.dyno.web import ArchiveWebComponent
 from dandiops.sandbox.github.component import GitHubComponent
 from dandiops.sandbox.heroku.operations import operations_extensions
 from dandiops.sandbox.heroku.provisioning import ProvisioningStandIn
+from dandiops.sandbox.netlify.component import NetlifyComponent
 from dandiops.sandbox.runtime import Sandbox
 
 
@@ -29,6 +30,7 @@ def build_sandbox(
     components.append(GitHubComponent())  # dandi-archive fork whose deploys release to the Heroku apps
     heroku_extensions.append(ProvisioningStandIn(workdir))  # create apps, buildpacks, add-ons (init's bootstrap)
     components.append(AwsComponent())  # moto for S3, IAM and STS, seeded as Terraform makes them
+    components.append(NetlifyComponent())  # an empty team; builds check out the fork; serves the web hosts
     return Sandbox(
         workdir,
         app_dirs=app_dirs,

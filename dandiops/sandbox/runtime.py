@@ -24,6 +24,9 @@ from dandiops.sandbox.heroku.state import HerokuState
 from dandiops.sandbox.server import ServerThread
 from dandiops.sandbox.standin import json_response
 
+# Settings several components add to: DANDIOPS_CONNECT_TO's HOST=ORIGIN pairs (API hosts, web hosts).
+JOINED_SETTINGS = ("DANDIOPS_CONNECT_TO",)
+
 
 class Component(Protocol):
     def start(self, sandbox: "Sandbox") -> None: ...
@@ -190,7 +193,10 @@ class Sandbox:
     def environment(self) -> dict[str, str]:
         values = {"DANDIOPS_CONFIG": str(self.config_path), "DANDIOPS_AUDIT_LOG": str(self.workdir / "audit.log")}
         for component in self.components:
-            values.update(component.environment())
+            for key, value in component.environment().items():
+                if key in JOINED_SETTINGS and values.get(key):
+                    value = f"{values[key]},{value}"  # each component routes its own hosts
+                values[key] = value
         return values
 
     def write_config(self) -> Path:
