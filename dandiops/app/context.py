@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from dandiops.providers.heroku import HerokuClient
     from dandiops.providers.heroku_data import HerokuDataClient
     from dandiops.providers.http import ApiClient
+    from dandiops.providers.netlify import NetlifyClient
 
 
 _ApiClientT = TypeVar("_ApiClientT", bound="ApiClient")
@@ -245,6 +246,12 @@ class Context:
         from dandiops.providers.github import GitHubClient
 
         return self._api_client(GitHubClient)
+
+    def netlify(self) -> "NetlifyClient":
+        """The Netlify API; token NETLIFY_AUTH_TOKEN, DANDIOPS_NETLIFY_API_URL for a stand-in."""
+        from dandiops.providers.netlify import NetlifyClient
+
+        return self._api_client(NetlifyClient)
 
     def _api_client(self, client_class: "type[_ApiClientT]") -> "_ApiClientT":
         """One client per run for each API: its credential, its host (overridable), the retry policy and

@@ -78,7 +78,7 @@ def init(
     """Check every runbook step and make what is missing; re-running on a finished deployment changes nothing.
 
     Steps, in order: credentials, infrastructure, aws, config-vars, hosts, release-chain, fork, formation,
-    cachetable, superuser, backups, email-alerts, heroku-access, netlify-site, github-oauth-app, auth.
+    cachetable, superuser, backups, email-alerts, heroku-access, frontend, github-oauth-app, auth.
 
     Answers come from --answers, then from earlier runs (the state file), then from prompts; secrets from the
     environment or a hidden prompt. Ctrl-C keeps what was answered: run init again to go on from there.

@@ -74,16 +74,6 @@ ITEMS = (
         ),
     ),
     ChecklistItem(
-        "netlify-site",
-        "Netlify site for the web app",
-        lambda ctx: (
-            "In Netlify, import the archive repository with base directory web, build command "
-            "`git fetch --tags && npm run build`, publish directory dist; set VITE_APP_DANDI_API_ROOT="
-            f"{_api_origin(ctx.env)}/api/, VITE_APP_OAUTH_API_ROOT={_api_origin(ctx.env)}/oauth/ and "
-            "VITE_APP_OAUTH_CLIENT_ID" + (f"; the site serves {ctx.env.web_url}." if ctx.env.web_url else ".")
-        ),
-    ),
-    ChecklistItem(
         "github-oauth-app",
         "GitHub OAuth app for sign-in",
         lambda ctx: (

@@ -27,7 +27,7 @@ STEP_NAMES = (
     "backups",
     "email-alerts",
     "heroku-access",
-    "netlify-site",
+    "frontend",
     "github-oauth-app",
     "auth",
 )
@@ -46,12 +46,14 @@ def build_steps(ctx: "Context", answers: "Answers") -> list["InitStep"]:
     from dandiops.steps.credentials import CredentialsStep
     from dandiops.steps.fork import ForkInitStep
     from dandiops.steps.formation import FormationStep
+    from dandiops.steps.frontend import FrontendInitStep
     from dandiops.steps.hosts import AllowedHostsStep
     from dandiops.steps.infrastructure import infrastructure_step
     from dandiops.steps.release_chain import ReleaseChainStep
     from dandiops.steps.superuser import SuperuserInitStep
 
     terraform = bool(ctx.env.terraform_dir)
+    checklist = {step.name: step for step in checklist_steps(answers)}
     steps: list[InitStep] = [
         CredentialsStep(),
         infrastructure_step(ctx, answers),
@@ -65,7 +67,10 @@ def build_steps(ctx: "Context", answers: "Answers") -> list["InitStep"]:
         CacheTableStep(),
         SuperuserInitStep(answers),
         BackupScheduleStep.for_init(answers),
-        *checklist_steps(answers),
+        checklist["email-alerts"],
+        checklist["heroku-access"],
+        FrontendInitStep(answers),  # the web app's variables name the OAuth client id auth sets up
+        checklist["github-oauth-app"],
         AuthInitStep(answers),  # after github-oauth-app: its client id exists only once the OAuth App is made
     ]
     assert tuple(step.name for step in steps) == STEP_NAMES, [step.name for step in steps]

@@ -8,7 +8,8 @@ a fresh PostgreSQL database instead of SQLite.
 
 Every response a test provoked is checked when it ends: the Heroku stand-in's against Heroku's
 published schema (strict: all properties required, none extra), the GitHub stand-in's against
-GitHub's OpenAPI description when it is installed (see tests/helpers/github_openapi.py).
+GitHub's OpenAPI description and the Netlify stand-in's against Netlify's Swagger description when
+they are installed (see tests/helpers/github_openapi.py and netlify_swagger.py).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def worker_sandbox(tmp_path_factory):
 def sandbox(request, worker_sandbox, schema_validator):
     from github_openapi import check_records, load_checker
     from heroku_schema import schema_problems
+    from netlify_swagger import check_records as check_netlify_records
+    from netlify_swagger import load_checker as load_netlify_checker
 
     postgres = request.node.get_closest_marker("postgres") is not None
     database_urls = {"staging": request.getfixturevalue("postgres_url")} if postgres else None
@@ -58,12 +61,28 @@ def sandbox(request, worker_sandbox, schema_validator):
     if checker is not None:
         problems = check_records(checker, github_component(box).state.requests)
         assert not problems, "GitHub stand-in responses that break GitHub's description:\n" + "\n".join(problems[:20])
+    netlify = load_netlify_checker()
+    if netlify is not None:
+        problems = check_netlify_records(netlify, netlify_component(box).state.requests)
+        assert not problems, "Netlify stand-in responses that break Netlify's description:\n" + "\n".join(problems[:20])
 
 
 def github_component(box):
     from dandiops.sandbox.github.component import GitHubComponent
 
     return next(c for c in box.components if isinstance(c, GitHubComponent))
+
+
+def netlify_component(box):
+    from dandiops.sandbox.netlify.component import NetlifyComponent
+
+    return next(c for c in box.components if isinstance(c, NetlifyComponent))
+
+
+@pytest.fixture
+def netlify(sandbox):
+    """The sandbox's Netlify component (its state: `netlify.state`)."""
+    return netlify_component(sandbox)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ STEPS = [
     "backups",
     "email-alerts",
     "heroku-access",
-    "netlify-site",
+    "frontend",
     "github-oauth-app",
     "auth",
 ]
@@ -53,7 +53,8 @@ def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, a
     assert [s["step"] for s in report["steps"]] == STEPS
     assert {s["step"]: s["status"] for s in report["steps"]} == {
         **{name: "ok" for name in STEPS[:11]},
-        **{name: "confirmed" for name in STEPS[11:15]},
+        **{name: "confirmed" for name in ("email-alerts", "heroku-access", "github-oauth-app")},
+        "frontend": "ok",
         "auth": "ok",
     }
     assert writes() == counts
@@ -226,10 +227,10 @@ def test_toml_answers_file_works_like_yaml(cli, tmp_path):
 
 def test_declined_checklist_item_stays_manual_and_exit_6(cli, tmp_path):
     answers = tmp_path / "answers.yaml"
-    answers.write_text("checklist:\n  netlify-site: false\n")
-    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(answers), "--only", "netlify-site")
+    answers.write_text("checklist:\n  heroku-access: false\n")
+    result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(answers), "--only", "heroku-access")
     assert result.exit_code == 6, result
-    assert "manual" in result.stdout and "still need attention: netlify-site" in result.stderr
+    assert "manual" in result.stdout and "still need attention: heroku-access" in result.stderr
 
 
 def test_production_needs_yes_without_a_terminal(cli, heroku_state, writes):

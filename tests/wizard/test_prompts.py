@@ -70,12 +70,12 @@ def test_ctrl_c_keeps_the_answers_and_the_next_init_resumes(scripted, staging_ap
 
 def test_checklist_confirmation_at_a_prompt_is_recorded(scripted, sandbox):
     script = scripted(keys="y")
-    result = run_init(script.ctx, only=["netlify-site"])
+    result = run_init(script.ctx, only=["heroku-access"])
     assert [o.status for o in result.outcomes] == [Status.CONFIRMED]
     from init_helpers import confirmations
 
-    assert confirmations(sandbox.workdir)["checklist.netlify-site"]["by"]
-    again = run_init(scripted(interactive=False).ctx, only=["netlify-site"])
+    assert confirmations(sandbox.workdir)["checklist.heroku-access"]["by"]
+    again = run_init(scripted(interactive=False).ctx, only=["heroku-access"])
     assert [o.status for o in again.outcomes] == [Status.CONFIRMED]  # not asked again
 
 
