@@ -16,6 +16,7 @@ import dandiops.cli.backups
 import dandiops.cli.branding
 import dandiops.cli.cachetable
 import dandiops.cli.config
+import dandiops.cli.frontend
 import dandiops.cli.hosts
 import dandiops.cli.init
 import dandiops.cli.logs
@@ -188,6 +189,7 @@ COMMAND_GROUPS = (  # in runbook order, as `dandiops --help` lists them
     dandiops.cli.cachetable,
     dandiops.cli.users,
     dandiops.cli.auth,
+    dandiops.cli.frontend,
     dandiops.cli.backups,
     dandiops.cli.logs,
     dandiops.cli.access,
