@@ -4,7 +4,8 @@ DJANGO_SETTINGS_MODULE is fixed; DJANGO_SECRET_KEY is generated when absent; the
 URLs and the bucket come from dandiops.toml; add-ons provide DATABASE_URL and CLOUDAMQP_URL;
 DJANGO_ALLOWED_HOSTS is the hosts step's. Everything else is asked for, secrets with a hidden
 prompt (or read from an environment variable when there is no terminal). Values already set
-are never changed.
+are never changed, but for the optional Sentry settings, which dandiops.toml alone gives
+(sentry_dsn, sentry_environment): those follow it.
 """
 
 from __future__ import annotations
@@ -122,6 +123,17 @@ SOURCES: dict[str, VarSource] = {
         _question("DJANGO_DANDI_DOI_API_PREFIX", "DOI prefix (10.NNNN)", validate=q.pattern(r"10\.\d{4,}", "10.80507"))
     ),
 }
+SENTRY_DSN_VAR = "DJANGO_SENTRY_DSN"
+SENTRY_ENVIRONMENT_VAR = "DJANGO_SENTRY_ENVIRONMENT"
+
+
+def sentry_config(env: "Environment") -> dict[str, str]:
+    """The API's Sentry config vars as dandiops.toml sets them; none without sentry_dsn."""
+    if not env.sentry_dsn:
+        return {}
+    return {SENTRY_DSN_VAR: env.sentry_dsn, SENTRY_ENVIRONMENT_VAR: env.sentry_environment_name or env.name}
+
+
 # What existing values must look like (a value set by hand can be wrong; it is reported, not changed)
 FORMATS = {
     name: source.question.validate for name, source in SOURCES.items() if source.question and source.question.validate
@@ -180,12 +192,19 @@ class RequiredConfigStep(AskingStep):
                 found.append(source.question)
         return found
 
+    def sentry_differs(self, ctx: "Context", config: dict[str, str]) -> dict[str, str]:
+        """The Sentry config vars dandiops.toml sets that the app does not have as it says."""
+        return {name: value for name, value in sentry_config(ctx.env).items() if config.get(name) != value}
+
     def check(self, ctx: "Context") -> Check:
         config = self.read(ctx)
         missing = self.missing(config)
         notes = self._notes(config)
-        if not missing:
+        sentry = self.sentry_differs(ctx, config)
+        if not missing and not sentry:
             return Check(Status.OK, "every required config var is set", notes)
+        if not missing:
+            return Check(Status.PENDING, f"Sentry settings to set from dandiops.toml: {', '.join(sentry)}", notes)
         return Check(Status.PENDING, f"{len(missing)} missing: {', '.join(missing)}", notes)
 
     def value_for(self, ctx: "Context", name: str) -> tuple[str, bool]:
@@ -216,6 +235,8 @@ class RequiredConfigStep(AskingStep):
                 changes.append(Change(f"config var {name}", "set", secret=True))
             else:
                 changes.append(Change(f"config var {name}", "set", after=value))
+        for name, value in self.sentry_differs(ctx, config).items():
+            changes.append(Change(f"config var {name}", "set", before=config.get(name), after=value))
         return changes
 
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:

@@ -73,6 +73,7 @@ def test_every_module_with_a_dry_run_hands_its_changes_to_carry_out_and_never_co
         "backups",
         "branding",
         "cachetable",
+        "frontend",
         "hosts",
         "init",
         "release",
@@ -84,6 +85,14 @@ def test_every_module_with_a_dry_run_hands_its_changes_to_carry_out_and_never_co
         source = (CLI / f"{name}.py").read_text()
         assert "carry_out(" in source, name
         assert "confirm_change(" not in source and "prepare_change(" not in source, name
+
+
+def test_the_frontend_defaults_are_the_frontend_steps_and_the_archives():
+    from dandiops.archive.auth import DEFAULT_OAUTH_CLIENT_ID
+    from dandiops.cli import frontend
+    from dandiops.steps.frontend import DEFAULT_DEPLOY_TIMEOUT
+
+    assert (frontend.DEFAULT_TIMEOUT, frontend.DEFAULT_OAUTH_CLIENT_ID) == (DEFAULT_DEPLOY_TIMEOUT, DEFAULT_OAUTH_CLIENT_ID)
 
 
 def test_the_release_timeout_default_is_the_release_steps():
