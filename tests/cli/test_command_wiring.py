@@ -92,7 +92,10 @@ def test_the_frontend_defaults_are_the_frontend_steps_and_the_archives():
     from dandiops.cli import frontend
     from dandiops.steps.frontend import DEFAULT_DEPLOY_TIMEOUT
 
-    assert (frontend.DEFAULT_TIMEOUT, frontend.DEFAULT_OAUTH_CLIENT_ID) == (DEFAULT_DEPLOY_TIMEOUT, DEFAULT_OAUTH_CLIENT_ID)
+    assert (frontend.DEFAULT_TIMEOUT, frontend.DEFAULT_OAUTH_CLIENT_ID) == (
+        DEFAULT_DEPLOY_TIMEOUT,
+        DEFAULT_OAUTH_CLIENT_ID,
+    )
 
 
 def test_the_release_timeout_default_is_the_release_steps():

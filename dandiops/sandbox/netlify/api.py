@@ -10,6 +10,7 @@ handles the request and then cuts the connection without answering.
 from __future__ import annotations
 
 import json
+import time
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -60,9 +61,16 @@ def gate() -> Response | None:
 
 
 def fault_answer(fault: Fault) -> Response | None:
-    if fault.status:
-        return error(fault.status, f"injected fault {fault.status}")
-    return None
+    """Netlify's answer to an injected fault: a 429 says when the budget refills (`reset_in` seconds on),
+    as Netlify's does, and has no Retry-After; None for a fault that only delays."""
+    if not fault.status:
+        return None
+    answer = error(fault.status, "API rate limit exceeded" if fault.status == 429 else f"injected fault {fault.status}")
+    if fault.status == 429:
+        answer.headers["X-RateLimit-Limit"] = str(RATE_LIMIT)
+        answer.headers["X-RateLimit-Remaining"] = "0"
+        answer.headers["X-RateLimit-Reset"] = str(int(time.time() + fault.reset_in))
+    return answer
 
 
 def finish(response: Response) -> Response:
