@@ -13,37 +13,31 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from dandiops.archive.fork import NETLIFY_TOML
 from dandiops.core.errors import ConfigError
 
+if TYPE_CHECKING:
+    from dandiops.core.settings import Environment
+
 BASE_DIRECTORY = "web"
-NETLIFY_TOML = f"{BASE_DIRECTORY}/netlify.toml"
 # upstream's web/netlify.toml [build], used when a fork has no netlify.toml
 DEFAULT_BUILD_COMMAND = "git fetch --tags && npm run build"
 DEFAULT_PUBLISH = "dist"
-
-DANDI_API_ROOT = "VITE_APP_DANDI_API_ROOT"
-OAUTH_API_ROOT = "VITE_APP_OAUTH_API_ROOT"
-OAUTH_CLIENT_ID = "VITE_APP_OAUTH_CLIENT_ID"
-SENTRY_DSN = "VITE_APP_SENTRY_DSN"
-SENTRY_ENVIRONMENT = "VITE_APP_SENTRY_ENVIRONMENT"
 
 # Netlify's load balancer, for a domain that cannot have a CNAME (an apex): DI terraform/domain.tf
 NETLIFY_LOAD_BALANCER = "75.2.60.5"
 
 
-def web_variables(
-    *, api_url: str, oauth_client_id: str, sentry_dsn: str | None = None, sentry_environment: str | None = None
-) -> dict[str, str]:
-    """The variables this clone's web app is built with: the API and sign-in, and Sentry when there is a DSN."""
-    api = api_url.rstrip("/")
-    variables = {DANDI_API_ROOT: f"{api}/api/", OAUTH_API_ROOT: f"{api}/oauth/", OAUTH_CLIENT_ID: oauth_client_id}
-    if sentry_dsn:
-        variables[SENTRY_DSN] = sentry_dsn
-        variables[SENTRY_ENVIRONMENT] = sentry_environment or ""
-    return variables
+def web_variables(env: "Environment", *, oauth_client_id: str) -> dict[str, str]:
+    """The variables this clone's web app is built with, as the fork step writes them into netlify.toml
+    (archive.fork): the API, sign-in, the DOI server, and Sentry when there is a DSN."""
+    from dandiops.archive.fork import target_for
+
+    wanted = target_for(env, oauth_client_id=oauth_client_id).web_variables()
+    return {key: value for key, value in wanted.items() if value is not None}
 
 
 @dataclass(frozen=True)

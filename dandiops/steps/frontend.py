@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
 from dandiops.app.questions import placeholder
+from dandiops.archive.fork import NETLIFY_TOML
 from dandiops.archive.frontend import (
     BASE_DIRECTORY,
     DEFAULT_BUILD_COMMAND,
     DEFAULT_PUBLISH,
-    NETLIFY_TOML,
     ConfiguredValue,
     NetlifyConfig,
     dns_record,
@@ -73,12 +73,7 @@ class FrontendTarget:
             repo=env.require("github_repo"),
             branch=env.web_branch,
             web_url=env.require("web_url"),
-            variables=web_variables(
-                api_url=env.require("api_url"),
-                oauth_client_id=oauth_client_id,
-                sentry_dsn=env.sentry_dsn,
-                sentry_environment=env.sentry_environment_name,
-            ),
+            variables=web_variables(env, oauth_client_id=oauth_client_id),
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dandiops.archive.frontend import NetlifyConfig, dns_record, web_variables
+from dandiops.archive.frontend import NetlifyConfig, dns_record
 from dandiops.core.errors import ConfigError
 
 UPSTREAM_LIKE = """
@@ -48,19 +48,3 @@ def test_a_netlify_toml_that_is_not_toml_is_a_config_error_naming_it():
 def test_a_subdomain_points_by_cname_and_an_apex_at_netlifys_load_balancer():
     assert dns_record("https://gui.example.org", "my-site").describe() == "gui.example.org CNAME my-site.netlify.app"
     assert dns_record("https://example.org", "my-site").describe() == "example.org A 75.2.60.5"
-
-
-def test_the_build_variables_name_the_api_and_sentry_only_with_a_dsn():
-    plain = web_variables(api_url="https://api.example.org", oauth_client_id="abc")
-    assert plain == {
-        "VITE_APP_DANDI_API_ROOT": "https://api.example.org/api/",
-        "VITE_APP_OAUTH_API_ROOT": "https://api.example.org/oauth/",
-        "VITE_APP_OAUTH_CLIENT_ID": "abc",
-    }
-    with_sentry = web_variables(
-        api_url="https://api.example.org", oauth_client_id="abc", sentry_dsn="https://k@s.io/1", sentry_environment="qa"
-    )
-    assert (with_sentry["VITE_APP_SENTRY_DSN"], with_sentry["VITE_APP_SENTRY_ENVIRONMENT"]) == (
-        "https://k@s.io/1",
-        "qa",
-    )
