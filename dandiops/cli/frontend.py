@@ -7,11 +7,16 @@ from typing import Annotated, Any
 import typer
 
 from dandiops.cli.change import Mutation, Report, StepMutation
-from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, get_context, option_groups
+from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, examples, get_context, option_groups
 
 app = typer.Typer(
     help="The web app on Netlify: its site, linked to the fork, built against this clone's API, on web_url over HTTPS.",
     no_args_is_help=True,
+    epilog=examples(
+        ("Create, link and publish staging's site", "dandiops frontend setup -e staging"),
+        ("Where each of production's build variables comes from", "dandiops frontend status -e production"),
+        ("Build production's release branch and wait for it", "dandiops frontend deploy -e production --yes"),
+    ),
 )
 
 # steps.frontend.DEFAULT_DEPLOY_TIMEOUT, repeated: importing the steps would slow down every --help
@@ -51,7 +56,13 @@ def _step(context, oauth_client_id: str, timeout: float):
     return FrontendStep(FrontendTarget.of(context.env, oauth_client_id=oauth_client_id), timeout=timeout)
 
 
-@app.command("status")
+@app.command(
+    "status",
+    epilog=examples(
+        ("The site, its variables, domain, HTTPS and last deploy", "dandiops frontend status -e staging"),
+        ("The same as one JSON document", "dandiops frontend status -e production --json"),
+    ),
+)
 def status(
     ctx: typer.Context,
     env: EnvOption = None,
@@ -62,6 +73,7 @@ def status(
     fork's netlify.toml or the site), the custom domain and its DNS record, HTTPS, and the latest
     production deploy. Read-only; exit 0 when nothing is left to do, 6 otherwise."""
     from dandiops.core.errors import DandiopsError, ExitCode
+    from dandiops.core.words import plural
 
     context = get_context(ctx, env=env, json_mode=json_output)
     step = _step(context, oauth_client_id, DEFAULT_TIMEOUT)
@@ -103,7 +115,8 @@ def status(
     reporter.result(data, human)
     if changes or findings:
         raise DandiopsError(
-            f"the web app's site needs {len(changes)} change(s)" + (" and an edit of the fork" if findings else ""),
+            f"the web app's site needs {plural(len(changes), 'change')}"
+            + (" and an edit of the fork" if findings else ""),
             hint="run `dandiops frontend setup`" + (" after the fork's web/netlify.toml is fixed" if findings else ""),
             exit_code=ExitCode.CHECK_FAILED,
         )
@@ -147,7 +160,17 @@ def _status_document(step, view, changes, findings) -> dict[str, Any]:
     }
 
 
-@app.command("setup")
+@app.command(
+    "setup",
+    epilog=examples(
+        ("Set up staging's site and publish it", "dandiops frontend setup -e staging"),
+        ("What production's would change, changing nothing", "dandiops frontend setup -e production --dry-run"),
+        (
+            "With the OAuth client id `auth setup` was given",
+            "dandiops frontend setup -e production --oauth-client-id ID --yes",
+        ),
+    ),
+)
 @option_groups()
 def setup(
     ctx: typer.Context,
@@ -203,7 +226,16 @@ class SetupChange(StepMutation):
             )
 
 
-@app.command("deploy")
+@app.command(
+    "deploy",
+    epilog=examples(
+        ("Build staging's branch and follow the deploy", "dandiops frontend deploy -e staging"),
+        (
+            "Production, without a prompt, waiting at most 20 minutes",
+            "dandiops frontend deploy -e production --yes --timeout 1200",
+        ),
+    ),
+)
 @option_groups()
 def deploy(ctx: typer.Context, timeout: TimeoutOption = DEFAULT_TIMEOUT, *, change: ChangeOptions) -> None:
     """Build the branch that carries the environment and follow its deploy to ready (exit 0) or error

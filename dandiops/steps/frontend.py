@@ -33,6 +33,7 @@ from dandiops.archive.frontend import (
     web_variables,
 )
 from dandiops.core.errors import ConfigError, DandiopsError, ExitCode, TimeoutExpired
+from dandiops.core.words import plural
 from dandiops.providers.netlify import ALL_SCOPES, DEPLOY_DONE, EnvVarCreation, RepoLink
 from dandiops.steps.auth import OAUTH_CLIENT_ID
 from dandiops.steps.base import AnsweredStep, Change, Check, InitStep, Status
@@ -156,7 +157,7 @@ class FrontendStep(InitStep):
         if len(teams) == 1:
             return teams[0]
         raise ConfigError(
-            f"the Netlify token's user belongs to {len(teams)} teams ({', '.join(teams) or 'none'})",
+            f"the Netlify token's user belongs to {plural(len(teams), 'team')} ({', '.join(teams) or 'none'})",
             hint=f'add `netlify_team = "SLUG"` under [environments.{self.target.env_name}] in dandiops.toml',
         )
 
@@ -290,7 +291,7 @@ class FrontendStep(InitStep):
                 f"https://{self.target.host}",
                 [record],
             )
-        summary = f"{len(changes)} change(s) to make" if changes else "waits for the fork"
+        summary = f"{plural(len(changes), 'change')} to make" if changes else "waits for the fork"
         hint = None
         if findings:
             hint = "the fork's web/netlify.toml is the fork step's to edit: run `dandiops init` (its fork step)"
