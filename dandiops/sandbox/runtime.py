@@ -149,6 +149,7 @@ class Sandbox:
         """Back to the state start() left, without restarting anything: the same addresses and credentials,
         and nothing a client or test did since (apps, config vars, releases, dynos and their processes,
         the web processes, the apps' databases, repository history and workflow runs, AWS resources,
+        Netlify sites, variables and builds,
         faults, request logs, mail, log sessions, hooks, and every file made in the workdir since start:
         dandiops.toml is written anew, the audit log and state files are gone).
 

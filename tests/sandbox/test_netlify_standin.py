@@ -153,3 +153,11 @@ def test_the_variables_api_takes_both_scope_spellings_and_refuses_a_variable_twi
         {"code": 422, "message": "Environment variable A_KEY already exists"},
     )
     assert httpx.get(url, params={"site_id": site["id"]}).json() == {"code": 401, "message": "Access Denied"}
+
+
+def test_a_reset_leaves_an_empty_team_and_nothing_published(sandbox, client, netlify):
+    site = _site(client, {"VITE_APP_DANDI_API_ROOT": STAGING_API})
+    assert _build(client, site)["state"] == "ready"
+    sandbox.reset()
+    assert client.find_site(site["name"]) is None and netlify.state.builds == {}
+    assert _get(sandbox, f"{WEB}/").status_code == 404
