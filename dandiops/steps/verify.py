@@ -9,6 +9,7 @@ here writes: the checks that reuse init's steps run their read-only `check`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import ssl
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -52,7 +53,17 @@ Check = Callable[["Context", VerifyOptions], Verdict]
 
 
 def verify(ctx: "Context", options: VerifyOptions) -> list[Verdict]:
-    checks = [api_info, certificate, github_login, cors, superuser_login, release_chain, backups]
+    checks = [
+        api_info,
+        certificate,
+        frontend,
+        frontend_build,
+        github_login,
+        cors,
+        superuser_login,
+        release_chain,
+        backups,
+    ]
     with ThreadPoolExecutor(max_workers=len(checks)) as pool:
         running = [(check, pool.submit(_guarded, check, ctx, options)) for check in checks]
         return [future.result() for _, future in running]
@@ -125,6 +136,107 @@ def certificate(ctx: "Context", options: VerifyOptions) -> Verdict:
             "create the DNS record init printed for the API domain, then run verify again",
         )
     return Verdict("certificate", PASS, f"{host}: valid until {expires}")
+
+
+def frontend(ctx: "Context", options: VerifyOptions) -> Verdict:
+    """web_url/server-info answers the API's own info: the frontend was built against this API."""
+    import httpx
+
+    from dandiops.core.settings import connect_origin
+
+    api, web = _api_url(ctx), ctx.env.web_url
+    if api is None or not web:
+        return Verdict("frontend", SKIPPED, "needs api_url and web_url in dandiops.toml")
+    url = f"{web.rstrip('/')}/server-info"
+    try:
+        with httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=True) as client:
+            answer = client.get(connect_origin(url, ctx.environ), headers={"Accept": "application/json"})
+        info = answer.json() if answer.status_code == 200 else None
+    except httpx.HTTPError as exc:
+        return Verdict(
+            "frontend",
+            WAITING,
+            f"{url} not reached ({type(exc).__name__})",
+            f"create the DNS record for {urlsplit(web).hostname} (`dandiops frontend status -e {ctx.env.name}`)",
+        )
+    except ValueError:
+        info = None
+    served = ((info or {}).get("services") or {}).get("api", {}).get("url") if isinstance(info, dict) else None
+    if served is None:
+        return Verdict(
+            "frontend",
+            FAIL,
+            f"{url} answered {answer.status_code} without the API's info",
+            f"`dandiops frontend deploy -e {ctx.env.name}`",
+        )
+    if served.rstrip("/") != f"{api}/api":
+        return Verdict(
+            "frontend",
+            FAIL,
+            f"{url} shows the API {served}, not {api}/api",
+            f"the frontend was built against another API: `dandiops init -e {ctx.env.name} --only fork,frontend`",
+        )
+    return Verdict("frontend", PASS, f"{url} answers this API's info ({served})")
+
+
+_CLIENT_ID_SHOWN = re.compile(r'"VITE_APP_OAUTH_CLIENT_ID"\s*:\s*"([^"]*)"')
+_SCRIPT_SOURCE = re.compile(r'<script[^>]+src="(/[^"]+\.js)"')
+
+
+def frontend_build(ctx: "Context", options: VerifyOptions) -> Verdict:
+    """The web app carries this clone's API root and the OAuth client id sign-in was set up with
+    (what init's auth step configured in the archive, remembered in its state file)."""
+    import httpx
+
+    from dandiops.archive.auth import DEFAULT_OAUTH_CLIENT_ID
+    from dandiops.core.settings import connect_origin
+
+    api, web = _api_url(ctx), ctx.env.web_url
+    if api is None or not web:
+        return Verdict("frontend-build", SKIPPED, "needs api_url and web_url in dandiops.toml")
+    expected_id = _remembered_answers(ctx).get("auth.oauth_client_id") or DEFAULT_OAUTH_CLIENT_ID
+    origin = web.rstrip("/")
+    try:
+        with httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=True) as client:
+            index = client.get(connect_origin(f"{origin}/", ctx.environ)).text
+            # a real build inlines its settings into the scripts the index loads; the sandbox's into the index
+            texts = [index] + [
+                client.get(connect_origin(f"{origin}{source}", ctx.environ)).text
+                for source in _SCRIPT_SOURCE.findall(index)[:5]
+            ]
+    except httpx.HTTPError as exc:
+        return Verdict(
+            "frontend-build",
+            WAITING,
+            f"{origin}/ not reached ({type(exc).__name__})",
+            "create the DNS record for the web host",
+        )
+    bundle = "\n".join(texts)
+    shown = _CLIENT_ID_SHOWN.search(bundle)
+    problems = []
+    if f"{api}/api/" not in bundle and f"{api}/api" not in bundle:
+        problems.append(f"its API root is not {api}/api/")
+    if expected_id not in bundle:
+        found = f" ({shown.group(1)})" if shown else ""
+        problems.append(f"its OAuth client id{found} is not the archive's {expected_id}")
+    if problems:
+        return Verdict(
+            "frontend-build",
+            FAIL,
+            f"the web app at {origin}: " + "; ".join(problems),
+            f"the fork's web/netlify.toml must carry them: `dandiops init -e {ctx.env.name} --only fork`, "
+            f"then `dandiops frontend deploy -e {ctx.env.name}`",
+        )
+    return Verdict("frontend-build", PASS, f"{origin} was built with {api}/api/ and OAuth client {expected_id}")
+
+
+def _remembered_answers(ctx: "Context") -> dict[str, Any]:
+    from dandiops.wizard.init import state_path_for
+    from dandiops.wizard.state import InitState
+
+    env = ctx.env
+    state = InitState.load(state_path_for(ctx), environment=env.name, app=env.heroku_app, secrets=ctx.secret_registry)
+    return dict(state.answers)
 
 
 def github_login(ctx: "Context", options: VerifyOptions) -> Verdict:

@@ -10,7 +10,17 @@ def checks_of(result) -> dict[str, dict]:
 def test_verify_lists_every_check_with_what_it_saw(cli, heroku_state):
     result = cli("verify", "-e", "staging", "--json")
     checks = checks_of(result)
-    assert set(checks) == {"api", "certificate", "github-login", "cors", "superuser-login", "github", "backups"}
+    assert set(checks) == {
+        "api",
+        "certificate",
+        "frontend",
+        "frontend-build",
+        "github-login",
+        "cors",
+        "superuser-login",
+        "github",
+        "backups",
+    }
     assert all(set(check) == {"name", "ok", "state", "detail", "fix"} for check in checks.values())
     assert checks["api"]["state"] == "pass", checks["api"]
     assert "answered 200" in checks["api"]["detail"]
@@ -34,3 +44,22 @@ def test_password_stdin_without_a_superuser_is_a_usage_error_before_any_request(
     result = cli("verify", "-e", "staging", "--password-stdin", input="secret\n")
     assert result.exit_code == 2 and "--password-stdin needs --superuser EMAIL" in result.stderr
     assert heroku_state.requests == []
+
+
+def test_a_frontend_built_with_another_oauth_client_fails_naming_both_ids(cli, gh_state, repo, monkeypatch):
+    monkeypatch.setenv("DANDIOPS_POLL_INTERVAL", "0.02")
+    assert cli("frontend", "setup", "-e", "staging", "--yes").exit_code == 0
+    built = checks_of(cli("verify", "-e", "staging", "--json"))
+    assert built["frontend"]["state"] == "pass", built["frontend"]
+    assert built["frontend-build"]["state"] == "pass", built["frontend-build"]
+
+    toml = repo.file(repo.branch_sha("master"), "web/netlify.toml").decode()
+    changed = toml.replace("Dk0zosgt1GAAKfN8LT4STJmLJXwMDPbYWYzfNtAl", "SomeoneElsesClientId")
+    assert changed != toml
+    gh_state.commit_files(repo, "master", {"web/netlify.toml": changed.encode()}, "By hand", push_event=False)
+    assert cli("frontend", "deploy", "-e", "staging").exit_code == 0
+    result = cli("verify", "-e", "staging", "--json")
+    assert result.exit_code == 6, result
+    build = checks_of(result)["frontend-build"]
+    assert build["state"] == "fail"
+    assert "SomeoneElsesClientId" in build["detail"] and "Dk0zosgt1GAAKfN8LT4STJmLJXwMDPbYWYzfNtAl" in build["detail"]
