@@ -34,13 +34,21 @@ class Verdict:
     state: str
     detail: str
     fix: str | None = None
+    seconds: float = 0.0  # how long the check took
 
     @property
     def ok(self) -> bool:
         return self.state in (PASS, SKIPPED)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "ok": self.ok, "state": self.state, "detail": self.detail, "fix": self.fix}
+        return {
+            "name": self.name,
+            "ok": self.ok,
+            "state": self.state,
+            "detail": self.detail,
+            "fix": self.fix,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -71,10 +79,15 @@ def verify(ctx: "Context", options: VerifyOptions) -> list[Verdict]:
 
 def _guarded(check: Check, ctx: "Context", options: VerifyOptions) -> Verdict:
     """A check that cannot be made is a failed row naming why, never the end of the others."""
+    import dataclasses
+    import time
+
+    started = time.monotonic()
     try:
-        return check(ctx, options)
+        verdict = check(ctx, options)
     except DandiopsError as exc:
-        return Verdict(check.__name__.replace("_", "-"), FAIL, exc.message, exc.hint)
+        verdict = Verdict(check.__name__.replace("_", "-"), FAIL, exc.message, exc.hint)
+    return dataclasses.replace(verdict, seconds=time.monotonic() - started)
 
 
 def _api_url(ctx: "Context") -> str | None:

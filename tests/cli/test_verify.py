@@ -21,7 +21,7 @@ def test_verify_lists_every_check_with_what_it_saw(cli, heroku_state):
         "github",
         "backups",
     }
-    assert all(set(check) == {"name", "ok", "state", "detail", "fix"} for check in checks.values())
+    assert all(set(check) == {"name", "ok", "state", "detail", "fix", "seconds"} for check in checks.values())
     assert checks["api"]["state"] == "pass", checks["api"]
     assert "answered 200" in checks["api"]["detail"]
     assert checks["certificate"]["state"] == "skipped" and "loopback" in checks["certificate"]["detail"]
