@@ -20,6 +20,7 @@ from dandiops.core.output import Reporter, Terminal
 from dandiops.core.prompting import Prompter
 from dandiops.core.redact import SecretRegistry
 from dandiops.core.settings import SECRET_ENV_NAMES, Environment, Secrets, Settings, load_secrets, load_settings
+from dandiops.providers.writes import WriteCounter
 
 if TYPE_CHECKING:
     from dandiops.providers.aws import AwsClient
@@ -134,6 +135,7 @@ class Context:
         self.env_name = env_name
         self.subject_of_result = subject_of_result
         self._clients: dict[str, Any] = {}
+        self.writes = WriteCounter()  # every client of this Context counts the write requests it sends here
 
     # --- the application-wide part, read through the Context ----------------------------
     environ = _ApplicationWide[dict[str, str]]()
@@ -265,6 +267,7 @@ class Context:
                 env_name=env_name,
                 retry=self.retry_policy(),
                 environ={**self.secrets.values, **self.environ},
+                writes=self.writes,
             )
         client: _ApiClientT = self._clients[key]
         return client
@@ -284,6 +287,7 @@ class Context:
                 secret_access_key=self.credential("AWS_SECRET_ACCESS_KEY"),
                 session_token=self.credential("AWS_SESSION_TOKEN"),
                 profile=self.setting("AWS_PROFILE"),
+                writes=self.writes,
             )
         return self._clients["aws"]
 

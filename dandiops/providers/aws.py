@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable, cast
 
 from dandiops.core.errors import AuthError, ConfigError, ConflictError, DandiopsError, NotFoundError, UnavailableError
 from dandiops.providers.api_json import JsonObject
+from dandiops.providers.writes import READ_OPERATION_PREFIXES, WriteCounter
 
 if TYPE_CHECKING:
     import boto3.session
@@ -115,8 +116,10 @@ class AwsClient:
         secret_access_key: str | None = None,
         session_token: str | None = None,
         profile: str | None = None,
+        writes: WriteCounter | None = None,
     ) -> None:
         self.endpoint_url = endpoint_url or None
+        self.writes = writes or WriteCounter()
         self.region = region or "us-east-1"
         # Empty means unset: boto3 then looks in its own chain (profile, environment, instance role).
         self._access_key_id = access_key_id or None
@@ -147,8 +150,15 @@ class AwsClient:
                 read_timeout=30,
                 s3={"addressing_style": "path"} if self.endpoint_url else None,
             )
-            self._clients[service] = self._session.client(service, endpoint_url=self.endpoint_url, config=config)
+            client = self._session.client(service, endpoint_url=self.endpoint_url, config=config)
+            client.meta.events.register("before-call", self._count_write)
+            self._clients[service] = client
         return self._clients[service]
+
+    def _count_write(self, model: Any, **_: Any) -> None:
+        """botocore's before-call event: once per operation, before its first attempt is sent."""
+        if not model.name.startswith(READ_OPERATION_PREFIXES):
+            self.writes.add("aws")
 
     def close(self) -> None:
         for client in self._clients.values():

@@ -28,6 +28,7 @@ from dandiops.core.errors import (
 )
 from dandiops.core.names import seconds_setting
 from dandiops.providers.http import ApiClient, ClientOptions, RetryPolicy
+from dandiops.providers.writes import WriteCounter
 
 if TYPE_CHECKING:
     from github.GithubException import GithubException
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from github.GitRelease import GitRelease
     from github.PullRequest import PullRequest
     from github.Repository import Repository
+    from github.Requester import Requester
     from github.Workflow import Workflow
     from github.WorkflowRun import WorkflowRun
 
@@ -46,6 +48,33 @@ TOKEN_HINT = (
     "(fine-grained: Actions, Contents and Pull requests read/write on the repository)"
 )
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+# PyGithub's Requester opens each connection from a class it keeps per instance, under these names
+# (the first for the API's own host, the others for a URL on another host, such as uploads).
+_CONNECTION_CLASSES = (
+    "_Requester__connectionClass",
+    "_Requester__httpConnectionClass",
+    "_Requester__httpsConnectionClass",
+)
+
+
+def _count_writes(requester: "Requester", writes: WriteCounter, service: str) -> None:
+    """Count every request the requester sends with a write method.
+
+    PyGithub has no per-client request hook (its connection classes and logger are injected for
+    every client in the process), so this client's requester gets connection classes of its own
+    that count the verb of each request before sending it."""
+    for attribute in _CONNECTION_CLASSES:
+        base = getattr(requester, attribute)
+
+        class Counting(base):  # type: ignore[valid-type, misc]  # a class PyGithub picks at run time
+            def request(self, verb: str, *args: Any, **kwargs: Any) -> None:
+                if verb not in _READ_METHODS:
+                    writes.add(service)
+                super().request(verb, *args, **kwargs)
+
+        setattr(requester, attribute, Counting)
 
 
 def _retry(policy: RetryPolicy, max_rate_wait: float) -> "GithubRetry":
@@ -125,6 +154,7 @@ class GitHubClient(ApiClient):
     default_url = DEFAULT_API_URL
     credential_names = TOKEN_NAMES
     what = "GitHub token"
+    service = "github"
     credential_hint = TOKEN_HINT
 
     def __init__(
@@ -154,6 +184,7 @@ class GitHubClient(ApiClient):
             seconds_between_writes=write_interval or None,  # PyGithub's guard against secondary limits
             user_agent="dandiops",
         )
+        _count_writes(self._gh.requester, self.writes, self.service)
         self._repos: dict[str, Repository] = {}
 
     def close(self) -> None:

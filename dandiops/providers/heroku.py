@@ -64,6 +64,7 @@ class HerokuClient(ApiClient):
     default_url = DEFAULT_API_URL
     credential_names = ("HEROKU_API_KEY",)
     what = "Heroku API key"
+    service = "heroku"
     credential_hint = (
         "set HEROKU_API_KEY in the environment or in .env beside dandiops.toml "
         "(create one with `heroku authorizations:create`)"
@@ -111,6 +112,8 @@ class HerokuClient(ApiClient):
             headers=headers,
             timeout=self._capped_timeout(timeout) if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
+        if method not in IDEMPOTENT_METHODS:
+            self.writes.add(self.service)
         try:
             response = send_with_retries(self._http, request, self.retry)
         except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:

@@ -65,6 +65,7 @@ def database_attachment(heroku: HerokuClient, app: str, config_var: str = DATABA
 class HerokuDataClient(HerokuClient):
     url_setting = "DANDIOPS_HEROKU_DATA_API_URL"
     default_url = DEFAULT_DATA_API_URL
+    service = "heroku-data"
 
     def database(self, addon_id: str) -> JsonObject:
         return self._get_object(f"/client/v11/databases/{addon_id}", "reading the database's details")

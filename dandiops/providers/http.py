@@ -16,6 +16,8 @@ from typing import Callable, ClassVar, Mapping, Self, TypedDict, Unpack
 
 import httpx
 
+from dandiops.providers.writes import WriteCounter
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Heroku refills its rate budget at about 75 requests a minute: with none left, one token takes this long.
 RATE_TOKEN_SECONDS = 0.8
@@ -116,6 +118,7 @@ class ClientOptions(TypedDict, total=False):
     env_name: str | None  # the environment the client works for, named in hints
     retry: RetryPolicy | None  # for reads; unset: RetryPolicy.from_env(environ)
     environ: Mapping[str, str]  # where the settings above are read when not given (default: os.environ)
+    writes: WriteCounter | None  # where the client counts the writes it sends (unset: a counter of its own)
 
 
 class ApiClient:
@@ -128,6 +131,7 @@ class ApiClient:
     credential_names: ClassVar[tuple[str, ...]]  # the variables the credential is read from, in order
     credential_hint: ClassVar[str]  # what to do when there is none
     what: ClassVar[str]  # the credential as an error names it: "Heroku API key"
+    service: ClassVar[str]  # the name its writes are counted under
 
     def __init__(self, credential: str | None, **options: Unpack[ClientOptions]) -> None:
         from dandiops.core.errors import ConfigError
@@ -138,6 +142,7 @@ class ApiClient:
         self.base_url = (options.get("base_url") or self.url_from_env(environ)).rstrip("/")
         self.env_name = options.get("env_name")
         self.retry = options.get("retry") or RetryPolicy.from_env(environ)
+        self.writes = options.get("writes") or WriteCounter()
 
     @classmethod
     def url_from_env(cls, environ: Mapping[str, str] = os.environ) -> str:

@@ -59,6 +59,7 @@ class WizardResult:
     error: DandiopsError | None = None
     resumed_from: str | None = None
     not_selected: list[str] = field(default_factory=list)  # left out by --only / --from
+    writes: int = 0  # write requests this run sent to Heroku, GitHub and AWS
 
     @property
     def incomplete(self) -> list[StepOutcome]:
@@ -71,6 +72,7 @@ class WizardResult:
             "steps": [o.to_dict() for o in self.outcomes],
             "ran": [o.name for o in self.outcomes],
             "not_run": list(self.not_selected),
+            "writes": self.writes,
             "error": None
             if self.error is None
             else {"message": self.error.message, "hint": self.error.hint, "exit_code": int(self.error.exit_code)},
