@@ -37,6 +37,7 @@ from dandiops.steps.release.model import Observer, PullRequestSummary, ReleaseOu
 from dandiops.steps.release.watch import (
     POLL_INTERVAL_SETTING,
     Poller,
+    deploys,
     latest_version,
     poll_interval,
     wait_for_heroku_release,
@@ -390,6 +391,12 @@ class Release:
         self.observer.info(f"#{pull.number} was merged as {pull.merge_commit_sha[:7]}; waiting for its release")
         assert pull.merged_at is not None  # GitHub sets it whenever `merged` is true
         since = pull.merged_at.astimezone(dt.timezone.utc) - CLOCK_SKEW
+        return self._published_release_run(workflow, since, known, f"the release of #{pull.number}")
+
+    def _published_release_run(
+        self, workflow: "Workflow", since: dt.datetime, known: set[int], what: str
+    ) -> "WorkflowRun | None":
+        """The run of `workflow` started by the first release published since `since` (not in `known`)."""
         while True:
             fresh = [
                 r
@@ -402,10 +409,40 @@ class Release:
             if fresh:
                 tag = fresh[0].tag_name
                 break
-            self.poller.wait(f"waiting for the release of #{pull.number} to be published")
+            self.poller.wait(f"waiting for {what} to be published")
         self.outcome.tag = tag
         self.observer.info(f"release {tag} published")
         return self._found(self._find_new_run(workflow, event="release", branch=tag, since=since, known=set()))
+
+    # --- following what something else started ----------------------------------------------
+    def follow(self, run: "WorkflowRun") -> ReleaseOutcome:
+        """Follow a deploy run that something else started (a push, a published release) to the
+        release phase of the Heroku release it makes."""
+        self.outcome.trigger = "follow"
+        self.baseline = _version_before(self.heroku, self.app, run.head_sha)
+        self._found(run)
+        return self._follow(run)
+
+    def follow_auto_release(self, auto_run: "WorkflowRun") -> ReleaseOutcome:
+        """Follow a run of the workflow that runs `auto shipit` (release.yml) to its end, then the
+        deploy run that the release it publishes starts, to the release phase."""
+        self.outcome.trigger = "follow"
+        known = {release.id for release in self.gh.releases(self.full_name, limit=10)}
+        try:
+            auto = watch_run(self.gh, self.full_name, auto_run, poller=self.poller, observer=self.observer)
+            if auto.conclusion != "success":
+                self.outcome.problem = _run_problem(auto)
+                return self.outcome
+            assert auto_run.created_at is not None  # GitHub gives every run its creation time
+            since = auto_run.created_at.astimezone(dt.timezone.utc) - CLOCK_SKEW
+            workflow = self.gh.workflow(self.full_name, self.workflow_file)
+            run = self._published_release_run(workflow, since, known, f"the release of run #{auto.number}")
+        except TimeoutExpired as exc:
+            self.outcome.problem = exc
+            return self.outcome
+        assert run is not None  # _find_new_run waits until there is one (or the deadline passes)
+        self.baseline = _version_before(self.heroku, self.app, run.head_sha)
+        return self._follow(run)
 
     def _enable_dispatch(self, workflow: "Workflow", text: str, spec: WorkflowSpec, default_branch: str) -> None:
         self.outcome.trigger = "enable-dispatch"
@@ -586,6 +623,16 @@ def _run_problem(run: RunView) -> DandiopsError:
     return DandiopsError(
         f"{run.summary()}{where}: nothing was released", hint=f"read the logs at {run.url}", exit_code=ExitCode.FAILURE
     )
+
+
+def _version_before(heroku: "HerokuClient", app: str, commit: str | None) -> int:
+    """The newest release of `app` that is not a deploy of `commit`: a run already under way may have
+    made its release, which must not be skipped."""
+    for release in heroku.releases(app, limit=10):
+        if commit is None or not deploys(release["description"], commit):
+            version: int = release["version"]
+            return version
+    return 0
 
 
 def _triggers(spec: WorkflowSpec) -> str:

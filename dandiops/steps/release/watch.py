@@ -150,7 +150,7 @@ def wait_for_heroku_release(
     while True:
         if seen is None:
             for release in sorted(heroku.releases(app, limit=10), key=lambda r: r["version"]):
-                if release["version"] > baseline and _deploys(release["description"], commit):
+                if release["version"] > baseline and deploys(release["description"], commit):
                     seen = HerokuReleaseView.from_api(release)
                     observer.heroku_update(seen)
                     break
@@ -169,7 +169,7 @@ def wait_for_heroku_release(
         poller.wait(what)
 
 
-def _deploys(description: str, commit: str | None) -> bool:
+def deploys(description: str, commit: str | None) -> bool:
     """Whether a release description is a build of `commit` ("Deploy 3e3c3c9c"; a bare "Deploy" too)."""
     if not description.lower().startswith("deploy"):
         return False
