@@ -77,8 +77,10 @@ def init(
 ) -> None:
     """Check every runbook step and make what is missing; re-running on a finished deployment changes nothing.
 
-    Steps, in order: credentials, infrastructure, aws, config-vars, hosts, release-chain, fork, formation,
-    cachetable, superuser, backups, email-alerts, heroku-access, frontend, github-oauth-app, auth.
+    Steps, in order: credentials, infrastructure, aws, config-vars, hosts, domain, release-chain, fork,
+    first-deploy, formation, cachetable, superuser, backups, email-alerts, heroku-access, frontend,
+    github-oauth-app, auth. It ends with what is done, what waits on you (DNS records, apps to register) and
+    what to run next.
 
     Answers come from --answers, then from earlier runs (the state file), then from prompts; secrets from the
     environment or a hidden prompt. Ctrl-C keeps what was answered: run init again to go on from there.
@@ -209,6 +211,13 @@ class InitRun(Mutation[Any, Any]):
 
 
 def render(reporter, result) -> None:
+    from dandiops.wizard.ending import render_end
+
+    render_table(reporter, result)
+    render_end(reporter, result.end())
+
+
+def render_table(reporter, result) -> None:
     if result.dry_run:
         rows = []
         for outcome in result.outcomes:

@@ -262,6 +262,20 @@ class HerokuClient(ApiClient):
             return self._write_object("POST", "/teams/apps", body, f"creating app {app} in team {team}")
         return self._write_object("POST", "/apps", {"name": app, "region": region}, f"creating app {app}")
 
+    def enable_acm(self, app: str) -> JsonObject:
+        """Turn on Automated Certificate Management: Heroku then issues a certificate for each custom
+        domain whose DNS points at it."""
+        return self._write_object("POST", _app_path(app, "acm"), None, f"turning on certificates (ACM) for {app}")
+
+    def domains(self, app: str) -> list[JsonObject]:
+        """The app's herokuapp.com domain (kind `heroku`) and its custom domains (kind `custom`)."""
+        return self.paginate(_app_path(app, "domains"), what=f"listing domains of {app}")
+
+    def add_domain(self, app: str, hostname: str) -> JsonObject:
+        """Add a custom domain; Heroku answers with the DNS target (`cname`) the host must point at."""
+        body = {"hostname": hostname, "sni_endpoint": None}  # no SNI endpoint: ACM gives the certificate
+        return self._write_object("POST", _app_path(app, "domains"), body, f"adding domain {hostname} to {app}")
+
     def buildpack_installations(self, app: str) -> list[JsonObject]:
         return self._get_list(_app_path(app, "buildpack-installations"), f"reading buildpacks of {app}")
 
@@ -366,6 +380,8 @@ def _json_body(response: httpx.Response) -> Any:
 
 # What shows the state a lost write may have changed, by the resource its path names.
 _STATE_COMMANDS = (
+    ("/domains", "dandiops init{env} --only domain --dry-run"),
+    ("/acm", "dandiops init{env} --only domain --dry-run"),
     ("/config-vars", "dandiops config check{env} (or `dandiops hosts list{env}`)"),
     ("/formation", "dandiops status{env}"),
     ("/dynos", "dandiops status{env}"),

@@ -205,6 +205,7 @@ class AuthInitStep(AnsweredStep):
     name = AuthStep.name
     title = AuthStep.title
     needs_ready_app = True  # it runs the app's code in a dyno
+    needs_deploy = True
     remembered = True
     inputs = (GITHUB_CLIENT_ID, OAUTH_CLIENT_ID)
     later = (GITHUB_CLIENT_SECRET,)

@@ -68,6 +68,15 @@ class Check:
         return self.status in (Status.OK, Status.CONFIRMED)
 
 
+@dataclass(frozen=True)
+class OperatorTask:
+    """Something a step leaves for the operator to do outside dandiops (a DNS record to create, an
+    app to register in a dashboard): init lists these at its end."""
+
+    task: str  # what to do, whole: the exact record, URL or value
+    then: str | None = None  # what to run once it is done, as `dandiops ...`
+
+
 def check_of_plan(changes: list[Change], *, done: str, counted: str, purpose: str = "") -> Check:
     """The check of a step that is done when it plans no change: OK saying `done`, else PENDING
     saying how many changes there are (`N counted purpose`, `counted` in the singular), each one a finding."""
@@ -101,6 +110,14 @@ class InitStep(Step, Protocol):
     # Checked only once every step before it is done: its check runs the app's code in a one-off
     # dyno, which would crash on config the earlier steps have yet to set.
     needs_ready_app: bool = False
+    # Checked only once the app runs a release with a slug (the first-deploy step): Heroku refuses a
+    # one-off dyno or a scale on an app with no code, and process types exist only from the first deploy.
+    needs_deploy: bool = False
+    # Its apply makes the app's first release with a build, which the needs_deploy steps wait for.
+    deploys: bool = False
+    # Planned and applied only once every step before it is done: it acts on what they made (a
+    # deploy runs the fork, the secrets and the config vars the earlier steps prepared).
+    after_earlier_steps: bool = False
     # Its check starts a one-off dyno (a write): once it passes, init's state file remembers it for
     # this database add-on and later runs report it without a dyno (`--recheck STEP` checks again).
     remembered: bool = False
@@ -117,6 +134,10 @@ class InitStep(Step, Protocol):
         """After apply: what its changes left for someone else to do (a pull request waiting for a
         merge), reported instead of "applied"; None when the step is done."""
         return None
+
+    def operator_tasks(self, ctx: "Context") -> list[OperatorTask]:
+        """What is left for the operator, as this step's last check or apply found it (no new request)."""
+        return []
 
 
 class AskingStep(InitStep):

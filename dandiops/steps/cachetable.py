@@ -26,6 +26,7 @@ class CacheTableStep(CreateWhenMissing[Check], InitStep):
     title = f"Database cache table {CACHE_TABLE}"
     target = f"cache table {CACHE_TABLE}"
     needs_ready_app = True  # createcachetable runs the app's code in a dyno
+    needs_deploy = True
     remembered = True
 
     def check(self, ctx: "Context") -> Check:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from dandiops.app.confirmations import Confirmations
 from dandiops.app.questions import Answers, Question
-from dandiops.steps.base import AskingStep, Change, Check, Status
+from dandiops.steps.base import AskingStep, Change, Check, OperatorTask, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -94,6 +94,7 @@ class ChecklistStep(AskingStep):
         self.item = item
         self.name = item.name
         self.title = item.title
+        self._to_do: str | None = None  # the instructions, while the item is not confirmed
 
     @property
     def memo_key(self) -> str:
@@ -124,8 +125,13 @@ class ChecklistStep(AskingStep):
     def check(self, ctx: "Context") -> Check:
         record = self.confirmation(ctx)
         if record:
+            self._to_do = None
             return Check(Status.CONFIRMED, f"confirmed by {record.get('by', '?')} on {record.get('confirmed_at', '?')}")
-        return Check(Status.MANUAL, "to do by hand", [self.item.instructions(ctx)])
+        self._to_do = self.item.instructions(ctx)
+        return Check(Status.MANUAL, "to do by hand", [self._to_do])
+
+    def operator_tasks(self, ctx: "Context") -> list[OperatorTask]:
+        return [OperatorTask(f"{self.item.title}: {self._to_do}")] if self._to_do else []
 
     def plan(self, ctx: "Context") -> list[Change]:
         if self.confirmation(ctx):
@@ -141,6 +147,7 @@ class ChecklistStep(AskingStep):
 
         Confirmations.for_context(ctx).confirm(ctx.env.heroku_app, self.memo_key, operator_name(ctx.environ))
         ctx.record("checklist.confirm", item=self.item.name)
+        self._to_do = None
         return changes
 
 

@@ -66,6 +66,7 @@ def _validate(ptype: str) -> Callable[[str], str | None]:
 class FormationStep(AskingStep):
     name = "formation"
     title = "Formation (process types, sizes, counts)"
+    needs_deploy = True  # process types come with the first deploy's Procfile
 
     def desired(self, ctx: "Context") -> list[ProcessSpec]:
         answers = self.answers

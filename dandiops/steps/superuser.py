@@ -98,6 +98,7 @@ class SuperuserInitStep(AnsweredStep):
     name = "superuser"
     title = "Django superuser"
     needs_ready_app = True
+    needs_deploy = True
     remembered = True
     inputs = (SUPERUSER_EMAIL,)
     later = (SUPERUSER_PASSWORD,)

@@ -21,15 +21,17 @@ from typing import TYPE_CHECKING, Any, Collection, NamedTuple, Sequence
 
 from dandiops.core.errors import DandiopsError, ExitCode, NotFoundError, UsageError
 from dandiops.core.prompting import Interrupted
-from dandiops.steps.base import Change, Check, InitStep, Status
+from dandiops.steps.base import Change, Check, InitStep, OperatorTask, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
     from dandiops.app.questions import Answers
+    from dandiops.wizard.ending import Ending
     from dandiops.wizard.state import InitState
 
 DONE = {Status.OK, Status.APPLIED, Status.CONFIRMED, Status.SKIPPED}
 INFRASTRUCTURE = "infrastructure"
+AFTER_FIRST_DEPLOY = "after the first deploy"
 
 
 @dataclass
@@ -40,6 +42,7 @@ class StepOutcome:
     detail: str
     details: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    operator_tasks: list[OperatorTask] = field(default_factory=list)  # left for the operator (see InitStep)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,10 +63,16 @@ class WizardResult:
     resumed_from: str | None = None
     not_selected: list[str] = field(default_factory=list)  # left out by --only / --from
     writes: int = 0  # write requests this run sent to Heroku, GitHub and AWS
+    env_name: str = ""  # the environment it ran for, named in the commands its end suggests
 
     @property
     def incomplete(self) -> list[StepOutcome]:
         return [o for o in self.outcomes if o.status not in DONE]
+
+    def end(self) -> "Ending":
+        from dandiops.wizard.ending import ending
+
+        return ending(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +82,7 @@ class WizardResult:
             "ran": [o.name for o in self.outcomes],
             "not_run": list(self.not_selected),
             "writes": self.writes,
+            "end": self.end().to_dict(),
             "error": None
             if self.error is None
             else {"message": self.error.message, "hint": self.error.hint, "exit_code": int(self.error.exit_code)},
@@ -171,15 +181,21 @@ class Wizard:
         *,
         dry_run: bool = False,
         recheck: Collection[str] = (),
+        deploy_step: InitStep | None = None,
     ):
+        """`deploy_step` makes the app's first build (see InitStep.deploys): the steps that need one wait
+        for it, and when it is not among `steps` its check alone says whether the app has one."""
         self.ctx = ctx
         self.steps = list(steps)
+        self.deploy_step = deploy_step
         self.answers = answers
         self.state = state
         self.dry_run = dry_run
         self.remembered = RememberedChecks(ctx, answers, recheck)
         self._infrastructure_pending = False
         self._production_confirmed = False
+        self._deployed: bool | None = None  # whether the app runs a build; None until known
+        self._awaiting_deploy: set[str] = set()  # steps checked only once the app runs a build
 
     def _progress(self, message: str) -> None:
         self.ctx.reporter.step(message)
@@ -247,6 +263,13 @@ class Wizard:
         try:
             for step in self.steps:
                 current = step.name
+                if step.needs_deploy and not self._has_build():
+                    # a one-off dyno or a scale on an app with no code: Heroku refuses it
+                    checks[step.name] = Check(Status.PENDING, AFTER_FIRST_DEPLOY)
+                    deferred.add(step.name)
+                    self._awaiting_deploy.add(step.name)
+                    earlier_pending = True
+                    continue
                 if step.needs_ready_app and earlier_pending:
                     # e.g. a one-off dyno would crash on config the earlier steps have yet to set
                     remembered = self.remembered.recall(step) if step.remembered else None
@@ -261,6 +284,8 @@ class Wizard:
                 if checked.check is None or checked.check.status == Status.FAILED:
                     return self._failed(result, step, checked)
                 check = checks[step.name] = checked.check
+                if step.deploys:
+                    self._deployed = check.ok
                 if check.status == Status.PENDING:
                     earlier_pending = True
                     if step.name == INFRASTRUCTURE:
@@ -285,6 +310,10 @@ class Wizard:
             for step in self.steps:
                 current = step.name
                 check = checks[step.name]
+                waiting = self._waiting(step, check, result)
+                if waiting is not None:
+                    result.outcomes.append(StepOutcome(step.name, step.title, Status.PENDING, waiting, check.details))
+                    continue
                 if step.name in deferred and not self.dry_run:
                     self._progress(f"{step.name}: checking")
                     checked = self._check(step, False)
@@ -293,10 +322,14 @@ class Wizard:
                     check = checked.check
                 if check.status not in (Status.PENDING, Status.MANUAL):
                     result.outcomes.append(
-                        StepOutcome(step.name, step.title, check.status, check.summary, check.details)
+                        StepOutcome(
+                            step.name, step.title, check.status, check.summary, check.details, [], self._tasks(step)
+                        )
                     )
                     continue
                 outcome, error = self._plan_and_apply(step, check)
+                if error is None:
+                    outcome.operator_tasks = self._tasks(step)
                 result.outcomes.append(outcome)
                 if error is not None:
                     result.error = error
@@ -311,6 +344,36 @@ class Wizard:
         if not self.dry_run and self.state.interrupted_at:
             self.state.mark_interrupted(None)
         return self._finish(result)
+
+    def _tasks(self, step: InitStep) -> list[OperatorTask]:
+        try:
+            return step.operator_tasks(self.ctx)
+        except DandiopsError:  # what is left is said from what was read: never a reason to stop
+            return []
+
+    def _has_build(self) -> bool:
+        """Whether the app runs a release with a build: the deploy step's check, run here when it is not selected."""
+        if self._deployed is None:
+            step = self.deploy_step
+            if step is None:
+                return True  # nothing in this run makes builds: nothing waits for one
+            if step in self.steps:
+                return False  # selected, yet not checked before a step that needs its build
+            try:
+                self._deployed = step.check(self.ctx).ok
+            except NotFoundError:
+                self._deployed = False  # no app yet
+        return self._deployed
+
+    def _waiting(self, step: InitStep, check: Check, result: WizardResult) -> str | None:
+        """Why a step is left pending in phase 2 without being planned, or None when it goes ahead."""
+        if step.name in self._awaiting_deploy and (self.dry_run or not self._deployed):
+            return AFTER_FIRST_DEPLOY
+        if step.after_earlier_steps and check.status == Status.PENDING:
+            unfinished = [o.name for o in result.outcomes if o.status not in DONE]
+            if unfinished:
+                return f"once the steps before it are done ({', '.join(unfinished)})"
+        return None
 
     def _finish(self, result: WizardResult, stopped_at: InitStep | None = None) -> WizardResult:
         if stopped_at is not None:
@@ -369,6 +432,8 @@ class Wizard:
         except DandiopsError as exc:
             outcome = StepOutcome(step.name, step.title, Status.FAILED, exc.message, [exc.hint] if exc.hint else [])
             return outcome, exc
+        if step.deploys:
+            self._deployed = True
         if not applied:
             return StepOutcome(step.name, step.title, check.status, check.summary, check.details), None
         described = [change.describe() for change in applied]

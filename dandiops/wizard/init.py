@@ -77,8 +77,10 @@ def run_init(
     every_step = build_steps(ctx, answers)
     steps = select_steps(every_step, only, start)
     writes_before = ctx.writes.total
-    result = Wizard(ctx, steps, answers, state, dry_run=dry_run, recheck=recheck).run()
+    deploy_step = next((step for step in every_step if step.deploys), None)
+    result = Wizard(ctx, steps, answers, state, dry_run=dry_run, recheck=recheck, deploy_step=deploy_step).run()
     result.writes = ctx.writes.total - writes_before
+    result.env_name = env.name
     selected = {step.name for step in steps}
     result.not_selected = [step.name for step in every_step if step.name not in selected]
     return result

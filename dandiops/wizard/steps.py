@@ -19,8 +19,10 @@ STEP_NAMES = (
     "aws",
     "config-vars",
     "hosts",
+    "domain",
     "release-chain",
     "fork",
+    "first-deploy",
     "formation",
     "cachetable",
     "superuser",
@@ -44,6 +46,8 @@ def build_steps(ctx: "Context", answers: "Answers") -> list["InitStep"]:
     from dandiops.steps.cachetable import CacheTableStep
     from dandiops.steps.checklist import checklist_steps
     from dandiops.steps.credentials import CredentialsStep
+    from dandiops.steps.domain import DomainStep
+    from dandiops.steps.first_deploy import FirstDeployStep
     from dandiops.steps.fork import ForkInitStep
     from dandiops.steps.formation import FormationStep
     from dandiops.steps.frontend import FrontendInitStep
@@ -60,9 +64,11 @@ def build_steps(ctx: "Context", answers: "Answers") -> list["InitStep"]:
         AwsStep(answers, manage=not terraform),
         RequiredConfigStep(answers, aws_keys_from_iam=not terraform),
         AllowedHostsStep.from_environment(ctx),
+        DomainStep(),
         # before the fork's pull request: merging it starts workflows that need the branch, label and secrets
         ReleaseChainStep(answers),
         ForkInitStep(answers),
+        FirstDeployStep(),  # the steps after it that run the app's code wait for its build
         FormationStep(answers),
         CacheTableStep(),
         SuperuserInitStep(answers),

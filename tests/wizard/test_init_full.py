@@ -12,8 +12,10 @@ STEPS = [
     "aws",
     "config-vars",
     "hosts",
+    "domain",
     "release-chain",
     "fork",
+    "first-deploy",
     "formation",
     "cachetable",
     "superuser",
@@ -52,7 +54,7 @@ def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, a
     report = second.json()
     assert [s["step"] for s in report["steps"]] == STEPS
     assert {s["step"]: s["status"] for s in report["steps"]} == {
-        **{name: "ok" for name in STEPS[:11]},
+        **{name: "ok" for name in STEPS[:13]},
         **{name: "confirmed" for name in ("email-alerts", "heroku-access", "github-oauth-app")},
         "frontend": "ok",
         "auth": "ok",
@@ -293,10 +295,10 @@ def test_only_reports_the_steps_it_ran_and_those_it_did_not(cli, tmp_path):
     assert result.exit_code == 0, result
     assert "is set up" not in result.stderr
     assert "done on staging" in result.stderr and "email-alerts, heroku-access" in result.stderr
-    assert "not run (14 of 16 steps)" in result.stderr and "credentials" in result.stderr
+    assert "not run (16 of 18 steps)" in result.stderr and "credentials" in result.stderr
     result = cli(
         "-e", "staging", "init", "--non-interactive", "--answers", str(answers), "--only", "email-alerts", "--json"
     )
     assert result.exit_code == 0, result
     data = result.json()
-    assert data["ran"] == ["email-alerts"] and "heroku-access" in data["not_run"] and len(data["not_run"]) == 15
+    assert data["ran"] == ["email-alerts"] and "heroku-access" in data["not_run"] and len(data["not_run"]) == 17
