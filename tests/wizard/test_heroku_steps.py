@@ -159,7 +159,7 @@ def test_bootstrap_from_nothing_then_first_deploy(cli, heroku_state, staging_app
     assert plan.exit_code == 0, plan
     planned = {s["step"]: s for s in plan.json()["steps"]}
     assert planned["infrastructure"]["changes"][0]["target"] == f"app {name}"
-    assert "once the infrastructure step has created the app" in planned["formation"]["detail"]
+    assert planned["formation"]["detail"] == "after the first deploy"  # not "unknown", not a failure
     assert writes() == before
 
     first = cli("-e", "staging", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS), "--only", steps, "--json")
