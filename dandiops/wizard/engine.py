@@ -320,6 +320,8 @@ class Wizard:
                     if checked.check is None or checked.check.status == Status.FAILED:
                         return self._failed(result, step, checked)
                     check = checked.check
+                    if step.deploys:
+                        self._deployed = check.ok
                 if check.status not in (Status.PENDING, Status.MANUAL):
                     result.outcomes.append(
                         StepOutcome(

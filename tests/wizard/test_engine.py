@@ -32,7 +32,7 @@ def context(tmp_path):
         config_path=str(config),
         env_name="staging",
         terminal=terminal,
-        environ={},
+        environ={"DANDIOPS_AUDIT_LOG": str(tmp_path / "audit.log")},
         prompter=NonInteractivePrompter(),
         stdout=io.StringIO(),
         stderr=io.StringIO(),
@@ -41,14 +41,15 @@ def context(tmp_path):
     ctx.close()
 
 
-def run(ctx, steps):
+def run(ctx, steps, *, deploy_step=None, dry_run=False):
     from dandiops.app.questions import Answers
     from dandiops.wizard.state import InitState
 
     state = InitState.load(
         ctx.settings.root / ".dandiops" / "init-staging.json", environment="staging", app=ctx.env.heroku_app
     )
-    return Wizard(ctx, steps, Answers(ctx, store=state), state).run()
+    answers = Answers(ctx, store=state, dry_run=dry_run)
+    return Wizard(ctx, steps, answers, state, dry_run=dry_run, deploy_step=deploy_step).run()
 
 
 class Fixed(InitStep):
@@ -67,7 +68,33 @@ class Fixed(InitStep):
 
     def apply(self, ctx, changes: list[Change]) -> list[Change]:
         self.applied.extend(changes)
+        if changes and self.checked.status == Status.PENDING:
+            self.checked = Check(Status.OK, "done")
         return changes
+
+
+class Deploy(Fixed):
+    """Makes the app's first build; acts once every step before it is done."""
+
+    deploys = True
+    after_earlier_steps = True
+
+
+class NeedsBuild(Fixed):
+    """Runs the app's code: Heroku refuses that on an app with no build."""
+
+    needs_deploy = True
+
+    def check(self, ctx) -> Check:
+        self.checks = getattr(self, "checks", 0) + 1
+        return super().check(ctx)
+
+
+class Unfinished(Fixed):
+    """Pending, and still pending after it applies (something someone else must do first)."""
+
+    def apply(self, ctx, changes: list[Change]) -> list[Change]:
+        return []
 
 
 def test_an_unavailable_outcome_leaves_init_incomplete():
@@ -92,6 +119,12 @@ def test_every_init_step_declares_the_step_contract(context):
         assert isinstance(step.needs_ready_app, bool) and isinstance(step.remembered, bool), step.name
     assert tuple(step.name for step in steps if step.remembered) == REMEMBERED_STEPS
     assert {step.name for step in steps if step.needs_ready_app} >= set(REMEMBERED_STEPS)
+    # the steps that run the app's code come after the one that gives it code
+    names = [step.name for step in steps]
+    [deploy] = [step.name for step in steps if step.deploys]
+    waiting = [step.name for step in steps if step.needs_deploy]
+    assert waiting == ["formation", "cachetable", "superuser", "auth"]
+    assert all(names.index(name) > names.index(deploy) for name in waiting)
 
 
 def test_a_failed_check_stops_init_with_its_hint(context):
@@ -120,3 +153,47 @@ def test_a_failed_check_without_a_hint_says_to_run_init_again(context):
     result = run(context, [Fixed("failing", Check(Status.FAILED, "broken", ["one finding"]))])
     assert result.error.hint == "fix it, then run `dandiops init` again"
     assert result.outcomes[0].details == ["one finding"]
+
+
+def test_steps_that_need_a_build_are_checked_once_the_deploy_step_made_one(context):
+    deploy = Deploy("first-deploy", Check(Status.PENDING, "nothing is deployed"))
+    scale = NeedsBuild("formation", Check(Status.PENDING, "2 process types to scale"))
+    dry = run(context, [deploy, scale], deploy_step=deploy, dry_run=True)
+    assert [(o.name, o.status, o.detail) for o in dry.outcomes][1] == (
+        "formation",
+        Status.PENDING,
+        "after the first deploy",
+    )
+    assert getattr(scale, "checks", 0) == 0 and dry.outcomes[1].changes == []
+
+    result = run(context, [deploy, scale], deploy_step=deploy)
+    assert [(o.name, o.status) for o in result.outcomes] == [
+        ("first-deploy", Status.APPLIED),
+        ("formation", Status.APPLIED),
+    ]
+    assert scale.checks == 1
+
+
+def test_the_deploy_step_waits_while_a_step_before_it_is_unfinished_and_so_do_those_needing_its_build(context):
+    fork = Unfinished("fork", Check(Status.PENDING, "a pull request to merge"))
+    deploy = Deploy("first-deploy", Check(Status.PENDING, "nothing is deployed"))
+    scale = NeedsBuild("formation", Check(Status.PENDING, "2 process types to scale"))
+    result = run(context, [fork, deploy, scale], deploy_step=deploy)
+    assert [(o.name, o.status, o.detail) for o in result.outcomes] == [
+        ("fork", Status.PENDING, "a pull request to merge"),
+        ("first-deploy", Status.PENDING, "once the steps before it are done (fork)"),
+        ("formation", Status.PENDING, "after the first deploy"),
+    ]
+    assert deploy.applied == [] and getattr(scale, "checks", 0) == 0
+
+
+def test_a_step_needing_a_build_asks_the_deploy_step_when_that_one_is_not_selected(context):
+    deploy = Deploy("first-deploy", Check(Status.PENDING, "nothing is deployed"))
+    scale = NeedsBuild("formation", Check(Status.PENDING, "2 process types to scale"))
+    result = run(context, [scale], deploy_step=deploy)
+    assert [(o.name, o.status, o.detail) for o in result.outcomes] == [
+        ("formation", Status.PENDING, "after the first deploy")
+    ]
+    deploy.checked = Check(Status.OK, "v3 runs a build")
+    result = run(context, [scale], deploy_step=deploy)
+    assert [(o.name, o.status) for o in result.outcomes] == [("formation", Status.APPLIED)]
