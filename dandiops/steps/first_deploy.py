@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dandiops.archive.workflows import WorkflowError, WorkflowSpec, heroku_deploy_target, is_auto_shipit
+from dandiops.archive.workflows import WorkflowError, WorkflowSpec, heroku_deploy_targets, is_auto_shipit
 from dandiops.archive.workflows import parse as parse_workflow
 from dandiops.core.errors import DandiopsError, ExitCode
 from dandiops.providers.api_json import JsonObject
@@ -135,10 +135,10 @@ class FirstDeployStep(InitStep):
             )
         github = Fork(ctx)
         spec, workflow = github.spec, github.workflow
-        target = heroku_deploy_target(spec)
-        if target is not None and target != app:
+        others = [target for target in heroku_deploy_targets(spec) if target != app]
+        if others:
             raise DandiopsError(
-                f"{workflow.path} on {github.default_branch} deploys the Heroku app {target}, not {app}",
+                f"{workflow.path} on {github.default_branch} deploys the Heroku app {others[0]}, not {app}",
                 hint="the fork must name this app first: merge the pull request of init's fork step (or edit "
                 "the workflow), then run `dandiops init` again",
                 exit_code=ExitCode.CHECK_FAILED,

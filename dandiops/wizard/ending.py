@@ -28,7 +28,7 @@ class Waiting:
 
 @dataclass
 class Ending:
-    done: list[str] = field(default_factory=list)  # the steps that are done
+    done: list[str] = field(default_factory=list)  # the steps that are done (not those skipped)
     unfinished: list[str] = field(default_factory=list)  # "STEP: why", for the steps that are not
     waiting: list[Waiting] = field(default_factory=list)  # what only the operator can do
     next: list[str] = field(default_factory=list)  # what to run next, as `dandiops ...`
@@ -49,20 +49,22 @@ def ending(result: "WizardResult") -> Ending:
     env = f" -e {result.env_name}" if result.env_name else ""
     end = Ending()
     for outcome in result.outcomes:
-        if outcome.status in DONE:
+        if outcome.status in (Status.OK, Status.APPLIED, Status.CONFIRMED):
             end.done.append(outcome.name)
-        elif outcome.status != Status.MANUAL:  # a manual item is said below, as a task
+        elif outcome.status == Status.SKIPPED:
+            pass  # not configured, or not reached after a failure: the table says which
+        elif outcome.status != Status.MANUAL and not outcome.operator_tasks:  # those are said below, as tasks
             end.unfinished.append(f"{outcome.name}: {outcome.detail}")
         end.waiting += [Waiting(outcome.name, item.task, item.then) for item in outcome.operator_tasks]
     if result.dry_run:
-        if end.unfinished or any(o.status == Status.MANUAL for o in result.outcomes):
+        if any(o.status not in DONE for o in result.outcomes):
             end.next.append(f"`dandiops init{env}` makes the changes planned above")
     elif result.error is not None:
         end.next.append(f"once what failed is fixed, `dandiops init{env}` goes on from there")
-    elif end.unfinished or any(o.status == Status.MANUAL for o in result.outcomes):
+    elif any(o.status not in DONE for o in result.outcomes):
         end.next.append(f"`dandiops init{env}` again once what waits on you is done: it goes on from there")
     end.next += [item.then for item in end.waiting if item.then]
-    if not result.dry_run and result.error is None and not end.unfinished and not result.not_selected:
+    if not result.dry_run and not result.incomplete and result.error is None and not result.not_selected:
         release = f"`dandiops release {result.env_name}`" if result.env_name else "`dandiops release ENV`"
         end.next.append(f"`dandiops status{env}` shows what runs; {release} deploys what is merged")
     return end

@@ -331,7 +331,7 @@ class Wizard:
                     continue
                 outcome, error = self._plan_and_apply(step, check)
                 if error is None:
-                    outcome.operator_tasks = self._tasks(step)
+                    outcome.operator_tasks += self._tasks(step)
                 result.outcomes.append(outcome)
                 if error is not None:
                     result.error = error
@@ -442,8 +442,9 @@ class Wizard:
         left = step.remaining(self.ctx)
         if left is not None:  # e.g. a pull request opened, waiting for someone to merge it
             self.ctx.reporter.warn(f"{step.name}: {left.summary}")
+            waiting = [OperatorTask(f"{step.title}: {left.summary}")]  # what is left is someone else's to do
             return StepOutcome(
-                step.name, step.title, left.status, left.summary, described + left.details, applied
+                step.name, step.title, left.status, left.summary, described + left.details, applied, waiting
             ), None
         status = Status.CONFIRMED if check.status == Status.MANUAL else Status.APPLIED
         if status == Status.CONFIRMED:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
-from dandiops.sandbox.github.seed import STAGING_WORKFLOW, staging_workflow
+from dandiops.sandbox.github import upstream
 
 FRESH_APP = "dandi-sandbox-first-deploy"
 ONLY_AFTER_DEPLOY = "first-deploy,formation,cachetable,superuser,auth"
@@ -34,7 +32,7 @@ def fresh_app(sandbox, scripted, heroku_state, staging_app):
     with sandbox.config_path.open("a", encoding="utf-8") as config:
         config.write(
             f'\n[environments.fresh]\nheroku_app = "{FRESH_APP}"\ngithub_repo = "dandi-sandbox/dandi-archive"\n'
-            'workflow = "backend-staging-deploy.yml"\n'
+            'workflow = "backend-staging-deploy.yml"\napi_url = "https://api.fresh.dandi.test"\n'
         )
     return app
 
@@ -43,58 +41,57 @@ def _statuses(result) -> dict[str, tuple[str, str]]:
     return {s["step"]: (s["status"], s["detail"]) for s in result.json()["steps"]}
 
 
-def test_first_deploy_follows_the_run_the_push_started_and_the_steps_after_it_wait_for_it(
-    cli, fast_runs, fresh_app, gh_state, repo, writes
+def test_first_deploy_waits_for_the_fork_then_follows_the_run_its_merge_started(
+    cli, fast_runs, fresh_app, gh_state, repo, writes, tmp_path
 ):
-    # the steps that run the app's code are not checked on an app with no build
-    result = cli("-e", "fresh", "init", "--dry-run", "--only", ONLY_AFTER_DEPLOY[len("first-deploy,") :], "--json")
-    assert result.exit_code == 0, result
-    assert set(_statuses(result).values()) == {("pending", "after the first deploy")}
-
-    # the fork's pull request is merged: the push runs the staging workflow, which now builds this app
-    gh_state.script_next_run("success", hold=True, workflow="backend-staging-deploy.yml")
-    gh_state.commit_files(
-        repo, "master", {STAGING_WORKFLOW: staging_workflow(FRESH_APP).encode()}, "Deploy this clone's staging"
-    )
-    [run] = [r for r in repo.runs.values() if r.workflow.path == STAGING_WORKFLOW and r.status != "completed"]
+    gh_state.commit_files(repo, "master", dict(upstream.files()), "Upstream's deployment files", push_event=False)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("auth:\n  oauth_client_id: clone-web-app\n")
+    only = f"fork,{ONLY_AFTER_DEPLOY}"
 
     before = writes()
-    dry = cli("-e", "fresh", "init", "--dry-run", "--only", ONLY_AFTER_DEPLOY, "--json")
+    dry = cli("-e", "fresh", "init", "--dry-run", "--non-interactive", "--answers", str(answers), "--only", only)
     assert dry.exit_code == 0, dry
-    steps = {s["step"]: s for s in dry.json()["steps"]}
-    assert [c["action"] + " " + c["target"] for c in steps["first-deploy"]["changes"]] == [
-        f"follow run #{run.run_number} of backend-staging-deploy.yml"
-    ]
+    data = cli(
+        "-e", "fresh", "init", "--dry-run", "--non-interactive", "--answers", str(answers), "--only", only, "--json"
+    ).json()  # fmt: skip
+    statuses = {s["step"]: (s["status"], s["detail"]) for s in data["steps"]}
+    assert statuses["first-deploy"] == ("pending", "once the steps before it are done (fork)")
     for name in ("formation", "cachetable", "superuser", "auth"):
-        assert (steps[name]["status"], steps[name]["detail"]) == ("pending", "after the first deploy")
-    assert "after the first deploy" in cli("-e", "fresh", "init", "--dry-run", "--only", ONLY_AFTER_DEPLOY).stdout
+        assert statuses[name] == ("pending", "after the first deploy")
+    assert "after the first deploy" in dry.stdout
     assert writes() == before
 
-    def let_the_run_go_once_followed():  # no assertion here: the test thread checks the outcome
-        jobs = f"/actions/runs/{run.id}/jobs"
-        if gh_state.wait_for(lambda: any(jobs in r.path for r in list(gh_state.requests)), timeout=30):
-            gh_state.release_hold(run)
+    # without a confirmation the pull request stays open: nothing deploys the unmodified fork
+    only = "fork,first-deploy,formation"
+    opened = cli("-e", "fresh", "init", "--non-interactive", "--answers", str(answers), "--only", only, "--json")
+    assert opened.exit_code == 6, opened
+    [pull] = [p for p in repo.pulls.values() if p.state == "open"]
+    assert _statuses(opened)["first-deploy"] == ("pending", "once the steps before it are done (fork)")
+    [waiting] = opened.json()["end"]["waiting_on_operator"]
+    assert waiting["step"] == "fork" and f"pull request #{pull.number} waits for a merge" in waiting["task"]
+    assert not [r for r in repo.runs.values() if r.status != "completed"] and len(fresh_app.releases) == 2
 
-    releaser = threading.Thread(target=let_the_run_go_once_followed)
-    releaser.start()
+    answers.write_text("auth:\n  oauth_client_id: clone-web-app\nfork:\n  merge: true\n")
+    started = len(gh_state.requests)
     before = writes()
-    result = cli("-e", "fresh", "init", "--non-interactive", "--only", "first-deploy,formation", "--json")
-    releaser.join()
-    assert result.exit_code == 0, result
-    statuses = _statuses(result)
-    assert statuses["first-deploy"][0] == "applied" and "deployed" in statuses["first-deploy"][1]
-    assert run.head_sha[:8] in statuses["first-deploy"][1]
-    assert statuses["formation"][0] == "applied"
-    sent = {service: count - before[service] for service, count in writes().items()}
-    assert sent["github"] == 0  # the push's run was followed, not a new one started
-    assert result.json()["writes"] == sum(sent.values())
-    current = fresh_app.current_release
-    assert current.slug_id and current.commit == run.head_sha
+    merged = cli("-e", "fresh", "init", "--non-interactive", "--answers", str(answers), "--only", only, "--json")
+    assert merged.exit_code == 0, merged
+    statuses = _statuses(merged)
+    assert [status for status, _ in statuses.values()] == ["applied", "applied", "applied"]
+    assert pull.merged and "deployed" in statuses["first-deploy"][1]
+    head = repo.branch_sha("master")
+    assert fresh_app.current_release.slug_id and fresh_app.current_release.commit == head
+    assert head[:8] in statuses["first-deploy"][1]
+    sent = [(r.method, r.path) for r in list(gh_state.requests)[started:] if r.method != "GET"]
+    assert not [path for _, path in sent if path.endswith(("/dispatches", "/rerun"))]  # followed the merge's run
     assert {f.type: f.quantity for f in fresh_app.formation.values()} == {"web": 1, "worker": 1, "checksum-worker": 1}
+    counted = {service: count - before[service] for service, count in writes().items()}
+    assert merged.json()["writes"] == sum(counted.values())
 
-    again = cli("-e", "fresh", "init", "--non-interactive", "--only", "first-deploy,formation", "--json")
+    again = cli("-e", "fresh", "init", "--non-interactive", "--answers", str(answers), "--only", only, "--json")
     assert again.exit_code == 0, again
-    assert [status for status, _ in _statuses(again).values()] == ["ok", "ok"]
+    assert [status for status, _ in _statuses(again).values()] == ["ok", "ok", "ok"]
     assert again.json()["writes"] == 0
 
 
