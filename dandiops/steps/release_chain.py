@@ -188,6 +188,7 @@ class ReleaseChainStep(AskingStep):
             base_url=ctx.endpoint(GitHubClient.url_setting, GitHubClient.default_url),
             env_name=ctx.env.name,
             environ={**ctx.secrets.values, **ctx.environ},
+            writes=ctx.writes,
         )
         try:
             access = client.token_access(full_name)
