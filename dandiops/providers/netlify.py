@@ -71,6 +71,7 @@ class NetlifyClient(ApiClient):
     default_url = DEFAULT_API_URL
     credential_names = ("NETLIFY_AUTH_TOKEN",)
     what = "Netlify token"
+    service = "netlify"
     credential_hint = (
         "set NETLIFY_AUTH_TOKEN in the environment or in .env beside dandiops.toml (a personal access "
         "token: Netlify > User settings > Applications > Personal access tokens)"
@@ -113,6 +114,8 @@ class NetlifyClient(ApiClient):
         """The answer to one request; an error status raises unless it is one of `allowed`."""
         request = self._http.build_request(method, path, params=params, json=json)
         action = what or f"{method} {path}"
+        if method not in IDEMPOTENT_METHODS:
+            self.writes.add(self.service)
         try:
             response = send_with_retries(self._http, request, self.retry)
         except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:

@@ -10,8 +10,8 @@ READ_OPERATION_PREFIXES = ("Get", "List", "Head", "Describe")  # AWS operations 
 
 class WriteCounter:
     """The write requests a command run's clients sent, by service: `init --json` reports them, and a
-    re-run on a finished deployment must send none. Each client counts what it sends itself: Heroku
-    and GitHub every request whose method is not a read, AWS every operation that is not a
+    re-run on a finished deployment must send none. Each client counts what it sends itself: Heroku,
+    GitHub and Netlify every request whose method is not a read, AWS every operation that is not a
     Get/List/Head/Describe."""
 
     def __init__(self) -> None:

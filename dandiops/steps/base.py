@@ -212,6 +212,9 @@ class AnsweredStep(AskingStep):
     def remaining(self, ctx: "Context") -> Check | None:
         return self._built.remaining(ctx) if isinstance(self._built, InitStep) else None
 
+    def operator_tasks(self, ctx: "Context") -> list[OperatorTask]:
+        return self._built.operator_tasks(ctx) if isinstance(self._built, InitStep) else []
+
 
 class CreateWhenMissing(Generic[Found]):
     """A step whose one change creates something the deployment lacks (the cache table, the superuser).

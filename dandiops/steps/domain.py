@@ -143,14 +143,12 @@ class DomainStep(InitStep):
         state = self._state
         if state is None or state.certificate_issued:
             return []
-        target = state.custom.get("cname") if state.custom else None
-        record = (
-            f"{state.host} CNAME {target}" if target else f"{state.host} CNAME <the DNS target Heroku gives the domain>"
-        )
-        task = (
-            f"DNS: create the record {record} (an ALIAS or ANAME record if {state.host} is the zone's apex); "
-            "Heroku then issues the certificate"
-        )
+        target = (state.custom.get("cname") if state.custom else None) or "<the DNS target Heroku gives the domain>"
+        if state.host.count(".") <= 1:  # a zone's apex (example.org) cannot hold a CNAME
+            record = f"{state.host} ALIAS {target} (ANAME at some DNS providers)"
+        else:
+            record = f"{state.host} CNAME {target}"
+        task = f"DNS: create the record {record}; Heroku then issues the certificate"
         env = ctx.env.name
         then = f"`dandiops init -e {env} --only domain` shows the certificate's status"
         if state.heroku_host:

@@ -36,7 +36,7 @@ from dandiops.core.errors import ConfigError, DandiopsError, ExitCode, TimeoutEx
 from dandiops.core.words import plural
 from dandiops.providers.netlify import ALL_SCOPES, DEPLOY_DONE, EnvVarCreation, RepoLink
 from dandiops.steps.auth import OAUTH_CLIENT_ID
-from dandiops.steps.base import AnsweredStep, Change, Check, InitStep, Status
+from dandiops.steps.base import AnsweredStep, Change, Check, InitStep, OperatorTask, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -148,6 +148,7 @@ class FrontendStep(InitStep):
         self.target = target
         self.timeout = timeout
         self._view: SiteView | None = None
+        self._needs_dns = False  # the certificate waits for the web host's DNS record, as last seen
 
     # --- reading -------------------------------------------------------------------------------
     def team(self, ctx: "Context") -> str:
@@ -268,6 +269,17 @@ class FrontendStep(InitStep):
             )
         return changes
 
+    def operator_tasks(self, ctx: "Context") -> list[OperatorTask]:
+        if not self._needs_dns:
+            return []
+        return [
+            OperatorTask(
+                f"DNS: create the record {self.record()} (the web app's host at Netlify); Netlify then issues the "
+                "certificate",
+                then=f"`dandiops init -e {ctx.env.name} --only frontend` provisions HTTPS once the record resolves",
+            )
+        ]
+
     def findings(self, view: SiteView) -> list[str]:
         """What dandiops cannot change through Netlify: values the fork's netlify.toml sets, and notes."""
         found = list(view.notes)
@@ -281,6 +293,7 @@ class FrontendStep(InitStep):
 
     def check(self, ctx: "Context") -> Check:
         view = self.read(ctx)
+        self._needs_dns = not self.https_ready(view)
         changes = self.plan(ctx)
         findings = self.findings(view)
         record = f"DNS: {self.record()}"
@@ -368,6 +381,7 @@ class FrontendStep(InitStep):
         site_id = str(site["id"])
         if not self.https_ready(view):
             certificate, refused = netlify.provision_certificate(site_id)
+            self._needs_dns = certificate is None
             if certificate is None:
                 ctx.reporter.warn(
                     f"frontend: Netlify cannot issue a certificate for {target.host} yet ({refused}): create the "
