@@ -17,6 +17,8 @@ STEP_NAMES = (
     "credentials",
     "infrastructure",
     "aws",
+    "email",
+    "ses-production-access",
     "config-vars",
     "hosts",
     "release-chain",
@@ -44,6 +46,7 @@ def build_steps(ctx: "Context", answers: "Answers") -> list["InitStep"]:
     from dandiops.steps.cachetable import CacheTableStep
     from dandiops.steps.checklist import checklist_steps
     from dandiops.steps.credentials import CredentialsStep
+    from dandiops.steps.email import EmailStep, SesProductionAccessStep
     from dandiops.steps.fork import ForkInitStep
     from dandiops.steps.formation import FormationStep
     from dandiops.steps.frontend import FrontendInitStep
@@ -58,7 +61,9 @@ def build_steps(ctx: "Context", answers: "Answers") -> list["InitStep"]:
         CredentialsStep(),
         infrastructure_step(ctx, answers),
         AwsStep(answers, manage=not terraform),
-        RequiredConfigStep(answers, aws_keys_from_iam=not terraform),
+        EmailStep(answers, manage=not terraform),
+        SesProductionAccessStep(answers),
+        RequiredConfigStep(answers, aws_keys_from_iam=not terraform, email_from_ses=not terraform),
         AllowedHostsStep.from_environment(ctx),
         # before the fork's pull request: merging it starts workflows that need the branch, label and secrets
         ReleaseChainStep(answers),
