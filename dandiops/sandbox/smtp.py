@@ -115,7 +115,7 @@ class SesSmtpHandler:
                 expected = ses_smtp_password(found[2].secret_access_key, account.region).encode()
                 if hmac.compare_digest(expected, auth_data.password):
                     return AuthResult(success=True, auth_data=(found[0], found[1].name))
-        return AuthResult(success=False, handled=False)  # aiosmtpd answers 535 5.7.8
+        return AuthResult(success=False, handled=False, message="535 Authentication Credentials Invalid")
 
     async def handle_DATA(self, server, session, envelope) -> str:
         account = self.component.account
