@@ -54,7 +54,7 @@ def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, a
     report = second.json()
     assert [s["step"] for s in report["steps"]] == STEPS
     assert {s["step"]: s["status"] for s in report["steps"]} == {
-        **{name: "ok" for name in STEPS[:11]},
+        **{name: "ok" for name in STEPS[:13]},
         **{name: "confirmed" for name in ("email-alerts", "heroku-access", "github-oauth-app")},
         "frontend": "ok",
         "auth": "ok",
@@ -303,4 +303,4 @@ def test_only_reports_the_steps_it_ran_and_those_it_did_not(cli, tmp_path):
     )
     assert result.exit_code == 0, result
     data = result.json()
-    assert data["ran"] == ["email-alerts"] and "heroku-access" in data["not_run"] and len(data["not_run"]) == 15
+    assert data["ran"] == ["email-alerts"] and "heroku-access" in data["not_run"] and len(data["not_run"]) == 17
