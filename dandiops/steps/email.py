@@ -251,6 +251,18 @@ class EmailStep(AskingStep):
             return []
         return self.survey(ctx).changes
 
+    def remaining(self, ctx: "Context") -> Check | None:
+        """After apply: the DNS records SES still waits for, until it has verified the domain."""
+        domain = mail_domain(ctx)
+        identity = ctx.aws().ses_identity(domain)
+        if not identity.exists or identity.verification == "Success":
+            return None
+        return Check(
+            Status.MANUAL,
+            f"SES identity {domain} is {identity.verification}: waiting for its DNS records",
+            [f"create these DNS records: {'; '.join(describe_records(dkim_records(domain, identity.dkim_tokens)))}"],
+        )
+
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         if not changes:
             return []
