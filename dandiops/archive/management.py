@@ -29,7 +29,11 @@ def shell_command(script: str) -> str:
 
 
 def users_command() -> str:
-    return shell_command(in_dyno.source("users"))
+    return shell_command(in_dyno.source("mail_errors") + in_dyno.source("users"))
+
+
+def email_test_command() -> str:
+    return shell_command(in_dyno.source("mail_errors") + in_dyno.source("email"))
 
 
 def superuser_command() -> str:

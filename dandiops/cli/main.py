@@ -16,6 +16,7 @@ import dandiops.cli.backups
 import dandiops.cli.branding
 import dandiops.cli.cachetable
 import dandiops.cli.config
+import dandiops.cli.email
 import dandiops.cli.frontend
 import dandiops.cli.hosts
 import dandiops.cli.init
@@ -188,6 +189,7 @@ COMMAND_GROUPS = (  # in runbook order, as `dandiops --help` lists them
     dandiops.cli.superuser,
     dandiops.cli.cachetable,
     dandiops.cli.users,
+    dandiops.cli.email,
     dandiops.cli.auth,
     dandiops.cli.frontend,
     dandiops.cli.backups,

@@ -233,15 +233,15 @@ class UsersChange(Mutation[Optional[dict], dict]):
 
     def conclude(self, context, plan, result, *, dry_run: bool) -> None:
         from dandiops.core.errors import DandiopsError
-        from dandiops.core.output import printable
+        from dandiops.steps.users import undelivered
 
         failures = [] if result is None else result["email_failures"]
         if failures:
-            shown = ", ".join(printable(f["email"]) for f in failures[:10])
+            past = "approved" if self.change.action == "approve" else "rejected"
             raise DandiopsError(
-                f"{len(failures)} of the {self.change.action} emails could not be sent ({shown}): "
-                f"{printable(failures[0]['error'])}",
-                hint="the statuses are changed; check DJANGO_EMAIL_URL and tell those users yourself",
+                f"the users are {past} (saved), but {len(failures)} of the {self.change.action} emails were "
+                f"not sent: {undelivered(failures)}",
+                hint="check the app's mail with `dandiops email test --to ADDRESS`, then tell those users yourself",
             )
 
 

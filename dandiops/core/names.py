@@ -50,6 +50,12 @@ S3_BUCKET = NameRule(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "a bucket", "an S3 buc
 IAM_USER = NameRule(r"[A-Za-z0-9+=,.@_-]{1,64}", "an IAM user name", "dandi-api-staging")
 ENVIRONMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
 EMAIL = NameRule(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}", "an email address", "ops@example.org")
+# A DNS name of at least two labels, in lower case as SES and DNS keep it.
+DOMAIN = NameRule(
+    r"(?=.{1,253}$)(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+(?!-)[a-z0-9-]{1,63}(?<!-)",
+    "a domain",
+    "a lower-case domain name such as api.example.org",
+)
 AWS_REGION = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}")
 # https://PUBLIC_KEY@HOST[/PATH]/PROJECT_ID (sentry.io or a self-hosted Sentry)
 SENTRY_DSN = NameRule(

@@ -57,6 +57,7 @@ _ENV_KEYS = {
     "workflow_dispatch": bool,  # the `fork` step adds workflow_dispatch to the deploy workflow
     "netlify_site": str,
     "netlify_team": str,
+    "email_domain": str,
 }
 
 
@@ -84,6 +85,14 @@ class Environment:
     workflow_dispatch: bool = False
     netlify_site: str | None = None  # the web app's Netlify site (its name: NAME.netlify.app)
     netlify_team: str | None = None  # the Netlify team (account slug) that owns the site
+    email_domain: str | None = None  # the archive's mail is sent from it; default: the host of api_url
+
+    @property
+    def mail_domain(self) -> str | None:
+        """The domain the archive sends mail from: email_domain, else the host of api_url."""
+        from urllib.parse import urlsplit
+
+        return self.email_domain or (urlsplit(self.api_url).hostname if self.api_url else None)
 
     @property
     def web_branch(self) -> str:
@@ -221,6 +230,7 @@ def _check_value(key: str, value: Any) -> Any:
         "netlify_team": names.NETLIFY_TEAM.check,
         "sentry_dsn": names.SENTRY_DSN.check,
         "sentry_environment": names.SENTRY_ENVIRONMENT.check,
+        "email_domain": names.DOMAIN.check,
     }
     check = checks.get(key)
     return check(value) if check else value

@@ -1,4 +1,4 @@
-"""AWS through boto3: who we are (STS), the dandiset bucket (S3) and the app's IAM user.
+"""AWS through boto3: who we are (STS), the dandiset bucket (S3), the app's IAM users and SES.
 
 boto3 and botocore are imported inside the methods that need them. Reads are retried by botocore
 ("standard" mode); every error becomes a DandiopsError that says what failed and what to do.
@@ -29,6 +29,7 @@ _MISSING_CODES = {
     "NoSuchLifecycleConfiguration",
     "ServerSideEncryptionConfigurationNotFoundError",
     "OwnershipControlsNotFoundError",
+    "NotFoundException",  # SES v2
 }
 _AUTH_CODES = {
     "AccessDenied",
@@ -104,6 +105,45 @@ class UserReport:
     @property
     def active_keys(self) -> list[str]:
         return [key.id for key in self.access_keys if key.status == "Active"]
+
+
+@dataclass
+class SesIdentity:
+    """A domain identity of SES in one region, as read; `exists` False when SES does not know it."""
+
+    domain: str
+    exists: bool
+    verification: str | None = None  # Pending, Success, Failed, TemporaryFailure, NotStarted
+    dkim_enabled: bool = False
+    dkim_status: str | None = None  # the same values, for the DKIM records
+    dkim_tokens: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SesAccount:
+    """The SES account of one region (SES v2 GetAccount)."""
+
+    production_access: bool  # False: still in the SES sandbox (verified recipients only)
+    sending_enabled: bool
+    max_24_hour_send: float | None = None
+    max_send_rate: float | None = None
+    enforcement: str | None = None  # HEALTHY, PROBATION, SHUTDOWN
+
+
+def ses_smtp_password(secret_access_key: str, region: str) -> str:
+    """The SES SMTP password of an IAM access key in `region` (AWS's SigV4 derivation, version 4).
+
+    SES SMTP credentials are the key's id and this, never the secret itself; the password differs
+    per region, and is derived from a long-lived key only (never from temporary credentials).
+    """
+    import base64
+    import hashlib
+    import hmac
+
+    signature = ("AWS4" + secret_access_key).encode("utf-8")
+    for message in ("11111111", region, "ses", "aws4_request", "SendRawEmail"):
+        signature = hmac.new(signature, message.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b64encode(bytes([0x04]) + signature).decode("ascii")
 
 
 class AwsClient:
@@ -282,6 +322,59 @@ class AwsClient:
             ],
         )
 
+    def user_policy(self, user: str, name: str) -> dict[str, Any] | None:
+        """The inline policy `name` of IAM user `user`, or None when it has none of that name."""
+        try:
+            found = self._call(
+                "iam", "get_user_policy", f"reading policy {name} of IAM user {user}", UserName=user, PolicyName=name
+            )
+        except NotFoundError:
+            return None
+        document = found["PolicyDocument"]
+        if isinstance(document, str):  # botocore leaves it URL-encoded JSON for some endpoints
+            from urllib.parse import unquote
+
+            document = json.loads(unquote(document))
+        return cast(dict[str, Any], document)
+
+    def ses_identity(self, domain: str) -> SesIdentity:
+        """The SES domain identity `domain` in this region, with its verification and Easy DKIM state."""
+        verification = self._call(
+            "ses",
+            "get_identity_verification_attributes",
+            f"reading the SES verification of {domain}",
+            Identities=[domain],
+        ).get("VerificationAttributes", {})
+        if domain not in verification:
+            return SesIdentity(domain, exists=False)
+        dkim = (
+            self._call(
+                "ses", "get_identity_dkim_attributes", f"reading the SES DKIM records of {domain}", Identities=[domain]
+            )
+            .get("DkimAttributes", {})
+            .get(domain, {})
+        )
+        return SesIdentity(
+            domain,
+            exists=True,
+            verification=verification[domain].get("VerificationStatus"),
+            dkim_enabled=bool(dkim.get("DkimEnabled")),
+            dkim_status=dkim.get("DkimVerificationStatus"),
+            dkim_tokens=list(dkim.get("DkimTokens", [])),
+        )
+
+    def ses_account(self) -> SesAccount:
+        """Whether the SES account of this region may send to anyone (production access) and its quota."""
+        data = self._call("sesv2", "get_account", f"reading the SES account of {self.region}")
+        quota = data.get("SendQuota", {})
+        return SesAccount(
+            production_access=bool(data.get("ProductionAccessEnabled")),
+            sending_enabled=bool(data.get("SendingEnabled")),
+            max_24_hour_send=quota.get("Max24HourSend"),
+            max_send_rate=quota.get("MaxSendRate"),
+            enforcement=data.get("EnforcementStatus"),
+        )
+
     # --- writes (never retried blindly: botocore retries only throttling and 5xx) ---------
     def create_bucket(self, name: str) -> None:
         params: dict[str, Any] = {"Bucket": name}
@@ -347,6 +440,22 @@ class AwsClient:
             "AccessKey"
         ]
         return key["AccessKeyId"], key["SecretAccessKey"]
+
+    def put_user_policy(self, user: str, name: str, document: dict[str, Any]) -> None:
+        self._call(
+            "iam",
+            "put_user_policy",
+            f"setting policy {name} of IAM user {user}",
+            UserName=user,
+            PolicyName=name,
+            PolicyDocument=json.dumps(document),
+        )
+
+    def create_ses_domain_identity(self, domain: str) -> list[str]:
+        """Make `domain` an SES identity with Easy DKIM (safe to repeat); returns its DKIM tokens."""
+        self._call("ses", "verify_domain_identity", f"creating the SES identity {domain}", Domain=domain)
+        found = self._call("ses", "verify_domain_dkim", f"creating the DKIM tokens of {domain}", Domain=domain)
+        return list(found.get("DkimTokens", []))
 
     def delete_access_key(self, user: str, key_id: str) -> None:
         self._call(

@@ -1,9 +1,17 @@
-"""AWS in the sandbox: moto's ThreadedMotoServer on 127.0.0.1 for S3, IAM and STS, seeded as Terraform would.
+"""AWS in the sandbox: moto's ThreadedMotoServer on 127.0.0.1 for S3, IAM, STS and SES, seeded as Terraform would.
 
 For each sandbox environment: the dandiset bucket (versioned, public access allowed, Terraform's
 bucket policy, CORS, AES256, owner-enforced) with its log and inventory buckets, and the app's
 IAM user with one access key, whose id and secret replace the Heroku app's AWS_* config vars so
-the two stand-ins agree. Every request is recorded, so tests can prove a run wrote nothing.
+the two stand-ins agree; and, as the smtp module makes them, the SES identity of the API's domain
+and an IAM user allowed ses:SendRawEmail whose key's SMTP password is in the app's
+DJANGO_EMAIL_URL, pointing at the sandbox's SMTP server. Every request is recorded, so tests can
+prove a run wrote nothing.
+
+SES calls dandiops makes that moto does not answer (SesAdditions: v2 GetAccount) are answered in
+front of moto, at the method and path botocore's service model gives them, in the shape of its
+output (`model_problems` checks an answer against it). A seeded account has production access; one
+started empty is in the SES sandbox, as a new AWS account is.
 
 moto keeps its data in process-wide backends: starting or resetting a component resets them, so
 one process should run one sandbox's AWS at a time.
@@ -12,8 +20,10 @@ one process should run one sandbox's AWS at a time.
 from __future__ import annotations
 
 import io
+import json
 import secrets as random_secrets
 import threading
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -56,6 +66,107 @@ class _RequestCount:
 _moto_requests = _RequestCount()
 
 
+def _credential_scope(environ) -> tuple[str | None, str | None]:
+    """(region, service) of a SigV4-signed request's Authorization header."""
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    _, found, rest = header.partition("Credential=")
+    parts = rest.split(",", 1)[0].split("/") if found else []
+    return (parts[2], parts[3]) if len(parts) >= 5 else (None, None)
+
+
+class SesAdditions:
+    """WSGI middleware answering the SES v2 operations moto lacks, before moto sees the request."""
+
+    SERVICE = "sesv2"
+
+    def __init__(self, app, component: "AwsComponent"):
+        from botocore.session import get_session
+
+        self.app = app
+        self.component = component
+        model = get_session().get_service_model(self.SERVICE)
+        self.signing_name = model.signing_name
+        self.routes = {}
+        for operation, answer in (("GetAccount", self.get_account),):
+            http = model.operation_model(operation).http
+            self.routes[(http["method"], http["requestUri"])] = answer
+
+    def __call__(self, environ, start_response):
+        answer = self.routes.get((environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")))
+        region, service = _credential_scope(environ)
+        if answer is None or service != self.signing_name or region is None:
+            return self.app(environ, start_response)
+        body = json.dumps(answer(region)).encode()
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                ("x-amzn-RequestId", str(uuid.uuid4())),
+            ],
+        )
+        return [body]
+
+    def get_account(self, region: str) -> dict[str, Any]:
+        """What SES answers for an account of `region`: a sandbox account's quota is 200 a day, 1 a second."""
+        production = self.component.ses_production_access(region)
+        return {
+            "DedicatedIpAutoWarmupEnabled": False,
+            "EnforcementStatus": "HEALTHY",
+            "ProductionAccessEnabled": production,
+            "SendQuota": {
+                "Max24HourSend": 50000.0 if production else 200.0,
+                "MaxSendRate": 14.0 if production else 1.0,
+                "SentLast24Hours": 0.0,
+            },
+            "SendingEnabled": True,
+            "SuppressionAttributes": {"SuppressedReasons": []},
+        }
+
+
+def model_problems(service: str, operation: str, answer: Any) -> list[str]:
+    """Where `answer` (a JSON document) breaks the output shape botocore's model gives `operation`."""
+    from botocore.session import get_session
+
+    shape = get_session().get_service_model(service).operation_model(operation).output_shape
+    problems: list[str] = []
+
+    def check(shape, value: Any, where: str) -> None:
+        kind = shape.type_name
+        expected = {
+            "structure": dict,
+            "map": dict,
+            "list": list,
+            "string": str,
+            "boolean": bool,
+            "timestamp": (str, int, float),
+            "blob": str,
+        }.get(kind, (int, float))
+        if isinstance(value, bool) and kind not in ("boolean",) or not isinstance(value, expected):
+            problems.append(f"{where}: {type(value).__name__} where the model has a {kind}")
+            return
+        if kind == "structure":
+            for name in set(value) - set(shape.members):
+                problems.append(f"{where}.{name}: not a member of {shape.name}")
+            for name in shape.required_members:
+                if name not in value:
+                    problems.append(f"{where}.{name}: required by {shape.name}, missing")
+            for name, member in value.items():
+                if name in shape.members:
+                    check(shape.members[name], member, f"{where}.{name}")
+        elif kind == "list":
+            for index, item in enumerate(value):
+                check(shape.member, item, f"{where}[{index}]")
+        elif kind == "map":
+            for key, item in value.items():
+                check(shape.value, item, f"{where}.{key}")
+        elif kind == "string" and shape.enum and value not in shape.enum:
+            problems.append(f"{where}: {value!r} is not one of {shape.name}'s values")
+
+    check(shape, answer, operation)
+    return problems
+
+
 class RequestRecorder:
     """WSGI middleware noting each request's method, path and Action (the body is passed on intact)."""
 
@@ -79,7 +190,7 @@ class RequestRecorder:
         return self.app(environ, start_response)
 
 
-def _recording_server(log: list[AwsRequest], lock: threading.Lock):
+def _recording_server(log: list[AwsRequest], lock: threading.Lock, component: "AwsComponent"):
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from moto.server import ThreadedMotoServer
     from werkzeug.serving import make_server
@@ -88,7 +199,7 @@ def _recording_server(log: list[AwsRequest], lock: threading.Lock):
         """ThreadedMotoServer whose WSGI app is wrapped by the request recorder."""
 
         def _server_entry(self) -> None:
-            app = RequestRecorder(DomainDispatcherApplication(create_backend_app), log, lock)
+            app = RequestRecorder(SesAdditions(DomainDispatcherApplication(create_backend_app), component), log, lock)
             self._server = make_server(self._ip_address, self._port, app, True, request_handler=_Quiet)
             self._server_ready_event.set()
             self._server.serve_forever(poll_interval=0.05)  # stop() waits up to one poll
@@ -101,7 +212,7 @@ def _recording_server(log: list[AwsRequest], lock: threading.Lock):
 
 
 class AwsComponent:
-    """moto for S3, IAM and STS; `seed=False` starts it empty (tests that build their own resources)."""
+    """moto for S3, IAM, STS and SES; `seed=False` starts it empty (tests that build their own resources)."""
 
     def __init__(self, *, seed: bool = True):
         self.seed_resources = seed
@@ -112,10 +223,13 @@ class AwsComponent:
         self.secret_access_key = "sandbox-aws-" + random_secrets.token_hex(16)
         self.users: dict[str, str] = {}  # environment -> IAM user name
         self._keys: dict[str, tuple[str, str]] = {}  # environment -> its IAM user's access key (id, secret)
+        self._smtp_keys: dict[str, tuple[str, str]] = {}  # environment -> its SMTP user's access key
         self._seeded_after: int | None = None  # moto's request count when the seed was done
+        self._ses_production: dict[str, bool] = {}  # region -> whether SES granted production access
+        self._smtp_address: str | None = None  # the sandbox's SMTP server, when it has one
 
     def start(self, sandbox: "Sandbox") -> None:
-        self.server = _recording_server(self.requests, self._lock)
+        self.server = _recording_server(self.requests, self._lock, self)
         self.server.start()
         self.reset(sandbox)
 
@@ -128,6 +242,8 @@ class AwsComponent:
         When no request at all has reached moto in this process since the seed, its backends are still
         exactly as seeded and only the Heroku apps (seeded anew) are given the users' keys again.
         """
+        self._ses_production = {REGION: True} if self.seed_resources else {}
+        self._smtp_address = _smtp_address(sandbox)
         if self._seeded_after is not None and self._seeded_after == _moto_requests.value:
             self._give_apps_their_keys(sandbox)
             return
@@ -136,6 +252,7 @@ class AwsComponent:
         urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"), timeout=10).read()
         self.users.clear()
         self._keys.clear()
+        self._smtp_keys.clear()
         if self.seed_resources:
             self.seed(sandbox)
         with self._lock:
@@ -163,6 +280,13 @@ class AwsComponent:
     def environment_settings(self, env_name: str) -> dict[str, Any]:
         return {"iam_user": self.users[env_name]} if env_name in self.users else {}
 
+    def ses_production_access(self, region: str = REGION) -> bool:
+        return self._ses_production.get(region, False)
+
+    def set_ses_production_access(self, granted: bool, region: str = REGION) -> None:
+        """What AWS support decides on a request for production access (until the next reset)."""
+        self._ses_production[region] = granted
+
     def client(self, service: str):
         """A boto3 client for this moto (tests use it to look behind dandiops, and to make drift)."""
         return _seed_session().client(service, endpoint_url=self.url)
@@ -173,7 +297,9 @@ class AwsComponent:
 
     # --- what Terraform makes ----------------------------------------------------------------
     def seed(self, sandbox: "Sandbox") -> None:
-        s3, iam = self.client("s3"), self.client("iam")
+        from dandiops.archive.email import SEND_POLICY_NAME, default_smtp_user, send_policy
+
+        s3, iam, ses = self.client("s3"), self.client("iam"), self.client("ses")
         heroku = sandbox.heroku
         for env_name in sandbox.ENVIRONMENTS:
             settings = heroku.environment_settings(env_name)
@@ -184,17 +310,52 @@ class AwsComponent:
             key = iam.create_access_key(UserName=user)["AccessKey"]
             self._keys[env_name] = (key["AccessKeyId"], key["SecretAccessKey"])
             make_dandiset_bucket(s3, bucket, user_arn)
+            # the smtp module: the API's domain as an SES identity with Easy DKIM, a user that may send
+            domain = _mail_domain(settings)
+            ses.verify_domain_identity(Domain=domain)
+            ses.verify_domain_dkim(Domain=domain)
+            smtp_user = default_smtp_user(app_name)
+            iam.create_user(UserName=smtp_user)
+            iam.put_user_policy(
+                UserName=smtp_user, PolicyName=SEND_POLICY_NAME, PolicyDocument=json.dumps(send_policy())
+            )
+            smtp_key = iam.create_access_key(UserName=smtp_user)["AccessKey"]
+            self._smtp_keys[env_name] = (smtp_key["AccessKeyId"], smtp_key["SecretAccessKey"])
         self._give_apps_their_keys(sandbox)
 
     def _give_apps_their_keys(self, sandbox: "Sandbox") -> None:
-        """Each app's AWS_* config vars are its IAM user's key, so the two stand-ins agree."""
+        """Each app's AWS_* config vars are its IAM user's key, and its DJANGO_EMAIL_URL signs in to the
+        sandbox's SMTP server with its SMTP user's key, so the stand-ins agree."""
+        from dandiops.archive.email import default_from_email, email_url, smtp_address
+        from dandiops.providers.aws import ses_smtp_password
+
         heroku = sandbox.heroku
         for env_name, (key_id, secret) in self._keys.items():
-            app = heroku.state.find_app(heroku.environment_settings(env_name)["heroku_app"])
-            if app is not None:
-                heroku.state.seed_config(
-                    app, {"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": REGION}
-                )
+            settings = heroku.environment_settings(env_name)
+            app = heroku.state.find_app(settings["heroku_app"])
+            if app is None:
+                continue
+            config = {"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret, "AWS_DEFAULT_REGION": REGION}
+            if self._smtp_address and env_name in self._smtp_keys:
+                smtp_key_id, smtp_secret = self._smtp_keys[env_name]
+                host, port = smtp_address(REGION, self._smtp_address)
+                config["DJANGO_EMAIL_URL"] = email_url(smtp_key_id, ses_smtp_password(smtp_secret, REGION), host, port)
+                config["DJANGO_DEFAULT_FROM_EMAIL"] = default_from_email(_mail_domain(settings))
+            heroku.state.seed_config(app, config)
+
+
+def _mail_domain(settings: dict[str, Any]) -> str:
+    from urllib.parse import urlsplit
+
+    return str(urlsplit(settings["api_url"]).hostname)
+
+
+def _smtp_address(sandbox: "Sandbox") -> str | None:
+    """HOST:PORT of the sandbox's SMTP server, if it has one (it starts before this component)."""
+    from dandiops.sandbox.smtp import SesSmtpComponent
+
+    smtp = next((c for c in sandbox.components if isinstance(c, SesSmtpComponent)), None)
+    return smtp.address if smtp is not None and smtp.port else None
 
 
 _session = None

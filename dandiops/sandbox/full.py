@@ -16,6 +16,7 @@ from dandiops.sandbox.heroku.operations import operations_extensions
 from dandiops.sandbox.heroku.provisioning import ProvisioningStandIn
 from dandiops.sandbox.netlify.component import NetlifyComponent
 from dandiops.sandbox.runtime import Sandbox
+from dandiops.sandbox.smtp import SesSmtpComponent
 
 
 def build_sandbox(
@@ -29,7 +30,9 @@ def build_sandbox(
     components += [dynos, ArchiveWebComponent()]  # the apps' web process on loopback (api_url)
     components.append(GitHubComponent())  # dandi-archive fork whose deploys release to the Heroku apps
     heroku_extensions.append(ProvisioningStandIn(workdir))  # create apps, buildpacks, add-ons (init's bootstrap)
-    components.append(AwsComponent())  # moto for S3, IAM and STS, seeded as Terraform makes them
+    # SES's SMTP interface, before AWS: the apps' DJANGO_EMAIL_URL (seeded by AWS) names its address
+    components.append(SesSmtpComponent())
+    components.append(AwsComponent())  # moto for S3, IAM, STS and SES, seeded as Terraform makes them
     components.append(NetlifyComponent())  # an empty team; builds check out the fork; serves the web hosts
     return Sandbox(
         workdir,

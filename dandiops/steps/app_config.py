@@ -23,6 +23,7 @@ from dandiops.archive.deployment import (
     is_secret_config_var,
     secret_config_values,
 )
+from dandiops.archive.email import EMAIL_URL_SCHEMES, EMAIL_URL_VAR, FROM_EMAIL_VAR
 from dandiops.core.errors import NotFoundError
 from dandiops.steps.base import AskingStep, Change, Check, Status
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 SECRET_KEY_VAR = "DJANGO_SECRET_KEY"
 AWS_KEY_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+EMAIL_VARS = (EMAIL_URL_VAR, FROM_EMAIL_VAR)
 # The operator's own AWS_SECRET_ACCESS_KEY is not the app's: the app's comes from this variable.
 APP_AWS_SECRET_ENV = "DANDIOPS_APP_AWS_SECRET_ACCESS_KEY"
 
@@ -88,7 +90,7 @@ SOURCES: dict[str, VarSource] = {
             "DJANGO_EMAIL_URL",
             "Outgoing mail URL (smtp+tls://user:pass@host:587)",
             kind="secret",
-            validate=q.url_with_scheme("smtp", "smtp+tls", "smtp+ssl", "submission", "consolemail", "dummymail"),
+            validate=q.url_with_scheme(*EMAIL_URL_SCHEMES),
         )
     ),
     "DJANGO_DEFAULT_FROM_EMAIL": VarSource(
@@ -144,9 +146,10 @@ class RequiredConfigStep(AskingStep):
     name = "config-vars"
     title = "Required config vars"
 
-    def __init__(self, answers: Answers, *, aws_keys_from_iam: bool = False):
+    def __init__(self, answers: Answers, *, aws_keys_from_iam: bool = False, email_from_ses: bool = False):
         super().__init__(answers)
         self.aws_keys_from_iam = aws_keys_from_iam  # the aws step makes the app's key and sets both vars
+        self.email_from_ses = email_from_ses  # the email step sets the mail URL and sender from SES
         self._secret_values: dict[str, str] = {}
 
     def read(self, ctx: "Context") -> dict[str, str]:
@@ -176,7 +179,9 @@ class RequiredConfigStep(AskingStep):
 
     def settable(self, missing: list[str]) -> list[str]:
         provided = {var.name for var in REQUIRED_CONFIG_VARS if var.provided_by}
-        skip = set(AWS_KEY_VARS) if self.aws_keys_from_iam else set()
+        skip = (set(AWS_KEY_VARS) if self.aws_keys_from_iam else set()) | (
+            set(EMAIL_VARS) if self.email_from_ses else set()
+        )
         return [name for name in missing if name not in provided and name not in skip]
 
     def questions(self, ctx: "Context") -> list[Question]:

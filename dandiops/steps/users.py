@@ -144,3 +144,20 @@ def change_users(ctx: "Context", change: UserChange, *, dry_run: bool = False) -
                 **({"reason": change.reason} if change.reason else {}),
             )
     return result
+
+
+def undelivered(failures: list[dict[str, str]], *, limit: int = 10) -> str:
+    """The addresses whose email was not sent, grouped by why: `a@x, b@x: <answer>; c@y: <answer>`."""
+    from dandiops.core.output import printable
+
+    by_reason: dict[str, list[str]] = {}
+    for failure in failures:
+        by_reason.setdefault(failure["error"], []).append(failure["email"])
+    parts = []
+    for reason, emails in list(by_reason.items())[:limit]:
+        shown = ", ".join(printable(email) for email in emails[:limit])
+        more = f" and {len(emails) - limit} more" if len(emails) > limit else ""
+        parts.append(f"{shown}{more}: {printable(reason)}")
+    if len(by_reason) > limit:
+        parts.append(f"and {len(by_reason) - limit} other answer(s)")
+    return "; ".join(parts)

@@ -20,11 +20,12 @@ def known_answer_keys() -> frozenset[str]:
     from dandiops.archive.deployment import ADDON_SERVICES, SCALED_PROCESS_TYPES
     from dandiops.steps.app_config import SOURCES
     from dandiops.steps.checklist import ITEMS
+    from dandiops.steps.email import PRODUCTION_ACCESS, SMTP_USER_QUESTION_KEY
 
     keys = {f"config.{name}" for name, source in SOURCES.items() if source.question and not source.question.secret}
     keys |= {f"formation.{ptype}" for ptype in SCALED_PROCESS_TYPES}
     keys |= {f"addons.{service}" for service in ADDON_SERVICES}
-    keys |= {f"checklist.{item.name}" for item in ITEMS}
+    keys |= {f"checklist.{item.name}" for item in (*ITEMS, PRODUCTION_ACCESS)}
     keys |= {
         "superuser.email",
         "backups.at",
@@ -33,6 +34,7 @@ def known_answer_keys() -> frozenset[str]:
         "aws.iam_user",
         "aws.log_bucket",
         "aws.inventory_bucket",
+        SMTP_USER_QUESTION_KEY,
         "auth.github_client_id",
         "auth.oauth_client_id",
         "fork.merge",

@@ -17,6 +17,8 @@ STEP_NAMES = (
     "credentials",
     "infrastructure",
     "aws",
+    "email",
+    "ses-production-access",
     "config-vars",
     "hosts",
     "domain",
@@ -47,6 +49,7 @@ def build_steps(ctx: "Context", answers: "Answers") -> list["InitStep"]:
     from dandiops.steps.checklist import checklist_steps
     from dandiops.steps.credentials import CredentialsStep
     from dandiops.steps.domain import DomainStep
+    from dandiops.steps.email import EmailStep, SesProductionAccessStep
     from dandiops.steps.first_deploy import FirstDeployStep
     from dandiops.steps.fork import ForkInitStep
     from dandiops.steps.formation import FormationStep
@@ -62,7 +65,9 @@ def build_steps(ctx: "Context", answers: "Answers") -> list["InitStep"]:
         CredentialsStep(),
         infrastructure_step(ctx, answers),
         AwsStep(answers, manage=not terraform),
-        RequiredConfigStep(answers, aws_keys_from_iam=not terraform),
+        EmailStep(answers, manage=not terraform),
+        SesProductionAccessStep(answers),
+        RequiredConfigStep(answers, aws_keys_from_iam=not terraform, email_from_ses=not terraform),
         AllowedHostsStep.from_environment(ctx),
         DomainStep(),
         # before the fork's pull request: merging it starts workflows that need the branch, label and secrets

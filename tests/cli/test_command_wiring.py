@@ -73,6 +73,7 @@ def test_every_module_with_a_dry_run_hands_its_changes_to_carry_out_and_never_co
         "backups",
         "branding",
         "cachetable",
+        "email",
         "frontend",
         "hosts",
         "init",

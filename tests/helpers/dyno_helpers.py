@@ -49,11 +49,11 @@ print(json.dumps({u.username: {"status": getattr(getattr(u, "metadata", None), "
 
 
 class ArchiveDatabase:
-    """Seed and read the users of one app's database."""
+    """Seed and read the users of one app's database, and the mail the sandbox's SMTP server accepted."""
 
-    def __init__(self, app, mail_dir: Path):
+    def __init__(self, app, mailbox: Path):
         self.app = app
-        self.mail_dir = mail_dir
+        self.mailbox = mailbox
 
     def seed(self, users: list[dict]) -> None:
         archive_shell(self.app, _SEED, {"SEED_USERS": json.dumps(users)})
@@ -67,19 +67,19 @@ class ArchiveDatabase:
         return json.loads(archive_shell(self.app, _STATE)[-1])
 
     def messages(self):
-        from dandiops.sandbox.dyno.mailbox import read_messages
+        from dandiops.sandbox.smtp import read_messages
 
-        return read_messages(self.mail_dir)
+        return read_messages(self.mailbox)
 
     def query(self, code: str) -> list[str]:
         return archive_shell(self.app, code)
 
 
 def archive_database(sandbox, app_name: str) -> ArchiveDatabase:
-    from dandiops.sandbox.dyno.executor import mail_directory
+    from dandiops.sandbox.smtp import MAILBOX_VAR
 
     app = sandbox.heroku.state.find_app(app_name)
-    return ArchiveDatabase(app, mail_directory(sandbox.workdir, app))
+    return ArchiveDatabase(app, Path(sandbox.environment()[MAILBOX_VAR]))
 
 
 def wait_until(condition, timeout: float = 10.0) -> None:

@@ -113,6 +113,22 @@ def aws(sandbox):
 
 
 @pytest.fixture
+def smtp(sandbox):
+    """The sandbox's SES SMTP server (`stop()` it to make SES unreachable; the next reset listens again)."""
+    from dandiops.sandbox.smtp import SesSmtpComponent
+
+    return next(c for c in sandbox.components if isinstance(c, SesSmtpComponent))
+
+
+@pytest.fixture
+def mailbox(smtp):
+    """mailbox() -> every message the sandbox's SMTP server accepted since the reset."""
+    from dandiops.sandbox.smtp import read_messages
+
+    return lambda: read_messages(smtp.mailbox)
+
+
+@pytest.fixture
 def dyno_component(sandbox):
     from dandiops.sandbox.dyno.component import DynoComponent
 

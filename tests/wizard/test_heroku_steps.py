@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote, urlsplit
+
 import pytest
 
 from dandiops.app.questions import Answers
@@ -137,11 +139,10 @@ def test_config_vars_fixed_generated_and_known_values(scripted, staging_app, san
     assert step.check(ctx).status == Status.OK
 
 
-def test_bootstrap_from_nothing_then_first_deploy(cli, heroku_state, staging_app, aws, writes, monkeypatch):
+def test_bootstrap_from_nothing_then_first_deploy(cli, heroku_state, staging_app, aws, writes, sandbox):
     name = staging_app.name
     _remove_app(heroku_state, name)
-    steps = "infrastructure,aws,config-vars,hosts,formation"
-    monkeypatch.setenv("DJANGO_EMAIL_URL", "smtp+tls://mailer:s3cret-mail-pw@smtp.example.org:587")
+    steps = "infrastructure,aws,email,config-vars,hosts,formation"
 
     before = writes()
     plan = cli(
@@ -168,13 +169,23 @@ def test_bootstrap_from_nothing_then_first_deploy(cli, heroku_state, staging_app
     assert statuses == {
         "infrastructure": "applied",
         "aws": "applied",
+        "email": "applied",
         "config-vars": "applied",
         "hosts": "applied",
         "formation": "pending",
     }
-    assert "s3cret-mail-pw" not in first.stdout + first.stderr
     app = heroku_state.find_app(name)
-    assert app.config["DJANGO_EMAIL_URL"].endswith("@smtp.example.org:587")
+    mail_url = urlsplit(
+        app.config["DJANGO_EMAIL_URL"]
+    )  # signs in to SES's SMTP (the sandbox's) as a key of the SMTP user
+    assert (mail_url.scheme, f"{mail_url.hostname}:{mail_url.port}") == (
+        "smtp+tls",
+        sandbox.environment()["DANDIOPS_SMTP_HOST"],
+    )
+    assert mail_url.username in [
+        k["AccessKeyId"] for k in aws.client("iam").list_access_keys(UserName=f"{name}-smtp")["AccessKeyMetadata"]
+    ]
+    assert unquote(mail_url.password) not in first.stdout + first.stderr
     assert app.config["DJANGO_DANDI_ADMIN_EMAIL"] == "admin@dandi.test"  # from the answers file
     assert app.config["AWS_ACCESS_KEY_ID"] in [
         k["AccessKeyId"] for k in aws.client("iam").list_access_keys(UserName=f"{name}-heroku")["AccessKeyMetadata"]

@@ -10,6 +10,8 @@ STEPS = [
     "credentials",
     "infrastructure",
     "aws",
+    "email",
+    "ses-production-access",
     "config-vars",
     "hosts",
     "domain",
@@ -155,21 +157,23 @@ def test_unknown_step_is_a_usage_error_that_changes_nothing(cli, writes):
     assert writes() == before
 
 
-def test_non_interactive_fails_fast_naming_every_missing_answer(cli, staging_app, writes):
+def test_non_interactive_fails_fast_naming_every_missing_answer(cli, staging_app, writes, monkeypatch):
     for name in ("DJANGO_DANDI_ADMIN_EMAIL", "DJANGO_EMAIL_URL"):
         del staging_app.config[name]
+    monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD")
     before = writes()
     result = cli("-e", "staging", "init", "--non-interactive")
     assert result.exit_code == 2, result
     for key in (
         "config.DJANGO_DANDI_ADMIN_EMAIL",
-        "config.DJANGO_EMAIL_URL",
         "superuser.email",
+        "superuser.password",
         "checklist.email-alerts",
     ):
         assert key in result.stderr
-    assert "set DJANGO_EMAIL_URL" in result.stderr  # a secret is named by its variable, never asked in a file
-    assert writes() == before  # nothing at all was changed, although hosts had a change to make
+    assert "config.DJANGO_EMAIL_URL" not in result.stderr  # the email step makes it from SES
+    assert "set DJANGO_SUPERUSER_PASSWORD" in result.stderr  # a secret is named by its variable, never asked in a file
+    assert writes() == before  # nothing at all was changed, although hosts and email had changes to make
 
 
 def test_answers_file_with_a_secret_is_refused(cli, tmp_path, writes):

@@ -1,4 +1,5 @@
-# Runs INSIDE a one-off dyno of a DANDI Archive app, as `python manage.py shell -c <this file>`.
+# Runs INSIDE a one-off dyno of a DANDI Archive app, as `python manage.py shell -c <mail_errors.py
+# then this file>`.
 # dandiops never imports it. The request comes in the DANDIOPS_REQUEST env var (base64 of
 # zlib-compressed JSON) so that no email or reason appears in the command text; the answer is
 # one line, "DANDIOPS-RESULT <json>", which dandiops parses.
@@ -10,6 +11,8 @@
 # emails go out after the commit. Unlike the dashboard, a user already in the requested state
 # (for a rejection: with the same reason) is left alone and not mailed again, so a re-run
 # changes nothing; a rejected user given a new reason gets it, and the rejection email again.
+# A message that cannot be sent is reported with what the SMTP server answered (_mail_error, from
+# mail_errors.py); the statuses stay saved.
 import base64
 import json
 import os
@@ -207,7 +210,7 @@ def _change(request):
                 send(user, accounts.get(user.id))
                 result["emails_sent"] += 1
             except Exception as exc:  # one bad address must not hide the rest
-                result["email_failures"].append({"email": user.email, "error": f"{type(exc).__name__}: {exc}"[:300]})
+                result["email_failures"].append({"email": user.email, "error": _mail_error(exc)})  # noqa: F821
     return result
 
 

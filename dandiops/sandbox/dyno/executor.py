@@ -13,17 +13,28 @@ from typing import Callable, Mapping
 from dandiops.sandbox.heroku.state import App
 
 MINIATURE_ARCHIVE = Path(__file__).resolve().parent.parent / "archive"
-# Where the miniature archive's email backend writes messages instead of sending them.
-MAIL_DIR_VAR = "DANDIOPS_SANDBOX_MAIL_DIR"
+# In a sandbox's folder: the certificates a dyno trusts, as a real dyno trusts the public CAs that sign
+# SES's and other services' certificates: those of the sandbox's TLS stand-ins. (The system's CA folder
+# still counts; its bundle file is left out, since loading it costs a tenth of a second per TLS client.)
+PLATFORM_CA_FILE = "platform-ca.pem"
 
 
 def app_directory(app: App) -> Path:
     return Path(app.app_dir) if app.app_dir else MINIATURE_ARCHIVE
 
 
-def mail_directory(workdir: str | os.PathLike, app: App) -> Path:
-    """The folder a sandbox gives an app's outgoing mail (one file per message)."""
-    return Path(workdir) / "mail" / app.name
+def platform_ca_file(workdir: str | os.PathLike) -> Path | None:
+    """The sandbox's trust store for its dynos, when a stand-in has made one."""
+    path = Path(workdir) / PLATFORM_CA_FILE
+    return path if path.is_file() else None
+
+
+def trust_certificate(workdir: str | os.PathLike, certificate: Path) -> Path:
+    """Make the sandbox's dynos trust `certificate`; returns the trust store."""
+    path = Path(workdir) / PLATFORM_CA_FILE
+    with path.open("ab") as store:
+        store.write(certificate.read_bytes())
+    return path
 
 
 def dyno_environment(
@@ -31,12 +42,13 @@ def dyno_environment(
     extra: Mapping[str, str] | None = None,
     *,
     dyno_name: str = "run.1",
-    mail_dir: str | os.PathLike | None = None,
+    ca_file: str | os.PathLike | None = None,
 ) -> dict[str, str]:
     """What a process in a dyno sees: the app's config vars plus what the platform sets.
 
     `extra` is the per-dyno env of a one-off dyno (POST /dynos `env`), layered over the config vars.
-    With `mail_dir`, the miniature archive writes mail there instead of using DJANGO_EMAIL_URL.
+    `ca_file` is the platform's trust store (SSL_CERT_FILE), so the app reaches the sandbox's SMTP
+    server over TLS as a real dyno reaches SES's.
     """
     bin_dir = str(Path(sys.executable).parent)
     env = {
@@ -50,8 +62,8 @@ def dyno_environment(
         ),
         "LANG": "C.UTF-8",
     }
-    if mail_dir is not None:
-        env[MAIL_DIR_VAR] = str(mail_dir)
+    if ca_file is not None:
+        env["SSL_CERT_FILE"] = str(ca_file)
     env.update(app.config)
     env.update(extra or {})
     return env
@@ -64,13 +76,13 @@ def start(
     *,
     dyno_name: str = "run.1",
     stdin=subprocess.DEVNULL,
-    mail_dir: str | os.PathLike | None = None,
+    ca_file: str | os.PathLike | None = None,
 ) -> subprocess.Popen:
     """Start `command` under bash -c with stdout and stderr merged, as Heroku does."""
     return subprocess.Popen(
         ["bash", "-c", command],
         cwd=app_directory(app),
-        env=dyno_environment(app, extra_env, dyno_name=dyno_name, mail_dir=mail_dir),
+        env=dyno_environment(app, extra_env, dyno_name=dyno_name, ca_file=ca_file),
         stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -85,10 +97,10 @@ def run_to_completion(
     *,
     dyno_name: str = "release.1",
     on_line: Callable[[str], None] | None = None,
-    mail_dir: str | os.PathLike | None = None,
+    ca_file: str | os.PathLike | None = None,
 ) -> int:
     """Run `command` and wait; each output line goes to `on_line`. Returns the exit status."""
-    process = start(app, command, extra_env, dyno_name=dyno_name, mail_dir=mail_dir)
+    process = start(app, command, extra_env, dyno_name=dyno_name, ca_file=ca_file)
     assert process.stdout is not None
     for raw in iter(process.stdout.readline, b""):
         if on_line:

@@ -31,8 +31,9 @@ Handler = Callable[[ssl.SSLSocket], None]
 _SECRET_READ_TIMEOUT = 10.0
 
 
-def make_certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 and localhost; returns (certificate, key) paths."""
+def make_certificate(folder: Path, name: str = "rendezvous") -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and localhost, written as NAME-ca.pem and NAME-key.pem
+    in `folder`; returns (certificate, key) paths."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -40,13 +41,13 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     # A name of its own: trust stores find issuers by name, so two sandboxes' CAs must not share one.
-    common_name = f"dandiops sandbox rendezvous {random_secrets.token_hex(4)}"
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    common_name = f"dandiops sandbox {name} {random_secrets.token_hex(4)}"
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
     certificate = (
         x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
+        .subject_name(subject)
+        .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
@@ -60,8 +61,8 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
         .sign(key, hashes.SHA256())
     )
     folder.mkdir(parents=True, exist_ok=True)
-    cert_path = folder / "rendezvous-ca.pem"
-    key_path = folder / "rendezvous-key.pem"
+    cert_path = folder / f"{name}-ca.pem"
+    key_path = folder / f"{name}-key.pem"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:

@@ -157,7 +157,7 @@ class OneOffRunner:
                 env,
                 dyno_name=dyno.name,
                 stdin=stdin,
-                mail_dir=executor.mail_directory(self.workdir, app),
+                ca_file=executor.platform_ca_file(self.workdir),
             )
             self._processes[dyno.id] = process
         with self.state.lock:

@@ -161,7 +161,7 @@ class WebRouter:
             self._log(app, str(exc).splitlines()[0], source="heroku")
         command = f"{shlex.quote(sys.executable)} -m dandiops.sandbox.dyno.webserver dandiapi.wsgi:application"
         process = executor.start(
-            app, command, {"PORT": "0"}, dyno_name=WEB_DYNO, mail_dir=executor.mail_directory(self.workdir, app)
+            app, command, {"PORT": "0"}, dyno_name=WEB_DYNO, ca_file=executor.platform_ca_file(self.workdir)
         )
         ready = threading.Event()
         found: list[int] = []

@@ -92,8 +92,10 @@ def config_vars(spec: AppSpec, database_url: str) -> dict[str, str]:
         "DJANGO_DANDI_DANDISETS_BUCKET_NAME": spec.bucket,
         "DJANGO_DANDI_DEV_EMAIL": "dev@dandi.test",
         "DJANGO_DANDI_ADMIN_EMAIL": "admin@dandi.test",
-        "DJANGO_EMAIL_URL": f"smtp+tls://mailer:{random_secrets.token_hex(8)}@smtp.dandi.test:587",
-        "DJANGO_DEFAULT_FROM_EMAIL": f"info@{spec.web_host}",
+        # SES's SMTP interface and the sender Terraform sets; the AWS stand-in puts in its SMTP user's key
+        "DJANGO_EMAIL_URL": f"smtp+tls://AKIA{random_secrets.token_hex(8).upper()}:"
+        f"{random_secrets.token_hex(16)}@email-smtp.us-east-2.amazonaws.com:587",
+        "DJANGO_DEFAULT_FROM_EMAIL": f"admin@{spec.domain}",
         "DJANGO_DANDI_WEB_APP_URL": f"https://{spec.web_host}",
         "DJANGO_DANDI_API_URL": f"https://{spec.domain}",
         "DJANGO_DANDI_JUPYTERHUB_URL": "https://hub.dandi.test/",

@@ -129,7 +129,7 @@ def test_settings_fail_like_the_real_ones_without_cloudamqp(cli, heroku_client):
     assert "heroku_production.py" in result.stdout
 
 
-def test_the_settings_module_is_the_one_the_app_names(cli, heroku_client):
+def test_the_settings_module_is_the_one_the_app_names(cli, heroku_client, sandbox):
     assert heroku_client.config_vars(STAGING_APP)["DJANGO_SETTINGS_MODULE"] == "dandiapi.settings.heroku_production"
     result = cli(
         "run",
@@ -143,7 +143,8 @@ def test_the_settings_module_is_the_one_the_app_names(cli, heroku_client):
         "0",
         "-c",
         "from django.conf import settings as s; print(s.SETTINGS_MODULE, s.DATABASES['default']['ENGINE'], "
-        "s.CACHES['default']['LOCATION'], s.ALLOWED_HOSTS, s.EMAIL_BACKEND)",
+        "s.CACHES['default']['LOCATION'], s.ALLOWED_HOSTS, s.EMAIL_BACKEND, s.EMAIL_USE_TLS, "
+        "f'{s.EMAIL_HOST}:{s.EMAIL_PORT}')",
     )
     assert result.exit_code == 0, result
     assert result.stdout.split() == [
@@ -151,7 +152,9 @@ def test_the_settings_module_is_the_one_the_app_names(cli, heroku_client):
         "django.db.backends.sqlite3",
         "dandi_cache_table",
         "['api.staging.dandi.test']",
-        "django.core.mail.backends.filebased.EmailBackend",
+        "django.core.mail.backends.smtp.EmailBackend",  # DJANGO_EMAIL_URL's server: the sandbox's SES
+        "True",
+        sandbox.environment()["DANDIOPS_SMTP_HOST"],
     ]
 
 

@@ -197,17 +197,20 @@ def test_show_one_user_and_an_unknown_one(cli, staging):
     assert "no archive user ghost@example.org" in missing.stderr
 
 
-def test_a_mail_server_failure_is_reported_after_the_change(cli, staging, heroku_state, sandbox):
-    """Without the sandbox mail folder the archive uses DJANGO_EMAIL_URL, an SMTP host that does not exist."""
-    app = heroku_state.apps[STAGING_APP]
-    app.config["DJANGO_EMAIL_URL"] = "smtp://mailer:pw@127.0.0.1:9/"  # the discard port: refused at once
-    app.config["DANDIOPS_SANDBOX_MAIL_DIR"] = ""
-    staging.seed_pending(1)
-    result = cli("users", "approve", "-e", "staging", "user0@example.org")
+def test_emails_ses_refuses_are_named_with_its_answer_after_the_statuses_are_saved(cli, staging, aws):
+    aws.set_ses_production_access(False)  # in the SES sandbox: only verified recipients
+    staging.seed_pending(2)
+    result = cli("users", "approve", "-e", "staging", "user0@example.org", "user1@example.org")
     assert result.exit_code == 1, result
-    assert "1 of the approve emails could not be sent (user0@example.org)" in result.stderr
-    assert "the statuses are changed" in result.stderr
-    assert staging.users()["user0@example.org"]["status"] == "APPROVED"
+    message = " ".join(result.stderr.split())
+    assert "the users are approved (saved), but 2 of the approve emails were not sent: user0@example.org: " in message
+    for email in ("user0@example.org", "user1@example.org"):
+        assert (
+            f"{email}: 127.0.0.1:{aws._smtp_address.rpartition(':')[2]} answered 554 Message rejected: Email address "
+            f"is not verified. The following identities failed the check in region US-EAST-2: admin@dandi.test, {email}"
+        ) in message
+    assert {u["status"] for u in staging.users().values()} == {"APPROVED"}
+    assert staging.messages() == []
 
 
 def test_more_bad_inputs_change_nothing(cli, heroku_state, tmp_path):

@@ -33,21 +33,32 @@ def bool_var(name: str, default: bool = False) -> bool:
 
 
 def email_url(name: str) -> dict:
-    """What dj-email-url makes of DJANGO_EMAIL_URL (smtp / smtp+tls / smtp+ssl / console)."""
+    """What django-environ 0.13 (Env.email_url_config) makes of DJANGO_EMAIL_URL: `smtps` and `smtp+tls`
+    mean STARTTLS, `smtp+ssl` implicit TLS; user and password are URL-decoded; any other scheme (such
+    as dj-email-url's `submission`) stops the app at start."""
     from urllib.parse import unquote, urlsplit
 
     parts = urlsplit(str_var(name))
     scheme = parts.scheme
-    if scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    if scheme not in ("smtp", "smtp+tls", "smtp+ssl", "smtps", "submission"):
-        raise ImproperlyConfigured(f"{name}: unsupported email URL scheme {scheme!r}")
+    backends = {
+        "consolemail": "django.core.mail.backends.console.EmailBackend",
+        "filemail": "django.core.mail.backends.filebased.EmailBackend",
+        "memorymail": "django.core.mail.backends.locmem.EmailBackend",
+        "dummymail": "django.core.mail.backends.dummy.EmailBackend",
+    }
+    if scheme in backends:
+        config = {"EMAIL_BACKEND": backends[scheme]}
+        if scheme == "filemail":
+            config["EMAIL_FILE_PATH"] = parts.path
+        return config
+    if scheme not in ("smtp", "smtps", "smtp+tls", "smtp+ssl"):
+        raise ImproperlyConfigured(f"Invalid email schema {scheme}")
     return {
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname or "localhost",
-        "EMAIL_PORT": parts.port or 25,
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": parts.port,
         "EMAIL_HOST_USER": unquote(parts.username or ""),
         "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_TLS": scheme in ("smtp+tls", "submission"),
-        "EMAIL_USE_SSL": scheme in ("smtp+ssl", "smtps"),
+        "EMAIL_USE_TLS": scheme in ("smtps", "smtp+tls"),
+        "EMAIL_USE_SSL": scheme == "smtp+ssl",
     }

@@ -6,8 +6,6 @@ HSTS); the sandbox serves plain HTTP on loopback, so that part is left out.
 
 from __future__ import annotations
 
-import os
-
 from dandiapi.settings._env import email_url, list_var, str_var
 from dandiapi.settings.base import *  # noqa: F401,F403
 
@@ -38,9 +36,3 @@ DANDI_ADMIN_EMAIL = str_var("DJANGO_DANDI_ADMIN_EMAIL")
 globals().update(email_url("DJANGO_EMAIL_URL"))
 DEFAULT_FROM_EMAIL = str_var("DJANGO_DEFAULT_FROM_EMAIL")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-
-# Sandbox only: the dyno executor names a folder, and every message is written there as a file
-# instead of going to the SMTP server in DJANGO_EMAIL_URL.
-if os.environ.get("DANDIOPS_SANDBOX_MAIL_DIR"):
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = os.environ["DANDIOPS_SANDBOX_MAIL_DIR"]
