@@ -32,6 +32,14 @@ def verify(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the superuser's password from stdin and sign in with it.")
     ] = False,
+    send_test_email: Annotated[
+        Optional[str],
+        typer.Option(
+            "--send-test-email",
+            help="Send a test message through the app (a one-off dyno) instead of reading the last `email test`.",
+            metavar="ADDRESS",
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Check the running clone the way its users reach it; exit 0 when every check passed, 6 otherwise.
@@ -55,7 +63,8 @@ def verify(
     context = get_context(ctx, env=env, json_mode=json_output)
     if password:
         context.secret_registry.add(password)
-    verdicts = run_checks(context, VerifyOptions(superuser_email=superuser, superuser_password=password))
+    options = VerifyOptions(superuser_email=superuser, superuser_password=password, send_test_email=send_test_email)
+    verdicts = run_checks(context, options)
     reporter = context.reporter
     passed = all(verdict.ok for verdict in verdicts)
 
@@ -71,4 +80,8 @@ def verify(
     if waiting:
         reporter.info("waiting on you: " + "; ".join(f"{v.name}: {v.fix or v.detail}" for v in waiting))
     if not passed:
+        from dandiops.core.words import plural
+
+        failed = [v.name for v in verdicts if not v.ok]
+        reporter.error(f"{plural(len(failed), 'check')} of {len(verdicts)} did not pass: {', '.join(failed)}")
         raise typer.Exit(int(ExitCode.CHECK_FAILED))

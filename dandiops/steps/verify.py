@@ -55,6 +55,7 @@ class Verdict:
 class VerifyOptions:
     superuser_email: str | None = None
     superuser_password: str | None = None  # from --password-stdin only
+    send_test_email: str | None = None  # send one now (a one-off dyno) instead of reading the last
 
 
 Check = Callable[["Context", VerifyOptions], Verdict]
@@ -69,6 +70,7 @@ def verify(ctx: "Context", options: VerifyOptions) -> list[Verdict]:
         github_login,
         cors,
         superuser_login,
+        email,
         release_chain,
         backups,
     ]
@@ -338,6 +340,29 @@ def superuser_login(ctx: "Context", options: VerifyOptions) -> Verdict:
         )
     verify_admin_login(api, options.superuser_email, options.superuser_password)
     return Verdict("superuser-login", PASS, f"{options.superuser_email} signs in to {api}/admin/")
+
+
+def email(ctx: "Context", options: VerifyOptions) -> Verdict:
+    """The last `dandiops email test` of this environment was delivered, or one sent now is."""
+    from dandiops.steps.email import EmailTests, send_test_email
+
+    fix = f"`dandiops email test -e {ctx.env.name} --to YOU@EXAMPLE.ORG` (or verify --send-test-email ADDRESS)"
+    if options.send_test_email:
+        sent = send_test_email(ctx, options.send_test_email)
+        last: dict[str, Any] | None = EmailTests.for_context(ctx).last(ctx.env.name) or {
+            "result": "delivered" if sent.get("delivered") else "failed",
+            "to": options.send_test_email,
+            "detail": str(sent.get("error") or ""),
+            "at": "now",
+        }
+    else:
+        last = EmailTests.for_context(ctx).last(ctx.env.name)
+    if last is None:
+        return Verdict("email", WAITING, "no email test recorded for this environment", fix)
+    seen = f"to {last.get('to')} on {last.get('at')}: {last.get('detail')}"
+    if last.get("result") != "delivered":
+        return Verdict("email", FAIL, f"the last test message was not delivered ({seen})", fix)
+    return Verdict("email", PASS, f"the last test message was delivered ({seen})")
 
 
 def release_chain(ctx: "Context", options: VerifyOptions) -> Verdict:

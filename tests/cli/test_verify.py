@@ -18,6 +18,7 @@ def test_verify_lists_every_check_with_what_it_saw(cli, heroku_state):
         "github-login",
         "cors",
         "superuser-login",
+        "email",
         "github",
         "backups",
     }
@@ -63,3 +64,13 @@ def test_a_frontend_built_with_another_oauth_client_fails_naming_both_ids(cli, g
     build = checks_of(result)["frontend-build"]
     assert build["state"] == "fail"
     assert "SomeoneElsesClientId" in build["detail"] and "Dk0zosgt1GAAKfN8LT4STJmLJXwMDPbYWYzfNtAl" in build["detail"]
+
+
+def test_the_email_check_reads_the_last_test_or_sends_one(cli, mailbox):
+    before = checks_of(cli("verify", "-e", "staging", "--json"))["email"]
+    assert before["state"] == "waiting" and "dandiops email test -e staging" in before["fix"]
+    sent = checks_of(cli("verify", "-e", "staging", "--json", "--send-test-email", "someone@example.org"))["email"]
+    assert sent["state"] == "pass", sent
+    assert "someone@example.org" in sent["detail"]
+    again = checks_of(cli("verify", "-e", "staging", "--json"))["email"]
+    assert again["state"] == "pass"
