@@ -61,3 +61,12 @@ def test_a_label_cannot_end_its_quotes():
     odd = Environment(name="x", heroku_app="app", bucket='b"]; click app call evil()')
     text = mermaid(odd, ["aws"])
     assert "b#quot;]; click" in text and 'b"]' not in text
+
+
+def test_the_readme_and_the_init_page_show_the_clone_init_builds():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    block = "```mermaid\n" + mermaid(None, STEP_NAMES) + "```\n"
+    for page in ("README.md", "docs/init.md"):
+        assert block in (root / page).read_text(), f"{page}: regenerate its diagram from wizard.diagram.mermaid"
