@@ -56,7 +56,7 @@ def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, a
     report = second.json()
     assert [s["step"] for s in report["steps"]] == STEPS
     assert {s["step"]: s["status"] for s in report["steps"]} == {
-        **{name: "ok" for name in STEPS[:13]},
+        **{name: "ok" for name in STEPS[: STEPS.index("backups") + 1]},
         **{name: "confirmed" for name in ("email-alerts", "heroku-access", "github-oauth-app")},
         "frontend": "ok",
         "auth": "ok",
@@ -299,7 +299,7 @@ def test_only_reports_the_steps_it_ran_and_those_it_did_not(cli, tmp_path):
     assert result.exit_code == 0, result
     assert "is set up" not in result.stderr
     assert "done on staging" in result.stderr and "email-alerts, heroku-access" in result.stderr
-    assert "not run (16 of 18 steps)" in result.stderr and "credentials" in result.stderr
+    assert "not run (18 of 20 steps)" in result.stderr and "credentials" in result.stderr
     result = cli(
         "-e", "staging", "init", "--non-interactive", "--answers", str(answers), "--only", "email-alerts", "--json"
     )
