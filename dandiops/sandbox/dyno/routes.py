@@ -49,7 +49,9 @@ def oneoff_create_dyno(app: App) -> Response:
     problem = _invalid(body)
     if problem:
         return error(422, "invalid_params", problem)
-    if app.current_release is None:
+    if not app.deployed:
+        # Heroku's runtime answers 409 while it finds no release to run (the official CLI retries twice):
+        # an app that was never deployed has none.
         return error(409, "conflict", "No release is available for this app yet; try again shortly.")
     size = str(body.get("size") or _default_size(app)).lower()
     dyno = runner().create(

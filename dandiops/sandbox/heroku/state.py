@@ -189,10 +189,16 @@ class App:
         return current.created_at if current else None
 
     @property
+    def deployed(self) -> bool:
+        """Whether the app has code to run: its current release carries a slug. A new app's releases (the
+        initial one, config vars, add-ons) carry none until the first build makes one."""
+        current = self.current_release
+        return current is not None and current.slug_id is not None
+
+    @property
     def slug_size(self) -> int | None:
         """The size of the slug the app runs; None before its first build."""
-        current = self.current_release
-        return SLUG_BYTES if current and current.slug_id else None
+        return SLUG_BYTES if self.deployed else None
 
     @property
     def herokuapp_hostname(self) -> str:

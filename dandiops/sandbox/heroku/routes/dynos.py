@@ -115,6 +115,8 @@ def _scale(app: App, updates: list[tuple[str, dict]], *, batch: bool) -> Respons
 
 def _formation_change(app: App, ftype: str, update: dict) -> tuple[str, int, str] | Response:
     """One process type's new (type, quantity, size), or the answer saying why not."""
+    if not app.deployed:
+        return not_deployed()
     item = app.formation.get(ftype)
     if item is None:
         return not_found("formation", f"Couldn't find that process type ({ftype}).")
@@ -157,3 +159,8 @@ def _names_of_type(app: App, ftype: str) -> list[str]:
 def _end(dyno: Dyno) -> None:
     if dyno.stop is not None:
         dyno.stop()
+
+
+def not_deployed() -> Response:
+    """Heroku's answer to scaling an app that has no slug yet (the API's body as heroku/legacy-cli#987 quotes it)."""
+    return error(422, "invalid_params", "App must be deployed before dynos can be scaled.")
