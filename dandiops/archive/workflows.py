@@ -23,6 +23,7 @@ class StepSpec:
     name: str
     run: str | None = None
     uses: str | None = None
+    inputs: dict[str, str] = field(default_factory=dict)  # an action's `with:`, as written
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,16 @@ def parse(text: str, *, path: str = "workflow.yml") -> WorkflowSpec:
         for index, step in enumerate(job.get("steps") or [], start=1):
             if not isinstance(step, dict):
                 continue
-            steps.append(StepSpec(name=_step_name(step, index), run=step.get("run"), uses=step.get("uses")))
+            given = step.get("with")
+            inputs = given if isinstance(given, dict) else {}
+            steps.append(
+                StepSpec(
+                    name=_step_name(step, index),
+                    run=step.get("run"),
+                    uses=step.get("uses"),
+                    inputs={str(key): str(value) for key, value in inputs.items()},
+                )
+            )
         needs = job.get("needs") or ()
         jobs.append(
             JobSpec(key=str(key), name=str(job.get("name") or key), steps=tuple(steps), needs=tuple(_list(needs)))

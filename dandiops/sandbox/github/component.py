@@ -84,16 +84,24 @@ class GitHubComponent:
             "HEROKU_EMAIL": heroku.state.account_email,
             "GH_TOKEN": self.token,
         }
-        made_from = (targets, secrets)
+        made_from = (sandbox.empty, targets, secrets)
         if self._seeded is not None and self._seeded[0] == made_from:
             self.state.restore(self._seeded[1])
+        elif sandbox.empty:
+            seed.unmodified_fork(self.state)
+            self._seeded = (made_from, self.state.snapshot())
         else:
             seed.seed(self.state, targets=targets, secrets=secrets)
             self._seeded = (made_from, self.state.snapshot())
         self.repo = self.state.find_repo(seed.OWNER, seed.NAME)
         # after the seed: the fork's history was deployed before the sandbox began
         self.deploys = actions.HerokuDeploys(heroku.state)
-        self.state.step_effects += [self.deploys, actions.reset_release_branch, actions.auto_shipit]
+        self.state.step_effects += [
+            actions.checkout,
+            self.deploys,
+            actions.reset_release_branch,
+            actions.auto_shipit,
+        ]
 
     def stop(self) -> None:
         self.state.stop()
