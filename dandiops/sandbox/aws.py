@@ -1,6 +1,7 @@
-"""AWS in the sandbox: moto's ThreadedMotoServer on 127.0.0.1 for S3, IAM, STS and SES, seeded as Terraform would.
+"""AWS in the sandbox: moto's ThreadedMotoServer on 127.0.0.1 for S3, IAM, STS and SES.
 
-For each sandbox environment: the dandiset bucket (versioned, public access allowed, Terraform's
+An empty sandbox's account has nothing. Otherwise, seeded as Terraform would, for each sandbox
+environment: the dandiset bucket (versioned, public access allowed, Terraform's
 bucket policy, CORS, AES256, owner-enforced) with its log and inventory buckets, and the app's
 IAM user with one access key, whose id and secret replace the Heroku app's AWS_* config vars so
 the two stand-ins agree; and, as the smtp module makes them, the SES identity of the API's domain
@@ -13,8 +14,9 @@ front of moto, at the method and path botocore's service model gives them, in th
 output (`model_problems` checks an answer against it). A seeded account has production access; one
 started empty is in the SES sandbox, as a new AWS account is.
 
-moto keeps its data in process-wide backends: starting or resetting a component resets them, so
-one process should run one sandbox's AWS at a time.
+moto keeps its data in process-wide backends: starting a component or restoring its snapshot
+replaces them, so a process may hold several sandboxes but uses one sandbox's AWS at a time (each
+test resets the sandbox it uses first).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from dandiops.sandbox.runtime import Sandbox
 
 REGION = "us-east-2"
+SNAPSHOT_SERVICES = ("s3", "iam", "ses", "sesv2")  # the moto backends that hold state (STS answers from the account)
 READ_ACTION_PREFIXES = ("Get", "List", "Describe", "Head", "Simulate")
 
 
@@ -211,53 +214,90 @@ def _recording_server(log: list[AwsRequest], lock: threading.Lock, component: "A
     return RecordingMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 
 
-class AwsComponent:
-    """moto for S3, IAM, STS and SES; `seed=False` starts it empty (tests that build their own resources)."""
+@dataclass(frozen=True)
+class AwsSnapshot:
+    backends: bytes  # moto's backends of SNAPSHOT_SERVICES, pickled (their objects' contents included)
+    keys: dict[str, tuple[str, str]]
+    smtp_keys: dict[str, tuple[str, str]]
+    ses_production: dict[str, bool]
 
-    def __init__(self, *, seed: bool = True):
-        self.seed_resources = seed
+
+class AwsComponent:
+    """moto for S3, IAM, STS and SES."""
+
+    def __init__(self) -> None:
         self.requests: list[AwsRequest] = []
         self._lock = threading.Lock()
         self.server = None
         self.access_key_id = "AKIASANDBOX" + random_secrets.token_hex(4).upper()
         self.secret_access_key = "sandbox-aws-" + random_secrets.token_hex(16)
-        self.users: dict[str, str] = {}  # environment -> IAM user name
+        self.users: dict[str, str] = {}  # environment -> IAM user name, as dandiops.toml names it
         self._keys: dict[str, tuple[str, str]] = {}  # environment -> its IAM user's access key (id, secret)
         self._smtp_keys: dict[str, tuple[str, str]] = {}  # environment -> its SMTP user's access key
-        self._seeded_after: int | None = None  # moto's request count when the seed was done
         self._ses_production: dict[str, bool] = {}  # region -> whether SES granted production access
         self._smtp_address: str | None = None  # the sandbox's SMTP server, when it has one
+        self._restored: tuple[AwsSnapshot, int] | None = None  # the last snapshot restored, moto's count then
 
     def start(self, sandbox: "Sandbox") -> None:
+        for env_name in sandbox.ENVIRONMENTS:  # Terraform's name for each app's user, made or not
+            self.users[env_name] = default_iam_user(sandbox.heroku.environment_settings(env_name)["heroku_app"])
+        self._smtp_address = _smtp_address(sandbox)
         self.server = _recording_server(self.requests, self._lock, self)
         self.server.start()
-        self.reset(sandbox)
+        self._reset_moto()
+        if not sandbox.empty:
+            self._ses_production = {REGION: True}
+            self.seed(sandbox)
 
     def halt(self) -> None:
         pass  # moto answers each request as it comes; nothing runs between requests
 
-    def reset(self, sandbox: "Sandbox") -> None:
-        """moto's own reset (every backend empty), then the same seed as at start; the request log is emptied.
+    def snapshot(self) -> AwsSnapshot:
+        """Every bucket (with its objects), user, key and SES identity as moto has them now."""
+        import pickle
 
-        When no request at all has reached moto in this process since the seed, its backends are still
-        exactly as seeded and only the Heroku apps (seeded anew) are given the users' keys again.
-        """
-        self._ses_production = {REGION: True} if self.seed_resources else {}
+        from moto.backends import get_backend
+
+        saved = AwsSnapshot(
+            pickle.dumps({name: dict(get_backend(name)) for name in SNAPSHOT_SERVICES}),  # type: ignore[call-overload]
+            dict(self._keys),
+            dict(self._smtp_keys),
+            dict(self._ses_production),
+        )
+        self._restored = (saved, _moto_requests.value)
+        return saved
+
+    def restore(self, sandbox: "Sandbox", snapshot: AwsSnapshot) -> None:
+        """moto's backends as `snapshot` saw them; the request log is emptied.
+
+        When no request at all has reached moto in this process since this snapshot was taken or last
+        restored, its backends are still exactly that and are left alone."""
+        import pickle
+
+        from moto.backends import get_backend
+
+        with self._lock:
+            self.requests.clear()
         self._smtp_address = _smtp_address(sandbox)
-        if self._seeded_after is not None and self._seeded_after == _moto_requests.value:
-            self._give_apps_their_keys(sandbox)
+        self._ses_production = dict(snapshot.ses_production)
+        if self._restored is not None and self._restored[0] is snapshot and self._restored[1] == _moto_requests.value:
             return
+        self._reset_moto()
+        for name, accounts in pickle.loads(snapshot.backends).items():
+            backends = get_backend(name)  # type: ignore[call-overload]
+            backends.update(accounts)
+            for account in accounts:
+                backends[account]  # noqa: B018 - a lookup enrols the backends in moto's next reset
+        self._keys, self._smtp_keys = dict(snapshot.keys), dict(snapshot.smtp_keys)
+        self._restored = (snapshot, _moto_requests.value)
+
+    def _reset_moto(self) -> None:
+        """Every moto backend of this process empty (moto's own reset)."""
         import urllib.request
 
         urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", method="POST"), timeout=10).read()
-        self.users.clear()
         self._keys.clear()
         self._smtp_keys.clear()
-        if self.seed_resources:
-            self.seed(sandbox)
-        with self._lock:
-            self.requests.clear()
-        self._seeded_after = _moto_requests.value
 
     def stop(self) -> None:
         if self.server is not None:
@@ -303,9 +343,7 @@ class AwsComponent:
         heroku = sandbox.heroku
         for env_name in sandbox.ENVIRONMENTS:
             settings = heroku.environment_settings(env_name)
-            app_name, bucket = settings["heroku_app"], settings["bucket"]
-            user = default_iam_user(app_name)
-            self.users[env_name] = user
+            app_name, bucket, user = settings["heroku_app"], settings["bucket"], self.users[env_name]
             user_arn = iam.create_user(UserName=user)["User"]["Arn"]
             key = iam.create_access_key(UserName=user)["AccessKey"]
             self._keys[env_name] = (key["AccessKeyId"], key["SecretAccessKey"])

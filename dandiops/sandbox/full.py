@@ -20,7 +20,11 @@ from dandiops.sandbox.smtp import SesSmtpComponent
 
 
 def build_sandbox(
-    workdir: Path, *, app_dirs: dict[str, str] | None = None, database_urls: dict[str, str] | None = None
+    workdir: Path,
+    *,
+    empty: bool = False,
+    app_dirs: dict[str, str] | None = None,
+    database_urls: dict[str, str] | None = None,
 ) -> Sandbox:
     heroku_extensions: list = []
     heroku_extensions += operations_extensions()  # Data API, log sessions, app features, team access
@@ -36,6 +40,7 @@ def build_sandbox(
     components.append(NetlifyComponent())  # an empty team; builds check out the fork; serves the web hosts
     return Sandbox(
         workdir,
+        empty=empty,
         app_dirs=app_dirs,
         database_urls=database_urls,
         components=components,

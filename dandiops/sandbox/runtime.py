@@ -1,9 +1,13 @@
 """A whole sandbox: every stand-in on loopback, a dandiops.toml and a dotenv file pointing at them.
 
-Parts plug in as components (the Heroku stand-in is the first). A component has
-`start(sandbox)`, `stop()`, `halt()` and `reset(sandbox)` (see `Sandbox.reset`), `environment()`
-(KEY=VALUE pairs a client needs) and `environment_settings(env_name)` (keys added to that
-environment in dandiops.toml).
+Parts plug in as components (the Heroku stand-in is the first). A component has `start(sandbox)`,
+`stop()`, `halt()`, `snapshot()` and `restore(sandbox, snapshot)` (see `Sandbox.reset`),
+`environment()` (KEY=VALUE pairs a client needs) and `environment_settings(env_name)` (keys added to
+that environment in dandiops.toml).
+
+A sandbox holds one world for its life: the empty one, or a running clone. Once started, it takes
+a snapshot of every component and of the files the world keeps in the workdir (the apps' SQLite
+databases); a reset restores that snapshot, so a reset costs the same whatever it took to build.
 """
 
 from __future__ import annotations
@@ -11,7 +15,11 @@ from __future__ import annotations
 import os
 import secrets as random_secrets
 import shutil
+import tempfile
 import threading
+import weakref
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
@@ -20,12 +28,21 @@ from flask import Flask, Response
 from dandiops.sandbox.heroku import seed as heroku_seed
 from dandiops.sandbox.heroku.api import create_app
 from dandiops.sandbox.heroku.routing import authorized, error
-from dandiops.sandbox.heroku.state import HerokuState
+from dandiops.sandbox.heroku.state import HerokuSnapshot, HerokuState
 from dandiops.sandbox.server import ServerThread
 from dandiops.sandbox.standin import json_response
 
 # Settings several components add to: DANDIOPS_CONNECT_TO's HOST=ORIGIN pairs (API hosts, web hosts).
 JOINED_SETTINGS = ("DANDIOPS_CONNECT_TO",)
+
+
+# Names the answers file a non-interactive `dandiops init` of either sandbox environment takes.
+ANSWERS_VAR = "DANDIOPS_SANDBOX_ANSWERS"
+
+
+def answers_path() -> Path:
+    """The sandbox's answers file (package data): what an operator would type at init's prompts."""
+    return Path(str(resources.files("dandiops.sandbox").joinpath("demo-answers.yaml")))
 
 
 class Component(Protocol):
@@ -36,8 +53,12 @@ class Component(Protocol):
     def halt(self) -> None:
         """End what is in flight (threads, processes) so that nothing changes the sandbox any more."""
 
-    def reset(self, sandbox: "Sandbox") -> None:
-        """Restore exactly what start() made, in place: same addresses and credentials, nothing of before."""
+    def snapshot(self) -> Any:
+        """What `restore` brings back: the component's part of the world as it is now (taken at rest)."""
+
+    def restore(self, sandbox: "Sandbox", snapshot: Any) -> None:
+        """Back to `snapshot`, in place (after `halt`): the same addresses and credentials, and nothing done
+        since (requests, faults, hooks and processes included)."""
 
     def environment(self) -> dict[str, str]: ...
 
@@ -58,6 +79,9 @@ class HerokuComponent:
         self.server = ServerThread(create_app(self.state, extensions=self.extensions)).start()
 
     def _seed(self, sandbox: "Sandbox") -> None:
+        if sandbox.empty:
+            heroku_seed.seed_account(self.state)
+            return
         database_urls = {env: f"sqlite:///{sandbox.workdir / f'{env}.sqlite3'}" for env in Sandbox.ENVIRONMENTS}
         database_urls.update(sandbox.database_urls)
         heroku_seed.seed(self.state, database_urls=database_urls, app_dirs=sandbox.app_dirs)
@@ -69,13 +93,26 @@ class HerokuComponent:
     def halt(self) -> None:
         pass  # its requests end by themselves; open log tails end when the log extension resets
 
-    def reset(self, sandbox: "Sandbox") -> None:
+    def snapshot(self) -> tuple[HerokuSnapshot, list[Any]]:
+        """The account's apps, teams and people, and what each extension keeps (backups, features)."""
+        kept = [getattr(extension, "snapshot", lambda: None)() for extension in self.extensions]
+        return self.state.snapshot(), kept
+
+    def restore(self, sandbox: "Sandbox", snapshot: tuple[HerokuSnapshot, list[Any]]) -> None:
+        """Back to the snapshot; then apps are pointed at the databases `sandbox.database_urls` names."""
+        state_snapshot, kept = snapshot
         self.state.reset()
-        for extension in self.extensions:
+        for extension, saved in zip(self.extensions, kept, strict=True):
             reset_extension = getattr(extension, "reset", None)
             if reset_extension is not None:
                 reset_extension()
-        self._seed(sandbox)
+            if saved is not None:
+                extension.restore(saved)
+        self.state.restore(state_snapshot)
+        for env_name, url in sandbox.database_urls.items():
+            app = self.state.find_app(self.environment_settings(env_name)["heroku_app"])
+            if app is not None and app.config.get("DATABASE_URL") != url:
+                self.state.seed_config(app, {"DATABASE_URL": url})
 
     @property
     def url(self) -> str:
@@ -108,18 +145,31 @@ class HerokuComponent:
         }
 
 
+@dataclass
+class World:
+    """What a reset brings back: each component's snapshot, and the workdir's files the world made."""
+
+    snapshots: list[Any]
+    files: list[str]  # names of workdir entries, copied into the sandbox's world folder
+
+
 class Sandbox:
+    """Every stand-in, started on loopback. `empty` starts it where an operator starts: a Heroku team with
+    no apps, an empty AWS account, an unmodified fork; otherwise it holds a running clone."""
+
     ENVIRONMENTS = ("staging", "production")
 
     def __init__(
         self,
         workdir: str | os.PathLike,
         *,
+        empty: bool = False,
         app_dirs: dict[str, str] | None = None,
         database_urls: dict[str, str] | None = None,
         components: list[Component] | None = None,
         heroku_extensions: list | None = None,
     ):
+        self.empty = empty
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.app_dirs = dict(app_dirs or {})
@@ -129,6 +179,15 @@ class Sandbox:
         self.components: list[Component] = [self.heroku, *(components or [])]
         self.config_path = self.workdir / "dandiops.toml"
         self._kept_files: set[str] | None = None  # workdir entries a reset leaves: there at start, or ours
+        self._world: World | None = None
+        self._world_dir = Path(tempfile.mkdtemp(prefix="dandiops-world-"))  # the world's files, as made
+        self._remove_world_dir = weakref.finalize(self, shutil.rmtree, str(self._world_dir), True)
+        # The secrets init asks for, which an answers file never holds: one set for the sandbox's life.
+        self._init_secrets = {
+            "DJANGO_SUPERUSER_PASSWORD": random_secrets.token_urlsafe(18),
+            "DANDIOPS_GITHUB_CLIENT_SECRET": random_secrets.token_hex(20),
+            "DJANGO_EMAIL_URL": f"smtp+tls://mailer:{random_secrets.token_hex(8)}@smtp.dandi.test:587",
+        }
         self._reset_lock = threading.Lock()
 
     def start(self) -> "Sandbox":
@@ -143,10 +202,20 @@ class Sandbox:
             raise
         self.write_config()
         self._kept_files = {entry.name for entry in self.workdir.iterdir()}
-        return self
+        self._world = self._take_snapshot()
+        # from the snapshot on, as after every reset: no request logged, nothing in flight
+        return self.reset(database_urls=self._built_database_urls)
+
+    def _take_snapshot(self) -> World:
+        """The world as it is now, at rest: every component's snapshot and copies of the files it made."""
+        assert self._kept_files is not None
+        files = sorted(entry.name for entry in self.workdir.iterdir() if entry.name not in self._kept_files)
+        for name in files:
+            _copy_entry(self.workdir / name, self._world_dir / name)
+        return World([component.snapshot() for component in self.components], files)
 
     def reset(self, *, database_urls: dict[str, str] | None = None) -> "Sandbox":
-        """Back to the state start() left, without restarting anything: the same addresses and credentials,
+        """Back to the world start() left, without restarting anything: the same addresses and credentials,
         and nothing a client or test did since (apps, config vars, releases, dynos and their processes,
         the web processes, the apps' databases, repository history and workflow runs, AWS resources,
         Netlify sites, variables and builds,
@@ -156,22 +225,25 @@ class Sandbox:
         `database_urls` ({environment: URL}) points apps at other databases until the next reset, as
         the constructor's argument does (PostgreSQL tests give staging a fresh database each time).
         """
-        if self._kept_files is None:
+        if self._kept_files is None or self._world is None:
             raise RuntimeError("only a started sandbox can be reset")
         with self._reset_lock:
             for component in reversed(self.components):
                 component.halt()
             self.database_urls = {**self._built_database_urls, **(database_urls or {})}
             self._remove_files_made_since_start()
-            for component in self.components:
-                component.reset(self)
+            for name in self._world.files:
+                _copy_entry(self._world_dir / name, self.workdir / name)
+            for component, snapshot in zip(self.components, self._world.snapshots, strict=True):
+                component.restore(self, snapshot)
             self.write_config()
         return self
 
     def _remove_files_made_since_start(self) -> None:
         """Files the sandbox found in its workdir, made while starting or wrote as its env file stay; the
         apps' SQLite databases, mail, dandiops' state and audit log, and whatever else came later go
-        (SQLite databases come back as copies of the migrated template before their app's first dyno)."""
+        (the world's own files come back from its snapshot; the seeded apps' SQLite databases as copies
+        of the migrated template before their app's first dyno)."""
         assert self._kept_files is not None
         for entry in self.workdir.iterdir():
             if entry.name in self._kept_files:
@@ -184,6 +256,7 @@ class Sandbox:
     def stop(self) -> None:
         for component in reversed(self.components):
             component.stop()
+        self._remove_world_dir()
 
     def __enter__(self) -> "Sandbox":
         return self.start()
@@ -198,6 +271,17 @@ class Sandbox:
                 if key in JOINED_SETTINGS and values.get(key):
                     value = f"{values[key]},{value}"  # each component routes its own hosts
                 values[key] = value
+        return values
+
+    def init_environment(self) -> dict[str, str]:
+        """What a non-interactive `dandiops init` of either environment needs besides `environment()`: the
+        answers file (DANDIOPS_SANDBOX_ANSWERS) and the secrets it asks for (a component may add its own,
+        such as the fork's GH_TOKEN)."""
+        values = {ANSWERS_VAR: str(answers_path()), **self._init_secrets}
+        for component in self.components:
+            more = getattr(component, "init_environment", None)
+            if more is not None:
+                values.update(more())
         return values
 
     def write_config(self) -> Path:
@@ -218,7 +302,8 @@ class Sandbox:
 
     def write_env_file(self, path: str | os.PathLike) -> Path:
         path = Path(path)
-        lines = [f"{key}={_quote(value)}" for key, value in sorted(self.environment().items())]
+        values = {**self.environment(), **self.init_environment()}
+        lines = [f"{key}={_quote(value)}" for key, value in sorted(values.items())]
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write("# dandiops sandbox: source this file or pass it to your shell (set -a; . FILE)\n")
@@ -241,6 +326,13 @@ def reset_route(sandbox: Sandbox) -> Callable[[Flask, HerokuState], None]:
             return json_response({"ok": True})
 
     return install
+
+
+def _copy_entry(source: Path, target: Path) -> None:
+    if source.is_dir() and not source.is_symlink():
+        shutil.copytree(source, target, symlinks=True)
+    else:
+        shutil.copy2(source, target, follow_symlinks=False)
 
 
 def _quote(value: str) -> str:

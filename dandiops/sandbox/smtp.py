@@ -203,7 +203,11 @@ class SesSmtpComponent:
     def halt(self) -> None:
         pass  # a message is appended whole under the lock; nothing else runs between sessions
 
-    def reset(self, sandbox: "Sandbox") -> None:
+    def snapshot(self) -> None:
+        return None  # the mailbox is what was sent since, never part of the world
+
+    def restore(self, sandbox: "Sandbox", snapshot: None) -> None:
+        """An empty mailbox, and the server listening again."""
         with self._write:
             if self.mailbox is not None:
                 self.mailbox.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dandiops.sandbox.dyno import database
 from dandiops.sandbox.dyno.rendezvous import RendezvousListener
 from dandiops.sandbox.dyno.routes import dyno_routes
 from dandiops.sandbox.dyno.runner import OneOffRunner
@@ -43,10 +44,15 @@ class DynoComponent:
         if self.runner:
             self.runner.close()
 
-    def reset(self, sandbox: "Sandbox") -> None:
+    def snapshot(self) -> None:
+        return None  # nothing of it lasts beyond a dyno: the apps' databases are files of the workdir
+
+    def restore(self, sandbox: "Sandbox", snapshot: None) -> None:
+        """A new runner and listener state; the apps' databases are as the sandbox's restore left them."""
         assert self.listener is not None, "the dyno component has not been started"
         self.listener.reset()
         self.runner = OneOffRunner(sandbox.heroku.state, self.listener, sandbox.workdir)
+        database.forget(sandbox.heroku.state.apps.values())
 
     def environment(self) -> dict[str, str]:
         assert self.listener is not None

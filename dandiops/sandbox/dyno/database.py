@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
 from dandiops.sandbox.dyno import executor
@@ -71,6 +71,14 @@ def ensure_migrated(app: App, on_line: Callable[[str], None] | None = None) -> N
             if status != 0:
                 raise ReleasePhaseFailed(f"release command exited with status {status}:\n" + "\n".join(lines[-20:]))
         _ready.add(app.id)
+
+
+def forget(apps: Iterable[App]) -> None:
+    """Check these apps' databases again before their next dyno (a restored sandbox's apps keep their ids,
+    and their database may be a new one)."""
+    with _lock:
+        for app in apps:
+            _ready.discard(app.id)
 
 
 def _migrated_template(app: App) -> Path:

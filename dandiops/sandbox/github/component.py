@@ -54,16 +54,15 @@ class GitHubComponent:
         self.repo: Repo | None = None
         self.deploys: actions.HerokuDeploys | None = None
         self._apps: dict[str, str] = {}
-        self._seeded: tuple[Any, Snapshot] | None = None  # what the seed was made from, and the seeded state
 
     def start(self, sandbox: "Sandbox") -> None:
         self._seed(sandbox)
+        self._run_workflows(sandbox)
         self.server = ServerThread(create_app(self.state)).start()
         self.state.start()
 
     def _seed(self, sandbox: "Sandbox") -> None:
-        """The fork as a fresh sandbox has it. It is made once; a reset brings back a copy of it (git
-        folders are copied, not written again), unless what it was made from has changed since."""
+        """The fork as a fresh sandbox has it: unmodified in the empty world, else prepared and deployed."""
         import dataclasses
 
         from dandiops.archive.auth import DEFAULT_OAUTH_CLIENT_ID
@@ -84,18 +83,15 @@ class GitHubComponent:
             "HEROKU_EMAIL": heroku.state.account_email,
             "GH_TOKEN": self.token,
         }
-        made_from = (sandbox.empty, targets, secrets)
-        if self._seeded is not None and self._seeded[0] == made_from:
-            self.state.restore(self._seeded[1])
-        elif sandbox.empty:
+        if sandbox.empty:
             seed.unmodified_fork(self.state)
-            self._seeded = (made_from, self.state.snapshot())
         else:
             seed.seed(self.state, targets=targets, secrets=secrets)
-            self._seeded = (made_from, self.state.snapshot())
+
+    def _run_workflows(self, sandbox: "Sandbox") -> None:
+        """What the fork's workflow steps do from now on (the seed's history was deployed before)."""
         self.repo = self.state.find_repo(seed.OWNER, seed.NAME)
-        # after the seed: the fork's history was deployed before the sandbox began
-        self.deploys = actions.HerokuDeploys(heroku.state)
+        self.deploys = actions.HerokuDeploys(sandbox.heroku.state)
         self.state.step_effects += [
             actions.checkout,
             self.deploys,
@@ -114,9 +110,15 @@ class GitHubComponent:
         if self.deploys is not None:
             self.deploys.wait()  # a release phase already running finishes; none starts any more
 
-    def reset(self, sandbox: "Sandbox") -> None:
+    def snapshot(self) -> Snapshot:
+        """The repositories (their git history, pull requests, releases, secrets, runs) as they are now."""
+        return self.state.snapshot()
+
+    def restore(self, sandbox: "Sandbox", snapshot: Snapshot) -> None:
+        """The repositories as `snapshot` saw them; no run in progress, requests, faults or scripts."""
         self.state.reset()
-        self._seed(sandbox)
+        self.state.restore(snapshot)
+        self._run_workflows(sandbox)
         self.state.start()
 
     @property
@@ -126,6 +128,10 @@ class GitHubComponent:
 
     def environment(self) -> dict[str, str]:
         return {"DANDIOPS_GITHUB_API_URL": self.url, "GITHUB_TOKEN": self.token}
+
+    def init_environment(self) -> dict[str, str]:
+        """The token `init` stores as the fork's GH_TOKEN secret: one that can push to the fork."""
+        return {"DANDIOPS_FORK_GH_TOKEN": self.token}
 
     def environment_settings(self, env_name: str) -> dict[str, Any]:
         settings: dict[str, Any] = {"github_repo": seed.FULL_NAME, "branch": "master"}

@@ -63,6 +63,18 @@ def files(targets: Iterable["ForkTarget"]) -> dict[str, bytes]:
     }
 
 
+def unmodified_fork(state: GitHubState) -> Repo:
+    """The fork as GitHub makes it from upstream with "copy the default branch only": upstream's files in
+    one commit on master, no other branch, no labels, no secrets, no releases, no runs."""
+    return state.add_repo(
+        OWNER,
+        NAME,
+        files(()),
+        "Initial import of dandi-archive",
+        description="DANDI Archive: sandbox fork",
+    )
+
+
 def seed(
     state: GitHubState,
     *,

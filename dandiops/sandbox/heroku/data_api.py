@@ -8,8 +8,8 @@ up, as on Heroku. The Platform API gate does not cover /client/, so auth and fau
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-import itertools
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -89,7 +89,22 @@ class HerokuDataStandIn:
         """No schedules and no backups anywhere, numbering from 1 again."""
         with self.lock:
             self.databases: dict[str, Database] = {}
-            self._numbers = itertools.count(1)
+            self._next_number = 1
+
+    def snapshot(self) -> tuple[dict[str, Database], int]:
+        """What `restore` brings back: every database's schedules and backups, and the next backup's number."""
+        with self.lock:
+            return copy.deepcopy(self.databases), self._next_number
+
+    def restore(self, snapshot: tuple[dict[str, Database], int]) -> None:
+        with self.lock:
+            databases, self._next_number = snapshot
+            self.databases = copy.deepcopy(databases)
+
+    def _take_number(self) -> int:
+        with self.lock:
+            number, self._next_number = self._next_number, self._next_number + 1
+            return number
 
     # --- lookups -------------------------------------------------------------------------------
     def postgres_addon(self, addon_id: str) -> tuple[App, Addon] | None:
@@ -123,7 +138,7 @@ class HerokuDataStandIn:
         """A backup that has finished at once (the stand-in does not dump anything)."""
         with self.lock:
             transfer = Transfer(
-                num=next(self._numbers),
+                num=self._take_number(),
                 from_name="DATABASE",
                 schedule_uuid=schedule.uuid if schedule else None,
                 succeeded=succeeded,

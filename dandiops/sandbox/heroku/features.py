@@ -8,6 +8,7 @@ not found, which sends the official CLI's `heroku labs:enable` on to the app's f
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass, field
 
@@ -66,6 +67,15 @@ class AppFeaturesStandIn:
         with self.lock:
             self.enabled: dict[str, set[str]] = {}  # app id -> enabled feature names
             self.updated_at: dict[tuple[str, str], str] = {}
+
+    def snapshot(self) -> tuple[dict[str, set[str]], dict[tuple[str, str], str]]:
+        """What `restore` brings back: the features each app has on, and when each was last changed."""
+        with self.lock:
+            return copy.deepcopy(self.enabled), dict(self.updated_at)
+
+    def restore(self, snapshot: tuple[dict[str, set[str]], dict[tuple[str, str], str]]) -> None:
+        with self.lock:
+            self.enabled, self.updated_at = copy.deepcopy(snapshot[0]), dict(snapshot[1])
 
     def is_enabled(self, app_id: str, name: str) -> bool:
         with self.lock:

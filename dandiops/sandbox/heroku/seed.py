@@ -1,7 +1,11 @@
-"""Two apps modelled on the real DANDI staging (sandbox) and production API apps.
+"""The sandbox's Heroku account, and two apps modelled on the real DANDI staging (sandbox) and production
+API apps.
 
-Process types, dyno sizes, add-on plans and config var names follow dandi-archive's Procfile
-and dandi-infrastructure's terraform/api.tf and staging.tf; values point at sandbox hosts.
+The account (`seed_account`) is what every sandbox starts with: the operator in a team, and the other
+people who have a Heroku account. The empty world stops there. The apps' specs name what an operator
+writes in dandiops.toml; `seed` also makes the apps as a running clone has them: process types, dyno
+sizes, add-on plans and config var names follow dandi-archive's Procfile and dandi-infrastructure's
+terraform/api.tf and staging.tf; values point at sandbox hosts.
 """
 
 from __future__ import annotations
@@ -73,6 +77,8 @@ PRODUCTION = AppSpec(
 )
 SPECS = (STAGING, PRODUCTION)
 TEAM = "dandi-sandbox"
+# People with a Heroku account besides the operator (`access add` can give them an app).
+OTHER_USERS = ("maintainer@dandi.test", "curator@dandi.test")
 
 
 def config_vars(spec: AppSpec, database_url: str) -> dict[str, str]:
@@ -153,8 +159,7 @@ def seed(
 ) -> dict[str, App]:
     database_urls = database_urls or {}
     app_dirs = app_dirs or {}
-    state.teams.setdefault(TEAM, [{"email": state.account_email, "role": "admin"}])
-    state.users.update({"maintainer@dandi.test", "curator@dandi.test"})
+    seed_account(state)
     return {
         spec.env: seed_app(
             state,
@@ -164,3 +169,9 @@ def seed(
         )
         for spec in SPECS
     }
+
+
+def seed_account(state: HerokuState) -> None:
+    """The operator's account as a new team has it: its admin, no apps; the other people's accounts."""
+    state.teams.setdefault(TEAM, [{"email": state.account_email, "role": "admin"}])
+    state.users.update(OTHER_USERS)

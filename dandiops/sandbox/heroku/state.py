@@ -6,8 +6,9 @@ phase, log sessions, the Data API) hook in through the callables and lists on He
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
-import itertools
 import re
 import threading
 import uuid
@@ -45,6 +46,17 @@ def user_id(email: str) -> str:
 
 def team_id(name: str) -> str:
     return stable_id("team", name)
+
+
+@dataclass
+class Numbers:
+    """The numbers an app gives its one-off dynos (run.1, run.2, ...): `next()` takes the next one."""
+
+    next_value: int = 1
+
+    def __next__(self) -> int:
+        value, self.next_value = self.next_value, self.next_value + 1
+        return value
 
 
 # What a build of the archive weighs: the compressed slug of a Python app with its dependencies.
@@ -172,7 +184,7 @@ class App:
     id: str = field(default_factory=new_id)
     created_at: str = field(default_factory=now)
     updated_at: str = field(default_factory=now)
-    run_counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+    run_counter: Numbers = field(default_factory=Numbers)
 
     @property
     def current_release(self) -> Release | None:
@@ -204,6 +216,21 @@ class App:
     def herokuapp_hostname(self) -> str:
         return f"{self.name}.herokuapp.com"
 
+    def copy(self) -> "App":
+        """A copy to change freely, as the app is at rest: its formation dynos, not its one-off dynos, and
+        none of the process runners (they belong to the processes of a running sandbox)."""
+        values = {}
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if item.name == "dynos":
+                value = {name: dataclasses.replace(d, stop=None) for name, d in value.items() if d.formation}
+            elif item.name == "process_runners":
+                value = {}
+            else:
+                value = copy.deepcopy(value)
+            values[item.name] = value
+        return App(**values)
+
 
 @dataclass
 class RequestRecord:
@@ -213,6 +240,16 @@ class RequestRecord:
     headers: dict[str, str]
     body: Any
     response: Any = None  # the JSON body sent back, kept for schema checks in tests
+
+
+@dataclass
+class HerokuSnapshot:
+    """The account's apps, teams and people, and the apps' logs, as `HerokuState.snapshot` saw them."""
+
+    apps: dict[str, App]
+    teams: dict[str, list[dict]]
+    users: set[str]
+    log_lines: dict[str, list[str]]
 
 
 class HerokuState(FaultInjection):
@@ -238,6 +275,25 @@ class HerokuState(FaultInjection):
             self.on_release: list[Callable[[App, Release], None]] = []  # a new release was created
             self.run_dyno: Callable[[App, Dyno, dict], None] | None = None  # start a one-off dyno
             self.log_lines: dict[str, list[str]] = {}  # app name -> log lines (syslog-style)
+
+    def snapshot(self) -> HerokuSnapshot:
+        """What `restore` brings back: the apps (at rest), teams, people and logs as they are now."""
+        with self.lock:
+            return HerokuSnapshot(
+                {name: app.copy() for name, app in self.apps.items()},
+                copy.deepcopy(self.teams),
+                set(self.users),
+                copy.deepcopy(self.log_lines),
+            )
+
+    def restore(self, snapshot: HerokuSnapshot) -> None:
+        """Copies of what `snapshot` saw, in place of the apps, teams, people and logs there are (after
+        `reset`, which leaves requests, faults and hooks empty)."""
+        with self.lock:
+            self.apps = {name: app.copy() for name, app in snapshot.apps.items()}
+            self.teams = copy.deepcopy(snapshot.teams)
+            self.users = set(snapshot.users)
+            self.log_lines = copy.deepcopy(snapshot.log_lines)
 
     # --- lookups ---------------------------------------------------------------------------
     def find_app(self, ident: str) -> App | None:

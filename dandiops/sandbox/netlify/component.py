@@ -110,8 +110,12 @@ class NetlifyComponent:
     def halt(self) -> None:
         self.state.halt()
 
-    def reset(self, sandbox: "Sandbox") -> None:
+    def snapshot(self) -> dict[str, Any]:
+        return self.state.snapshot()
+
+    def restore(self, sandbox: "Sandbox", snapshot: dict[str, Any]) -> None:
         self.state.reset()
+        self.state.restore(snapshot)
 
     @property
     def url(self) -> str:

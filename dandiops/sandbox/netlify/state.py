@@ -6,6 +6,7 @@ its deploy through Netlify's states at the state's pace; `halt()` ends them.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 import secrets as random_secrets
@@ -213,6 +214,20 @@ class NetlifyState(FaultInjection):
             self.pace = self._pace
             self.rate_window = (time.time(), 0)
             self._stopping.clear()
+
+    # what a snapshot keeps: the team and everything made in it
+    _KEPT = ("account", "accounts", "sites", "builds", "deploys", "shared_env")
+
+    def snapshot(self) -> dict[str, Any]:
+        """What `restore` brings back: the team, its sites, variables, builds and deploys as they are now."""
+        with self.lock:
+            return copy.deepcopy({name: getattr(self, name) for name in self._KEPT})
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Copies of what `snapshot` saw, in place of what there is (after `reset`: no requests or faults)."""
+        with self.lock:
+            for name, value in copy.deepcopy(snapshot).items():
+                setattr(self, name, value)
 
     def halt(self) -> None:
         """End the builds in flight: none changes the state any more."""
