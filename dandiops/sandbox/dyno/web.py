@@ -1,10 +1,13 @@
 """The apps' web process on loopback, so the API (and its /admin/ login) can be used offline.
 
-For each environment a router listens on 127.0.0.1 and stands for DNS plus Heroku's router: it
-forwards each request to the app's web process with the Host header of the app's API domain (the
-host of DJANGO_DANDI_API_URL, which DJANGO_ALLOWED_HOSTS must allow, exactly as in production)
-and the X-Forwarded-* headers Heroku adds. Like Heroku's router it keeps nothing of one client
-for another: cookies go to the app and back to their client only.
+For each environment a router listens on 127.0.0.1 and stands for DNS plus Heroku's router for the
+environment's API host (the host of its api_url): it forwards each request to the web process of
+the environment's app with that Host header (which DJANGO_ALLOWED_HOSTS must allow, exactly as in
+production) and the X-Forwarded-* headers Heroku adds. Like Heroku's router it keeps nothing of one
+client for another: cookies go to the app and back to their client only. As Heroku's router does,
+it answers 404 "no such app" while no app has the host as a custom domain (before the app exists,
+or before its domain is added), and 502 with H81 "Blank app" while the app has never been deployed.
+The router follows the app of its name wherever it comes from: seeded, or created later (`init`).
 
 The router is also the app's ProcessRunner for `web`: one real process, started through the
 executor with the app's config vars, stands behind every web dyno, and their states are its
@@ -57,12 +60,23 @@ _APP_ERROR = (
     b"<!DOCTYPE html><html><head><title>Application Error</title></head><body>"
     b"<p>An error occurred in the application and your page could not be served.</p></body></html>"
 )
+_NO_SUCH_APP = (
+    b"<!DOCTYPE html><html><head><title>No such app</title></head><body><p>There's nothing here, yet.</p></body></html>"
+)
+_BLANK_APP = (
+    b"<!DOCTYPE html><html><head><title>Heroku | Welcome to your new app!</title></head><body>"
+    b"<p>Welcome to your new app! Deploy your code to see it here.</p></body></html>"
+)
 
 
 class WebRouter:
-    def __init__(self, state: HerokuState, app: App, workdir: "Path"):
+    """The router of one API host to the app named `app_name`, and that app's web ProcessRunner."""
+
+    def __init__(self, state: HerokuState, app_name: str, api_host: str, workdir: "Path"):
         self.state = state
-        self.app = app
+        self.app_name = app_name
+        self.api_host = api_host
+        self.app: App | None = None  # the app of that name, once there is one
         self.workdir = workdir
         self._lock = threading.Lock()  # held while the process starts: one start at a time
         self._process: subprocess.Popen | None = None
@@ -78,11 +92,24 @@ class WebRouter:
 
     def start(self) -> "WebRouter":
         self.server = ServerThread(self._wsgi).start()
-        self.serve(self.app)
+        self.follow()
         return self
 
+    def follow(self) -> None:
+        """Serve the app of the router's name as it is now (the one a reset seeded, or none), and each one
+        made later: a new app's first release (`Initial release`) hands it to the router."""
+        self.serve(self.state.find_app(self.app_name))
+        if self._adopt not in self.state.on_release:
+            self.state.on_release.append(self._adopt)
+
+    def _adopt(self, app: App, release: object) -> None:
+        if app.name == self.app_name and app is not self.app:
+            self.serve(app)
+
     def stop(self) -> None:
-        if self.app.process_runners.get(WEB) is self:
+        if self._adopt in self.state.on_release:
+            self.state.on_release.remove(self._adopt)
+        if self.app is not None and self.app.process_runners.get(WEB) is self:
             del self.app.process_runners[WEB]
         if self.server:
             self.server.stop()
@@ -90,14 +117,15 @@ class WebRouter:
         if self._transport:
             self._transport.close()
 
-    def serve(self, app: App) -> None:
-        """Route to `app` from now on (the one a reset seeded in place of the last) and run its web dynos,
-        which are up, as a running app's are; their process starts on the first request."""
+    def serve(self, app: App | None) -> None:
+        """Route to `app` from now on (None: no app has the name) and run its web dynos, which are up, as a
+        running app's are; their process starts on the first request."""
         self.end_process()
         with self._lock:
             self.app = app
             self._due = False
-        app.process_runners[WEB] = self
+        if app is not None:
+            app.process_runners[WEB] = self
 
     # --- the web dynos' process (ProcessRunner) ----------------------------------------------------------
     def run(self, app: App, dynos: list[Dyno], *, restart: bool) -> None:
@@ -208,29 +236,41 @@ class WebRouter:
         self.state.log(app, message, source=source, dyno=dyno)
 
     # --- routing ---------------------------------------------------------------------------
-    def _api_host(self, fallback: str) -> str:
-        host = urlsplit(self.app.config.get("DJANGO_DANDI_API_URL", "")).netloc
-        return host or fallback
+    def _routed_app(self) -> App | None:
+        """The app Heroku's router sends the API host to: the router's app, if it has the host as a domain."""
+        app = self.app
+        with self.state.lock:
+            if app is None or self.state.find_app(app.name) is not app:
+                return None
+            return app if any(d.hostname == self.api_host for d in app.domains) else None
 
-    def _unavailable(self, app: App, environ, code: str, description: str, start_response):
+    def _unavailable(self, app: App, environ, code: str, description: str, start_response, *, status: int = 503):
         self._log(
             app,
-            f'at=error code={code} desc="{description}" method={environ.get("REQUEST_METHOD", "")} '
-            f'path="{environ.get("PATH_INFO", "/")}" status=503',
+            f'at={"info" if status == 502 else "error"} code={code} desc="{description}" '
+            f'method={environ.get("REQUEST_METHOD", "")} path="{environ.get("PATH_INFO", "/")}" status={status}',
             source="heroku",
             dyno="router",
         )
+        if status == 502:
+            start_response("502 Bad Gateway", [("Content-Type", "text/html; charset=utf-8")])
+            return [_BLANK_APP]
         start_response("503 Service Unavailable", [("Content-Type", "text/html; charset=utf-8")])
         return [_APP_ERROR]
 
     def _wsgi(self, environ, start_response):
-        app = self.app
+        app = self._routed_app()
+        if app is None:
+            start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
+            return [_NO_SUCH_APP]
+        if not app.deployed:
+            return self._unavailable(app, environ, "H81", "Blank app", start_response, status=502)
         port = self._web_port(app)
         if port is None:
             if not self._web_dynos(app):
                 return self._unavailable(app, environ, "H14", "No web processes running", start_response)
             return self._unavailable(app, environ, "H10", "App crashed", start_response)
-        api_host = self._api_host(environ.get("HTTP_HOST", ""))
+        api_host = self.api_host
         headers = {
             key[5:].replace("_", "-").title(): value
             for key, value in environ.items()
@@ -297,15 +337,13 @@ class ArchiveWebComponent:
 
     def __init__(self) -> None:
         self.routers: dict[str, WebRouter] = {}
-        self.api_hosts: dict[str, str] = {}
 
     def start(self, sandbox: "Sandbox") -> None:
         state = sandbox.heroku.state
         for env_name in sandbox.ENVIRONMENTS:
-            app = state.find_app(sandbox.heroku.environment_settings(env_name)["heroku_app"])
-            if app is not None:
-                self.routers[env_name] = WebRouter(state, app, sandbox.workdir).start()
-                self.api_hosts[env_name] = urlsplit(sandbox.heroku.environment_settings(env_name)["api_url"]).hostname
+            settings = sandbox.heroku.environment_settings(env_name)
+            api_host = urlsplit(settings["api_url"]).hostname or ""
+            self.routers[env_name] = WebRouter(state, settings["heroku_app"], api_host, sandbox.workdir).start()
 
     def stop(self) -> None:
         for router in self.routers.values():
@@ -315,15 +353,15 @@ class ArchiveWebComponent:
         for router in self.routers.values():
             router.end_process()
 
-    def reset(self, sandbox: "Sandbox") -> None:
-        state = sandbox.heroku.state
-        for env_name, router in self.routers.items():
-            app = state.find_app(sandbox.heroku.environment_settings(env_name)["heroku_app"])
-            assert app is not None, f"the {env_name} app is seeded at every reset"
-            router.serve(app)
+    def snapshot(self) -> None:
+        return None  # the routers follow the apps; the web processes start anew
+
+    def restore(self, sandbox: "Sandbox", snapshot: None) -> None:
+        for router in self.routers.values():
+            router.follow()
 
     def environment(self) -> dict[str, str]:
-        pairs = [f"{self.api_hosts[env_name]}={router.url}" for env_name, router in self.routers.items()]
+        pairs = [f"{router.api_host}={router.url}" for router in self.routers.values()]
         return {"DANDIOPS_CONNECT_TO": ",".join(pairs)} if pairs else {}
 
     def environment_settings(self, env_name: str) -> dict[str, Any]:
