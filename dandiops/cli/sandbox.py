@@ -65,6 +65,14 @@ def serve(
         bool,
         typer.Option("--keep", help="Leave the temporary folder and the env file behind when the sandbox stops."),
     ] = False,
+    empty: Annotated[
+        bool,
+        typer.Option(
+            "--empty",
+            help="Start where an operator starts: a Heroku team with no apps, an empty AWS account, an "
+            "unmodified fork of dandi-archive (for `dandiops init`).",
+        ),
+    ] = False,
     app_dir: Annotated[
         Optional[list[str]],
         typer.Option(
@@ -76,8 +84,10 @@ def serve(
 ) -> None:
     """Run the stand-ins in the foreground until Ctrl-C or SIGTERM.
 
-    Writes ENV_FILE with every endpoint and token a client needs and DANDIOPS_CONFIG pointing at a
-    generated dandiops.toml (environments staging and production), then prints one line.
+    Writes ENV_FILE with every endpoint and token a client needs, DANDIOPS_CONFIG pointing at a
+    generated dandiops.toml (environments staging and production), and DANDIOPS_SANDBOX_ANSWERS
+    with the secrets for `dandiops init -e ENV --non-interactive --answers $DANDIOPS_SANDBOX_ANSWERS`,
+    then prints one line. Without --empty it holds a running clone for day-two commands.
     Use it with `set -a; . .env.sandbox; set +a` and then any dandiops command. When it stops, it
     removes ENV_FILE and its temporary folder (which holds the rendezvous CA's private key) unless
     --keep is given; a --workdir folder is left as it is.
@@ -101,7 +111,7 @@ def serve(
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        sandbox = build_sandbox(folder, app_dirs=app_dirs)
+        sandbox = build_sandbox(folder, empty=empty, app_dirs=app_dirs)
         sandbox.start()
         try:
             sandbox.write_env_file(env_path)
@@ -137,23 +147,25 @@ def demo(
         ),
     ] = None,
 ) -> None:
-    """Rehearse the runbook offline: a fresh sandbox, `init` with bundled answers, then `status`.
+    """Rehearse the runbook offline: `init` in an empty sandbox with bundled answers, then `status`.
 
     Starts every stand-in in this process (Heroku, GitHub, AWS through moto, one-off dynos running a
-    miniature archive), runs `dandiops -e staging init --non-interactive` with the answers file that
-    ships with dandiops, shows `dandiops -e staging status`, then runs init again to show that a
-    finished deployment gets no writes. Needs no account anywhere.
+    miniature archive) in the empty world: no Heroku apps, no AWS resources, an unmodified fork.
+    Runs `dandiops -e staging init --non-interactive --yes` with the answers file that ships with
+    dandiops (DANDIOPS_SANDBOX_ANSWERS), shows `dandiops -e staging status`, then runs init again:
+    a finished deployment gets no writes, or the demo fails. Needs no account anywhere.
     """
     import shutil
     import tempfile
     import time
     from pathlib import Path
 
-    from dandiops.core.errors import ConfigError
+    from dandiops.core.errors import ConfigError, ExitCode
 
     try:
-        from dandiops.sandbox.demo import DEMO_ENV, demo_answers_path, demo_environment, quiet_rerun
+        from dandiops.sandbox.demo import DEMO_ENV, demo_environment, quiet_rerun
         from dandiops.sandbox.full import build_sandbox
+        from dandiops.sandbox.runtime import ANSWERS_VAR
     except ImportError as exc:
         raise ConfigError(
             f"the sandbox needs packages this installation lacks ({exc.name})",
@@ -163,16 +175,17 @@ def demo(
 
     folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dandiops-demo-"))
     typer.echo("starting the sandbox (Heroku, GitHub and AWS stand-ins on 127.0.0.1)...", err=True)
-    sandbox = build_sandbox(folder)
+    sandbox = build_sandbox(folder, empty=True)
     sandbox.start()
+    rewritten = 0
     try:
-        with demo_environment(sandbox):
-            answers = demo_answers_path()
-            typer.echo(f"\n$ dandiops -e {DEMO_ENV} init --non-interactive --answers {answers}", err=True)
+        with demo_environment(sandbox) as environ:
+            answers = environ[ANSWERS_VAR]
+            typer.echo(f"\n$ dandiops -e {DEMO_ENV} init --non-interactive --yes --answers ${ANSWERS_VAR}", err=True)
             started = time.monotonic()
             code = (
                 root_app(
-                    ["-e", DEMO_ENV, "init", "--non-interactive", "--answers", str(answers)],
+                    ["-e", DEMO_ENV, "init", "--non-interactive", "--yes", "--answers", answers],
                     prog_name="dandiops",
                     standalone_mode=False,
                 )
@@ -184,6 +197,7 @@ def demo(
             status_code = root_app(["-e", DEMO_ENV, "status"], prog_name="dandiops", standalone_mode=False) or 0
             if code == 0:
                 rerun = quiet_rerun(sandbox, answers)
+                rewritten = rerun.writes
                 typer.echo(
                     f"\nre-ran init on the finished deployment: {rerun.writes} write request(s) to "
                     f"Heroku, GitHub and AWS, {rerun.seconds:.2f} s",
@@ -195,4 +209,6 @@ def demo(
             shutil.rmtree(folder, ignore_errors=True)
     if workdir:
         typer.echo(f"sandbox files (dandiops.toml, init state, audit log) are in {folder}", err=True)
-    raise typer.Exit(int(code or status_code))
+    if rewritten:
+        typer.echo("a re-run of init on a finished deployment must write nothing", err=True)
+    raise typer.Exit(int(code or status_code or (ExitCode.FAILURE if rewritten else 0)))

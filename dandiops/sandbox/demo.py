@@ -5,10 +5,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import secrets as random_secrets
 import time
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
@@ -39,11 +37,14 @@ _ISOLATED = (
     "DANDIOPS_FORK_GH_TOKEN",
     "NETLIFY_AUTH_TOKEN",
     "DANDIOPS_NETLIFY_API_URL",
+    "DANDIOPS_APP_AWS_SECRET_ACCESS_KEY",
 )
 
 
 def demo_answers_path() -> Path:
-    return Path(str(resources.files("dandiops.sandbox").joinpath("demo-answers.yaml")))
+    from dandiops.sandbox.runtime import answers_path
+
+    return answers_path()
 
 
 @contextlib.contextmanager
@@ -54,9 +55,12 @@ def demo_environment(sandbox: "Sandbox") -> Iterator[dict[str, str]]:
         for name in _ISOLATED:
             os.environ.pop(name, None)
         os.environ.update(sandbox.environment())
-        # the superuser's password is a secret: never in the answers file; a fresh one unless the operator set it
-        os.environ.setdefault("DJANGO_SUPERUSER_PASSWORD", random_secrets.token_urlsafe(18))
-        os.environ.setdefault("DANDIOPS_GITHUB_CLIENT_SECRET", random_secrets.token_hex(20))
+        for name, value in sandbox.init_environment().items():
+            # the superuser's password stays the operator's when set, so they know it; the rest is the sandbox's
+            if name == "DJANGO_SUPERUSER_PASSWORD":
+                os.environ.setdefault(name, value)
+            else:
+                os.environ[name] = value
         yield dict(os.environ)
     finally:
         os.environ.clear()
