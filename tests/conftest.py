@@ -64,7 +64,7 @@ def pytest_collection_modifyitems(items):
     """Every test that uses a running sandbox belongs to the sandbox tier; the rest is the fast tier
     (`pytest -m "not sandbox"`)."""
     for item in items:
-        if {"sandbox", "worker_sandbox"} & set(getattr(item, "fixturenames", ())):
+        if {"sandbox", "worker_sandbox", "worker_empty_sandbox"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.sandbox)
 
 

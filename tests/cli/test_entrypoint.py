@@ -217,3 +217,23 @@ def test_errors_before_any_context_still_mask_known_secrets(monkeypatch, capsys)
 def test_option_help_shows_defaults_written_in_brackets():
     result = run("run", "--help")
     assert "(default: 120; 0 = no limit)" in result.stdout
+
+
+@pytest.mark.sandbox
+def test_sandbox_serve_empty_names_the_answers_and_secrets_of_a_non_interactive_init(tmp_path):
+    from dandiops.wizard.answers import load_answers_file
+
+    env_file = tmp_path / "sandbox.env"
+    process = serve("--env-file", str(env_file), "--empty")
+    try:
+        values = env_values(env_file)
+        answers = load_answers_file(values["DANDIOPS_SANDBOX_ANSWERS"])  # a valid answers file, with no secret
+        assert answers["superuser.email"] == "admin@dandi.test"
+        for secret in ("DJANGO_SUPERUSER_PASSWORD", "DANDIOPS_GITHUB_CLIENT_SECRET", "DJANGO_EMAIL_URL"):
+            assert values[secret] and values[secret] not in Path(values["DANDIOPS_SANDBOX_ANSWERS"]).read_text()
+        assert values["DANDIOPS_FORK_GH_TOKEN"]
+        result = run("status", "-e", "staging", env=values)  # no app yet: an operator's first day
+        assert result.returncode == 5, result.stderr
+        assert "app dandi-sandbox-api-staging not found" in result.stderr
+    finally:
+        stop(process, signal.SIGTERM)

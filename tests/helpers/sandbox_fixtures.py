@@ -4,7 +4,9 @@ One full sandbox per pytest-xdist worker (session scope; started by the first te
 it), reset before each test to the state its start left, so a test sees a fresh sandbox without
 paying for one: the same stand-ins on the same ports, new apps, a new repository history, moto
 re-seeded, a fresh dandiops.toml and no audit log. Tests marked `postgres` get the staging app on
-a fresh PostgreSQL database instead of SQLite.
+a fresh PostgreSQL database instead of SQLite. `sandbox` holds a running clone; `empty_sandbox` is
+the worker's other sandbox, started (when a test first asks for it) in the empty world an operator
+starts from: a Heroku team with no apps, an empty AWS account, an unmodified fork.
 
 Every response a test provoked is checked when it ends: the Heroku stand-in's against Heroku's
 published schema (strict: all properties required, none extra), the GitHub stand-in's against
@@ -44,17 +46,41 @@ def worker_sandbox(tmp_path_factory):
 
 @pytest.fixture
 def sandbox(request, worker_sandbox, schema_validator):
-    from github_openapi import check_records, load_checker
-    from heroku_schema import schema_problems
-    from netlify_swagger import check_records as check_netlify_records
-    from netlify_swagger import load_checker as load_netlify_checker
-
     postgres = request.node.get_closest_marker("postgres") is not None
     database_urls = {"staging": request.getfixturevalue("postgres_url")} if postgres else None
     box = worker_sandbox.reset(database_urls=database_urls)
     yield box
     if postgres:
         box.reset()  # ends the processes using the test's database before it is dropped
+    check_responses(box, schema_validator)
+
+
+@pytest.fixture(scope="session")
+def worker_empty_sandbox(tmp_path_factory):
+    """The worker's empty sandbox, as started; tests take it through `empty_sandbox`, which resets it first."""
+    from dandiops.sandbox.full import build_sandbox
+
+    box = build_sandbox(tmp_path_factory.mktemp("empty-sandbox"), empty=True)
+    box.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def empty_sandbox(worker_empty_sandbox, schema_validator):
+    """The empty world: no Heroku apps, no AWS resources, the unmodified fork."""
+    box = worker_empty_sandbox.reset()
+    yield box
+    check_responses(box, schema_validator)
+
+
+def check_responses(box, schema_validator) -> None:
+    """Every answer the test provoked follows Heroku's schema and GitHub's and Netlify's descriptions."""
+    from github_openapi import check_records, load_checker
+    from heroku_schema import schema_problems
+    from netlify_swagger import check_records as check_netlify_records
+    from netlify_swagger import load_checker as load_netlify_checker
+
     problems = schema_problems(box.heroku.state, schema_validator)
     assert not problems, "stand-in responses that break Heroku's schema:\n" + "\n".join(problems[:20])
     checker = load_checker()
