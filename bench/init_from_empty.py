@@ -4,8 +4,8 @@ Starts the sandbox in its empty world (a Heroku team with no apps, an empty AWS 
 unmodified fork), runs `dandiops -e ENV init --non-interactive --yes --answers $DANDIOPS_SANDBOX_ANSWERS`
 as a command, then runs it again. Prints:
 - the wall time of the first run, split into the time remote work was under way on the stand-ins
-  (workflow runs queued or running, builds and release phases, one-off dyno processes) and the rest,
-  dandiops' own time (its requests, its checks, start-up);
+  (workflow runs queued or running, Heroku builds and release phases, one-off dyno processes, dynos
+  booting, Netlify builds) and the rest, dandiops' own time (its requests, its checks, its start-up);
 - the requests the first run sent to each stand-in (reads and writes);
 - the write requests of the re-run.
 Target: dandiops' own time at most 15 s, and a re-run sends 0 writes.
@@ -35,9 +35,11 @@ class RemoteWork:
 
     def __init__(self, sandbox) -> None:
         from dandiops.sandbox.github.component import GitHubComponent
+        from dandiops.sandbox.netlify.component import NetlifyComponent
 
         self.heroku = sandbox.heroku.state
         self.github = next(c for c in sandbox.components if isinstance(c, GitHubComponent)).state
+        self.netlify = next((c for c in sandbox.components if isinstance(c, NetlifyComponent)), None)
         self.busy = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="bench-sampler", daemon=True)
@@ -48,8 +50,13 @@ class RemoteWork:
         with self.heroku.lock:
             apps = list(self.heroku.apps.values())
             releasing = any(release.status == "pending" for app in apps for release in app.releases)
-            one_off = any(not dyno.formation for app in apps for dyno in app.dynos.values())
-        return runs or releasing or one_off
+            # a one-off dyno's process, or a formation dyno booting (the web process starting)
+            dynos = any(not d.formation or d.state == "starting" for app in apps for d in app.dynos.values())
+        building = False
+        if self.netlify is not None:
+            with self.netlify.state.lock:
+                building = any(not build.done for build in self.netlify.state.builds.values())
+        return runs or releasing or dynos or building
 
     def _sample(self) -> None:
         last = time.monotonic()
@@ -73,6 +80,7 @@ def request_counts(sandbox) -> dict[str, tuple[int, int]]:
     from dandiops.sandbox.aws import AwsComponent
     from dandiops.sandbox.demo import write_requests
     from dandiops.sandbox.github.component import GitHubComponent
+    from dandiops.sandbox.netlify.component import NetlifyComponent
 
     totals = {"heroku": len(sandbox.heroku.state.requests)}
     for component in sandbox.components:
@@ -80,6 +88,8 @@ def request_counts(sandbox) -> dict[str, tuple[int, int]]:
             totals["github"] = len([r for r in component.state.requests if not r.path.startswith("/_sandbox/")])
         elif isinstance(component, AwsComponent):
             totals["aws"] = len(component.requests)
+        elif isinstance(component, NetlifyComponent):
+            totals["netlify"] = len(component.state.requests)
     writes = write_requests(sandbox)
     return {name: (totals[name] - writes.get(name, 0), writes.get(name, 0)) for name in totals}
 
