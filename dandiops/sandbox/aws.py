@@ -245,7 +245,7 @@ class AwsComponent:
         self.server = _recording_server(self.requests, self._lock, self)
         self.server.start()
         self._reset_moto()
-        if not sandbox.empty:
+        if sandbox.seeded:
             self._ses_production = {REGION: True}
             self.seed(sandbox)
 

@@ -79,7 +79,7 @@ class HerokuComponent:
         self.server = ServerThread(create_app(self.state, extensions=self.extensions)).start()
 
     def _seed(self, sandbox: "Sandbox") -> None:
-        if sandbox.empty:
+        if not sandbox.seeded:
             heroku_seed.seed_account(self.state)
             return
         database_urls = {env: f"sqlite:///{sandbox.workdir / f'{env}.sqlite3'}" for env in Sandbox.ENVIRONMENTS}
@@ -155,7 +155,9 @@ class World:
 
 class Sandbox:
     """Every stand-in, started on loopback. `empty` starts it where an operator starts: a Heroku team with
-    no apps, an empty AWS account, an unmodified fork; otherwise it holds a running clone."""
+    no apps, an empty AWS account, an unmodified fork. Otherwise it holds a running clone: the one
+    `builder` makes from the empty world (clone.build_clone runs `dandiops init`), or, without a
+    builder, the one the stand-ins are seeded with (see `seeded`)."""
 
     ENVIRONMENTS = ("staging", "production")
 
@@ -168,8 +170,10 @@ class Sandbox:
         database_urls: dict[str, str] | None = None,
         components: list[Component] | None = None,
         heroku_extensions: list | None = None,
+        builder: Callable[["Sandbox"], None] | None = None,
     ):
         self.empty = empty
+        self.builder = builder  # makes the running clone from the empty world (clone.build_clone)
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.app_dirs = dict(app_dirs or {})
@@ -202,9 +206,21 @@ class Sandbox:
             raise
         self.write_config()
         self._kept_files = {entry.name for entry in self.workdir.iterdir()}
+        if not self.empty and self.builder is not None:
+            try:
+                self.builder(self)
+            except BaseException:
+                self.stop()
+                raise
         self._world = self._take_snapshot()
         # from the snapshot on, as after every reset: no request logged, nothing in flight
         return self.reset(database_urls=self._built_database_urls)
+
+    @property
+    def seeded(self) -> bool:
+        """Whether the stand-ins start with a running clone seeded into them, as the tests' shared sandbox
+        does, rather than empty (an empty sandbox, or one whose builder makes the clone)."""
+        return not self.empty and self.builder is None
 
     def _take_snapshot(self) -> World:
         """The world as it is now, at rest: every component's snapshot and copies of the files it made."""

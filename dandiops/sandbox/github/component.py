@@ -83,7 +83,7 @@ class GitHubComponent:
             "HEROKU_EMAIL": heroku.state.account_email,
             "GH_TOKEN": self.token,
         }
-        if sandbox.empty:
+        if not sandbox.seeded:
             seed.unmodified_fork(self.state)
         else:
             seed.seed(self.state, targets=targets, secrets=secrets)

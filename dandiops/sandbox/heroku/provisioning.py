@@ -61,8 +61,9 @@ def buildpack_json(ordinal: int, ident: str) -> dict:
 class ProvisioningStandIn:
     """A Heroku stand-in extension: call it with (flask_app, state) to add the provisioning routes."""
 
-    def __init__(self, database_dir: str | Path | None = None):
+    def __init__(self, database_dir: str | Path | None = None, *, app_dirs: dict[str, str] | None = None):
         self.database_dir = Path(database_dir) if database_dir else None
+        self.app_dirs = dict(app_dirs or {})  # app name -> the checkout its dynos run in (`serve --app-dir`)
 
     def reset(self) -> None:
         """Hook into releases again (a reset of the Heroku state drops every hook)."""
@@ -191,7 +192,16 @@ def new_app(team: str | None, status_view: str) -> Response:
     with state.lock:
         if name in state.apps:
             return error(422, "invalid_params", f"Name {name} is already taken")
-        created = state.add_app(App(name=name, region=region, stack=stack, team=team, owner_email=state.account_email))
+        created = state.add_app(
+            App(
+                name=name,
+                region=region,
+                stack=stack,
+                team=team,
+                owner_email=state.account_email,
+                app_dir=current_provisioning.app_dirs.get(name),
+            )
+        )
     state.create_release(created, "Initial release")
     state.create_release(created, "Enable Logplex")
     rendered = render.app(state, created) if status_view == "app" else render.team_app(state, created)
