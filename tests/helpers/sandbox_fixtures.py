@@ -2,11 +2,12 @@
 
 One full sandbox per pytest-xdist worker (session scope; started by the first test that asks for
 it), reset before each test to the state its start left, so a test sees a fresh sandbox without
-paying for one: the same stand-ins on the same ports, new apps, a new repository history, moto
-re-seeded, a fresh dandiops.toml and no audit log. Tests marked `postgres` get the staging app on
-a fresh PostgreSQL database instead of SQLite. `sandbox` holds a running clone; `empty_sandbox` is
-the worker's other sandbox, started (when a test first asks for it) in the empty world an operator
-starts from: a Heroku team with no apps, an empty AWS account, an unmodified fork.
+paying for one: the same stand-ins on the same ports, the apps, repository history and AWS account
+as they were, a fresh dandiops.toml and no audit log. Tests marked `postgres` get the staging app
+on a fresh PostgreSQL database instead of SQLite. `sandbox` holds the running clone seeded into the
+stand-ins (`build_sandbox(seeded=True)`), which these tests were written against; `empty_sandbox`
+is the worker's other sandbox, started (when a test first asks for it) in the empty world an
+operator starts from: a Heroku team with no apps, an empty AWS account, an unmodified fork.
 
 Every response a test provoked is checked when it ends: the Heroku stand-in's against Heroku's
 published schema (strict: all properties required, none extra), the GitHub stand-in's against
@@ -38,7 +39,7 @@ def worker_sandbox(tmp_path_factory):
     """The worker's one sandbox, as started; tests take it through `sandbox`, which resets it first."""
     from dandiops.sandbox.full import build_sandbox
 
-    box = build_sandbox(tmp_path_factory.mktemp("sandbox"))
+    box = build_sandbox(tmp_path_factory.mktemp("sandbox"), seeded=True)
     box.start()
     yield box
     box.stop()

@@ -12,7 +12,9 @@ import httpx
 import pytest
 
 from dandiops.sandbox.github.seed import FULL_NAME, PRODUCTION_WORKFLOW, RELEASE_WORKFLOW, STAGING_WORKFLOW
-from dandiops.sandbox.heroku.seed import STAGING, TEAM
+from dandiops.sandbox.github.state import RunPace
+from dandiops.sandbox.heroku.seed import PRODUCTION, STAGING, TEAM
+from dandiops.sandbox.runtime import ANSWERS_VAR
 
 from sandbox_fixtures import github_component
 
@@ -245,3 +247,76 @@ def test_auto_shipit_publishes_only_for_a_merged_pull_request_labelled_release_o
         "HttpError: Not Found: .autorc names dandi/dandi-archive, which GH_TOKEN cannot release",
     )
     assert [r.tag_name for r in clone_fork.get_releases()] == releases
+
+
+@pytest.fixture
+def init_cli(empty_sandbox, monkeypatch):
+    """`dandiops ARGS` in-process with the empty sandbox's environment and the secrets of its env file."""
+    from typer.testing import CliRunner
+
+    from dandiops.cli.main import app
+
+    from sandbox_fixtures import CliResult
+
+    for key, value in {**empty_sandbox.environment(), **empty_sandbox.init_environment()}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DANDIOPS_GITHUB_WRITE_INTERVAL", "0")
+    monkeypatch.setenv("DANDIOPS_POLL_INTERVAL", "0.05")
+    github_component(empty_sandbox).state.set_pace(RunPace(queue_seconds=STEP_SECONDS, step_seconds=STEP_SECONDS))
+
+    def invoke(*args: str) -> CliResult:
+        return CliResult(CliRunner().invoke(app, list(args), catch_exceptions=False))
+
+    yield invoke
+    github_component(empty_sandbox).deploys.wait(60)
+
+
+def init_from_the_answers(init_cli, env_name: str):
+    import os
+
+    return init_cli(
+        "-e", env_name, "init", "--non-interactive", "--yes", "--answers", os.environ[ANSWERS_VAR], "--json"
+    )
+
+
+def test_init_builds_staging_from_the_empty_world_and_a_rerun_writes_nothing(empty_sandbox, init_cli, fork, heroku):
+    from dandiops.sandbox.demo import write_requests
+
+    first = init_from_the_answers(init_cli, "staging")
+    assert first.exit_code == 0, first
+    assert (
+        "heroku builds:create -a dandi-sandbox-api-staging "
+        in fork.get_contents(STAGING_WORKFLOW).decoded_content.decode()
+    )
+    assert "release" in [branch.name for branch in fork.get_branches()]
+    assert "release" in [label.name for label in fork.get_labels()]
+    assert {secret.name for secret in fork.get_secrets()} == {"HEROKU_API_KEY", "HEROKU_EMAIL", "GH_TOKEN"}
+    app = f"/apps/{STAGING.name}"
+    current = heroku.get(f"{app}/releases", headers={"Range": "version ..; order=desc, max=1"}).json()[0]
+    assert current["status"] == "succeeded" and current["slug"] is not None
+    assert STAGING.domain in [domain["hostname"] for domain in heroku.get(f"{app}/domains").json()]
+    formation = {item["type"]: item["quantity"] for item in heroku.get(f"{app}/formation").json()}
+    assert set(formation) == {"web", "worker", "checksum-worker"} and min(formation.values()) >= 1
+
+    before = write_requests(empty_sandbox)
+    again = init_from_the_answers(init_cli, "staging")
+    assert again.exit_code == 0, again
+    assert again.json()["writes"] == 0 and write_requests(empty_sandbox) == before
+
+
+def test_init_builds_production_through_the_release_label_auto_shipit_and_the_released_event(
+    empty_sandbox, init_cli, fork, heroku
+):
+    result = init_from_the_answers(init_cli, "production")
+    assert result.exit_code == 0, result
+    (pull,) = [p for p in fork.get_pulls(state="closed") if "release" in [label.name for label in p.labels]]
+    assert pull.merged
+    (release,) = fork.get_releases()  # published by auto shipit for the labelled pull request
+    assert release.author.login == "dandibot"
+    deploy = finished_run(fork, PRODUCTION_WORKFLOW, fork.get_git_ref(f"tags/{release.tag_name}").object.sha)
+    assert (deploy.event, deploy.conclusion) == ("release", "success")
+    current = heroku.get(
+        f"/apps/{PRODUCTION.name}/releases", headers={"Range": "version ..; order=desc, max=1"}
+    ).json()[0]
+    assert current["status"] == "succeeded" and current["description"] == f"Deploy {deploy.head_sha[:8]}"
+    assert fork.get_branch("release").commit.sha == deploy.head_sha

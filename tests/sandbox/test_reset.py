@@ -335,7 +335,7 @@ def test_a_reset_sandbox_looks_like_a_fresh_one_after_every_part_changed(sandbox
     sandbox.reset()
     assert child_processes() == []  # a fresh sandbox starts none before the first request or dyno
     after_reset = fresh_view(sandbox)
-    fresh = build_sandbox(tmp_path / "fresh").start()
+    fresh = build_sandbox(tmp_path / "fresh", seeded=True).start()
     try:
         expected = fresh_view(fresh)
     finally:

@@ -13,7 +13,7 @@ def test_build_sandbox_installs_the_operations_extensions(tmp_path):
     from dandiops.sandbox.heroku.log_sessions import LogSessionsStandIn
     from dandiops.sandbox.heroku.operations import installed
 
-    box = build_sandbox(tmp_path / "full")
+    box = build_sandbox(tmp_path / "full", seeded=True)
     box.start()
     try:
         for kind in (HerokuDataStandIn, LogSessionsStandIn, AppFeaturesStandIn):

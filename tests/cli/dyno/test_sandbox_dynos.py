@@ -202,7 +202,7 @@ def test_the_full_sandbox_carries_dynos_and_the_web_process(tmp_path, schema_val
 
     from heroku_schema import schema_problems
 
-    with build_sandbox(tmp_path / "full") as box:
+    with build_sandbox(tmp_path / "full", seeded=True) as box:
         env = box.environment()
         from dandiops.core.settings import connect_origin
 
