@@ -163,9 +163,8 @@ def demo(
     from dandiops.core.errors import ConfigError, ExitCode
 
     try:
-        from dandiops.sandbox.demo import DEMO_ENV, demo_environment, quiet_rerun
+        from dandiops.sandbox.demo import DEMO_ENV, demo_environment, demo_init_arguments, quiet_rerun
         from dandiops.sandbox.full import build_sandbox
-        from dandiops.sandbox.runtime import ANSWERS_VAR
     except ImportError as exc:
         raise ConfigError(
             f"the sandbox needs packages this installation lacks ({exc.name})",
@@ -180,12 +179,12 @@ def demo(
     rewritten = 0
     try:
         with demo_environment(sandbox) as environ:
-            answers = environ[ANSWERS_VAR]
-            typer.echo(f"\n$ dandiops -e {DEMO_ENV} init --non-interactive --yes --answers ${ANSWERS_VAR}", err=True)
+            arguments, shown = demo_init_arguments(environ)
+            typer.echo(f"\n$ dandiops {shown}", err=True)
             started = time.monotonic()
             code = (
                 root_app(
-                    ["-e", DEMO_ENV, "init", "--non-interactive", "--yes", "--answers", answers],
+                    arguments,
                     prog_name="dandiops",
                     standalone_mode=False,
                 )
@@ -196,7 +195,7 @@ def demo(
             typer.echo(f"\n$ dandiops -e {DEMO_ENV} status", err=True)
             status_code = root_app(["-e", DEMO_ENV, "status"], prog_name="dandiops", standalone_mode=False) or 0
             if code == 0:
-                rerun = quiet_rerun(sandbox, answers)
+                rerun = quiet_rerun(sandbox, arguments[-1])
                 rewritten = rerun.writes
                 typer.echo(
                     f"\nre-ran init on the finished deployment: {rerun.writes} write request(s) to "

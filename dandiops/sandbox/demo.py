@@ -41,6 +41,15 @@ _ISOLATED = (
 )
 
 
+def demo_init_arguments(environ: dict[str, str], env_name: str = DEMO_ENV) -> tuple[list[str], str]:
+    """The arguments of the demo's `dandiops init` (non-interactive, confirmed, with the sandbox's answers),
+    and how to show them (the answers file by its variable)."""
+    from dandiops.sandbox.runtime import ANSWERS_VAR
+
+    options = ["-e", env_name, "init", "--non-interactive", "--yes", "--answers"]
+    return [*options, environ[ANSWERS_VAR]], " ".join([*options, f"${ANSWERS_VAR}"])
+
+
 def demo_answers_path() -> Path:
     from dandiops.sandbox.runtime import answers_path
 
