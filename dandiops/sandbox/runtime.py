@@ -190,7 +190,6 @@ class Sandbox:
         self._init_secrets = {
             "DJANGO_SUPERUSER_PASSWORD": random_secrets.token_urlsafe(18),
             "DANDIOPS_GITHUB_CLIENT_SECRET": random_secrets.token_hex(20),
-            "DJANGO_EMAIL_URL": f"smtp+tls://mailer:{random_secrets.token_hex(8)}@smtp.dandi.test:587",
         }
         self._reset_lock = threading.Lock()
 
