@@ -320,3 +320,49 @@ def test_init_builds_production_through_the_release_label_auto_shipit_and_the_re
     ).json()[0]
     assert current["status"] == "succeeded" and current["description"] == f"Deploy {deploy.head_sha[:8]}"
     assert fork.get_branch("release").commit.sha == deploy.head_sha
+
+
+def test_init_interrupted_after_every_step_that_changed_something_resumes_to_the_same_clone(
+    empty_sandbox, init_cli, fork, heroku, monkeypatch
+):
+    """Ctrl-C lands after each step that wrote; the next run goes on from there. One test, not one per step."""
+    from dandiops.sandbox.demo import write_requests
+    from dandiops.steps.base import Status
+    from dandiops.wizard.engine import Wizard
+    from dandiops.wizard.steps import STEP_NAMES
+
+    original = Wizard._plan_and_apply
+    interrupted_after: list[str] = []
+
+    def then_ctrl_c(self, step, check):
+        outcome, error = original(self, step, check)
+        if error is None and outcome.status in (Status.APPLIED, Status.CONFIRMED):
+            interrupted_after.append(step.name)
+            raise KeyboardInterrupt
+        return outcome, error
+
+    monkeypatch.setattr(Wizard, "_plan_and_apply", then_ctrl_c)
+    codes = []
+    for _ in range(len(STEP_NAMES) + 2):
+        result = init_from_the_answers(init_cli, "staging")
+        codes.append(result.exit_code)
+        if result.exit_code != 130:
+            break
+    assert codes[-1] == 0 and set(codes[:-1]) == {130}, codes
+    assert len(interrupted_after) == len(set(interrupted_after)) >= 5, interrupted_after  # each step's change once
+
+    # the same clone an uninterrupted run builds
+    assert (
+        "heroku builds:create -a dandi-sandbox-api-staging "
+        in fork.get_contents(STAGING_WORKFLOW).decoded_content.decode()
+    )
+    assert {secret.name for secret in fork.get_secrets()} == {"HEROKU_API_KEY", "HEROKU_EMAIL", "GH_TOKEN"}
+    app = f"/apps/{STAGING.name}"
+    current = heroku.get(f"{app}/releases", headers={"Range": "version ..; order=desc, max=1"}).json()[0]
+    assert current["status"] == "succeeded" and current["slug"] is not None
+    formation = {item["type"]: item["quantity"] for item in heroku.get(f"{app}/formation").json()}
+    assert set(formation) == {"web", "worker", "checksum-worker"} and min(formation.values()) >= 1
+    monkeypatch.setattr(Wizard, "_plan_and_apply", original)
+    before = write_requests(empty_sandbox)
+    again = init_from_the_answers(init_cli, "staging")
+    assert again.exit_code == 0 and again.json()["writes"] == 0 and write_requests(empty_sandbox) == before
