@@ -12,7 +12,6 @@ from typing import Any, Iterable, Mapping, NotRequired, TypedDict, Unpack, cast
 
 import httpx
 
-from dandiops import __version__
 from dandiops.core.errors import (
     AuthError,
     ConflictError,
@@ -79,16 +78,7 @@ class HerokuClient(ApiClient):
         **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(api_key, **options)
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            headers={
-                "Accept": ACCEPT_V3,
-                "Authorization": f"Bearer {api_key}",
-                "User-Agent": f"dandiops/{__version__}",
-            },
-            timeout=timeout or httpx.Timeout(30.0, connect=10.0),
-            transport=transport,
-        )
+        self._http = self.bearer_client(accept=ACCEPT_V3, timeout=timeout, transport=transport)
 
     def close(self) -> None:
         self._http.close()

@@ -138,11 +138,34 @@ class ApiClient:
 
         if not credential:
             raise ConfigError(f"no {self.what}", hint=self.credential_hint)
+        self._credential: str = credential
         environ = options.get("environ", os.environ)
         self.base_url = (options.get("base_url") or self.url_from_env(environ)).rstrip("/")
         self.env_name = options.get("env_name")
         self.retry = options.get("retry") or RetryPolicy.from_env(environ)
         self.writes = options.get("writes") or WriteCounter()
+
+    def bearer_client(
+        self,
+        *,
+        accept: str,
+        timeout: httpx.Timeout | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> httpx.Client:
+        """The httpx client of an API that takes the credential as a bearer token (Heroku, Netlify): its base URL, our
+        User-Agent and a 30 s timeout unless told otherwise."""
+        from dandiops import __version__
+
+        return httpx.Client(
+            base_url=self.base_url,
+            headers={
+                "Accept": accept,
+                "Authorization": f"Bearer {self._credential}",
+                "User-Agent": f"dandiops/{__version__}",
+            },
+            timeout=timeout or httpx.Timeout(30.0, connect=10.0),
+            transport=transport,
+        )
 
     @classmethod
     def url_from_env(cls, environ: Mapping[str, str] = os.environ) -> str:

@@ -13,7 +13,6 @@ from typing import Any, Iterable, Mapping, NotRequired, TypedDict, Unpack, cast
 
 import httpx
 
-from dandiops import __version__
 from dandiops.core.errors import (
     AuthError,
     ConflictError,
@@ -86,16 +85,7 @@ class NetlifyClient(ApiClient):
         **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(token, **options)
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            headers={
-                "Accept": "application/json",
-                "Authorization": f"Bearer {token}",
-                "User-Agent": f"dandiops/{__version__}",
-            },
-            timeout=timeout or httpx.Timeout(30.0, connect=10.0),
-            transport=transport,
-        )
+        self._http = self.bearer_client(accept="application/json", timeout=timeout, transport=transport)
 
     def close(self) -> None:
         self._http.close()

@@ -20,6 +20,7 @@ from dandiops.core.errors import DandiopsError
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
+    from dandiops.wizard.state import InitState
 
 PASS, FAIL, WAITING, SKIPPED = "pass", "fail", "waiting", "skipped"
 BACKUP_MAX_AGE = dt.timedelta(hours=26)
@@ -246,12 +247,16 @@ def frontend_build(ctx: "Context", options: VerifyOptions) -> Verdict:
 
 
 def _remembered_answers(ctx: "Context") -> dict[str, Any]:
+    return dict(_init_state(ctx).answers)
+
+
+def _init_state(ctx: "Context") -> "InitState":
+    """init's state file for this environment (its remembered answers), read-only here."""
     from dandiops.wizard.init import state_path_for
     from dandiops.wizard.state import InitState
 
     env = ctx.env
-    state = InitState.load(state_path_for(ctx), environment=env.name, app=env.heroku_app, secrets=ctx.secret_registry)
-    return dict(state.answers)
+    return InitState.load(state_path_for(ctx), environment=env.name, app=env.heroku_app, secrets=ctx.secret_registry)
 
 
 def github_login(ctx: "Context", options: VerifyOptions) -> Verdict:
@@ -270,8 +275,6 @@ def github_login(ctx: "Context", options: VerifyOptions) -> Verdict:
             answer = page
             if page.status_code == 200 and "csrfmiddlewaretoken" in page.text:
                 # allauth asks to confirm a GET (SOCIALACCOUNT_LOGIN_ON_GET off): the form posts back here
-                import re
-
                 token = re.search(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"', page.text)
                 answer = client.post(
                     connect_origin(start, ctx.environ),
@@ -405,12 +408,9 @@ def _init_checks(ctx: "Context", names: tuple[str, ...]) -> dict[str, tuple[bool
     """(done, summary) of init's read-only check for each named step, answers from its state file."""
     from dandiops.app.questions import Answers
     from dandiops.steps.base import Status
-    from dandiops.wizard.init import state_path_for
-    from dandiops.wizard.state import InitState
     from dandiops.wizard.steps import build_steps
 
-    env = ctx.env
-    state = InitState.load(state_path_for(ctx), environment=env.name, app=env.heroku_app, secrets=ctx.secret_registry)
+    state = _init_state(ctx)
     answers = Answers(ctx, store=state, interactive=False, dry_run=True)
     found = {}
     for step in build_steps(ctx, answers):
