@@ -136,3 +136,21 @@ def auth_command() -> str:
     from dandiops.archive.management import shell_command
 
     return shell_command(in_dyno.source("auth"))
+
+
+def oauth_applications_command() -> str:
+    """The dyno command that lists the OAuth applications (read-only)."""
+    from dandiops.archive import in_dyno
+    from dandiops.archive.management import shell_command
+
+    return shell_command(in_dyno.source("oauth_applications"))
+
+
+def web_app_client_ids(applications: list[dict], web_url: str) -> list[str]:
+    """The client ids the web app at `web_url` may sign in with: those of the applications that
+    accept its redirect URI (its origin and "/", what `auth setup` sets), or, when none does, of
+    every application the database holds."""
+    web = urlsplit(web_url)
+    redirect_uri = f"{web.scheme}://{_host(web)}/" if web.hostname else None
+    accepting = [app["client_id"] for app in applications if redirect_uri in app.get("redirect_uris", ())]
+    return accepting or [app["client_id"] for app in applications]

@@ -20,6 +20,7 @@ from dandiops.archive.auth import (
     SOCIALAPP_FIELD_MAX,
     AuthTargets,
     auth_command,
+    oauth_applications_command,
     targets,
     validate_client_id,
     validate_client_secret,
@@ -164,6 +165,14 @@ class AuthStep:
             return []
         self._read = None
         return to_changes(self.run(ctx, apply=True)["changes"])
+
+
+def read_oauth_applications(ctx: "Context") -> list[dict[str, Any]]:
+    """The archive's OAuth applications as its database holds them ({"client_id", "name",
+    "redirect_uris"} each): one read-only one-off dyno."""
+    what = "reading the OAuth applications"
+    run = run_in_dyno(ctx, oauth_applications_command(), echo=False, what=what)
+    return list(require_result(run, what)["applications"])
 
 
 # --- for `dandiops init`: the same step with its inputs as questions ---------------------------------

@@ -3,17 +3,22 @@
 Every check runs at once (threads: each is mostly waiting on a network answer), and each says
 what it saw and, when it did not pass, what fixes it. A check that waits on the operator (DNS not
 pointing at Heroku yet, the GitHub OAuth App not registered) is `waiting`, not failed. Nothing
-here writes: the checks that reuse init's steps run their read-only `check`.
+here changes the clone: the checks that reuse init's steps run their read-only `check`, and what
+only the archive's database knows (its OAuth application) is read by one read-only one-off dyno
+per run, shared by the checks that need it, unless the caller already knows it (init, see
+ArchiveDatabase).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import ssl
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from urllib.parse import parse_qs, urlsplit
 
 from dandiops.core.errors import DandiopsError
@@ -36,6 +41,8 @@ class Verdict:
     detail: str
     fix: str | None = None
     seconds: float = 0.0  # how long the check took
+    # init's steps whose own items already tell the operator what this wait needs (init lists it once)
+    covered_by: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -52,11 +59,44 @@ class Verdict:
         }
 
 
+class ArchiveDatabase:
+    """What verify takes from the archive's database: the client ids of the OAuth application the web
+    app signs in with. Read once per run, however many checks ask, by one read-only one-off dyno;
+    or given by a caller that has just read it (init: its auth step checked it with a dyno, or
+    remembers that check for this database), or not to be read at all (`unread`: init before its
+    auth step is done, when no dyno should start only to report what the steps already say)."""
+
+    def __init__(self, web_oauth_client_ids: Sequence[str] | None = None, *, unread: str | None = None):
+        self._lock = threading.Lock()
+        self._ids = None if web_oauth_client_ids is None else tuple(web_oauth_client_ids)
+        self._error: DandiopsError | None = None
+        self.unread = unread  # why it is not read, when it is not
+
+    def web_oauth_client_ids(self, ctx: "Context") -> tuple[str, ...] | None:
+        """The client ids (usually one), or None when not to be read; raises DandiopsError when the
+        dyno could not read them."""
+        from dandiops.archive.auth import web_app_client_ids
+        from dandiops.steps.auth import read_oauth_applications
+
+        with self._lock:
+            if self._ids is None and self._error is None and self.unread is None:
+                try:
+                    self._ids = tuple(web_app_client_ids(read_oauth_applications(ctx), ctx.env.web_url or ""))
+                except DandiopsError as exc:
+                    self._error = exc
+            if self._error is not None:
+                raise DandiopsError(self._error.message, hint=self._error.hint, exit_code=self._error.exit_code)
+            return self._ids
+
+
 @dataclass(frozen=True)
 class VerifyOptions:
     superuser_email: str | None = None
     superuser_password: str | None = None  # from --password-stdin only
     send_test_email: str | None = None  # send one now (a one-off dyno) instead of reading the last
+    # the answers init ran with (its answers file), taken before its state file's by the checks that reuse its steps
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    database: ArchiveDatabase | None = None  # None: read once in this run
 
 
 Check = Callable[["Context", VerifyOptions], Verdict]
@@ -75,14 +115,19 @@ def verify(ctx: "Context", options: VerifyOptions) -> list[Verdict]:
         release_chain,
         backups,
     ]
+    if options.database is None:
+        options = dataclasses.replace(options, database=ArchiveDatabase())
     with ThreadPoolExecutor(max_workers=len(checks)) as pool:
         running = [(check, pool.submit(_guarded, check, ctx, options)) for check in checks]
         return [future.result() for _, future in running]
 
 
+def _database(options: VerifyOptions) -> ArchiveDatabase:
+    return options.database if options.database is not None else ArchiveDatabase()
+
+
 def _guarded(check: Check, ctx: "Context", options: VerifyOptions) -> Verdict:
     """A check that cannot be made is a failed row naming why, never the end of the others."""
-    import dataclasses
     import time
 
     started = time.monotonic()
@@ -150,6 +195,7 @@ def certificate(ctx: "Context", options: VerifyOptions) -> Verdict:
             WAITING,
             f"{host}:443 not reached ({type(exc).__name__})",
             "create the DNS record init printed for the API domain, then run verify again",
+            covered_by=("domain",),
         )
     return Verdict("certificate", PASS, f"{host}: valid until {expires}")
 
@@ -174,6 +220,7 @@ def frontend(ctx: "Context", options: VerifyOptions) -> Verdict:
             WAITING,
             f"{url} not reached ({type(exc).__name__})",
             f"create the DNS record for {urlsplit(web).hostname} (`dandiops frontend status -e {ctx.env.name}`)",
+            covered_by=("frontend",),
         )
     except ValueError:
         info = None
@@ -200,17 +247,15 @@ _SCRIPT_SOURCE = re.compile(r'<script[^>]+src="(/[^"]+\.js)"')
 
 
 def frontend_build(ctx: "Context", options: VerifyOptions) -> Verdict:
-    """The web app carries this clone's API root and the OAuth client id sign-in was set up with
-    (what init's auth step configured in the archive, remembered in its state file)."""
+    """The web app carries this clone's API root and the client id of the OAuth application the
+    archive's database holds for it: otherwise the archive refuses the web app's sign-in."""
     import httpx
 
-    from dandiops.archive.auth import DEFAULT_OAUTH_CLIENT_ID
     from dandiops.core.settings import connect_origin
 
     api, web = _api_url(ctx), ctx.env.web_url
     if api is None or not web:
         return Verdict("frontend-build", SKIPPED, "needs api_url and web_url in dandiops.toml")
-    expected_id = _remembered_answers(ctx).get("auth.oauth_client_id") or DEFAULT_OAUTH_CLIENT_ID
     origin = web.rstrip("/")
     try:
         with httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=True) as client:
@@ -226,28 +271,61 @@ def frontend_build(ctx: "Context", options: VerifyOptions) -> Verdict:
             WAITING,
             f"{origin}/ not reached ({type(exc).__name__})",
             "create the DNS record for the web host",
+            covered_by=("frontend",),
         )
     bundle = "\n".join(texts)
     shown = _CLIENT_ID_SHOWN.search(bundle)
+    built_id = shown.group(1) if shown else None
     problems = []
     if f"{api}/api/" not in bundle and f"{api}/api" not in bundle:
         problems.append(f"its API root is not {api}/api/")
-    if expected_id not in bundle:
-        found = f" ({shown.group(1)})" if shown else ""
-        problems.append(f"its OAuth client id{found} is not the archive's {expected_id}")
-    if problems:
+    database = _database(options)
+    expected = database.web_oauth_client_ids(ctx)
+    if expected is None:  # not read: sign-in is not set up yet, and init's steps say so
+        if problems:
+            return _wrong_build(ctx, origin, problems)
         return Verdict(
             "frontend-build",
-            FAIL,
-            f"the web app at {origin}: " + "; ".join(problems),
-            f"the fork's web/netlify.toml must carry them: `dandiops init -e {ctx.env.name} --only fork`, "
-            f"then `dandiops frontend deploy -e {ctx.env.name}`",
+            WAITING,
+            f"{origin} was built with {api}/api/; its OAuth client id{f' {built_id}' if built_id else ''} is "
+            f"compared with the database's once sign-in is set up ({database.unread})",
+            f"`dandiops init -e {ctx.env.name}` sets up sign-in (its auth step)",
+            covered_by=("auth",),
         )
-    return Verdict("frontend-build", PASS, f"{origin} was built with {api}/api/ and OAuth client {expected_id}")
+    matched = _client_id_built_in(bundle, built_id, expected)
+    if not expected:
+        problems.append("the archive's database holds no OAuth application for it to sign in with")
+    elif matched is None:
+        problems.append(
+            f"its OAuth client id{f' {built_id}' if built_id else ''} is not the client id of the OAuth "
+            f"application in the archive's database, {' or '.join(expected)}"
+        )
+    if problems:
+        return _wrong_build(ctx, origin, problems)
+    return Verdict(
+        "frontend-build",
+        PASS,
+        f"{origin} was built with {api}/api/ and OAuth client {matched}, the database's OAuth application",
+    )
 
 
-def _remembered_answers(ctx: "Context") -> dict[str, Any]:
-    return dict(_init_state(ctx).answers)
+def _client_id_built_in(bundle: str, named: str | None, expected: tuple[str, ...]) -> str | None:
+    """Which of the database's client ids the build carries: the one its index names (the sandbox's
+    does), else the first found in its scripts (a real build inlines the value alone)."""
+    if named is not None:
+        return named if named in expected else None
+    return next((client_id for client_id in expected if client_id in bundle), None)
+
+
+def _wrong_build(ctx: "Context", origin: str, problems: list[str]) -> Verdict:
+    env = ctx.env.name
+    return Verdict(
+        "frontend-build",
+        FAIL,
+        f"the web app at {origin}: " + "; ".join(problems),
+        f"the fork's web/netlify.toml must carry this clone's values: `dandiops init -e {env} --only fork`, then "
+        f"`dandiops frontend deploy -e {env}` (or, if the database is what is wrong, `dandiops auth setup -e {env}`)",
+    )
 
 
 def _init_state(ctx: "Context") -> "InitState":
@@ -373,7 +451,7 @@ def release_chain(ctx: "Context", options: VerifyOptions) -> Verdict:
     init's own read-only checks of `release-chain` and `fork`."""
     if not ctx.env.github_repo:
         return Verdict("github", SKIPPED, "no github_repo in dandiops.toml")
-    statuses = _init_checks(ctx, ("release-chain", "fork"))
+    statuses = _init_checks(ctx, ("release-chain", "fork"), options)
     waiting = [f"{name}: {detail}" for name, (done, detail) in statuses.items() if not done]
     if waiting:
         return Verdict(
@@ -385,7 +463,7 @@ def release_chain(ctx: "Context", options: VerifyOptions) -> Verdict:
 def backups(ctx: "Context", options: VerifyOptions) -> Verdict:
     from dandiops.providers.heroku_data import backup_name
 
-    schedule = _init_checks(ctx, ("backups",))["backups"]
+    schedule = _init_checks(ctx, ("backups",), options)["backups"]
     if not schedule[0]:
         return Verdict("backups", FAIL, schedule[1], f"`dandiops backups schedule -e {ctx.env.name}`")
     taken = [b for b in ctx.heroku_data().backups(ctx.env.heroku_app) if b.get("succeeded") and b.get("finished_at")]
@@ -404,17 +482,30 @@ def backups(ctx: "Context", options: VerifyOptions) -> Verdict:
     return Verdict("backups", PASS, f"{schedule[1]}; newest backup {backup_name(newest)} from {newest['finished_at']}")
 
 
-def _init_checks(ctx: "Context", names: tuple[str, ...]) -> dict[str, tuple[bool, str]]:
-    """(done, summary) of init's read-only check for each named step, answers from its state file."""
+def _init_checks(ctx: "Context", names: tuple[str, ...], options: VerifyOptions) -> dict[str, tuple[bool, str]]:
+    """(done, summary) of init's read-only check for each named step, with the answers init ran with
+    (options.answers), else those its state file remembers. The web app's OAuth client id, when
+    neither holds it (init was given it in an answers file), is the one the database holds."""
     from dandiops.app.questions import Answers
+    from dandiops.steps.auth import OAUTH_CLIENT_ID
     from dandiops.steps.base import Status
     from dandiops.wizard.steps import build_steps
 
-    state = _init_state(ctx)
-    answers = Answers(ctx, store=state, interactive=False, dry_run=True)
+    answers = Answers(
+        ctx,
+        store=_init_state(ctx),
+        file_answers=options.answers,
+        source="init's answers file" if options.answers else "the archive's database",
+        interactive=False,
+        dry_run=True,
+    )
+    steps = [step for step in build_steps(ctx, answers) if step.name in names]
+    if any(OAUTH_CLIENT_ID in getattr(step, "inputs", ()) for step in steps) and answers.known(OAUTH_CLIENT_ID) is None:
+        in_database = _database(options).web_oauth_client_ids(ctx)
+        if in_database is not None and len(in_database) == 1:
+            answers.file_answers[OAUTH_CLIENT_ID.key] = in_database[0]
     found = {}
-    for step in build_steps(ctx, answers):
-        if step.name in names:
-            check = step.check(ctx)
-            found[step.name] = (check.status in (Status.OK, Status.CONFIRMED, Status.SKIPPED), check.summary)
+    for step in steps:
+        check = step.check(ctx)
+        found[step.name] = (check.status in (Status.OK, Status.CONFIRMED, Status.SKIPPED), check.summary)
     return found

@@ -29,7 +29,8 @@ def test_verify_lists_every_check_with_what_it_saw(cli, heroku_state):
     assert checks["cors"]["state"] == "pass", checks["cors"]
     assert checks["superuser-login"]["state"] == "skipped" and "--password-stdin" in checks["superuser-login"]["detail"]
     assert result.exit_code == (0 if all(c["ok"] for c in checks.values()) else 6), result
-    assert heroku_state.writes() == []
+    # nothing changed: the one write is the one-off dyno that reads the OAuth application from the database
+    assert [(r.method, r.path) for r in heroku_state.writes()] == [("POST", "/apps/dandi-sandbox-api-staging/dynos")]
 
 
 def test_a_web_origin_the_api_does_not_allow_fails_cors_naming_the_fix(cli, heroku_state):
@@ -47,7 +48,9 @@ def test_password_stdin_without_a_superuser_is_a_usage_error_before_any_request(
     assert heroku_state.requests == []
 
 
-def test_a_frontend_built_with_another_oauth_client_fails_naming_both_ids(cli, gh_state, repo, monkeypatch):
+def test_the_frontend_build_fails_naming_both_ids_until_the_databases_oauth_application_has_the_built_one(
+    cli, gh_state, repo, monkeypatch
+):
     monkeypatch.setenv("DANDIOPS_POLL_INTERVAL", "0.02")
     assert cli("frontend", "setup", "-e", "staging", "--yes").exit_code == 0
     built = checks_of(cli("verify", "-e", "staging", "--json"))
@@ -64,6 +67,23 @@ def test_a_frontend_built_with_another_oauth_client_fails_naming_both_ids(cli, g
     build = checks_of(result)["frontend-build"]
     assert build["state"] == "fail"
     assert "SomeoneElsesClientId" in build["detail"] and "Dk0zosgt1GAAKfN8LT4STJmLJXwMDPbYWYzfNtAl" in build["detail"]
+
+    # the archive's OAuth application given that client id by hand: the build now matches the database
+    setup = cli(
+        "auth",
+        "setup",
+        "-e",
+        "staging",
+        "--github-client-id",
+        "Iv1.someone0else",
+        "--oauth-client-id",
+        "SomeoneElsesClientId",
+        env={"DANDIOPS_GITHUB_CLIENT_SECRET": "0123456789abcdef0123456789abcdef01234567"},
+    )
+    assert setup.exit_code == 0, setup
+    build = checks_of(cli("verify", "-e", "staging", "--json"))["frontend-build"]
+    assert build["state"] == "pass", build
+    assert "SomeoneElsesClientId" in build["detail"]
 
 
 def test_the_email_check_reads_the_last_test_or_sends_one(cli, mailbox):
