@@ -346,16 +346,17 @@ def github_login(ctx: "Context", options: VerifyOptions) -> Verdict:
     if api is None:
         return Verdict("github-login", SKIPPED, "no api_url in dandiops.toml")
     start = f"{api}/accounts/github/login/"
+    connected = connect_origin(start, ctx.environ)
     waiting_fix = "register the GitHub OAuth App and run `dandiops auth setup` (init's github-oauth-app item says how)"
     try:
         with httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=False) as client:
-            page = client.get(connect_origin(start, ctx.environ))
+            page = client.get(connected)
             answer = page
             if page.status_code == 200 and "csrfmiddlewaretoken" in page.text:
                 # allauth asks to confirm a GET (SOCIALACCOUNT_LOGIN_ON_GET off): the form posts back here
                 token = re.search(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"', page.text)
                 answer = client.post(
-                    connect_origin(start, ctx.environ),
+                    connected,
                     data={"csrfmiddlewaretoken": token.group(1) if token else ""},
                     headers={"Referer": start},
                 )
@@ -364,12 +365,18 @@ def github_login(ctx: "Context", options: VerifyOptions) -> Verdict:
     location = answer.headers.get("location", "")
     if answer.status_code not in (301, 302, 303) or not location.startswith(GITHUB_AUTHORIZE):
         return Verdict(
-            "github-login", WAITING, f"{start} answered {answer.status_code}, not a redirect to GitHub", waiting_fix
+            "github-login",
+            WAITING,
+            f"{start} answered {answer.status_code}, not a redirect to GitHub",
+            waiting_fix,
+            covered_by=("github-oauth-app", "auth"),
         )
     query = parse_qs(urlsplit(location).query)
     client_id = (query.get("client_id") or [""])[0]
     callback = (query.get("redirect_uri") or [""])[0]
-    expected_callback = f"{api}/accounts/github/login/callback/"
+    # The app builds the callback from the scheme its router says the request came in with: https
+    # through Heroku's; http through the sandbox's, which stands in for it in plain HTTP on loopback.
+    expected_callback = f"{urlsplit(connected).scheme}://{urlsplit(api).netloc}/accounts/github/login/callback/"
     if not client_id or callback != expected_callback:
         return Verdict(
             "github-login",
@@ -417,7 +424,8 @@ def superuser_login(ctx: "Context", options: VerifyOptions) -> Verdict:
         return Verdict(
             "superuser-login",
             SKIPPED,
-            "not checked: give the superuser's password on stdin (--password-stdin) and its email (--superuser EMAIL)",
+            f"not checked: `dandiops verify -e {ctx.env.name} --superuser EMAIL --password-stdin` signs in with "
+            "the superuser's password on stdin",
         )
     verify_admin_login(api, options.superuser_email, options.superuser_password)
     return Verdict("superuser-login", PASS, f"{options.superuser_email} signs in to {api}/admin/")
