@@ -79,13 +79,15 @@ def init(
 
     Steps, in order: credentials, infrastructure, aws, config-vars, hosts, domain, release-chain, fork,
     first-deploy, formation, cachetable, superuser, backups, email-alerts, heroku-access, frontend,
-    github-oauth-app, auth. It ends with what is done, what waits on you (DNS records, apps to register) and
-    what to run next.
+    github-oauth-app, auth. Then it runs the checks of `dandiops verify` on the clone (not on a dry run, a
+    partial run or after a failure), and ends with what is done, what waits on you (DNS records, apps to
+    register) and what to run next.
 
     Answers come from --answers, then from earlier runs (the state file), then from prompts; secrets from the
     environment or a hidden prompt. Ctrl-C keeps what was answered: run init again to go on from there.
 
-    Exit 0 when every step is done, 6 when some still need attention, 2 for a missing answer or bad input.
+    Exit 0 when every step is done, 6 when some still need attention, 2 for a missing answer or bad input;
+    what verify finds never changes it.
     """
     import dataclasses
 
@@ -156,6 +158,7 @@ class InitRun(Mutation[Any, Any]):
                 interactive=context.terminal.interactive,
                 state_file=self.state_file,
                 recheck=self.recheck,
+                verify=self.output_format == "text",  # a diagram of the clone is all mermaid prints
             )
         except Interrupted:
             raise Interrupted(
@@ -189,14 +192,19 @@ class InitRun(Mutation[Any, Any]):
         reporter = context.reporter
         outcome = plan if result is None else result
         env = context.env
-        if outcome.error is not None:
-            raise outcome.error
         if dry_run:
+            if outcome.error is not None:
+                raise outcome.error
             reporter.info("dry run: nothing was changed")
             return
+        # what the steps came to, then what verify found; the exit status is the steps' alone
+        if outcome.error is not None:
+            say_verification(reporter, outcome.verification)
+            raise outcome.error
         incomplete = outcome.incomplete
         if incomplete:
             reporter.warn(f"{len(incomplete)} step(s) still need attention: {', '.join(o.name for o in incomplete)}")
+            say_verification(reporter, outcome.verification)
             raise typer.Exit(int(ExitCode.CHECK_FAILED))
         if outcome.not_selected:
             ran = ", ".join(o.name for o in outcome.outcomes)
@@ -206,14 +214,32 @@ class InitRun(Mutation[Any, Any]):
                 f"{len(outcome.outcomes) + len(outcome.not_selected)} steps): "
                 f"{', '.join(outcome.not_selected)}; run `dandiops init -e {env.name}` to check them all"
             )
-            return
-        reporter.success(f"{env.name} ({env.heroku_app}) is set up")
+        else:
+            reporter.success(f"{env.name} ({env.heroku_app}) is set up")
+        say_verification(reporter, outcome.verification)
+
+
+def say_verification(reporter, verification) -> None:
+    """One line on stderr: what verify found after the steps, or why it did not run."""
+    from dandiops.cli.verify import verdicts_summary
+
+    if verification is None:
+        return  # not asked for (--format mermaid)
+    if verification.not_run:
+        reporter.info(f"verify not run: {verification.not_run}")
+    elif verification.passed:
+        reporter.success(f"verify: {verdicts_summary(verification.verdicts)}")
+    else:
+        reporter.warn(f"verify: {verdicts_summary(verification.verdicts)}; init's exit status is that of its steps")
 
 
 def render(reporter, result) -> None:
+    from dandiops.cli.verify import render_verdicts
     from dandiops.wizard.ending import render_end
 
     render_table(reporter, result)
+    if result.verification is not None and result.verification.verdicts:
+        render_verdicts(reporter, result.env_name, result.verification.verdicts)
     render_end(reporter, result.end())
 
 

@@ -152,7 +152,8 @@ def demo(
     Starts every stand-in in this process (Heroku, GitHub, AWS through moto, one-off dynos running a
     miniature archive) in the empty world: no Heroku apps, no AWS resources, an unmodified fork.
     Runs `dandiops -e staging init --non-interactive --yes` with the answers file that ships with
-    dandiops (DANDIOPS_SANDBOX_ANSWERS), shows `dandiops -e staging status`, then runs init again:
+    dandiops (DANDIOPS_SANDBOX_ANSWERS), which ends with the table of `dandiops verify`'s checks,
+    shows `dandiops -e staging status`, then runs init again:
     a finished deployment gets no writes, or the demo fails. Needs no account anywhere.
     """
     import shutil

@@ -67,21 +67,33 @@ def verify(
     verdicts = run_checks(context, options)
     reporter = context.reporter
     passed = all(verdict.ok for verdict in verdicts)
-
-    def human() -> None:
-        reporter.table(
-            ["check", "result", "what it saw"],
-            [(v.name, v.state, v.detail + (f" (fix: {v.fix})" if v.fix and not v.ok else "")) for v in verdicts],
-            title=f"verify {context.env.name}",
-        )
-
-    reporter.result({"checks": [v.to_dict() for v in verdicts], "passed": passed}, human)
+    reporter.result(
+        {"checks": [v.to_dict() for v in verdicts], "passed": passed},
+        lambda: render_verdicts(reporter, context.env.name, verdicts),
+    )
     waiting = [v for v in verdicts if v.state == "waiting"]
     if waiting:
         reporter.info("waiting on you: " + "; ".join(f"{v.name}: {v.fix or v.detail}" for v in waiting))
     if not passed:
-        from dandiops.core.words import plural
-
-        failed = [v.name for v in verdicts if not v.ok]
-        reporter.error(f"{plural(len(failed), 'check')} of {len(verdicts)} did not pass: {', '.join(failed)}")
+        reporter.error(verdicts_summary(verdicts))
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
+
+
+def render_verdicts(reporter, env_name: str, verdicts) -> None:
+    """One row per check: what it saw and, when it did not pass, the fix (init shows the same table)."""
+    reporter.table(
+        ["check", "result", "what it saw"],
+        [(v.name, v.state, v.detail + (f" (fix: {v.fix})" if v.fix and not v.ok else "")) for v in verdicts],
+        title=f"verify {env_name}",
+    )
+
+
+def verdicts_summary(verdicts) -> str:
+    """One line: every check passed, or which did not."""
+    from dandiops.core.words import plural
+
+    failed = [v.name for v in verdicts if not v.ok]
+    if failed:
+        return f"{plural(len(failed), 'check')} of {len(verdicts)} did not pass: {', '.join(failed)}"
+    skipped = sum(1 for v in verdicts if v.state == "skipped")
+    return f"every check passed ({len(verdicts) - skipped} passed, {skipped} skipped)"

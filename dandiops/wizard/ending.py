@@ -2,8 +2,9 @@
 
 What waits on the operator is what the steps left for someone outside dandiops (the API domain's
 DNS record, each manual item not yet confirmed, such as the GitHub OAuth App with its callback
-URL). What to run next follows from how the run ended: a dry run's plans to apply, steps still to
-finish, the commands the waiting tasks name, or, once everything is done, the day-two commands.
+URL), then what verify's checks found waiting that no step's item already says. What to run
+next follows from how the run ended: a dry run's plans to apply, steps still to finish, the
+commands the waiting tasks name, or, once everything is done, the day-two commands.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def ending(result: "WizardResult") -> Ending:
         elif outcome.status != Status.MANUAL and not outcome.operator_tasks:  # those are said below, as tasks
             end.unfinished.append(f"{outcome.name}: {outcome.detail}")
         end.waiting += [Waiting(outcome.name, item.task, item.then) for item in outcome.operator_tasks]
+    end.waiting += _verify_waits(result, env)
     if result.dry_run:
         if any(o.status not in DONE for o in result.outcomes):
             end.next.append(f"`dandiops init{env}` makes the changes planned above")
@@ -64,10 +66,26 @@ def ending(result: "WizardResult") -> Ending:
     elif any(o.status not in DONE for o in result.outcomes):
         end.next.append(f"`dandiops init{env}` again once what waits on you is done: it goes on from there")
     end.next += [item.then for item in end.waiting if item.then]
+    end.next = list(dict.fromkeys(end.next))  # several waits may name the same command
     if not result.dry_run and not result.incomplete and result.error is None and not result.not_selected:
         release = f"`dandiops release {result.env_name}`" if result.env_name else "`dandiops release ENV`"
         end.next.append(f"`dandiops status{env}` shows what runs; {release} deploys what is merged")
     return end
+
+
+def _verify_waits(result: "WizardResult", env: str) -> list[Waiting]:
+    """The checks of verify that wait on the operator, except those a step's own items already cover."""
+    from dandiops.steps.verify import WAITING
+    from dandiops.wizard.engine import DONE
+
+    if result.verification is None:
+        return []
+    covered = {o.name for o in result.outcomes if o.operator_tasks or o.status not in DONE}
+    return [
+        Waiting("verify", f"{verdict.name}: {verdict.fix or verdict.detail}", f"`dandiops verify{env}` checks again")
+        for verdict in result.verification.verdicts
+        if verdict.state == WAITING and not covered.intersection(verdict.covered_by)
+    ]
 
 
 def render_end(reporter: "Reporter", end: Ending) -> None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from dandiops.app.questions import Answers
     from dandiops.wizard.ending import Ending
     from dandiops.wizard.state import InitState
+    from dandiops.wizard.verification import Verification
 
 DONE = {Status.OK, Status.APPLIED, Status.CONFIRMED, Status.SKIPPED}
 INFRASTRUCTURE = "infrastructure"
@@ -64,6 +65,7 @@ class WizardResult:
     not_selected: list[str] = field(default_factory=list)  # left out by --only / --from
     writes: int = 0  # write requests this run sent to Heroku, GitHub and AWS
     env_name: str = ""  # the environment it ran for, named in the commands its end suggests
+    verification: "Verification | None" = None  # verify's checks after the steps (wizard/verification.py)
 
     @property
     def incomplete(self) -> list[StepOutcome]:
@@ -83,6 +85,7 @@ class WizardResult:
             "not_run": list(self.not_selected),
             "writes": self.writes,
             "end": self.end().to_dict(),
+            "verify": None if self.verification is None else self.verification.to_dict(),
             "error": None
             if self.error is None
             else {"message": self.error.message, "hint": self.error.hint, "exit_code": int(self.error.exit_code)},

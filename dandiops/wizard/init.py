@@ -46,8 +46,10 @@ def run_init(
     interactive: bool | None = None,
     state_file: str | Path | None = None,
     recheck: Sequence[str] = (),
+    verify: bool = False,
 ) -> WizardResult:
-    """Run the runbook's steps for ctx.env. Raises UsageError for bad input before anything runs."""
+    """Run the runbook's steps for ctx.env, then, with `verify`, verify's checks of the clone (see
+    wizard/verification.py). Raises UsageError for bad input before anything runs."""
     from dandiops.core.errors import UsageError
 
     for name in recheck:
@@ -83,4 +85,8 @@ def run_init(
     result.env_name = env.name
     selected = {step.name for step in steps}
     result.not_selected = [step.name for step in every_step if step.name not in selected]
+    if verify:
+        from dandiops.wizard.verification import verify_after_init
+
+        result.verification = verify_after_init(ctx, result, answers)
     return result

@@ -279,11 +279,34 @@ def init_from_the_answers(init_cli, env_name: str):
     )
 
 
-def test_init_builds_staging_from_the_empty_world_and_a_rerun_writes_nothing(empty_sandbox, init_cli, fork, heroku):
+# the checks of issue 13, section 4, as `dandiops verify` names them
+VERIFY_CHECKS = {
+    "api",
+    "certificate",
+    "frontend",
+    "frontend-build",
+    "github-login",
+    "cors",
+    "superuser-login",
+    "email",
+    "github",
+    "backups",
+}
+
+
+def test_init_builds_staging_from_the_empty_world_ends_with_verify_passing_and_a_rerun_writes_nothing(
+    empty_sandbox, init_cli, fork, heroku
+):
     from dandiops.sandbox.demo import write_requests
 
     first = init_from_the_answers(init_cli, "staging")
     assert first.exit_code == 0, first
+    verified = first.json()["verify"]
+    assert verified["passed"] is True and verified["not_run"] is None, verified
+    assert {check["name"] for check in verified["checks"]} == VERIFY_CHECKS
+    skipped = {check["name"]: check["detail"] for check in verified["checks"] if check["state"] == "skipped"}
+    assert set(skipped) == {"certificate", "superuser-login"} and all(skipped.values()), skipped
+    assert "verify: every check passed" in first.stderr.rstrip().splitlines()[-1]  # what init's output ends with
     assert (
         "heroku builds:create -a dandi-sandbox-api-staging "
         in fork.get_contents(STAGING_WORKFLOW).decoded_content.decode()
@@ -298,10 +321,16 @@ def test_init_builds_staging_from_the_empty_world_and_a_rerun_writes_nothing(emp
     formation = {item["type"]: item["quantity"] for item in heroku.get(f"{app}/formation").json()}
     assert set(formation) == {"web", "worker", "checksum-worker"} and min(formation.values()) >= 1
 
+    checked = init_cli("verify", "-e", "staging", "--json")
+    assert checked.exit_code == 0, checked
+    checks = {check["name"]: check for check in checked.json()["checks"]}
+    assert set(checks) == VERIFY_CHECKS and all(check["ok"] for check in checks.values()), checks
+
     before = write_requests(empty_sandbox)
     again = init_from_the_answers(init_cli, "staging")
     assert again.exit_code == 0, again
     assert again.json()["writes"] == 0 and write_requests(empty_sandbox) == before
+    assert again.json()["verify"]["passed"] is True
 
 
 def test_init_builds_production_through_the_release_label_auto_shipit_and_the_released_event(

@@ -30,6 +30,8 @@ def test_a_rejected_heroku_key_fails_credentials_and_stops_init(cli, writes):
     steps = result.json()["steps"]
     assert steps[0]["status"] == "failed" and "Heroku rejected the API key" in steps[0]["detail"]
     assert {s["status"] for s in steps[1:]} == {"skipped"}  # not reached: nothing else ran
+    assert result.json()["verify"]["not_run"] == "init stopped at credentials before the clone was whole"
+    assert "verify not run: init stopped at credentials" in result.stderr
     assert "HRKU-wrong-key" not in result.stdout + result.stderr
     assert writes() == before
 
@@ -63,6 +65,10 @@ def test_sandbox_demo_runs_init_and_status_with_no_account(monkeypatch, tmp_path
     result = CliRunner().invoke(app, ["sandbox", "demo", "--workdir", str(tmp_path / "demo")], catch_exceptions=False)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "Summary" in result.stdout and "Formation" in result.stdout  # init's summary, then status
+    verify_table = result.stdout[result.stdout.index("verify staging") : result.stdout.index("Done:")]
+    for check in ("api", "frontend-build", "github-login", "cors", "email", "github", "backups"):
+        assert f"\n{check} " in verify_table, check  # a row of init's verify table
+    assert "verify: every check passed" in result.stderr
     assert "re-ran init on the finished deployment: 0 write request(s)" in result.stderr
     from init_helpers import confirmations
 

@@ -107,3 +107,40 @@ def test_the_web_hosts_dns_record_waits_on_the_operator_until_netlify_can_issue_
     assert waiting["step"] == "frontend"
     assert "DNS: create the record staging.dandi.test CNAME gui-staging-dandi-test.netlify.app" in waiting["task"]
     assert "--only frontend" in waiting["then"]
+
+
+def test_what_verify_finds_waiting_joins_the_operators_list_unless_a_steps_own_item_says_it():
+    from dandiops.steps.base import OperatorTask, Status
+    from dandiops.steps.verify import PASS, WAITING, Verdict
+    from dandiops.wizard.engine import StepOutcome, WizardResult
+    from dandiops.wizard.verification import Verification
+
+    dns = OperatorTask("DNS: create the record api.example.org CNAME target.herokudns.com", "`dandiops init`")
+    result = WizardResult(
+        [
+            StepOutcome("domain", "API domain", Status.OK, "waits for the DNS record", operator_tasks=[dns]),
+            StepOutcome("email", "Email", Status.OK, "mail through SES"),
+        ],
+        dry_run=False,
+        env_name="staging",
+    )
+    result.verification = Verification(
+        [
+            Verdict("api", PASS, "answered 200"),
+            Verdict(
+                "certificate",
+                WAITING,
+                "api.example.org:443 not reached",
+                "create the DNS record",
+                covered_by=("domain",),
+            ),
+            Verdict("email", WAITING, "no email test recorded", "`dandiops email test -e staging --to YOU`"),
+        ]
+    )
+    end = result.end()
+    assert [(item.step, item.task) for item in end.waiting] == [
+        ("domain", dns.task),
+        ("verify", "email: `dandiops email test -e staging --to YOU`"),
+    ]
+    assert end.next.count("`dandiops verify -e staging` checks again") == 1
+    assert result.to_dict()["verify"]["passed"] is False

@@ -30,10 +30,17 @@ STEPS = [
 ]
 
 
-def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, aws, github, writes):
+def test_full_init_twice_second_run_writes_nothing_and_exits_0_though_verify_waits_on_an_email_test(
+    cli, sandbox, heroku_state, aws, github, writes
+):
     first = cli("-e", "staging", "init", "--non-interactive", "--answers", str(DEMO_ANSWERS))
     assert first.exit_code == 0, first
     assert "Summary" in first.stdout and "is set up" in first.stderr
+    # the seeded clone's mail settings were already right: init sent no test message, and none was ever sent
+    assert "verify staging" in first.stdout
+    waiting_on_you = first.stdout[first.stdout.index("Waiting on you:") : first.stdout.index("Next:")]
+    assert "email: `dandiops email test -e staging --to YOU@EXAMPLE.ORG`" in waiting_on_you
+    assert "verify: 1 check of 10 did not pass: email; init's exit status is that of its steps" in first.stderr
     for name in STEPS:
         assert name in first.stdout
     assert SUPERUSER_PASSWORD not in first.stdout + first.stderr
@@ -61,6 +68,8 @@ def test_full_init_twice_second_run_writes_nothing(cli, sandbox, heroku_state, a
         "frontend": "ok",
         "auth": "ok",
     }
+    assert [(c["name"], c["state"]) for c in report["verify"]["checks"] if not c["ok"]] == [("email", "waiting")]
+    assert [item["step"] for item in report["end"]["waiting_on_operator"]] == ["verify"]
     assert writes() == counts
     # the logs themselves: reads only, and reads did happen on every stand-in
     heroku_methods = {r.method for r in heroku_state.requests[heroku_before:]}
@@ -113,6 +122,7 @@ def test_dry_run_prints_every_plan_and_writes_nothing(cli, sandbox, staging_app,
     for name in ("hosts", "config-vars", "cachetable", "email-alerts"):
         assert name in result.stdout
     data = cli("-e", "staging", "init", "--dry-run", "--non-interactive", "--json").json()
+    assert data["verify"] == {"checks": [], "passed": None, "not_run": "a dry run builds nothing to check"}
     plans = {s["step"]: [c["target"] + " " + str(c["after"]) for c in s["changes"]] for s in data["steps"]}
     assert plans["hosts"] == []  # the seeded app already allows its API host and web origin
     # an answer it would ask for is shown as such, not asked
@@ -141,6 +151,7 @@ def test_only_and_from_select_steps(cli, writes):
     result = cli("-e", "staging", "init", "--only", "credentials,formation", "--json")
     assert result.exit_code == 0, result
     assert [s["step"] for s in result.json()["steps"]] == ["credentials", "formation"]
+    assert "verify not run: init ran only some of its steps; `dandiops verify -e staging`" in result.stderr
     result = cli("-e", "staging", "init", "--from", "release-chain", "--dry-run", "--json")
     assert [s["step"] for s in result.json()["steps"]] == STEPS[STEPS.index("release-chain") :]
 

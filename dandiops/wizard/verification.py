@@ -1,0 +1,108 @@
+"""How init ends once its steps are through: `dandiops verify`'s checks of the clone, from outside.
+
+init runs the very checks of `dandiops verify` (dandiops.steps.verify) and tells them what it
+already knows, so that a run on a finished deployment still writes nothing:
+- the client id of the OAuth application in the archive's database: once the `auth` step is done
+  (checked with a one-off dyno in this run, or remembered for this database), it is the one that
+  step set up; before, it is not read, and the web app's id is compared once sign-in is set up;
+- the answers init ran with (its answers file), for the checks that reuse its steps;
+- email: when the `email` step changed the app's mail settings in this run, init sends a test
+  message through the app, to its own sending address (DJANGO_DEFAULT_FROM_EMAIL): SES takes it
+  even while the account is in its sandbox, the sending domain being a verified identity. A run
+  that changed nothing sends none (the check then reads the last test recorded, as verify does).
+
+Not run on a dry run (nothing was built), on a partial run (--only, --from: `dandiops verify`
+checks the whole clone), or after a step failed (the clone is not whole). init's exit status stays
+that of its steps whatever verify finds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dandiops.app.context import Context
+    from dandiops.app.questions import Answers
+    from dandiops.steps.base import Status
+    from dandiops.steps.verify import ArchiveDatabase, Verdict
+    from dandiops.wizard.engine import WizardResult
+
+
+@dataclass
+class Verification:
+    verdicts: list["Verdict"] = field(default_factory=list)
+    not_run: str | None = None  # why verify did not run
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.not_run else all(verdict.ok for verdict in self.verdicts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """`dandiops verify --json`'s document, and why it did not run."""
+        return {
+            "checks": [verdict.to_dict() for verdict in self.verdicts],
+            "passed": self.passed,
+            "not_run": self.not_run,
+        }
+
+
+def not_run_reason(result: "WizardResult") -> str | None:
+    from dandiops.steps.base import Status
+
+    if result.dry_run:
+        return "a dry run builds nothing to check"
+    if result.error is not None:
+        stopped = next((o.name for o in result.outcomes if o.status == Status.FAILED), None)
+        return f"init stopped{f' at {stopped}' if stopped else ''} before the clone was whole"
+    if result.not_selected:
+        return f"init ran only some of its steps; `dandiops verify -e {result.env_name}` checks the whole clone"
+    return None
+
+
+def verify_after_init(ctx: "Context", result: "WizardResult", answers: "Answers") -> Verification:
+    from dandiops.steps.verify import VerifyOptions, verify
+
+    reason = not_run_reason(result)
+    if reason is not None:
+        return Verification(not_run=reason)
+    options = VerifyOptions(
+        answers=answers.file_answers,
+        database=_database_as_init_knows_it(result, answers),
+        send_test_email=_test_address(ctx, result),
+    )
+    return Verification(verify(ctx, options))
+
+
+def _status(result: "WizardResult", step: str) -> "Status | None":
+    return next((o.status for o in result.outcomes if o.name == step), None)
+
+
+def _done(result: "WizardResult", step: str) -> bool:
+    from dandiops.steps.base import Status
+
+    return _status(result, step) in (Status.OK, Status.APPLIED)
+
+
+def _database_as_init_knows_it(result: "WizardResult", answers: "Answers") -> "ArchiveDatabase":
+    from dandiops.steps.auth import OAUTH_CLIENT_ID
+    from dandiops.steps.verify import ArchiveDatabase
+
+    client_id = answers.known(OAUTH_CLIENT_ID) if _done(result, "auth") else None
+    if client_id:
+        return ArchiveDatabase([client_id])
+    return ArchiveDatabase(unread="init's auth step is not done")
+
+
+def _test_address(ctx: "Context", result: "WizardResult") -> str | None:
+    """Where init sends a test message (the mail settings changed in this run), or None."""
+    from dandiops.archive.email import FROM_EMAIL_VAR
+    from dandiops.core.errors import DandiopsError
+    from dandiops.steps.base import Status
+
+    if _status(result, "email") != Status.APPLIED:
+        return None
+    try:
+        return ctx.heroku().config_vars(ctx.env.heroku_app).get(FROM_EMAIL_VAR) or None
+    except DandiopsError:
+        return None  # the email check then reads the last test recorded
