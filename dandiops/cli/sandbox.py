@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from dandiops.cli.common import examples
+from dandiops.core.words import plural
 
 app = typer.Typer(
     help="Run local stand-ins for Heroku, GitHub and AWS to rehearse the runbook offline.",
@@ -198,7 +199,7 @@ def demo(
                 rerun = quiet_rerun(sandbox, arguments[-1])
                 rewritten = rerun.writes
                 typer.echo(
-                    f"\nre-ran init on the finished deployment: {rerun.writes} write request(s) to "
+                    f"\nre-ran init on the finished deployment: {plural(rerun.writes, 'write request')} to "
                     f"Heroku, GitHub and AWS, {rerun.seconds:.2f} s",
                     err=True,
                 )

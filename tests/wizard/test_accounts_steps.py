@@ -63,7 +63,7 @@ def test_sandbox_demo_runs_init_and_status_with_no_account(monkeypatch, tmp_path
     result = CliRunner().invoke(app, ["sandbox", "demo", "--workdir", str(tmp_path / "demo")], catch_exceptions=False)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "Summary" in result.stdout and "Formation" in result.stdout  # init's summary, then status
-    assert "re-ran init on the finished deployment: 0 write request(s)" in result.stderr
+    assert "re-ran init on the finished deployment: 0 write requests" in result.stderr
     from init_helpers import confirmations
 
     assert confirmations(tmp_path / "demo")["checklist.github-oauth-app"]
