@@ -179,15 +179,20 @@ def _serve(
     ready = threading.Event()
 
     def on_signal(signum, frame):  # noqa: ARG001 - signal handler signature
+        stop.set()
         if not ready.is_set():
             raise KeyboardInterrupt  # abandons the start (building the clone takes a while); cleanup follows
-        stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        sandbox = build_sandbox(folder, empty=empty, app_dirs=app_dirs)
-        sandbox.start()
+        try:
+            sandbox = build_sandbox(folder, empty=empty, app_dirs=app_dirs)
+            sandbox.start()
+        except Exception:
+            if stop.is_set():  # the signal's interrupt, as what it interrupted reported it (init: a failed step)
+                raise KeyboardInterrupt from None
+            raise
         try:
             sandbox.write_env_file(env_path)
             write_pid_file(env_path, os.getpid())
