@@ -92,7 +92,13 @@ def test_a_detached_sandbox_that_exits_shows_its_log_and_its_exit_code(tmp_path)
     (shadow / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'flask'\", name='flask')\n")
     env_file = tmp_path / "box.env"
     result = dandiops(
-        "sandbox", "serve", "--detach", "--empty", "--env-file", str(env_file), env={"PYTHONPATH": str(shadow.parent)}
+        "sandbox",
+        "serve",
+        "--detach",
+        "--empty",
+        "--env-file",
+        str(env_file),
+        env={"PYTHONPATH": os.pathsep.join(filter(None, [str(shadow.parent), os.environ.get("PYTHONPATH")]))},
     )
     assert result.returncode == 3, result.stderr
     assert "the sandbox server exited (status 3) before it was ready; the end of its log:" in result.stderr
