@@ -8,6 +8,7 @@ import typer
 
 from dandiops.cli.change import Mutation, Report
 from dandiops.cli.common import ChangeOptions, EnvOption, examples, option_groups
+from dandiops.core.words import noun, plural
 
 OUTPUT_FORMATS = ("text", "mermaid")
 EXAMPLES = examples(
@@ -203,7 +204,9 @@ class InitRun(Mutation[Any, Any]):
             raise outcome.error
         incomplete = outcome.incomplete
         if incomplete:
-            reporter.warn(f"{len(incomplete)} step(s) still need attention: {', '.join(o.name for o in incomplete)}")
+            count = len(incomplete)
+            names = ", ".join(o.name for o in incomplete)
+            reporter.warn(f"{plural(count, 'step')} still {noun(count, 'needs', 'need')} attention: {names}")
             say_verification(reporter, outcome.verification)
             raise typer.Exit(int(ExitCode.CHECK_FAILED))
         if outcome.not_selected:

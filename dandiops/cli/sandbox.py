@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from dandiops.cli.common import examples
+from dandiops.core.words import plural
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 app = typer.Typer(
     help="Run local stand-ins for Heroku, GitHub and AWS to rehearse the runbook offline.",
@@ -14,8 +18,13 @@ app = typer.Typer(
     epilog=examples(
         ("The whole runbook against the stand-ins, in one command", "dandiops sandbox demo"),
         ("Serve the stand-ins for other commands, until Ctrl-C", "dandiops sandbox serve"),
+        ("Serve them in the background; stop them later", "dandiops sandbox serve --detach"),
     ),
 )
+
+
+DEFAULT_ENV_FILE = ".env.sandbox"
+LOG_FILE = "serve.log"  # background.LOG_FILE, without importing it at start-up
 
 
 def register(root: typer.Typer) -> None:
@@ -42,6 +51,10 @@ def _parse_app_dirs(values: list[str] | None) -> dict[str, str]:
     "serve",
     epilog=examples(
         ("Serve until Ctrl-C; then, in another shell: set -a; . ./.env.sandbox", "dandiops sandbox serve"),
+        (
+            "Serve in the background; then, in this shell: set -a; . ./.env.sandbox; set +a",
+            "dandiops sandbox serve --detach",
+        ),
         ("Keep the sandbox's state in a folder of your choice", "dandiops sandbox serve --workdir sandbox-state"),
         (
             "Run staging's dynos in your own archive checkout",
@@ -52,7 +65,7 @@ def _parse_app_dirs(values: list[str] | None) -> dict[str, str]:
 def serve(
     env_file: Annotated[
         str, typer.Option("--env-file", help="Where to write the KEY=VALUE file clients need.")
-    ] = ".env.sandbox",
+    ] = DEFAULT_ENV_FILE,
     workdir: Annotated[
         Optional[str],
         typer.Option(
@@ -81,55 +94,238 @@ def serve(
             "miniature archive; repeatable.",
         ),
     ] = None,
+    detach: Annotated[
+        bool,
+        typer.Option(
+            "--detach",
+            help=f"Run the server in the background and return once it is ready; its output goes to "
+            f"{LOG_FILE} in its folder, and `dandiops sandbox stop` ends it.",
+        ),
+    ] = False,
+    timeout: Annotated[
+        int,
+        typer.Option("--timeout", min=1, help="With --detach: how long to wait for the server to be ready."),
+    ] = 600,
+    remove_workdir: Annotated[
+        bool,
+        # --detach makes the temporary folder (its log goes there) and hands it to the server to remove
+        typer.Option("--remove-workdir", hidden=True),
+    ] = False,
 ) -> None:
-    """Run the stand-ins in the foreground until Ctrl-C or SIGTERM.
+    """Run the stand-ins until Ctrl-C, SIGTERM or `dandiops sandbox stop`; with --detach, in the background.
 
     Writes ENV_FILE with every endpoint and token a client needs, DANDIOPS_CONFIG pointing at a
     generated dandiops.toml (environments staging and production), and DANDIOPS_SANDBOX_ANSWERS
     with the secrets for `dandiops init -e ENV --non-interactive --answers $DANDIOPS_SANDBOX_ANSWERS`,
-    then prints one line. Without --empty it holds a running clone for day-two commands.
-    Use it with `set -a; . .env.sandbox; set +a` and then any dandiops command. When it stops, it
-    removes ENV_FILE and its temporary folder (which holds the rendezvous CA's private key) unless
-    --keep is given; a --workdir folder is left as it is.
+    and ENV_FILE.pid with the server's process id, then prints one line. Without --empty it holds a
+    running clone for day-two commands, with users waiting for approval. Use it with
+    `set -a; . .env.sandbox; set +a` and then any dandiops command. When it stops, it removes
+    ENV_FILE.pid, and ENV_FILE and its temporary folder (which holds the rendezvous CA's private key)
+    unless --keep is given; a --workdir folder is left as it is.
     """
+    from pathlib import Path
+
+    from dandiops.core.errors import ConflictError
+    from dandiops.sandbox.background import running_server
+
+    app_dirs = _parse_app_dirs(app_dir)
+    env_path = Path(env_file)
+    _check_paths(env_path, workdir)
+    running = running_server(env_path)
+    if running is not None:
+        raise ConflictError(
+            f"a sandbox is already running for {env_path} (pid {running})",
+            hint=f"use it, stop it first (`{_stop_command(env_path)}`), or give --env-file another file",
+        )
+    if detach:
+        _serve_detached(env_path, workdir, keep=keep, empty=empty, app_dirs=app_dirs, timeout=timeout)
+        return
+    _serve(env_path, workdir, keep=keep, empty=empty, app_dirs=app_dirs, remove_workdir=remove_workdir)
+
+
+def _check_paths(env_path: "Path", workdir: str | None) -> None:
+    """Where the server writes, checked before anything starts."""
+    from pathlib import Path
+
+    from dandiops.core.errors import UsageError
+
+    if env_path.is_dir():
+        raise UsageError(f"--env-file {env_path} is a folder", hint="name a file, e.g. --env-file .env.sandbox")
+    if not env_path.parent.is_dir():
+        raise UsageError(
+            f"--env-file {env_path}: the folder {env_path.parent} does not exist",
+            hint="create it, or name another file",
+        )
+    if workdir is not None and Path(workdir).exists() and not Path(workdir).is_dir():
+        raise UsageError(f"--workdir {workdir} is a file", hint="name a folder (it is made if missing)")
+
+
+def _serve(
+    env_path: "Path", workdir: str | None, *, keep: bool, empty: bool, app_dirs: dict[str, str], remove_workdir: bool
+) -> None:
+    import os
     import shutil
     import signal
     import tempfile
     import threading
     from pathlib import Path
 
-    from dandiops.sandbox.full import build_sandbox
+    from dandiops.sandbox.background import pid_file_for, write_pid_file
 
-    app_dirs = _parse_app_dirs(app_dir)
+    build_sandbox = _sandbox_builder()
     folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dandiops-sandbox-"))
-    env_path = Path(env_file)
+    temporary = workdir is None or remove_workdir
     stop = threading.Event()
+    ready = threading.Event()
 
     def on_signal(signum, frame):  # noqa: ARG001 - signal handler signature
         stop.set()
+        if not ready.is_set():
+            raise KeyboardInterrupt  # abandons the start (building the clone takes a while); cleanup follows
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        sandbox = build_sandbox(folder, empty=empty, app_dirs=app_dirs)
-        sandbox.start()
+        try:
+            sandbox = build_sandbox(folder, empty=empty, app_dirs=app_dirs)
+            sandbox.start()
+        except Exception:
+            if stop.is_set():  # the signal's interrupt, as what it interrupted reported it (init: a failed step)
+                raise KeyboardInterrupt from None
+            raise
         try:
             sandbox.write_env_file(env_path)
+            write_pid_file(env_path, os.getpid())
+            ready.set()
             typer.echo(f"sandbox ready: env file {env_path.resolve()} (Ctrl-C to stop)", err=True)
             while not stop.wait(0.5):
                 pass
         finally:
             sandbox.stop()
     finally:
-        # What it leaves points at addresses nobody serves any more, and the folder holds a CA's private key.
+        # The pid file says a server runs; what else it leaves points at addresses nobody serves any
+        # more, and the folder holds a CA's private key.
+        pid_file_for(env_path).unlink(missing_ok=True)
         if not keep:
             env_path.unlink(missing_ok=True)
-            if workdir is None:
+            if temporary:
                 shutil.rmtree(folder, ignore_errors=True)
     if keep:
         typer.echo(f"sandbox stopped; its files are in {folder}, its env file is {env_path.resolve()}", err=True)
     else:
         typer.echo("sandbox stopped", err=True)
+
+
+def _sandbox_builder():
+    """full.build_sandbox, or a ConfigError naming what an installation without the sandbox extra lacks."""
+    from dandiops.core.errors import ConfigError
+
+    try:
+        from dandiops.sandbox.full import build_sandbox
+    except ImportError as exc:
+        raise ConfigError(
+            f"the sandbox needs packages this installation lacks ({exc.name})",
+            hint="install them with `pip install 'dandiops[sandbox]'`",
+        ) from None
+    return build_sandbox
+
+
+def _serve_detached(
+    env_path: "Path", workdir: str | None, *, keep: bool, empty: bool, app_dirs: dict[str, str], timeout: int
+) -> None:
+    import shlex
+    import tempfile
+    from pathlib import Path
+
+    from dandiops.sandbox.background import start_detached
+
+    _refuse_on_windows("--detach")
+    folder = Path(workdir).resolve() if workdir else Path(tempfile.mkdtemp(prefix="dandiops-sandbox-"))
+    arguments = ["sandbox", "serve", "--env-file", str(env_path.resolve()), "--workdir", str(folder)]
+    arguments += ["--remove-workdir"] if workdir is None else []
+    arguments += ["--keep"] if keep else []
+    arguments += ["--empty"] if empty else []
+    for name, path in app_dirs.items():
+        arguments += ["--app-dir", f"{name}={path}"]
+    typer.echo(
+        "starting the sandbox in the background"
+        + ("" if empty else " (it builds the running clone with `dandiops init` first: about a minute)")
+        + "...",
+        err=True,
+    )
+    started = start_detached(arguments, env_path=env_path, folder=folder, timeout=timeout)
+    shown = shlex.quote(str(env_path) if env_path.is_absolute() else f"./{env_path}")
+    typer.echo(
+        f"sandbox ready: env file {env_path.resolve()}, server pid {started.pid}, log {started.log}\n"
+        f"use it:  set -a; . {shown}; set +a\n"
+        f"stop it: {_stop_command(env_path)}",
+        err=True,
+    )
+
+
+def _stop_command(env_path: "Path") -> str:
+    import shlex
+
+    default = str(env_path) == DEFAULT_ENV_FILE
+    return "dandiops sandbox stop" + ("" if default else f" --env-file {shlex.quote(str(env_path))}")
+
+
+def _refuse_on_windows(what: str) -> None:
+    import os
+
+    from dandiops.core.errors import UsageError
+
+    if os.name == "nt":
+        raise UsageError(
+            f"{what} needs POSIX process sessions and signals, which Windows lacks",
+            hint="run `dandiops sandbox serve` in a terminal of its own and stop it with Ctrl-C",
+        )
+
+
+@app.command(
+    "stop",
+    epilog=examples(
+        ("Stop the sandbox `dandiops sandbox serve --detach` started", "dandiops sandbox stop"),
+        (
+            "Stop the one serving another env file",
+            "dandiops sandbox stop --env-file sandbox-b.env",
+        ),
+    ),
+)
+def stop(
+    env_file: Annotated[
+        str, typer.Option("--env-file", help="The env file of the sandbox to stop, as given to `serve`.")
+    ] = DEFAULT_ENV_FILE,
+    timeout: Annotated[
+        int, typer.Option("--timeout", min=1, help="How long to wait for the server to exit after SIGTERM.")
+    ] = 60,
+) -> None:
+    """Stop the `dandiops sandbox serve` running for ENV_FILE (detached or not) and wait until it has exited.
+
+    It finds the server's process id in ENV_FILE.pid, sends it SIGTERM and waits: the server removes
+    ENV_FILE and its temporary folder as it stops (unless it was started with --keep). With no server
+    running for ENV_FILE it says so and exits 0. A pid file naming a process that is not a dandiops
+    sandbox is refused (exit 3): nothing is signalled.
+    """
+    from pathlib import Path
+
+    from dandiops.sandbox.background import stop_server
+
+    _refuse_on_windows("`sandbox stop`")
+    env_path = Path(env_file)
+    stopped = stop_server(env_path, timeout=timeout)
+    if stopped.pid is None:
+        typer.echo(f"no sandbox is running for {env_path}: nothing to stop", err=True)
+    elif stopped.stale:
+        typer.echo(
+            f"no sandbox is running for {env_path}: its server (pid {stopped.pid}) had already exited; "
+            "removed its pid file",
+            err=True,
+        )
+    elif env_path.exists():
+        typer.echo(f"sandbox stopped (pid {stopped.pid}); it was started with --keep: {env_path} stays", err=True)
+    else:
+        typer.echo(f"sandbox stopped (pid {stopped.pid}); {env_path} removed", err=True)
 
 
 @app.command(
@@ -161,17 +357,11 @@ def demo(
     import time
     from pathlib import Path
 
-    from dandiops.core.errors import ConfigError, ExitCode
+    from dandiops.core.errors import ExitCode
 
-    try:
-        from dandiops.sandbox.demo import DEMO_ENV, demo_environment, demo_init_arguments, quiet_rerun
-        from dandiops.sandbox.full import build_sandbox
-    except ImportError as exc:
-        raise ConfigError(
-            f"the sandbox needs packages this installation lacks ({exc.name})",
-            hint="install them with `pip install 'dandiops[sandbox]'`",
-        ) from None
+    build_sandbox = _sandbox_builder()
     from dandiops.cli.main import app as root_app
+    from dandiops.sandbox.demo import DEMO_ENV, demo_environment, demo_init_arguments, quiet_rerun
 
     folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dandiops-demo-"))
     typer.echo("starting the sandbox (Heroku, GitHub and AWS stand-ins on 127.0.0.1)...", err=True)
@@ -199,7 +389,7 @@ def demo(
                 rerun = quiet_rerun(sandbox, arguments[-1])
                 rewritten = rerun.writes
                 typer.echo(
-                    f"\nre-ran init on the finished deployment: {rerun.writes} write request(s) to "
+                    f"\nre-ran init on the finished deployment: {plural(rerun.writes, 'write request')} to "
                     f"Heroku, GitHub and AWS, {rerun.seconds:.2f} s",
                     err=True,
                 )

@@ -5,8 +5,10 @@ account and an unmodified fork (`dandiops -e ENV init --non-interactive --yes --
 $DANDIOPS_SANDBOX_ANSWERS`, its secrets from Sandbox.init_environment), so what the sandbox holds and
 what init builds cannot drift apart. init's state file and audit log stay out of the workdir: the
 clone is what the services hold, not what a dandiops run remembers. Workflow runs move at a quick
-pace while it builds, and everything they started has finished before the sandbox takes its
-snapshot (see runtime.Sandbox), which every reset restores.
+pace while it builds, and everything they started has finished before the clone goes live: AWS
+grants the SES production access init had the operator request, and a few people sign up and wait
+for approval (sandbox.signups). Then the sandbox takes its snapshot (see runtime.Sandbox), which
+every reset restores.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def build_clone(sandbox: "Sandbox") -> None:
             for env_name in sandbox.ENVIRONMENTS:
                 _init(sandbox, env_name, config)
         _settle(sandbox)
+        _live(sandbox)
     finally:
         if github is not None and paced is not None:
             github.state.set_pace(paced)
@@ -111,3 +114,20 @@ def _settle(sandbox: "Sandbox") -> None:
                 raise CloneBuildFailed("the workflow runs init started did not finish")
             if component.deploys is not None:
                 component.deploys.wait(SETTLE_SECONDS)
+
+
+def _live(sandbox: "Sandbox") -> None:
+    """What happens to the clone once it is live, beyond dandiops: AWS grants the SES production access
+    init's `ses-production-access` item had the operator request (the sandbox's answers confirm it),
+    and people sign up to each environment and wait for approval."""
+    from dandiops.sandbox.aws import AwsComponent
+    from dandiops.sandbox.signups import SignUpFailed, sign_up
+
+    for component in sandbox.components:
+        if isinstance(component, AwsComponent):
+            component.set_ses_production_access(True)
+    for env_name in sandbox.ENVIRONMENTS:
+        try:
+            sign_up(sandbox, env_name)
+        except SignUpFailed as exc:
+            raise CloneBuildFailed(f"users did not sign up to the sandbox's {env_name} clone: {exc}") from None

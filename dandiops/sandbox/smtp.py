@@ -19,6 +19,7 @@ import email
 import email.policy
 import hmac
 import json
+import logging
 import socket
 import ssl
 import threading
@@ -36,6 +37,17 @@ if TYPE_CHECKING:
 
 MAILBOX_VAR = "DANDIOPS_SANDBOX_MAILBOX"
 MAILBOX_FILE = "mailbox.mbox"
+
+
+class _QuietLoginData(logging.Filter):
+    """aiosmtpd warns at every AUTH that `Session.login_data`, which it sets itself, is deprecated: a
+    line on `sandbox serve`'s output for each message the apps send, saying nothing to its reader."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "login_data is deprecated" not in record.getMessage()
+
+
+logging.getLogger("mail.log").addFilter(_QuietLoginData())  # aiosmtpd's logger
 
 
 def read_messages(mailbox: str | Path) -> list[EmailMessage]:

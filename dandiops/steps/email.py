@@ -40,6 +40,7 @@ from dandiops.archive.email import (
 )
 from dandiops.core.errors import ConfigError, DandiopsError, NotFoundError
 from dandiops.core.files import RecordFile
+from dandiops.core.words import plural
 from dandiops.steps.access_keys import create_recorded_key
 from dandiops.steps.base import AskingStep, Change, Check, Status
 from dandiops.steps.checklist import ChecklistItem, ChecklistStep
@@ -227,9 +228,14 @@ class EmailStep(AskingStep):
         if survey.changes:
             if not self.manage:
                 return Check(
-                    Status.FAILED, f"{len(details)} difference(s) from Terraform's email setup", details, hint=terraform
+                    Status.FAILED,
+                    f"{plural(len(details), 'difference')} from Terraform's email setup",
+                    details,
+                    hint=terraform,
                 )
-            return Check(Status.PENDING, f"{len(survey.changes)} change(s) to send mail from {survey.domain}", details)
+            return Check(
+                Status.PENDING, f"{plural(len(survey.changes), 'change')} to send mail from {survey.domain}", details
+            )
         if survey.waits_for_dns:
             assert survey.identity is not None
             return Check(

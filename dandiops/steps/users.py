@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from dandiops.archive.management import MAX_REQUEST_CHARS, REQUEST_VAR, encode_request, users_command
 from dandiops.archive.users import validate_domain, validate_emails, validate_reason
 from dandiops.core.errors import NotFoundError, UsageError
+from dandiops.core.words import plural
 from dandiops.steps.oneoff import require_result, run_in_dyno
 
 if TYPE_CHECKING:
@@ -159,5 +160,5 @@ def undelivered(failures: list[dict[str, str]], *, limit: int = 10) -> str:
         more = f" and {len(emails) - limit} more" if len(emails) > limit else ""
         parts.append(f"{shown}{more}: {printable(reason)}")
     if len(by_reason) > limit:
-        parts.append(f"and {len(by_reason) - limit} other answer(s)")
+        parts.append(f"and {plural(len(by_reason) - limit, 'other answer')}")
     return "; ".join(parts)

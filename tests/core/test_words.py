@@ -20,3 +20,11 @@ def test_a_pending_check_counts_its_changes_in_words():
     two = check_of_plan([Change("a", "add"), Change("b", "add")], done="done", counted="collaborator change")
     assert (one.status, one.summary) == (Status.PENDING, "1 config var to update")
     assert two.summary == "2 collaborator changes"
+
+
+def test_undelivered_mail_beyond_the_shown_answers_is_counted_in_words():
+    from dandiops.steps.users import undelivered
+
+    failures = [{"email": f"user{n}@example.org", "error": f"answer {n}"} for n in range(11)]
+    assert undelivered(failures).endswith("; and 1 other answer")
+    assert undelivered([*failures, {"email": "x@example.org", "error": "answer 11"}]).endswith("; and 2 other answers")

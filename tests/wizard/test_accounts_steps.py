@@ -69,7 +69,7 @@ def test_sandbox_demo_runs_init_and_status_with_no_account(monkeypatch, tmp_path
     for check in ("api", "frontend-build", "github-login", "cors", "email", "github", "backups"):
         assert f"\n{check} " in verify_table, check  # a row of init's verify table
     assert "verify: every check passed" in result.stderr
-    assert "re-ran init on the finished deployment: 0 write request(s)" in result.stderr
+    assert "re-ran init on the finished deployment: 0 write requests" in result.stderr
     from init_helpers import confirmations
 
     assert confirmations(tmp_path / "demo")["checklist.github-oauth-app"]

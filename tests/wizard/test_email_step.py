@@ -129,5 +129,6 @@ def test_with_terraform_the_step_only_checks(cli, sandbox, staging_app, aws, tmp
     assert result.exit_code == 6, result
     [step] = result.json()["steps"]
     assert step["status"] == "failed" and "the app has no DJANGO_EMAIL_URL" in step["details"]
+    assert step["detail"] == "1 difference from Terraform's email setup"
     assert "Terraform manages email here" in " ".join(step["details"])
     assert len(aws.writes()) == before and "DJANGO_EMAIL_URL" not in staging_app.config

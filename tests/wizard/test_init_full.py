@@ -247,7 +247,7 @@ def test_declined_checklist_item_stays_manual_and_exit_6(cli, tmp_path):
     answers.write_text("checklist:\n  heroku-access: false\n")
     result = cli("-e", "staging", "init", "--non-interactive", "--answers", str(answers), "--only", "heroku-access")
     assert result.exit_code == 6, result
-    assert "manual" in result.stdout and "still need attention: heroku-access" in result.stderr
+    assert "manual" in result.stdout and "1 step still needs attention: heroku-access" in result.stderr
 
 
 def test_production_needs_yes_without_a_terminal(cli, heroku_state, writes):

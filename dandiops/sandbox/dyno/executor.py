@@ -4,7 +4,9 @@ environment, in the app's directory (the miniature archive unless `--app-dir` sa
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -102,7 +104,13 @@ def run_to_completion(
     """Run `command` and wait; each output line goes to `on_line`. Returns the exit status."""
     process = start(app, command, extra_env, dyno_name=dyno_name, ca_file=ca_file)
     assert process.stdout is not None
-    for raw in iter(process.stdout.readline, b""):
-        if on_line:
-            on_line(raw.decode("utf-8", "replace").rstrip("\r\n"))
-    return process.wait()
+    try:
+        for raw in iter(process.stdout.readline, b""):
+            if on_line:
+                on_line(raw.decode("utf-8", "replace").rstrip("\r\n"))
+        return process.wait()
+    except BaseException:  # an interrupted caller (a sandbox stopped while it starts) leaves no process behind
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise

@@ -101,6 +101,8 @@ class GitHubComponent:
 
     def stop(self) -> None:
         self.state.stop()
+        if self.deploys is not None:
+            self.deploys.wait()  # a release phase already running finishes: none of its processes outlives the sandbox
         if self.server:
             self.server.stop()
         self.state.close()

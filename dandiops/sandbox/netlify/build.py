@@ -27,6 +27,7 @@ import tomllib
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Protocol
 
+from dandiops.core.words import plural
 from dandiops.sandbox.netlify.state import Redirect, now
 
 if TYPE_CHECKING:
@@ -141,7 +142,9 @@ def _build(state: "NetlifyState", site: "Site", build: "Build", deploy: "Deploy"
     with state.lock:
         deploy.files = {"/index.html": index_page(bundle)}
         deploy.redirects = redirects
-        deploy.log.append(f"Deploying {len(deploy.files)} file(s) and {len(redirects)} redirect rule(s)")
+        deploy.log.append(
+            f"Deploying {plural(len(deploy.files), 'file')} and {plural(len(redirects), 'redirect rule')}"
+        )
 
 
 def configured_environment(config: dict[str, Any], context: str, branch: str) -> dict[str, str]:

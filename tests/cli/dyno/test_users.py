@@ -344,3 +344,24 @@ def test_approving_a_rejected_user_keeps_the_rejection_reason(cli, staging):
         "is_superuser": False,
         "rejection_reason": "No research use described",
     }
+
+
+def test_people_who_signed_up_wait_for_approval_and_the_one_approved_is_mailed(cli, sandbox, staging):
+    from dandiops.sandbox.signups import sign_up
+
+    emails = sign_up(sandbox, "staging")
+    assert sorted(m["Subject"] for m in staging.messages()) == sorted(
+        [f"DANDI: New user registered: {email}" for email in emails]
+        + [f"DANDI: Review new user: {email}" for email in emails]
+    )
+    listed = cli("users", "list", "-e", "staging", "--status", "pending", "--json")
+    assert listed.exit_code == 0, listed
+    assert sorted(user["email"] for user in listed.json()["users"]) == sorted(emails)
+
+    approved = cli("users", "approve", "-e", "staging", emails[0])
+    assert approved.exit_code == 0, approved
+    [mail] = [message for message in staging.messages() if message["Subject"] == "Your DANDI Account"]
+    assert mail["To"] == f"admin@dandi.test, {emails[0]}"
+    assert "Dear Camillo Golgi" in mail.get_content()  # the name their GitHub account gave
+    users = staging.users()
+    assert users[emails[0]]["status"] == "APPROVED" and users[emails[1]]["status"] == "PENDING"
