@@ -187,7 +187,8 @@ def setup(
     otherwise). Sets the variables the build needs (VITE_APP_DANDI_API_ROOT, VITE_APP_OAUTH_API_ROOT,
     VITE_APP_OAUTH_CLIENT_ID, and the Sentry ones when sentry_dsn is set) unless netlify.toml sets them,
     sets web_url's host as the custom domain and prints the DNS record it needs, provisions HTTPS and
-    turns on the https redirect. A build runs when nothing is published yet or the settings changed.
+    turns on the https redirect. A build runs when the branch's head has no production deploy that
+    succeeded (a new commit, a failed build) or the settings changed; one under way is followed.
     A value netlify.toml sets differently is reported (exit 6): only an edit of the fork changes it.
     """
     context = change.context(ctx)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Generic, Protocol, TypeVar, runtime_checkable
 
 from dandiops.core.words import plural
 
@@ -214,6 +214,29 @@ class AnsweredStep(AskingStep):
 
     def operator_tasks(self, ctx: "Context") -> list[OperatorTask]:
         return self._built.operator_tasks(ctx) if isinstance(self._built, InitStep) else []
+
+
+class ReadUntilWrite(Generic[Found]):
+    """What a step read, kept for its check, plan and apply only while the run sends no write request.
+
+    In `init`, a step is checked before the steps ahead of it apply; their writes (a branch created, a
+    pull request merged, which starts the workflows that move branches) may change what it read, so
+    after any write of the run the next use reads again. Without one in between, a check and a plan
+    share one read."""
+
+    def __init__(self, read: "Callable[[Context], Found]"):
+        self._read = read
+        self._value: Found | None = None
+        self._writes = -1  # the run's write count when it was read
+
+    def get(self, ctx: "Context") -> Found:
+        if self._value is None or self._writes != ctx.writes.total:
+            self._writes = ctx.writes.total
+            self._value = self._read(ctx)
+        return self._value
+
+    def forget(self) -> None:
+        self._value = None
 
 
 class CreateWhenMissing(Generic[Found]):

@@ -8,7 +8,10 @@ needs (API root, OAuth API root and client id, Sentry when configured) are the s
 netlify.toml sets them for that branch (netlify.toml wins on Netlify, so a different value there is
 reported for the fork to change: no API call can fix it); the custom domain is web_url's host, with
 the DNS record it needs printed; HTTPS is provisioned and enforced; and a production deploy of the
-current settings is published (a build runs when there is none, or when the settings just changed).
+branch's head with the current settings is published. A build runs when the branch's newest production
+deploy is of another commit (a release moved `release` on), ended in error, or there is none, and
+when this run changed what a build reads (the site, its build settings, its variables); a deploy of
+the head still under way is followed, not started again.
 
 A certificate Netlify cannot issue yet (DNS not pointing at Netlify) leaves the step pending with the
 record to create; running it again finishes it.
@@ -36,7 +39,7 @@ from dandiops.core.errors import ConfigError, DandiopsError, ExitCode, TimeoutEx
 from dandiops.core.words import plural
 from dandiops.providers.netlify import ALL_SCOPES, DEPLOY_DONE, EnvVarCreation, RepoLink
 from dandiops.steps.auth import OAUTH_CLIENT_ID
-from dandiops.steps.base import AnsweredStep, Change, Check, InitStep, OperatorTask, Status
+from dandiops.steps.base import AnsweredStep, Change, Check, InitStep, OperatorTask, ReadUntilWrite, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -147,7 +150,7 @@ class FrontendStep(InitStep):
     def __init__(self, target: FrontendTarget, *, timeout: float = DEFAULT_DEPLOY_TIMEOUT):
         self.target = target
         self.timeout = timeout
-        self._view: SiteView | None = None
+        self._view = ReadUntilWrite(self._read)
         self._needs_dns = False  # the certificate waits for the web host's DNS record, as last seen
 
     # --- reading -------------------------------------------------------------------------------
@@ -163,9 +166,9 @@ class FrontendStep(InitStep):
         )
 
     def read(self, ctx: "Context") -> SiteView:
-        if self._view is None:
-            self._view = self._read(ctx)
-        return self._view
+        """The site and the fork as they are now: read again once this run has written anything (in
+        init, the steps before this one create the release branch and merge the fork's edits)."""
+        return self._view.get(ctx)
 
     def _read(self, ctx: "Context") -> SiteView:
         netlify, github, target = ctx.netlify(), ctx.github(), self.target
@@ -262,12 +265,24 @@ class FrontendStep(InitStep):
             changes.append(Change(f"{target.site} HTTPS redirect", "set", after="on"))
         # what a build reads: a new site, its build settings, its variables
         settings_change = site is None or bool(self.link_changes(view)) or any(v.to_set for v in view.variables)
-        published = (site or {}).get("published_deploy")
-        if view.head is not None and (settings_change or not published):
-            changes.append(
-                Change(f"{target.site} production deploy", "build", after=f"{target.branch} @ {view.head[:7]}")
-            )
+        due = self.deploy_due(view, settings_changed=settings_change)
+        if due is not None and view.head is not None:
+            changes.append(Change(f"{target.site} production deploy", due, after=f"{target.branch} @ {view.head[:7]}"))
         return changes
+
+    def deploy_due(self, view: SiteView, *, settings_changed: bool) -> str | None:
+        """What the branch's head needs: `build` when it has no production deploy with the current settings,
+        `follow` when its deploy is under way, None when it is published (or the branch does not exist yet)."""
+        if view.head is None:
+            return None
+        last = view.deploy
+        if settings_changed or last is None:
+            return "build"
+        state, commit = last.get("state"), last.get("commit_ref")
+        if state in DEPLOY_DONE:
+            return None if state == "ready" and commit == view.head else "build"
+        # a build names its commit once it has checked the branch out: until then it builds the head
+        return "follow" if commit in (None, view.head) else "build"
 
     def operator_tasks(self, ctx: "Context") -> list[OperatorTask]:
         if not self._needs_dns:
@@ -314,7 +329,7 @@ class FrontendStep(InitStep):
         if not changes:
             return []
         view = self.read(ctx)
-        self._view = None
+        self._view.forget()
         netlify, target = ctx.netlify(), self.target
         applied: list[Change] = []
         site = view.site
@@ -341,10 +356,15 @@ class FrontendStep(InitStep):
             applied.append(Change(f"{target.site} custom domain", "set", after=target.host))
             ctx.reporter.info(f"frontend: point {target.host} at Netlify with the DNS record {self.record()}")
         applied += self._https(ctx, netlify, view, site)
-        if view.head is not None and (settings_changed or not site.get("published_deploy")):
+        due = self.deploy_due(view, settings_changed=settings_changed)
+        if due == "build":
             deploy = deploy_and_follow(ctx, site_id, target.branch, timeout=self.timeout)
+        elif due == "follow":
+            assert view.deploy is not None  # deploy_due follows only a deploy it found
+            deploy = follow_under_way(ctx, site_id, view.deploy, target.branch, timeout=self.timeout)
+        if due is not None:
             built = f"{target.branch} @ {str(deploy.get('commit_ref') or '')[:7]}"
-            applied.append(Change(f"{target.site} production deploy", "build", after=built))
+            applied.append(Change(f"{target.site} production deploy", due, after=built))
         return applied
 
     def _set_variables(self, ctx: "Context", netlify: "NetlifyClient", view: SiteView, site_id: str) -> list[Change]:
@@ -414,7 +434,19 @@ def deploy_and_follow(
     netlify = ctx.netlify()
     build = netlify.create_build(site_id, branch=branch, title="Deployed with dandiops")
     ctx.record("netlify.build.create", site_id=site_id, branch=branch, build=build.get("id"))
-    deploy = follow_deploy(ctx, site_id, build, timeout=timeout, on_state=on_state)
+    return _ready(follow_deploy(ctx, site_id, build, timeout=timeout, on_state=on_state), branch)
+
+
+def follow_under_way(
+    ctx: "Context", site_id: str, deploy: "JsonObject", branch: str, *, timeout: float = DEFAULT_DEPLOY_TIMEOUT
+) -> "JsonObject":
+    """Follow a deploy already under way (a build started earlier) as deploy_and_follow follows its own."""
+    build = {"id": deploy.get("build_id"), "deploy_id": deploy.get("id")}
+    return _ready(follow_deploy(ctx, site_id, build, timeout=timeout), branch)
+
+
+def _ready(deploy: "JsonObject", branch: str) -> "JsonObject":
+    """The deploy once it is ready; an error naming Netlify's message (exit 1) when it failed."""
     if deploy.get("state") != "ready":
         raise DandiopsError(
             f"the Netlify deploy {deploy.get('id')} of {branch} failed: {deploy.get('error_message') or 'no message'}",

@@ -147,3 +147,75 @@ def test_without_a_token_or_a_site_name_nothing_is_sent_and_the_setting_is_named
     bad = cli("frontend", "setup", "-e", "staging", "--timeout", "0")
     assert bad.exit_code == ExitCode.USAGE and "--timeout" in bad.stderr
     assert netlify.state.requests == []
+
+
+def _netlify_api(sandbox) -> httpx.Client:
+    """Netlify's API as the token's user has it (what someone does in Netlify's UI, done here)."""
+    env = sandbox.environment()
+    return httpx.Client(
+        base_url=env["DANDIOPS_NETLIFY_API_URL"], headers={"Authorization": f"Bearer {env['NETLIFY_AUTH_TOKEN']}"}
+    )
+
+
+def _production_site(netlify):
+    return next(site for site in netlify.state.sites.values() if site.production_branch == "release")
+
+
+def test_a_new_commit_on_release_makes_production_pending_until_setup_publishes_it(cli, netlify, gh_state, repo):
+    assert cli("frontend", "setup", "-e", "production", "--yes").exit_code == 0
+    assert cli("frontend", "status", "-e", "production").exit_code == 0
+
+    moved = gh_state.commit_files(repo, "release", {"web/NEWS.md": b"A release\n"}, "Release", push_event=False)
+    status = cli("frontend", "status", "-e", "production", "--json")
+    assert status.exit_code == ExitCode.CHECK_FAILED, status
+    assert [(c["action"], c["after"]) for c in status.json()["changes"]] == [("build", f"release @ {moved.sha[:7]}")]
+
+    builds = len(netlify.state.builds)
+    published = cli("frontend", "setup", "-e", "production", "--yes")
+    assert published.exit_code == 0, published
+    assert len(netlify.state.builds) == builds + 1
+    assert _production_site(netlify).published_deploy.commit_ref == moved.sha
+    assert cli("frontend", "status", "-e", "production").exit_code == 0
+
+
+def test_a_failed_deploy_of_the_head_is_built_again_and_one_under_way_is_followed(
+    cli, sandbox, netlify, gh_state, repo
+):
+    _toml(gh_state, repo, PLUGIN)  # no contexts: the site's own variables are the build's
+    assert cli("frontend", "setup", "-e", "staging").exit_code == 0
+    head = repo.branch_sha("master")
+    with _netlify_api(sandbox) as api:
+        team, site_id = netlify.state.TEAM_SLUG, _site(netlify).id
+        removed = api.delete(f"/accounts/{team}/env/VITE_APP_DANDI_API_ROOT", params={"site_id": site_id})
+        assert removed.status_code == 204
+        failed = cli("frontend", "deploy", "-e", "staging")
+        assert failed.exit_code == ExitCode.FAILURE and "API URL not defined" in failed.stderr
+        restored = api.post(
+            f"/accounts/{team}/env",
+            params={"site_id": site_id},
+            json=[
+                {
+                    "key": "VITE_APP_DANDI_API_ROOT",
+                    "scopes": ["builds"],
+                    "values": [{"context": "all", "value": API_ROOT}],
+                    "is_secret": False,
+                }
+            ],
+        )
+        assert restored.status_code == 201
+
+    status = cli("frontend", "status", "-e", "staging", "--json")
+    assert status.exit_code == ExitCode.CHECK_FAILED, status
+    assert status.json()["deploy"]["state"] == "error" and status.json()["head"] == head
+    assert [(c["action"], c["after"]) for c in status.json()["changes"]] == [("build", f"master @ {head[:7]}")]
+
+    netlify.state.pace = BuildPace(state_seconds=3600)  # the build goes on past every --timeout below
+    started = cli("frontend", "setup", "-e", "staging", "--timeout", "0.2")
+    assert started.exit_code == ExitCode.TIMEOUT, started
+    builds = len(netlify.state.builds)
+    under_way = cli("frontend", "status", "-e", "staging", "--json").json()
+    assert [c["action"] for c in under_way["changes"]] == ["follow"]
+    followed = cli("frontend", "setup", "-e", "staging", "--timeout", "0.2")
+    assert followed.exit_code == ExitCode.TIMEOUT, followed
+    assert f"deploy {under_way['deploy']['id']}" in followed.stderr
+    assert len(netlify.state.builds) == builds  # no second build of the same commit

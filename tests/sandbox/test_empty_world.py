@@ -16,7 +16,7 @@ from dandiops.sandbox.github.state import RunPace
 from dandiops.sandbox.heroku.seed import PRODUCTION, STAGING, TEAM
 from dandiops.sandbox.runtime import ANSWERS_VAR
 
-from sandbox_fixtures import github_component
+from sandbox_fixtures import github_component, netlify_component
 
 STEP_SECONDS = 0.02
 
@@ -333,9 +333,11 @@ def test_init_builds_staging_from_the_empty_world_ends_with_verify_passing_and_a
     assert again.json()["verify"]["passed"] is True
 
 
-def test_init_builds_production_through_the_release_label_auto_shipit_and_the_released_event(
+def test_init_builds_production_and_its_web_app_through_the_release_label_and_auto_shipit_and_a_rerun_writes_nothing(
     empty_sandbox, init_cli, fork, heroku
 ):
+    from dandiops.sandbox.demo import write_requests
+
     result = init_from_the_answers(init_cli, "production")
     assert result.exit_code == 0, result
     (pull,) = [p for p in fork.get_pulls(state="closed") if "release" in [label.name for label in p.labels]]
@@ -349,6 +351,16 @@ def test_init_builds_production_through_the_release_label_auto_shipit_and_the_re
     ).json()[0]
     assert current["status"] == "succeeded" and current["description"] == f"Deploy {deploy.head_sha[:8]}"
     assert fork.get_branch("release").commit.sha == deploy.head_sha
+    # the web app too: the release branch the production workflow reset, as the fork step's merge left it
+    (site,) = netlify_component(empty_sandbox).state.sites.values()
+    assert (site.production_branch, site.published_deploy.commit_ref) == ("release", deploy.head_sha)
+
+    netlify_writes = len(netlify_component(empty_sandbox).state.writes())
+    before = write_requests(empty_sandbox)
+    again = init_from_the_answers(init_cli, "production")
+    assert again.exit_code == 0, again
+    assert len(netlify_component(empty_sandbox).state.writes()) == netlify_writes
+    assert again.json()["writes"] == 0 and write_requests(empty_sandbox) == before
 
 
 def test_init_interrupted_after_every_step_that_changed_something_resumes_to_the_same_clone(
