@@ -190,29 +190,25 @@ class ForkStep(InitStep):
 
     # --- apply's parts -----------------------------------------------------------------------------
     def _push(self, ctx: "Context", state: ForkState) -> list[Change]:
-        """The branch becomes the default branch's head plus one commit per edited file."""
+        """The branch becomes the default branch's head plus one commit of every edit: made before the branch
+        points at it, in three writes however many files change (GitHub asks a second between writes)."""
         github = ctx.github()
         repo = self.target.github_repo
+        paths = sorted(state.edits)
+        message = f"Prepare the fork for {self.target.env_name} ({self.target.heroku_app})\n\n" + "\n".join(
+            f"- {path}" for path in paths
+        )
+        sha = github.commit_files(
+            repo, parent=state.base_sha, files={path: state.edits[path] for path in paths}, message=message
+        )
+        ctx.record("github.file.commit", repo=repo, branch=self.branch, paths=paths, sha=sha)
         if github.ref_sha(repo, f"heads/{self.branch}") is None:
-            github.create_branch(repo, self.branch, state.base_sha)
-            ctx.record("github.branch.create", repo=repo, branch=self.branch, sha=state.base_sha)
+            github.create_branch(repo, self.branch, sha)
+            ctx.record("github.branch.create", repo=repo, branch=self.branch, sha=sha)
         else:  # dandiops's own branch, made from an older head or with older edits: start it again
-            github.move_branch(repo, self.branch, state.base_sha)
-            ctx.record("github.branch.reset", repo=repo, branch=self.branch, sha=state.base_sha)
-        pushed = []
-        for path, text in sorted(state.edits.items()):
-            current = github.find_file(repo, path, self.branch)
-            github.update_file(
-                repo,
-                path,
-                message=f"Prepare {path} for {self.target.env_name} ({self.target.heroku_app})",
-                content=text,
-                sha=current.sha if current is not None else None,
-                branch=self.branch,
-            )
-            ctx.record("github.file.commit", repo=repo, branch=self.branch, path=path)
-            pushed.append(Change(f"{path} on branch {self.branch}", "edit"))
-        return pushed
+            github.move_branch(repo, self.branch, sha)
+            ctx.record("github.branch.reset", repo=repo, branch=self.branch, sha=sha)
+        return [Change(f"{path} on branch {self.branch}", "edit") for path in paths]
 
     def _open_or_update(self, ctx: "Context", state: ForkState) -> "PullRequest":
         github = ctx.github()

@@ -286,6 +286,51 @@ def test_branches_commits_git_data_and_contents_read_the_same_history(api):
     assert (folder["path"], folder["type"], folder["sha"]) == ("docs/guide", "dir", tree["docs/guide"]["sha"])
 
 
+def test_git_data_writes_make_a_branch_the_contents_api_reads_and_refuse_workflow_edits_without_the_scope(api, github):
+    master = branch_sha(api, "master")
+    base_tree = git_commit(api, master)["tree"]["sha"]
+    entries = [
+        {"path": "docs/one.md", "mode": "100644", "type": "blob", "content": "one\n"},
+        {"path": "docs/two.md", "mode": "100644", "type": "blob", "content": "two\n"},
+        {"path": ".autorc", "mode": "100644", "type": "blob", "sha": None},
+    ]
+    tree = api.post(f"{REPO}/git/trees", json={"base_tree": base_tree, "tree": entries})
+    assert tree.status_code == 201, tree.text
+    top = {item["path"] for item in tree.json()["tree"]}
+    assert "docs" in top and ".autorc" not in top
+    commit = api.post(
+        f"{REPO}/git/commits", json={"message": "Two files", "tree": tree.json()["sha"], "parents": [master]}
+    )
+    assert commit.status_code == 201, commit.text
+    assert [p["sha"] for p in commit.json()["parents"]] == [master]
+    assert commit.json()["author"]["email"] == github.state.noreply_email(github.state.login)
+    assert branch_sha(api, "master") == master  # nothing moves until a ref does
+    created = api.post(f"{REPO}/git/refs", json={"ref": "refs/heads/two-files", "sha": commit.json()["sha"]})
+    assert created.status_code == 201, created.text
+    assert (file_text(api, "two-files", "docs/one.md"), file_text(api, "two-files", "docs/two.md")) == (
+        "one\n",
+        "two\n",
+    )
+    assert file_text(api, "two-files", ".autorc") is None
+
+    both = {"path": "x", "mode": "100644", "type": "blob", "sha": master, "content": "x"}
+    assert api.post(f"{REPO}/git/trees", json={"tree": [both]}).status_code == 422
+    unknown = {"message": "No tree", "tree": "0" * 40, "parents": [master]}
+    assert api.post(f"{REPO}/git/commits", json=unknown).json()["message"] == "Tree SHA does not exist"
+
+    github.state.tokens["ghp_repo_scope_only"] = {"repo"}  # a classic token without the workflow scope
+    workflow = [{"path": ".github/workflows/extra.yml", "mode": "100644", "type": "blob", "content": "on: push\n"}]
+    edited = api.post(f"{REPO}/git/trees", json={"base_tree": base_tree, "tree": workflow}).json()["sha"]
+    edit = api.post(f"{REPO}/git/commits", json={"message": "CI", "tree": edited, "parents": [master]}).json()["sha"]
+    headers = {"Authorization": "token ghp_repo_scope_only"}
+    new_branch = api.post(f"{REPO}/git/refs", json={"ref": "refs/heads/ci", "sha": edit}, headers=headers)
+    moved = api.patch(f"{REPO}/git/refs/heads/two-files", json={"sha": edit, "force": True}, headers=headers)
+    for refused in (new_branch, moved):
+        assert refused.status_code == 403, refused.text
+        assert "without `workflow` scope" in refused.json()["message"]
+    assert api.get(f"{REPO}/git/ref/heads/ci").status_code == 404
+
+
 def test_contents_answer_the_raw_file_for_githubs_raw_media_types(api):
     for accept in ("application/vnd.github.raw+json", "application/vnd.github.raw", "application/vnd.github.v3.raw"):
         answer = api.get(f"{REPO}/contents/README.md", headers={"Accept": accept})

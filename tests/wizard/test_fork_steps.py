@@ -132,6 +132,9 @@ def test_staging_fork_pull_request_waits_for_a_merge_is_updated_in_place_then_me
         on_master(github.state, repo, upstream.STAGING_WORKFLOW) == upstream.files()[upstream.STAGING_WORKFLOW].decode()
     )  # nothing merged yet
     branch = repo.branch_sha("dandiops/staging")
+    edits = repo.commits[branch]  # every edit in one commit on master's head: three writes for any number of files
+    assert edits.parents == [repo.branch_sha("master")]
+    assert upstream.STAGING_WORKFLOW in repo.git.changed_paths(repo.branch_sha("master"), branch)
     workflow = repo.file(branch, upstream.STAGING_WORKFLOW).decode()
     assert heroku_deploy_targets(parse(workflow)) == [staging["heroku_app"]]
     assert json.loads(repo.file(branch, ".autorc"))["owner"] == "dandi-sandbox"

@@ -224,17 +224,26 @@ class GitRepository:
             offset = start + size + 1
 
     # --- writing objects -----------------------------------------------------------------------
+    def write_blob(self, content: bytes) -> str:
+        self._written = True
+        sha = self.git("hash-object", "-w", "--stdin", input=content).decode().strip()
+        self._blobs[sha] = content
+        return sha
+
     def write_tree(self, base_tree: str | None, changes: Mapping[str, bytes | None]) -> str:
         """A tree: `base_tree` with `changes` applied (None removes a path), through a scratch index."""
+        entries = {
+            path: None if content is None else ("100644", self.write_blob(content)) for path, content in changes.items()
+        }
+        return self.write_tree_entries(base_tree, entries)
+
+    def write_tree_entries(self, base_tree: str | None, entries: Mapping[str, tuple[str, str] | None]) -> str:
+        """A tree: `base_tree` with each path set to (mode, blob sha), or removed for None."""
         self._written = True
-        lines = []
-        for path, content in changes.items():
-            if content is None:
-                lines.append(f"0 {NULL_SHA}\t{path}")
-            else:
-                sha = self.git("hash-object", "-w", "--stdin", input=content).decode().strip()
-                self._blobs[sha] = content
-                lines.append(f"100644 {sha}\t{path}")
+        lines = [
+            f"0 {NULL_SHA}\t{path}" if entry is None else f"{entry[0]} {entry[1]}\t{path}"
+            for path, entry in entries.items()
+        ]
         with tempfile.TemporaryDirectory(prefix="index-", dir=self.path) as scratch:
             index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
             if base_tree:
