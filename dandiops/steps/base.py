@@ -230,9 +230,11 @@ class ReadUntilWrite(Generic[Found]):
         self._writes = -1  # the run's write count when it was read
 
     def get(self, ctx: "Context") -> Found:
-        if self._value is None or self._writes != ctx.writes.total:
-            self._writes = ctx.writes.total
+        writes = ctx.writes.total
+        if self._value is None or self._writes != writes:
+            self._value = None  # a read that fails leaves nothing behind to be taken for current
             self._value = self._read(ctx)
+            self._writes = writes
         return self._value
 
     def forget(self) -> None:

@@ -357,12 +357,12 @@ class FrontendStep(InitStep):
             ctx.reporter.info(f"frontend: point {target.host} at Netlify with the DNS record {self.record()}")
         applied += self._https(ctx, netlify, view, site)
         due = self.deploy_due(view, settings_changed=settings_changed)
-        if due == "build":
-            deploy = deploy_and_follow(ctx, site_id, target.branch, timeout=self.timeout)
-        elif due == "follow":
-            assert view.deploy is not None  # deploy_due follows only a deploy it found
-            deploy = follow_under_way(ctx, site_id, view.deploy, target.branch, timeout=self.timeout)
         if due is not None:
+            if due == "follow":
+                assert view.deploy is not None  # deploy_due follows only a deploy it found
+                deploy = follow_under_way(ctx, site_id, view.deploy, target.branch, timeout=self.timeout)
+            else:
+                deploy = deploy_and_follow(ctx, site_id, target.branch, timeout=self.timeout)
             built = f"{target.branch} @ {str(deploy.get('commit_ref') or '')[:7]}"
             applied.append(Change(f"{target.site} production deploy", due, after=built))
         return applied
