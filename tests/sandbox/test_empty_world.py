@@ -354,6 +354,8 @@ def test_init_builds_production_and_its_web_app_through_the_release_label_and_au
     # the web app too: the release branch the production workflow reset, as the fork step's merge left it
     (site,) = netlify_component(empty_sandbox).state.sites.values()
     assert (site.production_branch, site.published_deploy.commit_ref) == ("release", deploy.head_sha)
+    verified = result.json()["verify"]
+    assert verified["passed"] is True, verified
 
     netlify_writes = len(netlify_component(empty_sandbox).state.writes())
     before = write_requests(empty_sandbox)
@@ -361,6 +363,7 @@ def test_init_builds_production_and_its_web_app_through_the_release_label_and_au
     assert again.exit_code == 0, again
     assert len(netlify_component(empty_sandbox).state.writes()) == netlify_writes
     assert again.json()["writes"] == 0 and write_requests(empty_sandbox) == before
+    assert again.json()["verify"]["passed"] is True
 
 
 def test_init_interrupted_after_every_step_that_changed_something_resumes_to_the_same_clone(
