@@ -331,6 +331,22 @@ def test_git_data_writes_make_a_branch_the_contents_api_reads_and_refuse_workflo
     assert api.get(f"{REPO}/git/ref/heads/ci").status_code == 404
 
 
+def test_moving_a_branch_through_the_git_refs_api_is_a_push_that_starts_its_workflows(api, github):
+    master = branch_sha(api, "master")
+    tree = git_commit(api, master)["tree"]["sha"]
+    entries = [{"path": "dandiapi/moved.py", "mode": "100644", "type": "blob", "content": "MOVED = 1\n"}]
+    changed = api.post(f"{REPO}/git/trees", json={"base_tree": tree, "tree": entries}).json()["sha"]
+    commit = api.post(f"{REPO}/git/commits", json={"message": "Moved", "tree": changed, "parents": [master]})
+    before = len(github.state.runs_of(github.repo, "backend-staging-deploy.yml"))
+
+    moved = api.patch(f"{REPO}/git/refs/heads/master", json={"sha": commit.json()["sha"]})
+
+    assert moved.status_code == 200, moved.text
+    runs = github.state.runs_of(github.repo, "backend-staging-deploy.yml")
+    assert len(runs) == before + 1  # staging deploys on a push to master, however the branch moved
+    assert (runs[-1].event, runs[-1].head_sha) == ("push", commit.json()["sha"])
+
+
 def test_contents_answer_the_raw_file_for_githubs_raw_media_types(api):
     for accept in ("application/vnd.github.raw+json", "application/vnd.github.raw", "application/vnd.github.v3.raw"):
         answer = api.get(f"{REPO}/contents/README.md", headers={"Accept": accept})

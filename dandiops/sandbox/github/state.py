@@ -549,7 +549,11 @@ class GitHubState(FaultInjection):
             fast_forward = repo.git.object_type(sha) == "commit" and repo.git.is_ancestor(current, sha)
             if not force and not fast_forward:
                 raise ApiError(422, "Update is not a fast forward")
-            self._write_ref(repo, ref, sha, expected=current)
+            if ref.startswith("refs/heads/") and repo.git.object_type(sha) == "commit":
+                # moving a branch through the API is a push: the workflows listening to it run
+                self._push(repo, ref.removeprefix("refs/heads/"), current, sha)
+            else:
+                self._write_ref(repo, ref, sha, expected=current)
 
     def set_branch(self, repo: Repo, branch: str, sha: str) -> None:
         """Point `branch` at `sha` whatever it was, as `git push --force` does (without push events)."""
