@@ -68,6 +68,9 @@ class TimeoutExpired(DandiopsError, exit_code=ExitCode.TIMEOUT): ...
 class Aborted(DandiopsError, exit_code=ExitCode.ABORTED): ...
 
 
+class Cancelled(DandiopsError, exit_code=ExitCode.CANCELLED): ...
+
+
 class MaybeAppliedError(UnavailableError):
     """A write whose answer was lost: it may or may not have been applied. Audited as "unknown"."""
 
