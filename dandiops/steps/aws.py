@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from dandiops.app.questions import Answers, Question
+from dandiops.app.questions import Question
 from dandiops.archive.infrastructure import (
     CORS_RULE,
     DANDISET_INVENTORIES,
@@ -52,7 +52,7 @@ from dandiops.archive.infrastructure import (
 from dandiops.core.errors import DandiopsError, NotFoundError
 from dandiops.core.words import noun, plural
 from dandiops.steps.access_keys import CreatedKeys, create_recorded_key, delete_recorded_key
-from dandiops.steps.base import AskingStep, Change, Check, Status
+from dandiops.steps.base import Change, Check, Status, TerraformManagedStep
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -89,13 +89,13 @@ def inventory_destination(bucket: "BucketReport") -> str | None:
     return None
 
 
-class AwsStep(AskingStep):
+class AwsStep(TerraformManagedStep):
     name = "aws"
     title = "S3 bucket and the app's IAM user"
-
-    def __init__(self, answers: Answers, *, manage: bool = True):
-        super().__init__(answers)
-        self.manage = manage
+    terraform_refusal = (
+        "AWS resources are managed by Terraform in this environment",
+        "change them in terraform_dir and run `dandiops init --only infrastructure`",
+    )
 
     def _ask(self, ctx: "Context", question: Question) -> str:
         answer: str = self.answers.ask(question)
@@ -381,19 +381,7 @@ class AwsStep(AskingStep):
             Status.PENDING, f"{plural(len(details), 'difference')} from what Terraform makes", details + terraform_only
         )
 
-    def plan(self, ctx: "Context") -> list[Change]:
-        if not self.manage:
-            return []
-        return self.survey(ctx).changes
-
-    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
-        if not changes:
-            return []
-        if not self.manage:
-            raise DandiopsError(
-                "AWS resources are managed by Terraform in this environment",
-                hint="change them in terraform_dir and run `dandiops init --only infrastructure`",
-            )
+    def make(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         aws = ctx.aws()
         bucket, user = self.bucket_name(ctx), self.user_name(ctx)
         targets = {change.target for change in changes}

@@ -42,7 +42,7 @@ from dandiops.core.errors import ConfigError, DandiopsError, NotFoundError
 from dandiops.core.files import RecordFile
 from dandiops.core.words import plural
 from dandiops.steps.access_keys import create_recorded_key
-from dandiops.steps.base import AskingStep, Change, Check, Status
+from dandiops.steps.base import Change, Check, Status, TerraformManagedStep
 from dandiops.steps.checklist import ChecklistItem, ChecklistStep
 
 if TYPE_CHECKING:
@@ -99,13 +99,16 @@ class EmailSurvey:
         return identity is not None and identity.exists and identity.verification != "Success"
 
 
-class EmailStep(AskingStep):
+class EmailStep(TerraformManagedStep):
     name = "email"
     title = "Email through AWS SES"
+    terraform_refusal = (
+        "email is managed by Terraform in this environment",
+        "change it in terraform_dir and run `dandiops init --only infrastructure`",
+    )
 
     def __init__(self, answers: Answers, *, manage: bool = True):
-        super().__init__(answers)
-        self.manage = manage
+        super().__init__(answers, manage=manage)
         self._secret_values: dict[str, str] = {}
 
     def smtp_user(self, ctx: "Context") -> str:
@@ -252,11 +255,6 @@ class EmailStep(AskingStep):
             [f"DNS records (in place): {'; '.join(describe_records(survey.records))}", *survey.notes],
         )
 
-    def plan(self, ctx: "Context") -> list[Change]:
-        if not self.manage:
-            return []
-        return self.survey(ctx).changes
-
     def remaining(self, ctx: "Context") -> Check | None:
         """After apply: the DNS records SES still waits for, until it has verified the domain."""
         domain = mail_domain(ctx)
@@ -269,14 +267,7 @@ class EmailStep(AskingStep):
             [f"create these DNS records: {'; '.join(describe_records(dkim_records(domain, identity.dkim_tokens)))}"],
         )
 
-    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
-        if not changes:
-            return []
-        if not self.manage:
-            raise DandiopsError(
-                "email is managed by Terraform in this environment",
-                hint="change it in terraform_dir and run `dandiops init --only infrastructure`",
-            )
+    def make(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         aws = ctx.aws()
         domain, user = mail_domain(ctx), self.smtp_user(ctx)
         targets = {change.target for change in changes}
