@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dandiops.app.questions import Answers, Question
+from dandiops.archive.dns import DnsRecord, describe_records
 from dandiops.archive.email import (
     EMAIL_URL_SCHEME,
     EMAIL_URL_VAR,
@@ -70,10 +71,6 @@ def smtp_server(ctx: "Context") -> tuple[str, int]:
         raise ConfigError(str(exc), hint=f"fix or unset {SMTP_HOST_SETTING}") from None
 
 
-def describe_records(records: list[tuple[str, str, str]]) -> list[str]:
-    return [f"{name} {kind} {value}" for name, kind, value in records]
-
-
 @dataclass
 class EmailSurvey:
     domain: str
@@ -90,7 +87,7 @@ class EmailSurvey:
     changes: list[Change] = field(default_factory=list)
 
     @property
-    def records(self) -> list[tuple[str, str, str]]:
+    def records(self) -> list[DnsRecord]:
         return dkim_records(self.domain, self.identity.dkim_tokens if self.identity else [])
 
     @property
@@ -244,7 +241,7 @@ class EmailStep(TerraformManagedStep):
             return Check(
                 Status.MANUAL,
                 f"SES identity {survey.domain} is {survey.identity.verification}: waiting for its DNS records",
-                [f"create these DNS records: {'; '.join(describe_records(survey.records))}", *survey.notes],
+                [f"create these DNS records: {describe_records(survey.records)}", *survey.notes],
             )
         assert survey.url is not None and survey.user is not None
         return Check(
@@ -252,7 +249,7 @@ class EmailStep(TerraformManagedStep):
             f"mail from {survey.config.get(FROM_EMAIL_VAR)} through SES in {survey.region}: identity {survey.domain} "
             f"verified with DKIM, IAM user {survey.user.name} may send, {EMAIL_URL_VAR} signs in with its key "
             f"{survey.url.user} at {survey.url.address}",
-            [f"DNS records (in place): {'; '.join(describe_records(survey.records))}", *survey.notes],
+            [f"DNS records (in place): {describe_records(survey.records)}", *survey.notes],
         )
 
     def remaining(self, ctx: "Context") -> Check | None:
@@ -264,7 +261,7 @@ class EmailStep(TerraformManagedStep):
         return Check(
             Status.MANUAL,
             f"SES identity {domain} is {identity.verification}: waiting for its DNS records",
-            [f"create these DNS records: {'; '.join(describe_records(dkim_records(domain, identity.dkim_tokens)))}"],
+            [f"create these DNS records: {describe_records(dkim_records(domain, identity.dkim_tokens))}"],
         )
 
     def make(self, ctx: "Context", changes: list[Change]) -> list[Change]:
@@ -276,7 +273,7 @@ class EmailStep(TerraformManagedStep):
             ctx.record("ses.identity.create", domain=domain, region=aws.region)
             ctx.reporter.instructions(
                 f"SES identity {domain} made in {aws.region}. Create these DNS records so that SES verifies "
-                f"the domain and signs its mail (DKIM): {'; '.join(describe_records(dkim_records(domain, tokens)))}"
+                f"the domain and signs its mail (DKIM): {describe_records(dkim_records(domain, tokens))}"
             )
         if f"IAM user {user}" in targets:
             aws.create_user(user)
