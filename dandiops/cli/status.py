@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from dandiops.cli.common import EnvOption, JsonOption, examples, get_context
-
-EXAMPLES = examples(
-    ("Staging's dynos, last release and API probe at a glance", "dandiops status -e staging"),
-    ("The same for production, as one JSON document for a script", "dandiops status -e production --json"),
-)
+from dandiops.cli.common import ReadOptions, command
 
 
 def register(root: typer.Typer) -> None:
-    root.command("status", epilog=EXAMPLES)(status)
+    command(root, "status")(status)
 
 
-def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
+def status(ctx: typer.Context, read: ReadOptions) -> None:
     """Is it up? The formation and its dynos (state, for how long), the last release and its release phase,
     a live probe of api_url/api/info/, add-ons: read side by side."""
     from dandiops.steps.status import gather_status
 
-    context = get_context(ctx, env=env, json_mode=json_output)
+    context = read.context(ctx)
     data = gather_status(context)
     reporter = context.reporter
 
