@@ -30,6 +30,9 @@ TzOption = Annotated[
     ),
 ]
 
+# The schedules' table of `backups status`: each column's header, and the field of `--json` it shows.
+SCHEDULE_COLUMNS = {"schedule": "name", "daily at": "at", "weeks kept": "retain_weeks", "months kept": "retain_months"}
+
 
 def _size(num_bytes) -> str:
     if num_bytes is None:
@@ -148,12 +151,7 @@ def status(ctx: typer.Context, read: ReadOptions) -> None:
             f"{data['app']}  database {database['addon']} ({database['plan']})  continuous protection "
             + ("On" if database["continuous_protection"] else "Off")
         )
-        reporter.table(
-            ["schedule", "daily at", "weeks kept", "months kept"],
-            [(s["name"], s["at"], s["retain_weeks"], s["retain_months"]) for s in data["schedules"]],
-            title="Backup schedule",
-            empty="Backup schedule: none",
-        )
+        reporter.records(data["schedules"], SCHEDULE_COLUMNS, "Backup schedule", empty="Backup schedule: none")
         latest = data["latest_backup"]
         reporter.line(
             "Latest backup: none"

@@ -6,6 +6,10 @@ import typer
 
 from dandiops.cli.common import ReadOptions, command
 
+# The tables that show fields of `status --json` as they are: each column's header, and its field.
+DYNO_COLUMNS = {"dyno": "name", "state": "state", "for": "age", "size": "size"}
+ADDON_COLUMNS = {"add-on": "name", "plan": "plan", "state": "state"}
+
 
 def register(root: typer.Typer) -> None:
     command(root, "status")(status)
@@ -35,12 +39,7 @@ def status(ctx: typer.Context, read: ReadOptions) -> None:
             ],
             title="Formation",
         )
-        reporter.table(
-            ["dyno", "state", "for", "size"],
-            [(d["name"], d["state"], d["age"], d["size"]) for d in data["dynos"]],
-            title="Dynos",
-            empty="Dynos: none running",
-        )
+        reporter.records(data["dynos"], DYNO_COLUMNS, "Dynos", empty="Dynos: none running")
         release = data["release"]
         if release:
             reporter.line(
@@ -55,9 +54,7 @@ def status(ctx: typer.Context, read: ReadOptions) -> None:
                 else api["error"]
             )
             reporter.line(f"API: {api['url']} {seen}")
-        reporter.table(
-            ["add-on", "plan", "state"], [(a["name"], a["plan"], a["state"]) for a in data["addons"]], title="Add-ons"
-        )
+        reporter.records(data["addons"], ADDON_COLUMNS, "Add-ons")
 
     reporter.result(data, human)
     for warning in data["warnings"]:
