@@ -159,10 +159,6 @@ class ReleaseOutcome:
     pull_request: PullRequestSummary | None = None
     problem: DandiopsError | None = None
 
-    @property
-    def exit_code(self) -> ExitCode:
-        return self.problem.exit_code if self.problem else ExitCode.OK
-
     def to_dict(self) -> dict[str, Any]:
         data = {item.name: getattr(self, item.name) for item in fields(self) if item.name != "problem"}
         data.update(
@@ -170,8 +166,11 @@ class ReleaseOutcome:
             run=self.run.to_dict() if self.run else None,
             heroku_release=self.heroku_release.to_dict() if self.heroku_release else None,
         )
-        error = None if self.problem is None else {"message": self.problem.message, "hint": self.problem.hint}
-        return {**data, "ok": self.problem is None, "exit_code": int(self.exit_code), "error": error}
+        problem = self.problem
+        if problem is None:
+            return {**data, "ok": True, "exit_code": int(ExitCode.OK), "error": None}
+        error = {"message": problem.message, "hint": problem.hint}
+        return {**data, "ok": False, "exit_code": int(problem.exit_code), "error": error}
 
 
 class Observer(Protocol):
