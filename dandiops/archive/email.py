@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from dandiops.archive.dns import DnsRecord
+
 EMAIL_URL_VAR = "DJANGO_EMAIL_URL"
 FROM_EMAIL_VAR = "DJANGO_DEFAULT_FROM_EMAIL"
 # Where the SMTP host written into DJANGO_EMAIL_URL comes from instead of SES's regional endpoint
@@ -120,9 +122,9 @@ def parse_email_url(value: str) -> EmailUrl | None:
     return EmailUrl(parts.scheme, unquote(parts.username or ""), unquote(parts.password or ""), parts.hostname, port)
 
 
-def dkim_records(domain: str, tokens: list[str]) -> list[tuple[str, str, str]]:
-    """The DNS records (name, type, value) that verify `domain` for SES and sign its mail (Easy DKIM)."""
-    return [(f"{token}._domainkey.{domain}", "CNAME", f"{token}.dkim.amazonses.com") for token in tokens]
+def dkim_records(domain: str, tokens: list[str]) -> list[DnsRecord]:
+    """The DNS records that verify `domain` for SES and sign its mail (Easy DKIM)."""
+    return [DnsRecord("CNAME", f"{token}._domainkey.{domain}", f"{token}.dkim.amazonses.com") for token in tokens]
 
 
 def ses_account_console(region: str) -> str:

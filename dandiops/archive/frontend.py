@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from dandiops.archive.dns import DnsRecord
 from dandiops.archive.fork import NETLIFY_TOML
 from dandiops.core.errors import ConfigError
 
@@ -83,16 +84,6 @@ class NetlifyConfig:
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key)
     return value if isinstance(value, dict) else {}
-
-
-@dataclass(frozen=True)
-class DnsRecord:
-    type: str
-    name: str
-    value: str
-
-    def describe(self) -> str:
-        return f"{self.name} {self.type} {self.value}"
 
 
 def dns_record(web_url: str, site_name: str) -> DnsRecord:

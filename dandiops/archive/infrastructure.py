@@ -7,7 +7,7 @@ kitware-resonant/terraform-heroku-resonant v3.0.0 modules/heroku (the module api
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal, Mapping
 
 # add-on service -> plan, for a production-sized and a sandbox-sized app (api.tf / staging.tf)
 PRODUCTION_ADDON_PLANS = {"heroku-postgresql": "standard-0", "cloudamqp": "squirrel-1", "papertrail": "fredrik"}
@@ -16,9 +16,16 @@ STAGING_ADDON_PLANS = {"heroku-postgresql": "essential-1", "cloudamqp": "tiger",
 
 @dataclass(frozen=True)
 class ProcessSpec:
+    """How many dynos of which size a process type runs: QUANTITY:SIZE, as `heroku ps:scale` takes it."""
+
     type: str
     quantity: int
     size: str
+
+    @classmethod
+    def of(cls, formation: Mapping[str, Any]) -> "ProcessSpec":
+        """A process type as the app's formation (Heroku's Platform API) has it."""
+        return cls(str(formation["type"]), int(formation["quantity"]), str(formation["size"]).lower())
 
     def describe(self) -> str:
         return f"{self.quantity}:{self.size}"
@@ -186,12 +193,10 @@ INVENTORY_SERVICE = "s3.amazonaws.com"
 TERRAFORM_ONLY = ("prevent_destroy on the buckets (Terraform's guard against deleting them; S3 has no equivalent)",)
 
 
-def default_log_bucket(bucket: str) -> str:
-    return f"{bucket}-logs"
-
-
-def default_inventory_bucket(bucket: str) -> str:
-    return f"{bucket}-inventory"
+def companion_bucket(bucket: str, purpose: Literal["logs", "inventory"]) -> str:
+    """The name modules/dandiset_bucket gives the bucket beside `bucket` that receives its access logs
+    or its inventories: `<bucket>-logs`, `<bucket>-inventory`."""
+    return f"{bucket}-{purpose}"
 
 
 def bucket_arn(bucket: str) -> str:

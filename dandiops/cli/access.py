@@ -7,22 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from dandiops.cli.change import Report, StepMutation
-from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, examples, get_context, option_groups
+from dandiops.cli.common import ChangeOptions, ReadOptions, command, command_group
 
 if TYPE_CHECKING:
     from dandiops.steps.access import AccessStep
 
-app = typer.Typer(
-    help="List, add and remove the people who can reach the Heroku app (the Access tab).",
-    no_args_is_help=True,
-    epilog=examples(
-        ("Who can reach production, with their permissions", "dandiops access list -e production"),
-        (
-            "Let a maintainer deploy and operate production",
-            "dandiops access add a@example.org -p deploy,operate -e production",
-        ),
-    ),
-)
+app = command_group("access", "List, add and remove the people who can reach the Heroku app (the Access tab).")
 
 EmailArgument = Annotated[str, typer.Argument(help="The email of the person's Heroku account.", show_default=False)]
 PermissionsOption = Annotated[
@@ -36,22 +26,12 @@ PermissionsOption = Annotated[
 ]
 
 
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="access")
-
-
-@app.command(
-    "list",
-    epilog=examples(
-        ("Who can reach production, with their permissions", "dandiops access list -e production"),
-        ("The same as JSON", "dandiops access list -e production --json"),
-    ),
-)
-def list_access(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
+@command(app, "list")
+def list_access(ctx: typer.Context, read: ReadOptions) -> None:
     """Everyone with access to the app, with their role and (team apps) permissions."""
     from dandiops.steps.access import read_access
 
-    context = get_context(ctx, env=env, json_mode=json_output)
+    context = read.context(ctx)
     access = read_access(context)
     data = {"app": access.app, "team": access.team, "collaborators": access.collaborators}
 
@@ -94,17 +74,7 @@ def _change(ctx: typer.Context, change: ChangeOptions, *, add=(), remove=(), per
     )
 
 
-@app.command(
-    "add",
-    epilog=examples(
-        ("Give someone access to staging (on a team app: view only)", "dandiops access add a@example.org -e staging"),
-        (
-            "Let a maintainer deploy and operate production",
-            "dandiops access add a@example.org -p deploy,operate -e production",
-        ),
-    ),
-)
-@option_groups()
+@command(app, "add")
 def add(
     ctx: typer.Context, email: EmailArgument, permissions: PermissionsOption = None, *, change: ChangeOptions
 ) -> None:
@@ -115,17 +85,7 @@ def add(
     _change(ctx, change, add=[email], permissions=permissions)
 
 
-@app.command(
-    "remove",
-    epilog=examples(
-        ("Take away someone's access to production", "dandiops access remove a@example.org -e production --yes"),
-        (
-            "Show what removing them from staging would change",
-            "dandiops access remove a@example.org -e staging --dry-run",
-        ),
-    ),
-)
-@option_groups()
+@command(app, "remove")
 def remove(ctx: typer.Context, email: EmailArgument, change: ChangeOptions) -> None:
     """Take away a Heroku account's access to the app (nothing to do if it has none)."""
     _change(ctx, change, remove=[email])

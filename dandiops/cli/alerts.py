@@ -8,24 +8,14 @@ from typing import Annotated, Any, Optional
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, examples, option_groups
+from dandiops.cli.common import ChangeOptions, command
 from dandiops.core.words import plural
-
-EXAMPLES = examples(
-    ("Turn on runtime metrics and print the dashboard checklist", "dandiops alerts -e production --yes"),
-    (
-        "Record a checklist item as done once it is set in the dashboard",
-        "dandiops alerts -e production --confirm threshold-alerts",
-    ),
-    ("In CI: exit 6 while a change is pending or an item is not confirmed", "dandiops alerts -e production --check"),
-)
 
 
 def register(root: typer.Typer) -> None:
-    root.command("alerts", epilog=EXAMPLES)(alerts)
+    command(root, "alerts")(alerts)
 
 
-@option_groups()
 def alerts(
     ctx: typer.Context,
     confirm: Annotated[

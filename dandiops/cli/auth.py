@@ -7,32 +7,12 @@ from typing import Annotated, Optional
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, examples, option_groups, secret_read_once
+from dandiops.cli.common import ChangeOptions, command, command_group, secret_read_once
 from dandiops.core.words import plural
 
-EXAMPLES = examples(
-    (
-        "Set up sign-in on staging (the secret from the environment or a prompt)",
-        "dandiops auth setup -e staging --github-client-id Ov23liA1b2C3d4E5f6G7 --oauth-client-id dandi-web",
-    ),
-    (
-        "Show what setting it up on production would change, changing nothing",
-        "dandiops auth setup -e production --github-client-id Ov23liH8i9J0k1L2m3N4 --oauth-client-id dandi-web "
-        "--dry-run",
-    ),
-)
-
-app = typer.Typer(
-    help="Sign-in to the archive: GitHub login and the web app's OAuth application.",
-    no_args_is_help=True,
-    epilog=EXAMPLES,
-)
+app = command_group("auth", "Sign-in to the archive: GitHub login and the web app's OAuth application.")
 
 SECRET_VAR = "DANDIOPS_GITHUB_CLIENT_SECRET"
-
-
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="auth")
 
 
 def _secret_source(context, from_stdin: bool):
@@ -55,8 +35,7 @@ def _secret_source(context, from_stdin: bool):
     return secret_read_once(context, read)
 
 
-@app.command("setup", epilog=EXAMPLES)
-@option_groups()
+@command(app, "setup")
 def setup(
     ctx: typer.Context,
     github_client_id: Annotated[

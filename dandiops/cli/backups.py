@@ -7,19 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from dandiops.cli.change import ChangeList, Report, StepMutation
-from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, examples, get_context, option_groups
+from dandiops.cli.common import ChangeOptions, ReadOptions, command, command_group
 
 if TYPE_CHECKING:
     from dandiops.steps.backups import BackupScheduleStep
 
-app = typer.Typer(
-    help="Schedule daily Heroku Postgres backups and see the backups taken.",
-    no_args_is_help=True,
-    epilog=examples(
-        ("Back up production daily at 02:00 New York time", "dandiops backups schedule -e production --yes"),
-        ("The backups Heroku holds for production", "dandiops backups list -e production"),
-    ),
-)
+app = command_group("backups", "Schedule daily Heroku Postgres backups and see the backups taken.")
 
 AtOption = Annotated[
     Optional[str],
@@ -37,9 +30,8 @@ TzOption = Annotated[
     ),
 ]
 
-
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="backups")
+# The schedules' table of `backups status`: each column's header, and the field of `--json` it shows.
+SCHEDULE_COLUMNS = {"schedule": "name", "daily at": "at", "weeks kept": "retain_weeks", "months kept": "retain_months"}
 
 
 def _size(num_bytes) -> str:
@@ -53,18 +45,7 @@ def _size(num_bytes) -> str:
     return "-"  # pragma: no cover - the loop always returns
 
 
-@app.command(
-    "schedule",
-    epilog=examples(
-        ("Daily at 02:00 America/New_York, the runbook's time", "dandiops backups schedule -e staging"),
-        ("Daily at 03:00 UTC on production", "dandiops backups schedule -e production --at 03:00 --tz UTC --yes"),
-        (
-            "A zone after the hour, as the Heroku CLI takes it; change nothing",
-            "dandiops backups schedule -e staging --at '02:00 EST' --dry-run",
-        ),
-    ),
-)
-@option_groups()
+@command(app, "schedule")
 def schedule(ctx: typer.Context, at: AtOption = None, tz: TzOption = None, *, change: ChangeOptions) -> None:
     """Back up the DATABASE_URL database daily at one hour (default 02:00 America/New_York).
 
@@ -123,14 +104,7 @@ class ScheduleChange(StepMutation):
         )
 
 
-@app.command(
-    "unschedule",
-    epilog=examples(
-        ("Stop staging's daily backups (the backups taken are kept)", "dandiops backups unschedule -e staging"),
-        ("Show what stopping production's would change", "dandiops backups unschedule -e production --dry-run"),
-    ),
-)
-@option_groups()
+@command(app, "unschedule")
 def unschedule(ctx: typer.Context, change: ChangeOptions) -> None:
     """Stop the daily backups of the DATABASE_URL database (backups already taken are kept)."""
     change.carry_out(change.context(ctx), UnscheduleChange())
@@ -162,18 +136,12 @@ class UnscheduleChange(ChangeList):
         )
 
 
-@app.command(
-    "status",
-    epilog=examples(
-        ("Production's database, backup schedule and latest backup", "dandiops backups status -e production"),
-        ("The same as JSON", "dandiops backups status -e production --json"),
-    ),
-)
-def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
+@command(app, "status")
+def status(ctx: typer.Context, read: ReadOptions) -> None:
     """The database, its backup schedule, continuous protection and the latest backup."""
     from dandiops.steps.backups import backup_status
 
-    context = get_context(ctx, env=env, json_mode=json_output)
+    context = read.context(ctx)
     reporter = context.reporter
     data = backup_status(context)
 
@@ -183,12 +151,7 @@ def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = 
             f"{data['app']}  database {database['addon']} ({database['plan']})  continuous protection "
             + ("On" if database["continuous_protection"] else "Off")
         )
-        reporter.table(
-            ["schedule", "daily at", "weeks kept", "months kept"],
-            [(s["name"], s["at"], s["retain_weeks"], s["retain_months"]) for s in data["schedules"]],
-            title="Backup schedule",
-            empty="Backup schedule: none",
-        )
+        reporter.records(data["schedules"], SCHEDULE_COLUMNS, "Backup schedule", empty="Backup schedule: none")
         latest = data["latest_backup"]
         reporter.line(
             "Latest backup: none"
@@ -206,18 +169,12 @@ def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = 
         reporter.warn(data["warning"])
 
 
-@app.command(
-    "list",
-    epilog=examples(
-        ("The backups Heroku holds for production, newest first", "dandiops backups list -e production"),
-        ("The same as JSON", "dandiops backups list -e production --json"),
-    ),
-)
-def list_(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
+@command(app, "list")
+def list_(ctx: typer.Context, read: ReadOptions) -> None:
     """The backups Heroku holds for the app, newest first."""
     from dandiops.steps.backups import list_backups
 
-    context = get_context(ctx, env=env, json_mode=json_output)
+    context = read.context(ctx)
     items = list_backups(context)
 
     def human() -> None:

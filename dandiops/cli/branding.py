@@ -8,30 +8,12 @@ from typing import Annotated, Any, Optional
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, examples, option_groups
+from dandiops.cli.common import ChangeOptions, command, command_group
 
-EXAMPLES = examples(
-    (
-        "Compare a new logo with the current one, changing nothing",
-        "dandiops branding logo logo.svg -e staging --dry-run",
-    ),
-    ("Propose it as a pull request", "dandiops branding logo logo.svg -e staging"),
-    ("Propose it from a branch you name", "dandiops branding logo logo.svg -e staging --branch new-logo"),
-)
-
-app = typer.Typer(
-    help="The web app's branding, changed through pull requests on the archive repository.",
-    no_args_is_help=True,
-    epilog=EXAMPLES,
-)
+app = command_group("branding", "The web app's branding, changed through pull requests on the archive repository.")
 
 
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="branding")
-
-
-@app.command("logo", epilog=EXAMPLES)
-@option_groups()
+@command(app, "logo")
 def logo(
     ctx: typer.Context,
     file: Annotated[

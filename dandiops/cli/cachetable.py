@@ -7,29 +7,12 @@ from typing import Any
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, examples, option_groups
+from dandiops.cli.common import ChangeOptions, command, command_group
 
-EXAMPLES = examples(
-    ("Create the cache table on staging (nothing happens if it exists)", "dandiops cachetable create -e staging"),
-    (
-        "Print the SQL it would run on production, changing nothing",
-        "dandiops cachetable create -e production --dry-run",
-    ),
-)
-
-app = typer.Typer(
-    help="The database cache table (dandi_cache_table).",
-    no_args_is_help=True,
-    epilog=EXAMPLES,
-)
+app = command_group("cachetable", "The database cache table (dandi_cache_table).")
 
 
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="cachetable")
-
-
-@app.command("create", epilog=EXAMPLES)
-@option_groups()
+@command(app, "create")
 def create(ctx: typer.Context, change: ChangeOptions) -> None:
     """Run `createcachetable dandi_cache_table` in a one-off dyno; safe to repeat."""
     change.carry_out(change.context(ctx), CacheTableChange())

@@ -1,5 +1,5 @@
 """Options commands share, declared once (alone, or as a group a command takes as one parameter:
-`option_groups`), and the one place a command gets its Context."""
+`option_groups`), the one place a command gets its Context, and how a module makes its group of commands."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, TypeVar
 import typer
 
 from dandiops.app.context import Application, Context
+from dandiops.cli.examples import EXAMPLES
 from dandiops.core.output import Terminal
 from dandiops.wizard.prompter import prompter_for
 
@@ -140,6 +141,38 @@ def _shell_lines(command: str) -> list[str]:
     return [f"{line} \\" for line in lines[:-1]] + lines[-1:]
 
 
+ROOT = "dandiops"  # the root group's name: a command directly under it is named by its own name alone
+
+
+def command_group(name: str, help: str, **settings: Any) -> typer.Typer:
+    """The group of commands `dandiops NAME ...` a module defines, which cli.main adds to the root;
+    its Examples section is cli.examples'. `settings` go to Typer as they are."""
+    return typer.Typer(name=name, help=help, epilog=_examples_of(name), no_args_is_help=True, **settings)
+
+
+CommandT = TypeVar("CommandT", bound=Callable[..., None])
+
+
+def command(group: typer.Typer, name: str, **settings: Any) -> Callable[[CommandT], CommandT]:
+    """Make the function the command `name` of `group` (the root, or a `command_group`): its
+    docstring is its help, cli.examples has its Examples section, and the option groups it takes are
+    expanded (`option_groups`; one that offers only some of a group's options names them in
+    `@option_groups(...)` under this decorator). `settings` go to Typer as they are."""
+
+    def register(function: CommandT) -> CommandT:
+        epilog = _examples_of(name if group.info.name == ROOT else f"{group.info.name} {name}")
+        group.command(name, epilog=epilog, **settings)(option_groups()(function))
+        if not group.info.epilog:  # a group of one command, which has no examples of its own
+            group.info.epilog = epilog
+        return function
+
+    return register
+
+
+def _examples_of(path: str) -> str | None:
+    return examples(*EXAMPLES[path]) if path in EXAMPLES else None
+
+
 class RootOptions:
     def __init__(self, config: str | None, env: str | None):
         self.config = config
@@ -185,6 +218,21 @@ def secret_read_once(context: Context, read: Callable[[], str]) -> Callable[[], 
         return value
 
     return secret
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadOptions:
+    """-e and --json: what every command that reads an environment without changing it takes (see
+    `option_groups`)."""
+
+    env: EnvOption = None
+    json_output: JsonOption = False
+
+    def context(self, ctx: typer.Context, *, env: str | None = None, subject_of_result: bool = True) -> Context:
+        """The Context of -e, or of `env` for a command that takes the environment otherwise (an
+        argument; an -e that stands apart from the group in its --help). See `get_context` for
+        `subject_of_result`."""
+        return get_context(ctx, env=env or self.env, json_mode=self.json_output, subject_of_result=subject_of_result)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -236,6 +284,8 @@ def option_groups(**offered: tuple[str, ...]) -> Callable[[Callable[..., None]],
             parameters += [_option_parameter(fields[name], hints[name]) for name in names]
         if unused:
             raise TypeError(f"{command.__name__} has no option group parameter {', '.join(unused)}")
+        if not groups:  # nothing to expand (or expanded already, under `command`)
+            return command
 
         @functools.wraps(command)
         def with_groups(**values: Any) -> None:

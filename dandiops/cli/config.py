@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from dandiops.cli.common import EnvOption, JsonOption, examples, get_context
+from dandiops.cli.common import ReadOptions, command, command_group
 from dandiops.core.words import plural
 
-EXAMPLES = examples(
-    ("Which required config vars staging lacks (exit 6 if any)", "dandiops config check -e staging"),
-    ("Every required var, set or missing, as JSON for a script", "dandiops config check -e production --json"),
-)
-
-app = typer.Typer(
-    help="Check the Heroku app's config vars against what the archive requires.",
-    no_args_is_help=True,
-    epilog=EXAMPLES,
-)
+app = command_group("config", "Check the Heroku app's config vars against what the archive requires.")
 
 
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="config")
-
-
-@app.command("check", epilog=EXAMPLES)
-def check(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
+@command(app, "check")
+def check(ctx: typer.Context, read: ReadOptions) -> None:
     """List every required config var as set or missing; exit 6 when any is missing.
 
     Secret values are never shown, only whether they are set.
@@ -32,7 +19,7 @@ def check(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = F
     from dandiops.core.errors import ExitCode
     from dandiops.steps.config_vars import required_config_report
 
-    context = get_context(ctx, env=env, json_mode=json_output)
+    context = read.context(ctx)
     report = required_config_report(context)
     missing = [row["name"] for row in report if not row["set"]]
 

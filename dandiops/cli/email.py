@@ -7,24 +7,12 @@ from typing import Annotated, Any, Optional
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, examples, option_groups
+from dandiops.cli.common import ChangeOptions, command, command_group, option_groups
 
-EXAMPLES = examples(
-    ("Send a test message through staging's own mail settings", "dandiops email test -e staging --to you@example.org"),
-    ("What would be sent, without sending it", "dandiops email test -e production --to you@example.org --dry-run"),
-    ("The outcome as JSON, for a script", "dandiops email test -e staging --to you@example.org --json"),
-)
-
-app = typer.Typer(
-    help="The archive's email: send a test message through the app.", no_args_is_help=True, epilog=EXAMPLES
-)
+app = command_group("email", "The archive's email: send a test message through the app.")
 
 
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="email")
-
-
-@app.command("test", epilog=EXAMPLES)
+@command(app, "test")
 @option_groups(change=("env", "dry_run", "json_output"))
 def test(
     ctx: typer.Context,

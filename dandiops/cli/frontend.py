@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
 
 from dandiops.cli.change import Mutation, Report, StepMutation
-from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, examples, get_context, option_groups
+from dandiops.cli.common import ChangeOptions, EnvOption, ReadOptions, command, command_group, option_groups
 
-app = typer.Typer(
-    help="The web app on Netlify: its site, linked to the fork, built against this clone's API, on web_url over HTTPS.",
-    no_args_is_help=True,
-    epilog=examples(
-        ("Create, link and publish staging's site", "dandiops frontend setup -e staging"),
-        ("Where each of production's build variables comes from", "dandiops frontend status -e production"),
-        ("Build production's release branch and wait for it", "dandiops frontend deploy -e production --yes"),
-    ),
+app = command_group(
+    "frontend",
+    "The web app on Netlify: its site, linked to the fork, built against this clone's API, on web_url over HTTPS.",
 )
 
 # steps.frontend.DEFAULT_DEPLOY_TIMEOUT, repeated: importing the steps would slow down every --help
@@ -38,45 +34,43 @@ TimeoutOption = Annotated[
 ]
 
 
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="frontend")
+@dataclass(frozen=True)
+class FrontendOptions:
+    """What the frontend's step is built from; each command offers the options it uses."""
+
+    oauth_client_id: OAuthClientIdOption = DEFAULT_OAUTH_CLIENT_ID
+    timeout: TimeoutOption = DEFAULT_TIMEOUT
+
+    def checked_timeout(self) -> float:
+        from dandiops.core.errors import UsageError
+        from dandiops.core.names import check_duration
+
+        try:
+            check_duration(self.timeout, "--timeout")
+        except ValueError as exc:
+            raise UsageError(str(exc), hint="pass --timeout SECONDS, e.g. 900; nothing was changed") from None
+        return self.timeout
+
+    def step(self, context):
+        from dandiops.archive.auth import OAUTH_CLIENT_ID_MAX, validate_client_id
+        from dandiops.steps.frontend import FrontendStep, FrontendTarget
+
+        oauth_client_id = validate_client_id(self.oauth_client_id, "--oauth-client-id", max_length=OAUTH_CLIENT_ID_MAX)
+        timeout = self.checked_timeout()  # bad input fails before the settings are read
+        return FrontendStep(FrontendTarget.of(context.env, oauth_client_id=oauth_client_id), timeout=timeout)
 
 
-def _step(context, oauth_client_id: str, timeout: float):
-    from dandiops.archive.auth import OAUTH_CLIENT_ID_MAX, validate_client_id
-    from dandiops.core.errors import UsageError
-    from dandiops.core.names import check_duration
-    from dandiops.steps.frontend import FrontendStep, FrontendTarget
-
-    oauth_client_id = validate_client_id(oauth_client_id, "--oauth-client-id", max_length=OAUTH_CLIENT_ID_MAX)
-    try:
-        check_duration(timeout, "--timeout")
-    except ValueError as exc:
-        raise UsageError(str(exc), hint="pass --timeout SECONDS, e.g. 900; nothing was changed") from None
-    return FrontendStep(FrontendTarget.of(context.env, oauth_client_id=oauth_client_id), timeout=timeout)
-
-
-@app.command(
-    "status",
-    epilog=examples(
-        ("The site, its variables, domain, HTTPS and last deploy", "dandiops frontend status -e staging"),
-        ("The same as one JSON document", "dandiops frontend status -e production --json"),
-    ),
-)
-def status(
-    ctx: typer.Context,
-    env: EnvOption = None,
-    oauth_client_id: OAuthClientIdOption = DEFAULT_OAUTH_CLIENT_ID,
-    json_output: JsonOption = False,
-) -> None:
+@command(app, "status")
+@option_groups(frontend=("oauth_client_id",), read=("json_output",))
+def status(ctx: typer.Context, env: EnvOption = None, *, frontend: FrontendOptions, read: ReadOptions) -> None:
     """The site as Netlify has it: its build settings, where each variable of the build comes from (the
     fork's netlify.toml or the site), the custom domain and its DNS record, HTTPS, and the latest
     production deploy. Read-only; exit 0 when nothing is left to do, 6 otherwise."""
     from dandiops.core.errors import DandiopsError, ExitCode
     from dandiops.core.words import plural
 
-    context = get_context(ctx, env=env, json_mode=json_output)
-    step = _step(context, oauth_client_id, DEFAULT_TIMEOUT)
+    context = read.context(ctx, env=env)
+    step = frontend.step(context)
     view = step.read(context)
     changes = step.plan(context)
     findings = step.findings(view)
@@ -160,25 +154,8 @@ def _status_document(step, view, changes, findings) -> dict[str, Any]:
     }
 
 
-@app.command(
-    "setup",
-    epilog=examples(
-        ("Set up staging's site and publish it", "dandiops frontend setup -e staging"),
-        ("What production's would change, changing nothing", "dandiops frontend setup -e production --dry-run"),
-        (
-            "With the OAuth client id `auth setup` was given",
-            "dandiops frontend setup -e production --oauth-client-id ID --yes",
-        ),
-    ),
-)
-@option_groups()
-def setup(
-    ctx: typer.Context,
-    oauth_client_id: OAuthClientIdOption = DEFAULT_OAUTH_CLIENT_ID,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT,
-    *,
-    change: ChangeOptions,
-) -> None:
+@command(app, "setup")
+def setup(ctx: typer.Context, frontend: FrontendOptions, change: ChangeOptions) -> None:
     """Make the site what this environment needs, then publish a deploy of it.
 
     Creates the site netlify_site in netlify_team if it is missing and links it to github_repo: base
@@ -192,8 +169,7 @@ def setup(
     A value netlify.toml sets differently is reported (exit 6): only an edit of the fork changes it.
     """
     context = change.context(ctx)
-    step = _step(context, oauth_client_id, timeout)
-    change.carry_out(context, SetupChange(step))
+    change.carry_out(context, SetupChange(frontend.step(context)))
 
 
 class SetupChange(StepMutation):
@@ -227,27 +203,12 @@ class SetupChange(StepMutation):
             )
 
 
-@app.command(
-    "deploy",
-    epilog=examples(
-        ("Build staging's branch and follow the deploy", "dandiops frontend deploy -e staging"),
-        (
-            "Production, without a prompt, waiting at most 20 minutes",
-            "dandiops frontend deploy -e production --yes --timeout 1200",
-        ),
-    ),
-)
-@option_groups()
-def deploy(ctx: typer.Context, timeout: TimeoutOption = DEFAULT_TIMEOUT, *, change: ChangeOptions) -> None:
+@command(app, "deploy")
+@option_groups(frontend=("timeout",))
+def deploy(ctx: typer.Context, frontend: FrontendOptions, change: ChangeOptions) -> None:
     """Build the branch that carries the environment and follow its deploy to ready (exit 0) or error
     (exit 1, with Netlify's message); the states show as they change. Exit 8 when --timeout passes first."""
-    from dandiops.core.errors import UsageError
-    from dandiops.core.names import check_duration
-
-    try:
-        check_duration(timeout, "--timeout")
-    except ValueError as exc:
-        raise UsageError(str(exc), hint="pass --timeout SECONDS, e.g. 900; nothing was changed") from None
+    timeout = frontend.checked_timeout()
     change.carry_out(change.context(ctx), DeployChange(timeout))
 
 

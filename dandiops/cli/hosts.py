@@ -7,16 +7,9 @@ from typing import Annotated, Optional
 import typer
 
 from dandiops.cli.change import Report, StepMutation
-from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, examples, get_context, option_groups
+from dandiops.cli.common import ChangeOptions, ReadOptions, command, command_group
 
-app = typer.Typer(
-    help="Manage the hosts (DJANGO_ALLOWED_HOSTS) and CORS origins the API accepts.",
-    no_args_is_help=True,
-    epilog=examples(
-        ("The hosts and CORS origins production accepts", "dandiops hosts list -e production"),
-        ("Accept a new API host on production", "dandiops hosts add api.example.org -e production --yes"),
-    ),
-)
+app = command_group("hosts", "Manage the hosts (DJANGO_ALLOWED_HOSTS) and CORS origins the API accepts.")
 
 HostsToAdd = Annotated[Optional[list[str]], typer.Argument(help="Host names to allow.")]
 HostsToRemove = Annotated[Optional[list[str]], typer.Argument(help="Host names to stop allowing.")]
@@ -31,23 +24,13 @@ CorsOption = Annotated[
 ]
 
 
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="hosts")
-
-
-@app.command(
-    "list",
-    epilog=examples(
-        ("The hosts and CORS origins production accepts", "dandiops hosts list -e production"),
-        ("The same as JSON", "dandiops hosts list -e staging --json"),
-    ),
-)
-def list_hosts(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
+@command(app, "list")
+def list_hosts(ctx: typer.Context, read: ReadOptions) -> None:
     """Show the allowed hosts and CORS origins."""
     from dandiops.archive.deployment import ALLOWED_HOSTS_VAR
     from dandiops.steps.hosts import current_lists
 
-    context = get_context(ctx, env=env, json_mode=json_output)
+    context = read.context(ctx)
     data = {"app": context.env.heroku_app, **current_lists(context)}
 
     def human() -> None:
@@ -105,34 +88,14 @@ class HostsChange(StepMutation):
         return Report({"app": context.env.heroku_app, "changes": [c.to_dict() for c in (result or plan)]})
 
 
-@app.command(
-    "add",
-    epilog=examples(
-        ("Accept a new API host on production", "dandiops hosts add api.example.org -e production --yes"),
-        (
-            "Show what allowing the web app's origin would change",
-            "dandiops hosts add --cors-origin https://example.org -e staging --dry-run",
-        ),
-    ),
-)
-@option_groups()
+@command(app, "add")
 def add(ctx: typer.Context, hosts: HostsToAdd = None, cors_origin: CorsOption = None, *, change: ChangeOptions) -> None:
     """Add hosts (and CORS origins); entries already present are kept and not re-sent. A CORS origin's
     default port (:443 for https, :80 for http) is dropped, as browsers send it."""
     _edit(ctx, change, hosts, cors_origin, adding=True)
 
 
-@app.command(
-    "remove",
-    epilog=examples(
-        ("Stop accepting an old host on staging", "dandiops hosts remove old-api.example.org -e staging"),
-        (
-            "Remove a CORS origin, showing the change only",
-            "dandiops hosts remove --cors-origin https://old.example.org --dry-run",
-        ),
-    ),
-)
-@option_groups()
+@command(app, "remove")
 def remove(
     ctx: typer.Context,
     hosts: HostsToRemove = None,

@@ -7,21 +7,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from dandiops.cli.common import EnvOption, JsonOption, ShowSecretsOption, examples, get_context
+from dandiops.cli.common import ReadOptions, ShowSecretsOption, command
 
 # A process type (web, checksum-worker) or one dyno of it (web.1, run.1234); nothing a shell would read.
 DYNO_FILTER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[0-9]+)?")
 
 
-EXAMPLES = examples(
-    ("The last 200 lines the web dynos printed", "dandiops logs -e production --dyno web -n 200"),
-    ("Follow new lines as they are logged, until Ctrl-C", "dandiops logs -e staging --tail"),
-    ("Only Heroku's own events: the router, releases and the API", "dandiops logs -e staging --source heroku"),
-)
-
-
 def register(root: typer.Typer) -> None:
-    root.command("logs", epilog=EXAMPLES)(logs)
+    command(root, "logs")(logs)
 
 
 def logs(
@@ -36,8 +29,8 @@ def logs(
         typer.Option("--source", "-s", help="app (the app's processes) or heroku (router, api, release events)."),
     ] = None,
     num: Annotated[int, typer.Option("--num", "-n", help="How many past lines to show first (0 to 1500).")] = 100,
-    env: EnvOption = None,
-    json_output: JsonOption = False,
+    *,
+    read: ReadOptions,
     show_secrets: ShowSecretsOption = False,
 ) -> None:
     """Show the app's log lines: what its dynos printed and Heroku's own events (releases, router).
@@ -59,7 +52,7 @@ def logs(
         raise UsageError(
             f"--source {source!r} is not a log source", hint=f"use --source {' or --source '.join(SOURCES)}"
         )
-    if json_output and tail:
+    if read.json_output and tail:
         raise UsageError(
             "--json prints one document and cannot follow a stream",
             hint="drop --tail for a JSON snapshot, or drop --json to follow the stream",
@@ -70,7 +63,7 @@ def logs(
             hint="give a process type (--dyno web) or a dyno (--dyno web.1, --dyno run.1234): letters, "
             "digits, '-' and '_', then optionally '.' and a number",
         )
-    context = get_context(ctx, env=env, json_mode=json_output)
+    context = read.context(ctx)
     try:
         _stream(context, tail=tail, dyno=dyno, source=source, num=num, masked=not show_secrets)
     except KeyboardInterrupt:

@@ -29,7 +29,7 @@ import dandiops.cli.superuser
 import dandiops.cli.users
 import dandiops.cli.verify
 from dandiops import __version__
-from dandiops.cli.common import VALUE_NAMES, RootEnvOption, RootOptions, examples
+from dandiops.cli.common import ROOT, VALUE_NAMES, RootEnvOption, RootOptions, examples
 from dandiops.core.errors import DandiopsError, ExitCode
 
 
@@ -138,7 +138,7 @@ def _reporter(ctx):
 
 
 app = typer.Typer(
-    name="dandiops",
+    name=ROOT,
     cls=DandiopsGroup,
     help="Stand up and run a DANDI Archive clone: Heroku, GitHub Actions and AWS, one safe command at a time.",
     no_args_is_help=True,
@@ -200,7 +200,10 @@ COMMAND_GROUPS = (  # in runbook order, as `dandiops --help` lists them
     dandiops.cli.sandbox,
 )
 for group in COMMAND_GROUPS:
-    group.register(app)
+    if hasattr(group, "register"):  # a command of the root's own, or a group that adds itself
+        group.register(app)
+    else:  # a group made by cli.common.command_group
+        app.add_typer(group.app)
 
 
 def _stdout_to_devnull() -> None:

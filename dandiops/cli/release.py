@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, examples, get_context, option_groups
+from dandiops.cli.common import ChangeOptions, EnvOption, ReadOptions, command, command_group, option_groups
 
 # steps.release.trigger.DEFAULT_TIMEOUT, repeated: importing the release machinery would slow down every --help
 DEFAULT_TIMEOUT = 1800.0
@@ -34,22 +34,13 @@ class ReleaseGroup(TyperGroup):
         return [name for name in super().list_commands(ctx) if name != "ENV"]
 
 
-app = typer.Typer(
-    cls=ReleaseGroup,
-    no_args_is_help=True,
-    help="Release an environment through its GitHub Actions workflow, then wait for the Heroku release "
+app = command_group(
+    "release",
+    "Release an environment through its GitHub Actions workflow, then wait for the Heroku release "
     "it produces (including the release phase). `dandiops release ENV` works for any environment of "
     "dandiops.toml; exit 0 only when the run and the release both succeeded.",
-    epilog=examples(
-        ("Deploy staging through its workflow and wait for the Heroku release", "dandiops release staging"),
-        ("Publish release v1.2.3, which the production workflow deploys", "dandiops release production --tag v1.2.3"),
-        ("The latest run and Heroku release of each environment", "dandiops release status"),
-    ),
+    cls=ReleaseGroup,
 )
-
-
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="release")
 
 
 @dataclass(frozen=True)
@@ -117,31 +108,14 @@ class ReleaseOptions:
 CHANGE_OPTIONS = ("dry_run", "yes", "json_output")
 
 
-@app.command(
-    "staging",
-    epilog=examples(
-        ("Dispatch the staging workflow and wait for the Heroku release", "dandiops release staging"),
-        ("Re-run the latest run, for a workflow without workflow_dispatch", "dandiops release staging --rerun"),
-        ("Start the run and return with its URL", "dandiops release staging --ref master --detach"),
-    ),
-)
+@command(app, "staging")
 @option_groups(release=("ref", "rerun", "enable_dispatch", "detach", "timeout"), change=CHANGE_OPTIONS)
 def staging(ctx: typer.Context, release: ReleaseOptions, change: ChangeOptions) -> None:
     """Deploy staging: dispatch its workflow, or --rerun / --enable-dispatch when it has no workflow_dispatch."""
     _release(ctx, "staging", release, change)
 
 
-@app.command(
-    "production",
-    epilog=examples(
-        (
-            "Publish release v1.2.3 now, and wait for its run and Heroku release",
-            "dandiops release production --tag v1.2.3",
-        ),
-        ("Release pull request 42 when it is merged, and wait for that", "dandiops release production --pr 42 --wait"),
-        ("Show what a release would do, changing nothing", "dandiops release production --tag v1.2.3 --dry-run"),
-    ),
-)
+@command(app, "production")
 @option_groups(release=("tag", "pr", "wait", "ref", "detach", "timeout"), change=CHANGE_OPTIONS)
 def production(ctx: typer.Context, release: ReleaseOptions, change: ChangeOptions) -> None:
     """Release production: --tag vX.Y.Z publishes a release now; --pr N releases N when it is merged.
@@ -151,17 +125,7 @@ def production(ctx: typer.Context, release: ReleaseOptions, change: ChangeOption
     _release(ctx, "production", release, change)
 
 
-@app.command(
-    "ENV",
-    hidden=True,
-    epilog=examples(
-        ("Release the environment named review in dandiops.toml", "dandiops release review"),
-        (
-            "Release one branch of it and return once the run has started",
-            "dandiops release review --ref my-feature --detach",
-        ),
-    ),
-)
+@command(app, "ENV", hidden=True)
 @option_groups(change=CHANGE_OPTIONS)
 def any_environment(ctx: typer.Context, release: ReleaseOptions, change: ChangeOptions) -> None:
     """Release the environment ENV of dandiops.toml the way its workflow is triggered."""
@@ -334,28 +298,22 @@ class LiveObserver:
             self.started = False
 
 
-@app.command(
-    "status",
-    epilog=examples(
-        ("The latest run and Heroku release of every environment", "dandiops release status"),
-        ("Production's only, as JSON", "dandiops release status production --json"),
-    ),
-)
+@command(app, "status")
 def status(
     ctx: typer.Context,
     env_name: Annotated[Optional[str], typer.Argument(help="Environment (default: all with a github_repo).")] = None,
-    env: EnvOption = None,
-    json_output: JsonOption = False,
+    *,
+    read: ReadOptions,
 ) -> None:
     """The latest deploy run and Heroku release of each environment."""
     from dandiops.steps.release.history import environments_with_releases
     from dandiops.steps.release.history import status as env_status
 
-    context = get_context(ctx, env=env_name or env, json_mode=json_output, subject_of_result=False)
-    environments = environments_with_releases(context, env_name or env)
+    context = read.context(ctx, env=env_name, subject_of_result=False)
+    environments = environments_with_releases(context, env_name or read.env)
     # one Context per environment: its clients carry that environment's name into error hints
     data = [
-        env_status(get_context(ctx, env=environment.name, json_mode=json_output, subject_of_result=False), environment)
+        env_status(read.context(ctx, env=environment.name, subject_of_result=False), environment)
         for environment in environments
     ]
     reporter = context.reporter
@@ -383,26 +341,22 @@ def status(
     reporter.result({"environments": data}, human)
 
 
-@app.command(
-    "list",
-    epilog=examples(
-        ("The last five runs and releases of staging, paired by commit", "dandiops release list -e staging --limit 5"),
-        ("The last ten of production, as JSON", "dandiops release list -e production --json"),
-    ),
-)
+@command(app, "list")
+@option_groups(read=("json_output",))
 def list_releases(
     ctx: typer.Context,
     env: EnvOption = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100, help="How many of each.")] = 10,
-    json_output: JsonOption = False,
+    *,
+    read: ReadOptions,
 ) -> None:
     """Recent deploy runs and Heroku releases side by side, paired by commit."""
     from dandiops.steps.release.history import environments_with_releases, history
 
-    context = get_context(ctx, env=env, json_mode=json_output, subject_of_result=False)
+    context = read.context(ctx, env=env, subject_of_result=False)
     data = [
         history(
-            get_context(ctx, env=environment.name, json_mode=json_output, subject_of_result=False),
+            read.context(ctx, env=environment.name, subject_of_result=False),
             environment,
             limit=limit,
         )

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, EnvOption, ShowSecretsOption, examples, option_groups
+from dandiops.cli.common import ChangeOptions, EnvOption, ShowSecretsOption, command, option_groups
 
 CommandArgument = Annotated[
     list[str],
@@ -20,23 +20,8 @@ CommandArgument = Annotated[
 ]
 
 
-EXAMPLES = examples(
-    ("Which migrations have run on staging", "dandiops run -e staging -- python manage.py showmigrations api"),
-    (
-        "A shell command line, as one argument (pipes and $VARS run in the dyno)",
-        "dandiops run -e staging -- 'python manage.py check && echo ok'",
-    ),
-    (
-        "Stop the dyno when the command prints nothing for five minutes",
-        "dandiops run -e staging --silence-timeout 300 -- python manage.py migrate",
-    ),
-)
-
-
 def register(root: typer.Typer) -> None:
-    root.command(
-        "run", epilog=EXAMPLES, context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
-    )(run)
+    command(root, "run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})(run)
 
 
 def command_line(args: list[str]) -> str:

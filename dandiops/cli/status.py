@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import typer
 
-from dandiops.cli.common import EnvOption, JsonOption, examples, get_context
+from dandiops.cli.common import ReadOptions, command
 
-EXAMPLES = examples(
-    ("Staging's dynos, last release and API probe at a glance", "dandiops status -e staging"),
-    ("The same for production, as one JSON document for a script", "dandiops status -e production --json"),
-)
+# The tables that show fields of `status --json` as they are: each column's header, and its field.
+DYNO_COLUMNS = {"dyno": "name", "state": "state", "for": "age", "size": "size"}
+ADDON_COLUMNS = {"add-on": "name", "plan": "plan", "state": "state"}
 
 
 def register(root: typer.Typer) -> None:
-    root.command("status", epilog=EXAMPLES)(status)
+    command(root, "status")(status)
 
 
-def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = False) -> None:
+def status(ctx: typer.Context, read: ReadOptions) -> None:
     """Is it up? The formation and its dynos (state, for how long), the last release and its release phase,
     a live probe of api_url/api/info/, add-ons: read side by side."""
     from dandiops.steps.status import gather_status
 
-    context = get_context(ctx, env=env, json_mode=json_output)
+    context = read.context(ctx)
     data = gather_status(context)
     reporter = context.reporter
 
@@ -40,12 +39,7 @@ def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = 
             ],
             title="Formation",
         )
-        reporter.table(
-            ["dyno", "state", "for", "size"],
-            [(d["name"], d["state"], d["age"], d["size"]) for d in data["dynos"]],
-            title="Dynos",
-            empty="Dynos: none running",
-        )
+        reporter.records(data["dynos"], DYNO_COLUMNS, "Dynos", empty="Dynos: none running")
         release = data["release"]
         if release:
             reporter.line(
@@ -60,9 +54,7 @@ def status(ctx: typer.Context, env: EnvOption = None, json_output: JsonOption = 
                 else api["error"]
             )
             reporter.line(f"API: {api['url']} {seen}")
-        reporter.table(
-            ["add-on", "plan", "state"], [(a["name"], a["plan"], a["state"]) for a in data["addons"]], title="Add-ons"
-        )
+        reporter.records(data["addons"], ADDON_COLUMNS, "Add-ons")
 
     reporter.result(data, human)
     for warning in data["warnings"]:

@@ -7,34 +7,11 @@ from typing import Annotated, Callable, Optional
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, examples, option_groups, secret_read_once
+from dandiops.cli.common import ChangeOptions, command, command_group, secret_read_once
 
-EXAMPLES = examples(
-    (
-        "Create the superuser of staging, asked for its password",
-        "dandiops superuser create -e staging --email admin@example.org",
-    ),
-    (
-        "Read the password from stdin (pipe it in) instead",
-        "dandiops superuser create -e staging --email admin@example.org --password-stdin",
-    ),
-    (
-        "Create it and log in with it, as the runbook's final test",
-        "dandiops superuser create -e production --email admin@example.org --verify-login --yes",
-    ),
-)
-
-app = typer.Typer(
-    help="The Django admin superuser of the archive.",
-    no_args_is_help=True,
-    epilog=EXAMPLES,
-)
+app = command_group("superuser", "The Django admin superuser of the archive.")
 
 PASSWORD_VAR = "DJANGO_SUPERUSER_PASSWORD"
-
-
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="superuser")
 
 
 def _password_source(context, email: str, from_stdin: bool):
@@ -66,8 +43,7 @@ def _password_source(context, email: str, from_stdin: bool):
     return secret_read_once(context, read)
 
 
-@app.command("create", epilog=EXAMPLES)
-@option_groups()
+@command(app, "create")
 def create(
     ctx: typer.Context,
     email: Annotated[

@@ -9,17 +9,10 @@ from typing import Annotated, Optional
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, EnvOption, JsonOption, examples, get_context, option_groups
+from dandiops.cli.common import ChangeOptions, ReadOptions, command, command_group, option_groups
 from dandiops.core.words import plural
 
-app = typer.Typer(
-    help="Archive users: list, show, approve and reject them (one one-off dyno per command).",
-    no_args_is_help=True,
-    epilog=examples(
-        ("Everyone waiting for approval on production", "dandiops users list -e production --status pending"),
-        ("Approve one of them", "dandiops users approve a@example.org -e production --yes"),
-    ),
-)
+app = command_group("users", "Archive users: list, show, approve and reject them (one one-off dyno per command).")
 
 
 class StatusChoice(str, Enum):
@@ -67,17 +60,7 @@ class UserSelection:
         )
 
 
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="users")
-
-
-@app.command(
-    "list",
-    epilog=examples(
-        ("Everyone waiting for approval on production", "dandiops users list -e production --status pending"),
-        ("Every user of staging, as JSON", "dandiops users list -e staging --json"),
-    ),
-)
+@command(app, "list")
 def list_users(
     ctx: typer.Context,
     status: Annotated[
@@ -88,14 +71,14 @@ def list_users(
             help="Only users with this status: pending, approved, rejected or incomplete.",
         ),
     ] = None,
-    env: EnvOption = None,
-    json_output: JsonOption = False,
+    *,
+    read: ReadOptions,
 ) -> None:
     """List users with their approval status."""
     from dandiops.core.output import printable
     from dandiops.steps.users import list_users as read_users
 
-    context = get_context(ctx, env=env, json_mode=json_output)
+    context = read.context(ctx)
     users = read_users(context, status.value.upper() if status else None)
     reporter = context.reporter
 
@@ -118,18 +101,12 @@ def list_users(
     reporter.result({"app": context.env.heroku_app, "status": status.value if status else None, "users": users}, human)
 
 
-@app.command(
-    "show",
-    epilog=examples(
-        ("One user's status, names and questionnaire answers", "dandiops users show a@example.org -e production"),
-        ("The same as JSON", "dandiops users show a@example.org -e production --json"),
-    ),
-)
+@command(app, "show")
 def show(
     ctx: typer.Context,
     email: Annotated[str, typer.Argument(help="The user's email.", show_default=False)],
-    env: EnvOption = None,
-    json_output: JsonOption = False,
+    *,
+    read: ReadOptions,
 ) -> None:
     """Show one user: status, active, names, rejection reason, questionnaire answers."""
     from dandiops.archive.users import validate_emails
@@ -137,7 +114,7 @@ def show(
     from dandiops.steps.users import show_user
 
     validate_emails([email], source="EMAIL")
-    context = get_context(ctx, env=env, json_mode=json_output)
+    context = read.context(ctx)
     user = show_user(context, email)
     reporter = context.reporter
 
@@ -254,39 +231,14 @@ def _some(items: list[str], limit: int = 10) -> str:
     )
 
 
-@app.command(
-    "approve",
-    epilog=examples(
-        (
-            "Approve two users on staging, emailing each",
-            "dandiops users approve a@example.org b@example.org -e staging",
-        ),
-        (
-            "Approve everyone pending from one domain, without emails",
-            "dandiops users approve --domain example.edu --no-email -e staging",
-        ),
-        (
-            "Approve a list from a file, skipping emails that are not users",
-            "dandiops users approve --from-file emails.txt --skip-missing -e staging",
-        ),
-    ),
-)
+@command(app, "approve")
 @option_groups(users=("emails", "from_file", "domain", "no_email", "skip_missing"))
 def approve(ctx: typer.Context, users: UserSelection, change: ChangeOptions) -> None:
     """Approve users as the admin dashboard does: status APPROVED, active, approval email."""
     _change(ctx, "approve", users, change)
 
 
-@app.command(
-    "reject",
-    epilog=examples(
-        ("Reject a user, telling them why", "dandiops users reject spam@example.com --reason 'Not a researcher'"),
-        (
-            "Reject a list from a file without sending emails",
-            "dandiops users reject --from-file spam.txt --reason Spam --no-email",
-        ),
-    ),
-)
+@command(app, "reject")
 @option_groups(users=("emails", "reason", "from_file", "no_email", "skip_missing"))
 def reject(ctx: typer.Context, users: UserSelection, change: ChangeOptions) -> None:
     """Reject users as the admin dashboard does: status REJECTED, inactive, rejection email with the reason."""

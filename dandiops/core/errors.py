@@ -30,6 +30,11 @@ class DandiopsError(Exception):
 
     exit_code: ExitCode = ExitCode.FAILURE
 
+    def __init_subclass__(cls, *, exit_code: ExitCode | None = None, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if exit_code is not None:
+            cls.exit_code = exit_code
+
     def __init__(self, message: str, *, hint: str | None = None, exit_code: ExitCode | None = None):
         super().__init__(message)
         self.message = message
@@ -38,36 +43,32 @@ class DandiopsError(Exception):
             self.exit_code = exit_code
 
 
-class UsageError(DandiopsError):
-    exit_code = ExitCode.USAGE
+# One class per exit code that a failure of its kind ends with, so callers catch by kind.
+class UsageError(DandiopsError, exit_code=ExitCode.USAGE): ...
 
 
-class ConfigError(DandiopsError):
-    exit_code = ExitCode.CONFIG
+class ConfigError(DandiopsError, exit_code=ExitCode.CONFIG): ...
 
 
-class AuthError(DandiopsError):
-    exit_code = ExitCode.AUTH
+class AuthError(DandiopsError, exit_code=ExitCode.AUTH): ...
 
 
-class NotFoundError(DandiopsError):
-    exit_code = ExitCode.NOT_FOUND
+class NotFoundError(DandiopsError, exit_code=ExitCode.NOT_FOUND): ...
 
 
-class UnavailableError(DandiopsError):
-    exit_code = ExitCode.UNAVAILABLE
+class UnavailableError(DandiopsError, exit_code=ExitCode.UNAVAILABLE): ...
 
 
-class ConflictError(DandiopsError):
-    exit_code = ExitCode.CONFLICT
+class ConflictError(DandiopsError, exit_code=ExitCode.CONFLICT): ...
 
 
-class TimeoutExpired(DandiopsError):
-    exit_code = ExitCode.TIMEOUT
+class TimeoutExpired(DandiopsError, exit_code=ExitCode.TIMEOUT): ...
 
 
-class Aborted(DandiopsError):
-    exit_code = ExitCode.ABORTED
+class Aborted(DandiopsError, exit_code=ExitCode.ABORTED): ...
+
+
+class Cancelled(DandiopsError, exit_code=ExitCode.CANCELLED): ...
 
 
 class MaybeAppliedError(UnavailableError):

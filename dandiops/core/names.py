@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Mapping
 from urllib.parse import quote, urlsplit
 
 
@@ -171,6 +172,13 @@ def seconds_setting(
         return check_duration(value, name, allow_zero=allow_zero, maximum=maximum)
     except ValueError as exc:
         raise ConfigError(str(exc), hint=f"fix or unset {name} (default {default:g} s)") from None
+
+
+def seconds_from(
+    environ: Mapping[str, str], name: str, default: float, *, allow_zero: bool = False, maximum: float | None = None
+) -> float:
+    """`seconds_setting` of the variable `name` of `environ`."""
+    return seconds_setting(environ.get(name), name, default, allow_zero=allow_zero, maximum=maximum)
 
 
 def path_segment(value: str) -> str:

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence, cast
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence, cast
 
 from dandiops.core.redact import RedactingStream, SecretRegistry, StreamRedactor
 
@@ -194,6 +194,20 @@ class Reporter:
             self.line(empty)
             return
         render_table(self.out, columns, rows, title=title, on_terminal=self.terminal.stdout_tty)
+
+    def records(
+        self,
+        records: Iterable[Mapping[str, Any]],
+        columns: Mapping[str, str],
+        title: str | None = None,
+        *,
+        empty: str | None = None,
+    ) -> None:
+        """A table of `records` (JSON objects) that shows a field of each as it is in each column:
+        `columns` maps each column's header to its field."""
+        self.table(
+            list(columns), [[record[field] for field in columns.values()] for record in records], title, empty=empty
+        )
 
 
 _SUGGESTED_COMMAND = re.compile(r"`dandiops ([^`]*)`")

@@ -153,7 +153,8 @@ class GitHubClient(ApiClient):
     url_setting = "DANDIOPS_GITHUB_API_URL"
     default_url = DEFAULT_API_URL
     credential_names = TOKEN_NAMES
-    what = "GitHub token"
+    api_name = "GitHub"
+    credential_noun = "token"
     service = "github"
     credential_hint = TOKEN_HINT
 

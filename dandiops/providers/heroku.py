@@ -12,19 +12,10 @@ from typing import Any, Iterable, Mapping, NotRequired, TypedDict, Unpack, cast
 
 import httpx
 
-from dandiops.core.errors import (
-    AuthError,
-    ConflictError,
-    DandiopsError,
-    ExitCode,
-    MaybeAppliedError,
-    NotFoundError,
-    UnavailableError,
-    UsageError,
-)
+from dandiops.core.errors import DandiopsError, NotFoundError, UnavailableError
 from dandiops.core.names import path_segment
 from dandiops.providers.api_json import JsonObject
-from dandiops.providers.http import IDEMPOTENT_METHODS, ApiClient, ClientOptions, send_with_retries
+from dandiops.providers.http import BearerApiClient
 
 DEFAULT_API_URL = "https://api.heroku.com"
 ACCEPT_V3 = "application/vnd.heroku+json; version=3"
@@ -58,30 +49,24 @@ class CollaboratorAddition(TypedDict):
     permissions: NotRequired[list[str]]
 
 
-class HerokuClient(ApiClient):
+class HerokuClient(BearerApiClient):
+    api_name = "Heroku"
     url_setting = "DANDIOPS_HEROKU_API_URL"  # named in hints; the Data API client has its own
     default_url = DEFAULT_API_URL
+    accept = ACCEPT_V3
     credential_names = ("HEROKU_API_KEY",)
-    what = "Heroku API key"
-    service = "heroku"
+    credential_noun = "API key"
     credential_hint = (
         "set HEROKU_API_KEY in the environment or in .env beside dandiops.toml "
         "(create one with `heroku authorizations:create`)"
     )
-
-    def __init__(
-        self,
-        api_key: str | None,
-        *,
-        timeout: httpx.Timeout | None = None,
-        transport: httpx.BaseTransport | None = None,
-        **options: Unpack[ClientOptions],
-    ) -> None:
-        super().__init__(api_key, **options)
-        self._http = self.bearer_client(accept=ACCEPT_V3, timeout=timeout, transport=transport)
-
-    def close(self) -> None:
-        self._http.close()
+    service = "heroku"
+    status_hints = {
+        401: "check HEROKU_API_KEY; create a new one with `heroku authorizations:create`",
+        403: "the key's account needs access to this app (ask a team admin to grant it)",
+        429: "wait a minute and run again; the limit refills at about 75 requests a minute",
+        500: "Heroku kept failing; try again later or check status.heroku.com",
+    }
 
     # --- transport -----------------------------------------------------------------------
     def request(
@@ -102,30 +87,10 @@ class HerokuClient(ApiClient):
             headers=headers,
             timeout=self._capped_timeout(timeout) if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
-        if method not in IDEMPOTENT_METHODS:
-            self.writes.add(self.service)
-        try:
-            response = send_with_retries(self._http, request, self.retry)
-        except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            if method not in IDEMPOTENT_METHODS:
-                raise MaybeAppliedError(
-                    f"the connection to the Heroku API was lost after sending {what or f'{method} {path}'} "
-                    f"({type(exc).__name__}): the change may have been applied",
-                    hint=f"see the current state with {state_command(path, self.env_name)} before running again",
-                    action=f"{method} {path}",
-                ) from None
-            raise UnavailableError(
-                f"Heroku API did not answer {method} {path} ({type(exc).__name__}), after retries",
-                hint="check your network and try again",
-            ) from None
-        except httpx.HTTPError as exc:
-            raise UnavailableError(
-                f"could not reach the Heroku API at {self.base_url} ({type(exc).__name__})",
-                hint=f"check your network or {self.url_setting}",
-            ) from None
-        if response.status_code >= 400:
-            raise self._error(response, method, path, what)
-        return response
+        return self.send(request, path, what or f"{method} {path}")
+
+    def state_hint(self, path: str) -> str:
+        return f"the current state with {state_command(path, self.env_name)}"
 
     def _capped_timeout(self, seconds: float) -> httpx.Timeout:
         limits = self._http.timeout
@@ -142,19 +107,19 @@ class HerokuClient(ApiClient):
         )
 
     def get(self, path: str, **options: Unpack[RequestOptions]) -> Any:
-        return _json_body(self.request("GET", path, **options))
+        return self.json_body(self.request("GET", path, **options))
 
     def patch(self, path: str, body: Any, **options: Unpack[RequestOptions]) -> Any:
-        return _json_or_none(self.request("PATCH", path, json=body, **options))
+        return self.json_or_none(self.request("PATCH", path, json=body, **options))
 
     def post(self, path: str, body: Any = None, **options: Unpack[RequestOptions]) -> Any:
-        return _json_or_none(self.request("POST", path, json=body if body is not None else {}, **options))
+        return self.json_or_none(self.request("POST", path, json=body if body is not None else {}, **options))
 
     def put(self, path: str, body: Any, **options: Unpack[RequestOptions]) -> Any:
-        return _json_or_none(self.request("PUT", path, json=body, **options))
+        return self.json_or_none(self.request("PUT", path, json=body, **options))
 
     def delete(self, path: str, **options: Unpack[RequestOptions]) -> Any:
-        return _json_or_none(self.request("DELETE", path, **options))
+        return self.json_or_none(self.request("DELETE", path, **options))
 
     def paginate(
         self, path: str, *, range_header: str = "id ..; max=1000", what: str | None = None, limit: int | None = None
@@ -164,7 +129,7 @@ class HerokuClient(ApiClient):
         header = range_header
         while True:
             response = self.request("GET", path, headers={"Range": header}, what=what)
-            page = _json_body(response)
+            page = self.json_body(response)
             if not isinstance(page, list):
                 raise UnavailableError(
                     f"Heroku answered GET {path} with something other than a list",
@@ -176,52 +141,21 @@ class HerokuClient(ApiClient):
                 return items[:limit] if limit else items
             header = next_range
 
-    # --- errors --------------------------------------------------------------------------
-    def _error(self, response: httpx.Response, method: str, path: str, what: str | None) -> DandiopsError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        remote_message = (body.get("message") if isinstance(body, dict) else None) or response.reason_phrase
-        action = what or f"{method} {path}"
-        status = response.status_code
+    def status_error(self, response: httpx.Response, path: str, action: str) -> DandiopsError:
         app = _app_in_path(path)
-        if status == 401:
-            return AuthError(
-                f"Heroku rejected the API key ({action}): {remote_message}",
-                hint="check HEROKU_API_KEY; create a new one with `heroku authorizations:create`",
-            )
-        if status == 403:
-            return AuthError(
-                f"Heroku refused {action}: {remote_message}",
-                hint="the key's account needs access to this app (ask a team admin to grant it)",
-            )
-        if status == 404:
+        if response.status_code == 404 and app:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
             resource = body.get("resource") if isinstance(body, dict) else None
-            if app and (resource == "app" or path.rstrip("/") in (f"/apps/{app}", f"/teams/apps/{app}")):
+            if resource == "app" or path.rstrip("/") in (f"/apps/{app}", f"/teams/apps/{app}"):
                 env = f" of environment {self.env_name}" if self.env_name else ""
                 return NotFoundError(
                     f"app {app} not found",
                     hint=f"check heroku_app{env} in dandiops.toml, and that the key's account can see it",
                 )
-            return NotFoundError(f"{action}: not found ({remote_message})", hint="check the name you gave")
-        if status == 409:
-            return ConflictError(f"{action}: {remote_message}", hint="read the current state and try again")
-        if status in (400, 422):
-            return UsageError(f"Heroku rejected {action}: {remote_message}", hint="fix the value it names")
-        if status == 429:
-            return UnavailableError(
-                f"Heroku rate limit reached ({action})",
-                hint="wait a minute and run again; the limit refills at about 75 requests a minute",
-            )
-        if status >= 500:
-            hint = (
-                "the write was not retried: read the state (e.g. `dandiops status`) before running again"
-                if method not in ("GET", "HEAD")
-                else "Heroku kept failing; try again later or check status.heroku.com"
-            )
-            return UnavailableError(f"Heroku API error {status} on {action}: {remote_message}", hint=hint)
-        return DandiopsError(f"Heroku API error {status} on {action}: {remote_message}", exit_code=ExitCode.FAILURE)
+        return super().status_error(response, path, action)
 
     # --- typed helpers -------------------------------------------------------------------
     # The answers are the API's JSON as sent: these state the shape Heroku's schema gives each route.
@@ -232,10 +166,10 @@ class HerokuClient(ApiClient):
         return cast(list[JsonObject], self.get(path, what=what))
 
     def _write_object(self, method: str, path: str, body: Any, what: str) -> JsonObject:
-        return cast(JsonObject, _json_or_none(self.request(method, path, json=body, what=what)))
+        return cast(JsonObject, self.json_or_none(self.request(method, path, json=body, what=what)))
 
     def _write_list(self, method: str, path: str, body: Any, what: str) -> list[JsonObject]:
-        return cast(list[JsonObject], _json_or_none(self.request(method, path, json=body, what=what)))
+        return cast(list[JsonObject], self.json_or_none(self.request(method, path, json=body, what=what)))
 
     def account(self) -> JsonObject:
         return self._get_object("/account", "reading the Heroku account")
@@ -347,25 +281,6 @@ def _app_path(app: str, *below: str) -> str:
 
 def _collaborators_path(app: str, team: bool) -> str:
     return ("/teams" if team else "") + _app_path(app, "collaborators")
-
-
-def _json_or_none(response: httpx.Response) -> Any:
-    if not response.content:
-        return None
-    return _json_body(response)
-
-
-def _json_body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:  # an HTML error page from a proxy, a truncated answer
-        kind = response.headers.get("Content-Type", "no content type").split(";")[0]
-        raise UnavailableError(
-            f"{response.request.method} {response.request.url.path} answered {response.status_code} with a body "
-            f"that is not JSON ({kind})",
-            hint="check the API URL override (DANDIOPS_HEROKU_API_URL / DANDIOPS_HEROKU_DATA_API_URL) and any "
-            "proxy in between, then try again",
-        ) from None
 
 
 # What shows the state a lost write may have changed, by the resource its path names.

@@ -9,23 +9,14 @@ Facts about the API: shared/reference/frontend-email-domains.md §1.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, NotRequired, TypedDict, Unpack, cast
+from typing import Any, Iterable, Mapping, NotRequired, TypedDict, cast
 
 import httpx
 
-from dandiops.core.errors import (
-    AuthError,
-    ConflictError,
-    DandiopsError,
-    ExitCode,
-    MaybeAppliedError,
-    NotFoundError,
-    UnavailableError,
-    UsageError,
-)
+from dandiops.core.errors import UnavailableError
 from dandiops.core.names import path_segment
 from dandiops.providers.api_json import JsonObject
-from dandiops.providers.http import IDEMPOTENT_METHODS, ApiClient, ClientOptions, send_with_retries
+from dandiops.providers.http import BearerApiClient, remote_message
 
 DEFAULT_API_URL = "https://api.netlify.com/api/v1"
 PER_PAGE = 100  # Netlify's largest page
@@ -65,30 +56,25 @@ class RepoLink(TypedDict, total=False):
     public_repo: bool
 
 
-class NetlifyClient(ApiClient):
+class NetlifyClient(BearerApiClient):
+    api_name = "Netlify"
     url_setting = "DANDIOPS_NETLIFY_API_URL"
     default_url = DEFAULT_API_URL
+    accept = "application/json"
     credential_names = ("NETLIFY_AUTH_TOKEN",)
-    what = "Netlify token"
-    service = "netlify"
+    credential_noun = "token"
     credential_hint = (
         "set NETLIFY_AUTH_TOKEN in the environment or in .env beside dandiops.toml (a personal access "
         "token: Netlify > User settings > Applications > Personal access tokens)"
     )
-
-    def __init__(
-        self,
-        token: str | None,
-        *,
-        timeout: httpx.Timeout | None = None,
-        transport: httpx.BaseTransport | None = None,
-        **options: Unpack[ClientOptions],
-    ) -> None:
-        super().__init__(token, **options)
-        self._http = self.bearer_client(accept="application/json", timeout=timeout, transport=transport)
-
-    def close(self) -> None:
-        self._http.close()
+    service = "netlify"
+    status_hints = {
+        401: "check NETLIFY_AUTH_TOKEN; create a new personal access token in Netlify's user settings",
+        403: "the token's user must be a member of the team that owns the site (netlify_team)",
+        404: "check netlify_site and netlify_team{env} in dandiops.toml, and that the token's user can see them",
+        429: "wait a minute and run again: a token may make 500 requests a minute",
+        500: "Netlify kept failing; try again later or check netlifystatus.com",
+    }
 
     # --- transport -----------------------------------------------------------------------
     def request(
@@ -103,86 +89,14 @@ class NetlifyClient(ApiClient):
     ) -> httpx.Response:
         """The answer to one request; an error status raises unless it is one of `allowed`."""
         request = self._http.build_request(method, path, params=params, json=json)
-        action = what or f"{method} {path}"
-        if method not in IDEMPOTENT_METHODS:
-            self.writes.add(self.service)
-        try:
-            response = send_with_retries(self._http, request, self.retry)
-        except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            if method not in IDEMPOTENT_METHODS:
-                env = f" -e {self.env_name}" if self.env_name else ""
-                raise MaybeAppliedError(
-                    f"the connection to the Netlify API was lost after {action} ({type(exc).__name__}): "
-                    "the change may have been applied",
-                    hint=f"see the site as it is now with `dandiops frontend status{env}` before running again",
-                    action=f"{method} {path}",
-                ) from None
-            raise UnavailableError(
-                f"Netlify API did not answer {action} ({type(exc).__name__}), after retries",
-                hint="check your network and try again",
-            ) from None
-        except httpx.HTTPError as exc:
-            raise UnavailableError(
-                f"could not reach the Netlify API at {self.base_url} ({type(exc).__name__})",
-                hint=f"check your network or {self.url_setting}",
-            ) from None
-        if response.status_code >= 400 and response.status_code not in allowed:
-            raise self._error(response, method, action)
-        return response
+        return self.send(request, path, what or f"{method} {path}", allowed=allowed)
 
-    def _error(self, response: httpx.Response, method: str, action: str) -> DandiopsError:
-        remote = remote_message(response)
-        status = response.status_code
-        if status == 401:
-            return AuthError(
-                f"Netlify rejected the token ({action}): {remote}",
-                hint="check NETLIFY_AUTH_TOKEN; create a new personal access token in Netlify's user settings",
-            )
-        if status == 403:
-            return AuthError(
-                f"Netlify refused {action}: {remote}",
-                hint="the token's user must be a member of the team that owns the site (netlify_team)",
-            )
-        if status == 404:
-            env = f" of environment {self.env_name}" if self.env_name else ""
-            return NotFoundError(
-                f"{action}: not found ({remote})",
-                hint=f"check netlify_site and netlify_team{env} in dandiops.toml, and that the token's user "
-                "can see them",
-            )
-        if status == 409:
-            return ConflictError(f"{action}: {remote}", hint="read the current state and try again")
-        if status in (400, 422):
-            return UsageError(f"Netlify rejected {action}: {remote}", hint="fix the value it names")
-        if status == 429:
-            return UnavailableError(
-                f"Netlify rate limit reached ({action})",
-                hint="wait a minute and run again: a token may make 500 requests a minute",
-            )
-        if status >= 500:
-            hint = (
-                "the write was not retried: see the site with `dandiops frontend status` before running again"
-                if method not in IDEMPOTENT_METHODS
-                else "Netlify kept failing; try again later or check netlifystatus.com"
-            )
-            return UnavailableError(f"Netlify API error {status} on {action}: {remote}", hint=hint)
-        return DandiopsError(f"Netlify API error {status} on {action}: {remote}", exit_code=ExitCode.FAILURE)
-
-    def _json(self, response: httpx.Response) -> Any:
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:  # an HTML page from a proxy, a truncated answer
-            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
-            raise UnavailableError(
-                f"{response.request.method} {response.request.url.path} answered {response.status_code} with a "
-                f"body that is not JSON ({kind})",
-                hint=f"check {self.url_setting} and any proxy in between, then try again",
-            ) from None
+    def state_hint(self, path: str) -> str:
+        env = f" -e {self.env_name}" if self.env_name else ""
+        return f"the site as it is now with `dandiops frontend status{env}`"
 
     def _object(self, method: str, path: str, what: str, **options: Any) -> JsonObject:
-        body = self._json(self.request(method, path, what=what, **options))
+        body = self.json_or_none(self.request(method, path, what=what, **options))
         if not isinstance(body, dict):
             raise UnavailableError(
                 f"Netlify answered {what} with something other than an object",
@@ -197,7 +111,7 @@ class NetlifyClient(ApiClient):
         for page in range(1, MAX_PAGES + 1):
             paged = {**(params or {}), "page": page, "per_page": PER_PAGE}
             response = self.request("GET", path, params=paged, what=what)
-            chunk = self._json(response)
+            chunk = self.json_or_none(response)
             if not isinstance(chunk, list):
                 raise UnavailableError(
                     f"Netlify answered {what} with something other than a list",
@@ -239,7 +153,9 @@ class NetlifyClient(ApiClient):
     # --- environment variables (the account-level API with site_id, as Netlify's CLI uses it) ---
     def env_vars(self, team: str, site_id: str) -> list[JsonObject]:
         path = f"/accounts/{path_segment(team)}/env"
-        body = self._json(self.request("GET", path, params={"site_id": site_id}, what="reading the site's variables"))
+        body = self.json_or_none(
+            self.request("GET", path, params={"site_id": site_id}, what="reading the site's variables")
+        )
         if not isinstance(body, list):
             raise UnavailableError(
                 "Netlify answered reading the site's variables with something other than a list",
@@ -251,7 +167,7 @@ class NetlifyClient(ApiClient):
         path = f"/accounts/{path_segment(team)}/env"
         body = list(variables)
         what = f"creating the site's variables {', '.join(v['key'] for v in body)}"
-        answer = self._json(self.request("POST", path, params={"site_id": site_id}, json=body, what=what))
+        answer = self.json_or_none(self.request("POST", path, params={"site_id": site_id}, json=body, what=what))
         return cast(list[JsonObject], answer)
 
     def set_env_var_value(self, team: str, site_id: str, key: str, value: EnvVarValue) -> JsonObject:
@@ -282,7 +198,7 @@ class NetlifyClient(ApiClient):
         if branch:
             params["branch"] = branch
         path = f"/sites/{path_segment(site_id)}/deploys"
-        body = self._json(self.request("GET", path, params=params, what="listing the site's deploys"))
+        body = self.json_or_none(self.request("GET", path, params=params, what="listing the site's deploys"))
         return cast(list[JsonObject], body or [])
 
     # --- HTTPS ----------------------------------------------------------------------------
@@ -292,7 +208,7 @@ class NetlifyClient(ApiClient):
         response = self.request("GET", path, what="reading the site's certificate", allowed=(404,))
         if response.status_code == 404:
             return None
-        body = self._json(response)
+        body = self.json_or_none(response)
         return cast(JsonObject, body) if isinstance(body, dict) and body else None
 
     def provision_certificate(self, site_id: str) -> tuple[JsonObject | None, str | None]:
@@ -302,17 +218,4 @@ class NetlifyClient(ApiClient):
         response = self.request("POST", path, what="provisioning the site's certificate", allowed=(422,))
         if response.status_code == 422:
             return None, remote_message(response)
-        return cast(JsonObject, self._json(response)), None
-
-
-def remote_message(response: httpx.Response) -> str:
-    """What Netlify said: `message` (or `msg`, which its env endpoints may use), else the reason phrase."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("message", "msg", "error"):
-            if isinstance(body.get(key), str) and body[key]:
-                return str(body[key])
-    return response.reason_phrase or str(response.status_code)
+        return cast(JsonObject, self.json_or_none(response)), None

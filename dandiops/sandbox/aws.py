@@ -418,7 +418,7 @@ def make_dandiset_bucket(s3, bucket: str, user_arn: str) -> None:
     from dandiops.archive import infrastructure as tf
 
     account = _seed_session().client("sts", endpoint_url=s3.meta.endpoint_url).get_caller_identity()["Account"]
-    log, inventory = tf.default_log_bucket(bucket), tf.default_inventory_bucket(bucket)
+    log, inventory = tf.companion_bucket(bucket, "logs"), tf.companion_bucket(bucket, "inventory")
     location = {"LocationConstraint": REGION}
     for name in (bucket, log, inventory):
         s3.create_bucket(Bucket=name, CreateBucketConfiguration=location)

@@ -120,16 +120,11 @@ class HerokuComponent:
         return self.server.url
 
     def environment(self) -> dict[str, str]:
-        return {
-            "HEROKU_API_KEY": self.api_key,
-            "DANDIOPS_HEROKU_API_URL": self.url,
-            "DANDIOPS_HEROKU_DATA_API_URL": self.url,
-            # The official Heroku CLI reads HEROKU_API_KEY too: these send all of its requests here, never
-            # to Heroku (the Data API host is a bare name, the CLI keeps HEROKU_HOST's scheme and port).
-            "HEROKU_HOST": self.url,
-            "HEROKU_DATA_HOST": "127.0.0.1",
-            "HEROKU_PARTICLEBOARD_URL": self.url,
-        }
+        # The official Heroku CLI reads HEROKU_API_KEY too: HEROKU_HOST, HEROKU_PARTICLEBOARD_URL and
+        # HEROKU_DATA_HOST send all of its requests here, never to Heroku (the Data API host is a bare
+        # name, the CLI keeps HEROKU_HOST's scheme and port).
+        urls = ("DANDIOPS_HEROKU_API_URL", "DANDIOPS_HEROKU_DATA_API_URL", "HEROKU_HOST", "HEROKU_PARTICLEBOARD_URL")
+        return {"HEROKU_API_KEY": self.api_key, **dict.fromkeys(urls, self.url), "HEROKU_DATA_HOST": "127.0.0.1"}
 
     def environment_settings(self, env_name: str) -> dict[str, Any]:
         spec = next(s for s in heroku_seed.SPECS if s.env == env_name)

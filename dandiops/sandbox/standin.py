@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable, TypeVar, cast
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence, TypeVar, cast
 
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.local import LocalProxy
 
 from dandiops.sandbox.faults import Fault, FaultInjection
+from dandiops.sandbox.request_log import RequestLog, RequestRecord
 
 T = TypeVar("T")
 
@@ -38,6 +40,29 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """The page a list request asks for with `?page=` and `?per_page=` (1 to 100), as GitHub and
+    Netlify read them."""
+
+    page: int
+    per_page: int
+
+    @classmethod
+    def read(cls, default_per_page: int) -> "PageRequest":
+        """ValueError when either is not a number (each API words its own 422)."""
+        per_page = max(1, min(100, int(request.args.get("per_page", default_per_page))))
+        return cls(max(1, int(request.args.get("page", 1))), per_page)
+
+    def of(self, items: Sequence[T]) -> Sequence[T]:
+        return items[(self.page - 1) * self.per_page : self.page * self.per_page]
+
+    def url(self, number: int) -> str:
+        """This request's URL, asking for page `number` (for a Link header)."""
+        args = {**request.args, "page": str(number), "per_page": str(self.per_page)}
+        return base_url() + request.path + "?" + "&".join(f"{key}={value}" for key, value in args.items())
 
 
 def json_body() -> dict:
@@ -90,6 +115,26 @@ def inject_requested_fault(state: FaultInjection) -> Response:
         reset_in=float(body.get("reset_in", 0)),
     )
     return json_response({"ok": True})
+
+
+def record_request(log: RequestLog, response: Response, recorded_headers: Iterable[str] = ()) -> None:
+    """Keep the request being answered, and `response`, in the stand-in's log (tests read `state.requests`)."""
+    body = request.get_json(silent=True) if request.data else None
+    sent = None
+    if response.status_code != 304 and response.mimetype == "application/json" and not response.direct_passthrough:
+        sent = json.loads(response.get_data() or b"null")
+    record = RequestRecord(
+        request.method,
+        request.path,
+        request.query_string.decode(),
+        response.status_code,
+        {k: v for k, v in request.headers.items() if k.lower() in recorded_headers},
+        body,
+        sent,
+        content_type=(response.mimetype or "") if response.status_code < 300 else "application/json",
+    )
+    with log.lock:
+        log.requests.append(record)
 
 
 def cut_connection(environ: dict) -> None:

@@ -21,6 +21,23 @@ if TYPE_CHECKING:
 
 RUNTIME_METRICS_FEATURE = "log-runtime-metrics"
 MANUAL_ITEM_IDS = ("threshold-alerts", "alert-recipients", "papertrail-alerts")
+THRESHOLD_ALERTING_DOCS = "https://devcenter.heroku.com/articles/metrics#threshold-alerting"
+# The alert settings only the Heroku dashboard offers, by checklist item: its title, how to set it,
+# and the tab of the app's dashboard page it is set on. The first is offered on some dyno sizes only.
+DASHBOARD_SETTINGS = {
+    "threshold-alerts": (
+        "Threshold alerts on the web dynos' response time and failed requests",
+        "Dashboard, the app, Metrics, Configure Alerts: alert on response time and on failed requests (5xx), with "
+        "email notification.",
+        "metrics/web",
+    ),
+    "alert-recipients": (
+        "Who receives Heroku's alert emails",
+        "Access tab: the people who must hear about incidents are on the app; in the alert settings, pick them (or "
+        "a shared address or PagerDuty) as recipients.",
+        "access",
+    ),
+}
 # Heroku's threshold alerting is offered on Standard and Performance dynos only.
 SIZES_WITHOUT_ALERTS = ("eco", "basic", "free", "hobby")
 
@@ -114,27 +131,16 @@ class AlertsStep:
         web_size = web_dyno_size(ctx) or ""
         addons = heroku.addons(app)
         alerts_possible = threshold_alerts_offered(web_size)
-        threshold_docs = "https://devcenter.heroku.com/articles/metrics#threshold-alerting"
         items = [
-            ManualItem(
-                id="threshold-alerts",
-                title="Threshold alerts on the web dynos' response time and failed requests",
-                how="Dashboard, the app, Metrics, Configure Alerts: alert on response time and on failed "
-                "requests (5xx), with email notification.",
-                links=[f"https://dashboard.heroku.com/apps/{app}/metrics/web", threshold_docs],
-                available=alerts_possible,
-                note=None
-                if alerts_possible
-                else f"Heroku offers threshold alerts on Standard and Performance dynos; web runs on {web_size}",
-            ),
-            ManualItem(
-                id="alert-recipients",
-                title="Who receives Heroku's alert emails",
-                how="Access tab: the people who must hear about incidents are on the app; in the alert "
-                "settings, pick them (or a shared address or PagerDuty) as recipients.",
-                links=[f"https://dashboard.heroku.com/apps/{app}/access", threshold_docs],
-            ),
+            ManualItem(item_id, title, how, [f"https://dashboard.heroku.com/apps/{app}/{tab}", THRESHOLD_ALERTING_DOCS])
+            for item_id, (title, how, tab) in DASHBOARD_SETTINGS.items()
         ]
+        if not alerts_possible:
+            threshold_alerts = items[0]
+            threshold_alerts.available = False
+            threshold_alerts.note = (
+                f"Heroku offers threshold alerts on Standard and Performance dynos; web runs on {web_size}"
+            )
         papertrail = next((a for a in addons if a["addon_service"]["name"] == "papertrail"), None)
         if papertrail is not None:
             items.append(

@@ -20,9 +20,9 @@ interrupted or failed run is deleted by the next run, before a new key is made.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
-from dandiops.app.questions import Answers, Question
+from dandiops.app.questions import Question
 from dandiops.archive.infrastructure import (
     CORS_RULE,
     DANDISET_INVENTORIES,
@@ -36,10 +36,9 @@ from dandiops.archive.infrastructure import (
     InventorySpec,
     bucket_from_arn,
     bucket_policy,
+    companion_bucket,
     cors_findings,
     default_iam_user,
-    default_inventory_bucket,
-    default_log_bucket,
     inventory_bucket_statement,
     lifecycle_findings,
     log_bucket_statement,
@@ -52,7 +51,7 @@ from dandiops.archive.infrastructure import (
 from dandiops.core.errors import DandiopsError, NotFoundError
 from dandiops.core.words import noun, plural
 from dandiops.steps.access_keys import CreatedKeys, create_recorded_key, delete_recorded_key
-from dandiops.steps.base import AskingStep, Change, Check, Status
+from dandiops.steps.base import Change, Check, Status, TerraformManagedStep
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -89,13 +88,13 @@ def inventory_destination(bucket: "BucketReport") -> str | None:
     return None
 
 
-class AwsStep(AskingStep):
+class AwsStep(TerraformManagedStep):
     name = "aws"
     title = "S3 bucket and the app's IAM user"
-
-    def __init__(self, answers: Answers, *, manage: bool = True):
-        super().__init__(answers)
-        self.manage = manage
+    terraform_refusal = (
+        "AWS resources are managed by Terraform in this environment",
+        "change them in terraform_dir and run `dandiops init --only infrastructure`",
+    )
 
     def _ask(self, ctx: "Context", question: Question) -> str:
         answer: str = self.answers.ask(question)
@@ -111,18 +110,24 @@ class AwsStep(AskingStep):
 
     def log_bucket_name(self, bucket: "BucketReport") -> str | None:
         """The bucket it logs into; else, when dandiops manages AWS, the answer or `<bucket>-logs`."""
-        if bucket.log_target or not self.manage:
-            return bucket.log_target
-        question = Question("aws.log_bucket", "Bucket for the S3 access logs", default=default_log_bucket(bucket.name))
-        return str(self.answers.known(question) or question.default)
+        return self._companion_bucket(
+            bucket, "logs", bucket.log_target, "aws.log_bucket", "Bucket for the S3 access logs"
+        )
 
     def inventory_bucket_name(self, bucket: "BucketReport") -> str | None:
+        """The bucket its inventories report into; else, when dandiops manages AWS, the answer or
+        `<bucket>-inventory`."""
         found = inventory_destination(bucket)
+        return self._companion_bucket(
+            bucket, "inventory", found, "aws.inventory_bucket", "Bucket for the S3 inventories"
+        )
+
+    def _companion_bucket(
+        self, bucket: "BucketReport", purpose: Literal["logs", "inventory"], found: str | None, key: str, message: str
+    ) -> str | None:
         if found or not self.manage:
             return found
-        question = Question(
-            "aws.inventory_bucket", "Bucket for the S3 inventories", default=default_inventory_bucket(bucket.name)
-        )
+        question = Question(key, message, default=companion_bucket(bucket.name, purpose))
         return str(self.answers.known(question) or question.default)
 
     def questions(self, ctx: "Context") -> list[Question]:
@@ -381,19 +386,7 @@ class AwsStep(AskingStep):
             Status.PENDING, f"{plural(len(details), 'difference')} from what Terraform makes", details + terraform_only
         )
 
-    def plan(self, ctx: "Context") -> list[Change]:
-        if not self.manage:
-            return []
-        return self.survey(ctx).changes
-
-    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
-        if not changes:
-            return []
-        if not self.manage:
-            raise DandiopsError(
-                "AWS resources are managed by Terraform in this environment",
-                hint="change them in terraform_dir and run `dandiops init --only infrastructure`",
-            )
+    def make(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         aws = ctx.aws()
         bucket, user = self.bucket_name(ctx), self.user_name(ctx)
         targets = {change.target for change in changes}
@@ -427,8 +420,8 @@ class AwsStep(AskingStep):
     ) -> list[tuple[str, Callable[[], None]]]:
         """(change target, the write that makes it) for every bucket setting, in the order they must be made."""
         now = aws.bucket(bucket, ("logging", "inventories"))
-        log = self.log_bucket_name(now) or default_log_bucket(bucket)
-        inventory = self.inventory_bucket_name(now) or default_inventory_bucket(bucket)
+        log = self.log_bucket_name(now) or companion_bucket(bucket, "logs")
+        inventory = self.inventory_bucket_name(now) or companion_bucket(bucket, "inventory")
 
         def create(name: str) -> None:
             aws.create_bucket(name)

@@ -148,6 +148,44 @@ class AskingStep(InitStep):
         self.answers = answers
 
 
+class Surveyed(Protocol):
+    """What a step found out about its resources: among the rest, the changes that would make them right."""
+
+    changes: list[Change]
+
+
+class TerraformManagedStep(AskingStep):
+    """An init step whose resources Terraform makes where the environment has a terraform_dir
+    (`manage=False`): there it plans nothing and refuses to apply, and its check reports the drift."""
+
+    # What apply says where Terraform manages the resources: the message and the hint.
+    terraform_refusal: tuple[str, str]
+
+    def __init__(self, answers: "Answers", *, manage: bool = True):
+        super().__init__(answers)
+        self.manage = manage
+
+    def survey(self, ctx: "Context") -> Surveyed:
+        raise NotImplementedError
+
+    def plan(self, ctx: "Context") -> list[Change]:
+        return self.survey(ctx).changes if self.manage else []
+
+    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
+        if not changes:
+            return []
+        if not self.manage:
+            from dandiops.core.errors import DandiopsError
+
+            message, hint = self.terraform_refusal
+            raise DandiopsError(message, hint=hint)
+        return self.make(ctx, changes)
+
+    def make(self, ctx: "Context", changes: list[Change]) -> list[Change]:
+        """Apply the planned `changes` (at least one), in dependency order."""
+        raise NotImplementedError
+
+
 class AnsweredStep(AskingStep):
     """A command's step whose inputs init takes as questions: the step is built once they are answered.
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dandiops.app.questions import Answers, Question
+from dandiops.archive.dns import DnsRecord, describe_records
 from dandiops.archive.email import (
     EMAIL_URL_SCHEME,
     EMAIL_URL_VAR,
@@ -42,7 +43,7 @@ from dandiops.core.errors import ConfigError, DandiopsError, NotFoundError
 from dandiops.core.files import RecordFile
 from dandiops.core.words import plural
 from dandiops.steps.access_keys import create_recorded_key
-from dandiops.steps.base import AskingStep, Change, Check, Status
+from dandiops.steps.base import Change, Check, Status, TerraformManagedStep
 from dandiops.steps.checklist import ChecklistItem, ChecklistStep
 
 if TYPE_CHECKING:
@@ -70,10 +71,6 @@ def smtp_server(ctx: "Context") -> tuple[str, int]:
         raise ConfigError(str(exc), hint=f"fix or unset {SMTP_HOST_SETTING}") from None
 
 
-def describe_records(records: list[tuple[str, str, str]]) -> list[str]:
-    return [f"{name} {kind} {value}" for name, kind, value in records]
-
-
 @dataclass
 class EmailSurvey:
     domain: str
@@ -90,7 +87,7 @@ class EmailSurvey:
     changes: list[Change] = field(default_factory=list)
 
     @property
-    def records(self) -> list[tuple[str, str, str]]:
+    def records(self) -> list[DnsRecord]:
         return dkim_records(self.domain, self.identity.dkim_tokens if self.identity else [])
 
     @property
@@ -99,13 +96,16 @@ class EmailSurvey:
         return identity is not None and identity.exists and identity.verification != "Success"
 
 
-class EmailStep(AskingStep):
+class EmailStep(TerraformManagedStep):
     name = "email"
     title = "Email through AWS SES"
+    terraform_refusal = (
+        "email is managed by Terraform in this environment",
+        "change it in terraform_dir and run `dandiops init --only infrastructure`",
+    )
 
     def __init__(self, answers: Answers, *, manage: bool = True):
-        super().__init__(answers)
-        self.manage = manage
+        super().__init__(answers, manage=manage)
         self._secret_values: dict[str, str] = {}
 
     def smtp_user(self, ctx: "Context") -> str:
@@ -241,7 +241,7 @@ class EmailStep(AskingStep):
             return Check(
                 Status.MANUAL,
                 f"SES identity {survey.domain} is {survey.identity.verification}: waiting for its DNS records",
-                [f"create these DNS records: {'; '.join(describe_records(survey.records))}", *survey.notes],
+                [f"create these DNS records: {describe_records(survey.records)}", *survey.notes],
             )
         assert survey.url is not None and survey.user is not None
         return Check(
@@ -249,13 +249,8 @@ class EmailStep(AskingStep):
             f"mail from {survey.config.get(FROM_EMAIL_VAR)} through SES in {survey.region}: identity {survey.domain} "
             f"verified with DKIM, IAM user {survey.user.name} may send, {EMAIL_URL_VAR} signs in with its key "
             f"{survey.url.user} at {survey.url.address}",
-            [f"DNS records (in place): {'; '.join(describe_records(survey.records))}", *survey.notes],
+            [f"DNS records (in place): {describe_records(survey.records)}", *survey.notes],
         )
-
-    def plan(self, ctx: "Context") -> list[Change]:
-        if not self.manage:
-            return []
-        return self.survey(ctx).changes
 
     def remaining(self, ctx: "Context") -> Check | None:
         """After apply: the DNS records SES still waits for, until it has verified the domain."""
@@ -266,17 +261,10 @@ class EmailStep(AskingStep):
         return Check(
             Status.MANUAL,
             f"SES identity {domain} is {identity.verification}: waiting for its DNS records",
-            [f"create these DNS records: {'; '.join(describe_records(dkim_records(domain, identity.dkim_tokens)))}"],
+            [f"create these DNS records: {describe_records(dkim_records(domain, identity.dkim_tokens))}"],
         )
 
-    def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
-        if not changes:
-            return []
-        if not self.manage:
-            raise DandiopsError(
-                "email is managed by Terraform in this environment",
-                hint="change it in terraform_dir and run `dandiops init --only infrastructure`",
-            )
+    def make(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         aws = ctx.aws()
         domain, user = mail_domain(ctx), self.smtp_user(ctx)
         targets = {change.target for change in changes}
@@ -285,7 +273,7 @@ class EmailStep(AskingStep):
             ctx.record("ses.identity.create", domain=domain, region=aws.region)
             ctx.reporter.instructions(
                 f"SES identity {domain} made in {aws.region}. Create these DNS records so that SES verifies "
-                f"the domain and signs its mail (DKIM): {'; '.join(describe_records(dkim_records(domain, tokens)))}"
+                f"the domain and signs its mail (DKIM): {describe_records(dkim_records(domain, tokens))}"
             )
         if f"IAM user {user}" in targets:
             aws.create_user(user)

@@ -16,12 +16,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dandiops.archive.workflows import WorkflowError, WorkflowSpec, heroku_deploy_targets, is_auto_shipit
+from dandiops.archive.workflows import WorkflowError, heroku_deploy_targets, is_auto_shipit
 from dandiops.archive.workflows import parse as parse_workflow
 from dandiops.core.errors import DandiopsError, ExitCode
 from dandiops.providers.api_json import JsonObject
 from dandiops.steps.base import Change, Check, InitStep, Status
-from dandiops.steps.release.model import HerokuReleaseView, RunView, deploy_commit
+from dandiops.steps.release.model import HerokuReleaseView, RunView, deploy_commit, read_workflow
 
 if TYPE_CHECKING:
     from github.Workflow import Workflow
@@ -315,18 +315,7 @@ class Fork:
         self.workflow_file = env.deploy_workflow
         self.workflow: Workflow = self.gh.workflow(self.full_name, self.workflow_file)
         self.default_branch = self.gh.default_branch(self.full_name)
-        self.spec = self._spec(self.workflow.path)
-
-    def _spec(self, path: str) -> WorkflowSpec:
-        text, _ = self.gh.file(self.full_name, path, ref=self.default_branch)
-        try:
-            return parse_workflow(text, path=path)
-        except WorkflowError as exc:
-            raise DandiopsError(
-                f"cannot read {path} on {self.default_branch}: {exc}",
-                hint="fix the workflow file; GitHub cannot run it either",
-                exit_code=ExitCode.CONFIG,
-            ) from None
+        _, self.spec = read_workflow(self.gh, self.full_name, self.workflow.path, self.default_branch)
 
     def runs(self, *, branch: str | None = None, event: str | None = None, limit: int = 10) -> list["WorkflowRun"]:
         return self.gh.runs(self.workflow, full_name=self.full_name, branch=branch, event=event, limit=limit)

@@ -95,7 +95,7 @@ class FormationStep(AskingStep):
                     "release whose Procfile declares it (deploy, then run `dandiops init --only formation`)"
                 )
                 continue
-            before = f"{item['quantity']}:{str(item['size']).lower()}"
+            before = ProcessSpec.of(item).describe()
             if before != spec.describe():
                 changes.append(Change(f"formation {spec.type}", "scale", before=before, after=spec.describe()))
         for ptype in sorted(set(current) - set(SCALED_PROCESS_TYPES)):
@@ -115,11 +115,13 @@ class FormationStep(AskingStep):
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         if not changes:
             return []
-        updates: list[FormationUpdate] = []
+        specs = []
         for change in changes:
             assert change.after is not None  # plan() gives every scaling its QUANTITY:SIZE
-            spec = parse_process(change.target.removeprefix("formation "), change.after)
-            updates.append({"type": spec.type, "quantity": spec.quantity, "dyno_size": {"name": spec.size}})
+            specs.append(parse_process(change.target.removeprefix("formation "), change.after))
+        updates: list[FormationUpdate] = [
+            {"type": spec.type, "quantity": spec.quantity, "dyno_size": {"name": spec.size}} for spec in specs
+        ]
         ctx.heroku().update_formation(ctx.env.heroku_app, updates)
-        ctx.record("formation.scale", updates={u["type"]: f"{u['quantity']}:{u['dyno_size']['name']}" for u in updates})
+        ctx.record("formation.scale", updates={spec.type: spec.describe() for spec in specs})
         return changes

@@ -59,6 +59,15 @@ def test_each_shared_option_reads_the_same_on_every_command():
     assert {flag: len(variants) for flag, variants in seen.items()} == {flag: 1 for flag in SHARED_FLAGS}
 
 
+def test_every_entry_of_the_examples_table_is_a_command_and_its_examples_section():
+    from dandiops.cli.common import examples
+    from dandiops.cli.examples import EXAMPLES
+
+    commands = {" ".join(path): command for path, command in _commands(typer.main.get_command(app))}
+    assert [path for path in EXAMPLES if path not in commands] == []
+    assert [path for path, shown in EXAMPLES.items() if commands[path].epilog != examples(*shown)] == []
+
+
 def test_every_module_with_a_dry_run_hands_its_changes_to_carry_out_and_never_confirms_itself():
     root = typer.main.get_command(app)
     modules = {

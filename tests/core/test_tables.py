@@ -55,3 +55,14 @@ def test_a_table_without_rows_is_the_line_given_for_none_and_one_with_rows_is_a_
     assert out.getvalue() == "Dynos: none running\n"
     reporter.table(["dyno", "state"], [("web.1", "up")], title="Dynos", empty="Dynos: none running")
     assert "none running" not in out.getvalue().splitlines()[-1] and "web.1" in out.getvalue()
+
+
+def test_a_table_of_records_shows_the_field_each_column_names():
+    out = io.StringIO()
+    reporter = Reporter(Terminal(False, False, False, False, False), stdout=out, stderr=io.StringIO())
+    dynos = [{"name": "web.1", "state": "up", "age": "2h", "size": "basic"}]
+    reporter.records(dynos, {"dyno": "name", "for": "age"}, "Dynos", empty="Dynos: none running")
+    reporter.records([], {"dyno": "name"}, "Dynos", empty="Dynos: none running")
+    shown = out.getvalue().splitlines()
+    assert [line.split() for line in shown if "web.1" in line or "dyno" in line] == [["dyno", "for"], ["web.1", "2h"]]
+    assert shown[-1] == "Dynos: none running"

@@ -41,11 +41,11 @@ def test_gives_up_after_the_attempts(client, heroku_state):
     assert len(heroku_state.requests) == FAST.attempts
 
 
-def test_a_500_on_patch_is_reported_not_retried(client, heroku_state):
+def test_a_500_on_patch_is_reported_not_retried_naming_what_shows_the_config_vars(client, heroku_state):
     heroku_state.inject_fault(500, 1, methods={"PATCH"})
     with pytest.raises(UnavailableError) as info:
         client.update_config_vars("dandi-sandbox-api", {"FOO": "bar"})
-    assert "was not retried" in info.value.hint
+    assert "was not retried" in info.value.hint and "`dandiops config check -e staging" in info.value.hint
     assert [(r.method, r.status) for r in heroku_state.requests] == [("PATCH", 500)]
     assert "FOO" not in heroku_state.apps["dandi-sandbox-api"].config
 

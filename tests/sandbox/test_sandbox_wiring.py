@@ -34,3 +34,21 @@ def test_build_sandbox_installs_the_operations_extensions(tmp_path):
         assert httpx.get(session.json()["logplex_url"]).text.count("\n") == 1
     finally:
         box.stop()
+
+
+@pytest.mark.parametrize(
+    "component, setting",
+    [
+        ("github", "DANDIOPS_SANDBOX_QUEUE_SECONDS"),
+        ("github", "DANDIOPS_SANDBOX_STEP_SECONDS"),
+        ("netlify", "DANDIOPS_SANDBOX_NETLIFY_STATE_SECONDS"),
+    ],
+)
+def test_a_malformed_pace_setting_is_refused_naming_it(monkeypatch, component, setting):
+    from dandiops.core.errors import ConfigError
+    from dandiops.sandbox.github.component import GitHubComponent
+    from dandiops.sandbox.netlify.component import NetlifyComponent
+
+    monkeypatch.setenv(setting, "soon")
+    with pytest.raises(ConfigError, match=setting):
+        {"github": GitHubComponent, "netlify": NetlifyComponent}[component]()

@@ -17,7 +17,6 @@ sandbox's own control routes.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 
 from flask import Flask, Response, g, request
@@ -26,8 +25,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from dandiops.sandbox.faults import Fault
 from dandiops.sandbox.github.routes import BLUEPRINTS
 from dandiops.sandbox.github.routing import STATE_KEY, current_state, error
-from dandiops.sandbox.github.state import ApiError, GitHubState, RequestRecord
-from dandiops.sandbox.standin import cut_connection, injected_fault_answer
+from dandiops.sandbox.github.state import ApiError, GitHubState
+from dandiops.sandbox.standin import cut_connection, injected_fault_answer, record_request
 
 API_VERSION = "2022-11-28"
 # outside GitHub's API: the sandbox's control routes, and downloads (GitHub serves them from other hosts)
@@ -142,7 +141,7 @@ def finish(response: Response) -> Response:
     if outside:
         return response
     add_github_headers(response)
-    record(response)
+    record_request(current_state, response, RECORDED_HEADERS)
     if g.get("drop_connection"):
         cut_connection(request.environ)
     return response
@@ -159,24 +158,3 @@ def add_github_headers(response: Response) -> None:
     response.headers["X-GitHub-Request-Id"] = hashlib.md5(str(time.time_ns()).encode()).hexdigest()[:16].upper()
     if g.get("scopes") is not None:
         response.headers["X-OAuth-Scopes"] = ", ".join(sorted(g.scopes))
-
-
-def record(response: Response) -> None:
-    """Keep the request and what was answered (tests read `state.requests`)."""
-    body = request.get_json(silent=True) if request.data else None
-    sent = None
-    if response.status_code != 304 and response.mimetype == "application/json" and not response.direct_passthrough:
-        sent = json.loads(response.get_data() or b"null")
-    with current_state.lock:
-        current_state.requests.append(
-            RequestRecord(
-                request.method,
-                request.path,
-                request.query_string.decode(),
-                response.status_code,
-                {k: v for k, v in request.headers.items() if k.lower() in RECORDED_HEADERS},
-                body,
-                sent,
-                content_type=(response.mimetype or "") if response.status_code < 300 else "application/json",
-            )
-        )

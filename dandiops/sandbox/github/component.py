@@ -14,6 +14,7 @@ import os
 import secrets as random_secrets
 from typing import TYPE_CHECKING, Any
 
+from dandiops.core.names import seconds_from
 from dandiops.sandbox.github import actions, seed
 from dandiops.sandbox.github.api import create_app
 from dandiops.sandbox.github.state import GitHubState, Repo, RunPace, Snapshot
@@ -29,13 +30,6 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _seconds(name: str, default: float) -> float:
-    try:
-        return max(0.0, float(os.environ[name]))
-    except (KeyError, ValueError):
-        return default
-
-
 class GitHubComponent:
     def __init__(self, *, staging_dispatch: bool | None = None, pace: RunPace | None = None):
         self.token = "ghp_sandbox" + random_secrets.token_hex(16)
@@ -46,8 +40,8 @@ class GitHubComponent:
             self.token,
             pace=pace
             or RunPace(
-                queue_seconds=_seconds("DANDIOPS_SANDBOX_QUEUE_SECONDS", 2.0),
-                step_seconds=_seconds("DANDIOPS_SANDBOX_STEP_SECONDS", 1.5),
+                queue_seconds=seconds_from(os.environ, "DANDIOPS_SANDBOX_QUEUE_SECONDS", 2.0, allow_zero=True),
+                step_seconds=seconds_from(os.environ, "DANDIOPS_SANDBOX_STEP_SECONDS", 1.5, allow_zero=True),
             ),
         )
         self.server: ServerThread | None = None

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from flask import Blueprint, Response, g, request
 
 from dandiops.sandbox.github.state import ApiError, GitHubState, Repo, invalid
-from dandiops.sandbox.standin import base_url, current, json_response, resolving_blueprint
+from dandiops.sandbox.standin import PageRequest, base_url, current, json_response, resolving_blueprint
 
 STATE_KEY = "dandiops.github_state"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -92,27 +92,17 @@ def typed_fields(body: dict, fields: dict[str, type], resource: str) -> dict:
 def paginated(items: list, to_json: Callable[[Any], Any], *, key: str | None = None) -> Response:
     """`per_page`/`page` pagination with GitHub's Link header; `key` wraps the page with a total_count."""
     try:
-        per_page = max(1, min(100, int(request.args.get("per_page", 30))))
-        page = max(1, int(request.args.get("page", 1)))
+        asked = PageRequest.read(30)
     except ValueError:
         raise ApiError(422, "Validation Failed") from None
-    chunk = items[(page - 1) * per_page : page * per_page]
-    last = max(1, -(-len(items) // per_page))
-    url = base_url() + request.path
-
-    def page_url(number: int) -> str:
-        args = dict(request.args)
-        args["page"] = str(number)
-        args["per_page"] = str(per_page)
-        return url + "?" + "&".join(f"{k}={v}" for k, v in args.items())
-
+    page, last = asked.page, max(1, -(-len(items) // asked.per_page))
     links = []
     if page < last:
-        links += [f'<{page_url(page + 1)}>; rel="next"', f'<{page_url(last)}>; rel="last"']
+        links += [f'<{asked.url(page + 1)}>; rel="next"', f'<{asked.url(last)}>; rel="last"']
     if page > 1:
-        links += [f'<{page_url(page - 1)}>; rel="prev"', f'<{page_url(1)}>; rel="first"']
+        links += [f'<{asked.url(page - 1)}>; rel="prev"', f'<{asked.url(1)}>; rel="first"']
     headers = {"Link": ", ".join(links)} if links else {}
-    rendered = [to_json(item) for item in chunk]
+    rendered = [to_json(item) for item in asked.of(items)]
     if key is None:
         return json_response(rendered, headers=headers)
     return json_response({"total_count": len(items), key: rendered}, headers=headers)

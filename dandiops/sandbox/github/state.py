@@ -34,6 +34,7 @@ from dandiops.sandbox.faults import Fault, FaultInjection
 from dandiops.sandbox.github import merging
 from dandiops.sandbox.github.git import NULL_SHA, Checkpoint, Commit, GitError, GitRepository, Person
 from dandiops.sandbox.github.merging import Comparison
+from dandiops.sandbox.request_log import RequestLog, RequestRecord
 
 WORKFLOW_DIR = ".github/workflows/"
 TERMINAL = "completed"
@@ -298,19 +299,6 @@ class Repo(Stamped):
 
 
 @dataclass
-class RequestRecord:
-    method: str
-    path: str
-    query: str
-    status: int
-    headers: dict[str, str]
-    body: Any
-    response: Any = None
-    time: float = field(default_factory=time.time)
-    content_type: str = "application/json"
-
-
-@dataclass
 class RunPace:
     """Seconds a run waits in the queue and each step takes; None pauses runs until advance()."""
 
@@ -353,7 +341,7 @@ class Snapshot:
 StepEffect = Callable[["GitHubState", Run, Job, Any], "str | None"]
 
 
-class GitHubState(FaultInjection):
+class GitHubState(FaultInjection, RequestLog):
     def __init__(self, token: str, *, login: str = "dandi-sandbox-operator", pace: RunPace | None = None):
         self.lock = threading.RLock()
         self._wake = threading.Condition(self.lock)
@@ -1209,15 +1197,6 @@ class GitHubState(FaultInjection):
                     return True
             time.sleep(0.01)
         return False
-
-    # --- faults and the request log ------------------------------------------------------------
-    def writes(self) -> list[RequestRecord]:
-        with self.lock:
-            return [
-                r
-                for r in self.requests
-                if r.method in ("POST", "PATCH", "PUT", "DELETE") and not r.path.startswith("/_sandbox/")
-            ]
 
     def runs_of(self, repo: Repo, workflow_file: str) -> list[Run]:
         with self.lock:

@@ -9,7 +9,6 @@ but the sandbox's control routes, the logplex stream and the Data API, which hav
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from typing import Callable, Iterable
@@ -20,12 +19,12 @@ from werkzeug.exceptions import HTTPException
 from dandiops.sandbox.faults import Fault
 from dandiops.sandbox.heroku.routes import BLUEPRINTS
 from dandiops.sandbox.heroku.routing import STATE_KEY, authorized, current_state, error
-from dandiops.sandbox.heroku.state import HerokuState, RequestRecord
-from dandiops.sandbox.standin import cut_connection, injected_fault_answer, json_response
+from dandiops.sandbox.heroku.state import HerokuState
+from dandiops.sandbox.request_log import CONTROL_PREFIX
+from dandiops.sandbox.standin import cut_connection, injected_fault_answer, json_response, record_request
 
 ACCEPT_PREFIX = "application/vnd.heroku+json; version=3"
 UNMETERED = ("/account/rate-limits",)
-CONTROL_PREFIX = "/_sandbox/"
 OWN_RULES = (CONTROL_PREFIX, "/sessions/", "/client/")  # control, logplex and Data API routes
 RECORDED_HEADERS = ("range", "accept", "accept-inclusion", "accept-expansion", "content-type")
 # What Heroku answers for a path no route serves: its API is JSON on every path, never an HTML page.
@@ -108,31 +107,9 @@ def finish(response: Response) -> Response:
     response.headers["Request-Id"] = getattr(g, "request_id", "")
     response.headers["RateLimit-Remaining"] = str(max(current_state.rate_remaining, 0))
     if not request.path.startswith(CONTROL_PREFIX):
-        record(response)
+        record_request(current_state, response, RECORDED_HEADERS)
     dropped = g.get("drop_connection")
     if dropped is not None:
         time.sleep(dropped.delay)  # the client waits for an answer that is lost on the way
         cut_connection(request.environ)
     return response
-
-
-def record(response: Response) -> None:
-    """Keep the request and what was answered (tests read `state.requests`)."""
-    try:
-        body = request.get_json(silent=True)
-    except Exception:
-        body = None
-    with current_state.lock:
-        sent = None
-        if response.mimetype == "application/json" and not response.direct_passthrough:
-            sent = json.loads(response.get_data() or b"null")
-        current_state.requests.append(
-            RequestRecord(
-                request.method,
-                request.path,
-                response.status_code,
-                {k: v for k, v in request.headers.items() if k.lower() in RECORDED_HEADERS},
-                body,
-                sent,
-            )
-        )

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, abort, request
 
 from dandiops.sandbox.heroku.routing import authorized, current_state
 from dandiops.sandbox.heroku.state import Addon, App, HerokuState
@@ -349,12 +349,11 @@ def app_transfers(ident: str) -> Response:
     return json_response(items)
 
 
-def app_transfer(ident: str, number: str) -> tuple[Database, Transfer] | None:
-    """One of the app's transfers by uuid or number, with its database."""
+def app_transfer(ident: str, number: str) -> tuple[Database, Transfer]:
+    """One of the app's transfers by uuid or number, with its database; else the end of the request in
+    the Data API's 404."""
     found = current_state.find_app(ident)
-    if found is None:
-        return None
-    for addon in [a for a in found.addons if a.service == POSTGRES_SERVICE]:
+    for addon in [a for a in found.addons if a.service == POSTGRES_SERVICE] if found else []:
         database = current_data.database(addon.id)
         if database is None:
             continue
@@ -362,16 +361,13 @@ def app_transfer(ident: str, number: str) -> tuple[Database, Transfer] | None:
             for transfer in database.transfers:
                 if number in (transfer.uuid, str(transfer.num)):
                     return database, transfer
-    return None
+    abort(problem(404, "not_found", f"Couldn't find that transfer ({number})."))
 
 
 @apps_blueprint.get("/<ident>/transfers/<number>")
 def app_transfer_info(ident: str, number: str) -> Response:
     """One transfer; `?verbose=true` adds its log, as `heroku pg:backups:info` shows it."""
-    found = app_transfer(ident, number)
-    if found is None:
-        return problem(404, "not_found", f"Couldn't find that transfer ({number}).")
-    database, transfer = found
+    database, transfer = app_transfer(ident, number)
     body = current_data.render_transfer(database, transfer)
     if request.args.get("verbose") == "true":
         body["logs"] = transfer_logs(transfer)
@@ -380,10 +376,7 @@ def app_transfer_info(ident: str, number: str) -> Response:
 
 @apps_blueprint.delete("/<ident>/transfers/<number>")
 def app_transfer_delete(ident: str, number: str) -> Response:
-    found = app_transfer(ident, number)
-    if found is None:
-        return problem(404, "not_found", f"Couldn't find that transfer ({number}).")
-    database, transfer = found
+    database, transfer = app_transfer(ident, number)
     with current_data.lock:
         database.transfers.remove(transfer)
     body = current_data.render_transfer(database, transfer)

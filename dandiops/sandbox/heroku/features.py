@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, Flask, Response, abort, request
 
+from dandiops.sandbox.heroku.render import shaped
 from dandiops.sandbox.heroku.routing import app_blueprint, error, not_found
-from dandiops.sandbox.heroku.schema import example
 from dandiops.sandbox.heroku.state import App, HerokuState, new_id, now
 from dandiops.sandbox.standin import current, json_response
 
@@ -91,21 +91,15 @@ class AppFeaturesStandIn:
             self.updated_at[(app_id, name)] = now()
 
     def render(self, app_id: str, feature: Feature) -> dict:
-        body = example("app-feature")
-        stamp = self.updated_at.get((app_id, feature.name), "2026-01-05T12:00:00Z")
-        body.update(
-            id=feature.id,
-            name=feature.name,
-            display_name=feature.display_name,
-            description=feature.description,
-            doc_url=feature.doc_url,
-            state=feature.state,
+        return shaped(
+            "app-feature",
+            feature,
+            "id name display_name description doc_url state",
             enabled=self.is_enabled(app_id, feature.name),
             feedback_email="feedback@heroku.com",
             created_at="2026-01-05T12:00:00Z",
-            updated_at=stamp,
+            updated_at=self.updated_at.get((app_id, feature.name), "2026-01-05T12:00:00Z"),
         )
-        return body
 
     def __call__(self, app: Flask, state: HerokuState) -> None:
         app.extensions[EXTENSION_KEY] = self

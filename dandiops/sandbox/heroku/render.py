@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Collection
+from typing import Any, Collection
 
 from dandiops.sandbox.heroku import catalogue
 from dandiops.sandbox.heroku.schema import example
@@ -34,24 +34,36 @@ def size_name(size: str) -> str:
     return SIZE_NAMES.get(size.lower(), size)
 
 
+def shaped(kind: str, item: object, copied: str, **values: Any) -> dict:
+    """The `kind` of resource as the schema's example lays it out, with the attributes of `item` that
+    `copied` names (space-separated) as they are, then `values`."""
+    body = example(kind)
+    body.update({name: getattr(item, name) for name in copied.split()}, **values)
+    return body
+
+
 def app_ref(app: App) -> dict:
     return {"id": app.id, "name": app.name}
 
 
 def account(state: HerokuState) -> dict:
     body = example("account")
+    # no default team, single sign-on, phone, suspension or debt
+    absent = (
+        "default_team",
+        "default_organization",
+        "identity_provider",
+        "sms_number",
+        "suspended_at",
+        "delinquent_at",
+    )
     body.update(
+        dict.fromkeys(absent),
         id=state.account_id,
         email=state.account_email,
         name="Sandbox Operator",
         verified=True,
         two_factor_authentication=True,
-        default_team=None,
-        default_organization=None,
-        identity_provider=None,
-        sms_number=None,
-        suspended_at=None,
-        delinquent_at=None,
     )
     return body
 
@@ -74,15 +86,12 @@ def authorization(state: HerokuState) -> dict:
     body = example("oauth-authorization")
     ident = stable_id("oauth-authorization", state.account_email)
     body.update(
+        dict.fromkeys(("client", "grant", "refresh_token", "session")),  # made by hand, with no OAuth client
         access_token={"expires_in": None, "id": stable_id("oauth-token", ident), "token": state.api_key},
-        client=None,
         created_at="2026-01-01T00:00:00Z",
         description="dandiops sandbox",
-        grant=None,
         id=ident,
-        refresh_token=None,
         scope=["global"],
-        session=None,
         updated_at="2026-01-01T00:00:00Z",
         user={"id": state.account_id, "email": state.account_email, "full_name": "Sandbox Operator"},
     )
@@ -95,13 +104,11 @@ def team(state: HerokuState, name: str) -> dict:
     mine = next((m for m in members if m["email"] == state.account_email), None)
     body = example("team")
     body.update(
+        dict.fromkeys(("enterprise_account", "identity_provider", "membership_limit")),  # a plain Heroku Team's
         id=team_id(name),
         created_at="2026-01-01T00:00:00Z",
         credit_card_collections=True,
         default=False,
-        enterprise_account=None,
-        identity_provider=None,
-        membership_limit=None,
         name=name,
         provisioned_licenses=False,
         role=mine.get("role", "member") if mine else None,
@@ -143,33 +150,26 @@ def team_feature(team: str, feature: tuple[str, str, str, bool]) -> dict:
 
 
 def app(state: HerokuState, app: App) -> dict:
-    body = example("app")
     team = team_ref(app.team) if app.team else None
-    body.update(
-        acm=app.acm,
+    return shaped(
+        "app",
+        app,
+        "acm created_at updated_at released_at id maintenance name slug_size",
         archived_at=None,
         buildpack_provided_description="Python",
         build_stack=stack_ref(app.build_stack or app.stack),
         stack=stack_ref(app.stack),
-        created_at=app.created_at,
-        updated_at=app.updated_at,
-        released_at=app.released_at,
         git_url=f"https://git.heroku.com/{app.name}.git",
-        id=app.id,
         internal_routing=None,
-        maintenance=app.maintenance,
-        name=app.name,
         owner={"id": user_id(owner_email(app)), "email": owner_email(app)},
         organization=team,
         team=team,
         region={"id": "59accabd-516d-4f0e-83e6-6e3757701145", "name": app.region},
         repo_size=None,  # apps are deployed by builds of source tarballs, never by git pushes
-        slug_size=app.slug_size,
         space=None,
         web_url=f"https://{app.name}.herokuapp.com/",
         generation={"id": "3a2c8c9f-7f3a-4e37-9a7b-4d8f3c5d6e70", "name": "cedar"},
     )
-    return body
 
 
 def team_app(state: HerokuState, item: App) -> dict:
@@ -185,59 +185,42 @@ def team_app(state: HerokuState, item: App) -> dict:
 
 
 def formation(app: App, item: Formation) -> dict:
-    body = example("formation")
-    body.update(
+    return shaped(
+        "formation",
+        item,
+        "command created_at updated_at id quantity type",
         app=app_ref(app),
-        command=item.command,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
         dyno_size={"id": item.id, "name": size_name(item.size)},
-        id=item.id,
-        quantity=item.quantity,
         size=size_name(item.size),
-        type=item.type,
     )
-    return body
 
 
 def release(app: App, item: Release) -> dict:
-    body = example("release")
     current = app.current_release
-    body.update(
+    return shaped(
+        "release",
+        item,
+        "created_at updated_at description id status version",
         addon_plan_names=list(item.addon_plan_names),
         artifacts=[{"type": "slug", "id": item.slug_id}] if item.slug_id else [],
         app=app_ref(app),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        description=item.description,
-        id=item.id,
         slug={"id": item.slug_id} if item.slug_id else None,
-        status=item.status,
         user={"id": user_id(item.user_email), "email": item.user_email},
-        version=item.version,
         current=current is not None and current.id == item.id,
         output_stream_url=None,
         eligible_for_rollback=item.status == "succeeded",
     )
-    return body
 
 
 def dyno(app: App, item: Dyno) -> dict:
-    body = example("dyno")
-    body.update(
-        attach_url=item.attach_url,
-        command=item.command,
-        created_at=item.created_at,
-        id=item.id,
-        name=item.name,
+    return shaped(
+        "dyno",
+        item,
+        "attach_url command created_at id name state type updated_at",
         release={"id": item.release_id or item.id, "version": item.release_version},
         app=app_ref(app),
         size=size_name(item.size),
-        state=item.state,
-        type=item.type,
-        updated_at=item.updated_at,
     )
-    return body
 
 
 def heroku_domain(app: App) -> Domain:
@@ -253,29 +236,18 @@ def heroku_domain(app: App) -> Domain:
 
 
 def domain(app: App, item: Domain) -> dict:
-    body = example("domain")
-    body.update(
-        acm_status=item.acm_status,
-        acm_status_reason=item.acm_status_reason,
-        app={"name": app.name, "id": app.id},
-        cname=item.cname,
-        created_at=item.created_at,
-        hostname=item.hostname,
-        id=item.id,
-        kind=item.kind,
-        updated_at=item.updated_at,
-        status=item.status,
-        sni_endpoint=None,
-    )
-    return body
+    copied = "acm_status acm_status_reason cname created_at hostname id kind updated_at status"
+    return shaped("domain", item, copied, app={"name": app.name, "id": app.id}, sni_endpoint=None)
 
 
 def addon(app: App, item: Addon, expand: Collection[str] = ()) -> dict:
     """An add-on; `expand` (Accept-Expansion) names the references shown as whole objects: addon_service, plan."""
-    body = example("add-on")
     plan = catalogue.PLANS[item.plan]
     service = catalogue.SERVICES[item.service]
-    body.update(
+    return shaped(
+        "add-on",
+        item,
+        "created_at updated_at id name",
         actions=[],
         addon_service=(
             catalogue.service_json(service) if "addon_service" in expand else {"id": service.id, "name": service.name}
@@ -284,17 +256,12 @@ def addon(app: App, item: Addon, expand: Collection[str] = ()) -> dict:
         app=app_ref(app),
         billed_price=catalogue.price(plan),
         config_vars=list(item.config_vars),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        id=item.id,
-        name=item.name,
         plan=catalogue.plan_json(plan) if "plan" in expand else {"id": plan.id, "name": plan.full_name},
         provider_id=item.id[:13],
         provision_message="",
         state="provisioned",
         web_url=f"https://addons-sso.heroku.com/apps/{app.id}/addons/{item.id}",
     )
-    return body
 
 
 def addon_attachment(app: App, item: Addon, include: Collection[str] = ()) -> dict:
@@ -330,17 +297,14 @@ _PERMISSION_TEXT = {
 
 
 def collaborator(app: App, item: Collaborator, *, team: bool = False) -> dict:
-    body = example("team-app-collaborator" if team else "collaborator")
-    body.update(
+    return shaped(
+        "team-app-collaborator" if team else "collaborator",
+        item,
+        "created_at updated_at id role",
         app={"name": app.name, "id": app.id},
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-        id=item.id,
         permissions=[{"name": p, "description": _PERMISSION_TEXT.get(p, p)} for p in item.permissions],
-        role=item.role,
         user={"email": item.email, "federated": False, "id": item.user_id},
     )
-    return body
 
 
 def team_member(state: HerokuState, member: dict) -> dict:

@@ -13,9 +13,10 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Callable, Protocol
 
 from dandiops.sandbox.faults import Fault, FaultInjection
+from dandiops.sandbox.request_log import RequestLog, RequestRecord
 
 APP_NAME = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
 APP_NAME_RULE = (
@@ -59,58 +60,55 @@ class Numbers:
         return value
 
 
-# What a build of the archive weighs: the compressed slug of a Python app with its dependencies.
-SLUG_BYTES = 97_517_568
+@dataclass(kw_only=True)
+class Resource:
+    """What Heroku keeps of each resource: its id, and when it was made and last changed (now, unless given)."""
 
-
-@dataclass
-class Formation:
-    type: str
-    quantity: int
-    size: str
-    command: str
     id: str = field(default_factory=new_id)
     created_at: str = field(default_factory=now)
     updated_at: str = field(default_factory=now)
 
 
+# What a build of the archive weighs: the compressed slug of a Python app with its dependencies.
+SLUG_BYTES = 97_517_568
+
+
 @dataclass
-class Release:
+class Formation(Resource):
+    type: str
+    quantity: int
+    size: str
+    command: str
+
+
+@dataclass
+class Release(Resource):
     version: int
     description: str
     status: str = "succeeded"  # pending -> succeeded | failed
     user_email: str = ""
     commit: str | None = None
     addon_plan_names: list[str] = field(default_factory=list)
-    id: str = field(default_factory=new_id)
     slug_id: str | None = None
     config: dict[str, str] = field(default_factory=dict)  # the app's config vars as this release made them
-    created_at: str = field(default_factory=now)
-    updated_at: str = field(default_factory=now)
     output: list[str] = field(default_factory=list)  # release-phase output lines
 
 
 @dataclass
-class Addon:
+class Addon(Resource):
     service: str
     plan: str  # "heroku-postgresql:essential-1"
     name: str
     config_vars: list[str]
     attachment_name: str
-    id: str = field(default_factory=new_id)
     attachment_id: str = field(default_factory=new_id)
-    created_at: str = field(default_factory=now)
-    updated_at: str = field(default_factory=now)
 
 
 @dataclass
-class Collaborator:
+class Collaborator(Resource):
     email: str
     role: str = "member"
     permissions: list[str] = field(default_factory=lambda: ["view", "deploy", "operate"])
-    id: str = field(default_factory=new_id)
-    created_at: str = field(default_factory=now)
-    updated_at: str = field(default_factory=now)
 
     @property
     def user_id(self) -> str:
@@ -118,20 +116,17 @@ class Collaborator:
 
 
 @dataclass
-class Domain:
+class Domain(Resource):
     hostname: str
     kind: str  # "heroku" (the app's own herokuapp.com name) or "custom"
     cname: str | None = None  # the DNS target a custom domain points at
     status: str = "pending"  # pending -> succeeded (its DNS target is provisioned)
     acm_status: str | None = None
     acm_status_reason: str | None = None
-    id: str = field(default_factory=new_id)
-    created_at: str = field(default_factory=now)
-    updated_at: str = field(default_factory=now)
 
 
 @dataclass
-class Dyno:
+class Dyno(Resource):
     name: str
     type: str
     command: str
@@ -140,9 +135,6 @@ class Dyno:
     attach_url: str | None = None
     release_version: int = 0
     release_id: str = ""
-    id: str = field(default_factory=new_id)
-    created_at: str = field(default_factory=now)
-    updated_at: str = field(default_factory=now)
     stop: Callable[[], None] | None = None  # a one-off dyno's: set by whatever runs it
     formation: bool = False  # one of the formation's dynos (web.1, worker.1, ...), not a one-off dyno
 
@@ -161,7 +153,7 @@ class ProcessRunner(Protocol):
 
 
 @dataclass
-class App:
+class App(Resource):
     name: str
     region: str = "us"
     stack: str = "heroku-24"
@@ -181,9 +173,6 @@ class App:
     process_runners: dict[str, ProcessRunner] = field(default_factory=dict)  # process type -> its runner
     acm: bool = True
     maintenance: bool = False
-    id: str = field(default_factory=new_id)
-    created_at: str = field(default_factory=now)
-    updated_at: str = field(default_factory=now)
     run_counter: Numbers = field(default_factory=Numbers)
 
     @property
@@ -233,16 +222,6 @@ class App:
 
 
 @dataclass
-class RequestRecord:
-    method: str
-    path: str
-    status: int
-    headers: dict[str, str]
-    body: Any
-    response: Any = None  # the JSON body sent back, kept for schema checks in tests
-
-
-@dataclass
 class HerokuSnapshot:
     """The account's apps, teams and people, and the apps' logs, as `HerokuState.snapshot` saw them."""
 
@@ -252,7 +231,7 @@ class HerokuSnapshot:
     log_lines: dict[str, list[str]]
 
 
-class HerokuState(FaultInjection):
+class HerokuState(FaultInjection, RequestLog):
     def __init__(self, api_key: str, account_email: str = "operator@example.org", rate_budget: int = 4500):
         self.lock = threading.RLock()
         self.api_key = api_key
@@ -385,7 +364,3 @@ class HerokuState(FaultInjection):
             if self.apps.get(app.name) is not app:
                 return  # a process of an app that is gone (a reset replaced it) has no log to write to
             self.log_lines.setdefault(app.name, []).append(f"{stamp} {source}[{dyno}]: {message}")
-
-    def writes(self) -> list[RequestRecord]:
-        with self.lock:
-            return [r for r in self.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")]

@@ -9,7 +9,6 @@ handles the request and then cuts the connection without answering.
 
 from __future__ import annotations
 
-import json
 import time
 
 from flask import Flask, Response, g, request
@@ -18,10 +17,9 @@ from werkzeug.exceptions import HTTPException
 from dandiops.sandbox.faults import Fault
 from dandiops.sandbox.netlify.routes import BLUEPRINTS
 from dandiops.sandbox.netlify.routing import STATE_KEY, current_state, error
-from dandiops.sandbox.netlify.state import RATE_LIMIT, ApiError, NetlifyState, RequestRecord
-from dandiops.sandbox.standin import cut_connection, injected_fault_answer
-
-CONTROL_PREFIX = "/_sandbox/"
+from dandiops.sandbox.netlify.state import RATE_LIMIT, ApiError, NetlifyState
+from dandiops.sandbox.request_log import CONTROL_PREFIX
+from dandiops.sandbox.standin import cut_connection, injected_fault_answer, record_request
 
 
 def create_app(state: NetlifyState) -> Flask:
@@ -81,27 +79,7 @@ def finish(response: Response) -> Response:
         response.headers["X-RateLimit-Limit"] = str(RATE_LIMIT)
         response.headers["X-RateLimit-Remaining"] = str(max(rate[0], 0))
         response.headers["X-RateLimit-Reset"] = str(rate[1])
-    record(response)
+    record_request(current_state, response)
     if g.get("drop_connection"):
         cut_connection(request.environ)
     return response
-
-
-def record(response: Response) -> None:
-    """Keep the request and what was answered (tests read `state.requests`)."""
-    body = request.get_json(silent=True) if request.data else None
-    sent = None
-    if response.mimetype == "application/json" and not response.direct_passthrough:
-        sent = json.loads(response.get_data() or b"null")
-    with current_state.lock:
-        current_state.requests.append(
-            RequestRecord(
-                request.method,
-                request.path,
-                request.query_string.decode(),
-                response.status_code,
-                body,
-                sent,
-                response.mimetype or "",
-            )
-        )

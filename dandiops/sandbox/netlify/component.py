@@ -13,6 +13,7 @@ import secrets as random_secrets
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from dandiops.core.names import seconds_from
 from dandiops.sandbox.netlify.api import create_app
 from dandiops.sandbox.netlify.build import BuildFailure
 from dandiops.sandbox.netlify.cdn import PublishedSites
@@ -22,13 +23,6 @@ from dandiops.sandbox.server import ServerThread
 if TYPE_CHECKING:
     from dandiops.sandbox.github.component import GitHubComponent
     from dandiops.sandbox.runtime import Sandbox
-
-
-def _seconds(name: str, default: float) -> float:
-    try:
-        return max(0.0, float(os.environ[name]))
-    except (KeyError, ValueError):
-        return default
 
 
 class ForkCheckout:
@@ -65,7 +59,9 @@ def site_name(web_host: str) -> str:
 class NetlifyComponent:
     def __init__(self) -> None:
         self.token = "nfp_sandbox" + random_secrets.token_hex(16)
-        pace = BuildPace(_seconds("DANDIOPS_SANDBOX_NETLIFY_STATE_SECONDS", BuildPace.state_seconds))
+        pace = BuildPace(
+            seconds_from(os.environ, "DANDIOPS_SANDBOX_NETLIFY_STATE_SECONDS", BuildPace.state_seconds, allow_zero=True)
+        )
         self.state = NetlifyState(self.token, pace=pace)
         self.server: ServerThread | None = None
         self.edges: dict[str, ServerThread] = {}  # web host -> its listener

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Response
 
 from dandiops.sandbox.netlify.state import Account, ApiError, NetlifyState, Site
-from dandiops.sandbox.standin import current, json_response
+from dandiops.sandbox.standin import PageRequest, current, json_response
+
+T = TypeVar("T")
 
 STATE_KEY = "dandiops.netlify_state"
 API_PREFIX = "/api/v1"
@@ -20,18 +22,27 @@ def error(status: int, message: str) -> Response:
     return json_response({"code": status, "message": message}, status)
 
 
-def site_or_404(site_id: str) -> Site:
-    site = current_state.find_site(site_id)
-    if site is None:
+def found(value: T | None) -> T:
+    """What a lookup found; Netlify's 404 when it found nothing."""
+    if value is None:
         raise ApiError(404, "Not Found")
-    return site
+    return value
+
+
+def site_or_404(site_id: str) -> Site:
+    return found(current_state.find_site(site_id))
 
 
 def account_or_404(account_id: str) -> Account:
-    account = current_state.find_account(account_id)
-    if account is None:
-        raise ApiError(404, "Not Found")
-    return account
+    return found(current_state.find_account(account_id))
+
+
+def requested_page() -> PageRequest:
+    """The page a list request asks for (Netlify's pages hold 100 unless told otherwise)."""
+    try:
+        return PageRequest.read(100)
+    except ValueError:
+        raise ApiError(422, "page and per_page must be numbers") from None
 
 
 def typed(body: Any, key: str, kind: type | tuple[type, ...]) -> Any:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from dandiops.sandbox.faults import Fault, FaultInjection
+from dandiops.sandbox.request_log import RequestLog, RequestRecord
 
 if TYPE_CHECKING:
     from dandiops.sandbox.netlify.build import Checkout
@@ -163,24 +164,13 @@ class Site:
 
 
 @dataclass
-class RequestRecord:
-    method: str
-    path: str
-    query: str
-    status: int
-    body: Any
-    response: Any = None
-    content_type: str = "application/json"
-
-
-@dataclass
 class BuildPace:
     """Seconds a deploy stays in each state before the next (the stand-in's builds take no real work)."""
 
     state_seconds: float = 0.05
 
 
-class NetlifyState(FaultInjection):
+class NetlifyState(FaultInjection, RequestLog):
     TEAM_SLUG = "dandi-sandbox"
     TEAM_NAME = "DANDI sandbox"
 
@@ -291,7 +281,3 @@ class NetlifyState(FaultInjection):
             deploy.state = state
             deploy.updated_at = now()
         return True
-
-    def writes(self) -> list[RequestRecord]:
-        with self.lock:
-            return [r for r in self.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")]

@@ -1,21 +1,35 @@
-"""What dandiops knows about a workflow run, a Heroku release, and how a release attempt ended."""
+"""What dandiops knows about a deploy workflow, its runs, a Heroku release, and how a release attempt ended."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
-from dandiops.core.errors import DandiopsError, ExitCode
+from dandiops.archive.workflows import WorkflowError, WorkflowSpec
+from dandiops.archive.workflows import parse as parse_workflow
+from dandiops.core.errors import ConfigError, DandiopsError, ExitCode
 from dandiops.providers.api_json import JsonObject
 
 if TYPE_CHECKING:
     from github.WorkflowRun import WorkflowRun
 
-    from dandiops.providers.github import JobState
+    from dandiops.providers.github import GitHubClient, JobState
 
 COMPLETED = "completed"
 _DEPLOY_COMMIT = re.compile(r"\b([0-9a-f]{7,40})\b")
+
+
+def read_workflow(gh: "GitHubClient", full_name: str, path: str, branch: str) -> tuple[str, WorkflowSpec]:
+    """The workflow file `path` as `branch` of `full_name` has it: its text, and what it says. A file
+    that cannot be read as a workflow is a configuration error: GitHub cannot run it either."""
+    text, _ = gh.file(full_name, path, ref=branch)
+    try:
+        return text, parse_workflow(text, path=path)
+    except WorkflowError as exc:
+        raise ConfigError(
+            f"cannot read {path} on {branch}: {exc}", hint="fix the workflow file; GitHub cannot run it either"
+        ) from None
 
 
 @dataclass
@@ -31,6 +45,21 @@ class JobView:
     status: str
     conclusion: str | None
     steps: list[StepView] = field(default_factory=list)
+
+
+# The fields of a RunView that are a WorkflowRun's attributes as they are, by the attribute's name.
+_RUN_ATTRIBUTES = {
+    "id": "id",
+    "number": "run_number",
+    "attempt": "run_attempt",
+    "workflow": "path",
+    "event": "event",
+    "branch": "head_branch",
+    "sha": "head_sha",
+    "status": "status",
+    "conclusion": "conclusion",
+    "url": "html_url",
+}
 
 
 @dataclass
@@ -56,16 +85,7 @@ class RunView:
     def from_run(cls, run: "WorkflowRun", jobs: list["JobState"] | None = None) -> "RunView":
         created = getattr(run, "created_at", None)
         return cls(
-            id=run.id,
-            number=run.run_number,
-            attempt=run.run_attempt,
-            workflow=run.path,
-            event=run.event,
-            branch=run.head_branch,
-            sha=run.head_sha,
-            status=run.status,
-            conclusion=run.conclusion,
-            url=run.html_url,
+            **{field: getattr(run, attribute) for field, attribute in _RUN_ATTRIBUTES.items()},
             created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ") if created else None,
             jobs=[
                 JobView(
@@ -139,28 +159,18 @@ class ReleaseOutcome:
     pull_request: PullRequestSummary | None = None
     problem: DandiopsError | None = None
 
-    @property
-    def exit_code(self) -> ExitCode:
-        return self.problem.exit_code if self.problem else ExitCode.OK
-
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "env": self.env,
-            "app": self.app,
-            "repo": self.repo,
-            "workflow": self.workflow,
-            "trigger": self.trigger,
-            "dry_run": self.dry_run,
-            "detached": self.detached,
-            "planned": list(self.planned),
-            "run": self.run.to_dict() if self.run else None,
-            "heroku_release": self.heroku_release.to_dict() if self.heroku_release else None,
-            "tag": self.tag,
-            "pull_request": self.pull_request,
-            "ok": self.problem is None,
-            "exit_code": int(self.exit_code),
-            "error": None if self.problem is None else {"message": self.problem.message, "hint": self.problem.hint},
-        }
+        data = {item.name: getattr(self, item.name) for item in fields(self) if item.name != "problem"}
+        data.update(
+            planned=list(self.planned),
+            run=self.run.to_dict() if self.run else None,
+            heroku_release=self.heroku_release.to_dict() if self.heroku_release else None,
+        )
+        problem = self.problem
+        if problem is None:
+            return {**data, "ok": True, "exit_code": int(ExitCode.OK), "error": None}
+        error = {"message": problem.message, "hint": problem.hint}
+        return {**data, "ok": False, "exit_code": int(problem.exit_code), "error": error}
 
 
 class Observer(Protocol):

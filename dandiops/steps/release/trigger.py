@@ -21,19 +21,19 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from dandiops.archive.workflows import WorkflowError, WorkflowSpec, add_dispatch_trigger
+from dandiops.archive.workflows import WorkflowSpec, add_dispatch_trigger
 from dandiops.archive.workflows import parse as parse_workflow
 from dandiops.core.errors import (
+    Cancelled,
     ConflictError,
     DandiopsError,
-    ExitCode,
     MaybeAppliedError,
     NotFoundError,
     TimeoutExpired,
     UsageError,
 )
 from dandiops.core.names import check_duration
-from dandiops.steps.release.model import Observer, PullRequestSummary, ReleaseOutcome, RunView
+from dandiops.steps.release.model import Observer, PullRequestSummary, ReleaseOutcome, RunView, read_workflow
 from dandiops.steps.release.watch import (
     POLL_INTERVAL_SETTING,
     Poller,
@@ -148,15 +148,7 @@ class Release:
         request = self.request
         workflow = self.gh.workflow(self.full_name, self.workflow_file)
         default_branch = self.gh.default_branch(self.full_name)
-        text, _ = self.gh.file(self.full_name, workflow.path, ref=default_branch)
-        try:
-            spec = parse_workflow(text, path=workflow.path)
-        except WorkflowError as exc:
-            raise DandiopsError(
-                f"cannot read {workflow.path} on {default_branch}: {exc}",
-                hint="fix the workflow file; GitHub cannot run it either",
-                exit_code=ExitCode.CONFIG,
-            ) from None
+        text, spec = read_workflow(self.gh, self.full_name, workflow.path, default_branch)
         self.branch = request.ref or self.env.branch
         if request.tag is not None or request.pr is not None:
             if not spec.has_trigger("release"):
@@ -593,7 +585,6 @@ class Release:
                     "previous release",
                     hint=f"read its output with `heroku releases:output v{release.version} -a {self.app}`, fix the "
                     "migration and release again",
-                    exit_code=ExitCode.FAILURE,
                 )
         except TimeoutExpired as exc:
             outcome.problem = exc
@@ -609,20 +600,15 @@ def _run_problem(run: RunView) -> DandiopsError:
     ]
     where = f" at {failed[0]}" if failed else ""
     if run.conclusion == "cancelled":
-        return DandiopsError(
+        return Cancelled(
             f"{run.summary()}{where}: the deploy was cancelled (the workflow cancels a run when a newer one starts)",
             hint=f"see {run.url}; `dandiops release status` shows the newer run",
-            exit_code=ExitCode.CANCELLED,
         )
     if run.conclusion == "timed_out":
-        return DandiopsError(
-            f"{run.summary()}{where}: GitHub stopped the run at its time limit",
-            hint=f"see {run.url}",
-            exit_code=ExitCode.TIMEOUT,
+        return TimeoutExpired(
+            f"{run.summary()}{where}: GitHub stopped the run at its time limit", hint=f"see {run.url}"
         )
-    return DandiopsError(
-        f"{run.summary()}{where}: nothing was released", hint=f"read the logs at {run.url}", exit_code=ExitCode.FAILURE
-    )
+    return DandiopsError(f"{run.summary()}{where}: nothing was released", hint=f"read the logs at {run.url}")
 
 
 def _version_before(heroku: "HerokuClient", app: str, commit: str | None) -> int:

@@ -7,9 +7,9 @@ Clients may ask for more than the schema's references (the official CLI always d
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, abort
 
 from dandiops.sandbox.heroku import render
 from dandiops.sandbox.heroku.routing import (
@@ -93,34 +93,35 @@ def list_attachments(app: App) -> Response:
     return attachments_json((app, addon) for addon in list(app.addons))
 
 
+def resolved(field: str, resource: str, names: Callable[[Addon, str, bool], bool]) -> list[tuple[App, Addon]]:
+    """What a resolve action's body names in `field`, as `names` tells (given the name, and whether the
+    request names an app), of the body's addon_service if it gives one; else the end of the request
+    in Heroku's 404 for `resource` (callers hold the state's lock)."""
+    body = json_body()
+    ident, service = str(body.get(field, "")), body.get("addon_service")
+    among, name = candidates(ident, body.get("app"))
+    scoped = bool(body.get("app")) or "::" in ident
+    matches = [(app, a) for app, a in among if names(a, name, scoped) and (service is None or a.service == service)]
+    if not matches:
+        abort(not_found(resource, f"Couldn't find that {resource.replace('_', ' ')} ({name})."))
+    return matches
+
+
 @account_wide.post("/actions/addon-attachments/resolve")
 def resolve_attachment() -> Response:
-    body = json_body()
-    service = body.get("addon_service")
+    def names(a: Addon, name: str, scoped: bool) -> bool:
+        known = (a.attachment_name, f"{a.attachment_name}_URL", a.attachment_id, a.name, a.id)
+        return name in known or name in a.config_vars
+
     with current_state.lock:
-        among, name = candidates(str(body.get("addon_attachment", "")), body.get("app"))
-        matches = [
-            (app, a)
-            for app, a in among
-            if name in (a.attachment_name, f"{a.attachment_name}_URL", a.attachment_id, a.name, a.id)
-            or name in a.config_vars
-        ]
-        matches = [(app, a) for app, a in matches if service is None or a.service == service]
-        if not matches:
-            return not_found("add_on attachment", f"Couldn't find that add on attachment ({name}).")
-        return attachments_json(matches)
+        return attachments_json(resolved("addon_attachment", "add_on attachment", names))
 
 
 @account_wide.post("/actions/addons/resolve")
 def resolve_addon() -> Response:
-    body = json_body()
-    service = body.get("addon_service")
-    with current_state.lock:
-        among, name = candidates(str(body.get("addon", "")), body.get("app"))
+    def names(a: Addon, name: str, scoped: bool) -> bool:
         # an attachment's name is only unique within its app: it names an add-on when an app is given
-        scoped = bool(body.get("app")) or "::" in str(body.get("addon", ""))
-        matches = [(app, a) for app, a in among if name in (a.id, a.name) or (scoped and name == a.attachment_name)]
-        matches = [(app, a) for app, a in matches if service is None or a.service == service]
-        if not matches:
-            return not_found("add_on", f"Couldn't find that add on ({name}).")
-        return addons_json(matches)
+        return name in (a.id, a.name) or (scoped and name == a.attachment_name)
+
+    with current_state.lock:
+        return addons_json(resolved("addon", "add_on", names))

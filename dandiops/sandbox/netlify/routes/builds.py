@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from dandiops.sandbox.netlify import render
-from dandiops.sandbox.netlify.routing import API_PREFIX, current_state, site_or_404
+from dandiops.sandbox.netlify.routing import API_PREFIX, current_state, found, requested_page, site_or_404
 from dandiops.sandbox.netlify.state import ApiError
 from dandiops.sandbox.standin import json_response
 
@@ -42,10 +42,7 @@ def list_builds(site_id: str) -> Response:
 @blueprint.get("/builds/<build_id>")
 def get_build(build_id: str) -> Response:
     with current_state.lock:
-        build = current_state.builds.get(build_id)
-        if build is None:
-            raise ApiError(404, "Not Found")
-        return json_response(render.build(build))
+        return json_response(render.build(found(current_state.builds.get(build_id))))
 
 
 @blueprint.get("/sites/<site_id>/deploys")
@@ -53,11 +50,7 @@ def list_deploys(site_id: str) -> Response:
     branch = request.args.get("branch")
     state = request.args.get("state")
     production = request.args.get("production")
-    try:
-        per_page = max(1, min(100, int(request.args.get("per_page", 100))))
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        raise ApiError(422, "page and per_page must be numbers") from None
+    asked = requested_page()
     with current_state.lock:
         site = site_or_404(site_id)
         deploys = [
@@ -67,17 +60,14 @@ def list_deploys(site_id: str) -> Response:
             and (not state or d.state == state)
             and (production is None or (d.context == "production") == (production == "true"))
         ]
-        chunk = deploys[(page - 1) * per_page : page * per_page]
-        return json_response([render.deploy(site, d) for d in chunk])
+        return json_response([render.deploy(site, d) for d in asked.of(deploys)])
 
 
 @blueprint.get("/sites/<site_id>/deploys/<deploy_id>")
 def get_site_deploy(site_id: str, deploy_id: str) -> Response:
     with current_state.lock:
         site = site_or_404(site_id)
-        deploy = next((d for d in site.deploys if d.id == deploy_id), None)
-        if deploy is None:
-            raise ApiError(404, "Not Found")
+        deploy = found(next((d for d in site.deploys if d.id == deploy_id), None))
         return json_response(render.deploy(site, deploy))
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from dandiops.sandbox.netlify.routing import current_state
-from dandiops.sandbox.netlify.state import ApiError
+from dandiops.sandbox.netlify.routing import current_state, found
 from dandiops.sandbox.standin import inject_requested_fault, json_response
 
 blueprint = Blueprint("netlify_control", __name__, url_prefix="/_sandbox")
@@ -21,7 +20,5 @@ def add_fault() -> Response:
 def deploy_log(deploy_id: str) -> Response:
     """What the build said, as the deploy's page in Netlify's UI shows it."""
     with current_state.lock:
-        deploy = current_state.deploys.get(deploy_id)
-        if deploy is None:
-            raise ApiError(404, "Not Found")
+        deploy = found(current_state.deploys.get(deploy_id))
         return json_response({"id": deploy.id, "state": deploy.state, "log": list(deploy.log)})

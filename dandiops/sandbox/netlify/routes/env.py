@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from dandiops.sandbox.netlify import render
-from dandiops.sandbox.netlify.routing import API_PREFIX, account_or_404, current_state
+from dandiops.sandbox.netlify.routing import API_PREFIX, account_or_404, current_state, found
 from dandiops.sandbox.netlify.state import SCOPE_SPELLINGS, SCOPES, VALUE_CONTEXTS, ApiError, EnvValue, EnvVar, now
 from dandiops.sandbox.standin import json_response
 
@@ -101,9 +101,7 @@ def create_variables(account_id: str) -> Response:
 @blueprint.get("/<key>")
 def get_variable(account_id: str, key: str) -> Response:
     with current_state.lock:
-        var = _variables(account_id).get(key)
-        if var is None:
-            raise ApiError(404, "Not Found")
+        var = found(_variables(account_id).get(key))
         return json_response(render.env_var(current_state, var))
 
 
@@ -123,9 +121,7 @@ def replace_variable(account_id: str, key: str) -> Response:
 def set_value(account_id: str, key: str) -> Response:
     body = request.get_json(silent=True) or {}
     with current_state.lock:
-        var = _variables(account_id).get(key)
-        if var is None:
-            raise ApiError(404, "Not Found")
+        var = found(_variables(account_id).get(key))
         value = _value(body)
         var.values = [
             v for v in var.values if (v.context, v.context_parameter) != (value.context, value.context_parameter)

@@ -14,9 +14,17 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from dandiops.sandbox.netlify import render
-from dandiops.sandbox.netlify.routing import API_PREFIX, account_or_404, current_state, site_or_404, typed
+from dandiops.sandbox.netlify.routing import (
+    API_PREFIX,
+    account_or_404,
+    current_state,
+    found,
+    requested_page,
+    site_or_404,
+    typed,
+)
 from dandiops.sandbox.netlify.state import HOSTNAME, SITE_NAME, Account, ApiError, Certificate, Site, hex_id, now
-from dandiops.sandbox.standin import base_url, json_body, json_response
+from dandiops.sandbox.standin import json_body, json_response
 
 blueprint = Blueprint("netlify_sites", __name__, url_prefix=API_PREFIX)
 
@@ -46,18 +54,12 @@ OLD_SPELLINGS = {"repo": "repo_path", "branch": "repo_branch", "repo_id": "id"}
 
 
 def paginated(items: list[dict[str, Any]]) -> Response:
-    try:
-        per_page = max(1, min(100, int(request.args.get("per_page", 100))))
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        raise ApiError(422, "page and per_page must be numbers") from None
-    chunk = items[(page - 1) * per_page : page * per_page]
-    headers = {}
-    if page * per_page < len(items):
-        args = {**request.args, "page": str(page + 1), "per_page": str(per_page)}
-        query = "&".join(f"{key}={value}" for key, value in args.items())
-        headers["Link"] = f'<{base_url()}{request.path}?{query}>; rel="next"'
-    return json_response(chunk, headers=headers)
+    """One page of `items`, with a Link to the next when there is one, as Netlify's lists have."""
+    asked = requested_page()
+    more = asked.page * asked.per_page < len(items)
+    return json_response(
+        asked.of(items), headers={"Link": f'<{asked.url(asked.page + 1)}>; rel="next"'} if more else {}
+    )
 
 
 @blueprint.get("/sites")
@@ -123,10 +125,7 @@ def update_site(site_id: str) -> Response:
 @blueprint.get("/sites/<site_id>/ssl")
 def show_certificate(site_id: str) -> Response:
     with current_state.lock:
-        site = site_or_404(site_id)
-        if site.certificate is None:
-            raise ApiError(404, "Not Found")
-        return json_response(render.certificate(site.certificate))
+        return json_response(render.certificate(found(site_or_404(site_id).certificate)))
 
 
 @blueprint.post("/sites/<site_id>/ssl")
