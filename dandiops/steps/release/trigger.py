@@ -419,13 +419,19 @@ class Release:
         """Follow a run of the workflow that runs `auto shipit` (release.yml) to its end, then the
         deploy run that the release it publishes starts, to the release phase."""
         self.outcome.trigger = "follow"
-        known = {release.id for release in self.gh.releases(self.full_name, limit=10)}
+        assert auto_run.created_at is not None  # GitHub gives every run its creation time
+        # The run may publish its release before this first look: only what was published before the run
+        # started (GitHub's clock on both sides) is known already.
+        known = {
+            release.id
+            for release in self.gh.releases(self.full_name, limit=10)
+            if release.published_at is not None and release.published_at < auto_run.created_at
+        }
         try:
             auto = watch_run(self.gh, self.full_name, auto_run, poller=self.poller, observer=self.observer)
             if auto.conclusion != "success":
                 self.outcome.problem = _run_problem(auto)
                 return self.outcome
-            assert auto_run.created_at is not None  # GitHub gives every run its creation time
             since = auto_run.created_at.astimezone(dt.timezone.utc) - CLOCK_SKEW
             workflow = self.gh.workflow(self.full_name, self.workflow_file)
             run = self._published_release_run(workflow, since, known, f"the release of run #{auto.number}")

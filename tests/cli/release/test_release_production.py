@@ -294,3 +294,28 @@ def test_rerun_on_production_while_a_run_is_live_still_needs_confirmation(cli, s
     gh_state.cancel(live)
     assert result.exit_code == ExitCode.USAGE, result
     assert "needs confirmation" in result.stderr and "--yes" in result.stderr
+
+
+def test_following_auto_shipit_finds_the_release_it_published_before_dandiops_first_looked(
+    sandbox, github, gh_state, repo, production_app, monkeypatch
+):
+    """On a busy machine the release.yml run can publish its release between init choosing to follow it and
+    dandiops first listing the releases: that release is the one to follow, not one that was already there."""
+    from dandiops.steps.release.model import QuietObserver
+    from dandiops.steps.release.trigger import Release, ReleaseRequest
+
+    pull = _open_pull(gh_state, repo)
+    gh_state.add_labels(repo, pull.number, ["release"])
+    gh_state.merge_pull(repo, pull.number)
+    [auto] = gh_state.runs_of(repo, "release.yml")[-1:]
+    context = _context(sandbox, TypedAnswer("dandi-sandbox-api"), monkeypatch)
+    seen_running = context.github().repo(repo.full_name).get_workflow_run(auto.id)
+    assert seen_running.status != "completed"
+
+    gh_state.finish(auto)  # auto shipit tags v0.1.1 and publishes its release before dandiops looks
+
+    outcome = Release(context, ReleaseRequest(timeout=30), QuietObserver()).follow_auto_release(seen_running)
+    assert outcome.problem is None, outcome.problem
+    assert outcome.tag == "v0.1.1"
+    assert outcome.run is not None and outcome.run.branch == "v0.1.1"
+    assert production_app.releases[-1].commit == repo.refs["refs/tags/v0.1.1"]
