@@ -28,11 +28,12 @@ from dandiops.archive.auth import (
 from dandiops.archive.management import REQUEST_VAR, encode_request
 from dandiops.core.errors import ConflictError
 from dandiops.core.words import plural
-from dandiops.steps.base import AnsweredStep, Change, Check, Status
+from dandiops.steps.base import AnsweredStep, Change, Check, Status, Step
 from dandiops.steps.oneoff import require_result, run_in_dyno
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
+    from dandiops.core.settings import Environment
 
 # Audit actions, one per object a run changed.
 AUDIT_ACTIONS = {
@@ -206,6 +207,40 @@ OAUTH_CLIENT_ID = Question(
 GITHUB_CLIENT_SECRET = Question(
     "auth.github_client_secret", "Client secret of the GitHub OAuth App", kind="secret", env_var=CLIENT_SECRET_VAR
 )
+
+
+class WebAppClientIdStep(AnsweredStep):
+    """The init step of a step the web app's OAuth client id is built into (the fork's edits, the
+    Netlify site): the id is its question, the answer the auth step registers too. A subclass names
+    the step it builds (`class ForkInitStep(WebAppClientIdStep, builds=ForkStep)`), whose name and
+    title it takes, and says when dandiops.toml lacks what that step needs (`missing_setting`)."""
+
+    inputs = (OAUTH_CLIENT_ID,)
+    # the built step's, set by __init_subclass__
+    name: str
+    title: str
+
+    def __init_subclass__(cls, *, builds: type[Step], **settings: Any) -> None:
+        super().__init_subclass__(**settings)
+        cls.name, cls.title = builds.name, builds.title
+
+    def build(self, ctx: "Context", values: list[Any]) -> Step:
+        (oauth_client_id,) = values
+        return self.with_client_id(ctx, oauth_client_id)
+
+    def with_client_id(self, ctx: "Context", oauth_client_id: str) -> Step:
+        raise NotImplementedError
+
+    def missing_setting(self, env: "Environment") -> str | None:
+        """Why the step is skipped in `env` (the dandiops.toml setting it lacks), or None."""
+        raise NotImplementedError
+
+    def check(self, ctx: "Context") -> Check:
+        missing = self.missing_setting(ctx.env)
+        return Check(Status.SKIPPED, missing) if missing else super().check(ctx)
+
+    def unanswered(self) -> Check:
+        return Check(Status.PENDING, f"the web app's OAuth client id is not answered yet ({OAUTH_CLIENT_ID.key})")
 
 
 class AuthInitStep(AnsweredStep):

@@ -19,8 +19,8 @@ from dandiops.app.questions import Question, placeholder
 from dandiops.archive.fork import ForkTarget, edit_fork, target_for
 from dandiops.core.errors import NotFoundError
 from dandiops.core.words import plural
-from dandiops.steps.auth import OAUTH_CLIENT_ID
-from dandiops.steps.base import AnsweredStep, Change, Check, InitStep, Status
+from dandiops.steps.auth import OAUTH_CLIENT_ID, WebAppClientIdStep
+from dandiops.steps.base import Change, Check, InitStep, Status
 from dandiops.steps.release_chain import RELEASE_LABEL
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from dandiops.app.context import Context
     from dandiops.app.questions import Answers
+    from dandiops.core.settings import Environment
 
 BRANCH_PREFIX = "dandiops/"
 
@@ -249,24 +250,14 @@ def _labelled(pull: "PullRequest") -> bool:
     return any(label.name == RELEASE_LABEL[0] for label in pull.labels)
 
 
-class ForkInitStep(AnsweredStep):
-    """ForkStep with the web app's OAuth client id as its question (the same answer the `auth` step uses)."""
+class ForkInitStep(WebAppClientIdStep, builds=ForkStep):
+    """ForkStep with the web app's OAuth client id as its question."""
 
-    name = ForkStep.name
-    title = ForkStep.title
-    inputs = (OAUTH_CLIENT_ID,)
-
-    def build(self, ctx: "Context", values: list[Any]) -> ForkStep:
-        (oauth_client_id,) = values
+    def with_client_id(self, ctx: "Context", oauth_client_id: str) -> ForkStep:
         return ForkStep(target_for(ctx.env, oauth_client_id=oauth_client_id), self.answers)
 
-    def check(self, ctx: "Context") -> Check:
-        if not ctx.env.github_repo:
-            return Check(Status.SKIPPED, "no github_repo in dandiops.toml")
-        return super().check(ctx)
-
-    def unanswered(self) -> Check:
-        return Check(Status.PENDING, f"the web app's OAuth client id is not answered yet ({OAUTH_CLIENT_ID.key})")
+    def missing_setting(self, env: "Environment") -> str | None:
+        return None if env.github_repo else "no github_repo in dandiops.toml"
 
     def placeholder_plan(self) -> list[Change]:
         return [Change(f"fork pull request with {OAUTH_CLIENT_ID.key} {placeholder(OAUTH_CLIENT_ID)}", "open")]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
 from dandiops.app.questions import placeholder
@@ -38,8 +38,8 @@ from dandiops.archive.frontend import (
 from dandiops.core.errors import ConfigError, DandiopsError, ExitCode, TimeoutExpired
 from dandiops.core.words import plural
 from dandiops.providers.netlify import ALL_SCOPES, DEPLOY_DONE, EnvVarCreation, RepoLink
-from dandiops.steps.auth import OAUTH_CLIENT_ID
-from dandiops.steps.base import AnsweredStep, Change, Check, InitStep, OperatorTask, ReadUntilWrite, Status
+from dandiops.steps.auth import OAUTH_CLIENT_ID, WebAppClientIdStep
+from dandiops.steps.base import Change, Check, InitStep, OperatorTask, ReadUntilWrite, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -504,30 +504,19 @@ def follow_deploy(
 
 
 # --- for `dandiops init`: the step with the OAuth client id as its question ------------------------
-class FrontendInitStep(AnsweredStep):
-    """FrontendStep with the web app's OAuth client id as its question (the answer the `auth` step uses)."""
+class FrontendInitStep(WebAppClientIdStep, builds=FrontendStep):
+    """FrontendStep with the web app's OAuth client id as its question."""
 
-    name = FrontendStep.name
-    title = FrontendStep.title
-    inputs = (OAUTH_CLIENT_ID,)
-
-    def build(self, ctx: "Context", values: list[Any]) -> FrontendStep:
-        (oauth_client_id,) = values
+    def with_client_id(self, ctx: "Context", oauth_client_id: str) -> FrontendStep:
         return FrontendStep(FrontendTarget.of(ctx.env, oauth_client_id=oauth_client_id))
 
-    def check(self, ctx: "Context") -> Check:
-        if not ctx.env.netlify_site:
-            return Check(
-                Status.SKIPPED,
-                "no netlify_site in dandiops.toml: add it (and netlify_team) to set up the web app on Netlify",
-            )
-        return super().check(ctx)
+    def missing_setting(self, env: "Environment") -> str | None:
+        if env.netlify_site:
+            return None
+        return "no netlify_site in dandiops.toml: add it (and netlify_team) to set up the web app on Netlify"
 
     def questions(self, ctx: "Context") -> list["Question"]:
-        return super().questions(ctx) if ctx.env.netlify_site else []
-
-    def unanswered(self) -> Check:
-        return Check(Status.PENDING, f"the web app's OAuth client id is not answered yet ({OAUTH_CLIENT_ID.key})")
+        return [] if self.missing_setting(ctx.env) else super().questions(ctx)
 
     def placeholder_plan(self) -> list[Change]:
         return [Change("Netlify site", "set up", after=f"OAuth client id {placeholder(OAUTH_CLIENT_ID)}")]

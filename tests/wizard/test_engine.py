@@ -16,11 +16,20 @@ github_repo = "example/dandi-archive"
 api_url = "https://api.staging.example.org"
 web_url = "https://staging.example.org"
 bucket = "dandi-example-staging"
+
+[environments.bare]
+heroku_app = "dandi-example-bare"
 """
 
 
 @pytest.fixture
 def context(tmp_path):
+    ctx = _context(tmp_path, "staging")
+    yield ctx
+    ctx.close()
+
+
+def _context(tmp_path, env_name):
     from dandiops.app.context import Context
     from dandiops.core.output import Terminal
     from dandiops.wizard.prompter import NonInteractivePrompter
@@ -28,17 +37,15 @@ def context(tmp_path):
     config = tmp_path / "dandiops.toml"
     config.write_text(CONFIG)
     terminal = Terminal(stdin_tty=False, stdout_tty=False, stderr_tty=False, color=False, ci=False)
-    ctx = Context(
+    return Context(
         config_path=str(config),
-        env_name="staging",
+        env_name=env_name,
         terminal=terminal,
         environ={"DANDIOPS_AUDIT_LOG": str(tmp_path / "audit.log")},
         prompter=NonInteractivePrompter(),
         stdout=io.StringIO(),
         stderr=io.StringIO(),
     )
-    yield ctx
-    ctx.close()
 
 
 def run(ctx, steps, *, deploy_step=None, dry_run=False):
@@ -197,3 +204,30 @@ def test_a_step_needing_a_build_asks_the_deploy_step_when_that_one_is_not_select
     deploy.checked = Check(Status.OK, "v3 runs a build")
     result = run(context, [scale], deploy_step=deploy)
     assert [(o.name, o.status) for o in result.outcomes] == [("formation", Status.APPLIED)]
+
+
+def test_the_web_app_steps_are_skipped_without_their_setting_and_named_as_the_steps_they_build(tmp_path):
+    from dandiops.app.questions import Answers
+    from dandiops.steps.fork import ForkInitStep, ForkStep
+    from dandiops.steps.frontend import FrontendInitStep, FrontendStep
+    from dandiops.wizard.state import InitState
+
+    ctx = _context(tmp_path, "bare")
+    try:
+        state = InitState.load(tmp_path / "init-bare.json", environment="bare", app=ctx.env.heroku_app)
+        answers = Answers(ctx, store=state, dry_run=True)
+        fork, frontend = ForkInitStep(answers), FrontendInitStep(answers)
+        assert [(step.name, step.title) for step in (fork, frontend)] == [
+            (ForkStep.name, ForkStep.title),
+            (FrontendStep.name, FrontendStep.title),
+        ]
+        assert [(check.status, check.summary) for check in (fork.check(ctx), frontend.check(ctx))] == [
+            (Status.SKIPPED, "no github_repo in dandiops.toml"),
+            (
+                Status.SKIPPED,
+                "no netlify_site in dandiops.toml: add it (and netlify_team) to set up the web app on Netlify",
+            ),
+        ]
+        assert frontend.questions(ctx) == []
+    finally:
+        ctx.close()
