@@ -5,9 +5,32 @@ its own. A group of one command that has none of its own shows its command's."""
 from __future__ import annotations
 
 EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "init": (
+        ("Check every step of staging and make what is missing, asking as needed", "dandiops init -e staging"),
+        (
+            "Show what production lacks and what init would do, changing nothing",
+            "dandiops init -e production --dry-run",
+        ),
+        (
+            "Run unattended, with the answers in a file",
+            "dandiops init -e staging --answers answers.yaml --non-interactive",
+        ),
+        (
+            "Check the superuser again in a one-off dyno, and only that step",
+            "dandiops init -e staging --only superuser --recheck superuser",
+        ),
+    ),
     "status": (
         ("Staging's dynos, last release and API probe at a glance", "dandiops status -e staging"),
         ("The same for production, as one JSON document for a script", "dandiops status -e production --json"),
+    ),
+    "verify": (
+        ("Check staging from outside: API, sign-in, CORS, release chain, backups", "dandiops verify -e staging"),
+        (
+            "Also sign in to the admin as the superuser (pipe its password in)",
+            "dandiops verify -e production --superuser admin@example.org --password-stdin",
+        ),
+        ("The checks as one JSON document, for CI", "dandiops verify -e staging --json"),
     ),
     "config check": (
         ("Which required config vars staging lacks (exit 6 if any)", "dandiops config check -e staging"),
@@ -248,5 +271,30 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
         ),
         ("Propose it as a pull request", "dandiops branding logo logo.svg -e staging"),
         ("Propose it from a branch you name", "dandiops branding logo logo.svg -e staging --branch new-logo"),
+    ),
+    "sandbox": (
+        ("The whole runbook against the stand-ins, in one command", "dandiops sandbox demo"),
+        ("Serve the stand-ins for other commands, until Ctrl-C", "dandiops sandbox serve"),
+        ("Serve them in the background; stop them later", "dandiops sandbox serve --detach"),
+    ),
+    "sandbox serve": (
+        ("Serve until Ctrl-C; then, in another shell: set -a; . ./.env.sandbox", "dandiops sandbox serve"),
+        (
+            "Serve in the background; then, in this shell: set -a; . ./.env.sandbox; set +a",
+            "dandiops sandbox serve --detach",
+        ),
+        ("Keep the sandbox's state in a folder of your choice", "dandiops sandbox serve --workdir sandbox-state"),
+        (
+            "Run staging's dynos in your own archive checkout",
+            "dandiops sandbox serve --app-dir dandi-sandbox-api-staging=../dandi",
+        ),
+    ),
+    "sandbox stop": (
+        ("Stop the sandbox `dandiops sandbox serve --detach` started", "dandiops sandbox stop"),
+        ("Stop the one serving another env file", "dandiops sandbox stop --env-file sandbox-b.env"),
+    ),
+    "sandbox demo": (
+        ("Rehearse the runbook in a temporary folder", "dandiops sandbox demo"),
+        ("Keep the sandbox's files afterwards, to look at them", "dandiops sandbox demo --workdir demo"),
     ),
 }

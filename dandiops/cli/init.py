@@ -7,23 +7,14 @@ from typing import Annotated, Any, Optional
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, EnvOption, examples, option_groups
+from dandiops.cli.common import ChangeOptions, EnvOption, command, option_groups
 from dandiops.core.words import noun, plural
 
 OUTPUT_FORMATS = ("text", "mermaid")
-EXAMPLES = examples(
-    ("Check every step of staging and make what is missing, asking as needed", "dandiops init -e staging"),
-    ("Show what production lacks and what init would do, changing nothing", "dandiops init -e production --dry-run"),
-    ("Run unattended, with the answers in a file", "dandiops init -e staging --answers answers.yaml --non-interactive"),
-    (
-        "Check the superuser again in a one-off dyno, and only that step",
-        "dandiops init -e staging --only superuser --recheck superuser",
-    ),
-)
 
 
 def register(root: typer.Typer) -> None:
-    root.command("init", epilog=EXAMPLES)(init)
+    command(root, "init")(init)
 
 
 # -e leads init's options, as in its synopsis (docs/init.md); the rest of the change group comes last

@@ -6,29 +6,17 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from dandiops.cli.common import examples
+from dandiops.cli.common import command, command_group
 from dandiops.core.words import plural
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-app = typer.Typer(
-    help="Run local stand-ins for Heroku, GitHub and AWS to rehearse the runbook offline.",
-    no_args_is_help=True,
-    epilog=examples(
-        ("The whole runbook against the stand-ins, in one command", "dandiops sandbox demo"),
-        ("Serve the stand-ins for other commands, until Ctrl-C", "dandiops sandbox serve"),
-        ("Serve them in the background; stop them later", "dandiops sandbox serve --detach"),
-    ),
-)
+app = command_group("sandbox", "Run local stand-ins for Heroku, GitHub and AWS to rehearse the runbook offline.")
 
 
 DEFAULT_ENV_FILE = ".env.sandbox"
 LOG_FILE = "serve.log"  # background.LOG_FILE, without importing it at start-up
-
-
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="sandbox")
 
 
 def _parse_app_dirs(values: list[str] | None) -> dict[str, str]:
@@ -47,21 +35,7 @@ def _parse_app_dirs(values: list[str] | None) -> dict[str, str]:
     return result
 
 
-@app.command(
-    "serve",
-    epilog=examples(
-        ("Serve until Ctrl-C; then, in another shell: set -a; . ./.env.sandbox", "dandiops sandbox serve"),
-        (
-            "Serve in the background; then, in this shell: set -a; . ./.env.sandbox; set +a",
-            "dandiops sandbox serve --detach",
-        ),
-        ("Keep the sandbox's state in a folder of your choice", "dandiops sandbox serve --workdir sandbox-state"),
-        (
-            "Run staging's dynos in your own archive checkout",
-            "dandiops sandbox serve --app-dir dandi-sandbox-api-staging=../dandi",
-        ),
-    ),
-)
+@command(app, "serve")
 def serve(
     env_file: Annotated[
         str, typer.Option("--env-file", help="Where to write the KEY=VALUE file clients need.")
@@ -282,16 +256,7 @@ def _refuse_on_windows(what: str) -> None:
         )
 
 
-@app.command(
-    "stop",
-    epilog=examples(
-        ("Stop the sandbox `dandiops sandbox serve --detach` started", "dandiops sandbox stop"),
-        (
-            "Stop the one serving another env file",
-            "dandiops sandbox stop --env-file sandbox-b.env",
-        ),
-    ),
-)
+@command(app, "stop")
 def stop(
     env_file: Annotated[
         str, typer.Option("--env-file", help="The env file of the sandbox to stop, as given to `serve`.")
@@ -328,13 +293,7 @@ def stop(
         typer.echo(f"sandbox stopped (pid {stopped.pid}); {env_path} removed", err=True)
 
 
-@app.command(
-    "demo",
-    epilog=examples(
-        ("Rehearse the runbook in a temporary folder", "dandiops sandbox demo"),
-        ("Keep the sandbox's files afterwards, to look at them", "dandiops sandbox demo --workdir demo"),
-    ),
-)
+@command(app, "demo")
 def demo(
     workdir: Annotated[
         Optional[str],

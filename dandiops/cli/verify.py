@@ -6,20 +6,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from dandiops.cli.common import EnvOption, JsonOption, examples, get_context
-
-EXAMPLES = examples(
-    ("Check staging from outside: API, sign-in, CORS, release chain, backups", "dandiops verify -e staging"),
-    (
-        "Also sign in to the admin as the superuser (pipe its password in)",
-        "dandiops verify -e production --superuser admin@example.org --password-stdin",
-    ),
-    ("The checks as one JSON document, for CI", "dandiops verify -e staging --json"),
-)
+from dandiops.cli.common import EnvOption, JsonOption, command, get_context
 
 
 def register(root: typer.Typer) -> None:
-    root.command("verify", epilog=EXAMPLES)(verify)
+    command(root, "verify")(verify)
 
 
 def verify(

@@ -68,6 +68,15 @@ def test_every_entry_of_the_examples_table_is_a_command_and_its_examples_section
     assert [path for path, shown in EXAMPLES.items() if commands[path].epilog != examples(*shown)] == []
 
 
+def test_every_commands_examples_section_comes_from_the_examples_table():
+    from dandiops.cli.common import examples
+    from dandiops.cli.examples import EXAMPLES
+
+    tabled = {examples(*shown) for shown in EXAMPLES.values()}
+    commands = _commands(typer.main.get_command(app))
+    assert [" ".join(path) for path, command in commands if path and command.epilog not in tabled] == []
+
+
 def test_every_module_with_a_dry_run_hands_its_changes_to_carry_out_and_never_confirms_itself():
     root = typer.main.get_command(app)
     modules = {
