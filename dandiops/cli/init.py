@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from dataclasses import dataclass
+from typing import Annotated, Any, Optional, Sequence
 
 import typer
 
@@ -106,6 +107,7 @@ def init(
     )
 
 
+@dataclass(kw_only=True)
 class InitRun(Mutation[Any, Any]):
     """The wizard checks, plans and applies step by step, and confirms once before the first step
     that changes something. A dry run checks and plans every step."""
@@ -113,22 +115,12 @@ class InitRun(Mutation[Any, Any]):
     action = "dandiops init"
     confirms_midway = True
 
-    def __init__(
-        self,
-        *,
-        answers_file: Optional[str],
-        only,
-        start: Optional[str],
-        state_file: Optional[str],
-        recheck,
-        output_format: str = "text",
-    ):
-        self.output_format = output_format
-        self.answers_file = answers_file
-        self.only = only
-        self.start = start
-        self.state_file = state_file
-        self.recheck = recheck
+    answers_file: Optional[str]
+    only: Sequence[str]
+    start: Optional[str]
+    state_file: Optional[str]
+    recheck: Sequence[str]
+    output_format: str = "text"
 
     def plan(self, context, *, dry_run: bool):
         return self._run(context, dry_run=True) if dry_run else None
