@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Optional
 
 import typer
 
-from dandiops.cli.common import EnvOption, JsonOption, command, get_context
+from dandiops.cli.common import ReadOptions, command, option_groups
 
 
-def register(root: typer.Typer) -> None:
-    command(root, "verify")(verify)
+@dataclass(frozen=True)
+class VerifyRequest(ReadOptions):
+    """verify's options: -e and --json, the superuser to sign in to the admin as, and the test message."""
 
-
-def verify(
-    ctx: typer.Context,
-    env: EnvOption = None,
     superuser: Annotated[
         Optional[str],
         typer.Option("--superuser", help="The superuser's email, for the admin sign-in check.", metavar="EMAIL"),
-    ] = None,
+    ] = None
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the superuser's password from stdin and sign in with it.")
-    ] = False,
+    ] = False
     send_test_email: Annotated[
         Optional[str],
         typer.Option(
@@ -30,31 +28,48 @@ def verify(
             help="Send a test message through the app (a one-off dyno) instead of reading the last `email test`.",
             metavar="ADDRESS",
         ),
-    ] = None,
-    json_output: JsonOption = False,
-) -> None:
+    ] = None
+
+    def password(self) -> str | None:
+        """The superuser's password, read from stdin with --password-stdin; bad input fails here, before
+        any request."""
+        import sys
+
+        from dandiops.core.errors import UsageError
+
+        if not self.password_stdin:
+            return None
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise UsageError("--password-stdin: stdin held no password", hint="pipe the superuser's password in")
+        if not self.superuser:
+            raise UsageError("--password-stdin needs --superuser EMAIL", hint="name the superuser to sign in as")
+        return password
+
+
+def register(root: typer.Typer) -> None:
+    command(root, "verify")(verify)
+
+
+# -e leads verify's options and --json ends them, as in its synopsis (docs/verify.md)
+@option_groups(request=("env", "superuser", "password_stdin", "send_test_email", "json_output"))
+def verify(ctx: typer.Context, request: VerifyRequest) -> None:
     """Check the running clone the way its users reach it; exit 0 when every check passed, 6 otherwise.
 
     A check that waits on you (DNS not pointing at the app yet, the GitHub OAuth App not registered)
     is shown as waiting, with what to do. Nothing is changed.
     """
-    import sys
-
-    from dandiops.core.errors import ExitCode, UsageError
+    from dandiops.core.errors import ExitCode
     from dandiops.steps.verify import VerifyOptions
     from dandiops.steps.verify import verify as run_checks
 
-    password = None
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise UsageError("--password-stdin: stdin held no password", hint="pipe the superuser's password in")
-        if not superuser:
-            raise UsageError("--password-stdin needs --superuser EMAIL", hint="name the superuser to sign in as")
-    context = get_context(ctx, env=env, json_mode=json_output)
+    password = request.password()
+    context = request.context(ctx)
     if password:
         context.secret_registry.add(password)
-    options = VerifyOptions(superuser_email=superuser, superuser_password=password, send_test_email=send_test_email)
+    options = VerifyOptions(
+        superuser_email=request.superuser, superuser_password=password, send_test_email=request.send_test_email
+    )
     verdicts = run_checks(context, options)
     reporter = context.reporter
     passed = all(verdict.ok for verdict in verdicts)
