@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -35,11 +36,14 @@ def _parse_app_dirs(values: list[str] | None) -> dict[str, str]:
     return result
 
 
-@command(app, "serve")
-def serve(
-    env_file: Annotated[
-        str, typer.Option("--env-file", help="Where to write the KEY=VALUE file clients need.")
-    ] = DEFAULT_ENV_FILE,
+@dataclass(frozen=True)
+class ServeOptions:
+    """How `serve` runs the stand-ins; with --detach it starts itself again in the background with
+    the same options (`_serve_detached`)."""
+
+    env_file: Annotated[str, typer.Option("--env-file", help="Where to write the KEY=VALUE file clients need.")] = (
+        DEFAULT_ENV_FILE
+    )
     workdir: Annotated[
         Optional[str],
         typer.Option(
@@ -47,11 +51,11 @@ def serve(
             help="Folder for the sandbox's state, kept when it stops (default: a new temporary folder, removed "
             "when it stops).",
         ),
-    ] = None,
+    ] = None
     keep: Annotated[
         bool,
         typer.Option("--keep", help="Leave the temporary folder and the env file behind when the sandbox stops."),
-    ] = False,
+    ] = False
     empty: Annotated[
         bool,
         typer.Option(
@@ -59,7 +63,7 @@ def serve(
             help="Start where an operator starts: a Heroku team with no apps, an empty AWS account, an "
             "unmodified fork of dandi-archive (for `dandiops init`).",
         ),
-    ] = False,
+    ] = False
     app_dir: Annotated[
         Optional[list[str]],
         typer.Option(
@@ -67,7 +71,7 @@ def serve(
             help="APP=PATH: run APP's dynos in PATH (a real archive checkout) instead of the "
             "miniature archive; repeatable.",
         ),
-    ] = None,
+    ] = None
     detach: Annotated[
         bool,
         typer.Option(
@@ -75,17 +79,33 @@ def serve(
             help=f"Run the server in the background and return once it is ready; its output goes to "
             f"{LOG_FILE} in its folder, and `dandiops sandbox stop` ends it.",
         ),
-    ] = False,
+    ] = False
     timeout: Annotated[
         int,
         typer.Option("--timeout", min=1, help="With --detach: how long to wait for the server to be ready."),
-    ] = 600,
+    ] = 600
     remove_workdir: Annotated[
         bool,
         # --detach makes the temporary folder (its log goes there) and hands it to the server to remove
         typer.Option("--remove-workdir", hidden=True),
-    ] = False,
-) -> None:
+    ] = False
+
+    @property
+    def env_path(self) -> "Path":
+        from pathlib import Path
+
+        return Path(self.env_file)
+
+    def folder(self) -> "Path":
+        """--workdir, or a new temporary folder."""
+        import tempfile
+        from pathlib import Path
+
+        return Path(self.workdir) if self.workdir else Path(tempfile.mkdtemp(prefix="dandiops-sandbox-"))
+
+
+@command(app, "serve")
+def serve(options: ServeOptions) -> None:
     """Run the stand-ins until Ctrl-C, SIGTERM or `dandiops sandbox stop`; with --detach, in the background.
 
     Writes ENV_FILE with every endpoint and token a client needs, DANDIOPS_CONFIG pointing at a
@@ -97,24 +117,23 @@ def serve(
     ENV_FILE.pid, and ENV_FILE and its temporary folder (which holds the rendezvous CA's private key)
     unless --keep is given; a --workdir folder is left as it is.
     """
-    from pathlib import Path
 
     from dandiops.core.errors import ConflictError
     from dandiops.sandbox.background import running_server
 
-    app_dirs = _parse_app_dirs(app_dir)
-    env_path = Path(env_file)
-    _check_paths(env_path, workdir)
+    app_dirs = _parse_app_dirs(options.app_dir)
+    env_path = options.env_path
+    _check_paths(env_path, options.workdir)
     running = running_server(env_path)
     if running is not None:
         raise ConflictError(
             f"a sandbox is already running for {env_path} (pid {running})",
             hint=f"use it, stop it first (`{_stop_command(env_path)}`), or give --env-file another file",
         )
-    if detach:
-        _serve_detached(env_path, workdir, keep=keep, empty=empty, app_dirs=app_dirs, timeout=timeout)
+    if options.detach:
+        _serve_detached(options, app_dirs)
         return
-    _serve(env_path, workdir, keep=keep, empty=empty, app_dirs=app_dirs, remove_workdir=remove_workdir)
+    _serve(options, app_dirs)
 
 
 def _check_paths(env_path: "Path", workdir: str | None) -> None:
@@ -134,21 +153,18 @@ def _check_paths(env_path: "Path", workdir: str | None) -> None:
         raise UsageError(f"--workdir {workdir} is a file", hint="name a folder (it is made if missing)")
 
 
-def _serve(
-    env_path: "Path", workdir: str | None, *, keep: bool, empty: bool, app_dirs: dict[str, str], remove_workdir: bool
-) -> None:
+def _serve(options: ServeOptions, app_dirs: dict[str, str]) -> None:
     import os
     import shutil
     import signal
-    import tempfile
     import threading
-    from pathlib import Path
 
     from dandiops.sandbox.background import pid_file_for, write_pid_file
 
     build_sandbox = _sandbox_builder()
-    folder = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="dandiops-sandbox-"))
-    temporary = workdir is None or remove_workdir
+    env_path = options.env_path
+    folder = options.folder()
+    temporary = options.workdir is None or options.remove_workdir
     stop = threading.Event()
     ready = threading.Event()
 
@@ -161,7 +177,7 @@ def _serve(
     signal.signal(signal.SIGINT, on_signal)
     try:
         try:
-            sandbox = build_sandbox(folder, empty=empty, app_dirs=app_dirs)
+            sandbox = build_sandbox(folder, empty=options.empty, app_dirs=app_dirs)
             sandbox.start()
         except Exception:
             if stop.is_set():  # the signal's interrupt, as what it interrupted reported it (init: a failed step)
@@ -180,11 +196,11 @@ def _serve(
         # The pid file says a server runs; what else it leaves points at addresses nobody serves any
         # more, and the folder holds a CA's private key.
         pid_file_for(env_path).unlink(missing_ok=True)
-        if not keep:
+        if not options.keep:
             env_path.unlink(missing_ok=True)
             if temporary:
                 shutil.rmtree(folder, ignore_errors=True)
-    if keep:
+    if options.keep:
         typer.echo(f"sandbox stopped; its files are in {folder}, its env file is {env_path.resolve()}", err=True)
     else:
         typer.echo("sandbox stopped", err=True)
@@ -204,30 +220,27 @@ def _sandbox_builder():
     return build_sandbox
 
 
-def _serve_detached(
-    env_path: "Path", workdir: str | None, *, keep: bool, empty: bool, app_dirs: dict[str, str], timeout: int
-) -> None:
+def _serve_detached(options: ServeOptions, app_dirs: dict[str, str]) -> None:
     import shlex
-    import tempfile
-    from pathlib import Path
 
     from dandiops.sandbox.background import start_detached
 
     _refuse_on_windows("--detach")
-    folder = Path(workdir).resolve() if workdir else Path(tempfile.mkdtemp(prefix="dandiops-sandbox-"))
+    env_path = options.env_path
+    folder = options.folder().resolve()
     arguments = ["sandbox", "serve", "--env-file", str(env_path.resolve()), "--workdir", str(folder)]
-    arguments += ["--remove-workdir"] if workdir is None else []
-    arguments += ["--keep"] if keep else []
-    arguments += ["--empty"] if empty else []
+    arguments += ["--remove-workdir"] if options.workdir is None else []
+    arguments += ["--keep"] if options.keep else []
+    arguments += ["--empty"] if options.empty else []
     for name, path in app_dirs.items():
         arguments += ["--app-dir", f"{name}={path}"]
     typer.echo(
         "starting the sandbox in the background"
-        + ("" if empty else " (it builds the running clone with `dandiops init` first: about a minute)")
+        + ("" if options.empty else " (it builds the running clone with `dandiops init` first: about a minute)")
         + "...",
         err=True,
     )
-    started = start_detached(arguments, env_path=env_path, folder=folder, timeout=timeout)
+    started = start_detached(arguments, env_path=env_path, folder=folder, timeout=options.timeout)
     shown = shlex.quote(str(env_path) if env_path.is_absolute() else f"./{env_path}")
     typer.echo(
         f"sandbox ready: env file {env_path.resolve()}, server pid {started.pid}, log {started.log}\n"
