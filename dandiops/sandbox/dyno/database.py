@@ -1,10 +1,10 @@
 """The seeded apps' databases as their current release's release phase left them: migrated.
 
-The seed says each app already runs a deployed release, so before its first dyno (one-off or web)
-the database must look migrated. For the miniature archive on SQLite that is a copy of one
-template migrated once per process (a migration takes seconds, a copy milliseconds); any other
-database (PostgreSQL, or a real archive checkout given with --app-dir) gets the Procfile's release
-command run once per sandbox, as Heroku's release phase would.
+The seed says each app already runs a deployed release, so before its first dyno (one-off, web, or
+the release dyno of its next deploy) the database must look migrated. For the miniature archive on
+SQLite that is a copy of one template migrated once per process (a migration takes seconds, a copy
+milliseconds); any other database (PostgreSQL, or a real archive checkout given with --app-dir)
+gets the Procfile's release command run once per sandbox, as Heroku's release phase would.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
 from dandiops.sandbox.dyno import executor
-from dandiops.sandbox.heroku.state import App
+from dandiops.sandbox.heroku.state import App, Release
 
 DEFAULT_RELEASE_COMMAND = "python ./manage.py migrate"
 
@@ -71,6 +71,23 @@ def ensure_migrated(app: App, on_line: Callable[[str], None] | None = None) -> N
             if status != 0:
                 raise ReleasePhaseFailed(f"release command exited with status {status}:\n" + "\n".join(lines[-20:]))
         _ready.add(app.id)
+
+
+def ensure_migrated_before_release(app: App, release: Release) -> None:
+    """Before `release`'s release phase: the database of the running release, as that release left it.
+
+    A release phase migrates the database the app already uses, so for an app running a deployed
+    release (a seeded one's included) whose next release keeps its DATABASE_URL, the miniature
+    archive's SQLite file is made ready as for any other dyno; the release phase's own `migrate`
+    then runs against it. An app never deployed, a release that points DATABASE_URL at another
+    database, and the databases `ensure_migrated` would migrate by running the release command are
+    left to the release phase itself, which migrates them from what is there."""
+    running = app.current_release
+    if running is None or running.slug_id is None or app.app_dir is not None or sqlite_path(app) is None:
+        return
+    if running.config.get("DATABASE_URL") != release.config.get("DATABASE_URL"):
+        return
+    ensure_migrated(app)
 
 
 def forget(apps: Iterable[App]) -> None:

@@ -74,6 +74,7 @@ class HerokuDeploys:
 
 def run_release_phase(heroku: "HerokuState", app: "App", release: "Release") -> None:
     """Run the Procfile's release command in a release dyno; its exit status decides the release."""
+    from dandiops.sandbox.dyno import database
     from dandiops.sandbox.dyno.executor import run_to_completion
 
     command = app.procfile.get("release")
@@ -87,6 +88,7 @@ def run_release_phase(heroku: "HerokuState", app: "App", release: "Release") -> 
     if command:
         heroku.log(app, f"Starting process with command `{command}`", source="heroku", dyno="release.1")
         try:
+            database.ensure_migrated_before_release(app, release)
             status = run_to_completion(
                 app, command, {"SOURCE_VERSION": release.commit or ""}, dyno_name="release.1", on_line=keep
             )

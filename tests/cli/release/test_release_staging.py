@@ -189,6 +189,18 @@ def test_failing_migration_fails_the_release(cli, sandbox, github, dispatchable,
     assert staging_app.current_release is previous
 
 
+def test_a_deploy_of_the_running_app_migrates_the_database_it_already_has(github, gh_state, repo, staging_app):
+    """The seed says staging runs a deployed release, so its database is migrated before the next release phase
+    (which then finds nothing to apply), as for any of its dynos."""
+    commit = gh_state.commit_files(repo, "master", {"dandiapi/change.py": b"CHANGED = True\n"}, "Change the API")
+    run = next(r for r in repo.runs.values() if r.head_sha == commit.sha and r.workflow.path == STAGING_WORKFLOW)
+    assert gh_state.wait_for(lambda: run.status == "completed") and run.conclusion == "success"
+    github.deploys.wait()
+    release = staging_app.releases[-1]
+    assert release.status == "succeeded" and release.commit == commit.sha
+    assert "No migrations to apply." in "\n".join(release.output)
+
+
 def test_bad_token_is_an_auth_error(cli, dispatchable, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_not_a_real_token")
     result = cli("release", "staging")
