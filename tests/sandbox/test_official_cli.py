@@ -10,13 +10,11 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import httpx
 import pytest
+from official_cli import HEROKU, cli_environment, update_check_traces
 
-REPO = Path(__file__).resolve().parents[2]
-HEROKU = REPO / "node_modules" / ".bin" / "heroku"
 STAGING = "dandi-sandbox-api-staging"
 PRODUCTION = "dandi-sandbox-api"
 
@@ -30,21 +28,16 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def heroku(sandbox, tmp_path):
-    # The sandbox's environment points the CLI's Platform API, Data API and particleboard hosts here.
-    env = {
-        **os.environ,
-        **sandbox.heroku.environment(),
-        "DISABLE_TELEMETRY": "true",
-        "HOME": str(tmp_path / "home"),
-        "NO_COLOR": "1",
-    }
+    home = tmp_path / "home"
+    env = cli_environment(sandbox.heroku.environment(), home)
 
     def run(*args):
         result = subprocess.run([str(HEROKU), *args], capture_output=True, text=True, env=env, timeout=120)
         assert result.returncode == 0, result.stderr
         return result
 
-    return run
+    yield run
+    assert update_check_traces(home) == [], "the CLI looked for an update of itself"
 
 
 def fields(text: str) -> dict[str, str]:

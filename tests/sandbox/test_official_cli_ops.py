@@ -8,18 +8,15 @@ runs several.
 """
 
 import json
-import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
+from official_cli import HEROKU, cli_environment, update_check_traces
 
 from dyno_helpers import wait_until
 from ops_helpers import PRODUCTION
-
-HEROKU = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "heroku"
 
 pytestmark = pytest.mark.skipif(
     not HEROKU.exists() or not shutil.which("node"),
@@ -29,14 +26,9 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def heroku(sandbox, tmp_path):
-    # The sandbox's environment points the CLI's Platform API, Data API and particleboard hosts here.
-    env = {
-        **os.environ,
-        **sandbox.environment(),  # the CLI's hosts and the rendezvous CA (NODE_EXTRA_CA_CERTS) included
-        "DISABLE_TELEMETRY": "true",
-        "HOME": str(tmp_path / "home"),
-        "NO_COLOR": "1",
-    }
+    home = tmp_path / "home"
+    # the sandbox's whole environment: the CLI's hosts and the rendezvous CA (NODE_EXTRA_CA_CERTS) included
+    env = cli_environment(sandbox.environment(), home)
 
     def run(command, *args, status=0):
         """`heroku COMMAND -a PRODUCTION ARGS...` (the app before ARGS, which may hold `-- a dyno's command`)."""
@@ -51,7 +43,8 @@ def heroku(sandbox, tmp_path):
         assert result.returncode == status, result.stderr
         return result
 
-    return run
+    yield run
+    assert update_check_traces(home) == [], "the CLI looked for an update of itself"
 
 
 def listed_dynos(heroku, *types) -> dict[str, dict]:
