@@ -7,6 +7,7 @@ boto3 and botocore are imported inside the methods that need them. Reads are ret
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, cast
@@ -146,6 +147,19 @@ def ses_smtp_password(secret_access_key: str, region: str) -> str:
     return base64.b64encode(bytes([0x04]) + signature).decode("ascii")
 
 
+@functools.lru_cache(maxsize=None)
+def _service_descriptions(data_path: str | None) -> Any:
+    """botocore's loader of service descriptions and endpoint rules, one per process (per AWS_DATA_PATH).
+
+    Each botocore session otherwise makes its own and parses the same JSON files again, a few hundred
+    milliseconds of CPU for every AwsClient: a process that runs several commands (the sandbox's clone
+    build, a test run, a library user) reads them once. The loader only reads files, and what it keeps
+    is the same for every session."""
+    from botocore.loaders import create_loader
+
+    return create_loader(data_path)
+
+
 class AwsClient:
     def __init__(
         self,
@@ -177,13 +191,18 @@ class AwsClient:
             from botocore.config import Config
 
             if self._session is None:
+                import botocore.session
+
+                core = botocore.session.get_session()
                 self._session = boto3.session.Session(
                     profile_name=self._profile,
                     aws_access_key_id=self._access_key_id,
                     aws_secret_access_key=self._secret_access_key,
                     aws_session_token=self._session_token,
                     region_name=self.region,
+                    botocore_session=core,
                 )
+                core.register_component("data_loader", _service_descriptions(core.get_config_variable("data_path")))
             config = Config(
                 retries={"mode": "standard", "max_attempts": 4},
                 connect_timeout=10,
