@@ -22,12 +22,13 @@ def verify_admin_login(api_url: str, username: str, password: str, *, timeout: f
     import httpx
 
     from dandiops.core.settings import connect_origin
+    from dandiops.providers.http import tls_context
 
     base = api_url.rstrip("/")
     login_url = f"{base}/admin/login/"
     target = connect_origin(base)  # the same as base unless DANDIOPS_CONNECT_TO reroutes the host
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        with httpx.Client(timeout=timeout, follow_redirects=False, verify=tls_context()) as client:
             form = client.get(f"{target}/admin/login/", params={"next": "/admin/"})
             _expect_page(form, login_url)
             match = _CSRF_FIELD.search(form.text)

@@ -31,11 +31,12 @@ def probe_info(api_url: str, *, timeout: float = 30.0, environ: Mapping[str, str
     import httpx
 
     from dandiops.core.settings import connect_origin
+    from dandiops.providers.http import tls_context
 
     url = f"{api_url.rstrip('/')}/api/info/"
     started = time.monotonic()
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        with httpx.Client(timeout=timeout, follow_redirects=False, verify=tls_context()) as client:
             answer = client.get(connect_origin(url, environ), headers={"Accept": "application/json"})
     except httpx.HTTPError as exc:
         return InfoProbe(url, error=f"not reached ({type(exc).__name__})")

@@ -18,6 +18,7 @@ Nothing here prints: output goes to the callback the caller gives.
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import re
 import secrets
@@ -183,16 +184,24 @@ class _Deadline:
 
 
 def ssl_context(ca_file: str | None = None) -> ssl.SSLContext:
-    """The system's CAs, plus `ca_file` (the sandbox's own CA, or a corporate proxy's)."""
+    """The system's CAs, plus `ca_file` (the sandbox's own CA, or a corporate proxy's). Built once per process
+    for each version of the file: loading the system's CAs costs some 40 ms of CPU, and a process may start
+    many dynos (init checks several steps with one each)."""
+    try:
+        version = os.stat(ca_file) if ca_file else None
+        return _ssl_context(ca_file, (version.st_mtime_ns, version.st_size) if version else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(
+            f"cannot load the rendezvous CA file {ca_file}: {exc}",
+            hint=f"point {CA_FILE_VAR} at a PEM certificate file, or unset it",
+        ) from None
+
+
+@functools.lru_cache(maxsize=8)
+def _ssl_context(ca_file: str | None, version: tuple[int, int] | None) -> ssl.SSLContext:
     context = ssl.create_default_context()
     if ca_file:
-        try:
-            context.load_verify_locations(cafile=ca_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise UsageError(
-                f"cannot load the rendezvous CA file {ca_file}: {exc}",
-                hint=f"point {CA_FILE_VAR} at a PEM certificate file, or unset it",
-            ) from None
+        context.load_verify_locations(cafile=ca_file)
     return context
 
 

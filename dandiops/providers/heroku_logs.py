@@ -17,6 +17,7 @@ import httpx
 from dandiops import __version__
 from dandiops.core.errors import UnavailableError
 from dandiops.providers.heroku import HerokuClient
+from dandiops.providers.http import tls_context
 
 DEFAULT_LINES = 100
 MAX_LINES = 1500  # logplex keeps at most this many lines of history
@@ -130,6 +131,7 @@ def follow(
             timeout=httpx.Timeout(30.0, connect=10.0, read=None if log_filter.tail else 60.0),
             headers={"User-Agent": f"dandiops/{__version__}"},
             follow_redirects=True,
+            verify=tls_context(),
         )
     printed = _Printed()
     may_reconnect = True
