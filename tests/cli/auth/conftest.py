@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shlex
 
 import pytest
+
+from dyno_helpers import archive_shell
 
 STAGING_APP = "dandi-sandbox-api-staging"
 
@@ -21,15 +22,7 @@ class Archive:
         self.app = app
 
     def run(self, code: str) -> list[str]:
-        from dandiops.sandbox.dyno import database, executor
-
-        database.ensure_migrated(self.app)
-        lines: list[str] = []
-        status = executor.run_to_completion(
-            self.app, f"python manage.py shell -v 0 -c {shlex.quote(code)}", dyno_name="test.1", on_line=lines.append
-        )
-        assert status == 0, "\n".join(lines)
-        return lines
+        return archive_shell(self.app, code)
 
     def query(self, code: str):
         """Run `code`, which prints one JSON document last, and return it."""
