@@ -95,12 +95,22 @@ def heroku_view(box) -> dict:
     }
 
 
-def child_processes() -> list[str]:
-    """The dynos (one-off and web) running as children of this process: their command lines.
+def child_processes(besides: frozenset[int] = frozenset()) -> list[str]:
+    """The dynos (one-off and web) running as children of this process, other than the `besides` ones
+    (see dyno_process_ids): their command lines.
 
     A dyno's process has DYNO in its environment, as on Heroku; other children (a multiprocessing
     helper some library started) are not the sandbox's."""
-    found = []
+    return sorted(command for pid, command in _dyno_processes().items() if pid not in besides)
+
+
+def dyno_process_ids() -> frozenset[int]:
+    """The dynos running now: the worker's other sandbox (the empty world) may hold a web process of its own."""
+    return frozenset(_dyno_processes())
+
+
+def _dyno_processes() -> dict[int, str]:
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
@@ -108,10 +118,10 @@ def child_processes() -> list[str]:
                 continue
             if not any(v.startswith(b"DYNO=") for v in (stat.parent / "environ").read_bytes().split(b"\0")):
                 continue
-            found.append((stat.parent / "cmdline").read_text().replace("\0", " ").strip())
+            found[int(stat.parent.name)] = (stat.parent / "cmdline").read_text().replace("\0", " ").strip()
         except (OSError, IndexError, ValueError):
             continue  # it ended while being read
-    return sorted(found)
+    return found
 
 
 def dyno_view(box) -> dict:
@@ -329,11 +339,12 @@ def change_every_part(box, tmp_path) -> None:
 def test_a_reset_sandbox_looks_like_a_fresh_one_after_every_part_changed(sandbox, tmp_path):
     from dandiops.sandbox.full import build_sandbox
 
+    elsewhere = dyno_process_ids()  # not this sandbox's
     change_every_part(sandbox, tmp_path)
     changed = fresh_view(sandbox)
-    assert len(child_processes()) == 2, "the test started a one-off dyno and a web dyno"
+    assert len(child_processes(elsewhere)) == 2, "the test started a one-off dyno and a web dyno"
     sandbox.reset()
-    assert child_processes() == []  # a fresh sandbox starts none before the first request or dyno
+    assert child_processes(elsewhere) == []  # a fresh sandbox starts none before the first request or dyno
     after_reset = fresh_view(sandbox)
     fresh = build_sandbox(tmp_path / "fresh", seeded=True).start()
     try:
