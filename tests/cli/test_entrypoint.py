@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from process_helpers import run_dandiops
 
 HEAVY = (
     "github",
@@ -27,14 +28,7 @@ HEAVY = (
 
 
 def run(*args, env=None, timeout=60, **kw):
-    return subprocess.run(
-        [sys.executable, "-m", "dandiops", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        **kw,
-    )
+    return run_dandiops(*args, env=env, timeout=timeout, **kw)
 
 
 def test_version_and_help():

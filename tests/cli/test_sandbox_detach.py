@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from process_helpers import run_dandiops
 from typer.testing import CliRunner
 
 from dandiops.cli.main import app
 
 
 def dandiops(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dandiops", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
+    return run_dandiops(*args, env=env, timeout=timeout)
 
 
 def stop(env_file: Path):

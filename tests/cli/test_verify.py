@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from verify_helpers import VERIFY_CHECKS
+
 
 def checks_of(result) -> dict[str, dict]:
     return {check["name"]: check for check in result.json()["checks"]}
@@ -10,18 +12,7 @@ def checks_of(result) -> dict[str, dict]:
 def test_verify_lists_every_check_with_what_it_saw(cli, heroku_state):
     result = cli("verify", "-e", "staging", "--json")
     checks = checks_of(result)
-    assert set(checks) == {
-        "api",
-        "certificate",
-        "frontend",
-        "frontend-build",
-        "github-login",
-        "cors",
-        "superuser-login",
-        "email",
-        "github",
-        "backups",
-    }
+    assert set(checks) == VERIFY_CHECKS
     assert all(set(check) == {"name", "ok", "state", "detail", "fix", "seconds"} for check in checks.values())
     assert checks["api"]["state"] == "pass", checks["api"]
     assert "answered 200" in checks["api"]["detail"]

@@ -10,6 +10,7 @@ import zipfile
 
 import httpx
 import pytest
+from verify_helpers import VERIFY_CHECKS
 
 from dandiops.sandbox.github.seed import FULL_NAME, PRODUCTION_WORKFLOW, RELEASE_WORKFLOW, STAGING_WORKFLOW
 from dandiops.sandbox.github.state import RunPace
@@ -32,14 +33,18 @@ def heroku(empty_sandbox):
 @pytest.fixture
 def fork(empty_sandbox):
     """The fork through PyGithub, with the sandbox's workflow runs at test pace."""
+    yield from paced_fork(empty_sandbox)
+
+
+def paced_fork(box):
+    """`box`'s fork through PyGithub while its workflow runs go at test pace; waits for their deploys after."""
     from github import Auth, Github
 
     from dandiops.sandbox.github.component import GitHubComponent
-    from dandiops.sandbox.github.state import RunPace
 
-    github = next(c for c in empty_sandbox.components if isinstance(c, GitHubComponent))
+    github = next(c for c in box.components if isinstance(c, GitHubComponent))
     github.state.set_pace(RunPace(queue_seconds=STEP_SECONDS, step_seconds=STEP_SECONDS))
-    env = empty_sandbox.environment()
+    env = box.environment()
     client = Github(
         base_url=env["DANDIOPS_GITHUB_API_URL"], auth=Auth.Token(env["GITHUB_TOKEN"]), seconds_between_writes=0
     )
@@ -199,20 +204,7 @@ def test_the_production_deploy_stops_at_the_release_checkout_without_gh_token_or
 @pytest.fixture
 def clone_fork(sandbox):
     """The running clone's fork through PyGithub, runs at test pace."""
-    from github import Auth, Github
-
-    from dandiops.sandbox.github.component import GitHubComponent
-    from dandiops.sandbox.github.state import RunPace
-
-    github = next(c for c in sandbox.components if isinstance(c, GitHubComponent))
-    github.state.set_pace(RunPace(queue_seconds=STEP_SECONDS, step_seconds=STEP_SECONDS))
-    env = sandbox.environment()
-    client = Github(
-        base_url=env["DANDIOPS_GITHUB_API_URL"], auth=Auth.Token(env["GITHUB_TOKEN"]), seconds_between_writes=0
-    )
-    yield client.get_repo(FULL_NAME)
-    github.deploys.wait(60)
-    client.close()
+    yield from paced_fork(sandbox)
 
 
 def merge_change(repo, branch: str, path: str, content: str, labels: list[str]):
@@ -277,21 +269,6 @@ def init_from_the_answers(init_cli, env_name: str):
     return init_cli(
         "-e", env_name, "init", "--non-interactive", "--yes", "--answers", os.environ[ANSWERS_VAR], "--json"
     )
-
-
-# the checks of issue 13, section 4, as `dandiops verify` names them
-VERIFY_CHECKS = {
-    "api",
-    "certificate",
-    "frontend",
-    "frontend-build",
-    "github-login",
-    "cors",
-    "superuser-login",
-    "email",
-    "github",
-    "backups",
-}
 
 
 def test_init_builds_staging_from_the_empty_world_ends_with_verify_passing_and_a_rerun_writes_nothing(
