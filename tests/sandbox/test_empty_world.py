@@ -46,7 +46,10 @@ def paced_fork(box):
     github.state.set_pace(RunPace(queue_seconds=STEP_SECONDS, step_seconds=STEP_SECONDS))
     env = box.environment()
     client = Github(
-        base_url=env["DANDIOPS_GITHUB_API_URL"], auth=Auth.Token(env["GITHUB_TOKEN"]), seconds_between_writes=0
+        base_url=env["DANDIOPS_GITHUB_API_URL"],
+        auth=Auth.Token(env["GITHUB_TOKEN"]),
+        seconds_between_requests=None,
+        seconds_between_writes=None,
     )
     yield client.get_repo(FULL_NAME)
     github.deploys.wait(60)

@@ -62,6 +62,9 @@ def test_sandbox_demo_runs_init_and_status_with_no_account(monkeypatch, tmp_path
 
     monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
     monkeypatch.setenv("HEROKU_API_KEY", "the-operators-real-key-must-not-be-used")
+    # Workflow runs at test pace, and init looking at them as often (the demo's own pace is for people).
+    for name in ("DANDIOPS_SANDBOX_QUEUE_SECONDS", "DANDIOPS_SANDBOX_STEP_SECONDS", "DANDIOPS_POLL_INTERVAL"):
+        monkeypatch.setenv(name, "0.05")
     result = CliRunner().invoke(app, ["sandbox", "demo", "--workdir", str(tmp_path / "demo")], catch_exceptions=False)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "Summary" in result.stdout and "Formation" in result.stdout  # init's summary, then status

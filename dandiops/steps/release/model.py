@@ -183,17 +183,3 @@ class Observer(Protocol):
     def heroku_update(self, release: HerokuReleaseView) -> None: ...
 
     def done(self) -> None: ...
-
-
-class QuietObserver:
-    def info(self, message: str) -> None:
-        pass
-
-    def run_update(self, run: RunView, changes: list[str]) -> None:
-        pass
-
-    def heroku_update(self, release: HerokuReleaseView) -> None:
-        pass
-
-    def done(self) -> None:
-        pass

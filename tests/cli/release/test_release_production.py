@@ -9,6 +9,22 @@ import pytest
 from dandiops.core.errors import Aborted, ExitCode
 
 
+class QuietObserver:
+    """The release steps' Observer for tests that look at the outcome, not the progress lines."""
+
+    def info(self, message):
+        pass
+
+    def run_update(self, run, changes):
+        pass
+
+    def heroku_update(self, release):
+        pass
+
+    def done(self):
+        pass
+
+
 def test_tag_publishes_a_release_and_deploys_production(cli, sandbox, gh_state, repo, production_app):
     master = repo.branch_sha("master")
     before = production_app.releases[-1].version
@@ -106,7 +122,6 @@ def _context(sandbox, prompter, monkeypatch):
 
 
 def test_typed_confirmation_must_match_the_app_name(sandbox, github, gh_state, monkeypatch):
-    from dandiops.steps.release.model import QuietObserver
     from dandiops.steps.release.trigger import Release, ReleaseRequest
 
     prompter = TypedAnswer("dandi-api")
@@ -118,7 +133,6 @@ def test_typed_confirmation_must_match_the_app_name(sandbox, github, gh_state, m
 
 
 def test_typed_app_name_confirms(sandbox, github, gh_state, production_app, monkeypatch):
-    from dandiops.steps.release.model import QuietObserver
     from dandiops.steps.release.trigger import Release, ReleaseRequest
 
     context = _context(sandbox, TypedAnswer("dandi-sandbox-api"), monkeypatch)
@@ -301,7 +315,6 @@ def test_following_auto_shipit_finds_the_release_it_published_before_dandiops_fi
 ):
     """On a busy machine the release.yml run can publish its release between init choosing to follow it and
     dandiops first listing the releases: that release is the one to follow, not one that was already there."""
-    from dandiops.steps.release.model import QuietObserver
     from dandiops.steps.release.trigger import Release, ReleaseRequest
 
     pull = _open_pull(gh_state, repo)
