@@ -26,6 +26,7 @@ def main() -> None:
     from dandiops.core.output import Terminal
     from dandiops.sandbox.full import build_sandbox
     from dandiops.steps.verify import VerifyOptions, verify
+    from dandiops.wizard.verification import init_checks
 
     sandbox = build_sandbox(Path(tempfile.mkdtemp(prefix="dandiops-bench-verify-")))
     sandbox.start()
@@ -41,7 +42,7 @@ def main() -> None:
                 stderr=io.StringIO(),
             )
             started = time.perf_counter()
-            verdicts = verify(context, VerifyOptions())
+            verdicts = verify(context, VerifyOptions(init_checks=init_checks))
             wall = time.perf_counter() - started
             context.close()
             slowest = max(verdicts, key=lambda verdict: verdict.seconds)

@@ -62,13 +62,17 @@ def verify(ctx: typer.Context, request: VerifyRequest) -> None:
     from dandiops.core.errors import ExitCode
     from dandiops.steps.verify import VerifyOptions
     from dandiops.steps.verify import verify as run_checks
+    from dandiops.wizard.verification import init_checks
 
     password = request.password()
     context = request.context(ctx)
     if password:
         context.secret_registry.add(password)
     options = VerifyOptions(
-        superuser_email=request.superuser, superuser_password=password, send_test_email=request.send_test_email
+        init_checks=init_checks,
+        superuser_email=request.superuser,
+        superuser_password=password,
+        send_test_email=request.send_test_email,
     )
     verdicts = run_checks(context, options)
     reporter = context.reporter

@@ -25,7 +25,6 @@ from dandiops.core.errors import DandiopsError
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
-    from dandiops.wizard.state import InitState
 
 PASS, FAIL, WAITING, SKIPPED = "pass", "fail", "waiting", "skipped"
 BACKUP_MAX_AGE = dt.timedelta(hours=26)
@@ -84,8 +83,14 @@ class ArchiveDatabase:
             return self._ids
 
 
+# init's own read-only checks of the named steps: (done, summary) each. The caller (init, or the verify
+# command) gives them, with the answers and state file init keeps: see wizard.verification.init_checks.
+InitChecks = Callable[["Context", tuple[str, ...], "VerifyOptions"], dict[str, tuple[bool, str]]]
+
+
 @dataclass(frozen=True)
 class VerifyOptions:
+    init_checks: InitChecks
     superuser_email: str | None = None
     superuser_password: str | None = None  # from --password-stdin only
     send_test_email: str | None = None  # send one now (a one-off dyno) instead of reading the last
@@ -117,7 +122,7 @@ def verify(ctx: "Context", options: VerifyOptions) -> list[Verdict]:
         return [future.result() for _, future in running]
 
 
-def _database(options: VerifyOptions) -> ArchiveDatabase:
+def archive_database(options: VerifyOptions) -> ArchiveDatabase:
     return options.database if options.database is not None else ArchiveDatabase()
 
 
@@ -274,7 +279,7 @@ def frontend_build(ctx: "Context", options: VerifyOptions) -> Verdict:
     problems = []
     if f"{api}/api/" not in bundle and f"{api}/api" not in bundle:
         problems.append(f"its API root is not {api}/api/")
-    database = _database(options)
+    database = archive_database(options)
     expected = database.web_oauth_client_ids(ctx)
     if expected is None:  # not read: sign-in is not set up yet, and init's steps say so
         if problems:
@@ -321,15 +326,6 @@ def _wrong_build(ctx: "Context", origin: str, problems: list[str]) -> Verdict:
         f"the fork's web/netlify.toml must carry this clone's values: `dandiops init -e {env} --only fork`, then "
         f"`dandiops frontend deploy -e {env}` (or, if the database is what is wrong, `dandiops auth setup -e {env}`)",
     )
-
-
-def _init_state(ctx: "Context") -> "InitState":
-    """init's state file for this environment (its remembered answers), read-only here."""
-    from dandiops.wizard.init import state_path_for
-    from dandiops.wizard.state import InitState
-
-    env = ctx.env
-    return InitState.load(state_path_for(ctx), environment=env.name, app=env.heroku_app, secrets=ctx.secret_registry)
 
 
 def github_login(ctx: "Context", options: VerifyOptions) -> Verdict:
@@ -454,7 +450,7 @@ def release_chain(ctx: "Context", options: VerifyOptions) -> Verdict:
     init's own read-only checks of `release-chain` and `fork`."""
     if not ctx.env.github_repo:
         return Verdict("github", SKIPPED, "no github_repo in dandiops.toml")
-    statuses = _init_checks(ctx, ("release-chain", "fork"), options)
+    statuses = options.init_checks(ctx, ("release-chain", "fork"), options)
     waiting = [f"{name}: {detail}" for name, (done, detail) in statuses.items() if not done]
     if waiting:
         return Verdict(
@@ -466,7 +462,7 @@ def release_chain(ctx: "Context", options: VerifyOptions) -> Verdict:
 def backups(ctx: "Context", options: VerifyOptions) -> Verdict:
     from dandiops.providers.heroku_data import backup_name
 
-    schedule = _init_checks(ctx, ("backups",), options)["backups"]
+    schedule = options.init_checks(ctx, ("backups",), options)["backups"]
     if not schedule[0]:
         return Verdict("backups", FAIL, schedule[1], f"`dandiops backups schedule -e {ctx.env.name}`")
     taken = [b for b in ctx.heroku_data().backups(ctx.env.heroku_app) if b.get("succeeded") and b.get("finished_at")]
@@ -483,32 +479,3 @@ def backups(ctx: "Context", options: VerifyOptions) -> Verdict:
             "the daily schedule is not producing backups: `dandiops backups list`, `heroku pg:backups`",
         )
     return Verdict("backups", PASS, f"{schedule[1]}; newest backup {backup_name(newest)} from {newest['finished_at']}")
-
-
-def _init_checks(ctx: "Context", names: tuple[str, ...], options: VerifyOptions) -> dict[str, tuple[bool, str]]:
-    """(done, summary) of init's read-only check for each named step, with the answers init ran with
-    (options.answers), else those its state file remembers. The web app's OAuth client id, when
-    neither holds it (init was given it in an answers file), is the one the database holds."""
-    from dandiops.app.questions import Answers
-    from dandiops.steps.auth import OAUTH_CLIENT_ID
-    from dandiops.steps.base import Status
-    from dandiops.wizard.steps import build_steps
-
-    answers = Answers(
-        ctx,
-        store=_init_state(ctx),
-        file_answers=options.answers,
-        source="init's answers file" if options.answers else "the archive's database",
-        interactive=False,
-        dry_run=True,
-    )
-    steps = [step for step in build_steps(ctx, answers) if step.name in names]
-    if any(OAUTH_CLIENT_ID in getattr(step, "inputs", ()) for step in steps) and answers.known(OAUTH_CLIENT_ID) is None:
-        in_database = _database(options).web_oauth_client_ids(ctx)
-        if in_database is not None and len(in_database) == 1:
-            answers.file_answers[OAUTH_CLIENT_ID.key] = in_database[0]
-    found = {}
-    for step in steps:
-        check = step.check(ctx)
-        found[step.name] = (check.status in (Status.OK, Status.CONFIRMED, Status.SKIPPED), check.summary)
-    return found

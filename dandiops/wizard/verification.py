@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from dandiops.app.context import Context
     from dandiops.app.questions import Answers
     from dandiops.steps.base import Status
-    from dandiops.steps.verify import ArchiveDatabase, Verdict
+    from dandiops.steps.verify import ArchiveDatabase, Verdict, VerifyOptions
     from dandiops.wizard.engine import WizardResult
+    from dandiops.wizard.state import InitState
 
 
 @dataclass
@@ -67,6 +68,7 @@ def verify_after_init(ctx: "Context", result: "WizardResult", answers: "Answers"
     if reason is not None:
         return Verification(not_run=reason)
     options = VerifyOptions(
+        init_checks=init_checks,
         answers=answers.file_answers,
         database=_database_as_init_knows_it(result, answers),
         send_test_email=_test_address(ctx, result),
@@ -106,3 +108,43 @@ def _test_address(ctx: "Context", result: "WizardResult") -> str | None:
         return ctx.heroku().config_vars(ctx.env.heroku_app).get(FROM_EMAIL_VAR) or None
     except DandiopsError:
         return None  # the email check then reads the last test recorded
+
+
+def init_checks(ctx: "Context", names: tuple[str, ...], options: "VerifyOptions") -> dict[str, tuple[bool, str]]:
+    """(done, summary) of init's read-only check for each named step (verify's `github` and `backups` rows),
+    with the answers init ran with (options.answers), else those its state file remembers. The web app's
+    OAuth client id, when neither holds it (init was given it in an answers file), is the one the
+    database holds."""
+    from dandiops.app.questions import Answers
+    from dandiops.steps.auth import OAUTH_CLIENT_ID
+    from dandiops.steps.base import Status
+    from dandiops.steps.verify import archive_database
+    from dandiops.wizard.steps import build_steps
+
+    answers = Answers(
+        ctx,
+        store=_init_state(ctx),
+        file_answers=options.answers,
+        source="init's answers file" if options.answers else "the archive's database",
+        interactive=False,
+        dry_run=True,
+    )
+    steps = [step for step in build_steps(ctx, answers) if step.name in names]
+    if any(OAUTH_CLIENT_ID in getattr(step, "inputs", ()) for step in steps) and answers.known(OAUTH_CLIENT_ID) is None:
+        in_database = archive_database(options).web_oauth_client_ids(ctx)
+        if in_database is not None and len(in_database) == 1:
+            answers.file_answers[OAUTH_CLIENT_ID.key] = in_database[0]
+    found = {}
+    for step in steps:
+        check = step.check(ctx)
+        found[step.name] = (check.status in (Status.OK, Status.CONFIRMED, Status.SKIPPED), check.summary)
+    return found
+
+
+def _init_state(ctx: "Context") -> "InitState":
+    """init's state file for this environment (its remembered answers), read-only here."""
+    from dandiops.wizard.init import state_path_for
+    from dandiops.wizard.state import InitState
+
+    env = ctx.env
+    return InitState.load(state_path_for(ctx), environment=env.name, app=env.heroku_app, secrets=ctx.secret_registry)
