@@ -56,6 +56,17 @@ class StepOutcome:
         }
 
 
+def changed_key(step_name: str) -> str:
+    """The state file's memo of when init last changed what the step sets up: {"at": UTC, ISO 8601 to the second}."""
+    return f"changed.{step_name}"
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
 @dataclass
 class WizardResult:
     outcomes: list[StepOutcome]
@@ -422,6 +433,7 @@ class Wizard:
                 self.ctx.confirm_change("dandiops init")  # once, before the first remote change
                 self._production_confirmed = True
             applied = step.apply(self.ctx, changes)
+            self.answers.remember(changed_key(step.name), {"at": _now()})  # kept though the run is interrupted next
             if applied:
                 self.remembered.database_changed()
             if step.remembered:

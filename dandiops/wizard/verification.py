@@ -6,10 +6,11 @@ already knows, so that a run on a finished deployment still writes nothing:
   (checked with a one-off dyno in this run, or remembered for this database), it is the one that
   step set up; before, it is not read, and the web app's id is compared once sign-in is set up;
 - the answers init ran with (its answers file), for the checks that reuse its steps;
-- email: when the `email` step changed the app's mail settings in this run, init sends a test
-  message through the app, to its own sending address (DJANGO_DEFAULT_FROM_EMAIL): SES takes it
-  even while the account is in its sandbox, the sending domain being a verified identity. A run
-  that changed nothing sends none (the check then reads the last test recorded, as verify does).
+- email: when init changed the app's mail settings after the last test recorded (in this run, or in
+  one interrupted before its verify: the engine remembers when each step last changed something),
+  init sends a test message through the app, to its own sending address (DJANGO_DEFAULT_FROM_EMAIL):
+  SES takes it even while the account is in its sandbox, the sending domain being a verified
+  identity. Otherwise it sends none (the check then reads the last test recorded, as verify does).
 
 Not run on a dry run (nothing was built), on a partial run (--only, --from: `dandiops verify`
 checks the whole clone), or after a step failed (the clone is not whole). init's exit status stays
@@ -71,7 +72,7 @@ def verify_after_init(ctx: "Context", result: "WizardResult", answers: "Answers"
         init_checks=init_checks,
         answers=answers.file_answers,
         database=_database_as_init_knows_it(result, answers),
-        send_test_email=_test_address(ctx, result),
+        send_test_email=_test_address(ctx, result, answers),
     )
     return Verification(verify(ctx, options))
 
@@ -96,14 +97,21 @@ def _database_as_init_knows_it(result: "WizardResult", answers: "Answers") -> "A
     return ArchiveDatabase(unread="init's auth step is not done")
 
 
-def _test_address(ctx: "Context", result: "WizardResult") -> str | None:
-    """Where init sends a test message (the mail settings changed in this run), or None."""
+def _test_address(ctx: "Context", result: "WizardResult", answers: "Answers") -> str | None:
+    """Where init sends a test message, or None: when init changed the mail settings after the last test
+    recorded for this environment (in this run, or in one that was interrupted before its verify)."""
     from dandiops.archive.email import FROM_EMAIL_VAR
     from dandiops.core.errors import DandiopsError
     from dandiops.steps.base import Status
+    from dandiops.steps.email import EmailTests
+    from dandiops.wizard.engine import changed_key
 
     if _status(result, "email") != Status.APPLIED:
-        return None
+        changed = answers.recall(changed_key("email"))
+        changed_at = changed.get("at") if isinstance(changed, dict) else None
+        last_test = EmailTests.for_context(ctx).last(ctx.env.name)
+        if not isinstance(changed_at, str) or (last_test is not None and last_test.get("at", "") >= changed_at):
+            return None
     try:
         return ctx.heroku().config_vars(ctx.env.heroku_app).get(FROM_EMAIL_VAR) or None
     except DandiopsError:

@@ -274,45 +274,6 @@ def init_from_the_answers(init_cli, env_name: str):
     )
 
 
-def test_init_builds_staging_from_the_empty_world_ends_with_verify_passing_and_a_rerun_writes_nothing(
-    empty_sandbox, init_cli, fork, heroku
-):
-    from dandiops.sandbox.demo import write_requests
-
-    first = init_from_the_answers(init_cli, "staging")
-    assert first.exit_code == 0, first
-    verified = first.json()["verify"]
-    assert verified["passed"] is True and verified["not_run"] is None, verified
-    assert {check["name"] for check in verified["checks"]} == VERIFY_CHECKS
-    skipped = {check["name"]: check["detail"] for check in verified["checks"] if check["state"] == "skipped"}
-    assert set(skipped) == {"certificate", "superuser-login"} and all(skipped.values()), skipped
-    assert "verify: every check passed" in first.stderr.rstrip().splitlines()[-1]  # what init's output ends with
-    assert (
-        "heroku builds:create -a dandi-sandbox-api-staging "
-        in fork.get_contents(STAGING_WORKFLOW).decoded_content.decode()
-    )
-    assert "release" in [branch.name for branch in fork.get_branches()]
-    assert "release" in [label.name for label in fork.get_labels()]
-    assert {secret.name for secret in fork.get_secrets()} == {"HEROKU_API_KEY", "HEROKU_EMAIL", "GH_TOKEN"}
-    app = f"/apps/{STAGING.name}"
-    current = heroku.get(f"{app}/releases", headers={"Range": "version ..; order=desc, max=1"}).json()[0]
-    assert current["status"] == "succeeded" and current["slug"] is not None
-    assert STAGING.domain in [domain["hostname"] for domain in heroku.get(f"{app}/domains").json()]
-    formation = {item["type"]: item["quantity"] for item in heroku.get(f"{app}/formation").json()}
-    assert set(formation) == {"web", "worker", "checksum-worker"} and min(formation.values()) >= 1
-
-    checked = init_cli("verify", "-e", "staging", "--json")
-    assert checked.exit_code == 0, checked
-    checks = {check["name"]: check for check in checked.json()["checks"]}
-    assert set(checks) == VERIFY_CHECKS and all(check["ok"] for check in checks.values()), checks
-
-    before = write_requests(empty_sandbox)
-    again = init_from_the_answers(init_cli, "staging")
-    assert again.exit_code == 0, again
-    assert again.json()["writes"] == 0 and write_requests(empty_sandbox) == before
-    assert again.json()["verify"]["passed"] is True
-
-
 def test_init_builds_production_and_its_web_app_through_the_release_label_and_auto_shipit_and_a_rerun_writes_nothing(
     empty_sandbox, init_cli, fork, heroku
 ):
@@ -346,10 +307,12 @@ def test_init_builds_production_and_its_web_app_through_the_release_label_and_au
     assert again.json()["verify"]["passed"] is True
 
 
-def test_init_interrupted_after_every_step_that_changed_something_resumes_to_the_same_clone(
+def test_init_interrupted_after_every_step_that_wrote_resumes_to_a_staging_clone_verify_passes_on(
     empty_sandbox, init_cli, fork, heroku, monkeypatch
 ):
-    """Ctrl-C lands after each step that wrote; the next run goes on from there. One test, not one per step."""
+    """init from the empty world, Ctrl-C landing after each step that wrote; each next run goes on from
+    there, and the last builds the whole clone and ends with verify passing. One end-to-end flow for both
+    (an uninterrupted staging build runs in the demo test and in `sandbox serve`'s)."""
     from dandiops.sandbox.demo import write_requests
     from dandiops.steps.base import Status
     from dandiops.wizard.engine import Wizard
@@ -366,27 +329,45 @@ def test_init_interrupted_after_every_step_that_changed_something_resumes_to_the
         return outcome, error
 
     monkeypatch.setattr(Wizard, "_plan_and_apply", then_ctrl_c)
-    codes = []
+    runs = []
     for _ in range(len(STEP_NAMES) + 2):
-        result = init_from_the_answers(init_cli, "staging")
-        codes.append(result.exit_code)
-        if result.exit_code != 130:
+        runs.append(init_from_the_answers(init_cli, "staging"))
+        if runs[-1].exit_code != 130:
             break
+    codes = [run.exit_code for run in runs]
     assert codes[-1] == 0 and set(codes[:-1]) == {130}, codes
     assert len(interrupted_after) == len(set(interrupted_after)) >= 5, interrupted_after  # each step's change once
+    monkeypatch.setattr(Wizard, "_plan_and_apply", original)
 
-    # the same clone an uninterrupted run builds
+    last = runs[-1]
+    verified = last.json()["verify"]
+    assert verified["passed"] is True and verified["not_run"] is None, verified
+    assert {check["name"] for check in verified["checks"]} == VERIFY_CHECKS
+    skipped = {check["name"]: check["detail"] for check in verified["checks"] if check["state"] == "skipped"}
+    assert set(skipped) == {"certificate", "superuser-login"} and all(skipped.values()), skipped
+    assert "verify: every check passed" in last.stderr.rstrip().splitlines()[-1]  # what init's output ends with
+
+    # the clone: the fork's workflow names this clone's app, the release chain, the app deployed and scaled
     assert (
         "heroku builds:create -a dandi-sandbox-api-staging "
         in fork.get_contents(STAGING_WORKFLOW).decoded_content.decode()
     )
+    assert "release" in [branch.name for branch in fork.get_branches()]
+    assert "release" in [label.name for label in fork.get_labels()]
     assert {secret.name for secret in fork.get_secrets()} == {"HEROKU_API_KEY", "HEROKU_EMAIL", "GH_TOKEN"}
     app = f"/apps/{STAGING.name}"
     current = heroku.get(f"{app}/releases", headers={"Range": "version ..; order=desc, max=1"}).json()[0]
     assert current["status"] == "succeeded" and current["slug"] is not None
+    assert STAGING.domain in [domain["hostname"] for domain in heroku.get(f"{app}/domains").json()]
     formation = {item["type"]: item["quantity"] for item in heroku.get(f"{app}/formation").json()}
     assert set(formation) == {"web", "worker", "checksum-worker"} and min(formation.values()) >= 1
-    monkeypatch.setattr(Wizard, "_plan_and_apply", original)
+
+    checked = init_cli("verify", "-e", "staging", "--json")
+    assert checked.exit_code == 0, checked
+    checks = {check["name"]: check for check in checked.json()["checks"]}
+    assert set(checks) == VERIFY_CHECKS and all(check["ok"] for check in checks.values()), checks
+
     before = write_requests(empty_sandbox)
     again = init_from_the_answers(init_cli, "staging")
     assert again.exit_code == 0 and again.json()["writes"] == 0 and write_requests(empty_sandbox) == before
+    assert again.json()["verify"]["passed"] is True
