@@ -10,15 +10,15 @@ import typer
 import typer.main
 from typer.testing import CliRunner
 
-from dandiops.cli.common import option_groups
+from dandiops.cli.common import argument, flag, option, option_groups
 from dandiops.cli.main import app as dandiops_app
 
 
 @dataclass(frozen=True)
 class Window:
-    start: Annotated[int, typer.Option("--start", help="The first line.")] = 1
-    stop: Annotated[Optional[int], typer.Option("--stop", help="The last line.")] = None
-    step: Annotated[int, typer.Option("--step", help="Every how many lines.")] = 1
+    start: int = option("The first line.", default=1)
+    stop: Optional[int] = option("The last line.")
+    step: int = option("Every how many lines.", default=1)
 
 
 LoudOption = Annotated[bool, typer.Option("--loud", help="Shout.")]
@@ -64,6 +64,50 @@ def test_a_group_option_named_like_another_parameter_is_an_error():
 
     with pytest.raises(ValueError, match="start"):
         option_groups()(show)
+
+
+@dataclass(frozen=True)
+class Listing:
+    folders: Optional[list[str]] = argument("Folders to list.")
+    max_depth: Optional[int] = option("How deep to go.", short="-d")
+    sort_key: Optional[str] = option("What to sort by.", metavar="KEY")
+    show_hidden: bool = flag("List dotfiles too.", short="-a")
+    json_output: bool = flag("Print JSON.", name="--json")
+
+
+def listing_app():
+    app = typer.Typer(add_completion=False)
+    calls = []
+
+    @app.command()
+    @option_groups()
+    def ls(listing: Listing) -> None:
+        calls.append(listing)
+
+    return app, calls
+
+
+def test_a_group_declared_with_the_helpers_offers_its_fields_under_their_names():
+    app, calls = listing_app()
+    params = {param.name: param for param in typer.main.get_command(app).params}
+    assert [(param.opts, param.secondary_opts) for param in params.values()] == [
+        (["folders"], []),
+        (["--max-depth", "-d"], []),
+        (["--sort-key"], []),
+        (["--show-hidden", "-a"], []),  # a flag has no --no- form
+        (["--json"], []),
+    ]
+    assert params["sort_key"].metavar == "KEY" and params["show_hidden"].is_flag
+    result = CliRunner().invoke(app, ["docs", "src", "-d", "2", "--sort-key", "size", "-a", "--json"])
+    assert result.exit_code == 0, result.output
+    assert calls == [Listing(folders=["docs", "src"], max_depth=2, sort_key="size", show_hidden=True, json_output=True)]
+
+
+def test_a_flag_declared_with_the_helpers_has_no_no_form():
+    app, calls = listing_app()
+    result = CliRunner().invoke(app, ["--no-show-hidden"])
+    assert result.exit_code == 2 and "--no-show-hidden" in result.output
+    assert calls == []
 
 
 def _options(*path: str) -> list[str]:
