@@ -322,7 +322,7 @@ def option_groups(**offered: tuple[str, ...]) -> Callable[[Callable[..., None]],
     `argument` (`ChangeOptions`) stands, in the command's --help and on its command line, for the
     group's options, where the parameter is; the command is called with the dataclass. `offered`
     names, for a parameter, the fields the command offers and their order; the others keep their
-    defaults.
+    defaults. A field declared otherwise is a TypeError when the command is registered.
     """
 
     def expand(command: Callable[..., None]) -> Callable[..., None]:
@@ -364,6 +364,13 @@ def option_groups(**offered: tuple[str, ...]) -> Callable[[Callable[..., None]],
 def _option_parameter(group: type, field: dataclasses.Field[Any], hint: Any) -> inspect.Parameter:
     """A group's field as the parameter Typer makes an option (or argument) of."""
     offered = field.metadata.get(OFFERED)
-    annotation = offered.annotation(field.name, hint) if isinstance(offered, Offered) else hint
-    default = inspect.Parameter.empty if field.default is dataclasses.MISSING else field.default
-    return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+    where = f"{group.__name__}.{field.name}"
+    if not isinstance(offered, Offered):
+        raise TypeError(
+            f"{where} is not offered on the command line: declare it with option(), flag() or argument() "
+            'from dandiops.cli.common (e.g. `name: Optional[str] = option("What it is.")`)'
+        )
+    if (offered.kind == "flag") != (hint is bool):
+        raise TypeError(f"{where}: declare a bool field with flag() (it takes no value), any other with option()")
+    annotation = offered.annotation(field.name, hint)
+    return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=field.default, annotation=annotation)

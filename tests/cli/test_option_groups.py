@@ -10,7 +10,7 @@ import typer
 import typer.main
 from typer.testing import CliRunner
 
-from dandiops.cli.common import argument, flag, option, option_groups
+from dandiops.cli.common import argument, command, flag, option, option_groups
 from dandiops.cli.main import app as dandiops_app
 
 
@@ -108,6 +108,49 @@ def test_a_flag_declared_with_the_helpers_has_no_no_form():
     result = CliRunner().invoke(app, ["--no-show-hidden"])
     assert result.exit_code == 2 and "--no-show-hidden" in result.output
     assert calls == []
+
+
+@dataclass(frozen=True)
+class Undeclared:
+    start: int
+
+
+@dataclass(frozen=True)
+class TyperAnnotated:
+    start: Annotated[int, typer.Option("--start", help="The first line.")] = 1
+
+
+def _command_taking(group: type):
+    """A command whose one parameter is `group`, annotated after the fact: with postponed annotations,
+    a name local to a test could not be resolved."""
+
+    def show(window) -> None: ...
+
+    show.__annotations__["window"] = group
+    return show
+
+
+@pytest.mark.parametrize("group", [Undeclared, TyperAnnotated])
+def test_registering_a_command_whose_group_has_a_field_declared_without_the_helpers_is_an_error_naming_it(group):
+    show = _command_taking(group)
+    with pytest.raises(TypeError, match=rf"{group.__name__}\.start .*option\(\), flag\(\) or argument\(\)"):
+        command(typer.Typer(name="tools"), "show")(show)
+
+
+@dataclass(frozen=True)
+class BoolOption:
+    loud: bool = option("Shout.", default=False)
+
+
+@dataclass(frozen=True)
+class IntFlag:
+    loud: int = flag("Shout.")
+
+
+@pytest.mark.parametrize("group", [BoolOption, IntFlag])
+def test_a_group_field_declared_with_flag_unless_it_is_a_bool_is_an_error_naming_it(group):
+    with pytest.raises(TypeError, match=rf"{group.__name__}\.loud: declare a bool field with flag\(\)"):
+        option_groups()(_command_taking(group))
 
 
 def _options(*path: str) -> list[str]:
