@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal, Optional, TypeVar
 
 import typer
 
@@ -32,19 +32,14 @@ RootEnvOption = Annotated[
         help="Environment from dandiops.toml; a -e after the command wins.",
     ),
 ]
-EnvOption = Annotated[
-    Optional[str],
-    typer.Option(
-        "--env",
-        "-e",
-        metavar="ENV",
-        help="Environment from dandiops.toml (e.g. staging, production); "
-        "default: the root -e, then DANDIOPS_ENV, then default_env.",
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Show the planned changes and write nothing.")]
-YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Confirm production changes without a prompt.")]
+ENV_HELP = (
+    "Environment from dandiops.toml (e.g. staging, production); "
+    "default: the root -e, then DANDIOPS_ENV, then default_env."
+)
+# -e as a command's own parameter, for the commands whose -e stands apart from their option group in
+# --help (init, run, frontend status, release list); ReadOptions and ChangeOptions declare theirs
+# with `option` (`_env_option`).
+EnvOption = Annotated[Optional[str], typer.Option("--env", "-e", metavar="ENV", help=ENV_HELP)]
 ShowSecretsOption = Annotated[
     bool,
     typer.Option(
@@ -220,13 +215,77 @@ def secret_read_once(context: Context, read: Callable[[], str]) -> Callable[[], 
     return secret
 
 
+# The key of a group's field's metadata that says how the field is offered on the command line.
+OFFERED = "dandiops.cli.offered"
+
+
+@dataclasses.dataclass(frozen=True)
+class Offered:
+    """How `option`, `flag` or `argument` offers a group's field on the command line; `option_groups`
+    makes the Typer parameter of it, named after the field."""
+
+    help: str | None
+    kind: Literal["option", "flag", "argument"]
+    name: str | None = None  # the long name, for an option not called after its field (--json)
+    short: str | None = None
+    settings: dict[str, Any] = dataclasses.field(default_factory=dict)  # to Typer as they are
+
+    def annotation(self, field: str, hint: Any) -> Any:
+        """`hint` (the field's type) annotated with the Typer parameter of the field named `field`."""
+        if self.kind == "argument":
+            return Annotated[hint, typer.Argument(help=self.help, **self.settings)]
+        # one name, without a slash: a flag has no --no- form
+        names = [self.name or "--" + field.replace("_", "-"), *([self.short] if self.short else [])]
+        return Annotated[hint, typer.Option(*names, help=self.help, **self.settings)]
+
+
+def option(
+    help: str | None,
+    *,
+    default: Any = None,
+    short: str | None = None,
+    metavar: str | None = None,
+    name: str | None = None,
+    **settings: Any,
+) -> Any:
+    """A group's field offered as the option `--field-name VALUE` (`short` beside it, `name` instead of
+    it); `metavar` names the value where VALUE_NAMES does not, and `settings` (min=, envvar=, hidden=)
+    go to Typer as they are. Declared with the field's plain type: `ref: Optional[str] = option(...)`."""
+    if metavar is not None:
+        settings["metavar"] = metavar
+    return _offered(default, Offered(help, "option", name, short, settings))
+
+
+def flag(help: str | None, *, short: str | None = None, name: str | None = None, **settings: Any) -> Any:
+    """A group's bool field offered as `--field-name`, off unless given (no --no- form); `short`,
+    `name` and `settings` as for `option`."""
+    return _offered(False, Offered(help, "flag", name, short, settings))
+
+
+def argument(help: str | None, *, default: Any = None, **settings: Any) -> Any:
+    """A group's field offered as the command's argument (named in --help after VALUE_NAMES)."""
+    return _offered(default, Offered(help, "argument", settings=settings))
+
+
+def _offered(default: Any, offered: Offered) -> Any:
+    return dataclasses.field(default=default, metadata={OFFERED: offered})
+
+
+def _env_option() -> Any:
+    return option(ENV_HELP, short="-e", metavar="ENV")
+
+
+def _json_flag() -> Any:
+    return flag("Print one JSON document on stdout.", name="--json")
+
+
 @dataclasses.dataclass(frozen=True)
 class ReadOptions:
     """-e and --json: what every command that reads an environment without changing it takes (see
     `option_groups`)."""
 
-    env: EnvOption = None
-    json_output: JsonOption = False
+    env: Optional[str] = _env_option()
+    json_output: bool = _json_flag()
 
     def context(self, ctx: typer.Context, *, env: str | None = None, subject_of_result: bool = True) -> Context:
         """The Context of -e, or of `env` for a command that takes the environment otherwise (an
@@ -240,10 +299,10 @@ class ChangeOptions:
     """-e, --dry-run, --yes and --json: what every command that changes an environment takes (see
     `option_groups`)."""
 
-    env: EnvOption = None
-    dry_run: DryRunOption = False
-    yes: YesOption = False
-    json_output: JsonOption = False
+    env: Optional[str] = _env_option()
+    dry_run: bool = flag("Show the planned changes and write nothing.")
+    yes: bool = flag("Confirm production changes without a prompt.", short="-y")
+    json_output: bool = _json_flag()
 
     def context(self, ctx: typer.Context, *, env: str | None = None) -> Context:
         """The Context of -e, or of `env` for a command that takes the environment otherwise (release's
@@ -259,10 +318,11 @@ class ChangeOptions:
 def option_groups(**offered: tuple[str, ...]) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Let a command take a group of options several commands share as one parameter.
 
-    A parameter annotated with a dataclass whose fields are Typer-annotated (`ChangeOptions`) stands,
-    in the command's --help and on its command line, for the group's options, where the parameter
-    is; the command is called with the dataclass. `offered` names, for a parameter, the fields the
-    command offers and their order; the others keep their defaults.
+    A parameter annotated with a dataclass whose fields are declared with `option`, `flag` or
+    `argument` (`ChangeOptions`) stands, in the command's --help and on its command line, for the
+    group's options, where the parameter is; the command is called with the dataclass. `offered`
+    names, for a parameter, the fields the command offers and their order; the others keep their
+    defaults. A field declared otherwise is a TypeError when the command is registered.
     """
 
     def expand(command: Callable[..., None]) -> Callable[..., None]:
@@ -281,7 +341,7 @@ def option_groups(**offered: tuple[str, ...]) -> Callable[[Callable[..., None]],
             names = list(unused.pop(parameter.name, fields))
             hints = typing.get_type_hints(group, include_extras=True)
             groups[parameter.name] = (group, names)
-            parameters += [_option_parameter(fields[name], hints[name]) for name in names]
+            parameters += [_option_parameter(group, fields[name], hints[name]) for name in names]
         if unused:
             raise TypeError(f"{command.__name__} has no option group parameter {', '.join(unused)}")
         if not groups:  # nothing to expand (or expanded already, under `command`)
@@ -301,7 +361,16 @@ def option_groups(**offered: tuple[str, ...]) -> Callable[[Callable[..., None]],
     return expand
 
 
-def _option_parameter(field: dataclasses.Field[Any], annotation: Any) -> inspect.Parameter:
+def _option_parameter(group: type, field: dataclasses.Field[Any], hint: Any) -> inspect.Parameter:
     """A group's field as the parameter Typer makes an option (or argument) of."""
-    default = inspect.Parameter.empty if field.default is dataclasses.MISSING else field.default
-    return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+    offered = field.metadata.get(OFFERED)
+    where = f"{group.__name__}.{field.name}"
+    if not isinstance(offered, Offered):
+        raise TypeError(
+            f"{where} is not offered on the command line: declare it with option(), flag() or argument() "
+            'from dandiops.cli.common (e.g. `name: Optional[str] = option("What it is.")`)'
+        )
+    if (offered.kind == "flag") != (hint is bool):
+        raise TypeError(f"{where}: declare a bool field with flag() (it takes no value), any other with option()")
+    annotation = offered.annotation(field.name, hint)
+    return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, default=field.default, annotation=annotation)

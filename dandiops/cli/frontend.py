@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
 from dandiops.cli.change import Mutation, Report, StepMutation
-from dandiops.cli.common import ChangeOptions, EnvOption, ReadOptions, command, command_group, option_groups
+from dandiops.cli.common import (
+    ChangeOptions,
+    EnvOption,
+    ReadOptions,
+    command,
+    command_group,
+    option,
+    option_groups,
+)
 
 app = command_group(
     "frontend",
@@ -20,26 +28,19 @@ DEFAULT_TIMEOUT = 900.0
 # archive.auth.DEFAULT_OAUTH_CLIENT_ID, repeated for the same reason
 DEFAULT_OAUTH_CLIENT_ID = "Dk0zosgt1GAAKfN8LT4STJmLJXwMDPbYWYzfNtAl"
 
-OAuthClientIdOption = Annotated[
-    str,
-    typer.Option(
-        "--oauth-client-id",
-        help="Client ID of the web app's OAuth application (VITE_APP_OAUTH_CLIENT_ID); default: the archive's "
-        "own, which `auth setup` keeps unless given another.",
-    ),
-]
-TimeoutOption = Annotated[
-    float,
-    typer.Option("--timeout", help="Seconds (more than 0) to wait for the deploy before giving up (exit 8)."),
-]
-
 
 @dataclass(frozen=True)
 class FrontendOptions:
     """What the frontend's step is built from; each command offers the options it uses."""
 
-    oauth_client_id: OAuthClientIdOption = DEFAULT_OAUTH_CLIENT_ID
-    timeout: TimeoutOption = DEFAULT_TIMEOUT
+    oauth_client_id: str = option(
+        "Client ID of the web app's OAuth application (VITE_APP_OAUTH_CLIENT_ID); default: the archive's "
+        "own, which `auth setup` keeps unless given another.",
+        default=DEFAULT_OAUTH_CLIENT_ID,
+    )
+    timeout: float = option(
+        "Seconds (more than 0) to wait for the deploy before giving up (exit 8).", default=DEFAULT_TIMEOUT
+    )
 
     def checked_timeout(self) -> float:
         from dandiops.core.errors import UsageError

@@ -9,7 +9,16 @@ import typer
 from typer.core import TyperGroup
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, EnvOption, ReadOptions, command, command_group, option_groups
+from dandiops.cli.common import (
+    ChangeOptions,
+    EnvOption,
+    ReadOptions,
+    command,
+    command_group,
+    flag,
+    option,
+    option_groups,
+)
 
 # steps.release.trigger.DEFAULT_TIMEOUT, repeated: importing the release machinery would slow down every --help
 DEFAULT_TIMEOUT = 1800.0
@@ -48,55 +57,21 @@ class ReleaseOptions:
     """The options of `dandiops release ENV`: the fields of the release steps' ReleaseRequest, but for
     dry_run, which is ChangeOptions'. `staging` and `production` offer the ones their workflows take."""
 
-    ref: Annotated[
-        Optional[str],
-        typer.Option(
-            "--ref",
-            help="Branch to deploy (dispatch or re-run), or to tag with --tag. Default: the environment's branch.",
-        ),
-    ] = None
-    rerun: Annotated[
-        bool,
-        typer.Option("--rerun", help="Re-run the latest run on the branch (for workflows without workflow_dispatch)."),
-    ] = False
-    enable_dispatch: Annotated[
-        bool,
-        typer.Option(
-            "--enable-dispatch",
-            help="Open a pull request that adds workflow_dispatch to the workflow; deploys nothing.",
-        ),
-    ] = False
-    tag: Annotated[
-        Optional[str],
-        typer.Option(
-            "--tag",
-            help="Publish a GitHub release with this new tag (vX.Y.Z, or vX.Y.Z-rc.1); "
-            "the production workflow runs on it.",
-        ),
-    ] = None
-    pr: Annotated[
-        Optional[int],
-        typer.Option("--pr", help="Add the `release` label to this open pull request; it is released when merged."),
-    ] = None
-    wait: Annotated[
-        bool,
-        typer.Option(
-            "--wait", help="With --pr: wait for the merge, the release it publishes, the run and the Heroku release."
-        ),
-    ] = False
-    detach: Annotated[
-        bool,
-        typer.Option(
-            "--detach", help="Print the run (or the re-run's new attempt) and its URL once GitHub has it, and return."
-        ),
-    ] = False
-    timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout",
-            help="Seconds (more than 0) to wait for the run and the Heroku release before giving up (exit 8).",
-        ),
-    ] = DEFAULT_TIMEOUT
+    ref: Optional[str] = option(
+        "Branch to deploy (dispatch or re-run), or to tag with --tag. Default: the environment's branch."
+    )
+    rerun: bool = flag("Re-run the latest run on the branch (for workflows without workflow_dispatch).")
+    enable_dispatch: bool = flag("Open a pull request that adds workflow_dispatch to the workflow; deploys nothing.")
+    tag: Optional[str] = option(
+        "Publish a GitHub release with this new tag (vX.Y.Z, or vX.Y.Z-rc.1); the production workflow runs on it."
+    )
+    pr: Optional[int] = option("Add the `release` label to this open pull request; it is released when merged.")
+    wait: bool = flag("With --pr: wait for the merge, the release it publishes, the run and the Heroku release.")
+    detach: bool = flag("Print the run (or the re-run's new attempt) and its URL once GitHub has it, and return.")
+    timeout: float = option(
+        "Seconds (more than 0) to wait for the run and the Heroku release before giving up (exit 8).",
+        default=DEFAULT_TIMEOUT,
+    )
 
     def request(self, *, dry_run: bool):
         from dandiops.steps.release.trigger import ReleaseRequest

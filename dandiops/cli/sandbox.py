@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from dandiops.cli.common import command, command_group
+from dandiops.cli.common import command, command_group, flag, option
 from dandiops.core.words import plural
 
 if TYPE_CHECKING:
@@ -41,54 +41,25 @@ class ServeOptions:
     """How `serve` runs the stand-ins; with --detach it starts itself again in the background with
     the same options (`_serve_detached`)."""
 
-    env_file: Annotated[str, typer.Option("--env-file", help="Where to write the KEY=VALUE file clients need.")] = (
-        DEFAULT_ENV_FILE
+    env_file: str = option("Where to write the KEY=VALUE file clients need.", default=DEFAULT_ENV_FILE)
+    workdir: Optional[str] = option(
+        "Folder for the sandbox's state, kept when it stops (default: a new temporary folder, removed when it stops)."
     )
-    workdir: Annotated[
-        Optional[str],
-        typer.Option(
-            "--workdir",
-            help="Folder for the sandbox's state, kept when it stops (default: a new temporary folder, removed "
-            "when it stops).",
-        ),
-    ] = None
-    keep: Annotated[
-        bool,
-        typer.Option("--keep", help="Leave the temporary folder and the env file behind when the sandbox stops."),
-    ] = False
-    empty: Annotated[
-        bool,
-        typer.Option(
-            "--empty",
-            help="Start where an operator starts: a Heroku team with no apps, an empty AWS account, an "
-            "unmodified fork of dandi-archive (for `dandiops init`).",
-        ),
-    ] = False
-    app_dir: Annotated[
-        Optional[list[str]],
-        typer.Option(
-            "--app-dir",
-            help="APP=PATH: run APP's dynos in PATH (a real archive checkout) instead of the "
-            "miniature archive; repeatable.",
-        ),
-    ] = None
-    detach: Annotated[
-        bool,
-        typer.Option(
-            "--detach",
-            help=f"Run the server in the background and return once it is ready; its output goes to "
-            f"{LOG_FILE} in its folder, and `dandiops sandbox stop` ends it.",
-        ),
-    ] = False
-    timeout: Annotated[
-        int,
-        typer.Option("--timeout", min=1, help="With --detach: how long to wait for the server to be ready."),
-    ] = 600
-    remove_workdir: Annotated[
-        bool,
-        # --detach makes the temporary folder (its log goes there) and hands it to the server to remove
-        typer.Option("--remove-workdir", hidden=True),
-    ] = False
+    keep: bool = flag("Leave the temporary folder and the env file behind when the sandbox stops.")
+    empty: bool = flag(
+        "Start where an operator starts: a Heroku team with no apps, an empty AWS account, an "
+        "unmodified fork of dandi-archive (for `dandiops init`)."
+    )
+    app_dir: Optional[list[str]] = option(
+        "APP=PATH: run APP's dynos in PATH (a real archive checkout) instead of the miniature archive; repeatable."
+    )
+    detach: bool = flag(
+        f"Run the server in the background and return once it is ready; its output goes to "
+        f"{LOG_FILE} in its folder, and `dandiops sandbox stop` ends it."
+    )
+    timeout: int = option("With --detach: how long to wait for the server to be ready.", default=600, min=1)
+    # --detach makes the temporary folder (its log goes there) and hands it to the server to remove
+    remove_workdir: bool = flag(None, hidden=True)
 
     @property
     def env_path(self) -> "Path":

@@ -9,7 +9,16 @@ from typing import Annotated, Optional
 import typer
 
 from dandiops.cli.change import Mutation, Report
-from dandiops.cli.common import ChangeOptions, ReadOptions, command, command_group, option_groups
+from dandiops.cli.common import (
+    ChangeOptions,
+    ReadOptions,
+    argument,
+    command,
+    command_group,
+    flag,
+    option,
+    option_groups,
+)
 from dandiops.core.words import plural
 
 app = command_group("users", "Archive users: list, show, approve and reject them (one one-off dyno per command).")
@@ -26,23 +35,12 @@ class StatusChoice(str, Enum):
 class UserSelection:
     """Whom `approve` and `reject` change, and whether they are told by email."""
 
-    emails: Annotated[
-        Optional[list[str]], typer.Argument(help="Users' emails (their usernames).", show_default=False)
-    ] = None
-    reason: Annotated[
-        Optional[str], typer.Option("--reason", help="Why (required; sent to the user and kept as rejection_reason).")
-    ] = None
-    from_file: Annotated[
-        Optional[str],
-        typer.Option("--from-file", help="A file with one email per line (blank lines and # comments skipped)."),
-    ] = None
-    domain: Annotated[
-        Optional[str], typer.Option("--domain", help="Approve every PENDING user whose email is @DOMAIN.")
-    ] = None
-    no_email: Annotated[bool, typer.Option("--no-email", help="Do not send the approval/rejection email.")] = False
-    skip_missing: Annotated[
-        bool, typer.Option("--skip-missing", help="Apply to the users that exist even if some emails are unknown.")
-    ] = False
+    emails: Optional[list[str]] = argument("Users' emails (their usernames).", show_default=False)
+    reason: Optional[str] = option("Why (required; sent to the user and kept as rejection_reason).")
+    from_file: Optional[str] = option("A file with one email per line (blank lines and # comments skipped).")
+    domain: Optional[str] = option("Approve every PENDING user whose email is @DOMAIN.")
+    no_email: bool = flag("Do not send the approval/rejection email.")
+    skip_missing: bool = flag("Apply to the users that exist even if some emails are unknown.")
 
     def change(self, action: str):
         """The steps' UserChange; bad input fails here, before any request."""

@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Optional
+from typing import Optional
 
 import typer
 
-from dandiops.cli.common import ReadOptions, command, option_groups
+from dandiops.cli.common import ReadOptions, command, flag, option, option_groups
 
 
 @dataclass(frozen=True)
 class VerifyRequest(ReadOptions):
     """verify's options: -e and --json, the superuser to sign in to the admin as, and the test message."""
 
-    superuser: Annotated[
-        Optional[str],
-        typer.Option("--superuser", help="The superuser's email, for the admin sign-in check.", metavar="EMAIL"),
-    ] = None
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the superuser's password from stdin and sign in with it.")
-    ] = False
-    send_test_email: Annotated[
-        Optional[str],
-        typer.Option(
-            "--send-test-email",
-            help="Send a test message through the app (a one-off dyno) instead of reading the last `email test`.",
-            metavar="ADDRESS",
-        ),
-    ] = None
+    superuser: Optional[str] = option("The superuser's email, for the admin sign-in check.", metavar="EMAIL")
+    password_stdin: bool = flag("Read the superuser's password from stdin and sign in with it.")
+    send_test_email: Optional[str] = option(
+        "Send a test message through the app (a one-off dyno) instead of reading the last `email test`.",
+        metavar="ADDRESS",
+    )
 
     def password(self) -> str | None:
         """The superuser's password, read from stdin with --password-stdin; bad input fails here, before

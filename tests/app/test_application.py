@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from dandiops.cli.common import JsonOption, get_context
+from dandiops.cli.common import ReadOptions, get_context, option_groups
 
 CONFIG = """
 [environments.staging]
@@ -31,10 +31,11 @@ def _two_environment_command(built: list):
         pass
 
     @app.command()
-    def report(ctx: typer.Context, json_output: JsonOption = False) -> None:
-        context = get_context(ctx, json_mode=json_output, subject_of_result=False)
+    @option_groups(read=("json_output",))
+    def report(ctx: typer.Context, read: ReadOptions) -> None:
+        context = get_context(ctx, json_mode=read.json_output, subject_of_result=False)
         per_env = [
-            get_context(ctx, env=name, json_mode=json_output, subject_of_result=False)
+            get_context(ctx, env=name, json_mode=read.json_output, subject_of_result=False)
             for name in ("staging", "production")
         ]
         built.extend(per_env)

@@ -10,15 +10,15 @@ import typer
 import typer.main
 from typer.testing import CliRunner
 
-from dandiops.cli.common import option_groups
+from dandiops.cli.common import argument, command, flag, option, option_groups
 from dandiops.cli.main import app as dandiops_app
 
 
 @dataclass(frozen=True)
 class Window:
-    start: Annotated[int, typer.Option("--start", help="The first line.")] = 1
-    stop: Annotated[Optional[int], typer.Option("--stop", help="The last line.")] = None
-    step: Annotated[int, typer.Option("--step", help="Every how many lines.")] = 1
+    start: int = option("The first line.", default=1)
+    stop: Optional[int] = option("The last line.")
+    step: int = option("Every how many lines.", default=1)
 
 
 LoudOption = Annotated[bool, typer.Option("--loud", help="Shout.")]
@@ -64,6 +64,93 @@ def test_a_group_option_named_like_another_parameter_is_an_error():
 
     with pytest.raises(ValueError, match="start"):
         option_groups()(show)
+
+
+@dataclass(frozen=True)
+class Listing:
+    folders: Optional[list[str]] = argument("Folders to list.")
+    max_depth: Optional[int] = option("How deep to go.", short="-d")
+    sort_key: Optional[str] = option("What to sort by.", metavar="KEY")
+    show_hidden: bool = flag("List dotfiles too.", short="-a")
+    json_output: bool = flag("Print JSON.", name="--json")
+
+
+def listing_app():
+    app = typer.Typer(add_completion=False)
+    calls = []
+
+    @app.command()
+    @option_groups()
+    def ls(listing: Listing) -> None:
+        calls.append(listing)
+
+    return app, calls
+
+
+def test_a_group_declared_with_the_helpers_offers_its_fields_under_their_names():
+    app, calls = listing_app()
+    params = {param.name: param for param in typer.main.get_command(app).params}
+    assert [(param.opts, param.secondary_opts) for param in params.values()] == [
+        (["folders"], []),
+        (["--max-depth", "-d"], []),
+        (["--sort-key"], []),
+        (["--show-hidden", "-a"], []),  # a flag has no --no- form
+        (["--json"], []),
+    ]
+    assert params["sort_key"].metavar == "KEY" and params["show_hidden"].is_flag
+    result = CliRunner().invoke(app, ["docs", "src", "-d", "2", "--sort-key", "size", "-a", "--json"])
+    assert result.exit_code == 0, result.output
+    assert calls == [Listing(folders=["docs", "src"], max_depth=2, sort_key="size", show_hidden=True, json_output=True)]
+
+
+def test_a_flag_declared_with_the_helpers_has_no_no_form():
+    app, calls = listing_app()
+    result = CliRunner().invoke(app, ["--no-show-hidden"])
+    assert result.exit_code == 2 and "--no-show-hidden" in result.output
+    assert calls == []
+
+
+@dataclass(frozen=True)
+class Undeclared:
+    start: int
+
+
+@dataclass(frozen=True)
+class TyperAnnotated:
+    start: Annotated[int, typer.Option("--start", help="The first line.")] = 1
+
+
+def _command_taking(group: type):
+    """A command whose one parameter is `group`, annotated after the fact: with postponed annotations,
+    a name local to a test could not be resolved."""
+
+    def show(window) -> None: ...
+
+    show.__annotations__["window"] = group
+    return show
+
+
+@pytest.mark.parametrize("group", [Undeclared, TyperAnnotated])
+def test_registering_a_command_whose_group_has_a_field_declared_without_the_helpers_is_an_error_naming_it(group):
+    show = _command_taking(group)
+    with pytest.raises(TypeError, match=rf"{group.__name__}\.start .*option\(\), flag\(\) or argument\(\)"):
+        command(typer.Typer(name="tools"), "show")(show)
+
+
+@dataclass(frozen=True)
+class BoolOption:
+    loud: bool = option("Shout.", default=False)
+
+
+@dataclass(frozen=True)
+class IntFlag:
+    loud: int = flag("Shout.")
+
+
+@pytest.mark.parametrize("group", [BoolOption, IntFlag])
+def test_a_group_field_declared_with_flag_unless_it_is_a_bool_is_an_error_naming_it(group):
+    with pytest.raises(TypeError, match=rf"{group.__name__}\.loud: declare a bool field with flag\(\)"):
+        option_groups()(_command_taking(group))
 
 
 def _options(*path: str) -> list[str]:
