@@ -1,7 +1,7 @@
-"""What the archive knows about users: approval statuses, emails, and who is auto-approved.
+"""What the archive knows about users: approval statuses and emails.
 
-Sources: dandi/dandi-archive dandiapi/api/models/user.py (UserMetadata), dandiapi/api/views/auth.py
-(the auto-approved email suffixes), dandiapi/api/views/dashboard.py (approval semantics).
+Sources: dandi/dandi-archive dandiapi/api/models/user.py (UserMetadata), dandiapi/api/views/dashboard.py
+(approval semantics).
 """
 
 from __future__ import annotations
@@ -13,17 +13,6 @@ from typing import Iterable
 from dandiops.core.errors import UsageError
 
 STATUSES = ("INCOMPLETE", "PENDING", "APPROVED", "REJECTED")
-# The real archive approves these on signup; everyone else waits as PENDING for an admin.
-AUTO_APPROVED_SUFFIXES = (
-    ".edu",
-    "@alleninstitute.org",
-    "@nih.gov",
-    "@janelia.hhmi.org",
-    "@ccf.org",
-    ".ac.uk",
-    ".mcgill.ca",
-    "@epfl.ch",
-)
 REJECTION_REASON_MAX = 1000  # UserMetadata.rejection_reason max_length
 
 _LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
