@@ -55,9 +55,6 @@ REQUIRED_CONFIG_VARS: tuple[ConfigVar, ...] = (
     ConfigVar("DJANGO_DANDI_DOI_API_PREFIX", note="pattern 10\\.\\d{4,}"),
 )
 
-# Set by the version buildpack at build time; present only in a running dyno's environment.
-BUILD_TIME_VARS = ("SOURCE_VERSION",)
-
 SECRET_CONFIG_VARS = frozenset(
     {var.name for var in REQUIRED_CONFIG_VARS if var.secret}
     | {

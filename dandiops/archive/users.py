@@ -12,7 +12,6 @@ from typing import Iterable
 
 from dandiops.core.errors import UsageError
 
-STATUSES = ("INCOMPLETE", "PENDING", "APPROVED", "REJECTED")
 REJECTION_REASON_MAX = 1000  # UserMetadata.rejection_reason max_length
 
 _LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"

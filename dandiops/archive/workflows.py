@@ -166,12 +166,6 @@ def heroku_deploy_targets(spec: WorkflowSpec) -> list[str]:
     return [match.group(1) for command in spec.commands() for match in HEROKU_BUILD.finditer(command)]
 
 
-def heroku_deploy_target(spec: WorkflowSpec) -> str | None:
-    """The Heroku app a deploy workflow builds (`heroku builds:create -a APP`), if it is one."""
-    targets = heroku_deploy_targets(spec)
-    return targets[0] if targets else None
-
-
 def is_auto_shipit(spec: WorkflowSpec) -> bool:
     return any("auto shipit" in command for command in spec.commands())
 

@@ -174,9 +174,6 @@ class HerokuClient(BearerApiClient):
     def account(self) -> JsonObject:
         return self._get_object("/account", "reading the Heroku account")
 
-    def rate_limit_remaining(self) -> int:
-        return int(self.get("/account/rate-limits")["remaining"])
-
     def app(self, app: str) -> JsonObject:
         return self._get_object(_app_path(app), f"reading app {app}")
 

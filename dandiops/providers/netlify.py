@@ -125,9 +125,6 @@ class NetlifyClient(BearerApiClient):
         return items
 
     # --- account -------------------------------------------------------------------------
-    def current_user(self) -> JsonObject:
-        return self._object("GET", "/user", "reading the token's Netlify user")
-
     def accounts(self) -> list[JsonObject]:
         """The teams (accounts) the token's user belongs to, each with its `slug`."""
         return self._list("/accounts", "listing the Netlify teams")

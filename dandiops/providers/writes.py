@@ -26,7 +26,3 @@ class WriteCounter:
     def total(self) -> int:
         with self._lock:
             return sum(self._counts.values())
-
-    def by_service(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._counts)

@@ -28,8 +28,6 @@ PID_SUFFIX = ".pid"
 LOG_FILE = "serve.log"
 POLL_SECONDS = 0.2
 LOG_LINES_SHOWN = 20
-# The env file's addresses of the stand-ins, the Heroku one first (every sandbox has it).
-STAND_IN_URLS = ("DANDIOPS_HEROKU_API_URL", "DANDIOPS_GITHUB_API_URL", "AWS_ENDPOINT_URL", "DANDIOPS_NETLIFY_API_URL")
 STOP_GRACE_SECONDS = 30.0  # how long a server that never got ready has to clean up before it is killed
 
 

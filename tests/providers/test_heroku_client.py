@@ -68,7 +68,7 @@ def test_rate_budget_spent_gives_429_and_a_clear_error(client, heroku_state):
     heroku_state.rate_remaining = 0
     with pytest.raises(UnavailableError, match="rate limit"):
         client.app("dandi-sandbox-api")
-    assert client.rate_limit_remaining() == 0  # the rate-limit endpoint is not metered
+    assert client.get("/account/rate-limits")["remaining"] == 0  # the rate-limit endpoint is not metered
 
 
 def test_pagination_follows_next_range(client, heroku_state):
