@@ -20,7 +20,7 @@ from dandiops.archive.fork import ForkTarget, edit_fork, target_for
 from dandiops.core.errors import NotFoundError
 from dandiops.core.words import plural
 from dandiops.steps.auth import OAUTH_CLIENT_ID, WebAppClientIdStep
-from dandiops.steps.base import Change, Check, InitStep, Status
+from dandiops.steps.base import Change, Check, InitStep, ReadUntilWrite, Status
 from dandiops.steps.release_chain import RELEASE_LABEL
 
 if TYPE_CHECKING:
@@ -102,28 +102,27 @@ class ForkStep(InitStep):
         self.target = target
         self.answers = answers
         self.branch = branch_for(target.env_name)
-        self._state: ForkState | None = None
+        self._state = ReadUntilWrite(self._read)
         self._left: Check | None = None
 
     def read(self, ctx: "Context") -> ForkState:
-        if self._state is None:
-            github = ctx.github()
-            repo = self.target.github_repo
-            default = github.default_branch(repo)
-            base = github.ref_sha(repo, f"heads/{default}")
-            if base is None:
-                raise NotFoundError(f"{repo} has no default branch {default}", hint="check the fork on GitHub")
-            files = {path: _text(github.find_file(repo, path, base)) for path in self.target.paths()}
-            state = ForkState(default, base, edit_fork(files, self.target))
-            if state.edits:
-                pulls = github.open_pulls(repo, head=self.branch, base=default)
-                if pulls:
-                    state.pull = pulls[0]
-                    state.branch_files = {
-                        path: _text(github.find_file(repo, path, self.branch)) for path in state.edits
-                    }
-            self._state = state
-        return self._state
+        return self._state.get(ctx)
+
+    def _read(self, ctx: "Context") -> ForkState:
+        github = ctx.github()
+        repo = self.target.github_repo
+        default = github.default_branch(repo)
+        base = github.ref_sha(repo, f"heads/{default}")
+        if base is None:
+            raise NotFoundError(f"{repo} has no default branch {default}", hint="check the fork on GitHub")
+        files = {path: _text(github.find_file(repo, path, base)) for path in self.target.paths()}
+        state = ForkState(default, base, edit_fork(files, self.target))
+        if state.edits:
+            pulls = github.open_pulls(repo, head=self.branch, base=default)
+            if pulls:
+                state.pull = pulls[0]
+                state.branch_files = {path: _text(github.find_file(repo, path, self.branch)) for path in state.edits}
+        return state
 
     def check(self, ctx: "Context") -> Check:
         state = self.read(ctx)
@@ -160,7 +159,6 @@ class ForkStep(InitStep):
 
     def apply(self, ctx: "Context", changes: list[Change]) -> list[Change]:
         state = self.read(ctx)
-        self._state = None
         if not state.edits:
             return []
         applied = []

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from dandiops.app.questions import Question
 from dandiops.core.errors import AuthError, ConflictError, NotFoundError
 from dandiops.core.words import noun
-from dandiops.steps.base import AskingStep, Change, Check, Status
+from dandiops.steps.base import AskingStep, Change, Check, ReadUntilWrite, Status
 
 if TYPE_CHECKING:
     from dandiops.app.context import Context
@@ -70,19 +70,20 @@ class ReleaseChainStep(AskingStep):
 
     def __init__(self, answers: "Answers"):
         super().__init__(answers)
-        self._state: ChainState | None = None
+        self._state = ReadUntilWrite(self._read)
 
     def read(self, ctx: "Context") -> ChainState:
-        if self._state is None:
-            github = ctx.github()
-            full_name = ctx.env.require("github_repo")
-            self._state = ChainState(
-                default_branch=github.default_branch(full_name),
-                release_branch=github.ref_sha(full_name, f"heads/{RELEASE_BRANCH}") is not None,
-                labels=frozenset(github.label_names(full_name)),
-                secrets=frozenset(github.actions_secret_names(full_name)),
-            )
-        return self._state
+        return self._state.get(ctx)
+
+    def _read(self, ctx: "Context") -> ChainState:
+        github = ctx.github()
+        full_name = ctx.env.require("github_repo")
+        return ChainState(
+            default_branch=github.default_branch(full_name),
+            release_branch=github.ref_sha(full_name, f"heads/{RELEASE_BRANCH}") is not None,
+            labels=frozenset(github.label_names(full_name)),
+            secrets=frozenset(github.actions_secret_names(full_name)),
+        )
 
     def check(self, ctx: "Context") -> Check:
         if not ctx.env.github_repo:
@@ -118,7 +119,6 @@ class ReleaseChainStep(AskingStep):
         secrets = [c.target.removeprefix("Actions secret ") for c in changes if c.target.startswith("Actions secret ")]
         values = {name: self.value(ctx, name) for name in secrets}  # every value, checked, before the first write
         state = self.read(ctx)
-        self._state = None
         for change in changes:
             if change.target == f"branch {RELEASE_BRANCH}":
                 self._create_release_branch(ctx, full_name, state.default_branch)

@@ -115,6 +115,18 @@ def test_release_chain_notices_a_deleted_gh_token_and_sets_it_only_from_a_token_
     assert writes() == before
 
 
+def test_release_chain_plans_from_what_github_holds_after_the_runs_last_write(scripted, github, repo):
+    """init checks every step before the steps ahead of it apply: a write in between (here the release branch
+    made by another step of the run) is seen by the plan, which would otherwise create the branch again."""
+    github.state.delete_ref(repo, "refs/heads/release")
+    ctx = scripted().ctx
+    step = ReleaseChainStep(Answers(ctx))
+    assert step.check(ctx).details == ["branch release"]
+    ctx.github().create_branch(repo.full_name, "release", repo.branch_sha("master"))  # a write of this run
+    assert step.plan(ctx) == []
+    assert step.check(ctx).status == Status.OK
+
+
 # --- fork ----------------------------------------------------------------------------------------
 def test_staging_fork_pull_request_waits_for_a_merge_is_updated_in_place_then_merged(
     cli, sandbox, github, unmodified_fork, answers, writes, audit_lines
