@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dandiops.sandbox.runtime import Sandbox
+    from dandiops.wizard.engine import WizardResult
 
 BUILD_PACE_SECONDS = 0.02  # each workflow run's time queued and each of its steps, while the clone is built
 BUILD_POLL_SECONDS = "0.05"  # how often init looks at a run, a release or a build while the clone is built
@@ -90,11 +91,21 @@ def _init(sandbox: "Sandbox", env_name: str, config: Path) -> None:
         )
     finally:
         context.close()
-    if result.error is not None or result.incomplete:
-        stopped = result.error.message if result.error is not None else result.incomplete[0].summary
+    stopped = why_not_built(result)
+    if stopped is not None:
         raise CloneBuildFailed(
             f"`dandiops -e {env_name} init` did not build the sandbox's clone: {stopped}\n{output.getvalue()}"
         )
+
+
+def why_not_built(result: "WizardResult") -> str | None:
+    """What kept an init from building the clone (its error, else its first step left undone), or None."""
+    if result.error is not None:
+        return result.error.message
+    if result.incomplete:
+        first = result.incomplete[0]
+        return f"{first.name}: {first.detail}"
+    return None
 
 
 def _settle(sandbox: "Sandbox") -> None:

@@ -52,3 +52,19 @@ def test_a_malformed_pace_setting_is_refused_naming_it(monkeypatch, component, s
     monkeypatch.setenv(setting, "soon")
     with pytest.raises(ConfigError, match=setting):
         {"github": GitHubComponent, "netlify": NetlifyComponent}[component]()
+
+
+def test_a_clone_build_that_init_left_unfinished_names_the_first_step_left_undone():
+    from dandiops.core.errors import ConfigError
+    from dandiops.sandbox.clone import why_not_built
+    from dandiops.steps.base import Status
+    from dandiops.wizard.engine import StepOutcome, WizardResult
+
+    done = StepOutcome("credentials", "Credentials", Status.OK, "every credential works")
+    waiting = StepOutcome("email-alerts", "Email alerts", Status.MANUAL, "to do by hand: turn on the alerts")
+    assert why_not_built(WizardResult([done], dry_run=False)) is None
+    assert why_not_built(WizardResult([done, waiting], dry_run=False)) == (
+        "email-alerts: to do by hand: turn on the alerts"
+    )
+    failed = WizardResult([done, waiting], dry_run=False, error=ConfigError("no api_url in dandiops.toml"))
+    assert why_not_built(failed) == "no api_url in dandiops.toml"
