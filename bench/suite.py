@@ -36,7 +36,7 @@ def main() -> int:
     options, pytest_args = parser.parse_known_args()
     worst = 0
     for name, selection in TIERS:
-        seconds, status, summary = run(["-n", options.workers, *selection, *pytest_args])
+        seconds, status, summary = run(["-n", options.workers, "--dist", "worksteal", *selection, *pytest_args])
         print(f"{name:12} {seconds:7.1f} s  (-n {options.workers})  {summary}", flush=True)
         worst = max(worst, status)
     return worst
