@@ -4,8 +4,9 @@ One full sandbox per pytest-xdist worker (session scope; started by the first te
 it), reset before each test to the state its start left, so a test sees a fresh sandbox without
 paying for one: the same stand-ins on the same ports, the apps, repository history and AWS account
 as they were, a fresh dandiops.toml and no audit log. Tests marked `postgres` get the staging app
-on a fresh PostgreSQL database instead of SQLite. `sandbox` holds the running clone seeded into the
-stand-ins (`build_sandbox(seeded=True)`), which these tests were written against; `empty_sandbox`
+on a PostgreSQL database of their own instead of SQLite (a copy of one migrated once per worker).
+`sandbox` holds the running clone seeded into the stand-ins (`build_sandbox(seeded=True)`), which
+these tests were written against; `empty_sandbox`
 is the worker's other sandbox, started (when a test first asks for it) in the empty world an
 operator starts from: a Heroku team with no apps, an empty AWS account, an unmodified fork.
 
@@ -244,11 +245,61 @@ def _postgres_admin_url() -> str:
     return url
 
 
-@pytest.fixture
-def postgres_url():
-    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
-    import uuid
+def _database_url(admin_url: str, name: str) -> str:
     from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+
+
+def _drop_database(admin_url: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_template(worker_sandbox):
+    """A PostgreSQL database the staging app's release command migrated from empty, once per worker, as
+    the sandbox migrates its SQLite template: each test's database is a copy (a migration from empty
+    takes seconds, a copy milliseconds). The release command then runs again on the copy before the
+    app's first dyno, as Heroku's release phase would, and finds nothing to apply."""
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    from dandiops.sandbox.dyno import database, executor
+
+    from dyno_helpers import STAGING_APP
+
+    admin_url = _postgres_admin_url()
+    name = f"dandiops_template_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        staging = worker_sandbox.heroku.state.apps[STAGING_APP]
+        lines: list[str] = []
+        status = executor.run_to_completion(
+            staging,
+            f"{database.release_command(staging)} --noinput",
+            {"DATABASE_URL": _database_url(admin_url, name)},
+            dyno_name="release.1",
+            on_line=lines.append,
+        )
+        assert status == 0, "migrating the PostgreSQL template failed:\n" + "\n".join(lines[-20:])
+        yield name
+    finally:
+        _drop_database(admin_url, name)
+
+
+@pytest.fixture
+def postgres_url(migrated_postgres_template):
+    """A PostgreSQL database for one test, migrated as a deployed app's is (a copy of the worker's
+    migrated template); dropped afterwards."""
+    import uuid
 
     import psycopg
     from psycopg import sql
@@ -256,8 +307,10 @@ def postgres_url():
     admin_url = _postgres_admin_url()
     name = f"dandiops_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        connection.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(migrated_postgres_template)
+            )
+        )
+    yield _database_url(admin_url, name)
+    _drop_database(admin_url, name)

@@ -2,8 +2,8 @@
 
 The sandbox is the shared one (tests/sandbox_fixtures.py). Databases: the staging app's SQLite
 file is a copy of one template migrated once per process (the sandbox does that itself before an
-app's first dyno); tests marked `postgres` get a fresh database on the server named by
-DANDIOPS_TEST_DATABASE_URL, through the `pg_*` names below.
+app's first dyno); tests marked `postgres` get a database of their own on the server named by
+DANDIOPS_TEST_DATABASE_URL (a copy of one migrated once per worker), through the `pg_*` names below.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The dyno commands on a real PostgreSQL database (DANDIOPS_TEST_DATABASE_URL; CI starts one).
 
-Each test gets a fresh database; the sandbox runs the release command (`manage.py migrate`)
-against it before the app's first dyno, as Heroku's release phase would have.
+Each test gets a database of its own, a copy of one the release command (`manage.py migrate`)
+migrated from empty once per worker; the sandbox runs the release command against the copy before
+the app's first dyno, as Heroku's release phase would have.
 """
 
 from __future__ import annotations
