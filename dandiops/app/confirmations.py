@@ -7,9 +7,7 @@ whom and when. The file holds no secrets, so a team can commit it with dandiops.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from dandiops.core.files import RecordFile
+from dandiops.core.files import RecordFile, utc_stamp
 
 
 class Confirmations(RecordFile):
@@ -27,6 +25,6 @@ class Confirmations(RecordFile):
         return self.records(app).get(key)
 
     def confirm(self, app: str, key: str, by: str) -> dict:
-        entry = {"confirmed_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "by": by}
+        entry = {"confirmed_at": utc_stamp(), "by": by}
         self.put(app, key, entry)  # a confirmation another process records meanwhile is kept
         return entry

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import json
 import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from dandiops.core.files import utc_stamp
 from dandiops.core.redact import SecretRegistry
 
 
@@ -51,7 +51,7 @@ class AuditLog:
 
     def record(self, *, env: str | None, app: str | None, action: str, result: str, **detail: Any) -> None:
         entry: dict[str, Any] = {
-            "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "time": utc_stamp(),
             "operator": self.operator,
             "env": env,
             "app": app,

@@ -29,6 +29,11 @@ except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
 
+def utc_stamp() -> str:
+    """Now, as every file dandiops keeps says when something happened: UTC, ISO 8601 to the second."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
 @contextlib.contextmanager
 def file_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock named after `path` (the lock file is `path` + `.lock`)."""

@@ -12,12 +12,11 @@ not create is never touched.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import signal
 import threading
 from typing import TYPE_CHECKING, Iterator
 
-from dandiops.core.files import RecordFile, Records
+from dandiops.core.files import RecordFile, Records, utc_stamp
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -43,7 +42,7 @@ class CreatedKeys(RecordFile):
         return self.records(user)
 
     def add(self, user: str, key_id: str, **about: str) -> None:
-        entry = {"created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **about}
+        entry = {"created_at": utc_stamp(), **about}
         self.put(user, key_id, entry)
 
     def forget(self, user: str, key_ids: set[str]) -> None:

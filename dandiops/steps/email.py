@@ -16,7 +16,6 @@ send_mail with the app's settings) and records the outcome in `.dandiops/email-t
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +39,7 @@ from dandiops.archive.email import (
     smtp_address,
 )
 from dandiops.core.errors import ConfigError, DandiopsError, NotFoundError
-from dandiops.core.files import RecordFile
+from dandiops.core.files import RecordFile, utc_stamp
 from dandiops.core.words import plural
 from dandiops.steps.access_keys import create_recorded_key
 from dandiops.steps.base import Change, Check, Status, TerraformManagedStep
@@ -401,7 +400,7 @@ def send_test_email(ctx: "Context", to: str) -> dict[str, Any]:
     from dandiops.core.audit import operator_name
     from dandiops.steps.oneoff import require_result, run_in_dyno
 
-    at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    at = utc_stamp()
     request = {"to": to, "subject": TEST_SUBJECT, "body": test_message_body(ctx, at)}
     what = f"sending a test message to {to}"
     run = run_in_dyno(ctx, email_test_command(), env={REQUEST_VAR: encode_request(request)}, what=what)

@@ -15,11 +15,11 @@ starts no dyno and writes nothing (`--recheck STEP` checks with a dyno again).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Collection, NamedTuple, Sequence
 
 from dandiops.core.errors import DandiopsError, ExitCode, NotFoundError, UsageError
+from dandiops.core.files import utc_stamp
 from dandiops.core.prompting import Interrupted
 from dandiops.steps.base import Change, Check, InitStep, OperatorTask, Status
 
@@ -59,12 +59,6 @@ class StepOutcome:
 def changed_key(step_name: str) -> str:
     """The state file's memo of when init last changed what the step sets up: {"at": UTC, ISO 8601 to the second}."""
     return f"changed.{step_name}"
-
-
-def _now() -> str:
-    import datetime as dt
-
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -174,7 +168,7 @@ class RememberedChecks:
             self.key(step),
             {
                 "fingerprint": self.fingerprint(step),
-                "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "at": utc_stamp(),
             },
         )
 
@@ -433,7 +427,8 @@ class Wizard:
                 self.ctx.confirm_change("dandiops init")  # once, before the first remote change
                 self._production_confirmed = True
             applied = step.apply(self.ctx, changes)
-            self.answers.remember(changed_key(step.name), {"at": _now()})  # kept though the run is interrupted next
+            # kept at once: a run interrupted after this step still tells the next when it changed things
+            self.answers.remember(changed_key(step.name), {"at": utc_stamp()})
             if applied:
                 self.remembered.database_changed()
             if step.remembered:

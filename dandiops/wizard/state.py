@@ -12,13 +12,12 @@ overwritten or deleted: the error names it, lists the answers it holds and says 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from pathlib import Path
 from typing import Any
 
-from dandiops.core.files import STATE_DIR, JsonStateFile, aside_command
+from dandiops.core.files import STATE_DIR, JsonStateFile, aside_command, utc_stamp
 from dandiops.core.redact import SecretRegistry
 
 VERSION = 1
@@ -27,10 +26,6 @@ TOP_LEVEL = "answers", "memo"  # the sections this run's changes are merged into
 
 def default_state_path(root: Path, env_name: str) -> Path:
     return root / STATE_DIR / f"init-{env_name}.json"
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def _fresh(environment: str, app: str) -> dict[str, Any]:
@@ -114,7 +109,7 @@ class InitState(JsonStateFile):
                 (merged if section is None else merged[section])[key] = value
             if on_disk is not None and _comparable(merged) == _comparable(on_disk):
                 return None
-            merged["updated_at"] = _now()
+            merged["updated_at"] = utc_stamp()
             return merged
 
         self.update(merge)
