@@ -103,19 +103,26 @@ def _test_address(ctx: "Context", result: "WizardResult", answers: "Answers") ->
     from dandiops.archive.email import FROM_EMAIL_VAR
     from dandiops.core.errors import DandiopsError
     from dandiops.steps.base import Status
-    from dandiops.steps.email import EmailTests
-    from dandiops.wizard.engine import changed_key
 
-    if _status(result, "email") != Status.APPLIED:
-        changed = answers.recall(changed_key("email"))
-        changed_at = changed.get("at") if isinstance(changed, dict) else None
-        last_test = EmailTests.for_context(ctx).last(ctx.env.name)
-        if not isinstance(changed_at, str) or (last_test is not None and last_test.get("at", "") >= changed_at):
-            return None
+    if _status(result, "email") != Status.APPLIED and not _mail_changed_since_last_test(ctx, answers):
+        return None
     try:
         return ctx.heroku().config_vars(ctx.env.heroku_app).get(FROM_EMAIL_VAR) or None
     except DandiopsError:
         return None  # the email check then reads the last test recorded
+
+
+def _mail_changed_since_last_test(ctx: "Context", answers: "Answers") -> bool:
+    """Whether an earlier init changed the mail settings after the last test recorded (or with none)."""
+    from dandiops.steps.email import EmailTests
+    from dandiops.wizard.engine import changed_key
+
+    changed = answers.recall(changed_key("email"))
+    changed_at = changed.get("at") if isinstance(changed, dict) else None
+    if not isinstance(changed_at, str):
+        return False
+    last_test = EmailTests.for_context(ctx).last(ctx.env.name)
+    return last_test is None or last_test.get("at", "") < changed_at
 
 
 def init_checks(ctx: "Context", names: tuple[str, ...], options: "VerifyOptions") -> dict[str, tuple[bool, str]]:

@@ -271,7 +271,7 @@ def migrated_postgres_template(worker_sandbox):
     import psycopg
     from psycopg import sql
 
-    from dandiops.sandbox.dyno import database, executor
+    from dandiops.sandbox.dyno import database
 
     from dyno_helpers import STAGING_APP
 
@@ -281,15 +281,9 @@ def migrated_postgres_template(worker_sandbox):
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         staging = worker_sandbox.heroku.state.apps[STAGING_APP]
-        lines: list[str] = []
-        status = executor.run_to_completion(
-            staging,
-            f"{database.release_command(staging)} --noinput",
-            {"DATABASE_URL": _database_url(admin_url, name)},
-            dyno_name="release.1",
-            on_line=lines.append,
+        database.migrate_from_empty(
+            staging, database.release_command(staging), _database_url(admin_url, name), what="the PostgreSQL template"
         )
-        assert status == 0, "migrating the PostgreSQL template failed:\n" + "\n".join(lines[-20:])
         yield name
     finally:
         _drop_database(admin_url, name)

@@ -106,17 +106,23 @@ def _migrated_template(app: App) -> Path:
         folder = Path(tempfile.mkdtemp(prefix="dandiops-archive-template-"))
         atexit.register(shutil.rmtree, folder, True)
         path = folder / "migrated.sqlite3"
-        lines: list[str] = []
-        status = executor.run_to_completion(
-            app,
-            f"{DEFAULT_RELEASE_COMMAND} --noinput",
-            {"DATABASE_URL": f"sqlite:///{path}"},
-            dyno_name="release.1",
-            on_line=lines.append,
+        migrate_from_empty(
+            app, DEFAULT_RELEASE_COMMAND, f"sqlite:///{path}", what="the miniature archive's template database"
         )
-        if status != 0:
-            raise ReleasePhaseFailed(
-                "migrating the miniature archive's template database failed:\n" + "\n".join(lines[-20:])
-            )
         _template = path
         return path
+
+
+def migrate_from_empty(app: App, command: str, database_url: str, *, what: str) -> None:
+    """Run the release `command` (without prompts) in the app's environment against the database at
+    `database_url`, to make a migrated template of it; ReleasePhaseFailed with the output's end."""
+    lines: list[str] = []
+    status = executor.run_to_completion(
+        app,
+        f"{command} --noinput",
+        {"DATABASE_URL": database_url},
+        dyno_name="release.1",
+        on_line=lines.append,
+    )
+    if status != 0:
+        raise ReleasePhaseFailed(f"migrating {what} failed:\n" + "\n".join(lines[-20:]))
